@@ -1,0 +1,158 @@
+// `npm start`: PostgreSQL (embedded unless DATABASE_URL is set), migrations, seed, the
+// management daemon, the realm daemon and the web console, in that order; one line per
+// component when it is ready; Ctrl-C / SIGTERM stops everything, PostgreSQL last.
+import "dotenv/config";
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import { spawn, spawnSync } from "node:child_process";
+import pg from "pg";
+import { launcherEnvSchema, parseEnv, ConfigError, type LauncherEnv } from "../lib/config/env.ts";
+import { acquireLock, DataDirLockedError, type DataDirLock } from "../lib/launcher/lock.ts";
+import { Supervisor, FatalComponentError } from "../lib/launcher/supervisor.ts";
+import { startEmbeddedPostgres, checkTraversable, type EmbeddedPgHandle } from "../lib/db/embedded-postgres.ts";
+import { connectDb } from "../lib/db/client.ts";
+import { seed } from "../lib/domain/seed.ts";
+import { createLogger } from "../lib/log.ts";
+import { EXIT_CONFIG } from "../lib/runtime/daemon-lifecycle.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const log = createLogger("launcher");
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+let lock: DataDirLock | undefined;
+let embedded: EmbeddedPgHandle | undefined;
+const supervisors: Supervisor[] = [];
+let shuttingDown = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    // Reverse start order: web, realm, management; PostgreSQL last.
+    for (const s of [...supervisors].reverse()) await s.stop().catch(() => undefined);
+    if (embedded) await embedded.stop().catch((e) => log.error({ err: e }, "postgres stop failed"));
+    lock?.release();
+  }
+  process.exit(code);
+}
+
+function pgDataDir(dataDir: string): string {
+  const preferred = path.join(dataDir, "pg");
+  const blocked = checkTraversable(preferred);
+  if (!blocked) return preferred;
+  // As root, PostgreSQL runs as the `postgres` user, which cannot enter a 0700 folder such as
+  // /root. Keep the cluster in a folder it can reach, tied to this data directory.
+  const alt = path.join("/var/lib/opengroove", crypto.createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 16), "pg");
+  say(`postgres: ${blocked} is not reachable by the 'postgres' user; keeping the cluster in ${alt}`);
+  fs.mkdirSync(path.dirname(alt), { recursive: true, mode: 0o755 });
+  fs.writeFileSync(path.join(dataDir, "pg-location"), `${alt}\n`);
+  return alt;
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client(adminUrl);
+  await c.connect();
+  try {
+    const r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (r.rowCount === 0) await c.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await c.end();
+  }
+}
+
+function migrate(databaseUrl: string): void {
+  const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
+  const r = spawnSync(process.execPath, ["--require", path.join(root, "scripts/unref-long-timers.cjs"), prismaCli, "migrate", "deploy"], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`prisma migrate deploy failed:\n${r.stdout}\n${r.stderr}`);
+  const applied = /(\d+) migrations? found/.exec(r.stdout)?.[1];
+  say(`migrations: up to date${applied ? ` (${applied} in prisma/migrations)` : ""}`);
+}
+
+async function buildWebIfMissing(env: LauncherEnv): Promise<void> {
+  if (fs.existsSync(path.join(root, ".next/BUILD_ID")) || env.OPENGROOVE_SKIP_BUILD) return;
+  say("web: no production build yet; running `next build` (first start only, about a minute)");
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code})`))));
+  });
+}
+
+async function main(): Promise<void> {
+  let env: LauncherEnv;
+  try {
+    env = parseEnv(launcherEnvSchema);
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : String(e));
+    process.exit(EXIT_CONFIG);
+  }
+  const dataDir = path.resolve(env.OPENGROOVE_DATA_DIR);
+  const components = new Set(env.OPENGROOVE_COMPONENTS.split(","));
+  try {
+    lock = acquireLock(dataDir);
+  } catch (e) {
+    console.error(e instanceof DataDirLockedError ? `refusing to start: ${e.message}` : String(e));
+    process.exit(2);
+  }
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    if (!components.has("postgres")) throw new ConfigError("DATABASE_URL: required when postgres is not among OPENGROOVE_COMPONENTS");
+    embedded = await startEmbeddedPostgres({ dataDir: pgDataDir(dataDir), port: env.OPENGROOVE_PG_PORT, onLog: (l) => log.debug({ pg: l }) });
+    await ensureDatabase(embedded.url("postgres"), "opengroove");
+    databaseUrl = embedded.url("opengroove");
+    say(`postgres: ready at 127.0.0.1:${embedded.port} (embedded, pid ${embedded.pid})`);
+  } else {
+    say(`postgres: using DATABASE_URL (${new URL(databaseUrl).host})`);
+  }
+
+  migrate(databaseUrl);
+  const handle = connectDb(databaseUrl, { max: 2, applicationName: "opengroove-launcher" });
+  const seeded = await seed(handle.prisma, {
+    publicHost: env.OPENGROOVE_PUBLIC_HOST,
+    adminUsername: env.OPENGROOVE_ADMIN_USERNAME,
+    adminPassword: env.OPENGROOVE_ADMIN_PASSWORD,
+    hcaptchaSiteKey: process.env.OPENGROOVE_HCAPTCHA_SITEKEY,
+    hcaptchaSecret: process.env.OPENGROOVE_HCAPTCHA_SECRET,
+  });
+  await handle.close();
+  say(`seed: ${seeded.createdRealms.length ? `created realms ${seeded.createdRealms.join(", ")}` : "realms already present"}`);
+  if (seeded.generatedAdminPassword) {
+    say(`seed: console administrator "${env.OPENGROOVE_ADMIN_USERNAME}" created with password ${seeded.generatedAdminPassword}  (shown once; change it in the console)`);
+  }
+
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, OPENGROOVE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
+  const onFatal = (e: FatalComponentError) => {
+    console.error(e.message);
+    void shutdown(EXIT_CONFIG);
+  };
+  const daemons: Array<[string, string]> = [];
+  if (components.has("management")) daemons.push(["management-daemon", "management-daemon/main.ts"]);
+  if (components.has("realm")) daemons.push(["realm-daemon", "realm-daemon/main.ts"]);
+  for (const [name, script] of daemons) {
+    const s = new Supervisor({ name, script: path.join(root, script), env: childEnv }, log, onFatal);
+    supervisors.push(s);
+    const addresses = await s.start();
+    say(`${name}: ready at ${addresses.join(", ")}`);
+  }
+  if (components.has("web")) {
+    await buildWebIfMissing(env);
+    const s = new Supervisor({ name: "web", script: path.join(root, "scripts/web-server.ts"), env: childEnv }, log, onFatal);
+    supervisors.push(s);
+    const addresses = await s.start();
+    say(`web: ready at ${addresses.join(", ")}`);
+    say(`console: ${addresses[0]}/console`);
+  }
+  say("opengroove: all components ready (Ctrl-C stops everything)");
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof FatalComponentError || e instanceof ConfigError) console.error(e.message);
+  else console.error(`launcher: ${e instanceof Error ? e.message : String(e)}`);
+  void shutdown(e instanceof FatalComponentError || e instanceof ConfigError ? EXIT_CONFIG : 1);
+});
