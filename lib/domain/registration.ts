@@ -1,0 +1,97 @@
+// Account registration: the one place that enforces registration mode, username rules, the
+// realm's user cap and an invite's uses. Both the web signup and the protocol's
+// registeraccount call this. Caps hold under concurrency because every check is a single
+// conditional UPDATE inside the transaction that inserts the user.
+import crypto from "node:crypto";
+import type pg from "pg";
+import { hashPassword } from "../auth/password.ts";
+import { DomainError } from "./errors.ts";
+import { checkPassword, checkUsername, foldUsername } from "./usernames.ts";
+
+export function hashCode(code: string): string {
+  return crypto.createHash("sha256").update(code.trim()).digest("hex");
+}
+
+export function newCode(bytes = 18): string {
+  return crypto.randomBytes(bytes).toString("base64url");
+}
+
+export interface RegisterInput {
+  realmId: string;
+  username: string;
+  password: string;
+  inviteCode?: string;
+  /** True when the caller has verified a captcha (or redeemed a web signup ticket). */
+  captchaPassed: boolean;
+}
+
+export interface RegisteredUser {
+  id: string;
+  realmId: string;
+  username: string;
+}
+
+interface RealmRow {
+  id: string;
+  status: string;
+  registrationMode: "OPEN" | "INVITE" | "CLOSED";
+  captchaProvider: "NONE" | "HCAPTCHA" | "ALTCHA";
+}
+
+/** Throws DomainError (BADUSERNAME, BADPASSWORD, REGISTRATIONCLOSED, BADINVITE, REALMFULL, ALREADYEXISTS, NOSUCHREALM, UNAUTHORIZED). */
+export async function registerAccount(pool: pg.Pool, input: RegisterInput): Promise<RegisteredUser> {
+  const badName = checkUsername(input.username);
+  if (badName) throw badName;
+  const badPw = checkPassword(input.password, input.username);
+  if (badPw) throw badPw;
+  const username = input.username.normalize("NFKC");
+
+  const realm = (
+    await pool.query<RealmRow>(`SELECT id, status, "registrationMode", "captchaProvider" FROM realms WHERE id = $1`, [input.realmId])
+  ).rows[0];
+  if (!realm || realm.status !== "ACTIVE") throw new DomainError("NOSUCHREALM", "This realm does not exist or is not accepting users.");
+  if (realm.registrationMode === "CLOSED") throw new DomainError("REGISTRATIONCLOSED", "Registration on this realm is closed. Ask the realm's operator for an account.");
+  if (realm.registrationMode === "OPEN" && realm.captchaProvider !== "NONE" && !input.captchaPassed)
+    throw new DomainError("UNAUTHORIZED", "This realm requires a captcha: complete signup on the realm's web page.", "captcha");
+
+  // Invite: reserve a use first (pending), visible while the password is hashed, so concurrent
+  // signups can never use it more often than allowed (Synapse's pending/completed model).
+  let inviteId: string | undefined;
+  if (realm.registrationMode === "INVITE") {
+    if (!input.inviteCode) throw new DomainError("BADINVITE", "This realm is invite-only: an invite code is required.", "invite");
+    const r = await pool.query<{ id: string }>(
+      `UPDATE invites SET pending = pending + 1
+        WHERE "codeHash" = $1 AND "realmId" = $2 AND "revokedAt" IS NULL
+          AND ("expiresAt" IS NULL OR "expiresAt" > now()) AND pending + completed < "usesAllowed"
+        RETURNING id`,
+      [hashCode(input.inviteCode), realm.id],
+    );
+    if (!r.rows[0]) throw new DomainError("BADINVITE", "This invite code is not valid: it may be mistyped, used up, expired or revoked.", "invite");
+    inviteId = r.rows[0].id;
+  }
+
+  const client = await pool.connect();
+  let committed = false;
+  try {
+    const passwordHash = await hashPassword(input.password);
+    await client.query("BEGIN");
+    const cap = await client.query(`UPDATE realms SET "userCount" = "userCount" + 1 WHERE id = $1 AND "userCount" < "userCap" RETURNING id`, [realm.id]);
+    if (cap.rowCount === 0) throw new DomainError("REALMFULL", "This realm has reached its user limit; no new accounts can be created now.");
+    const ins = await client.query<{ id: string }>(
+      `INSERT INTO users (id, "realmId", username, "usernameKey", "passwordHash") VALUES (gen_random_uuid(), $1, $2, $3, $4)
+       ON CONFLICT ("realmId", "usernameKey") DO NOTHING RETURNING id`,
+      [realm.id, username, foldUsername(username), passwordHash],
+    );
+    if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", "This username is taken on this realm; choose another.", "username");
+    if (inviteId) await client.query(`UPDATE invites SET pending = pending - 1, completed = completed + 1 WHERE id = $1`, [inviteId]);
+    await client.query("COMMIT");
+    committed = true;
+    return { id: ins.rows[0].id, realmId: realm.id, username };
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+    if (inviteId && !committed) await pool.query(`UPDATE invites SET pending = pending - 1 WHERE id = $1`, [inviteId]).catch(() => undefined);
+  }
+}
