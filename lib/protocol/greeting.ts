@@ -264,7 +264,12 @@ export function encodeGreetingError(error: ProtocolError): Buffer {
   let reason = error.reason.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
   const head = `ERROR ${error.status}`;
   const room = PROTOCOL_LIMITS.maxGreetingLineBytes - 2 - Buffer.byteLength(head) - 1;
-  // Cut by code points, so a multi-byte character is never split.
-  while (Buffer.byteLength(reason) > room) reason = Array.from(reason).slice(0, -1).join("");
+  if (Buffer.byteLength(reason) > room) {
+    // Cut by code points, so a multi-byte character is never split.
+    const chars = Array.from(reason);
+    let bytes = Buffer.byteLength(reason);
+    while (bytes > room) bytes -= Buffer.byteLength(chars.pop() ?? "");
+    reason = chars.join("").trim();
+  }
   return Buffer.from(reason ? `${head} ${reason}\r\n` : `${head}\r\n`, "utf8");
 }

@@ -1,0 +1,52 @@
+// Public API of the OpenGroove wire-format codec (docs/protocol.md).
+export { STATUS_WORDS, STATUS_WORD_LIST, isStatusWord, statusClosesConnection, type StatusWord, type StatusInfo } from "./status.js";
+export { ProtocolError, ok, fail, type Result, type Success, type Failure } from "./errors.js";
+export { PROTOCOL_LIMITS, type ProtocolLimits } from "./limits.js";
+export {
+  GreetingMode,
+  GreetingParser,
+  ServerGreetingParser,
+  SERVER_GREETING,
+  SYNC_BYTE,
+  encodeClientGreeting,
+  encodeGreetingError,
+  type GreetingEvent,
+  type ClientGreeting,
+  type ServerGreeting,
+  type GreetingParserOptions,
+} from "./greeting.js";
+export {
+  FrameParser,
+  FrameParserMode,
+  checkPayloadLength,
+  encodeFrame,
+  type Frame,
+  type FrameParseResult,
+  type FrameParserOptions,
+} from "./frame-parser.js";
+export {
+  NOTIFICATION_EVENTS,
+  NOTIFICATION_ID,
+  decodeRequest,
+  decodeReply,
+  decodeServerPacket,
+  decodeErrorNotification,
+  encodeRequest,
+  encodeReply,
+  encodeErrorReply,
+  encodeNotification,
+  encodeErrorNotification,
+  isValidPacketId,
+  isValidCommandName,
+  splitFields,
+  splitExactFields,
+  splitWithTrailingData,
+  joinFieldsWithTrailingData,
+  type RequestPacket,
+  type ReplyPacket,
+  type NotificationPacket,
+  type ServerPacket,
+  type NotificationEvent,
+  type PacketData,
+  type FieldsWithData,
+} from "./packet.js";
