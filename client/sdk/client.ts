@@ -1,0 +1,221 @@
+// The typed OpenGroove SDK: one method per protocol command, plus helpers that stream a whole
+// message in chunks. Non-OK replies throw OpenGrooveError carrying the status word.
+import crypto from "node:crypto";
+import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
+import { openConnection, OpenGrooveError, type ConnectOptions, type RawConnection, type Reply } from "./connection.ts";
+
+export { OpenGrooveError, type ConnectOptions, type Reply };
+
+export const CHUNK_BYTES = 64_000;
+
+function kv(lines: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of lines) {
+    const i = l.indexOf("=");
+    if (i > 0) out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
+}
+
+export interface Quotas {
+  storage: bigint;
+  used: bigint;
+  messages: bigint;
+  workspaces: bigint;
+  settings: bigint;
+  computers: number;
+  computersUsed: number;
+  imessageRate: number;
+}
+
+export type RegisterResult = { status: "OK"; userId: string } | { status: "CONTINUE"; ticket: string; url: string; message: string };
+
+export class RealmClient {
+  private constructor(readonly raw: RawConnection) {}
+
+  static async connect(opts: ConnectOptions): Promise<RealmClient> {
+    return new RealmClient(await openConnection(opts));
+  }
+
+  get fingerprint(): string | undefined {
+    return this.raw.peerFingerprint;
+  }
+
+  on(event: string, fn: (r: Reply) => void): this {
+    this.raw.on(event, fn);
+    return this;
+  }
+
+  onClose(fn: (e: Error) => void): this {
+    this.raw.on("close", fn);
+    return this;
+  }
+
+  /** Sends a command and returns the reply, whatever its status. */
+  request(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+    return this.raw.request(command, args);
+  }
+
+  /** Sends a command and throws unless the status is OK. */
+  async call(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+    const r = await this.raw.request(command, args);
+    if (r.status !== "OK") throw new OpenGrooveError(r.status, r.text, command);
+    return r;
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+
+  async serverInfo(): Promise<Record<string, string>> {
+    return kv((await this.call("getserverinfo")).lines);
+  }
+
+  async register(p: { username: string; password: string; invite?: string; ticket?: string; token?: string }): Promise<RegisterResult> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(p)) if (v !== undefined) q.set(k, v);
+    const r = await this.raw.request("registeraccount", Buffer.from(q.toString()));
+    if (r.status === "OK") return { status: "OK", userId: kv(r.lines).userid };
+    if (r.status === "CONTINUE") {
+      const m = kv(r.lines);
+      return { status: "CONTINUE", ticket: m.ticket, url: m.url, message: m.message };
+    }
+    throw new OpenGrooveError(r.status, r.text, "registeraccount");
+  }
+
+  async authenticate(username: string, computer: string, password: string): Promise<string> {
+    return kv((await this.call("authenticate", [username, computer, password])).lines).userid;
+  }
+
+  async createComputer(name: string): Promise<void> {
+    await this.call("createcomputer", [name]);
+  }
+
+  async listComputers(): Promise<string[]> {
+    return (await this.call("listcomputers")).lines;
+  }
+
+  async deleteComputer(name: string): Promise<void> {
+    await this.call("deletecomputer", [name]);
+  }
+
+  async setPassword(current: string, next: string): Promise<void> {
+    await this.call("setpassword", [current, next]);
+  }
+
+  async quotas(): Promise<Quotas> {
+    const m = kv((await this.call("getquotas")).lines);
+    return {
+      storage: BigInt(m.storage),
+      used: BigInt(m.used),
+      messages: BigInt(m.messages),
+      workspaces: BigInt(m.workspaces),
+      settings: BigInt(m.settings),
+      computers: Number(m.computers),
+      computersUsed: Number(m.computersused),
+      imessageRate: Number(m.imessagerate),
+    };
+  }
+
+  newMessageId(userId: string): string {
+    return `${userId}-${Date.now().toString(36)}${crypto.randomBytes(6).toString("hex")}`;
+  }
+
+  async createMessage(id: string, recipients: Array<string | { userId: string; computer?: string }>): Promise<void> {
+    const lines = recipients.map((r) => (typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId));
+    await this.call("createmessage", [id, ...lines]);
+  }
+
+  async writeMessageData(id: string, offset: number, data: Buffer): Promise<bigint> {
+    const r = await this.call("writemessagedata", joinFieldsWithTrailingData([id, String(offset), String(data.length)], data));
+    return BigInt(r.text);
+  }
+
+  async setMessageSize(id: string, size: number): Promise<void> {
+    await this.call("setmessagesize", [id, String(size)]);
+  }
+
+  async messageSize(id: string): Promise<number> {
+    return Number((await this.call("getmessagesize", [id])).text);
+  }
+
+  async readMessageData(id: string, offset: number, length: number): Promise<Buffer> {
+    return (await this.call("readmessagedata", [id, String(offset), String(length)])).data;
+  }
+
+  async sendMessage(id: string): Promise<void> {
+    await this.call("sendmessage", [id]);
+  }
+
+  /** createmessage + chunked writes + sendmessage. `onProgress` gets bytes written so far. */
+  async send(fromUserId: string, recipients: Array<string | { userId: string; computer?: string }>, body: Buffer, onProgress?: (done: number, total: number) => void): Promise<string> {
+    const id = this.newMessageId(fromUserId);
+    await this.createMessage(id, recipients);
+    if (body.length) await this.setMessageSize(id, body.length);
+    for (let off = 0; off < body.length; off += CHUNK_BYTES) {
+      await this.writeMessageData(id, off, body.subarray(off, off + CHUNK_BYTES));
+      onProgress?.(Math.min(off + CHUNK_BYTES, body.length), body.length);
+    }
+    await this.sendMessage(id);
+    return id;
+  }
+
+  /** Reads a whole message in chunks. */
+  async read(id: string, onProgress?: (done: number, total: number) => void): Promise<Buffer> {
+    const size = await this.messageSize(id);
+    const parts: Buffer[] = [];
+    for (let off = 0; off < size; off += CHUNK_BYTES) {
+      parts.push(await this.readMessageData(id, off, Math.min(CHUNK_BYTES, size - off)));
+      onProgress?.(Math.min(off + CHUNK_BYTES, size), size);
+    }
+    return Buffer.concat(parts);
+  }
+
+  async inbox(): Promise<string[]> {
+    return (await this.call("listinboundmessages")).lines;
+  }
+
+  async outbox(): Promise<string[]> {
+    return (await this.call("listoutboundmessages")).lines;
+  }
+
+  async messageInfo(id: string): Promise<{ sender: string; senderComputer: string; sent: boolean; size: number; pendingRecipients: number }> {
+    const m = kv((await this.call("getmessageinfo", [id])).lines);
+    return { sender: m.sender, senderComputer: m.sendercomputer, sent: m.sent === "true", size: Number(m.size), pendingRecipients: Number(m.pendingrecipients) };
+  }
+
+  async deleteMessage(id: string): Promise<bigint> {
+    return BigInt(kv((await this.call("deletemessage", [id])).lines).released ?? "0");
+  }
+
+  async sendImessage(userId: string, computer: string, text: string): Promise<void> {
+    await this.call("sendimessage", [userId, computer, text]);
+  }
+
+  async setUserSetting(key: string, value: string): Promise<void> {
+    await this.call("setusersetting", [key, value]);
+  }
+
+  async getUserSetting(key: string, userId = "", computer = ""): Promise<string | null> {
+    const r = await this.request("getusersetting", [key, userId, computer]);
+    if (r.status === "NORESULTS") return null;
+    if (r.status !== "OK") throw new OpenGrooveError(r.status, r.text, "getusersetting");
+    return r.text;
+  }
+
+  async userStatus(userId: string): Promise<{ online: boolean; computers: string[] }> {
+    const lines = (await this.call("getuserstatus", [userId])).lines;
+    return { online: lines[0] === "online=true", computers: lines.filter((l) => l.startsWith("computer=")).map((l) => l.slice(9)) };
+  }
+
+  async searchUsers(prefix: string): Promise<string[]> {
+    const r = await this.request("searchusers", [prefix]);
+    if (r.status === "NORESULTS") return [];
+    if (r.status !== "OK") throw new OpenGrooveError(r.status, r.text, "searchusers");
+    return r.lines;
+  }
+
+  async ping(): Promise<void> {
+    await this.call("ping");
+  }
+}

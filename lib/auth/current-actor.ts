@@ -1,0 +1,29 @@
+// The signed-in operator for the current request, re-read from the database (role, realms,
+// disabled flag) so changes apply immediately even though the session itself is a JWT.
+import { cache } from "react";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { auth } from "../../auth.ts";
+import { db } from "../db/client.ts";
+import type { Actor } from "../domain/permissions.ts";
+import { clientIpFrom } from "./request-meta.ts";
+
+export const currentActor = cache(async (): Promise<Actor | null> => {
+  const session = await auth();
+  const principal = session?.principal;
+  if (principal?.kind !== "operator") return null;
+  const op = await db().prisma.operator.findUnique({ where: { id: principal.id }, include: { realms: { select: { realmId: true } } } });
+  if (!op || op.disabled) return null;
+  return { kind: "operator", id: op.id, username: op.username, role: op.role, realmIds: new Set(op.realms.map((r) => r.realmId)) };
+});
+
+/** For pages: the actor, or a redirect to the sign-in page. */
+export async function requireActor(): Promise<Actor> {
+  const actor = await currentActor();
+  if (!actor) redirect("/console/sign-in");
+  return actor;
+}
+
+export async function requestIp(): Promise<string | null> {
+  return clientIpFrom(await headers());
+}

@@ -1,0 +1,20 @@
+// What a console/web session carries. `kind` tells principals apart, so a second credentials
+// provider (realm users on the signup/account pages) can add its own variant without an
+// operator session ever being mistaken for a user session or the other way round.
+import type { OperatorRole } from "../domain/permissions.ts";
+
+export interface OperatorPrincipal {
+  kind: "operator";
+  id: string;
+  username: string;
+  role: OperatorRole;
+}
+
+/** Extend with e.g. `| { kind: "realm-user"; id: string; realmId: string; username: string }`. */
+export type Principal = OperatorPrincipal;
+export type PrincipalKind = Principal["kind"];
+
+/** Console sessions end after this long without activity (JWT maxAge). */
+export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+/** The session cookie is re-issued (sliding expiry) at most this often. */
+export const SESSION_UPDATE_AGE_SECONDS = 15 * 60;

@@ -1,0 +1,81 @@
+// FormData -> plain object for zod, and small zod building blocks shared by the console forms.
+import { z } from "zod";
+
+/** Repeated keys become arrays; Next's internal $ACTION fields are dropped. Files are ignored. */
+export function formToObject(form: FormData): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of form.entries()) {
+    if (key.startsWith("$ACTION") || typeof value !== "string") continue;
+    const prev = out[key];
+    if (prev === undefined) out[key] = value;
+    else out[key] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+/** An HTML checkbox: present ("on") is true, absent is false. */
+export const checkbox = z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean());
+
+/** Whole number from a text/number input; blank is "missing". */
+export function intField(min: number, max: number, label = "Value") {
+  return z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: `${label} is required.` })
+      .int(`${label} must be a whole number.`)
+      .min(min, `${label} must be at least ${min}.`)
+      .max(max, `${label} must be at most ${max}.`),
+  );
+}
+
+/** Like intField, but blank means null (e.g. "use the realm default"). */
+export function optionalIntField(min: number, max: number, label = "Value") {
+  return z.preprocess(
+    blankToUndefined,
+    z.coerce.number().int(`${label} must be a whole number.`).min(min, `${label} must be at least ${min}.`).max(max, `${label} must be at most ${max}.`).optional(),
+  ).transform((v) => v ?? null);
+}
+
+/** A size entered with a unit; decimals allowed (1.5 GB). */
+export function sizeField(label: string, { optional = false } = {}) {
+  const n = z.coerce.number({ error: `${label} must be a number.` }).positive(`${label} must be more than 0.`).max(1_000_000, `${label} is too large.`);
+  return optional ? z.preprocess(blankToUndefined, n.optional()) : z.preprocess(blankToUndefined, n);
+}
+
+export const sizeUnit = z.enum(["MB", "GB"]).default("MB");
+
+export const MB = 1024n * 1024n;
+export const GB = 1024n * MB;
+
+export function toBytes(value: number, unit: "MB" | "GB"): bigint {
+  const base = unit === "GB" ? 1024 ** 3 : 1024 ** 2;
+  return BigInt(Math.round(value * base));
+}
+
+/** Picks the larger unit that shows the value without a long fraction. */
+export function fromBytes(bytes: bigint): { value: string; unit: "MB" | "GB" } {
+  if (bytes >= GB && bytes % (GB / 100n) === 0n) return { value: trimNumber(Number(bytes) / 1024 ** 3), unit: "GB" };
+  return { value: trimNumber(Number(bytes) / 1024 ** 2), unit: "MB" };
+}
+
+function trimNumber(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+export function formatBytes(bytes: bigint | number): string {
+  const n = typeof bytes === "bigint" ? Number(bytes) : bytes;
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1).replace(/\.?0+$/, "")} ${units[i]}`;
+}
+
+export const trimmed = (max: number, label: string) => z.string().trim().max(max, `${label} must be at most ${max} characters.`);
+
+export const id = z.string().trim().min(1, "Missing id.").max(200);

@@ -1,0 +1,333 @@
+// Stored messages: the store-and-forward core. A message's bytes are charged to its local
+// sender from the first write until every recipient computer has deleted its copy (or the
+// realm's retention expires it). Every operation is one transaction; the message row is locked
+// FOR UPDATE so concurrent writes, deletes and expiry on one message are serialised.
+import type pg from "pg";
+import { DomainError } from "./errors.ts";
+import { chargeBytes, releaseBytes } from "./quota.ts";
+import { foldUsername, parseUserId } from "./usernames.ts";
+
+export const MESSAGE_LIMITS = {
+  /** Stored block size; writes may start anywhere, blocks are read-modify-written. */
+  blockBytes: 65536,
+  maxMessageBytes: 2n * 1024n * 1024n * 1024n,
+  maxIdLength: 256,
+  maxRecipients: 500,
+  maxChunkBytes: 1024 * 1024,
+} as const;
+
+export interface Caller {
+  realmId: string;
+  userId: string;
+  /** realm id + "::" + username */
+  fullId: string;
+  computer: string;
+}
+
+export interface RecipientSpec {
+  recipientId: string;
+  computer: string;
+}
+
+export interface Delivery {
+  userId: string;
+  computer: string;
+  messageId: string;
+}
+
+export async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query("BEGIN");
+    const r = await fn(c);
+    await c.query("COMMIT");
+    return r;
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
+interface MessageRow {
+  id: bigint;
+  senderUserId: string | null;
+  senderId: string;
+  senderComputer: string;
+  size: bigint;
+  sentAt: Date | null;
+}
+
+async function lockMessage(c: pg.PoolClient, realmId: string, messageId: string): Promise<MessageRow> {
+  const r = await c.query<MessageRow>(
+    `SELECT id, "senderUserId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE "realmId" = $1 AND "messageId" = $2 FOR UPDATE`,
+    [realmId, messageId],
+  );
+  if (!r.rows[0]) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+  return { ...r.rows[0], size: BigInt(r.rows[0].size) };
+}
+
+async function isRecipient(c: pg.PoolClient, id: bigint, caller: Caller): Promise<boolean> {
+  const r = await c.query(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') LIMIT 1`, [id, caller.userId, caller.computer]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+export function checkMessageId(messageId: string, senderFullId: string): DomainError | null {
+  if (!messageId.startsWith(`${senderFullId}-`) || messageId.length <= senderFullId.length + 1)
+    return new DomainError("INVALIDMESSAGEID", `A message id must start with your user id and a hyphen: "${senderFullId}-...".`);
+  if (messageId.length > MESSAGE_LIMITS.maxIdLength) return new DomainError("INVALIDMESSAGEID", `A message id has at most ${MESSAGE_LIMITS.maxIdLength} characters.`);
+  if (/[\s\u0000-\u001f]/.test(messageId)) return new DomainError("INVALIDMESSAGEID", "A message id cannot contain whitespace or control characters.");
+  return null;
+}
+
+export interface CreateResult {
+  /** Remote realms that will need a copy (federation). */
+  remoteRealms: string[];
+}
+
+export async function createMessage(pool: pg.Pool, caller: Caller, messageId: string, recipients: RecipientSpec[], opts: { canMessageOtherRealms: boolean; retentionDays: number }): Promise<CreateResult> {
+  const bad = checkMessageId(messageId, caller.fullId);
+  if (bad) throw bad;
+  if (recipients.length === 0) throw new DomainError("BADARGUMENTS", "A message needs at least one recipient.");
+  if (recipients.length > MESSAGE_LIMITS.maxRecipients) throw new DomainError("BADARGUMENTS", `At most ${MESSAGE_LIMITS.maxRecipients} recipients.`);
+  return tx(pool, async (c) => {
+    const rows: Array<{ recipientId: string; userId: string | null; computer: string }> = [];
+    const remote = new Set<string>();
+    for (const r of recipients) {
+      const p = parseUserId(r.recipientId);
+      if (!p) throw new DomainError("NOSUCHUSER", `"${r.recipientId}" is not a user id (realm host:port::username).`);
+      if (p.realmId !== caller.realmId) {
+        if (!opts.canMessageOtherRealms) throw new DomainError("UNAUTHORIZED", "Your account may not send messages to other realms.");
+        remote.add(p.realmId);
+        rows.push({ recipientId: r.recipientId, userId: null, computer: r.computer });
+        continue;
+      }
+      const u = await c.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [caller.realmId, foldUsername(p.username)]);
+      const user = u.rows[0];
+      if (!user) throw new DomainError("NOSUCHUSER", `No user ${r.recipientId}.`);
+      const canonical = `${caller.realmId}::${user.username}`;
+      if (r.computer) {
+        const comp = await c.query(`SELECT 1 FROM computers WHERE "userId" = $1 AND name = $2`, [user.id, r.computer]);
+        if (!comp.rowCount) throw new DomainError("NOSUCHCOMPUTER", `${canonical} has no computer "${r.computer}".`);
+        rows.push({ recipientId: canonical, userId: user.id, computer: r.computer });
+      } else {
+        // Empty computer: one delivery entry per computer of that user (or one open entry if they have none yet).
+        const comps = await c.query<{ name: string }>(`SELECT name FROM computers WHERE "userId" = $1`, [user.id]);
+        if (comps.rows.length === 0) rows.push({ recipientId: canonical, userId: user.id, computer: "" });
+        for (const comp of comps.rows) rows.push({ recipientId: canonical, userId: user.id, computer: comp.name });
+      }
+    }
+    const ins = await c.query<{ id: bigint }>(
+      `INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt")
+       VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 day') ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id`,
+      [caller.realmId, messageId, caller.fullId, caller.userId, caller.computer, opts.retentionDays],
+    );
+    if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", `A message with id ${messageId} already exists.`);
+    const id = ins.rows[0].id;
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const key = `${row.recipientId}\u0000${row.computer}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await c.query(`INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer) VALUES ($1, $2, $3, $4)`, [id, row.recipientId, row.userId, row.computer]);
+    }
+    return { remoteRealms: [...remote] };
+  });
+}
+
+function ownUnsent(m: MessageRow, caller: Caller): void {
+  if (m.senderUserId !== caller.userId) throw new DomainError("UNAUTHORIZED", "Only the sender may change a message.");
+  if (m.sentAt) throw new DomainError("FAIL", "This message was already sent and can no longer be changed.");
+}
+
+/** Grows (charging the sender) or shrinks (releasing) a message. */
+async function resize(c: pg.PoolClient, m: MessageRow, newSize: bigint): Promise<void> {
+  if (newSize > MESSAGE_LIMITS.maxMessageBytes) throw new DomainError("TOOLARGE", `A message has at most ${MESSAGE_LIMITS.maxMessageBytes} bytes.`);
+  if (newSize > m.size) {
+    if (!(await chargeBytes(c, m.senderUserId!, newSize - m.size, "message")))
+      throw new DomainError("QUOTAEXCEEDED", `Storing ${newSize - m.size} more bytes would exceed your storage quota; delete messages or ask the operator for more space.`);
+  } else if (newSize < m.size) {
+    await releaseBytes(c, m.senderUserId!, m.size - newSize, "message");
+    const B = BigInt(MESSAGE_LIMITS.blockBytes);
+    const keepBlocks = (newSize + B - 1n) / B;
+    await c.query(`DELETE FROM message_blocks WHERE "messageId" = $1 AND block >= $2`, [m.id, keepBlocks.toString()]);
+    if (newSize % B !== 0n) {
+      const last = Number(keepBlocks - 1n);
+      await c.query(`UPDATE message_blocks SET data = substring(data from 1 for $3) WHERE "messageId" = $1 AND block = $2`, [m.id, last, Number(newSize % B)]);
+    }
+  }
+  await c.query(`UPDATE messages SET size = $2 WHERE id = $1`, [m.id, newSize.toString()]);
+  m.size = newSize;
+}
+
+export async function setMessageSize(pool: pg.Pool, caller: Caller, messageId: string, size: bigint): Promise<void> {
+  if (size < 0n) throw new DomainError("BADARGUMENTS", "A size cannot be negative.");
+  await tx(pool, async (c) => {
+    const m = await lockMessage(c, caller.realmId, messageId);
+    ownUnsent(m, caller);
+    await resize(c, m, size);
+  });
+}
+
+export async function writeMessageData(pool: pg.Pool, caller: Caller, messageId: string, offset: bigint, data: Buffer): Promise<bigint> {
+  if (offset < 0n) throw new DomainError("BADARGUMENTS", "An offset cannot be negative.");
+  if (data.length > MESSAGE_LIMITS.maxChunkBytes) throw new DomainError("TOOLARGE", `Write at most ${MESSAGE_LIMITS.maxChunkBytes} bytes at a time.`);
+  return tx(pool, async (c) => {
+    const m = await lockMessage(c, caller.realmId, messageId);
+    ownUnsent(m, caller);
+    const end = offset + BigInt(data.length);
+    if (end > m.size) await resize(c, m, end);
+    const B = MESSAGE_LIMITS.blockBytes;
+    let pos = 0;
+    while (pos < data.length) {
+      const abs = offset + BigInt(pos);
+      const block = Number(abs / BigInt(B));
+      const within = Number(abs % BigInt(B));
+      const n = Math.min(B - within, data.length - pos);
+      const piece = data.subarray(pos, pos + n);
+      const blockLen = Number(m.size - BigInt(block) * BigInt(B) < BigInt(B) ? m.size - BigInt(block) * BigInt(B) : BigInt(B));
+      if (within === 0 && n === blockLen) {
+        await c.query(`INSERT INTO message_blocks ("messageId", block, data) VALUES ($1, $2, $3) ON CONFLICT ("messageId", block) DO UPDATE SET data = EXCLUDED.data`, [m.id, block, piece]);
+      } else {
+        const cur = await c.query<{ data: Buffer }>(`SELECT data FROM message_blocks WHERE "messageId" = $1 AND block = $2`, [m.id, block]);
+        const buf = Buffer.alloc(blockLen);
+        cur.rows[0]?.data.copy(buf, 0, 0, Math.min(cur.rows[0].data.length, blockLen));
+        piece.copy(buf, within);
+        await c.query(`INSERT INTO message_blocks ("messageId", block, data) VALUES ($1, $2, $3) ON CONFLICT ("messageId", block) DO UPDATE SET data = EXCLUDED.data`, [m.id, block, buf]);
+      }
+      pos += n;
+    }
+    return m.size;
+  });
+}
+
+async function readableMessage(c: pg.PoolClient | pg.Pool, caller: Caller, messageId: string): Promise<MessageRow> {
+  const r = await c.query<MessageRow>(`SELECT id, "senderUserId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE "realmId" = $1 AND "messageId" = $2`, [caller.realmId, messageId]);
+  const m = r.rows[0];
+  if (!m) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+  const row = { ...m, size: BigInt(m.size) };
+  if (row.senderUserId === caller.userId) return row;
+  if (!row.sentAt) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+  const rc = await c.query(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') LIMIT 1`, [row.id, caller.userId, caller.computer]);
+  if (!rc.rowCount) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+  return row;
+}
+
+export async function getMessageSize(pool: pg.Pool, caller: Caller, messageId: string): Promise<bigint> {
+  return (await readableMessage(pool, caller, messageId)).size;
+}
+
+export async function readMessageData(pool: pg.Pool, caller: Caller, messageId: string, offset: bigint, length: number): Promise<Buffer> {
+  if (offset < 0n || length < 0) throw new DomainError("BADARGUMENTS", "Offset and length cannot be negative.");
+  if (length > MESSAGE_LIMITS.maxChunkBytes) throw new DomainError("TOOLARGE", `Read at most ${MESSAGE_LIMITS.maxChunkBytes} bytes at a time.`);
+  const m = await readableMessage(pool, caller, messageId);
+  if (offset > m.size) throw new DomainError("INDEXOUTOFBOUNDS", `Offset ${offset} is past the end of the message (${m.size} bytes).`);
+  const end = offset + BigInt(length) > m.size ? m.size : offset + BigInt(length);
+  const B = BigInt(MESSAGE_LIMITS.blockBytes);
+  const first = offset / B;
+  const last = end === 0n ? 0n : (end - 1n) / B;
+  const out = Buffer.alloc(Number(end - offset));
+  if (out.length === 0) return out;
+  const r = await pool.query<{ block: number; data: Buffer }>(`SELECT block, data FROM message_blocks WHERE "messageId" = $1 AND block BETWEEN $2 AND $3`, [m.id, first.toString(), last.toString()]);
+  for (const row of r.rows) {
+    const blockStart = BigInt(row.block) * B;
+    const from = offset > blockStart ? Number(offset - blockStart) : 0;
+    const dst = Number(blockStart + BigInt(from) - offset);
+    row.data.copy(out, dst, from, Math.min(row.data.length, from + (out.length - dst)));
+  }
+  return out; // never-written ranges read as zero bytes
+}
+
+export interface SendResult {
+  deliveries: Delivery[];
+  remoteRealms: string[];
+}
+
+export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: string): Promise<SendResult> {
+  return tx(pool, async (c) => {
+    const m = await lockMessage(c, caller.realmId, messageId);
+    ownUnsent(m, caller);
+    await c.query(`UPDATE messages SET "sentAt" = now() WHERE id = $1`, [m.id]);
+    const recips = await c.query<{ userId: string | null; computer: string; recipientId: string }>(`SELECT "userId", computer, "recipientId" FROM message_recipients WHERE "messageId" = $1`, [m.id]);
+    const remoteRealms = new Set<string>();
+    const deliveries: Delivery[] = [];
+    for (const r of recips.rows) {
+      if (r.userId) deliveries.push({ userId: r.userId, computer: r.computer, messageId });
+      else remoteRealms.add(parseUserId(r.recipientId)!.realmId);
+    }
+    for (const realm of remoteRealms) {
+      await c.query(`INSERT INTO federation_outbox ("messageId", "targetRealmId") VALUES ($1, $2) ON CONFLICT DO NOTHING`, [m.id, realm]);
+    }
+    for (const d of deliveries) await c.query(`SELECT pg_notify('og_message_available', $1)`, [JSON.stringify({ realmId: caller.realmId, ...d })]);
+    return { deliveries, remoteRealms: [...remoteRealms] };
+  });
+}
+
+export async function listInbound(pool: pg.Pool, caller: Caller): Promise<string[]> {
+  const r = await pool.query<{ messageId: string }>(
+    `SELECT DISTINCT m."messageId", m.id FROM message_recipients mr JOIN messages m ON m.id = mr."messageId"
+      WHERE mr."userId" = $1 AND (mr.computer = $2 OR mr.computer = '') AND m."sentAt" IS NOT NULL ORDER BY m.id`,
+    [caller.userId, caller.computer],
+  );
+  return r.rows.map((x) => x.messageId);
+}
+
+export async function listOutbound(pool: pg.Pool, caller: Caller): Promise<string[]> {
+  const r = await pool.query<{ messageId: string }>(`SELECT "messageId" FROM messages WHERE "senderUserId" = $1 ORDER BY id`, [caller.userId]);
+  return r.rows.map((x) => x.messageId);
+}
+
+export interface MessageInfo {
+  senderId: string;
+  senderComputer: string;
+  sent: boolean;
+  size: bigint;
+  recipientsPending: number;
+}
+
+export async function getMessageInfo(pool: pg.Pool, caller: Caller, messageId: string): Promise<MessageInfo> {
+  const m = await readableMessage(pool, caller, messageId);
+  const n = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM message_recipients WHERE "messageId" = $1`, [m.id]);
+  return { senderId: m.senderId, senderComputer: m.senderComputer, sent: Boolean(m.sentAt), size: m.size, recipientsPending: Number(n.rows[0].n) };
+}
+
+/**
+ * A recipient's delete removes only its own entry; when no entry is left the message and its
+ * data go and the sender's bytes are released. The sender's delete retracts the whole message.
+ */
+export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: string): Promise<{ released: bigint }> {
+  return tx(pool, async (c) => {
+    const m = await lockMessage(c, caller.realmId, messageId);
+    if (m.senderUserId !== caller.userId) {
+      if (!m.sentAt || !(await isRecipient(c, m.id, caller))) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+      await c.query(`DELETE FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '')`, [m.id, caller.userId, caller.computer]);
+      const left = await c.query(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 LIMIT 1`, [m.id]);
+      if (left.rowCount) return { released: 0n };
+    }
+    return { released: await dropMessage(c, m) };
+  });
+}
+
+/** Deletes a locked message and releases its bytes from the local sender. */
+export async function dropMessage(c: pg.PoolClient, m: { id: bigint; senderUserId: string | null; size: bigint }): Promise<bigint> {
+  const d = await c.query(`DELETE FROM messages WHERE id = $1`, [m.id]);
+  if (d.rowCount && m.senderUserId) await releaseBytes(c, m.senderUserId, m.size, "message");
+  return d.rowCount ? m.size : 0n;
+}
+
+/** Retention: drops messages past their expiry (sent or abandoned). Returns how many. */
+export async function expireMessages(pool: pg.Pool, limit = 500): Promise<number> {
+  const ids = await pool.query<{ id: bigint }>(`SELECT id FROM messages WHERE "expiresAt" < now() ORDER BY "expiresAt" LIMIT $1`, [limit]);
+  let n = 0;
+  for (const { id } of ids.rows) {
+    await tx(pool, async (c) => {
+      const r = await c.query<{ id: bigint; senderUserId: string | null; size: bigint }>(`SELECT id, "senderUserId", size FROM messages WHERE id = $1 AND "expiresAt" < now() FOR UPDATE SKIP LOCKED`, [id]);
+      if (r.rows[0]) {
+        await dropMessage(c, { ...r.rows[0], size: BigInt(r.rows[0].size) });
+        n++;
+      }
+    });
+  }
+  return n;
+}

@@ -1,0 +1,19 @@
+import { deleteMessage } from "../../lib/domain/messages.ts";
+import { WITH_COMPUTER } from "../state.ts";
+import { caller, fields } from "./args.ts";
+import { command } from "./types.ts";
+
+/**
+ * deletemessage: id. A recipient's delete removes only this computer's entry; the sender's
+ * delete retracts the message. OK data: bytes released from the sender's quota (0 while other
+ * recipients still wait).
+ */
+export default command({
+  name: "deletemessage",
+  states: WITH_COMPUTER,
+  async handle(conn, args) {
+    const [id] = fields(args, ["id"]);
+    const r = await deleteMessage(conn.daemon.db.pool, caller(conn), id);
+    return { status: "OK", data: `released=${r.released}` };
+  },
+});

@@ -1,0 +1,15 @@
+import { getMessageInfo } from "../../lib/domain/messages.ts";
+import { WITH_COMPUTER } from "../state.ts";
+import { caller, fields } from "./args.ts";
+import { command } from "./types.ts";
+
+/** getmessageinfo: id. OK data lines: sender=, sendercomputer=, sent=true|false, size=, pendingrecipients=. */
+export default command({
+  name: "getmessageinfo",
+  states: WITH_COMPUTER,
+  async handle(conn, args) {
+    const [id] = fields(args, ["id"]);
+    const i = await getMessageInfo(conn.daemon.db.pool, caller(conn), id);
+    return { status: "OK", data: [`sender=${i.senderId}`, `sendercomputer=${i.senderComputer}`, `sent=${i.sent}`, `size=${i.size}`, `pendingrecipients=${i.recipientsPending}`] };
+  },
+});

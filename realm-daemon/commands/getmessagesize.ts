@@ -1,0 +1,14 @@
+import { getMessageSize } from "../../lib/domain/messages.ts";
+import { WITH_COMPUTER } from "../state.ts";
+import { caller, fields } from "./args.ts";
+import { command } from "./types.ts";
+
+/** getmessagesize: id. OK data: size in bytes. */
+export default command({
+  name: "getmessagesize",
+  states: WITH_COMPUTER,
+  async handle(conn, args) {
+    const [id] = fields(args, ["id"]);
+    return { status: "OK", data: (await getMessageSize(conn.daemon.db.pool, caller(conn), id)).toString() };
+  },
+});

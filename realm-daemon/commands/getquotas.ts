@@ -1,0 +1,21 @@
+import { getQuotas } from "../../lib/domain/quota.ts";
+import { LOGGED_IN } from "../state.ts";
+import { command } from "./types.ts";
+
+/**
+ * getquotas: the account's limits and use, `key=value` per line: storage (quota bytes), used,
+ * messages, workspaces, settings (bytes per category), computers (limit), imessagerate (per minute).
+ * Read from the database on every call, so a console change shows at once.
+ */
+export default command({
+  name: "getquotas",
+  states: LOGGED_IN,
+  async handle(conn) {
+    const q = await getQuotas(conn.daemon.db.pool, conn.session!.userId);
+    if (!q) return { status: "NOSUCHUSER", data: "account not found" };
+    return {
+      status: "OK",
+      data: [`storage=${q.quotaBytes}`, `used=${q.bytesUsed}`, `messages=${q.messageBytes}`, `workspaces=${q.workspaceBytes}`, `settings=${q.settingsBytes}`, `computers=${q.maxComputers}`, `computersused=${q.computers}`, `imessagerate=${q.imessageRatePerMinute}`],
+    };
+  },
+});

@@ -1,0 +1,15 @@
+import { getQuotas } from "../../lib/domain/quota.ts";
+import { LOGGED_IN } from "../state.ts";
+import { command } from "./types.ts";
+
+/** getquotasremainer (original spelling): what is left, `key=value` per line: storage (bytes), computers. */
+export default command({
+  name: "getquotasremainer",
+  states: LOGGED_IN,
+  async handle(conn) {
+    const q = await getQuotas(conn.daemon.db.pool, conn.session!.userId);
+    if (!q) return { status: "NOSUCHUSER", data: "account not found" };
+    const left = q.quotaBytes - q.bytesUsed;
+    return { status: "OK", data: [`storage=${left > 0n ? left : 0n}`, `computers=${Math.max(0, q.maxComputers - q.computers)}`] };
+  },
+});

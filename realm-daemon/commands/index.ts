@@ -1,0 +1,43 @@
+// The dispatch table: every protocol command, each in its own file, with the connection states
+// it is allowed in (see state.ts).
+import type { CommandSpec } from "./types.ts";
+import authenticate from "./authenticate.ts";
+import createcomputer from "./createcomputer.ts";
+import createmessage from "./createmessage.ts";
+import deletecomputer from "./deletecomputer.ts";
+import deletemessage from "./deletemessage.ts";
+import deleteusersetting from "./deleteusersetting.ts";
+import getmessageinfo from "./getmessageinfo.ts";
+import getmessagesize from "./getmessagesize.ts";
+import getquotas from "./getquotas.ts";
+import getquotasremainer from "./getquotasremainer.ts";
+import getserverinfo from "./getserverinfo.ts";
+import gettime from "./gettime.ts";
+import getusersetting from "./getusersetting.ts";
+import getuserstatus from "./getuserstatus.ts";
+import listcomputers from "./listcomputers.ts";
+import listinboundmessages from "./listinboundmessages.ts";
+import listoutboundmessages from "./listoutboundmessages.ts";
+import listusersettings from "./listusersettings.ts";
+import nop from "./nop.ts";
+import ping from "./ping.ts";
+import quit from "./quit.ts";
+import readmessagedata from "./readmessagedata.ts";
+import registeraccount from "./registeraccount.ts";
+import searchusers from "./searchusers.ts";
+import sendimessage from "./sendimessage.ts";
+import sendmessage from "./sendmessage.ts";
+import setcomputersetting from "./setcomputersetting.ts";
+import setmessagesize from "./setmessagesize.ts";
+import setpassword from "./setpassword.ts";
+import setusersetting from "./setusersetting.ts";
+import writemessagedata from "./writemessagedata.ts";
+
+const ALL: CommandSpec[] = [
+  authenticate, createcomputer, createmessage, deletecomputer, deletemessage, deleteusersetting, getmessageinfo, getmessagesize,
+  getquotas, getquotasremainer, getserverinfo, gettime, getusersetting, getuserstatus, listcomputers, listinboundmessages,
+  listoutboundmessages, listusersettings, nop, ping, quit, readmessagedata, registeraccount, searchusers, sendimessage, sendmessage,
+  setcomputersetting, setmessagesize, setpassword, setusersetting, writemessagedata,
+];
+
+export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((c) => [c.name, c]));

@@ -1,0 +1,12 @@
+import { ANY_STATE } from "../state.ts";
+import { command } from "./types.ts";
+
+/** quit: the server answers OK, then closes the connection. */
+export default command({
+  name: "quit",
+  states: ANY_STATE,
+  async handle(conn) {
+    setImmediate(() => conn.close("quit"));
+    return { status: "OK", data: "bye" };
+  },
+});

@@ -1,0 +1,15 @@
+import { readMessageData } from "../../lib/domain/messages.ts";
+import { WITH_COMPUTER } from "../state.ts";
+import { caller, fields, int } from "./args.ts";
+import { command } from "./types.ts";
+
+/** readmessagedata: id, offset, length. OK data: the bytes (fewer at the end of the message). */
+export default command({
+  name: "readmessagedata",
+  states: WITH_COMPUTER,
+  async handle(conn, args) {
+    const [id, offset, length] = fields(args, ["id", "offset", "length"]);
+    const data = await readMessageData(conn.daemon.db.pool, caller(conn), id, BigInt(int(offset, "offset")), int(length, "length", conn.daemon.config.limits.maxPacketBytes - 512));
+    return { status: "OK", data };
+  },
+});

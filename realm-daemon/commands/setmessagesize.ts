@@ -1,0 +1,15 @@
+import { setMessageSize } from "../../lib/domain/messages.ts";
+import { WITH_COMPUTER } from "../state.ts";
+import { caller, fields, int } from "./args.ts";
+import { command } from "./types.ts";
+
+/** setmessagesize: id, size. Growing charges the sender (QUOTAEXCEEDED if it does not fit); shrinking releases. */
+export default command({
+  name: "setmessagesize",
+  states: WITH_COMPUTER,
+  async handle(conn, args) {
+    const [id, size] = fields(args, ["id", "size"]);
+    await setMessageSize(conn.daemon.db.pool, caller(conn), id, BigInt(int(size, "size")));
+    return { status: "OK" };
+  },
+});

@@ -1,0 +1,78 @@
+// Realm daemon configuration: environment validated with zod, and every limit and timeout in
+// one typed defaults object.
+import { z } from "zod";
+import { baseEnvSchema } from "../lib/config/env.ts";
+
+export const REALM_DEFAULTS = {
+  maxPacketBytes: 1_048_576,
+  greetingTimeoutMs: 10_000,
+  /** A session with no packet for this long is closed (clients send `nop`/`ping`). */
+  idleTimeoutMs: 300_000,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 64,
+  /** Requests received but not yet answered, per connection; more is BUSY. */
+  maxQueuedRequests: 64,
+  /** Bytes we buffer for a peer that does not read; past this the connection is closed. */
+  maxWriteBufferBytes: 8 * 1024 * 1024,
+  authFailuresPerWindow: 10,
+  authFailureWindowMs: 15 * 60_000,
+  heartbeatMs: 5_000,
+  presenceStaleMs: 30_000,
+  retentionSweepMs: 60_000,
+  shutdownGraceMs: 5_000,
+  maxSearchResults: 50,
+  maxSettingKeyBytes: 256,
+  maxSettingValueBytes: 64 * 1024,
+  maxSettingsBytesPerUser: 128 * 1024,
+  maxImessageBytes: 16 * 1024,
+} as const;
+
+export type RealmDefaults = { readonly [K in keyof typeof REALM_DEFAULTS]: number };
+
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const realmEnvSchema = baseEnvSchema.extend({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+  OPENGROOVE_REALM_BIND_HOST: z.string().min(1).default("0.0.0.0"),
+  OPENGROOVE_REALM_HTTP_PORT: port.default(63780),
+  /** Plain TCP instead of TLS: only for tests and local development, only on loopback. */
+  OPENGROOVE_REALM_PLAIN_TCP: bool.default(false),
+  /** Bind every realm listener on an ephemeral port (tests). The ready message lists the ports. */
+  OPENGROOVE_REALM_EPHEMERAL_PORTS: bool.default(false),
+  /** Base URL of the web signup pages, for registeraccount CONTINUE. */
+  OPENGROOVE_WEB_URL: z.string().url().optional(),
+  OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(REALM_DEFAULTS.maxConnectionsPerIp),
+  OPENGROOVE_REALM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(REALM_DEFAULTS.idleTimeoutMs),
+});
+
+export type RealmEnv = z.infer<typeof realmEnvSchema>;
+
+export interface RealmDaemonConfig {
+  databaseUrl: string;
+  bindHost: string;
+  httpPort: number;
+  plainTcp: boolean;
+  ephemeralPorts: boolean;
+  webUrl: string;
+  limits: RealmDefaults & { maxConnectionsPerIp: number; idleTimeoutMs: number };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
+  if (env.OPENGROOVE_REALM_PLAIN_TCP && !LOOPBACK.test(env.OPENGROOVE_REALM_BIND_HOST)) {
+    const e = new Error(`OPENGROOVE_REALM_PLAIN_TCP: plain TCP is only allowed on a loopback address (OPENGROOVE_REALM_BIND_HOST is ${env.OPENGROOVE_REALM_BIND_HOST})`);
+    e.name = "ConfigError";
+    throw e;
+  }
+  return {
+    databaseUrl: env.DATABASE_URL,
+    bindHost: env.OPENGROOVE_REALM_BIND_HOST,
+    httpPort: env.OPENGROOVE_REALM_HTTP_PORT,
+    plainTcp: env.OPENGROOVE_REALM_PLAIN_TCP,
+    ephemeralPorts: env.OPENGROOVE_REALM_EPHEMERAL_PORTS,
+    webUrl: env.OPENGROOVE_WEB_URL ?? `http://${env.OPENGROOVE_PUBLIC_HOST}:${process.env.OPENGROOVE_WEB_PORT ?? 3000}`,
+    limits: { ...REALM_DEFAULTS, maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP, idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS },
+  };
+}

@@ -1,0 +1,168 @@
+// The realm daemon: serves every ACTIVE realm in the database on its port (TLS by default),
+// plus an HTTP port with /healthz, /metrics and the WebSocket transport. Several instances may
+// share one PostgreSQL: notifications travel through LISTEN/NOTIFY and no state that
+// correctness depends on lives only in this process.
+import crypto from "node:crypto";
+import os from "node:os";
+import type { Logger } from "pino";
+import { connectDb, type DbHandle } from "../lib/db/client.ts";
+import { CHANNELS } from "../lib/db/notify.ts";
+import { expireMessages } from "../lib/domain/messages.ts";
+import { ok, fail, type Result } from "../lib/protocol/index.ts";
+import { type RealmDaemonConfig } from "./config.ts";
+import type { Connection } from "./connection.ts";
+import { RealmListeners } from "./realm-listeners.ts";
+import { Notifier } from "./notifier.ts";
+import { createRealmMetrics, type RealmMetrics } from "./metrics.ts";
+import { startHttp, type HttpHandle } from "./http-server.ts";
+import type { RealmInfo } from "./state.ts";
+
+export class RealmDaemon {
+  readonly instanceId = crypto.randomUUID();
+  readonly connections = new Set<Connection>();
+  readonly metrics: RealmMetrics;
+  readonly db: DbHandle;
+  readonly listeners: RealmListeners;
+  private realms = new Map<string, RealmInfo>();
+  private notifier: Notifier;
+  private http?: HttpHandle;
+  private timers: NodeJS.Timeout[] = [];
+  private reloading?: Promise<void>;
+  private reloadAgain = false;
+
+  constructor(
+    readonly config: RealmDaemonConfig,
+    readonly log: Logger,
+  ) {
+    this.db = connectDb(config.databaseUrl, { max: 20, applicationName: "opengroove-realm" });
+    this.metrics = createRealmMetrics(this);
+    this.listeners = new RealmListeners(this);
+    this.notifier = new Notifier(config.databaseUrl, log, (ch, p) => this.onNotification(ch, p), () => void this.reloadRealms());
+  }
+
+  async start(): Promise<string[]> {
+    await this.db.pool.query(`INSERT INTO daemon_instances (id, kind, host, pid) VALUES ($1, 'realm', $2, $3)`, [this.instanceId, os.hostname(), process.pid]);
+    await this.notifier.start();
+    await this.reloadRealms();
+    this.http = await startHttp(this);
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((e) => this.log.warn({ err: e }, "periodic task failed")), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.config.limits.heartbeatMs, () => this.heartbeat());
+    every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
+    return [...this.listeners.addresses, this.http.address];
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.db.pool.query(`UPDATE daemon_instances SET "heartbeatAt" = now() WHERE id = $1`, [this.instanceId]);
+    // Presence rows of instances that died without cleaning up.
+    await this.db.pool.query(`DELETE FROM daemon_instances WHERE "heartbeatAt" < now() - $1 * interval '1 millisecond'`, [this.config.limits.presenceStaleMs * 4]);
+  }
+
+  /** Loads realms from the database and reconciles listeners; coalesces bursts of changes. */
+  reloadRealms(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        const r = await this.db.pool.query<RealmInfo>(
+          `SELECT id, slug, name, description, host, port, "contactEmail", "contactUserId", "registrationMode", "captchaProvider", status, "maxComputersPerUser", "messageRetentionDays" FROM realms`,
+        );
+        this.realms = new Map(r.rows.map((x) => [x.id, x]));
+        await this.listeners.reconcile(r.rows);
+        // Sessions on realms that are now disabled or gone are closed.
+        for (const c of this.connections) {
+          const now = this.realms.get(c.realm.id);
+          if (!now || now.status !== "ACTIVE") {
+            c.notify("shutdown", "this realm is no longer served here");
+            c.close("realm disabled");
+          } else Object.assign(c.realm, now);
+        }
+      } while (this.reloadAgain);
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  listRealms(): RealmInfo[] {
+    return [...this.realms.values()];
+  }
+
+  realmById(id: string): RealmInfo | undefined {
+    return this.realms.get(id);
+  }
+
+  realmsOnPort(port: number): RealmInfo[] {
+    return [...this.realms.values()].filter((r) => r.port === port && r.status === "ACTIVE");
+  }
+
+  /** Picks the realm a greeting addresses: by its first word (slug) or the only realm on the port. */
+  resolveRealm(port: number, words: string[]): Result<RealmInfo> {
+    const candidates = this.realmsOnPort(port);
+    if (words[0]?.toLowerCase() === "realm") return fail("NOTALLOWED", "realm-to-realm connections are not enabled on this server yet");
+    if (words.length) {
+      const want = words[0].toLowerCase();
+      const r = candidates.find((x) => x.slug === want || x.id.toLowerCase() === want);
+      return r ? ok(r) : fail("NOSUCHREALM", `no realm "${words[0]}" on this port`);
+    }
+    if (candidates.length === 1) return ok(candidates[0]);
+    if (candidates.length === 0) return fail("NOSUCHREALM", "no realm is served on this port");
+    return fail("NOSUCHREALM", `several realms share this port; greet with "OpenGroove <realm>" (one of ${candidates.map((c) => c.slug).join(", ")})`);
+  }
+
+  private onNotification(channel: string, payload: string): void {
+    try {
+      if (channel === CHANNELS.realm) void this.reloadRealms();
+      else if (channel === CHANNELS.message) {
+        const p = JSON.parse(payload) as { userId: string; computer: string; messageId: string };
+        for (const c of this.connections) {
+          if (c.session?.userId === p.userId && c.session.computer && (p.computer === "" || p.computer === c.session.computer)) c.notify("messageavailable", p.messageId);
+        }
+      } else if (channel === CHANNELS.user) void this.refreshUser(payload);
+      else if (channel === CHANNELS.imessage) {
+        const p = JSON.parse(payload) as { userId: string; computer: string; from: string; fromComputer: string; body: string };
+        for (const c of this.connections) {
+          if (c.session?.userId === p.userId && c.session.computer === p.computer) c.notify("receiveimessage", [p.from, p.fromComputer, p.body]);
+        }
+      }
+    } catch (e) {
+      this.log.warn({ err: e, channel }, "bad notification");
+    }
+  }
+
+  /** A user was suspended, reset or changed in the console: drop sessions that are no longer valid. */
+  private async refreshUser(userId: string): Promise<void> {
+    const mine = [...this.connections].filter((c) => c.session?.userId === userId);
+    if (!mine.length) return;
+    const r = await this.db.pool.query<{ status: string; sessionEpoch: number }>(`SELECT status, "sessionEpoch" FROM users WHERE id = $1`, [userId]);
+    const u = r.rows[0];
+    for (const c of mine) {
+      if (!u || u.status !== "ACTIVE" || u.sessionEpoch !== c.session!.sessionEpoch) {
+        c.notify("banned", !u ? "account deleted" : u.status !== "ACTIVE" ? "account suspended by the realm operator" : "signed out by the realm operator");
+        c.close("banned");
+      }
+    }
+  }
+
+  onConnectionClosed(c: Connection): void {
+    if (c.session?.computer) void this.db.pool.query(`DELETE FROM presences WHERE "connectionId" = $1`, [c.id]).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.listeners.close();
+    for (const c of [...this.connections]) {
+      c.notify("shutdown", "the realm server is shutting down");
+      c.close("shutdown");
+    }
+    await this.http?.close();
+    await this.notifier.stop();
+    await this.db.pool.query(`DELETE FROM daemon_instances WHERE id = $1`, [this.instanceId]).catch(() => undefined);
+    await this.db.close();
+  }
+}
+

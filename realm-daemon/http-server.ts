@@ -1,0 +1,100 @@
+// The realm daemon's HTTP port: /healthz, Prometheus /metrics, and the client protocol over
+// WebSocket at /ws/<realm-slug> (one packet per binary message, no greeting).
+import http from "node:http";
+import { WebSocketServer, type WebSocket } from "ws";
+import { checkPayloadLength, ProtocolError } from "../lib/protocol/index.ts";
+import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
+import { Connection, type Transport } from "./connection.ts";
+import { storageMetrics } from "./metrics.ts";
+import type { RealmDaemon } from "./daemon.ts";
+import type { RealmInfo } from "./state.ts";
+
+export interface HttpHandle {
+  address: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
+  const limits = d.config.limits;
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/healthz") {
+      d.db.pool.query("SELECT 1").then(
+        () => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ status: "ok", instance: d.instanceId, connections: d.connections.size }));
+        },
+        () => {
+          res.writeHead(503, { "content-type": "application/json" });
+          res.end(JSON.stringify({ status: "database unreachable" }));
+        },
+      );
+      return;
+    }
+    if (url.pathname === "/metrics") {
+      d.metrics.registry.render(() => storageMetrics(d).catch(() => "")).then((text) => {
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+        res.end(text);
+      });
+      return;
+    }
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("not found: this is an OpenGroove realm daemon (try /healthz, /metrics or a WebSocket at /ws/<realm>)\n");
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes });
+  server.on("upgrade", (req, socket, head) => {
+    const m = /^\/ws\/([A-Za-z0-9_.:-]+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    const realm = m ? findRealm(d, m[1]) : undefined;
+    if (!realm) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\nno such realm\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(d, ws, realm, req.socket.remoteAddress ?? "?"));
+  });
+
+  const port = await listenOrFail(server, d.config.ephemeralPorts ? 0 : d.config.httpPort, d.config.bindHost, "realm HTTP/WebSocket, OPENGROOVE_REALM_HTTP_PORT");
+  return {
+    address: `http://${d.config.bindHost}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function findRealm(d: RealmDaemon, slug: string): RealmInfo | undefined {
+  const want = slug.toLowerCase();
+  return d.listRealms().find((r) => r.status === "ACTIVE" && (r.slug === want || r.id.toLowerCase() === want));
+}
+
+function attach(d: RealmDaemon, ws: WebSocket, realm: RealmInfo, remote: string): void {
+  const transport: Transport = {
+    kind: "ws",
+    remoteAddress: remote,
+    send(payload) {
+      if (ws.bufferedAmount > d.config.limits.maxWriteBufferBytes) return false;
+      ws.send(payload, { binary: true });
+      return true;
+    },
+    close() {
+      ws.close(1000);
+      setTimeout(() => ws.terminate(), 1000).unref();
+    },
+  };
+  const conn = new Connection(d, realm, transport);
+  ws.on("message", (data, isBinary) => {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (!isBinary) return conn.fail(new ProtocolError("BADPACKET", "send packets as binary WebSocket messages"));
+    const bad = checkPayloadLength(buf.length, d.config.limits.maxPacketBytes);
+    if (bad) return conn.fail(bad);
+    conn.onPacket(buf);
+  });
+  ws.on("close", () => conn.close("peer closed"));
+  ws.on("error", () => conn.close("socket error"));
+}

@@ -1,0 +1,21 @@
+// `npm run realm-daemon`: serves every realm in the database (see daemon.ts).
+import "dotenv/config";
+import { parseEnv } from "../lib/config/env.ts";
+import { createLogger } from "../lib/log.ts";
+import { runComponent } from "../lib/runtime/daemon-lifecycle.ts";
+import { realmEnvSchema, configFromEnv } from "./config.ts";
+import { RealmDaemon } from "./daemon.ts";
+
+const log = createLogger("realm-daemon");
+
+await runComponent("realm-daemon", log, async () => {
+  const config = configFromEnv(parseEnv(realmEnvSchema));
+  const daemon = new RealmDaemon(config, log);
+  try {
+    const addresses = await daemon.start();
+    return { addresses, close: () => daemon.stop() };
+  } catch (e) {
+    await daemon.stop().catch(() => undefined);
+    throw e;
+  }
+});

@@ -1,0 +1,52 @@
+// LISTEN/NOTIFY: how changes made anywhere (the console, another realm-daemon instance) reach
+// this instance within a second. A dedicated client listens; if it drops, it reconnects and the
+// daemon reloads everything, since notifications sent meanwhile are lost.
+import pg from "pg";
+import type { Logger } from "pino";
+import { CHANNELS } from "../lib/db/notify.ts";
+
+export type NotificationHandler = (channel: string, payload: string) => void;
+
+export class Notifier {
+  private client?: pg.Client;
+  private stopped = false;
+  private retryMs = 250;
+
+  constructor(
+    private readonly url: string,
+    private readonly log: Logger,
+    private readonly onNotify: NotificationHandler,
+    private readonly onReconnect: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const c = new pg.Client({ connectionString: this.url, application_name: "opengroove-listen" });
+    c.on("notification", (n) => this.onNotify(n.channel, n.payload ?? ""));
+    c.on("error", (e) => this.log.warn({ err: e.message }, "notification connection error"));
+    c.on("end", () => {
+      if (this.stopped) return;
+      this.log.warn("notification connection lost; reconnecting");
+      setTimeout(() => void this.reconnect(), this.retryMs).unref();
+    });
+    await c.connect();
+    for (const ch of Object.values(CHANNELS)) await c.query(`LISTEN ${ch}`);
+    this.client = c;
+    this.retryMs = 250;
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.start();
+      this.onReconnect();
+    } catch {
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+      setTimeout(() => void this.reconnect(), this.retryMs).unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.client?.end().catch(() => undefined);
+  }
+}

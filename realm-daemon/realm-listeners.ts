@@ -1,0 +1,127 @@
+// Reconciles TCP/TLS listeners with the realms in the database: a realm created, edited or
+// disabled in the console starts, changes or stops serving without a restart. One listener
+// per port; several realms on one port are told apart by the greeting's first word (and by
+// SNI for their certificates).
+import net from "node:net";
+import tls from "node:tls";
+import { ensureRealmKey, type RealmKeyMaterial } from "../lib/realm/keys.ts";
+import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
+import { handleStreamSocket } from "./stream-transport.ts";
+import type { RealmDaemon } from "./daemon.ts";
+import type { RealmInfo } from "./state.ts";
+
+interface Listener {
+  port: number;
+  actualPort: number;
+  server: net.Server;
+  contexts: Map<string, tls.SecureContext>;
+  defaultRealm: string;
+}
+
+export class RealmListeners {
+  private listeners = new Map<number, Listener>();
+  private keys = new Map<string, RealmKeyMaterial>();
+  private ipCounts = new Map<string, number>();
+
+  constructor(private readonly daemon: RealmDaemon) {}
+
+  get addresses(): string[] {
+    const scheme = this.daemon.config.plainTcp ? "tcp" : "tls";
+    return [...this.listeners.values()].map((l) => {
+      const names = this.daemon.realmsOnPort(l.port).map((r) => r.slug).join("+");
+      return `${scheme}://${this.daemon.config.bindHost}:${l.actualPort} (${names})`;
+    });
+  }
+
+  /** Actual bound port for a realm's configured port (differs with ephemeral ports). */
+  actualPort(port: number): number | undefined {
+    return this.listeners.get(port)?.actualPort;
+  }
+
+  keyFor(realmId: string): RealmKeyMaterial | undefined {
+    return this.keys.get(realmId);
+  }
+
+  async reconcile(realms: RealmInfo[]): Promise<void> {
+    const active = realms.filter((r) => r.status === "ACTIVE");
+    for (const r of active) if (!this.keys.has(r.id)) this.keys.set(r.id, await ensureRealmKey(this.daemon.db.pool, r.id, r.host));
+    const wanted = new Map<number, RealmInfo[]>();
+    for (const r of active) wanted.set(r.port, [...(wanted.get(r.port) ?? []), r]);
+    for (const [port, l] of this.listeners) {
+      if (!wanted.has(port)) {
+        this.listeners.delete(port);
+        l.server.close();
+        this.daemon.log.info({ port }, "realm listener stopped");
+      }
+    }
+    for (const [port, rs] of wanted) {
+      const existing = this.listeners.get(port);
+      if (existing) {
+        for (const r of rs) existing.contexts.set(r.host.toLowerCase(), this.context(r.id));
+        existing.defaultRealm = rs[0].id;
+        continue;
+      }
+      await this.open(port, rs);
+    }
+  }
+
+  private context(realmId: string): tls.SecureContext {
+    const k = this.keys.get(realmId)!;
+    return tls.createSecureContext({ key: k.privateKeyPem, cert: k.certPem, minVersion: "TLSv1.2" });
+  }
+
+  private admit(socket: net.Socket): boolean {
+    const ip = socket.remoteAddress ?? "?";
+    const n = (this.ipCounts.get(ip) ?? 0) + 1;
+    if (n > this.daemon.config.limits.maxConnectionsPerIp || this.daemon.connections.size >= this.daemon.config.limits.maxConnections) {
+      this.daemon.metrics.errors.inc(1, { command: "connection-limit" });
+      socket.destroy();
+      return false;
+    }
+    this.ipCounts.set(ip, n);
+    socket.once("close", () => {
+      const left = (this.ipCounts.get(ip) ?? 1) - 1;
+      if (left <= 0) this.ipCounts.delete(ip);
+      else this.ipCounts.set(ip, left);
+    });
+    return true;
+  }
+
+  private async open(port: number, rs: RealmInfo[]): Promise<void> {
+    const cfg = this.daemon.config;
+    const contexts = new Map<string, tls.SecureContext>();
+    for (const r of rs) contexts.set(r.host.toLowerCase(), this.context(r.id));
+    const entry: Listener = { port, actualPort: 0, server: undefined as unknown as net.Server, contexts, defaultRealm: rs[0].id };
+    let server: net.Server;
+    if (cfg.plainTcp) {
+      server = net.createServer((s) => {
+        if (this.admit(s)) handleStreamSocket(this.daemon, s, port, "tcp");
+      });
+    } else {
+      const def = this.keys.get(rs[0].id)!;
+      server = tls.createServer(
+        {
+          key: def.privateKeyPem,
+          cert: def.certPem,
+          minVersion: "TLSv1.2",
+          handshakeTimeout: cfg.limits.greetingTimeoutMs,
+          SNICallback: (name, cb) => cb(null, entry.contexts.get(name.toLowerCase()) ?? entry.contexts.get(this.daemon.realmById(entry.defaultRealm)?.host.toLowerCase() ?? "")),
+        },
+        (s) => handleStreamSocket(this.daemon, s, port, "tls"),
+      );
+      // Count raw TCP connections before the TLS handshake so handshake floods are bounded too.
+      server.on("connection", (s: net.Socket) => void this.admit(s));
+      server.on("tlsClientError", () => this.daemon.metrics.errors.inc(1, { command: "tls" }));
+    }
+    server.maxConnections = cfg.limits.maxConnections;
+    entry.server = server;
+    entry.actualPort = await listenOrFail(server, cfg.ephemeralPorts ? 0 : port, cfg.bindHost, `realm ${rs.map((r) => r.slug).join(", ")}`);
+    this.listeners.set(port, entry);
+    this.daemon.log.info({ port, actualPort: entry.actualPort, realms: rs.map((r) => r.id) }, "realm listener started");
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.listeners.values()].map((l) => new Promise<void>((r) => l.server.close(() => r()))));
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,42 @@
+// Connection states and the per-connection session. Which commands are allowed in which state
+// is declared by each command's entry in the dispatch table (commands/index.ts).
+export enum ConnectionState {
+  /** Greeting done, not logged in: server info, registration, authentication, ping. */
+  Anonymous = "anonymous",
+  /** Logged in without a computer name: account and computer management only. */
+  AccountOnly = "account-only",
+  /** Logged in from one of the user's computers: everything. */
+  Authenticated = "authenticated",
+  /** Shutting down; nothing more is processed. */
+  Closing = "closing",
+}
+
+export const ANY_STATE = [ConnectionState.Anonymous, ConnectionState.AccountOnly, ConnectionState.Authenticated] as const;
+export const LOGGED_IN = [ConnectionState.AccountOnly, ConnectionState.Authenticated] as const;
+export const WITH_COMPUTER = [ConnectionState.Authenticated] as const;
+
+export interface Session {
+  userId: string;
+  username: string;
+  /** realm id + "::" + username */
+  fullId: string;
+  /** "" when logged in without a computer. */
+  computer: string;
+  sessionEpoch: number;
+}
+
+export interface RealmInfo {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  host: string;
+  port: number;
+  contactEmail: string;
+  contactUserId: string;
+  registrationMode: "OPEN" | "INVITE" | "CLOSED";
+  captchaProvider: "NONE" | "HCAPTCHA" | "ALTCHA";
+  status: "ACTIVE" | "DISABLED";
+  maxComputersPerUser: number;
+  messageRetentionDays: number;
+}
