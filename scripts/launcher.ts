@@ -60,7 +60,27 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
-function migrate(databaseUrl: string): void {
+/** Names of migrations in prisma/migrations not yet recorded as applied (all of them on a new database). */
+async function pendingMigrations(databaseUrl: string): Promise<string[]> {
+  const dir = path.join(root, "prisma/migrations");
+  const wanted = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const c = new pg.Client(databaseUrl);
+  await c.connect();
+  try {
+    const t = await c.query(`SELECT to_regclass('_prisma_migrations') AS t`);
+    if (!t.rows[0].t) return wanted;
+    const r = await c.query<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+    const done = new Set(r.rows.map((x) => x.migration_name));
+    return wanted.filter((m) => !done.has(m));
+  } finally {
+    await c.end();
+  }
+}
+
+async function migrate(databaseUrl: string): Promise<void> {
+  // The Prisma CLI takes ~3 s to start; skip it when every migration is already applied.
+  const pending = await pendingMigrations(databaseUrl);
+  if (pending.length === 0) return say("migrations: up to date");
   const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
   const r = spawnSync(process.execPath, ["--require", path.join(root, "scripts/unref-long-timers.cjs"), prismaCli, "migrate", "deploy"], {
     cwd: root,
@@ -68,8 +88,7 @@ function migrate(databaseUrl: string): void {
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`prisma migrate deploy failed:\n${r.stdout}\n${r.stderr}`);
-  const applied = /(\d+) migrations? found/.exec(r.stdout)?.[1];
-  say(`migrations: up to date${applied ? ` (${applied} in prisma/migrations)` : ""}`);
+  say(`migrations: applied ${pending.join(", ")}`);
 }
 
 async function buildWebIfMissing(env: LauncherEnv): Promise<void> {
@@ -111,7 +130,7 @@ async function main(): Promise<void> {
     say(`postgres: using DATABASE_URL (${new URL(databaseUrl).host})`);
   }
 
-  migrate(databaseUrl);
+  await migrate(databaseUrl);
   const handle = connectDb(databaseUrl, { max: 2, applicationName: "opengroove-launcher" });
   const seeded = await seed(handle.prisma, {
     publicHost: env.OPENGROOVE_PUBLIC_HOST,
@@ -134,12 +153,15 @@ async function main(): Promise<void> {
   const daemons: Array<[string, string]> = [];
   if (components.has("management")) daemons.push(["management-daemon", "management-daemon/main.ts"]);
   if (components.has("realm")) daemons.push(["realm-daemon", "realm-daemon/main.ts"]);
-  for (const [name, script] of daemons) {
-    const s = new Supervisor({ name, script: path.join(root, script), env: childEnv }, log, onFatal);
-    supervisors.push(s);
-    const addresses = await s.start();
-    say(`${name}: ready at ${addresses.join(", ")}`);
-  }
+  // The daemons depend only on the database: start them together.
+  await Promise.all(
+    daemons.map(async ([name, script]) => {
+      const s = new Supervisor({ name, script: path.join(root, script), env: childEnv }, log, onFatal);
+      supervisors.push(s);
+      const addresses = await s.start();
+      say(`${name}: ready at ${addresses.join(", ")}`);
+    }),
+  );
   if (components.has("web")) {
     await buildWebIfMissing(env);
     const s = new Supervisor({ name: "web", script: path.join(root, "scripts/web-server.ts"), env: childEnv }, log, onFatal);

@@ -20,7 +20,13 @@ await runComponent("web", log, async () => {
   const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), hostname: env.OPENGROOVE_WEB_HOST, port: env.OPENGROOVE_WEB_PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  // Client address for rate limits (lib/auth/request-meta.ts reads the last x-forwarded-for
+  // entry): the socket address, unless a trusted reverse proxy in front sets the header.
+  const trustProxy = ["1", "true", "yes"].includes(process.env.OPENGROOVE_TRUST_PROXY ?? "");
+  const server = http.createServer((req, res) => {
+    if (!trustProxy || !req.headers["x-forwarded-for"]) req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+    void handle(req, res);
+  });
   const port = await listenOrFail(server, env.OPENGROOVE_WEB_PORT, env.OPENGROOVE_WEB_HOST, "web console, OPENGROOVE_WEB_PORT");
   return {
     addresses: [`http://${env.OPENGROOVE_WEB_HOST}:${port}`],

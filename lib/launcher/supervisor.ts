@@ -92,7 +92,7 @@ export class Supervisor {
         setTimeout(() => {
           if (this.stopping) return;
           this.start().then(
-            (a) => this.log.info({ component: this.spec.name, addresses: a }, `${this.spec.name} restarted`),
+            (a) => this.log.warn({ component: this.spec.name, addresses: a }, `${this.spec.name} restarted`),
             (e: Error) => (e instanceof FatalComponentError ? this.onFatal(e) : this.log.error({ err: e.message }, `${this.spec.name} restart failed`)),
           );
         }, delay);
