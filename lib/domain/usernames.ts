@@ -47,7 +47,8 @@ export interface ParsedUserId {
 
 /** Parses "host:port::username". Returns null when malformed. */
 export function parseUserId(userId: string): ParsedUserId | null {
-  const i = userId.indexOf("::");
+  // The last "::": a username has no ":", an IPv6 realm host can ("[2001:db8::1]:63745::alice").
+  const i = userId.lastIndexOf("::");
   if (i <= 0) return null;
   const realmId = userId.slice(0, i);
   const username = userId.slice(i + 2);
