@@ -53,6 +53,13 @@ try {
   }
   const e2eDir = path.join(root, "tests/e2e");
   if (code === 0 && !only && !filters.length && fs.existsSync(e2eDir) && fs.readdirSync(e2eDir).some((f) => f.endsWith(".spec.ts"))) {
+    // Browser tests run against the production build; make it on a fresh checkout.
+    if (!fs.existsSync(path.join(root, ".next/BUILD_ID")) || process.env.CI) {
+      console.log("building the web console for the browser tests (next build)");
+      code = await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], env);
+    }
+  }
+  if (code === 0 && !only && !filters.length && fs.existsSync(e2eDir) && fs.readdirSync(e2eDir).some((f) => f.endsWith(".spec.ts"))) {
     code = await run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test"], env);
   }
 } catch (e) {
