@@ -14,6 +14,9 @@ export const REALM_DEFAULTS = {
   maxQueuedRequests: 64,
   /** Bytes we buffer for a peer that does not read; past this the connection is closed. */
   maxWriteBufferBytes: 8 * 1024 * 1024,
+  /** registeraccount attempts per IP per window (Mastodon: 5 per 30 minutes). */
+  registrationsPerIp: 10,
+  registrationWindowMs: 30 * 60_000,
   authFailuresPerWindow: 10,
   authFailureWindowMs: 15 * 60_000,
   heartbeatMs: 5_000,

@@ -29,7 +29,7 @@ const settingsSchema = z.object({
   OPENGROOVE_ALTCHA_TTL_SECONDS: positiveInt(600, 86_400),
 });
 
-export function altchaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AltchaSettings {
+export function altchaSettingsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): AltchaSettings {
   const s = settingsSchema.parse({
     OPENGROOVE_ALTCHA_COST: env.OPENGROOVE_ALTCHA_COST || undefined,
     OPENGROOVE_ALTCHA_MAX_COUNTER: env.OPENGROOVE_ALTCHA_MAX_COUNTER || undefined,
@@ -110,7 +110,7 @@ export async function verifyAltcha(pool: pg.Pool, payload: string, opts: { secre
 
   // Good once: the first insert wins; the row is kept past the challenge's expiry.
   const used = await pool.query(
-    `INSERT INTO rate_limit_buckets (key, "windowStart", count) VALUES ($1, timezone('UTC', now()), 1) ON CONFLICT (key) DO NOTHING RETURNING key`,
+    `INSERT INTO rate_limit_buckets (key, "windowStart", count) VALUES ($1, now(), 1) ON CONFLICT (key) DO NOTHING RETURNING key`,
     [REPLAY_KEY_PREFIX + decoded.challenge.signature],
   );
   if (used.rowCount === 0) return captchaFailure("rejected", `This anti-robot check was already used. Reload the page and let it run again.`, ["already-used"]);
@@ -119,6 +119,6 @@ export async function verifyAltcha(pool: pg.Pool, payload: string, opts: { secre
 
 /** Drops replay records older than any challenge could live; cheap, call now and then. */
 export async function pruneAltchaReplayRecords(pool: pg.Pool, olderThanSeconds = 86_400 + 3_600): Promise<number> {
-  const r = await pool.query(`DELETE FROM rate_limit_buckets WHERE key LIKE 'altcha:%' AND "windowStart" < timezone('UTC', now()) - $1 * interval '1 second'`, [olderThanSeconds]);
+  const r = await pool.query(`DELETE FROM rate_limit_buckets WHERE key LIKE 'altcha:%' AND "windowStart" < now() - $1 * interval '1 second'`, [olderThanSeconds]);
   return r.rowCount ?? 0;
 }

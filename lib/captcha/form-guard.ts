@@ -2,7 +2,6 @@
 // - a honeypot field that people never see (bots that fill every field give themselves away);
 // - a minimum form-fill time, from a signed timestamp the page puts in a hidden field (a bot
 //   that posts straight away, or replays an old form, is refused; the signature stops forging).
-// Also the client address for the per-IP throttle.
 import crypto from "node:crypto";
 import { DomainError } from "../domain/errors.ts";
 import { derivedSecret, type SecretSource } from "./server-secret.ts";
@@ -15,7 +14,7 @@ export interface FormTimeSettings {
   maxSeconds: number;
 }
 
-export function formTimeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): FormTimeSettings {
+export function formTimeSettingsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): FormTimeSettings {
   const min = Number(env.OPENGROOVE_SIGNUP_MIN_FORM_SECONDS ?? 3);
   return { minSeconds: Number.isFinite(min) && min >= 0 ? min : 3, maxSeconds: 2 * 3600 };
 }
@@ -48,23 +47,4 @@ export function checkFormStamp(stamp: string | undefined, purpose: string, opts:
 export function checkHoneypot(value: string | undefined): void {
   if (value && value.trim() !== "")
     throw new DomainError("UNAUTHORIZED", "The form looked automated, so it was refused. If you are a person, turn off form autofill for this page, reload it and try again.", "form");
-}
-
-/**
- * The client address for throttling. scripts/web-server.ts overwrites x-opengroove-remote-addr
- * with the socket address; behind N trusted reverse proxies (OPENGROOVE_TRUSTED_PROXY_HOPS=N)
- * the address is the Nth entry from the right of X-Forwarded-For plus the socket. Without our
- * server (plain `next start`), Next.js fills X-Forwarded-For from the socket only when the
- * client sent none, so a client can choose its own bucket: run behind scripts/web-server.ts.
- */
-export function clientIpFromHeaders(h: { get(name: string): string | null }, env: NodeJS.ProcessEnv = process.env): string {
-  const hops = Math.max(0, Math.min(10, Number(env.OPENGROOVE_TRUSTED_PROXY_HOPS ?? 0) || 0));
-  const xff = (h.get("x-forwarded-for") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const socket = h.get("x-opengroove-remote-addr")?.trim();
-  const chain = socket ? [...xff, socket] : xff;
-  if (chain.length === 0) return "unknown";
-  return chain[Math.max(0, chain.length - 1 - hops)];
 }

@@ -56,7 +56,7 @@ export function describeHcaptchaErrors(codes: string[]): CaptchaOutcome {
   return captchaFailure("rejected", `The captcha was not accepted${codes.length ? ` (${codes.join(", ")})` : ""}. ${AGAIN}`, codes);
 }
 
-export function hcaptchaVerifyUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function hcaptchaVerifyUrl(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const raw = env.OPENGROOVE_HCAPTCHA_VERIFY_URL?.trim() || DEFAULT_HCAPTCHA_VERIFY_URL;
   const u = new URL(raw);
   if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("OPENGROOVE_HCAPTCHA_VERIFY_URL must be an http(s) URL");

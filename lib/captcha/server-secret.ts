@@ -15,13 +15,13 @@ export interface SecretSource {
   dataDir: string;
 }
 
-export function secretSourceFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSource {
+export function secretSourceFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): SecretSource {
   return { envKey: env.OPENGROOVE_ALTCHA_HMAC_KEY, dataDir: env.OPENGROOVE_DATA_DIR || "./.opengroove" };
 }
 
 /** Reads the secret file, creating it atomically (link of a finished temp file) if absent. */
 export function loadOrCreateSecretFile(dataDir: string): string {
-  const file = path.resolve(dataDir, SECRET_FILE_NAME);
+  const file = path.resolve(/*turbopackIgnore: true*/ dataDir, SECRET_FILE_NAME);
   const read = () => fs.readFileSync(file, "utf8").trim();
   try {
     const existing = read();
@@ -48,7 +48,7 @@ const cache = new Map<string, string>();
 
 /** The master secret (cached per source). Throws a clear error if the env key is too short. */
 export function masterSecret(source: SecretSource = secretSourceFromEnv()): string {
-  const cacheKey = source.envKey ? `env:${source.envKey}` : `dir:${path.resolve(source.dataDir)}`;
+  const cacheKey = source.envKey ? `env:${source.envKey}` : `dir:${path.resolve(/*turbopackIgnore: true*/ source.dataDir)}`;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   let secret: string;

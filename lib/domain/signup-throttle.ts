@@ -1,9 +1,9 @@
-// Per-IP signup throttle: a fixed window counter per client address in rate_limit_buckets, so
-// the limit holds across web processes. One atomic upsert per attempt: it opens a new window
-// when the old one has ended, otherwise adds one, and reports the count.
+// Per-IP signup throttle: a fixed-window counter per client address in rate_limit_buckets
+// (lib/domain/rate-limit.ts), so the limit holds across web processes.
 import type pg from "pg";
 import { z } from "zod";
 import { DomainError } from "./errors.ts";
+import { hitRateLimit } from "./rate-limit.ts";
 
 export interface ThrottleSettings {
   /** Attempts allowed per window per address. */
@@ -17,7 +17,7 @@ const schema = z.object({
 });
 
 /** OPENGROOVE_SIGNUP_LIMIT (default 5) attempts per OPENGROOVE_SIGNUP_WINDOW_MINUTES (default 30). */
-export function throttleSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ThrottleSettings {
+export function throttleSettingsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ThrottleSettings {
   const s = schema.parse({ limit: env.OPENGROOVE_SIGNUP_LIMIT || undefined, windowMinutes: env.OPENGROOVE_SIGNUP_WINDOW_MINUTES || undefined });
   return { limit: s.limit, windowSeconds: s.windowMinutes * 60 };
 }
@@ -43,17 +43,8 @@ export interface ThrottleResult {
 
 /** Counts one signup attempt from `ip`; `allowed` is false once the limit is exceeded. */
 export async function takeSignupAttempt(pool: pg.Pool, ip: string, settings: ThrottleSettings = throttleSettingsFromEnv()): Promise<ThrottleResult> {
-  // Times are UTC wall-clock (as Prisma stores TIMESTAMP(3) columns), whatever the session zone.
-  const r = await pool.query<{ count: number; resetInSeconds: number }>(
-    `INSERT INTO rate_limit_buckets AS b (key, "windowStart", count) VALUES ($1, timezone('UTC', now()), 1)
-     ON CONFLICT (key) DO UPDATE SET
-       "windowStart" = CASE WHEN b."windowStart" <= timezone('UTC', now()) - $2 * interval '1 second' THEN timezone('UTC', now()) ELSE b."windowStart" END,
-       count = CASE WHEN b."windowStart" <= timezone('UTC', now()) - $2 * interval '1 second' THEN 1 ELSE b.count + 1 END
-     RETURNING count, ceil(extract(epoch FROM "windowStart" + $2 * interval '1 second' - timezone('UTC', now())))::int AS "resetInSeconds"`,
-    [throttleKeyForIp(ip), settings.windowSeconds],
-  );
-  const row = r.rows[0];
-  return { allowed: row.count <= settings.limit, count: row.count, resetAt: new Date(Date.now() + Math.max(0, row.resetInSeconds) * 1000) };
+  const r = await hitRateLimit(pool, throttleKeyForIp(ip), settings.limit, settings.windowSeconds * 1000);
+  return { allowed: r.allowed, count: r.count, resetAt: new Date(Date.now() + r.retryAfterMs) };
 }
 
 /** Throws RATELIMITED with when to try again, or returns when the attempt may go ahead. */
@@ -69,6 +60,6 @@ export async function enforceSignupThrottle(pool: pg.Pool, ip: string, settings?
 
 /** Drops throttle windows that ended long ago. */
 export async function pruneSignupThrottle(pool: pg.Pool, olderThanSeconds = 86_400): Promise<number> {
-  const r = await pool.query(`DELETE FROM rate_limit_buckets WHERE key LIKE 'signup-ip:%' AND "windowStart" < timezone('UTC', now()) - $1 * interval '1 second'`, [olderThanSeconds]);
+  const r = await pool.query(`DELETE FROM rate_limit_buckets WHERE key LIKE 'signup-ip:%' AND "windowStart" < now() - $1 * interval '1 second'`, [olderThanSeconds]);
   return r.rowCount ?? 0;
 }

@@ -19,7 +19,8 @@ export default command({
     const realm = conn.realm;
     const pool = conn.daemon.db.pool;
     const ip = conn.transport.remoteAddress.replace(/:\d+$/, "");
-    const limit = await hitRateLimit(pool, `register:${realm.id}:${ip}`, 10, 30 * 60_000);
+    const { registrationsPerIp, registrationWindowMs } = conn.daemon.config.limits;
+    const limit = await hitRateLimit(pool, `register:${realm.id}:${ip}`, registrationsPerIp, registrationWindowMs);
     if (!limit.allowed) return { status: "RATELIMITED", data: `too many registrations from your address; try again in ${Math.ceil(limit.retryAfterMs / 60_000)} minute(s)` };
     const input = { realmId: realm.id, username: q.get("username") ?? "", password: q.get("password") ?? "", inviteCode: q.get("invite") ?? undefined };
     const ticket = q.get("ticket");
