@@ -80,7 +80,10 @@ async function pendingMigrations(databaseUrl: string): Promise<string[]> {
 async function migrate(databaseUrl: string): Promise<void> {
   // The Prisma CLI takes ~3 s to start; skip it when every migration is already applied.
   const pending = await pendingMigrations(databaseUrl);
-  if (pending.length === 0) return say("migrations: up to date");
+  if (pending.length === 0) {
+    say("migrations: up to date");
+    return;
+  }
   const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
   const r = spawnSync(process.execPath, ["--require", path.join(root, "scripts/unref-long-timers.cjs"), prismaCli, "migrate", "deploy"], {
     cwd: root,

@@ -151,7 +151,9 @@ export class RealmClient {
   async send(fromUserId: string, recipients: Array<string | { userId: string; computer?: string }>, body: Buffer, onProgress?: (done: number, total: number) => void): Promise<string> {
     const id = this.newMessageId(fromUserId);
     await this.createMessage(id, recipients);
-    if (body.length) await this.setMessageSize(id, body.length);
+    // A multi-chunk message reserves its whole size first, so an over-quota send fails before
+    // any data moves; a one-chunk message skips the extra round trip (the write sizes it).
+    if (body.length > CHUNK_BYTES) await this.setMessageSize(id, body.length);
     for (let off = 0; off < body.length; off += CHUNK_BYTES) {
       await this.writeMessageData(id, off, body.subarray(off, off + CHUNK_BYTES));
       onProgress?.(Math.min(off + CHUNK_BYTES, body.length), body.length);

