@@ -10,7 +10,7 @@ export function authSecret(): string {
   if (cached) return cached;
   const fromEnv = process.env.AUTH_SECRET;
   if (fromEnv) return (cached = fromEnv);
-  const dir = path.resolve(process.env.OPENGROOVE_DATA_DIR ?? "./.opengroove");
+  const dir = path.resolve(/*turbopackIgnore: true*/ process.env.OPENGROOVE_DATA_DIR ?? "./.opengroove");
   const file = path.join(dir, "auth-secret");
   fs.mkdirSync(dir, { recursive: true });
   try {

@@ -8,7 +8,7 @@ import { canManageFederation } from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
 import { ConsoleError, defineCommand } from "./command.ts";
 import { id, intField, trimmed } from "./form.ts";
-import { hashCode, newCode } from "./secrets.ts";
+import { hashCode, newCode } from "../domain/registration.ts";
 
 export async function listKnownRealms(prisma: PrismaClient) {
   return prisma.knownRealm.findMany({ orderBy: [{ status: "asc" }, { realmId: "asc" }], include: { keys: { orderBy: { validFrom: "desc" } } } });

@@ -38,10 +38,16 @@ export function optionalIntField(min: number, max: number, label = "Value") {
   ).transform((v) => v ?? null);
 }
 
-/** A size entered with a unit; decimals allowed (1.5 GB). */
-export function sizeField(label: string, { optional = false } = {}) {
-  const n = z.coerce.number({ error: `${label} must be a number.` }).positive(`${label} must be more than 0.`).max(1_000_000, `${label} is too large.`);
-  return optional ? z.preprocess(blankToUndefined, n.optional()) : z.preprocess(blankToUndefined, n);
+const sizeNumber = (label: string) => z.coerce.number({ error: `${label} must be a number.` }).positive(`${label} must be more than 0.`).max(1_000_000, `${label} is too large.`);
+
+/** A size entered with a unit (see sizeUnit); decimals allowed (1.5 GB). */
+export function sizeField(label: string) {
+  return z.preprocess(blankToUndefined, sizeNumber(label));
+}
+
+/** Like sizeField, but blank is undefined (e.g. "no override"). */
+export function optionalSizeField(label: string) {
+  return z.preprocess(blankToUndefined, sizeNumber(label).optional());
 }
 
 export const sizeUnit = z.enum(["MB", "GB"]).default("MB");

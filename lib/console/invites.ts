@@ -1,13 +1,13 @@
 // Invites for private realms. The code is random, shown once (as a signup link), and stored
-// only as sha256 in codeHash; the signup pages count pending/completed uses.
+// only as sha256 in codeHash; the signup pages count pending/completed uses. Registration reads
+// invites from the database when it happens, so no daemon needs a notification.
 import { z } from "zod";
 import type { Invite, PrismaClient } from "../generated/prisma/client.ts";
-import { CHANNELS, notify } from "../db/notify.ts";
 import { canManageInvites } from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
 import { ConsoleError, defineCommand } from "./command.ts";
 import { id, intField, trimmed } from "./form.ts";
-import { hashCode, newCode } from "./secrets.ts";
+import { hashCode, newCode } from "../domain/registration.ts";
 
 export type InviteState = "active" | "revoked" | "expired" | "used up";
 
@@ -52,7 +52,6 @@ export const createInvite = defineCommand({
         data: { realmId: input.realmId, codeHash: hashCode(code), usesAllowed: input.usesAllowed, expiresAt, note: input.note, createdByOperatorId: ctx.actor.id },
       });
       await recordAudit(tx, ctx, { action: "invite.create", targetType: "invite", targetId: created.id, realmId: input.realmId, after: created });
-      await notify(tx, CHANNELS.realm, input.realmId);
       return { invite: created, slug: realm.slug };
     });
     return { message: "Invite created. Copy the link now: it is shown only once.", data: { inviteId: invite.id, code, link: inviteLinkPath(slug, code) } };
@@ -72,7 +71,6 @@ export const revokeInvite = defineCommand({
       if (before.revokedAt) return;
       const after = await tx.invite.update({ where: { id: before.id }, data: { revokedAt: new Date() } });
       await recordAudit(tx, ctx, { action: "invite.revoke", targetType: "invite", targetId: before.id, realmId: before.realmId, before, after });
-      await notify(tx, CHANNELS.realm, before.realmId);
     });
     return { message: "Invite revoked." };
   },

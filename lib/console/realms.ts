@@ -112,7 +112,7 @@ export const createRealm = defineCommand({
     const secret = checkCaptcha(input, null);
     const clash = await ctx.prisma.realm.findFirst({ where: { OR: [{ id: realmId }, { slug: input.slug }] }, select: { id: true, slug: true } });
     if (clash) {
-      const fieldErrors = clash.slug === input.slug ? { slug: ["Another realm uses this short name."] } : { port: [`A realm already exists at ${realmId}.`] };
+      const fieldErrors: Record<string, string[]> = clash.slug === input.slug ? { slug: ["Another realm uses this short name."] } : { port: [`A realm already exists at ${realmId}.`] };
       throw new ConsoleError(409, "That realm already exists.", fieldErrors);
     }
     const realm = await ctx.prisma.$transaction(async (tx) => {

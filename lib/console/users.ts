@@ -7,14 +7,10 @@ import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { hashPassword } from "../auth/password.ts";
 import { CHANNELS, notify } from "../db/notify.ts";
 import { canManageUsers } from "../domain/permissions.ts";
+import { checkPassword, foldUsername } from "../domain/usernames.ts";
 import { recordAudit } from "./audit.ts";
 import { ConsoleError, defineCommand, type CommandContext } from "./command.ts";
-import { checkbox, formatBytes, id, optionalIntField, sizeField, sizeUnit, toBytes } from "./form.ts";
-
-/** The case-folded form stored in users.usernameKey (NFKC + lower case). */
-export function usernameKey(username: string): string {
-  return username.normalize("NFKC").toLowerCase();
-}
+import { checkbox, formatBytes, id, optionalIntField, optionalSizeField, sizeUnit, toBytes } from "./form.ts";
 
 export interface UserListRow {
   id: string;
@@ -39,6 +35,31 @@ function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+export interface UserSearch {
+  query?: string;
+  after?: string;
+  before?: string;
+  limit?: number;
+}
+
+/** The statement behind searchUsers (exported so tests can EXPLAIN exactly what runs). */
+export function userSearchSql(realmId: string, opts: UserSearch): { sql: Prisma.Sql; limit: number; backwards: boolean } {
+  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
+  const prefix = foldUsername(opts.query?.trim() ?? "");
+  const backwards = Boolean(opts.before) && !opts.after;
+  const conds = [Prisma.sql`"realmId" = ${realmId}`];
+  // The >= bound lets the planner use the index even where LIKE alone would not (non-C collations).
+  if (prefix) conds.push(Prisma.sql`"usernameKey" >= ${prefix}`, Prisma.sql`"usernameKey" LIKE ${likePrefix(prefix)}`);
+  if (opts.after) conds.push(Prisma.sql`"usernameKey" > ${opts.after}`);
+  else if (opts.before) conds.push(Prisma.sql`"usernameKey" < ${opts.before}`);
+  const order = backwards ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+  const sql = Prisma.sql`
+    SELECT id, username, "usernameKey", status::text AS status, "bytesUsed", "quotaBytes", "createdAt", "lastLoginAt"
+    FROM users WHERE ${Prisma.join(conds, " AND ")}
+    ORDER BY "usernameKey" ${order} LIMIT ${limit + 1}`;
+  return { sql, limit, backwards };
+}
+
 /**
  * One page of a realm's users whose usernameKey starts with `query`, in usernameKey order.
  * Keyset pagination (after / before a usernameKey) keeps every page an index range scan, so the
@@ -47,20 +68,10 @@ function likePrefix(prefix: string): string {
 export async function searchUsers(
   prisma: PrismaClient,
   realmId: string,
-  opts: { query?: string; after?: string; before?: string; limit?: number } = {},
+  opts: UserSearch = {},
 ): Promise<UserPage> {
-  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
-  const prefix = usernameKey(opts.query?.trim() ?? "");
-  const backwards = Boolean(opts.before) && !opts.after;
-  const conds = [Prisma.sql`"realmId" = ${realmId}`];
-  if (prefix) conds.push(Prisma.sql`"usernameKey" >= ${prefix}`, Prisma.sql`"usernameKey" LIKE ${likePrefix(prefix)}`);
-  if (opts.after) conds.push(Prisma.sql`"usernameKey" > ${opts.after}`);
-  else if (opts.before) conds.push(Prisma.sql`"usernameKey" < ${opts.before}`);
-  const order = backwards ? Prisma.sql`DESC` : Prisma.sql`ASC`;
-  const rows = await prisma.$queryRaw<UserListRow[]>`
-    SELECT id, username, "usernameKey", status::text AS status, "bytesUsed", "quotaBytes", "createdAt", "lastLoginAt"
-    FROM users WHERE ${Prisma.join(conds, " AND ")}
-    ORDER BY "usernameKey" ${order} LIMIT ${limit + 1}`;
+  const { sql, limit, backwards } = userSearchSql(realmId, opts);
+  const rows = await prisma.$queryRaw<UserListRow[]>(sql);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   if (backwards) page.reverse();
@@ -74,7 +85,7 @@ export async function searchUsers(
 }
 
 export async function countUsersWithPrefix(prisma: PrismaClient, realmId: string, query: string): Promise<number> {
-  const prefix = usernameKey(query.trim());
+  const prefix = foldUsername(query.trim());
   if (!prefix) return prisma.user.count({ where: { realmId } });
   const [r] = await prisma.$queryRaw<{ n: bigint }[]>`
     SELECT count(*) AS n FROM users WHERE "realmId" = ${realmId} AND "usernameKey" >= ${prefix} AND "usernameKey" LIKE ${likePrefix(prefix)}`;
@@ -147,7 +158,14 @@ export const resetUserPassword = defineCommand({
   name: "user.reset-password",
   schema: z.object({
     userId: id,
-    password: z.string().max(256, "Password must be at most 256 characters.").refine((v) => v === "" || v.length >= 8, "Use at least 8 characters, or leave it blank to generate one.").default(""),
+    /** Blank generates one; otherwise the same rules as at signup. */
+    password: z
+      .string()
+      .default("")
+      .superRefine((v, ctx) => {
+        const err = v === "" ? null : checkPassword(v);
+        if (err) ctx.addIssue({ code: "custom", message: err.message });
+      }),
   }),
   authorize: (ctx, input) => authorizeUser(ctx, input.userId),
   async run(ctx, input) {
@@ -171,7 +189,7 @@ export const updateUserLimits = defineCommand({
   name: "user.limits",
   schema: z.object({
     userId: id,
-    quota: sizeField("Quota", { optional: true }),
+    quota: optionalSizeField("Quota"),
     quotaUnit: sizeUnit,
     imessageRatePerMinute: optionalIntField(0, 100_000, "Immediate-message rate"),
     canMessageOtherRealms: checkbox,

@@ -1,0 +1,126 @@
+// Dashboard: every visible realm with users / cap, storage, messages waiting, computers online
+// and federation status; a storage chart per realm and the biggest users. Refreshes itself.
+import type { Metadata } from "next";
+import Link from "next/link";
+import { requireActor } from "../../../lib/auth/current-actor.ts";
+import { db } from "../../../lib/db/client.ts";
+import { biggestUsers, liveDaemons, realmStats, type RealmStats } from "../../../lib/console/dashboard.ts";
+import { formatBytes } from "../../../lib/console/form.ts";
+import { canCreateRealm } from "../../../lib/domain/permissions.ts";
+import { AutoRefresh } from "../_components/auto-refresh.tsx";
+import { Badge, EmptyState, PageHeader, UsageBar } from "../_components/ui.tsx";
+
+export const metadata: Metadata = { title: "Dashboard" };
+
+const FED_TONE = { APPROVED: "green", PENDING: "amber", REVOKED: "red" } as const;
+
+function StorageChart({ realms }: { realms: RealmStats[] }) {
+  const max = Math.max(1, ...realms.map((r) => Number(r.storageUsed)));
+  return (
+    <figure className="card">
+      <figcaption className="section-title">Storage used per realm</figcaption>
+      <ul className="mt-4 space-y-3">
+        {realms.map((r) => (
+          <li key={r.id} className="grid grid-cols-[8rem_1fr_6rem] items-center gap-3 text-sm">
+            <span className="truncate font-medium">{r.name}</span>
+            <span className="h-4 rounded bg-slate-100" aria-hidden="true">
+              <span className="block h-4 rounded bg-brand-600" style={{ width: `${(Number(r.storageUsed) / max) * 100}%`, minWidth: r.storageUsed > 0n ? "2px" : 0 }} />
+            </span>
+            <span className="text-right tabular-nums">{formatBytes(r.storageUsed)}</span>
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
+export default async function DashboardPage() {
+  const actor = await requireActor();
+  const prisma = db().prisma;
+  const [realms, big, daemons] = await Promise.all([realmStats(prisma, actor), biggestUsers(prisma, actor), liveDaemons(prisma)]);
+  const online = realms.reduce((n, r) => n + r.computersOnline, 0);
+  return (
+    <>
+      <AutoRefresh seconds={5} />
+      <PageHeader
+        title="Dashboard"
+        description={
+          <>
+            {online} computer{online === 1 ? "" : "s"} online now · daemons live:{" "}
+            {daemons.length ? daemons.map((d) => `${d.count} ${d.kind}`).join(", ") : "none reporting"}
+          </>
+        }
+        actions={canCreateRealm(actor) ? <Link href="/console/realms/new" className="btn-primary">New realm</Link> : null}
+      />
+      {realms.length === 0 ? (
+        <EmptyState title="No realms to show">{canCreateRealm(actor) ? <Link href="/console/realms/new">Create the first realm</Link> : "No realm is assigned to you yet; ask an administrator."}</EmptyState>
+      ) : (
+        <div className="space-y-6">
+          <section aria-labelledby="realms-heading" className="card overflow-x-auto p-0 sm:p-0">
+            <h2 id="realms-heading" className="section-title px-4 pt-4 sm:px-6">
+              Realms
+            </h2>
+            <table className="data-table mt-2 min-w-[48rem]">
+              <thead>
+                <tr>
+                  <th scope="col">Realm</th>
+                  <th scope="col">Users / cap</th>
+                  <th scope="col">Storage used / allocated</th>
+                  <th scope="col">Messages waiting</th>
+                  <th scope="col">Computers online</th>
+                  <th scope="col">Federation</th>
+                </tr>
+              </thead>
+              <tbody>
+                {realms.map((r) => (
+                  <tr key={r.id} data-testid={`realm-row-${r.slug}`}>
+                    <td>
+                      <Link href={`/console/realms/${r.slug}`} className="font-medium">
+                        {r.name}
+                      </Link>
+                      <div className="font-mono text-xs text-slate-600">{r.id}</div>
+                      {r.status === "DISABLED" ? <Badge tone="red">Disabled</Badge> : null}
+                    </td>
+                    <td className="w-48">
+                      <UsageBar used={r.userCount} limit={r.userCap} label="Users" format="count" />
+                    </td>
+                    <td className="w-56">
+                      <UsageBar used={r.storageUsed} limit={r.storageAllocated} label="Storage" />
+                      {r.usersOverQuota > 0 ? <p className="mt-1 text-xs font-medium text-red-800">{r.usersOverQuota} over quota</p> : null}
+                    </td>
+                    <td className="tabular-nums">{r.messagesWaiting.toLocaleString("en")}</td>
+                    <td className="tabular-nums">{r.computersOnline.toLocaleString("en")}</td>
+                    <td>{r.federationStatus ? <Badge tone={FED_TONE[r.federationStatus]}>{r.federationStatus.toLowerCase()}</Badge> : <Badge>not enrolled</Badge>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+          <div className="grid gap-6 lg:grid-cols-2">
+            <StorageChart realms={realms} />
+            <section aria-labelledby="big-heading" className="card">
+              <h2 id="big-heading" className="section-title">
+                Biggest users
+              </h2>
+              {big.length === 0 ? (
+                <p className="mt-3 text-sm text-slate-700">No user stores anything yet.</p>
+              ) : (
+                <ol className="mt-3 space-y-3">
+                  {big.map((u) => (
+                    <li key={u.id}>
+                      <Link href={`/console/realms/${u.realmSlug}/users/${u.id}`} className="text-sm font-medium">
+                        {u.username}
+                      </Link>{" "}
+                      <span className="text-xs text-slate-600">{u.realmName}</span>
+                      <UsageBar used={u.bytesUsed} limit={u.quotaBytes} label="Storage" />
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </section>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}

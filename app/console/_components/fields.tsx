@@ -1,0 +1,196 @@
+// Labelled form controls with hints and zod field errors (aria-invalid + aria-describedby).
+// Plain components: usable from server pages and from client forms alike.
+import type { ReactNode } from "react";
+import type { ActionResult } from "../../../lib/console/command.ts";
+
+export type FormState = ActionResult | null;
+
+export function errorsFor(state: FormState, name: string): string[] | undefined {
+  return state && !state.ok ? state.fieldErrors?.[name] : undefined;
+}
+
+/** The value to show: what was just submitted (after a failed save), else the stored value. */
+export function valueFor(state: FormState, name: string, fallback: string | number | null | undefined): string {
+  if (state && !state.ok && state.values && name in state.values) return state.values[name];
+  return fallback === null || fallback === undefined ? "" : String(fallback);
+}
+
+interface FieldShellProps {
+  id: string;
+  label: string;
+  hint?: ReactNode;
+  errors?: string[];
+  children: ReactNode;
+  className?: string;
+}
+
+export function FieldShell({ id, label, hint, errors, children, className }: FieldShellProps) {
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="label">
+        {label}
+      </label>
+      {children}
+      {hint ? (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      ) : null}
+      <FieldErrors id={id} errors={errors} />
+    </div>
+  );
+}
+
+export function FieldErrors({ id, errors }: { id: string; errors?: string[] }) {
+  if (!errors?.length) return null;
+  return (
+    <ul id={`${id}-error`} className="field-error">
+      {errors.map((e) => (
+        <li key={e}>{e}</li>
+      ))}
+    </ul>
+  );
+}
+
+function describedBy(id: string, hint: unknown, errors?: string[]): string | undefined {
+  const ids = [hint ? `${id}-hint` : null, errors?.length ? `${id}-error` : null].filter(Boolean);
+  return ids.length ? ids.join(" ") : undefined;
+}
+
+interface TextFieldProps {
+  name: string;
+  label: string;
+  defaultValue?: string;
+  hint?: ReactNode;
+  errors?: string[];
+  type?: "text" | "email" | "password" | "number" | "search";
+  required?: boolean;
+  autoComplete?: string;
+  placeholder?: string;
+  min?: number;
+  max?: number;
+  step?: string;
+  className?: string;
+  idPrefix?: string;
+}
+
+export function TextField({ name, label, defaultValue, hint, errors, type = "text", className, idPrefix = "f", ...rest }: TextFieldProps) {
+  const id = `${idPrefix}-${name}`;
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors} className={className}>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        defaultValue={defaultValue}
+        aria-invalid={errors?.length ? true : undefined}
+        aria-describedby={describedBy(id, hint, errors)}
+        className="input"
+        {...rest}
+      />
+    </FieldShell>
+  );
+}
+
+interface SelectFieldProps {
+  name: string;
+  label: string;
+  options: readonly (readonly [string, string])[];
+  defaultValue?: string;
+  hint?: ReactNode;
+  errors?: string[];
+  className?: string;
+  disabled?: boolean;
+  idPrefix?: string;
+}
+
+export function SelectField({ name, label, options, defaultValue, hint, errors, className, disabled, idPrefix = "f" }: SelectFieldProps) {
+  const id = `${idPrefix}-${name}`;
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors} className={className}>
+      {/* Keyed by its default: React sets a select's default option only when it mounts, and
+          the form reset after a server action returns to that option. */}
+      <select
+        key={defaultValue}
+        id={id}
+        name={name}
+        defaultValue={defaultValue}
+        disabled={disabled}
+        aria-invalid={errors?.length ? true : undefined}
+        aria-describedby={describedBy(id, hint, errors)}
+        className="input"
+      >
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </FieldShell>
+  );
+}
+
+export function CheckboxField({ name, label, defaultChecked, hint, idPrefix = "f" }: { name: string; label: string; defaultChecked?: boolean; hint?: ReactNode; idPrefix?: string }) {
+  const id = `${idPrefix}-${name}`;
+  return (
+    <div className="flex items-start gap-2">
+      <input id={id} name={name} type="checkbox" defaultChecked={defaultChecked} aria-describedby={hint ? `${id}-hint` : undefined} className="mt-0.5 size-4 accent-brand-600" />
+      <div>
+        <label htmlFor={id} className="text-sm font-medium text-slate-800">
+          {label}
+        </label>
+        {hint ? (
+          <p id={`${id}-hint`} className="hint mt-0">
+            {hint}
+          </p>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+/** A size typed as a number with an MB/GB unit next to it. */
+export function SizeField({
+  name,
+  label,
+  value,
+  unit,
+  hint,
+  errors,
+  required = true,
+  idPrefix = "f",
+}: {
+  name: string;
+  label: string;
+  value: string;
+  unit: string;
+  hint?: ReactNode;
+  errors?: string[];
+  required?: boolean;
+  idPrefix?: string;
+}) {
+  const id = `${idPrefix}-${name}`;
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <div className="flex gap-2">
+        <input
+          id={id}
+          name={name}
+          type="number"
+          min="0"
+          step="any"
+          inputMode="decimal"
+          required={required}
+          defaultValue={value}
+          aria-invalid={errors?.length ? true : undefined}
+          aria-describedby={describedBy(id, hint, errors)}
+          className="input"
+        />
+        <select key={unit} name={`${name}Unit`} defaultValue={unit} aria-label={`${label} unit`} className="input w-24 shrink-0">
+          <option value="MB">MB</option>
+          <option value="GB">GB</option>
+        </select>
+      </div>
+    </FieldShell>
+  );
+}
