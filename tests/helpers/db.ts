@@ -3,6 +3,7 @@
 // The server comes from OG_TEST_PG_ADMIN_URL (set by scripts/run-tests.ts, which starts an
 // embedded PostgreSQL, or by CI pointing at any PostgreSQL).
 import crypto from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import pg from "pg";
@@ -32,13 +33,33 @@ export function runMigrations(databaseUrl: string): void {
   if (r.status !== 0) throw new Error(`migrate deploy failed: ${r.stdout}\n${r.stderr}`);
 }
 
-/** Creates and migrates the template database if it does not exist (idempotent, locked). */
+/** Whether the template lacks a migration that prisma/migrations has (a new one was added). */
+async function templateIsStale(): Promise<boolean> {
+  const wanted = fs.readdirSync(path.join(root, "prisma/migrations"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const t = new pg.Client(urlFor(TEMPLATE_DB));
+  await t.connect();
+  try {
+    const r = await t.query<{ migration_name: string }>("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL");
+    const have = new Set(r.rows.map((x) => x.migration_name));
+    return wanted.some((m) => !have.has(m));
+  } catch {
+    return true;
+  } finally {
+    await t.end();
+  }
+}
+
+/** Creates and migrates the template database if it is missing or behind prisma/migrations (locked). */
 export async function ensureTemplate(): Promise<void> {
   const c = new pg.Client(adminUrl());
   await c.connect();
   try {
     await c.query("SELECT pg_advisory_lock(727274)");
-    const r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [TEMPLATE_DB]);
+    let r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [TEMPLATE_DB]);
+    if (r.rowCount && (await templateIsStale())) {
+      await c.query(`DROP DATABASE ${TEMPLATE_DB} WITH (FORCE)`);
+      r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [TEMPLATE_DB]);
+    }
     if (r.rowCount === 0) {
       await c.query(`CREATE DATABASE ${TEMPLATE_DB}`);
       runMigrations(urlFor(TEMPLATE_DB));
