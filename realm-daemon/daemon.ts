@@ -88,6 +88,11 @@ export class RealmDaemon {
     return this.reloading;
   }
 
+  /** Port of the HTTP listener (/healthz, /metrics, /ws), once started. */
+  get httpPort(): number | undefined {
+    return this.http?.port;
+  }
+
   listRealms(): RealmInfo[] {
     return [...this.realms.values()];
   }
