@@ -1,0 +1,42 @@
+// The storage counters are maintained on every write and delete; the consistency check
+// recomputes them from the stored data and repairs drift.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
+import { recomputeUsage } from "../../lib/domain/quota.ts";
+
+let h: RealmHarness;
+before(async () => {
+  h = await startRealmHarness();
+});
+after(async () => h.stop());
+
+test("after sends, settings, partial deletes and shrinks, the counters match the data exactly", async () => {
+  const a = await h.user(h.plainRealm, "acct");
+  const b = await h.user(h.plainRealm, "bcct");
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push(await a.client.send(a.userId, [b.userId], crypto.randomBytes(10_000 + i * 70_001)));
+  await a.client.setUserSetting("public-status", "busy");
+  await a.client.setUserSetting("theme", "dark".repeat(100));
+  await a.client.setUserSetting("theme", "light");
+  const unsent = a.client.newMessageId(a.userId);
+  await a.client.createMessage(unsent, [b.userId]);
+  await a.client.writeMessageData(unsent, 0, Buffer.alloc(200_000));
+  await a.client.setMessageSize(unsent, 65_537);
+  await b.client.deleteMessage(ids[0]);
+  await b.client.deleteMessage(ids[3]);
+  assert.deepEqual(await recomputeUsage(h.db.pool, h.plainRealm), [], "no drift");
+  const q = await a.client.quotas();
+  const expectedMessages = [1, 2, 4].reduce((s, i) => s + 10_000 + i * 70_001, 0) + 65_537;
+  assert.equal(q.messages, BigInt(expectedMessages));
+  assert.equal(q.settings, BigInt("public-status".length + 4 + "theme".length + 5));
+  assert.equal(q.used, q.messages + q.settings);
+
+  await h.db.pool.query(`UPDATE users SET "bytesUsed" = 1, "messageBytes" = 1 WHERE username = 'acct'`);
+  const drift = await recomputeUsage(h.db.pool, h.plainRealm);
+  assert.equal(drift.length, 1);
+  assert.equal(drift[0].was, 1n);
+  assert.equal(drift[0].now, q.used);
+  assert.equal((await a.client.quotas()).used, q.used);
+});
