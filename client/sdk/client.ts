@@ -3,6 +3,7 @@
 import crypto from "node:crypto";
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import { openConnection, OpenGrooveError, type ConnectOptions, type RawConnection, type Reply } from "./connection.ts";
+import { Workspaces } from "./workspaces.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
 
@@ -31,7 +32,13 @@ export interface Quotas {
 export type RegisterResult = { status: "OK"; userId: string } | { status: "CONTINUE"; ticket: string; url: string; message: string };
 
 export class RealmClient {
+  private ws?: Workspaces;
   private constructor(readonly raw: RawConnection) {}
+
+  /** Shared workspaces: membership, publish, pull, ack (client/sdk/workspaces.ts). */
+  get workspaces(): Workspaces {
+    return (this.ws ??= new Workspaces(this));
+  }
 
   static async connect(opts: ConnectOptions): Promise<RealmClient> {
     return new RealmClient(await openConnection(opts));
@@ -150,9 +157,29 @@ export class RealmClient {
   /** createmessage + chunked writes + sendmessage. `onProgress` gets bytes written so far. */
   async send(fromUserId: string, recipients: Array<string | { userId: string; computer?: string }>, body: Buffer, onProgress?: (done: number, total: number) => void): Promise<string> {
     const id = this.newMessageId(fromUserId);
+    if (body.length <= CHUNK_BYTES) {
+      // One chunk: pipeline the three requests (the server runs a connection's requests in
+      // order), one round trip instead of three. The first failure is the one reported; the
+      // requests after it fail harmlessly (NOSUCHMESSAGE) and nothing is sent.
+      const lines = recipients.map((r) => (typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId));
+      const replies = await Promise.all([
+        this.raw.request("createmessage", [id, ...lines]),
+        body.length ? this.raw.request("writemessagedata", joinFieldsWithTrailingData([id, "0", String(body.length)], body)) : undefined,
+        this.raw.request("sendmessage", [id, String(body.length)]),
+      ]);
+      const names = ["createmessage", "writemessagedata", "sendmessage"];
+      const failed = replies.findIndex((r) => r && r.status !== "OK");
+      if (failed >= 0) {
+        // Do not leave an unsent message holding quota behind.
+        if (replies[0].status === "OK") await this.raw.request("deletemessage", [id]).catch(() => undefined);
+        throw new OpenGrooveError(replies[failed]!.status, replies[failed]!.text, names[failed]);
+      }
+      onProgress?.(body.length, body.length);
+      return id;
+    }
     await this.createMessage(id, recipients);
     // A multi-chunk message reserves its whole size first, so an over-quota send fails before
-    // any data moves; a one-chunk message skips the extra round trip (the write sizes it).
+    // any data moves; 
     if (body.length > CHUNK_BYTES) await this.setMessageSize(id, body.length);
     for (let off = 0; off < body.length; off += CHUNK_BYTES) {
       await this.writeMessageData(id, off, body.subarray(off, off + CHUNK_BYTES));

@@ -244,10 +244,13 @@ export interface SendResult {
   remoteRealms: string[];
 }
 
-export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: string): Promise<SendResult> {
+/** Seals a message. With `expectedSize`, a message whose stored size differs is not sent (a write was lost or refused). */
+export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: string, expectedSize?: bigint): Promise<SendResult> {
   return tx(pool, async (c) => {
     const m = await lockMessage(c, caller.realmId, messageId);
     ownUnsent(m, caller);
+    if (expectedSize !== undefined && m.size !== expectedSize)
+      throw new DomainError("FAIL", `the message holds ${m.size} bytes, not the ${expectedSize} expected; it was not sent`);
     await c.query(`UPDATE messages SET "sentAt" = now() WHERE id = $1`, [m.id]);
     const recips = await c.query<{ userId: string | null; computer: string; recipientId: string }>(`SELECT "userId", computer, "recipientId" FROM message_recipients WHERE "messageId" = $1`, [m.id]);
     const remoteRealms = new Set<string>();
@@ -309,10 +312,17 @@ export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: st
   });
 }
 
-/** Deletes a locked message and releases its bytes from the local sender. */
+/**
+ * Deletes a locked message and releases its bytes from the local sender; a message taken from
+ * another realm (no local sender) releases them from that realm's allowance (federation_peers).
+ */
 export async function dropMessage(c: pg.PoolClient, m: { id: bigint; senderUserId: string | null; size: bigint }): Promise<bigint> {
-  const d = await c.query(`DELETE FROM messages WHERE id = $1`, [m.id]);
+  const d = await c.query<{ senderId: string }>(`DELETE FROM messages WHERE id = $1 RETURNING "senderId"`, [m.id]);
   if (d.rowCount && m.senderUserId) await releaseBytes(c, m.senderUserId, m.size, "message");
+  else if (d.rowCount) {
+    const from = parseUserId(d.rows[0].senderId)?.realmId;
+    if (from) await c.query(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [from, m.size.toString()]);
+  }
   return d.rowCount ? m.size : 0n;
 }
 

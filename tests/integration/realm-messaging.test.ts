@@ -83,3 +83,20 @@ test("quota: a write that does not fit is refused whole and nothing is stored", 
   const q = await dave.client.quotas();
   assert.equal(q.storage, 100_000n);
 });
+
+test("sendmessage with an expected size refuses a message whose data did not all arrive", async () => {
+  const erin = await h.user(h.plainRealm, "erin");
+  const id = erin.client.newMessageId(erin.userId);
+  await erin.client.createMessage(id, [erin.userId]);
+  await erin.client.writeMessageData(id, 0, Buffer.from("0123456789"));
+  const r = await erin.client.request("sendmessage", [id, "20"]);
+  assert.equal(r.status, "FAIL");
+  assert.match(r.text, /holds 10 bytes, not the 20 expected/);
+  assert.deepEqual(await erin.client.inbox(), [], "not sent");
+  assert.equal((await erin.client.request("sendmessage", [id, "10"])).status, "OK");
+  assert.deepEqual(await erin.client.inbox(), [id]);
+  // A pipelined send over quota leaves nothing behind.
+  await h.db.pool.query(`UPDATE users SET "quotaBytes" = 100 WHERE username = 'erin'`);
+  await assert.rejects(erin.client.send(erin.userId, [erin.userId], Buffer.alloc(1000)), (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED" && e.command === "writemessagedata");
+  assert.deepEqual(await erin.client.outbox(), [id]);
+});
