@@ -7,7 +7,8 @@ import { Workspaces } from "./workspaces.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
 
-export const CHUNK_BYTES = 64_000;
+// One stored block (lib/domain/messages.ts): aligned whole-block writes skip read-modify-write.
+export const CHUNK_BYTES = 65_536;
 
 function kv(lines: string[]): Record<string, string> {
   const out: Record<string, string> = {};

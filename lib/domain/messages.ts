@@ -170,9 +170,42 @@ export async function setMessageSize(pool: pg.Pool, caller: Caller, messageId: s
   });
 }
 
+/**
+ * The common case in one statement: appending at the current end, at a block boundary, at most
+ * one block. Locks the message row, charges the sender with the conditional UPDATE, stores the
+ * block and grows the message — or, when the quota does not allow it, does none of it.
+ * Returns null when the write is not of that shape (or the message is not ours and unsent),
+ * so the general path handles it and reports errors.
+ */
+async function appendBlock(pool: pg.Pool, caller: Caller, messageId: string, offset: bigint, data: Buffer): Promise<bigint | null> {
+  const B = BigInt(MESSAGE_LIMITS.blockBytes);
+  if (offset % B !== 0n || data.length === 0 || data.length > MESSAGE_LIMITS.blockBytes) return null;
+  const r = await pool.query<{ found: string; size: string | null }>(
+    `WITH m AS (SELECT id FROM messages WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" = $3 AND "sentAt" IS NULL AND size = $4::bigint FOR UPDATE),
+     q AS (UPDATE users u SET "bytesUsed" = u."bytesUsed" + $5, "messageBytes" = u."messageBytes" + $5
+             FROM realms r WHERE u.id = $3 AND r.id = u."realmId" AND EXISTS (SELECT 1 FROM m)
+              AND u."bytesUsed" + $5 <= COALESCE(u."quotaBytes", r."defaultQuotaBytes") AND $4::bigint + $5 <= $7::bigint
+           RETURNING u.id),
+     b AS (INSERT INTO message_blocks ("messageId", block, data) SELECT m.id, $6, $8 FROM m, q
+           ON CONFLICT ("messageId", block) DO UPDATE SET data = EXCLUDED.data),
+     s AS (UPDATE messages SET size = size + $5 FROM q WHERE messages.id = (SELECT id FROM m) RETURNING messages.size)
+     SELECT (SELECT count(*) FROM m)::text AS found, (SELECT size FROM s)::text AS size`,
+    [caller.realmId, messageId, caller.userId, offset.toString(), data.length, Number(offset / B), MESSAGE_LIMITS.maxMessageBytes.toString(), data],
+  );
+  const row = r.rows[0];
+  if (row.found === "0") return null;
+  if (row.size === null) {
+    if (offset + BigInt(data.length) > MESSAGE_LIMITS.maxMessageBytes) throw new DomainError("TOOLARGE", `A message has at most ${MESSAGE_LIMITS.maxMessageBytes} bytes.`);
+    throw new DomainError("QUOTAEXCEEDED", `Storing ${data.length} more bytes would exceed your storage quota; delete messages or ask the operator for more space.`);
+  }
+  return BigInt(row.size);
+}
+
 export async function writeMessageData(pool: pg.Pool, caller: Caller, messageId: string, offset: bigint, data: Buffer): Promise<bigint> {
   if (offset < 0n) throw new DomainError("BADARGUMENTS", "An offset cannot be negative.");
   if (data.length > MESSAGE_LIMITS.maxChunkBytes) throw new DomainError("TOOLARGE", `Write at most ${MESSAGE_LIMITS.maxChunkBytes} bytes at a time.`);
+  const fast = await appendBlock(pool, caller, messageId, offset, data);
+  if (fast !== null) return fast;
   return tx(pool, async (c) => {
     const m = await lockMessage(c, caller.realmId, messageId);
     ownUnsent(m, caller);
@@ -246,25 +279,37 @@ export interface SendResult {
 
 /** Seals a message. With `expectedSize`, a message whose stored size differs is not sent (a write was lost or refused). */
 export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: string, expectedSize?: bigint): Promise<SendResult> {
-  return tx(pool, async (c) => {
-    const m = await lockMessage(c, caller.realmId, messageId);
+  // One statement (one round trip, one commit): seal the message if it is ours, unsent and of
+  // the expected size; queue it for other realms; notify local recipient computers (NOTIFY is
+  // delivered at commit). An empty result means a condition failed: the slow path says which.
+  const r = await pool.query<{ recipientId: string | null; userId: string | null; computer: string | null }>(
+    `WITH m AS (
+       UPDATE messages SET "sentAt" = now()
+        WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" = $3 AND "sentAt" IS NULL AND ($4::bigint IS NULL OR size = $4::bigint)
+        RETURNING id),
+     r AS (SELECT mr."recipientId", mr."userId", mr.computer FROM message_recipients mr JOIN m ON mr."messageId" = m.id),
+     o AS (INSERT INTO federation_outbox ("messageId", "targetRealmId")
+             SELECT DISTINCT m.id, regexp_replace(r."recipientId", '::[^:]*$', '') FROM m, r WHERE r."userId" IS NULL
+           ON CONFLICT DO NOTHING)
+     SELECT r."recipientId", r."userId", r.computer,
+            CASE WHEN r."userId" IS NOT NULL THEN pg_notify('og_message_available', json_build_object('realmId', $1::text, 'userId', r."userId", 'computer', r.computer, 'messageId', $2::text)::text) END AS n
+       FROM m LEFT JOIN r ON true`,
+    [caller.realmId, messageId, caller.userId, expectedSize === undefined ? null : expectedSize.toString()],
+  );
+  if (r.rows.length === 0) {
+    // Not sealed: report why, under the same rules as the other commands.
+    const m = await readableMessage(pool, caller, messageId).catch(() => null);
+    if (!m) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
     ownUnsent(m, caller);
-    if (expectedSize !== undefined && m.size !== expectedSize)
-      throw new DomainError("FAIL", `the message holds ${m.size} bytes, not the ${expectedSize} expected; it was not sent`);
-    await c.query(`UPDATE messages SET "sentAt" = now() WHERE id = $1`, [m.id]);
-    const recips = await c.query<{ userId: string | null; computer: string; recipientId: string }>(`SELECT "userId", computer, "recipientId" FROM message_recipients WHERE "messageId" = $1`, [m.id]);
-    const remoteRealms = new Set<string>();
-    const deliveries: Delivery[] = [];
-    for (const r of recips.rows) {
-      if (r.userId) deliveries.push({ userId: r.userId, computer: r.computer, messageId });
-      else remoteRealms.add(parseUserId(r.recipientId)!.realmId);
-    }
-    for (const realm of remoteRealms) {
-      await c.query(`INSERT INTO federation_outbox ("messageId", "targetRealmId") VALUES ($1, $2) ON CONFLICT DO NOTHING`, [m.id, realm]);
-    }
-    for (const d of deliveries) await c.query(`SELECT pg_notify('og_message_available', $1)`, [JSON.stringify({ realmId: caller.realmId, ...d })]);
-    return { deliveries, remoteRealms: [...remoteRealms] };
-  });
+    throw new DomainError("FAIL", `the message holds ${m.size} bytes, not the ${expectedSize} expected; it was not sent`);
+  }
+  const deliveries: Delivery[] = [];
+  const remoteRealms = new Set<string>();
+  for (const row of r.rows) {
+    if (row.userId) deliveries.push({ userId: row.userId, computer: row.computer ?? "", messageId });
+    else if (row.recipientId) remoteRealms.add(parseUserId(row.recipientId)?.realmId ?? row.recipientId);
+  }
+  return { deliveries, remoteRealms: [...remoteRealms] };
 }
 
 export async function listInbound(pool: pg.Pool, caller: Caller): Promise<string[]> {

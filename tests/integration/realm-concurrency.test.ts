@@ -10,18 +10,16 @@ before(async () => {
 });
 after(async () => h.stop());
 
-test("50 parallel writers on one account never exceed its quota by a single byte", async () => {
+async function parallelWriters(username: string, CHUNK: number): Promise<void> {
   const QUOTA = 1_000_000;
-  const owner = await h.user(h.plainRealm, "writer");
-  await h.db.pool.query(`UPDATE users SET "quotaBytes" = $1 WHERE username = 'writer'`, [QUOTA]);
+  const owner = await h.user(h.plainRealm, username);
+  await h.db.pool.query(`UPDATE users SET "quotaBytes" = $1 WHERE username = $2`, [QUOTA, username]);
   const clients: RealmClient[] = [];
   for (let i = 0; i < 50; i++) {
     const c = await h.connect(h.plainRealm);
-    await c.authenticate("writer", "laptop", owner.password);
+    await c.authenticate(username, "laptop", owner.password);
     clients.push(c);
   }
-  // Each writer tries to store 3 chunks of 9,973 bytes (a prime, so the quota is never hit exactly): 1.5 MB asked for, 1 MB allowed.
-  const CHUNK = 9_973;
   const results = await Promise.all(
     clients.map(async (c) => {
       const id = c.newMessageId(owner.userId);
@@ -45,14 +43,25 @@ test("50 parallel writers on one account never exceed its quota by a single byte
   assert.ok(refused > 0, "some writes must have been refused");
   assert.ok(stored <= QUOTA, `stored ${stored} > quota ${QUOTA}`);
   assert.ok(QUOTA - stored < CHUNK, "the quota is used up to within one chunk");
-  const counter = await h.db.pool.query<{ bytesUsed: bigint; messageBytes: bigint }>(`SELECT "bytesUsed", "messageBytes" FROM users WHERE username = 'writer'`);
+  const counter = await h.db.pool.query<{ bytesUsed: bigint; messageBytes: bigint }>(`SELECT "bytesUsed", "messageBytes" FROM users WHERE username = $1`, [username]);
   assert.equal(BigInt(counter.rows[0].bytesUsed), BigInt(stored), "the counter equals the bytes acknowledged");
-  const actual = await h.db.pool.query<{ n: string }>(`SELECT COALESCE(sum(size), 0)::text AS n FROM messages m JOIN users u ON u.id = m."senderUserId" WHERE u.username = 'writer'`);
+  const actual = await h.db.pool.query<{ n: string }>(`SELECT COALESCE(sum(size), 0)::text AS n FROM messages m JOIN users u ON u.id = m."senderUserId" WHERE u.username = $1`, [username]);
   assert.equal(actual.rows[0].n, String(stored), "stored sizes equal the counter");
   const data = await h.db.pool.query<{ n: string }>(
-    `SELECT COALESCE(sum(octet_length(b.data)), 0)::text AS n FROM message_blocks b JOIN messages m ON m.id = b."messageId" JOIN users u ON u.id = m."senderUserId" WHERE u.username = 'writer'`,
+    `SELECT COALESCE(sum(octet_length(b.data)), 0)::text AS n FROM message_blocks b JOIN messages m ON m.id = b."messageId" JOIN users u ON u.id = m."senderUserId" WHERE u.username = $1`,
+    [username],
   );
   assert.equal(data.rows[0].n, String(stored), "no partial write was stored");
+}
+
+test("50 parallel writers on one account never exceed its quota by a single byte (unaligned chunks)", async () => {
+  // 9,973 bytes is prime, so the quota is never hit exactly: 1.5 MB asked for, 1 MB allowed.
+  await parallelWriters("writer", 9_973);
+});
+
+test("50 parallel writers never exceed the quota (block-aligned appends, the one-statement path)", async () => {
+  // 64 KiB at offsets 0, 64 Ki, 128 Ki: every write is a whole-block append (9.8 MB asked for, 1 MB allowed).
+  await parallelWriters("appender", 65_536);
 });
 
 test("parallel registrations never exceed the realm's user cap", async () => {
