@@ -18,6 +18,9 @@ process.env.OG_E2E_PORT ??= freePort();
 process.env.OG_E2E_DB ??= `og_e2e_${crypto.randomBytes(5).toString("hex")}`;
 // The signup specs' local hCaptcha siteverify double (tests/helpers/hcaptcha-verifier.ts).
 process.env.OG_E2E_HCAPTCHA_PORT ??= freePort();
+// Where the account spec's realm daemon takes WebSocket connections (tests/e2e/account.spec.ts
+// forwards this port to the daemon's ephemeral HTTP port); the web server hands it to browsers.
+process.env.OG_E2E_REALM_WS_PORT ??= freePort();
 const adminUrl = process.env.OG_TEST_PG_ADMIN_URL;
 if (!adminUrl) throw new Error("OG_TEST_PG_ADMIN_URL is not set: run the browser tests with `npm test` (it starts PostgreSQL)");
 const dbUrl = new URL(adminUrl);
@@ -65,6 +68,7 @@ export default defineConfig({
         OPENGROOVE_DATA_DIR: path.resolve(import.meta.dirname, "test-results/e2e-data"),
         OPENGROOVE_LOG_LEVEL: process.env.OPENGROOVE_LOG_LEVEL ?? "warn",
         AUTH_SECRET: crypto.randomBytes(32).toString("base64url"),
+        OPENGROOVE_REALM_WS_URL: `ws://127.0.0.1:${process.env.OG_E2E_REALM_WS_PORT}`,
         NEXT_TELEMETRY_DISABLED: "1",
         ...signupWebEnv(),
       },

@@ -51,6 +51,17 @@ export default async function HomePage() {
           </ul>
         )}
       </section>
+      <section aria-labelledby="account-heading" className="mt-10">
+        <h2 id="account-heading" className="section-title">
+          Already have an account?
+        </h2>
+        <p className="mt-3 text-sm text-slate-700">
+          <Link href="/account/sign-in" className="btn-secondary">
+            Sign in to your account
+          </Link>
+          <span className="ml-3">to read and send messages, see your storage and manage your computers.</span>
+        </p>
+      </section>
       <p className="mt-12 border-t border-slate-200 pt-6 text-sm text-slate-700">
         Run this server? <Link href="/console">Open the admin console</Link>.
       </p>

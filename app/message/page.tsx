@@ -1,10 +1,15 @@
 // /message?to=<user id or opengroovemessage:// link>[&subject=…&body=…]: a compose form for a
 // message to that user. Without a valid recipient it explains the problem and asks for one.
+// A signed-in realm user sends from here through their realm's WebSocket transport; anyone
+// else is offered to sign in, or to open the message in the OpenGroove app.
 import type { Metadata } from "next";
 import Link from "next/link";
+import { currentRealmUser } from "../../lib/account/current-user.ts";
+import { realmWsUrlForRequest } from "../../lib/account/ws-config.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
 import { parseMessageTarget, type MessageLink } from "../../lib/links/opengroove-message-url.ts";
 import { Notice, PublicPage } from "../signup/_components/ui.tsx";
+import { SendForm } from "../account/_components/send-form.tsx";
 import { ComposeForm } from "./_components/compose-form.tsx";
 
 export const metadata: Metadata = { title: "Write a message", robots: { index: false } };
@@ -49,6 +54,7 @@ export default async function MessagePage({ searchParams }: { searchParams: Prom
       </PublicPage>
     );
 
+  const user = await currentRealmUser();
   const subject = one(q.subject) || target.subject || "";
   const body = one(q.body) || target.body || "";
   return (
@@ -60,9 +66,18 @@ export default async function MessagePage({ searchParams }: { searchParams: Prom
         </p>
       }
     >
-      <div className="card">
-        <ComposeForm userId={target.userId} subject={subject.slice(0, 200)} body={body.slice(0, 4000)} />
-      </div>
+      {user ? (
+        <div className="card space-y-3" data-testid="signed-in-compose">
+          <p className="text-sm text-slate-700">
+            Sending as <span className="font-mono">{user.fullId}</span>. <Link href="/account/messages">Open your messages</Link>
+          </p>
+          <SendForm wsUrl={await realmWsUrlForRequest(user.realmSlug)} username={user.username} initialTo={target.userId} lockedTo initialSubject={subject.slice(0, 200)} initialBody={body.slice(0, 4000)} />
+        </div>
+      ) : (
+        <div className="card">
+          <ComposeForm userId={target.userId} subject={subject.slice(0, 200)} body={body.slice(0, 4000)} signInHref={`/account/sign-in?next=${encodeURIComponent(`/message?${new URLSearchParams({ to, ...(subject ? { subject } : {}) }).toString()}`)}`} />
+        </div>
+      )}
       <p className="text-sm text-slate-600">
         Want people to reach you like this? <Link href={`/message/link?user=${encodeURIComponent(target.userId)}`}>Make your own “message me” link</Link>.
       </p>

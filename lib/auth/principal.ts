@@ -10,8 +10,17 @@ export interface OperatorPrincipal {
   role: OperatorRole;
 }
 
-/** Extend with e.g. `| { kind: "realm-user"; id: string; realmId: string; username: string }`. */
-export type Principal = OperatorPrincipal;
+/** A realm user signed in to their account pages (/account) with their realm credentials. */
+export interface RealmUserPrincipal {
+  kind: "realm-user";
+  userId: string;
+  realmId: string;
+  username: string;
+  /** users.sessionEpoch at sign-in: an operator's "sign out everywhere" or password reset bumps it. */
+  sessionEpoch: number;
+}
+
+export type Principal = OperatorPrincipal | RealmUserPrincipal;
 export type PrincipalKind = Principal["kind"];
 
 /** Console sessions end after this long without activity (JWT maxAge). */

@@ -1,11 +1,12 @@
 "use client";
-// The compose form for /message?to=…: recipient fixed, subject and body editable. Sending from
-// the browser needs a signed-in realm session and the realm's WebSocket transport, which are
-// not built yet; until then the form says so and offers to hand the message to the app.
+// The compose form for /message?to=… when nobody is signed in: recipient fixed, subject and
+// body editable. Sending from the browser needs a realm account session (then the page shows
+// the account's send form instead); here the form offers to sign in, or to hand the message
+// to the OpenGroove app.
 import { useMemo, useState } from "react";
 import { formatMessageUrl } from "../../../lib/links/opengroove-message-url.ts";
 
-export function ComposeForm({ userId, subject, body }: { userId: string; subject: string; body: string }) {
+export function ComposeForm({ userId, subject, body, signInHref }: { userId: string; subject: string; body: string; signInHref: string }) {
   const [s, setS] = useState(subject);
   const [b, setB] = useState(body);
   const appLink = useMemo(() => {
@@ -35,16 +36,17 @@ export function ComposeForm({ userId, subject, body }: { userId: string; subject
         </label>
         <textarea id="body" className="input min-h-40" value={b} maxLength={4000} onChange={(e) => setB(e.target.value)} />
       </div>
-      <div className="rounded-lg border border-amber-200 bg-amber-50 p-4 text-sm text-amber-950" role="status" data-testid="send-unavailable">
-        <p className="font-semibold">Sending from this page is not available yet</p>
+      <div className="rounded-lg border border-brand-100 bg-brand-50 p-4 text-sm text-slate-900" role="status" data-testid="send-unavailable">
+        <p className="font-semibold">Sign in to send from this page</p>
         <p className="mt-1">
-          To send from the browser you will sign in with your own realm account; that is still being built. For now, open this message in the OpenGroove app, which keeps the subject and text you typed here.
+          Sending from the browser uses your own realm account. <a href={signInHref}>Sign in with your OpenGroove username and password</a>, or open this message in the
+          OpenGroove app, which keeps the subject and text you typed here.
         </p>
       </div>
       <div className="flex flex-wrap gap-3">
-        <button type="submit" className="btn-primary" disabled aria-disabled title="Needs browser sign-in, not available yet">
-          Send
-        </button>
+        <a className="btn-primary" href={signInHref} data-testid="sign-in-to-send">
+          Sign in to send
+        </a>
         {appLink ? (
           <a className="btn-secondary" href={appLink} data-testid="open-in-app">
             Open in the OpenGroove app

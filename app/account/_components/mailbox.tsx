@@ -1,0 +1,160 @@
+"use client";
+// The browser mailbox: opens a connection to the realm (password re-entered, never stored),
+// lists the messages waiting for the computer "web", reads and deletes them, sends new ones,
+// and adds arrivals live from `messageavailable` notifications.
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { explainRealmError, openMailbox, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
+import { textOf } from "../../../lib/account/wire.ts";
+import { InboxList } from "./inbox-list.tsx";
+import { MessageView } from "./message-view.tsx";
+import { SendForm, type MailboxSession } from "./send-form.tsx";
+
+interface Props {
+  wsUrl: string;
+  username: string;
+  initialTo?: string;
+  initialSubject?: string;
+}
+
+export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
+  const [session, setSession] = useState<MailboxSession | null>(null);
+  const [connecting, setConnecting] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [messages, setMessages] = useState<MessageSummary[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [live, setLive] = useState("");
+  const sessionRef = useRef<MailboxSession | null>(null);
+
+  useEffect(() => () => sessionRef.current?.socket.close(), []);
+
+  const load = useCallback(async (s: MailboxSession) => {
+    setLoading(true);
+    try {
+      const ids = await s.socket.inbox();
+      const out: MessageSummary[] = [];
+      for (const id of ids) out.push(await s.socket.describe(id));
+      setMessages(out.reverse());
+    } catch (e) {
+      setProblem(explainRealmError(e));
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  async function open(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const input = e.currentTarget.elements.namedItem("mailbox-password") as HTMLInputElement;
+    const password = input.value;
+    input.value = "";
+    if (!password) return setProblem("Enter your password to open your messages.");
+    setConnecting(true);
+    setProblem(null);
+    try {
+      const { socket, userId } = await openMailbox({ url: wsUrl, username, password });
+      const s = { socket, userId };
+      socket.onNotification((event, data) => {
+        if (event === "messageavailable") {
+          const id = textOf(data);
+          void socket.describe(id).then(
+            (m) => {
+              setMessages((list) => (list.some((x) => x.id === id) ? list : [m, ...list]));
+              setLive(`New message from ${m.sender}${m.subject ? `: ${m.subject}` : ""}`);
+            },
+            () => undefined,
+          );
+        } else if (event === "banned" || event === "shutdown") {
+          setProblem(`The realm closed the connection: ${textOf(data)}`);
+        }
+      });
+      socket.onClose(() => {
+        sessionRef.current = null;
+        setSession(null);
+        setProblem((p) => p ?? "The connection to the realm closed. Enter your password to reconnect.");
+      });
+      sessionRef.current = s;
+      setSession(s);
+      await load(s);
+    } catch (err) {
+      setProblem(explainRealmError(err));
+    } finally {
+      setConnecting(false);
+    }
+  }
+
+  function lock() {
+    sessionRef.current?.socket.close();
+    setMessages([]);
+    setSelected(null);
+    setProblem(null);
+  }
+
+  async function remove(id: string) {
+    if (!session) return;
+    try {
+      await session.socket.deleteMessage(id);
+      setMessages((list) => list.filter((m) => m.id !== id));
+      if (selected === id) setSelected(null);
+      setLive("Message deleted.");
+    } catch (e) {
+      setProblem(explainRealmError(e));
+    }
+  }
+
+  const current = messages.find((m) => m.id === selected) ?? null;
+  return (
+    <div className="space-y-6">
+      <p className="sr-only" aria-live="polite" data-testid="live-region">
+        {live}
+      </p>
+      {problem ? (
+        <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="mailbox-problem">
+          {problem}
+        </div>
+      ) : null}
+      {!session ? (
+        <form onSubmit={open} className="card max-w-md space-y-4" data-testid="unlock-form">
+          <div>
+            <label className="label" htmlFor="mailbox-password">
+              Password
+            </label>
+            <input id="mailbox-password" name="mailbox-password" type="password" className="input" autoComplete="current-password" aria-describedby="mailbox-password-hint" />
+            <p id="mailbox-password-hint" className="hint">
+              Your password opens a connection from this browser to your realm, as your computer “web” (added on first use). It is not stored: you enter it again next time.
+            </p>
+          </div>
+          <button type="submit" className="btn-primary" disabled={connecting} aria-disabled={connecting}>
+            {connecting ? "Opening…" : "Open messages"}
+          </button>
+        </form>
+      ) : (
+        <>
+          <section aria-labelledby="inbox-heading" className="card space-y-3">
+            <div className="flex flex-wrap items-center justify-between gap-2">
+              <h2 id="inbox-heading" className="section-title">
+                Inbox
+              </h2>
+              <div className="flex gap-2">
+                <button type="button" className="btn-secondary" onClick={() => void load(session)} disabled={loading}>
+                  {loading ? "Loading…" : "Refresh"}
+                </button>
+                <button type="button" className="btn-secondary" onClick={lock}>
+                  Close connection
+                </button>
+              </div>
+            </div>
+            <p className="text-xs text-slate-600">Messages for your computer “web”. New messages appear here as they arrive.</p>
+            <InboxList messages={messages} selected={selected} onOpen={setSelected} onDelete={(id) => void remove(id)} />
+          </section>
+          {current ? <MessageView key={current.id} socket={session.socket} summary={current} onDelete={() => void remove(current.id)} onClose={() => setSelected(null)} /> : null}
+          <section aria-labelledby="compose-heading" className="card space-y-3">
+            <h2 id="compose-heading" className="section-title">
+              Write a message
+            </h2>
+            <SendForm wsUrl={wsUrl} username={username} session={session} initialTo={initialTo} initialSubject={initialSubject} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

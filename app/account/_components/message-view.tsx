@@ -1,0 +1,76 @@
+"use client";
+// One message: read in chunks, the envelope decoded; text shown, files offered for download.
+import { useEffect, useState } from "react";
+import { bodyText, decodeEnvelope } from "../../../lib/account/envelope.ts";
+import { explainRealmError, type MessageSummary, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
+import { formatSize } from "./inbox-list.tsx";
+
+type Loaded = { text: string | null; url: string; filename: string; size: number } | { error: string } | null;
+
+export function MessageView({ socket, summary, onDelete, onClose }: { socket: RealmSocket; summary: MessageSummary; onDelete: () => void; onClose: () => void }) {
+  const [loaded, setLoaded] = useState<Loaded>(null);
+  useEffect(() => {
+    let url = "";
+    let cancelled = false;
+    socket.read(summary.id).then(
+      (bytes) => {
+        if (cancelled) return;
+        const { header, body, raw } = decodeEnvelope(bytes);
+        const copy = new Uint8Array(body.length);
+        copy.set(body);
+        url = URL.createObjectURL(new Blob([copy.buffer], { type: header.contentType ?? "application/octet-stream" }));
+        setLoaded({ text: bodyText(header, body, raw), url, filename: header.filename ?? "message.bin", size: body.length });
+      },
+      (e: unknown) => !cancelled && setLoaded({ error: explainRealmError(e) }),
+    );
+    return () => {
+      cancelled = true;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [socket, summary.id]);
+
+  return (
+    <section aria-labelledby="message-heading" className="card space-y-3" data-testid="message-view">
+      <div className="flex flex-wrap items-start justify-between gap-2">
+        <div>
+          <h2 id="message-heading" className="section-title">
+            {summary.subject || summary.filename || "(no subject)"}
+          </h2>
+          <p className="text-xs text-slate-600">
+            From <span className="font-mono">{summary.sender}</span> ({summary.senderComputer || "unknown computer"})
+          </p>
+        </div>
+        <div className="flex gap-2">
+          <button type="button" className="btn-danger" onClick={onDelete}>
+            Delete
+          </button>
+          <button type="button" className="btn-secondary" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </div>
+      {!loaded ? (
+        <p className="text-sm text-slate-700" role="status">
+          Loading…
+        </p>
+      ) : "error" in loaded ? (
+        <p role="alert" className="text-sm text-red-800">
+          {loaded.error}
+        </p>
+      ) : (
+        <>
+          {loaded.text !== null && !summary.filename ? (
+            <pre className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm whitespace-pre-wrap" data-testid="message-text">
+              {loaded.text}
+            </pre>
+          ) : (
+            <p className="text-sm text-slate-700">This message is a file ({formatSize(loaded.size)}).</p>
+          )}
+          <a className="btn-secondary inline-block" href={loaded.url} download={loaded.filename} data-testid="message-download">
+            Download {summary.filename ? summary.filename : "as a file"}
+          </a>
+        </>
+      )}
+    </section>
+  );
+}

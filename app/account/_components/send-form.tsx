@@ -1,0 +1,166 @@
+"use client";
+// Compose and send a message from the browser through the realm's WebSocket transport, in the
+// CLI's envelope (subject + text, or a file). With an open mailbox it sends on that connection;
+// without one (the /message page) it asks for the password, sends, and disconnects.
+import { useId, useState, type FormEvent } from "react";
+import { encodeEnvelope } from "../../../lib/account/envelope.ts";
+import { explainRealmError, openMailbox, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
+
+export interface MailboxSession {
+  socket: RealmSocket;
+  userId: string;
+}
+
+interface Props {
+  wsUrl: string;
+  username: string;
+  session?: MailboxSession | null;
+  initialTo?: string;
+  lockedTo?: boolean;
+  initialSubject?: string;
+  initialBody?: string;
+  onSent?: (messageId: string, to: string) => void;
+}
+
+type Outcome = { ok: true; text: string } | { ok: false; text: string; field?: "to" | "body" | "password" } | null;
+
+const USER_ID = /^.+:\d{1,5}::[^\s:]+$/u;
+
+export function SendForm({ wsUrl, username, session, initialTo = "", lockedTo = false, initialSubject = "", initialBody = "", onSent }: Props) {
+  const p = useId();
+  const [to, setTo] = useState(initialTo);
+  const [subject, setSubject] = useState(initialSubject);
+  const [body, setBody] = useState(initialBody);
+  const [file, setFile] = useState<File | null>(null);
+  const [fileKey, setFileKey] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome>(null);
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const passwordInput = form.elements.namedItem("password") as HTMLInputElement | null;
+    const recipient = to.trim();
+    if (!USER_ID.test(recipient)) return setOutcome({ ok: false, field: "to", text: "Enter a user id: the realm’s host:port, “::”, then the username." });
+    if (!file && !body.trim()) return setOutcome({ ok: false, field: "body", text: "Write a message or choose a file." });
+    if (!session && !passwordInput?.value) return setOutcome({ ok: false, field: "password", text: "Enter your password to send." });
+    setBusy(true);
+    setOutcome(null);
+    let own: MailboxSession | null = null;
+    try {
+      const envelope = file
+        ? encodeEnvelope({ subject: subject.trim() || undefined, filename: file.name, contentType: file.type || "application/octet-stream" }, new Uint8Array(await file.arrayBuffer()))
+        : encodeEnvelope({ subject: subject.trim() || undefined, contentType: "text/plain; charset=utf-8" }, new TextEncoder().encode(body));
+      let use = session ?? null;
+      if (!use) {
+        const opened = await openMailbox({ url: wsUrl, username, password: passwordInput?.value ?? "" });
+        if (passwordInput) passwordInput.value = "";
+        own = { socket: opened.socket, userId: opened.userId };
+        use = own;
+      }
+      const id = await use.socket.send(use.userId, [recipient], envelope);
+      setOutcome({ ok: true, text: `Sent to ${recipient}.` });
+      setBody("");
+      setFile(null);
+      setFileKey((k) => k + 1);
+      onSent?.(id, recipient);
+    } catch (err) {
+      setOutcome({ ok: false, text: explainRealmError(err) });
+    } finally {
+      own?.socket.close();
+      if (passwordInput) passwordInput.value = "";
+      setBusy(false);
+    }
+  }
+
+  const err = (field: "to" | "body" | "password") => (outcome && !outcome.ok && outcome.field === field ? outcome.text : null);
+  const fieldError = (field: "to" | "body" | "password") => {
+    const text = err(field);
+    return text ? (
+      <p id={`${p}-${field}-error`} className="field-error" role="alert">
+        {text}
+      </p>
+    ) : null;
+  };
+  return (
+    <form className="space-y-4" onSubmit={submit} noValidate data-testid="send-form" aria-busy={busy}>
+      {outcome && (outcome.ok || !outcome.field) ? (
+        <p
+          role={outcome.ok ? "status" : "alert"}
+          className={`rounded-md border px-3 py-2 text-sm ${outcome.ok ? "border-green-300 bg-green-50 text-green-900" : "border-red-300 bg-red-50 text-red-800"}`}
+          data-testid="send-result"
+        >
+          {outcome.text}
+        </p>
+      ) : null}
+      <div>
+        <label className="label" htmlFor={`${p}-to`}>
+          To
+        </label>
+        <input
+          id={`${p}-to`}
+          className="input font-mono"
+          value={to}
+          readOnly={lockedTo}
+          onChange={(e) => setTo(e.target.value)}
+          placeholder="example.com:63745::alice"
+          aria-invalid={err("to") ? true : undefined}
+          aria-describedby={err("to") ? `${p}-to-error` : undefined}
+          required
+        />
+        {fieldError("to")}
+      </div>
+      <div>
+        <label className="label" htmlFor={`${p}-subject`}>
+          Subject
+        </label>
+        <input id={`${p}-subject`} className="input" value={subject} maxLength={200} onChange={(e) => setSubject(e.target.value)} />
+      </div>
+      <div>
+        <label className="label" htmlFor={`${p}-body`}>
+          Message
+        </label>
+        <textarea
+          id={`${p}-body`}
+          className="input min-h-32"
+          value={body}
+          maxLength={100_000}
+          disabled={!!file}
+          onChange={(e) => setBody(e.target.value)}
+          aria-invalid={err("body") ? true : undefined}
+          aria-describedby={err("body") ? `${p}-body-error` : undefined}
+        />
+        {fieldError("body")}
+      </div>
+      <div>
+        <label className="label" htmlFor={`${p}-file`}>
+          Or send a file instead (optional)
+        </label>
+        <input key={fileKey} id={`${p}-file`} type="file" className="text-sm" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+      </div>
+      {session ? null : (
+        <div>
+          <label className="label" htmlFor={`${p}-password`}>
+            Your password
+          </label>
+          <input
+            id={`${p}-password`}
+            name="password"
+            type="password"
+            className="input"
+            autoComplete="current-password"
+            aria-invalid={err("password") ? true : undefined}
+            aria-describedby={`${p}-password-hint${err("password") ? ` ${p}-password-error` : ""}`}
+          />
+          <p id={`${p}-password-hint`} className="hint">
+            Sent only to your realm server to send this message from the browser (as your computer “web”); not stored.
+          </p>
+          {fieldError("password")}
+        </div>
+      )}
+      <button type="submit" className="btn-primary" disabled={busy} aria-disabled={busy}>
+        {busy ? "Sending…" : "Send"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,279 @@
+// The browser's realm client: the client protocol over the realm daemon's WebSocket transport
+// (/ws/<realm-slug>, one packet per binary message, no greeting). Browser-safe (Uint8Array,
+// the WebSocket API); the tests hand in the `ws` package's WebSocket instead.
+// The browser is one of the user's computers (named "web" by default), created on first use
+// in account-only mode. The password is used to authenticate and then forgotten.
+import { concatBytes, decodeServerPacket, encodeRequest, fieldsWithData, keyValues, linesOf, textOf, type RequestArgs } from "./wire.ts";
+import { decodeHeader, MAX_HEADER_BYTES, type EnvelopeHeader } from "./envelope.ts";
+
+export const WEB_COMPUTER = "web";
+export const CHUNK_BYTES = 64_000;
+
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+const browserSocket: WebSocketFactory = (url) => new WebSocket(url) as unknown as WebSocketLike;
+
+export class RealmError extends Error {
+  constructor(
+    readonly status: string,
+    readonly reason: string,
+    readonly command?: string,
+  ) {
+    super(reason || status);
+    this.name = "RealmError";
+  }
+}
+
+export interface Reply {
+  status: string;
+  data: Uint8Array;
+}
+
+export interface MessageSummary extends EnvelopeHeader {
+  id: string;
+  sender: string;
+  senderComputer: string;
+  /** Stored bytes (header line + body). */
+  storedBytes: number;
+}
+
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; command: string; timer: ReturnType<typeof setTimeout> };
+
+export class RealmSocket {
+  private nextId = 1;
+  private pending = new Map<string, Pending>();
+  private notificationListeners = new Set<(event: string, data: Uint8Array) => void>();
+  private closeListeners = new Set<(reason: string) => void>();
+  closed = false;
+
+  private constructor(
+    private readonly ws: WebSocketLike,
+    private readonly timeoutMs: number,
+  ) {
+    ws.onmessage = (ev) => this.onPayload(ev.data);
+    ws.onclose = () => this.fail("the connection to the realm closed");
+    ws.onerror = () => this.fail("the connection to the realm failed");
+  }
+
+  static open(url: string, opts: { factory?: WebSocketFactory; timeoutMs?: number } = {}): Promise<RealmSocket> {
+    const timeoutMs = opts.timeoutMs ?? 20_000;
+    return new Promise((resolve, reject) => {
+      let ws: WebSocketLike;
+      try {
+        ws = (opts.factory ?? browserSocket)(url);
+      } catch (e) {
+        reject(new RealmError("DISCONNECTED", e instanceof Error ? e.message : "cannot open the connection"));
+        return;
+      }
+      ws.binaryType = "arraybuffer";
+      const timer = setTimeout(() => {
+        ws.close();
+        reject(new RealmError("TIMEOUT", "the realm server did not answer"));
+      }, timeoutMs);
+      ws.onopen = () => {
+        clearTimeout(timer);
+        resolve(new RealmSocket(ws, timeoutMs));
+      };
+      ws.onerror = () => {
+        clearTimeout(timer);
+        reject(new RealmError("DISCONNECTED", "cannot reach the realm server"));
+      };
+      ws.onclose = ws.onerror;
+    });
+  }
+
+  private onPayload(raw: unknown): void {
+    const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : raw instanceof Uint8Array ? raw : null;
+    if (!bytes) return;
+    const p = decodeServerPacket(bytes);
+    if (!p) return this.fail("the realm server sent a malformed packet");
+    if (p.kind === "notification") {
+      for (const l of this.notificationListeners) l(p.event, p.data);
+      return;
+    }
+    const w = this.pending.get(p.id);
+    if (!w) return;
+    this.pending.delete(p.id);
+    clearTimeout(w.timer);
+    w.resolve({ status: p.status, data: p.data });
+  }
+
+  private fail(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, w] of this.pending) {
+      clearTimeout(w.timer);
+      w.reject(new RealmError("DISCONNECTED", reason, w.command));
+    }
+    this.pending.clear();
+    for (const l of this.closeListeners) l(reason);
+  }
+
+  onNotification(fn: (event: string, data: Uint8Array) => void): () => void {
+    this.notificationListeners.add(fn);
+    return () => this.notificationListeners.delete(fn);
+  }
+
+  onClose(fn: (reason: string) => void): () => void {
+    this.closeListeners.add(fn);
+    return () => this.closeListeners.delete(fn);
+  }
+
+  /** Any status; the caller decides. */
+  raw(command: string, args?: RequestArgs): Promise<Reply> {
+    if (this.closed) return Promise.reject(new RealmError("DISCONNECTED", "not connected", command));
+    const id = `w${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RealmError("TIMEOUT", "the realm server did not answer in time", command));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, command, timer });
+      this.ws.send(encodeRequest(id, command, args));
+    });
+  }
+
+  /** OK or a RealmError carrying the status word and reason. */
+  async call(command: string, args?: RequestArgs): Promise<Uint8Array> {
+    const r = await this.raw(command, args);
+    if (r.status !== "OK") throw new RealmError(r.status, textOf(r.data), command);
+    return r.data;
+  }
+
+  close(): void {
+    if (!this.closed) this.ws.close(1000);
+    this.fail("closed");
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  async authenticate(username: string, computer: string, password: string): Promise<string> {
+    return keyValues(await this.call("authenticate", [username, computer, password])).userid ?? "";
+  }
+
+  async inbox(): Promise<string[]> {
+    return linesOf(await this.call("listinboundmessages"));
+  }
+
+  async describe(id: string): Promise<MessageSummary> {
+    const info = keyValues(await this.call("getmessageinfo", [id]));
+    const size = Number(info.size ?? 0);
+    let header: EnvelopeHeader = {};
+    if (size > 0) {
+      let start = await this.readRange(id, 0, Math.min(size, 4096));
+      if (start[0] === 0x7b && !start.includes(0x0a) && size > start.length) start = await this.readRange(id, 0, Math.min(size, MAX_HEADER_BYTES + 1));
+      header = decodeHeader(start)?.header ?? {};
+    }
+    return { id, sender: info.sender ?? "", senderComputer: info.sendercomputer ?? "", storedBytes: size, ...header };
+  }
+
+  readRange(id: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.call("readmessagedata", [id, String(offset), String(length)]);
+  }
+
+  async read(id: string): Promise<Uint8Array> {
+    const size = Number(textOf(await this.call("getmessagesize", [id])));
+    const parts: Uint8Array[] = [];
+    for (let off = 0; off < size; off += CHUNK_BYTES) parts.push(await this.readRange(id, off, Math.min(CHUNK_BYTES, size - off)));
+    return concatBytes(parts);
+  }
+
+  async deleteMessage(id: string): Promise<void> {
+    await this.call("deletemessage", [id]);
+  }
+
+  /** createmessage + setmessagesize + chunked writes + sendmessage, like the CLI's send. Returns the message id. */
+  async send(fromUserId: string, recipients: readonly string[], body: Uint8Array): Promise<string> {
+    const id = newMessageId(fromUserId);
+    await this.call("createmessage", [id, ...recipients]);
+    try {
+      // Reserve the whole size first, so an over-quota send fails before any data moves.
+      await this.call("setmessagesize", [id, String(body.length)]);
+      for (let off = 0; off < body.length; off += CHUNK_BYTES) {
+        const chunk = body.subarray(off, off + CHUNK_BYTES);
+        await this.call("writemessagedata", fieldsWithData([id, String(off), String(chunk.length)], chunk));
+      }
+      await this.call("sendmessage", [id]);
+    } catch (e) {
+      // Retract the half-written message so it stops counting against the quota (as the CLI does).
+      await this.call("deletemessage", [id]).catch(() => undefined);
+      throw e;
+    }
+    return id;
+  }
+}
+
+export function newMessageId(userId: string): string {
+  const rnd = crypto.getRandomValues(new Uint8Array(6));
+  return `${userId}-${Date.now().toString(36)}${Array.from(rnd, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export interface OpenMailboxOptions {
+  url: string;
+  username: string;
+  password: string;
+  computer?: string;
+  factory?: WebSocketFactory;
+  timeoutMs?: number;
+}
+
+/**
+ * Connects and signs in as the browser computer, creating it first (account-only session,
+ * createcomputer) if the account does not have it yet. Returns the socket and the user id.
+ */
+export async function openMailbox(o: OpenMailboxOptions): Promise<{ socket: RealmSocket; userId: string; createdComputer: boolean }> {
+  const computer = o.computer ?? WEB_COMPUTER;
+  const connect = () => RealmSocket.open(o.url, { factory: o.factory, timeoutMs: o.timeoutMs });
+  let socket = await connect();
+  try {
+    return { socket, userId: await socket.authenticate(o.username, computer, o.password), createdComputer: false };
+  } catch (e) {
+    socket.close();
+    if (!(e instanceof RealmError) || e.status !== "BADCOMPUTER") throw e;
+  }
+  socket = await connect();
+  try {
+    await socket.authenticate(o.username, "", o.password);
+    await socket.call("createcomputer", [computer]);
+  } finally {
+    socket.close();
+  }
+  socket = await connect();
+  try {
+    return { socket, userId: await socket.authenticate(o.username, computer, o.password), createdComputer: true };
+  } catch (e) {
+    socket.close();
+    throw e;
+  }
+}
+
+/** A sentence for a failed mailbox operation. */
+export function explainRealmError(e: unknown): string {
+  if (!(e instanceof RealmError)) return e instanceof Error ? e.message : "Something went wrong.";
+  switch (e.status) {
+    case "BADAUTH":
+      return "Wrong password.";
+    case "RATELIMITED":
+      return "Too many failed sign-ins. Wait 15 minutes and try again.";
+    case "UNAUTHORIZED":
+      return e.reason || "Not allowed.";
+    case "QUOTAEXCEEDED":
+      return `${e.reason} Remove a computer or delete messages on your account page.`;
+    case "DISCONNECTED":
+    case "TIMEOUT":
+      return `Cannot reach the realm server (${e.reason}).`;
+    default:
+      return e.reason || e.status;
+  }
+}

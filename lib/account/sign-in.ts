@@ -1,0 +1,108 @@
+// Realm users signing in on the web (/account) with their realm credentials: the realm by slug
+// (or the realm part of a full user id "realm::username"), Argon2id verification, and the same
+// rate_limit_buckets as the realm daemon's `authenticate` (realm-daemon/commands/authenticate.ts):
+// failures count per account and per client address, shared between the web and the protocol.
+// Kept free of next-auth so it can be tested directly; auth.ts wraps it in a provider.
+import { z } from "zod";
+import type { DbHandle } from "../db/client.ts";
+import { createLogger } from "../log.ts";
+import { dummyHash, verifyPassword } from "../auth/password.ts";
+import { hitRateLimit, peekRateLimit, resetRateLimit } from "../domain/rate-limit.ts";
+import { foldUsername } from "../domain/usernames.ts";
+
+const log = createLogger("account");
+
+/** The realm daemon's limits (REALM_DEFAULTS.authFailuresPerWindow / authFailureWindowMs). */
+export const REALM_SIGN_IN_RULES = {
+  account: { limit: 10, windowMs: 15 * 60_000 },
+  ip: { limit: 50, windowMs: 15 * 60_000 },
+} as const;
+
+/** Same bucket names as the realm daemon, so guesses on either path count together. */
+export const realmAccountKey = (realmId: string, username: string) => `auth:${realmId}:${foldUsername(username)}`;
+export const realmIpKey = (ip: string) => `auth-ip:${ip}`;
+
+export const realmUserCredentials = z
+  .object({
+    realm: z.string().trim().max(300, "That realm name is too long.").optional().default(""),
+    username: z.string().trim().min(1, "Enter your username or user id.").max(600, "That is too long for a username or user id."),
+    password: z.string().min(1, "Enter your password.").max(256, "Password is too long."),
+  })
+  .refine((v) => v.realm !== "" || v.username.includes("::"), { path: ["realm"], message: "Enter your realm, or your full user id (realm::username) as the username." });
+
+export type RealmUserCredentials = z.input<typeof realmUserCredentials>;
+
+export interface RealmUserIdentity {
+  userId: string;
+  realmId: string;
+  username: string;
+  sessionEpoch: number;
+}
+
+export type RealmSignInFailure = "invalid" | "rate_limited" | "suspended";
+
+export class RealmUserSignInError extends Error {
+  constructor(
+    readonly reason: RealmSignInFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const INVALID = "Wrong realm, username or password.";
+
+interface RealmRow {
+  id: string;
+  status: string;
+}
+
+/** The realm from a full user id ("realm::username", which wins) or from the realm field (slug or id). */
+async function findRealm(db: Pick<DbHandle, "pool">, realm: string, username: string): Promise<{ realm: RealmRow | null; username: string }> {
+  const at = username.lastIndexOf("::");
+  const [key, name] = at > 0 ? [username.slice(0, at), username.slice(at + 2)] : [realm, username];
+  const r = await db.pool.query<RealmRow>(`SELECT id, status FROM realms WHERE slug = lower($1) OR lower(id) = lower($1) LIMIT 1`, [key]);
+  return { realm: r.rows[0] ?? null, username: name };
+}
+
+/**
+ * Verifies a realm user's credentials like the realm daemon does: a failure (unknown realm or
+ * user, wrong password) counts in the account and address buckets and says only "wrong realm,
+ * username or password"; once a bucket is full even the right password is refused until the
+ * window ends. A suspended account is refused with its own message (after the password matched).
+ */
+export async function authenticateRealmUser(db: Pick<DbHandle, "pool">, raw: unknown, ip: string | null): Promise<RealmUserIdentity> {
+  const parsed = realmUserCredentials.safeParse(raw);
+  if (!parsed.success) throw new RealmUserSignInError("invalid", INVALID);
+  const { password } = parsed.data;
+  const { realm, username } = await findRealm(db, parsed.data.realm, parsed.data.username);
+  const r = realm
+    ? await db.pool.query<{ id: string; username: string; passwordHash: string; status: string; sessionEpoch: number }>(
+        `SELECT id, username, "passwordHash", status, "sessionEpoch" FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`,
+        [realm.id, foldUsername(username)],
+      )
+    : null;
+  const u = r?.rows[0];
+  const good = await verifyPassword(u?.passwordHash ?? (await dummyHash()), password);
+  const accountKey = realm ? realmAccountKey(realm.id, username) : null;
+  const { account, ip: ipRule } = REALM_SIGN_IN_RULES;
+  if (!u || !good) {
+    const hits = await Promise.all([
+      accountKey ? hitRateLimit(db.pool, accountKey, account.limit, account.windowMs) : null,
+      ip ? hitRateLimit(db.pool, realmIpKey(ip), ipRule.limit, ipRule.windowMs) : null,
+    ]);
+    log.info({ realm: realm?.id ?? null, username, ip }, "realm user sign-in failed");
+    if (hits.some((h) => h && !h.allowed)) throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins. Wait 15 minutes and try again.");
+    throw new RealmUserSignInError("invalid", INVALID);
+  }
+  if (accountKey && (await peekRateLimit(db.pool, accountKey, account.windowMs)) >= account.limit)
+    throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins for this account. Wait 15 minutes and try again.");
+  if (ip && (await peekRateLimit(db.pool, realmIpKey(ip), ipRule.windowMs)) > ipRule.limit)
+    throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins from your network. Wait 15 minutes and try again.");
+  if (u.status !== "ACTIVE") throw new RealmUserSignInError("suspended", "This account is suspended. Contact the realm's operator.");
+  if (realm!.status !== "ACTIVE") throw new RealmUserSignInError("suspended", "This realm is disabled at the moment. Contact its operator.");
+  if (accountKey) await resetRateLimit(db.pool, accountKey);
+  await db.pool.query(`UPDATE users SET "lastLoginAt" = now() WHERE id = $1`, [u.id]);
+  log.info({ realm: realm!.id, username: u.username, ip }, "realm user signed in on the web");
+  return { userId: u.id, realmId: realm!.id, username: u.username, sessionEpoch: u.sessionEpoch };
+}
