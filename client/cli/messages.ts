@@ -1,7 +1,7 @@
 // Looking at stored messages: sender and size from the realm, subject and file name from the
 // envelope's header line (read without fetching the whole body).
 import type { RealmClient } from "../sdk/index.ts";
-import { decodeHeader, MAX_HEADER_BYTES, type EnvelopeHeader } from "./envelope.ts";
+import { decodeHeader, MAX_HEADER_BYTES, type EnvelopeHeader } from "../../lib/envelope.ts";
 
 export interface MessageSummary extends EnvelopeHeader {
   id: string;

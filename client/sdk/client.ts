@@ -156,7 +156,8 @@ export class RealmClient {
   }
 
   /** createmessage + chunked writes + sendmessage. `onProgress` gets bytes written so far. */
-  async send(fromUserId: string, recipients: Array<string | { userId: string; computer?: string }>, body: Buffer, onProgress?: (done: number, total: number) => void): Promise<string> {
+  async send(fromUserId: string, recipients: Array<string | { userId: string; computer?: string }>, bytes: Uint8Array, onProgress?: (done: number, total: number) => void): Promise<string> {
+    const body = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const id = this.newMessageId(fromUserId);
     if (body.length <= CHUNK_BYTES) {
       // One chunk: pipeline the three requests (the server runs a connection's requests in

@@ -4,7 +4,7 @@
 // The browser is one of the user's computers (named "web" by default), created on first use
 // in account-only mode. The password is used to authenticate and then forgotten.
 import { concatBytes, decodeServerPacket, encodeRequest, fieldsWithData, keyValues, linesOf, textOf, type RequestArgs } from "./wire.ts";
-import { decodeHeader, MAX_HEADER_BYTES, type EnvelopeHeader } from "./envelope.ts";
+import { decodeHeader, MAX_HEADER_BYTES, type EnvelopeHeader } from "../envelope.ts";
 
 export const WEB_COMPUTER = "web";
 export const CHUNK_BYTES = 64_000;

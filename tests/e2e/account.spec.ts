@@ -11,7 +11,7 @@ import { registerAccount } from "../../lib/domain/registration.ts";
 import { RealmDaemon } from "../../realm-daemon/daemon.ts";
 import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
 import { RealmClient } from "../../client/sdk/index.ts";
-import { decodeEnvelope, encodeEnvelope } from "../../client/cli/envelope.ts";
+import { decodeEnvelope, encodeEnvelope } from "../../lib/envelope.ts";
 import { urlFor } from "../helpers/db.ts";
 import { ADMIN } from "./helpers/console-fixtures.ts";
 import { e2eDb, e2eDbName } from "./helpers/e2e-db.ts";

@@ -11,11 +11,10 @@ import { getAccountOverview } from "../../lib/account/overview.ts";
 import { changePassword, removeComputer } from "../../lib/account/changes.ts";
 import { loadRealmUser, type RealmUser } from "../../lib/account/realm-user.ts";
 import { decodeServerPacket as webDecode, encodeRequest as webEncode, fieldsWithData, keyValues } from "../../lib/account/wire.ts";
-import { decodeEnvelope as webDecodeEnvelope, encodeEnvelope as webEncodeEnvelope, bodyText } from "../../lib/account/envelope.ts";
+import { decodeEnvelope as webDecodeEnvelope, encodeEnvelope as webEncodeEnvelope, bodyText } from "../../lib/envelope.ts";
 import { openMailbox, RealmError, RealmSocket, WEB_COMPUTER, type WebSocketFactory, type WebSocketLike } from "../../lib/account/mailbox-client.ts";
 import { realmWsUrl } from "../../lib/account/ws-url.ts";
 import { decodeRequest, encodeNotification, encodeReply, joinFieldsWithTrailingData, splitWithTrailingData } from "../../lib/protocol/index.ts";
-import { decodeEnvelope as cliDecodeEnvelope, encodeEnvelope as cliEncodeEnvelope } from "../../client/cli/envelope.ts";
 
 let h: RealmHarness;
 let wsUrl: string;
@@ -61,10 +60,10 @@ test("browser codec and envelope are byte-compatible with the Node codec and the
 
   const body = new TextEncoder().encode("héllo\n");
   const fromWeb = webEncodeEnvelope({ subject: "Hi", contentType: "text/plain; charset=utf-8" }, body);
-  assert.deepEqual(Buffer.from(fromWeb), cliEncodeEnvelope({ subject: "Hi", contentType: "text/plain; charset=utf-8" }, Buffer.from(body)));
-  const cli = cliDecodeEnvelope(Buffer.from(fromWeb));
-  assert.deepEqual([cli.header.subject, cli.body.toString("utf8"), cli.raw], ["Hi", "héllo\n", false]);
-  const back = webDecodeEnvelope(cliEncodeEnvelope({ filename: "a.bin" }, Buffer.from([1, 0, 2])));
+  assert.equal(Buffer.from(fromWeb).toString("utf8"), '{"og":"message/1","subject":"Hi","contentType":"text/plain; charset=utf-8","size":7}\nhéllo\n');
+  const cli = webDecodeEnvelope(Buffer.from(fromWeb));
+  assert.deepEqual([cli.header.subject, Buffer.from(cli.body).toString("utf8"), cli.raw], ["Hi", "héllo\n", false]);
+  const back = webDecodeEnvelope(webEncodeEnvelope({ filename: "a.bin" }, Buffer.from([1, 0, 2])));
   assert.deepEqual([back.header.filename, [...back.body], bodyText(back.header, back.body, back.raw)], ["a.bin", [1, 0, 2], null]);
   const raw = webDecodeEnvelope(new TextEncoder().encode("plain"));
   assert.deepEqual([raw.raw, bodyText(raw.header, raw.body, raw.raw)], [true, "plain"]);
@@ -87,13 +86,13 @@ test("mailbox over WebSocket: creates the web computer once, sends to an SDK use
   // Browser → SDK client: the CLI envelope, readable by the SDK.
   const text = new TextEncoder().encode("Lunch at noon?");
   const id = await m.socket.send(m.userId, [sdk.userId], webEncodeEnvelope({ subject: "Lunch", contentType: "text/plain; charset=utf-8" }, text));
-  const got = cliDecodeEnvelope(await sdk.client.read(id));
+  const got = webDecodeEnvelope(await sdk.client.read(id));
   assert.deepEqual([got.header.subject, got.body.toString("utf8")], ["Lunch", "Lunch at noon?"]);
 
   // SDK client → browser, announced live with messageavailable.
   const arrived = new Promise<string>((resolve) => m.socket.onNotification((ev, data) => ev === "messageavailable" && resolve(new TextDecoder().decode(data))));
   const big = Buffer.alloc(150_000, 7);
-  const replyId = await sdk.client.send(sdk.userId, [m.userId], cliEncodeEnvelope({ subject: "Re: Lunch", filename: "photo.bin" }, big));
+  const replyId = await sdk.client.send(sdk.userId, [m.userId], webEncodeEnvelope({ subject: "Re: Lunch", filename: "photo.bin" }, big));
   assert.equal(await arrived, replyId);
   assert.deepEqual(await m.socket.inbox(), [replyId]);
   const summary = await m.socket.describe(replyId);

@@ -1,7 +1,7 @@
 "use client";
 // One message: read in chunks, the envelope decoded; text shown, files offered for download.
 import { useEffect, useState } from "react";
-import { bodyText, decodeEnvelope } from "../../../lib/account/envelope.ts";
+import { bodyText, decodeEnvelope } from "../../../lib/envelope.ts";
 import { explainRealmError, type MessageSummary, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
 import { formatSize } from "./inbox-list.tsx";
 

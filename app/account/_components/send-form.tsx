@@ -3,7 +3,7 @@
 // CLI's envelope (subject + text, or a file). With an open mailbox it sends on that connection;
 // without one (the /message page) it asks for the password, sends, and disconnects.
 import { useId, useState, type FormEvent } from "react";
-import { encodeEnvelope } from "../../../lib/account/envelope.ts";
+import { encodeEnvelope } from "../../../lib/envelope.ts";
 import { explainRealmError, openMailbox, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
 
 export interface MailboxSession {

@@ -12,5 +12,6 @@ import { watch } from "./watch.ts";
 import { computers } from "./computers.ts";
 import { quota } from "./quota.ts";
 import { installUrlHandler } from "./install-url-handler.ts";
+import { workspace } from "./workspace.ts";
 
-export const COMMANDS: Command[] = [register, login, logout, whoami, send, inbox, read, del, watch, computers, quota, installUrlHandler];
+export const COMMANDS: Command[] = [register, login, logout, whoami, send, inbox, read, del, watch, computers, quota, workspace, installUrlHandler];

@@ -3,7 +3,7 @@
 import fs from "node:fs/promises";
 import { PROGRESS, type Command } from "../command.ts";
 import { CliError, EXIT, step, usageError } from "../errors.ts";
-import { decodeEnvelope, isText } from "../envelope.ts";
+import { decodeEnvelope, isText, type EnvelopeHeader } from "../../../lib/envelope.ts";
 import { humanBytes, parseProgressMode, progress } from "../format.ts";
 import { withSession } from "../session.ts";
 
@@ -32,7 +32,7 @@ export const read: Command = {
         bar.finish();
       }
     });
-    const { header, body } = ctx.flag("raw") ? { header: {}, body: message } : decodeEnvelope(message);
+    const { header, body }: { header: EnvelopeHeader; body: Buffer } = ctx.flag("raw") ? { header: {}, body: message } : decodeEnvelope(message);
     const out = ctx.str("out");
     const meta = { id, sender: info.sender, senderComputer: info.senderComputer, subject: header.subject ?? null, filename: header.filename ?? null, contentType: header.contentType ?? null, size: body.length };
     if (out && out !== "-") {

@@ -6,7 +6,7 @@ import { CHUNK_BYTES, type RealmClient } from "../../sdk/index.ts";
 import { parseRecipient } from "../address.ts";
 import { PROGRESS, type Command } from "../command.ts";
 import { CliError, EXIT, step, usageError } from "../errors.ts";
-import { encodeEnvelope, guessContentType } from "../envelope.ts";
+import { encodeEnvelope, guessContentType } from "../../../lib/envelope.ts";
 import { humanBytes, parseProgressMode, progress } from "../format.ts";
 import { promptLine, readAllStdin } from "../prompt.ts";
 import { withSession } from "../session.ts";
@@ -88,7 +88,7 @@ export const send: Command = {
     } else body = await bodyFromStdin(ctx.note, linkBody);
     const contentType = ctx.str("content-type") ?? (text !== undefined ? "text/plain; charset=utf-8" : guessContentType(filename, body));
     const subject = ctx.str("subject") ?? urlSubject;
-    const message = encodeEnvelope({ subject, filename, contentType }, body);
+    const message = Buffer.from(encodeEnvelope({ subject, filename, contentType }, body));
 
     const id = await withSession(ctx, async (client, account) => {
       const bar = progress(`sending ${filename ?? "message"}`, mode, message.length);

@@ -1,5 +1,6 @@
-// The CLI's message body format (client/cli/envelope.ts) over Uint8Array, so messages written
-// in the browser read well in the CLI and the other way round:
+// The message body format shared by the CLI, the SDK users and the browser mailbox (one module
+// over Uint8Array, so it runs in Node and in the browser). The realm stores bodies as opaque
+// bytes; clients put one JSON header line in front (docs/cli.md):
 //   {"og":"message/1","subject":"...","filename":"...","contentType":"...","size":N}\n<body>
 // A body without such a header line is shown as raw bytes.
 
@@ -46,10 +47,11 @@ export function decodeHeader(start: Uint8Array): { header: EnvelopeHeader; heade
   };
 }
 
-export function decodeEnvelope(message: Uint8Array): { header: EnvelopeHeader; body: Uint8Array; raw: boolean } {
+/** Splits a stored message into header and body; the body is the same type as the input (a Buffer stays a Buffer). */
+export function decodeEnvelope<T extends Uint8Array>(message: T): { header: EnvelopeHeader; body: T; raw: boolean } {
   const h = decodeHeader(message.subarray(0, MAX_HEADER_BYTES + 1));
   if (!h) return { header: {}, body: message, raw: true };
-  return { header: h.header, body: message.subarray(h.headerBytes), raw: false };
+  return { header: h.header, body: message.subarray(h.headerBytes) as T, raw: false };
 }
 
 export function isText(contentType: string | undefined): boolean {
@@ -65,4 +67,33 @@ export function bodyText(header: EnvelopeHeader, body: Uint8Array, raw: boolean)
   } catch {
     return null;
   }
+}
+
+const TYPES: Record<string, string> = {
+  txt: "text/plain; charset=utf-8",
+  md: "text/markdown; charset=utf-8",
+  html: "text/html; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+  json: "application/json",
+  pdf: "application/pdf",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  zip: "application/zip",
+};
+
+/** A content type from a file name, else text/plain when the bytes are UTF-8 text. */
+export function guessContentType(filename: string | undefined, body: Uint8Array): string {
+  const ext = filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  if (ext && TYPES[ext]) return TYPES[ext];
+  if (!body.includes(0)) {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(body);
+      return "text/plain; charset=utf-8";
+    } catch {
+      // binary
+    }
+  }
+  return "application/octet-stream";
 }
