@@ -1,13 +1,24 @@
-// Management daemon configuration and limits.
+// Management daemon configuration: environment validated with zod, and every limit and timeout
+// in one typed defaults object.
 import { z } from "zod";
 import { baseEnvSchema } from "../lib/config/env.ts";
 
 export const MANAGEMENT_DEFAULTS = {
   maxPacketBytes: 65_536,
   greetingTimeoutMs: 10_000,
+  /** Realms heartbeat every 20 s by default, so an authenticated link is never idle this long. */
   idleTimeoutMs: 120_000,
   maxConnectionsPerIp: 32,
+  /** How long a realm's previous key stays valid after it rotates (Synapse: old_verify_keys). */
+  keyOverlapMs: 24 * 3_600_000,
+  /** A challenge must be answered within this time. */
+  challengeTtlMs: 60_000,
+  maxMetadataBytes: 2_048,
+  maxPublicKeyBytes: 4_096,
+  maxCertBytes: 8_192,
 } as const;
+
+export type ManagementLimits = { readonly [K in keyof typeof MANAGEMENT_DEFAULTS]: number };
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -16,6 +27,11 @@ export const managementEnvSchema = baseEnvSchema.extend({
   OPENGROOVE_MANAGEMENT_BIND_HOST: z.string().min(1).default("0.0.0.0"),
   OPENGROOVE_MANAGEMENT_CLIENT_PORT: port.default(63746),
   OPENGROOVE_MANAGEMENT_REALM_PORT: port.default(63747),
+  OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS: z.coerce.number().int().min(1_000).max(90 * 86_400_000).default(MANAGEMENT_DEFAULTS.keyOverlapMs),
 });
 
 export type ManagementEnv = z.infer<typeof managementEnvSchema>;
+
+export function limitsFromEnv(env: ManagementEnv): ManagementLimits {
+  return { ...MANAGEMENT_DEFAULTS, keyOverlapMs: env.OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS };
+}

@@ -4,8 +4,8 @@ import { parseEnv } from "../lib/config/env.ts";
 import { connectDb } from "../lib/db/client.ts";
 import { createLogger } from "../lib/log.ts";
 import { runComponent } from "../lib/runtime/daemon-lifecycle.ts";
-import { managementEnvSchema } from "./config.ts";
-import { startPacketServer } from "./server.ts";
+import { limitsFromEnv, managementEnvSchema } from "./config.ts";
+import { startManagementServer } from "./server.ts";
 
 const log = createLogger("management-daemon");
 
@@ -13,21 +13,23 @@ await runComponent("management-daemon", log, async () => {
   const env = parseEnv(managementEnvSchema);
   const db = connectDb(env.DATABASE_URL, { max: 5, applicationName: "opengroove-management" });
   const host = env.OPENGROOVE_MANAGEMENT_BIND_HOST;
-  const closers: Array<() => Promise<void>> = [];
   try {
-    const clients = await startPacketServer({ pool: db.pool, log, host, port: env.OPENGROOVE_MANAGEMENT_CLIENT_PORT, kind: "client" });
-    closers.push(clients.close);
-    const realms = await startPacketServer({ pool: db.pool, log, host, port: env.OPENGROOVE_MANAGEMENT_REALM_PORT, kind: "realm" });
-    closers.push(realms.close);
+    const server = await startManagementServer({
+      pool: db.pool,
+      log,
+      host,
+      clientPort: env.OPENGROOVE_MANAGEMENT_CLIENT_PORT,
+      realmPort: env.OPENGROOVE_MANAGEMENT_REALM_PORT,
+      limits: limitsFromEnv(env),
+    });
     return {
-      addresses: [`tcp://${host}:${clients.port} (clients)`, `tcp://${host}:${realms.port} (realm servers)`],
+      addresses: [`tcp://${host}:${server.clientPort} (clients)`, `tcp://${host}:${server.realmPort} (realm servers)`],
       async close() {
-        for (const c of closers) await c();
+        await server.close();
         await db.close();
       },
     };
   } catch (e) {
-    for (const c of closers) await c();
     await db.close();
     throw e;
   }

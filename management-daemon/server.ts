@@ -1,57 +1,74 @@
 // The management server's two ports (63746 clients, 63747 realm servers) speak the same
-// greeting and packet format as realms. Clients ask which realms exist and their key
-// fingerprints; realm enrollment and key exchange on 63747 arrive with federation (issue 4).
+// greeting and packet format as realms (docs/protocol.md). Clients list realms and fetch key
+// fingerprints; realm servers enroll, prove possession of their key, heartbeat, rotate keys and
+// look up other realms (docs/federation.md). Requests on one connection run in arrival order.
+import crypto from "node:crypto";
 import net from "node:net";
 import type { Logger } from "pino";
 import type pg from "pg";
-import { GreetingParser, FrameParser, SERVER_GREETING, SYNC_BYTE, encodeFrame, encodeGreetingError, decodeRequest, encodeReply, encodeErrorNotification, splitExactFields, ProtocolError, type PacketData, type StatusWord } from "../lib/protocol/index.ts";
+import { GreetingParser, FrameParser, SERVER_GREETING, SYNC_BYTE, encodeFrame, encodeGreetingError, decodeRequest, encodeReply, encodeErrorNotification, ProtocolError } from "../lib/protocol/index.ts";
+import { DomainError } from "../lib/domain/errors.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
-import { MANAGEMENT_DEFAULTS } from "./config.ts";
+import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
+import { CLIENT_COMMANDS, REALM_COMMANDS } from "./commands/index.ts";
+import { realmStatus } from "./registry.ts";
+import { ManagementState, type ManagementResult, type ManagementSession } from "./session.ts";
 
-type Handler = (pool: pg.Pool, args: Buffer) => Promise<{ status: StatusWord; data?: PacketData }>;
+export interface PacketServerOptions {
+  pool: pg.Pool;
+  log: Logger;
+  host: string;
+  port: number;
+  kind: "client" | "realm";
+  limits?: ManagementLimits;
+}
 
-const CLIENT_COMMANDS: Record<string, Handler> = {
-  ping: async () => ({ status: "OK", data: "pong" }),
-  /** listrealms: one realm per line, tab-separated: id, name, registration, captcha (true|false), signup URL, description. */
-  listrealms: async (pool) => {
-    const r = await pool.query<{ realmId: string; name: string; registrationMode: string; captchaRequired: boolean; signupUrl: string; description: string }>(
-      `SELECT "realmId", name, "registrationMode", "captchaRequired", "signupUrl", description FROM known_realms WHERE status = 'APPROVED' ORDER BY name`,
-    );
-    return { status: "OK", data: r.rows.map((x) => [x.realmId, x.name, x.registrationMode.toLowerCase(), x.captchaRequired, x.signupUrl, x.description.replace(/[\t\r\n]+/g, " ")].join("\t")) };
-  },
-  /** getrealmkeys: realm id. One line per valid key: fingerprint, valid-from, valid-until (ISO or "-"). */
-  getrealmkeys: async (pool, args) => {
-    const f = splitExactFields(args, 1);
-    if (!f.ok) return { status: "BADARGUMENTS", data: "expected: realm id" };
-    const r = await pool.query<{ fingerprint: string; validFrom: Date; validUntil: Date | null }>(
-      `SELECT k.fingerprint, k."validFrom", k."validUntil" FROM known_realm_keys k JOIN known_realms r ON r."realmId" = k."realmId"
-        WHERE k."realmId" = $1 AND r.status = 'APPROVED' AND k."revokedAt" IS NULL AND (k."validUntil" IS NULL OR k."validUntil" > now()) ORDER BY k."validFrom" DESC`,
-      [f.value[0]],
-    );
-    if (!r.rows.length) return { status: "NOSUCHREALM", data: `no approved realm ${f.value[0]}` };
-    return { status: "OK", data: r.rows.map((k) => `${k.fingerprint}\t${k.validFrom.toISOString()}\t${k.validUntil?.toISOString() ?? "-"}`) };
-  },
-};
+async function execute(s: ManagementSession, kind: "client" | "realm", command: string, args: Buffer): Promise<ManagementResult & { close?: boolean }> {
+  const spec = (kind === "client" ? CLIENT_COMMANDS : REALM_COMMANDS).get(command);
+  if (!spec) return { status: "UNKNOWNCOMMAND", data: `unknown command "${command}" on the management ${kind} port` };
+  if (!spec.states.includes(s.state)) return { status: "NOTALLOWED", data: s.state === ManagementState.Anonymous ? `${command}: authenticate as a realm first` : `${command}: already authenticated` };
+  if (s.state === ManagementState.Realm) {
+    // Revocation takes effect on the very next request of an open connection.
+    const status = await realmStatus(s.pool, s.realmId!);
+    if (status !== "APPROVED") {
+      s.log.warn({ realmId: s.realmId, status }, "realm no longer approved; closing");
+      return { status: "UNAUTHORIZED", data: `realm ${s.realmId} is ${status === "REVOKED" ? "revoked" : "no longer approved"} by the management server's administrator`, close: true };
+    }
+  }
+  try {
+    return await spec.handle(s, args);
+  } catch (e) {
+    if (e instanceof DomainError) return { status: e.code, data: e.message };
+    if (e instanceof ProtocolError) return { status: e.status, data: e.reason };
+    s.log.error({ err: e, command }, "management command failed");
+    return { status: "INTERNALERROR", data: "internal error; see the management daemon's log" };
+  }
+}
 
-const REALM_COMMANDS: Record<string, Handler> = {
-  ping: CLIENT_COMMANDS.ping,
-  getrealmkeys: CLIENT_COMMANDS.getrealmkeys,
-};
-
-export async function startPacketServer(opts: { pool: pg.Pool; log: Logger; host: string; port: number; kind: "client" | "realm" }): Promise<{ port: number; close(): Promise<void> }> {
-  const table = opts.kind === "client" ? CLIENT_COMMANDS : REALM_COMMANDS;
+export async function startPacketServer(opts: PacketServerOptions): Promise<{ port: number; close(): Promise<void> }> {
+  const limits = opts.limits ?? MANAGEMENT_DEFAULTS;
   const perIp = new Map<string, number>();
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     const ip = socket.remoteAddress ?? "?";
-    if ((perIp.get(ip) ?? 0) >= MANAGEMENT_DEFAULTS.maxConnectionsPerIp) return void socket.destroy();
+    if ((perIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) return void socket.destroy();
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    sockets.add(socket);
     socket.on("error", () => undefined);
+    const id = crypto.randomUUID();
+    const session: ManagementSession = {
+      id,
+      log: opts.log.child({ conn: id, port: opts.kind, remote: `${ip}:${socket.remotePort ?? 0}` }),
+      pool: opts.pool,
+      limits,
+      state: ManagementState.Anonymous,
+    };
     const greeting = new GreetingParser();
-    const frames = new FrameParser({ maxPacketBytes: MANAGEMENT_DEFAULTS.maxPacketBytes });
+    const frames = new FrameParser({ maxPacketBytes: limits.maxPacketBytes });
     let ready = false;
     let chain = Promise.resolve();
-    const send = (p: Buffer) => socket.write(encodeFrame(p, MANAGEMENT_DEFAULTS.maxPacketBytes * 16));
-    const idle = () => socket.setTimeout(ready ? MANAGEMENT_DEFAULTS.idleTimeoutMs : MANAGEMENT_DEFAULTS.greetingTimeoutMs);
+    const send = (p: Buffer) => socket.write(encodeFrame(p, limits.maxPacketBytes * 16));
+    const idle = () => socket.setTimeout(ready ? limits.idleTimeoutMs : limits.greetingTimeoutMs);
     idle();
     socket.on("timeout", () => {
       if (ready) send(encodeErrorNotification(new ProtocolError("TIMEOUT", "idle")));
@@ -66,20 +83,13 @@ export async function startPacketServer(opts: { pool: pg.Pool; log: Logger; host
           send(encodeErrorNotification(req.error));
           return void socket.end();
         }
-        const { id, command, args } = req.value;
+        const { id: packetId, command, args } = req.value;
         chain = chain.then(async () => {
-          const h = table[command];
-          let out: { status: StatusWord; data?: PacketData };
-          if (!h) out = { status: "UNKNOWNCOMMAND", data: `unknown command "${command}" on the management ${opts.kind} port` };
-          else {
-            try {
-              out = await h(opts.pool, args);
-            } catch (e) {
-              opts.log.error({ err: e, command }, "management command failed");
-              out = { status: "INTERNALERROR", data: "internal error" };
-            }
-          }
-          if (!socket.destroyed) send(encodeReply(id, command, out.status, out.data));
+          if (socket.destroyed) return;
+          const out = await execute(session, opts.kind, command, args);
+          if (socket.destroyed) return;
+          send(encodeReply(packetId, command, out.status, out.data));
+          if (out.close) socket.end();
         });
       }
       if (r.error) {
@@ -105,11 +115,43 @@ export async function startPacketServer(opts: { pool: pg.Pool; log: Logger; host
       }
     });
     socket.on("close", () => {
+      sockets.delete(socket);
       const n = (perIp.get(ip) ?? 1) - 1;
       if (n <= 0) perIp.delete(ip);
       else perIp.set(ip, n);
     });
   });
   const port = await listenOrFail(server, opts.port, opts.host, opts.kind === "client" ? "management clients, OPENGROOVE_MANAGEMENT_CLIENT_PORT" : "management realms, OPENGROOVE_MANAGEMENT_REALM_PORT");
-  return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}
+
+export interface ManagementServer {
+  clientPort: number;
+  realmPort: number;
+  close(): Promise<void>;
+}
+
+/** Both ports on one pool (the daemon's main, and in-process in tests). */
+export async function startManagementServer(opts: Omit<PacketServerOptions, "port" | "kind"> & { clientPort: number; realmPort: number }): Promise<ManagementServer> {
+  const clients = await startPacketServer({ ...opts, port: opts.clientPort, kind: "client" });
+  try {
+    const realms = await startPacketServer({ ...opts, port: opts.realmPort, kind: "realm" });
+    return {
+      clientPort: clients.port,
+      realmPort: realms.port,
+      async close() {
+        await Promise.all([clients.close(), realms.close()]);
+      },
+    };
+  } catch (e) {
+    await clients.close();
+    throw e;
+  }
 }

@@ -2,6 +2,7 @@
 // one typed defaults object.
 import { z } from "zod";
 import { baseEnvSchema } from "../lib/config/env.ts";
+import { federationEnvSchema, federationFromEnv, type FederationConfig } from "./federation/config.ts";
 
 export const REALM_DEFAULTS = {
   maxPacketBytes: 1_048_576,
@@ -28,6 +29,16 @@ export const REALM_DEFAULTS = {
   maxSettingValueBytes: 64 * 1024,
   maxSettingsBytesPerUser: 128 * 1024,
   maxImessageBytes: 16 * 1024,
+  /** Workspaces: how often to suspend inactive members, drop abandoned uploads and free changes left acked. */
+  workspaceSweepMs: 60_000,
+  /** When > 0, the inactivity limit in ms for every workspace (tests, operations); 0 = the workspace's or realm's days. */
+  workspaceInactivityMs: 0,
+  /** An upload begun but never sealed is dropped (and its bytes released) after this long. */
+  workspaceUploadExpiryMs: 24 * 3_600_000,
+  maxOpenWorkspaceChangesPerUser: 16,
+  maxWorkspaceMembers: 500,
+  /** Most change entries one workspacepull returns. */
+  maxWorkspacePullEntries: 1000,
 } as const;
 
 export type RealmDefaults = { readonly [K in keyof typeof REALM_DEFAULTS]: number };
@@ -35,7 +46,7 @@ export type RealmDefaults = { readonly [K in keyof typeof REALM_DEFAULTS]: numbe
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
 
-export const realmEnvSchema = baseEnvSchema.extend({
+export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
   OPENGROOVE_REALM_BIND_HOST: z.string().min(1).default("0.0.0.0"),
   OPENGROOVE_REALM_HTTP_PORT: port.default(63780),
@@ -59,6 +70,8 @@ export interface RealmDaemonConfig {
   ephemeralPorts: boolean;
   webUrl: string;
   limits: RealmDefaults & { maxConnectionsPerIp: number; idleTimeoutMs: number };
+  /** Realm-to-realm federation (realm-daemon/federation/config.ts); off without a management server. */
+  federation?: FederationConfig;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -77,5 +90,6 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
     ephemeralPorts: env.OPENGROOVE_REALM_EPHEMERAL_PORTS,
     webUrl: env.OPENGROOVE_WEB_URL ?? `http://${env.OPENGROOVE_PUBLIC_HOST}:${process.env.OPENGROOVE_WEB_PORT ?? 3000}`,
     limits: { ...REALM_DEFAULTS, maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP, idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS },
+    federation: federationFromEnv(env),
   };
 }

@@ -8,6 +8,8 @@ import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
 import { expireMessages } from "../lib/domain/messages.ts";
+import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
+import { routeWorkspaceNotification } from "./workspace-push.ts";
 import { ok, fail, type Result } from "../lib/protocol/index.ts";
 import { type RealmDaemonConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
@@ -16,6 +18,7 @@ import { Notifier } from "./notifier.ts";
 import { createRealmMetrics, type RealmMetrics } from "./metrics.ts";
 import { startHttp, type HttpHandle } from "./http-server.ts";
 import type { RealmInfo } from "./state.ts";
+import { Federation } from "./federation/federation.ts";
 
 export class RealmDaemon {
   readonly instanceId = crypto.randomUUID();
@@ -23,6 +26,8 @@ export class RealmDaemon {
   readonly metrics: RealmMetrics;
   readonly db: DbHandle;
   readonly listeners: RealmListeners;
+  /** Realm-to-realm federation; present when a management server is configured. */
+  readonly federation?: Federation;
   private realms = new Map<string, RealmInfo>();
   private notifier: Notifier;
   private http?: HttpHandle;
@@ -38,6 +43,7 @@ export class RealmDaemon {
     this.metrics = createRealmMetrics(this);
     this.listeners = new RealmListeners(this);
     this.notifier = new Notifier(config.databaseUrl, log, (ch, p) => this.onNotification(ch, p), () => void this.reloadRealms());
+    if (config.federation) this.federation = new Federation(this, config.federation);
   }
 
   async start(): Promise<string[]> {
@@ -45,6 +51,7 @@ export class RealmDaemon {
     await this.notifier.start();
     await this.reloadRealms();
     this.http = await startHttp(this);
+    await this.federation?.start();
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const t = setInterval(() => void fn().catch((e) => this.log.warn({ err: e }, "periodic task failed")), ms);
       t.unref();
@@ -52,6 +59,9 @@ export class RealmDaemon {
     };
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
+    every(this.config.limits.workspaceSweepMs, () =>
+      sweepWorkspaces(this.db.pool, { inactivityMs: this.config.limits.workspaceInactivityMs, uploadExpiryMs: this.config.limits.workspaceUploadExpiryMs }),
+    );
     return [...this.listeners.addresses, this.http.address];
   }
 
@@ -108,7 +118,12 @@ export class RealmDaemon {
   /** Picks the realm a greeting addresses: by its first word (slug) or the only realm on the port. */
   resolveRealm(port: number, words: string[]): Result<RealmInfo> {
     const candidates = this.realmsOnPort(port);
-    if (words[0]?.toLowerCase() === "realm") return fail("NOTALLOWED", "realm-to-realm connections are not enabled on this server yet");
+    if (words[0]?.toLowerCase() === "realm") {
+      // "OpenGroove realm <connecting realm id> [<addressed realm>]" (docs/federation.md).
+      if (!this.federation) return fail("NOTALLOWED", "realm-to-realm connections are not enabled on this server (no management server configured)");
+      if (!words[1]) return fail("BADGREETING", "a realm greets with: OpenGroove realm <its realm id> [<addressed realm>]");
+      words = words.slice(2);
+    }
     if (words.length) {
       const want = words[0].toLowerCase();
       const r = candidates.find((x) => x.slug === want || x.id.toLowerCase() === want);
@@ -127,6 +142,8 @@ export class RealmDaemon {
         for (const c of this.connections) {
           if (c.session?.userId === p.userId && c.session.computer && (p.computer === "" || p.computer === c.session.computer)) c.notify("messageavailable", p.messageId);
         }
+      } else if (channel === CHANNELS.workspace) {
+        void routeWorkspaceNotification(this, payload).catch((e: unknown) => this.log.warn({ err: e }, "workspace notification failed"));
       } else if (channel === CHANNELS.user) void this.refreshUser(payload);
       else if (channel === CHANNELS.imessage) {
         const p = JSON.parse(payload) as { userId: string; computer: string; from: string; fromComputer: string; body: string };
@@ -143,12 +160,18 @@ export class RealmDaemon {
   private async refreshUser(userId: string): Promise<void> {
     const mine = [...this.connections].filter((c) => c.session?.userId === userId);
     if (!mine.length) return;
-    const r = await this.db.pool.query<{ status: string; sessionEpoch: number }>(`SELECT status, "sessionEpoch" FROM users WHERE id = $1`, [userId]);
+    const r = await this.db.pool.query<{ status: string; sessionEpoch: number; computers: string[] }>(
+      `SELECT status, "sessionEpoch", ARRAY(SELECT name FROM computers WHERE "userId" = users.id) AS computers FROM users WHERE id = $1`,
+      [userId],
+    );
     const u = r.rows[0];
     for (const c of mine) {
       if (!u || u.status !== "ACTIVE" || u.sessionEpoch !== c.session!.sessionEpoch) {
         c.notify("banned", !u ? "account deleted" : u.status !== "ACTIVE" ? "account suspended by the realm operator" : "signed out by the realm operator");
         c.close("banned");
+      } else if (c.session!.computer && !u.computers.includes(c.session!.computer)) {
+        c.notify("banned", "this computer was removed from the account");
+        c.close("computer deleted");
       }
     }
   }
@@ -159,6 +182,7 @@ export class RealmDaemon {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.federation?.stop();
     await this.listeners.close();
     for (const c of [...this.connections]) {
       c.notify("shutdown", "the realm server is shutting down");

@@ -6,6 +6,7 @@ import { GreetingParser, FrameParser, SERVER_GREETING, SYNC_BYTE, encodeFrame, e
 import { Connection, type Transport } from "./connection.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
+import { channelBinding, peerRealmOf } from "./federation/greeting.ts";
 
 export function handleStreamSocket(daemon: RealmDaemon, socket: net.Socket, localPort: number, kind: "tls" | "tcp"): void {
   const limits = daemon.config.limits;
@@ -15,7 +16,7 @@ export function handleStreamSocket(daemon: RealmDaemon, socket: net.Socket, loca
 
   const greeting = new GreetingParser({ maxLineBytes: 256 });
   const frames = new FrameParser({ maxPacketBytes: limits.maxPacketBytes });
-  let conn: Connection | undefined;
+  let conn: Pick<Connection, "onPacket" | "fail" | "close"> | undefined;
   let realm: RealmInfo | undefined;
 
   const refuse = (err: ProtocolError) => {
@@ -60,7 +61,9 @@ export function handleStreamSocket(daemon: RealmDaemon, socket: net.Socket, loca
       } else if (ev.type === "done") {
         clearTimeout(greetingTimer);
         socket.write(SYNC_BYTE);
-        conn = new Connection(daemon, realm!, transport);
+        // A realm server connecting ("OpenGroove realm <id> ...") is handed to federation.
+        const peer = peerRealmOf(ev.greeting.words);
+        conn = peer && daemon.federation ? daemon.federation.acceptPeer(realm!, peer, transport, channelBinding(socket, kind)) : new Connection(daemon, realm!, transport);
         if (ev.leftover.length) onFrames(ev.leftover);
         return;
       }

@@ -59,8 +59,21 @@ export interface RawConnection extends EventEmitter {
 }
 
 function toReply(status: StatusWord, data: Buffer): Reply {
-  const text = data.toString("utf8");
-  return { status, data, text, lines: text === "" ? [] : text.split(/\r\n|\r|\n/) };
+  // Decoded on first use: binary replies (message and workspace data) are never decoded as
+  // text, which for 256 KiB chunks cost more CPU than the rest of the transfer.
+  let text: string | undefined;
+  let lines: string[] | undefined;
+  return {
+    status,
+    data,
+    get text() {
+      return (text ??= data.toString("utf8"));
+    },
+    get lines() {
+      const t = this.text;
+      return (lines ??= t === "" ? [] : t.split(/\r\n|\r|\n/));
+    },
+  };
 }
 
 class PacketConnection extends EventEmitter implements RawConnection {

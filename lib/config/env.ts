@@ -31,7 +31,7 @@ export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
 export class ConfigError extends Error {}
 
 /** Parses env with a schema; on failure throws ConfigError listing each variable and rule. */
-export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
   const r = schema.safeParse(env);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {

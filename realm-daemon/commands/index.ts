@@ -32,12 +32,30 @@ import setmessagesize from "./setmessagesize.ts";
 import setpassword from "./setpassword.ts";
 import setusersetting from "./setusersetting.ts";
 import writemessagedata from "./writemessagedata.ts";
+// Shared workspaces (issue #7).
+import workspaceabort from "./workspaceabort.ts";
+import workspaceaccept from "./workspaceaccept.ts";
+import workspaceack from "./workspaceack.ts";
+import workspacebegin from "./workspacebegin.ts";
+import workspacecreate from "./workspacecreate.ts";
+import workspaceinvite from "./workspaceinvite.ts";
+import workspaceleave from "./workspaceleave.ts";
+import workspacelist from "./workspacelist.ts";
+import workspacemembers from "./workspacemembers.ts";
+import workspacepublish from "./workspacepublish.ts";
+import workspacepull from "./workspacepull.ts";
+import workspaceread from "./workspaceread.ts";
+import workspaceremove from "./workspaceremove.ts";
+import workspaceresync from "./workspaceresync.ts";
+import workspaceseal from "./workspaceseal.ts";
+import workspacewrite from "./workspacewrite.ts";
 
 const ALL: CommandSpec[] = [
   authenticate, createcomputer, createmessage, deletecomputer, deletemessage, deleteusersetting, getmessageinfo, getmessagesize,
   getquotas, getquotasremainer, getserverinfo, gettime, getusersetting, getuserstatus, listcomputers, listinboundmessages,
   listoutboundmessages, listusersettings, nop, ping, quit, readmessagedata, registeraccount, searchusers, sendimessage, sendmessage,
   setcomputersetting, setmessagesize, setpassword, setusersetting, writemessagedata,
+  workspaceabort, workspaceaccept, workspaceack, workspacebegin, workspacecreate, workspaceinvite, workspaceleave, workspacelist, workspacemembers, workspacepublish, workspacepull, workspaceread, workspaceremove, workspaceresync, workspaceseal, workspacewrite,
 ];
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((c) => [c.name, c]));

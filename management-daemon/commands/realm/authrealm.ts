@@ -1,0 +1,26 @@
+import { decodeProofs, managementAuthPayload } from "../../../lib/federation/signing.ts";
+import { splitFields } from "../../../lib/protocol/index.ts";
+import { authenticateRealm } from "../../registry.ts";
+import { ANONYMOUS, ManagementState, managementCommand, takeChallenge } from "../../session.ts";
+
+/**
+ * authrealm: realm id, then one "proof=<fingerprint> <signature>" line per key the realm holds
+ * (signatures of the auth payload over the last challenge). OK "status=APPROVED". PENDING realms
+ * get NOTALLOWED, revoked ones UNAUTHORIZED.
+ */
+export default managementCommand({
+  name: "authrealm",
+  states: ANONYMOUS,
+  async handle(s, args) {
+    const nonce = takeChallenge(s);
+    if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
+    const f = splitFields(args);
+    if (!f.ok || f.value.length < 2) return { status: "BADARGUMENTS", data: "expected: realm id, proof lines" };
+    const [realmId, ...rest] = f.value;
+    await authenticateRealm(s.pool, realmId, decodeProofs(rest), managementAuthPayload(realmId, nonce));
+    s.state = ManagementState.Realm;
+    s.realmId = realmId;
+    s.log.info({ realmId }, "realm authenticated");
+    return { status: "OK", data: "status=APPROVED" };
+  },
+});

@@ -1,0 +1,30 @@
+import { managementKeyPayload } from "../../../lib/federation/signing.ts";
+import { checkPossession, enroll, presentedKey } from "../../registry.ts";
+import { ANONYMOUS, ManagementState, managementCommand, takeChallenge } from "../../session.ts";
+import { keyValues, metadata, pemField, required } from "../args.ts";
+
+/**
+ * enroll: key=value lines: realm, key (base64 PEM public key), cert (base64 PEM, optional),
+ * proof (signature of the enroll payload over the last challenge with that key), token
+ * (optional enrollment token), and the metadata of heartbeat. OK "status=APPROVED|PENDING";
+ * APPROVED also authenticates this connection as the realm.
+ */
+export default managementCommand({
+  name: "enroll",
+  states: ANONYMOUS,
+  async handle(s, args) {
+    const nonce = takeChallenge(s);
+    if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
+    const kv = keyValues(args);
+    const realmId = required(kv, "realm");
+    const key = presentedKey(pemField(kv, "key", s.limits.maxPublicKeyBytes), pemField(kv, "cert", s.limits.maxCertBytes, true));
+    checkPossession(key, managementKeyPayload("enroll", realmId, key.fingerprint, nonce), required(kv, "proof"));
+    const status = await enroll(s.pool, realmId, key, kv.get("token") ?? "", metadata(args, s.limits.maxMetadataBytes), s.limits.keyOverlapMs);
+    s.log.info({ realmId, fingerprint: key.fingerprint, status }, "realm enrolled");
+    if (status === "APPROVED") {
+      s.state = ManagementState.Realm;
+      s.realmId = realmId;
+    }
+    return { status: "OK", data: `status=${status}` };
+  },
+});

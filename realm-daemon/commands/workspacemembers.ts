@@ -1,0 +1,16 @@
+import { listMembers } from "../../lib/domain/workspaces.ts";
+import { LOGGED_IN } from "../state.ts";
+import { caller, fields } from "./args.ts";
+import { workspaceId } from "./workspace-args.ts";
+import { command } from "./types.ts";
+
+/** workspacemembers: workspace id. One line per member: `userid role status lastseen` (ISO time or `-`). */
+export default command({
+  name: "workspacemembers",
+  states: LOGGED_IN,
+  async handle(conn, args) {
+    const [ws] = fields(args, ["workspace"]);
+    const rows = await listMembers(conn.daemon.db.pool, caller(conn), workspaceId(ws));
+    return { status: "OK", data: rows.map((m) => `${m.memberId} ${m.role.toLowerCase()} ${m.status.toLowerCase()} ${m.lastSeenAt?.toISOString() ?? "-"}`) };
+  },
+});

@@ -1,0 +1,12 @@
+// The realm-to-realm dispatch table (port 63745 after "OpenGroove realm ..."): one file per
+// command, each stating the connection states it is allowed in (peer-connection.ts).
+import type { PeerCommand } from "../peer-state.ts";
+import hello from "./hello.ts";
+import auth from "./auth.ts";
+import deliverbegin from "./deliverbegin.ts";
+import deliverdata from "./deliverdata.ts";
+import delivercommit from "./delivercommit.ts";
+import ping from "./ping.ts";
+import quit from "./quit.ts";
+
+export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map([hello, auth, deliverbegin, deliverdata, delivercommit, ping, quit].map((c) => [c.name, c]));

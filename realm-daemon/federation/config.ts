@@ -1,0 +1,75 @@
+// Federation settings of the realm daemon: every limit and timeout in one typed defaults
+// object (tests shrink the timings), plus the zod schema of the environment variables.
+import { z } from "zod";
+import { MESSAGE_LIMITS } from "../../lib/domain/messages.ts";
+
+export const FEDERATION_DEFAULTS = {
+  /** Heartbeat to the management server; also how often a pending realm asks again. */
+  managementHeartbeatMs: 20_000,
+  managementReconnectMinMs: 500,
+  managementReconnectMaxMs: 30_000,
+  /** Any single request to the management server or a peer realm. */
+  requestTimeoutMs: 30_000,
+  /** Greeting + mutual proof must complete within this. */
+  handshakeTimeoutMs: 10_000,
+  /** A cached registry entry older than this is fetched again before it is trusted (if the management server answers). */
+  peerCacheFreshMs: 60_000,
+  /** Every cached peer is re-fetched this often, so revocations and rotations arrive within a minute. */
+  peerRefreshMs: 30_000,
+  outboxPollMs: 250,
+  outboxBatch: 32,
+  /** A claimed outbox row is not picked by another instance for this long. */
+  outboxLeaseMs: 120_000,
+  retryBaseMs: 2_000,
+  retryMaxMs: 15 * 60_000,
+  /** After this many failed attempts the sender gets a bounce. */
+  maxAttempts: 200,
+  /** An outbound connection to a peer with nothing to deliver is closed after this. */
+  linkIdleMs: 60_000,
+  /** Bytes per deliverdata packet: whole message blocks. */
+  chunkBytes: 8 * MESSAGE_LIMITS.blockBytes,
+  /** Bytes of messages from one remote realm this realm holds at most (per-remote-realm limit). */
+  maxInboundBytesPerPeer: 1024 * 1024 * 1024,
+  maxInboundMessageBytes: 512 * 1024 * 1024,
+  /** A delivery begun but never committed is dropped after this. */
+  stagingTtlMs: 24 * 3_600_000,
+  /** Received message ids are remembered this long, so late retries are recognised. */
+  receivedRetentionDays: 90,
+  housekeepingMs: 10 * 60_000,
+} as const;
+
+export type FederationLimits = { readonly [K in keyof typeof FEDERATION_DEFAULTS]: number };
+
+export interface FederationConfig {
+  /** host:port of the management server's realm port (63747). */
+  managementAddress: string;
+  /** One-time enrollment token from the management server's administrator ("" = ask for approval). */
+  enrollmentToken: string;
+  /** Host published as this daemon's realm-to-realm address (default: each realm's host). */
+  advertiseHost: string;
+  /** Outbound realm-to-realm connections over plain TCP (tests only; TLS otherwise). */
+  plainTcp: boolean;
+  limits: FederationLimits;
+}
+
+export const federationEnvSchema = z.object({
+  /** Enables federation: where the management server's realm port is. */
+  OPENGROOVE_MANAGEMENT_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, "host:port of the management server's realm port")
+    .optional(),
+  OPENGROOVE_ENROLLMENT_TOKEN: z.string().max(200).default(""),
+  OPENGROOVE_FEDERATION_ADVERTISE_HOST: z.string().max(253).default(""),
+  OPENGROOVE_FEDERATION_MAX_BYTES_PER_REALM: z.coerce.number().int().min(0).default(FEDERATION_DEFAULTS.maxInboundBytesPerPeer),
+});
+
+export function federationFromEnv(env: z.infer<typeof federationEnvSchema>): FederationConfig | undefined {
+  if (!env.OPENGROOVE_MANAGEMENT_ADDRESS) return undefined;
+  return {
+    managementAddress: env.OPENGROOVE_MANAGEMENT_ADDRESS,
+    enrollmentToken: env.OPENGROOVE_ENROLLMENT_TOKEN,
+    advertiseHost: env.OPENGROOVE_FEDERATION_ADVERTISE_HOST,
+    plainTcp: false,
+    limits: { ...FEDERATION_DEFAULTS, maxInboundBytesPerPeer: env.OPENGROOVE_FEDERATION_MAX_BYTES_PER_REALM },
+  };
+}

@@ -1,0 +1,176 @@
+// Federation inside the realm daemon: one management-server link per local realm (enroll,
+// heartbeat, lookups, key publication), the peer-key cache and trust decisions, inbound
+// realm-to-realm connections, the outbox worker, and periodic refresh of every cached peer so a
+// revocation reaches this realm within a minute. See docs/federation.md.
+import crypto from "node:crypto";
+import type { Logger } from "pino";
+import { generateRealmKey } from "../../lib/realm/keys.ts";
+import { tx } from "../../lib/domain/messages.ts";
+import { LinkError } from "../../lib/federation/packet-client.ts";
+import { cachedPeerIds, markStale } from "../../lib/federation/peer-cache.ts";
+import { pruneReceived } from "../../lib/federation/inbound-store.ts";
+import type { Transport } from "../connection.ts";
+import type { RealmDaemon } from "../daemon.ts";
+import type { RealmInfo } from "../state.ts";
+import type { FederationConfig } from "./config.ts";
+import { ManagementLink } from "./management-link.ts";
+import { OutboxWorker } from "./outbox-worker.ts";
+import { PeerConnection } from "./peer-connection.ts";
+import { PeerTrust } from "./trust.ts";
+
+export class Federation {
+  readonly peers = new Set<PeerConnection>();
+  readonly links = new Map<string, ManagementLink>();
+  readonly trust: PeerTrust;
+  readonly outbox: OutboxWorker;
+  readonly log: Logger;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly daemon: RealmDaemon,
+    readonly config: FederationConfig,
+  ) {
+    this.log = daemon.log.child({ component: "federation" });
+    this.trust = new PeerTrust(daemon.db.pool, (id) => this.lookup(id), config.limits, this.log);
+    this.outbox = new OutboxWorker(this);
+  }
+
+  async start(): Promise<void> {
+    await this.syncLinks();
+    await Promise.all([...this.links.values()].map((l) => l.whenStarted()));
+    this.outbox.start();
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((e: unknown) => this.log.warn({ err: e }, "federation task failed")), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    const l = this.config.limits;
+    every(l.peerRefreshMs, () => this.refreshPeers());
+    every(l.managementHeartbeatMs, () => this.syncLinks());
+    every(l.housekeepingMs, () => pruneReceived(this.daemon.db.pool, l.receivedRetentionDays));
+  }
+
+  /** One management link per active local realm. */
+  async syncLinks(): Promise<void> {
+    if (this.stopped) return;
+    const active = new Set(this.daemon.listRealms().filter((r) => r.status === "ACTIVE").map((r) => r.id));
+    for (const [id, link] of this.links) {
+      if (!active.has(id)) {
+        link.close();
+        this.links.delete(id);
+      }
+    }
+    for (const id of active) {
+      if (this.links.has(id)) continue;
+      const link = new ManagementLink(id, {
+        pool: this.daemon.db.pool,
+        config: this.config,
+        log: this.log,
+        metadata: (r) => this.metadata(r),
+        realm: () => this.daemon.realmById(id),
+      });
+      this.links.set(id, link);
+      void link.start();
+    }
+  }
+
+  /** The address other realms reach this realm at, and the public metadata clients see. */
+  metadata(r: RealmInfo): string[] {
+    const port = this.daemon.listeners.actualPort(r.port) ?? r.port;
+    return [
+      `address=${this.config.advertiseHost || r.host}:${port}`,
+      `name=${r.name}`,
+      `description=${r.description.replace(/[\r\n]+/g, " ")}`,
+      `registration=${r.registrationMode.toLowerCase()}`,
+      `captcha=${r.captchaProvider !== "NONE"}`,
+      `signupurl=${this.daemon.config.webUrl}/signup/${r.slug}`,
+    ];
+  }
+
+  /** Registry lookup through any approved link; LinkError when none is usable. */
+  lookup(realmId: string) {
+    const link = [...this.links.values()].find((l) => l.usable);
+    if (!link) return Promise.reject(new LinkError("DISCONNECTED", "the management server is unreachable"));
+    return link.lookup(realmId);
+  }
+
+  acceptPeer(realm: RealmInfo, peerRealmId: string, transport: Transport, binding: Buffer): PeerConnection {
+    return new PeerConnection(this, realm, peerRealmId, transport, binding);
+  }
+
+  /** A peer's address did not answer: fetch it again before the next attempt (it may have moved). */
+  async addressFailed(realmId: string): Promise<void> {
+    await markStale(this.daemon.db.pool, realmId).catch(() => undefined);
+  }
+
+  /** A peer realm tried to deliver a message whose sender belongs to another realm: refused, logged, audited. */
+  async recordSpoof(conn: PeerConnection, messageId: string, senderId: string): Promise<void> {
+    conn.log.warn({ messageId, senderId }, "refused a message from a peer realm that claims a sender of another realm");
+    await this.daemon.db.pool
+      .query(
+        `INSERT INTO audit_log ("actorLabel", action, "targetType", "targetId", "realmId", after, ip) VALUES ($1, 'federation.sender-spoof-refused', 'message', $2, $3, $4, $5)`,
+        [`realm:${conn.peerRealmId}`, messageId, conn.realm.id, JSON.stringify({ peer: conn.peerRealmId, senderId, connection: conn.id }), conn.transport.remoteAddress.replace(/:\d+$/, "")],
+      )
+      .catch((e: unknown) => conn.log.error({ err: e }, "could not write the audit record"));
+  }
+
+  /** Re-fetches every cached peer; connections of peers that are no longer approved are closed. */
+  async refreshPeers(): Promise<void> {
+    for (const id of await cachedPeerIds(this.daemon.db.pool)) {
+      if (this.stopped) return;
+      let ok = true;
+      try {
+        const p = await this.trust.refresh(id);
+        ok = p?.status === "APPROVED";
+      } catch (e) {
+        if (e instanceof LinkError) return; // management server down: keep using the cache
+        throw e;
+      }
+      if (!ok) this.dropPeer(id, "no longer approved by the management server");
+    }
+  }
+
+  dropPeer(realmId: string, why: string): void {
+    this.outbox.dropLinks(realmId);
+    for (const c of this.peers) {
+      if (c.peerRealmId === realmId) {
+        c.log.warn({ why }, "closing realm-to-realm connection");
+        c.close(why);
+      }
+    }
+  }
+
+  /**
+   * Key rotation: a new key pair is published to the management server (proved with the new
+   * key), then stored; the older keys stay valid for the overlap window the management server
+   * set, and this realm keeps signing with both until then. The TLS certificate switches at the
+   * next start. Returns the new key's fingerprint.
+   */
+  async rotateKey(realmId: string): Promise<string> {
+    const realm = this.daemon.realmById(realmId);
+    const link = this.links.get(realmId);
+    if (!realm || !link) throw new Error(`realm ${realmId} is not served here`);
+    const k = await generateRealmKey(realmId, realm.host);
+    const oldUntil = await link.publishKey(k);
+    await tx(this.daemon.db.pool, async (c) => {
+      const id = crypto.randomUUID();
+      await c.query(
+        `INSERT INTO realm_keys (id, "realmId", algorithm, "publicKeyPem", fingerprint, "tlsCertPem", "tlsFingerprint", "validFrom") VALUES ($1, $2, 'ecdsa-p256', $3, $4, $5, $6, clock_timestamp())`,
+        [id, realmId, k.publicKeyPem, k.fingerprint, k.certPem, k.tlsFingerprint],
+      );
+      await c.query(`INSERT INTO realm_key_secrets ("keyId", "privateKeyPem", "tlsKeyPem") VALUES ($1, $2, $2)`, [id, k.privateKeyPem]);
+      await c.query(`UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`, [realmId, id, oldUntil]);
+    });
+    this.log.info({ realm: realmId, fingerprint: k.fingerprint, oldValidUntil: oldUntil }, "realm key rotated");
+    return k.fingerprint;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const l of this.links.values()) l.close();
+    await this.outbox.stop();
+    for (const c of [...this.peers]) c.close("shutdown");
+  }
+}
