@@ -26,12 +26,20 @@ test("after sends, settings, partial deletes and shrinks, the counters match the
   await a.client.setMessageSize(unsent, 65_537);
   await b.client.deleteMessage(ids[0]);
   await b.client.deleteMessage(ids[3]);
+  // Workspace changes: one held for b, one freed after b acknowledges it.
+  const ws = await a.client.workspaces.create("shared");
+  await a.client.workspaces.invite(ws, b.userId);
+  await b.client.workspaces.accept(ws);
+  const first = await a.client.workspaces.publish(ws, crypto.randomBytes(123_457));
+  await a.client.workspaces.publish(ws, crypto.randomBytes(33_333));
+  await b.client.workspaces.ack(ws, first.seq);
   assert.deepEqual(await recomputeUsage(h.db.pool, h.plainRealm), [], "no drift");
   const q = await a.client.quotas();
+  assert.equal(q.workspaces, 33_333n);
   const expectedMessages = [1, 2, 4].reduce((s, i) => s + 10_000 + i * 70_001, 0) + 65_537;
   assert.equal(q.messages, BigInt(expectedMessages));
   assert.equal(q.settings, BigInt("public-status".length + 4 + "theme".length + 5));
-  assert.equal(q.used, q.messages + q.settings);
+  assert.equal(q.used, q.messages + q.settings + q.workspaces);
 
   await h.db.pool.query(`UPDATE users SET "bytesUsed" = 1, "messageBytes" = 1 WHERE username = 'acct'`);
   const drift = await recomputeUsage(h.db.pool, h.plainRealm);
