@@ -42,11 +42,16 @@ export class OutboundLink {
     return this.link.closed;
   }
 
-  static async open(fed: Federation, localRealmId: string, targetRealmId: string): Promise<OutboundLink> {
-    const peer = await fed.trust.peer(targetRealmId).catch((e: unknown) => {
+  /** The target's registry entry; revoked or unregistered targets are a permanent refusal. Checked before every delivery group, open link or not. */
+  static async trusted(fed: Federation, targetRealmId: string) {
+    return fed.trust.peer(targetRealmId).catch((e: unknown) => {
       if (e instanceof DomainError && (e.code === "NOSUCHREALM" || e.code === "UNAUTHORIZED")) throw new PermanentRefusal(e.code, e.message);
       throw e;
     });
+  }
+
+  static async open(fed: Federation, localRealmId: string, targetRealmId: string): Promise<OutboundLink> {
+    const peer = await OutboundLink.trusted(fed, targetRealmId);
     if (!peer.address) throw new LinkError("DISCONNECTED", `realm ${targetRealmId} has no published address`);
     const limits = fed.config.limits;
     const link = await PacketLink.open({

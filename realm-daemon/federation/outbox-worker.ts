@@ -65,7 +65,15 @@ export class OutboxWorker {
   private async link(localRealmId: string, target: string): Promise<OutboundLink> {
     const key = `${localRealmId}\u0000${target}`;
     const have = this.links.get(key);
-    if (have && !have.closed) return have;
+    if (have && !have.closed) {
+      try {
+        await OutboundLink.trusted(this.fed, target);
+      } catch (e) {
+        this.dropLinks(target);
+        throw e;
+      }
+      return have;
+    }
     const link = await OutboundLink.open(this.fed, localRealmId, target);
     this.links.set(key, link);
     return link;

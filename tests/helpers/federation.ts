@@ -200,9 +200,15 @@ export async function rawPeer(from: RealmNode, to: RealmNode): Promise<{ link: P
   return { link, auth };
 }
 
-/** Resolves with the message id of the next messageavailable on a client. */
-export function nextMessage(c: RealmClient): Promise<string> {
-  return new Promise((resolve) => c.raw.once("messageavailable", (r: { text: string }) => resolve(r.text)));
+/** Resolves with the message id of the next messageavailable on a client (rejects after timeoutMs). */
+export function nextMessage(c: RealmClient, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no messageavailable within ${timeoutMs} ms`)), timeoutMs);
+    c.raw.once("messageavailable", (r: { text: string }) => {
+      clearTimeout(timer);
+      resolve(r.text);
+    });
+  });
 }
 
 export async function usage(node: RealmNode, userId: string): Promise<bigint> {

@@ -217,9 +217,10 @@ test("a revoked realm is refused", async () => {
   const t0 = Date.now();
   for (const target of [r1, r2]) {
     await waitFor(async () => {
-      const { link, auth } = await rawPeer(r3, target);
-      link.close();
-      return auth.status === "UNAUTHORIZED" && /revoked/.test(auth.text);
+      // (A connection caught by the refresh itself is simply closed.)
+      const r = await rawPeer(r3, target).catch(() => null);
+      r?.link.close();
+      return r?.auth.status === "UNAUTHORIZED" && /revoked/.test(r.auth.text);
     }, 5_000, `${target.realmId} to refuse R3`);
   }
   assert.ok(Date.now() - t0 < 3 * 500 + 1_000, "within a few refresh intervals");
