@@ -84,8 +84,8 @@ async function retireOtherKeys(c: pg.PoolClient, realmId: string, keep: string, 
 }
 
 /**
- * Enrollment. A new realm with a valid token is APPROVED at once; without one it is PENDING
- * until an administrator approves it in the console. A known realm re-enrolling with one of its
+ * Enrollment. A new realm with a valid token (or one hosted by this same install, proven by its
+ * key) is APPROVED at once; otherwise it is PENDING until an administrator approves it in the console. A known realm re-enrolling with one of its
  * keys just refreshes its metadata (and is approved if it brings a token while pending).
  */
 export async function enroll(pool: pg.Pool, realmId: string, key: PresentedKey, token: string, meta: RealmMetadata, overlapMs: number): Promise<RegistryStatus> {
@@ -93,8 +93,15 @@ export async function enroll(pool: pg.Pool, realmId: string, key: PresentedKey, 
   return tx(pool, async (c) => {
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`known-realm:${realmId}`]);
     const cur = await c.query<{ status: RegistryStatus }>(`SELECT status FROM known_realms WHERE "realmId" = $1 FOR UPDATE`, [realmId]);
-    const tokenOk = token ? await useToken(c, token, realmId) : false;
+    let tokenOk = token ? await useToken(c, token, realmId) : false;
     if (token && !tokenOk) throw new DomainError("BADINVITE", "the enrollment token is invalid, already used, expired or meant for another realm");
+    // Same install: when the management server shares its database with the realm daemon, a
+    // realm hosted here that proves possession of the very key recorded for it in realm_keys
+    // is this operator's own realm and needs no token. (Separate databases: no such row.)
+    if (!tokenOk) {
+      const local = await c.query(`SELECT 1 FROM realm_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`, [realmId, key.fingerprint]);
+      tokenOk = (local.rowCount ?? 0) > 0;
+    }
     let status: RegistryStatus;
     if (!cur.rows[0]) {
       status = tokenOk ? "APPROVED" : "PENDING";

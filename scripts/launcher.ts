@@ -153,18 +153,22 @@ async function main(): Promise<void> {
     console.error(e.message);
     void shutdown(EXIT_CONFIG);
   };
-  const daemons: Array<[string, string]> = [];
-  if (components.has("management")) daemons.push(["management-daemon", "management-daemon/main.ts"]);
-  if (components.has("realm")) daemons.push(["realm-daemon", "realm-daemon/main.ts"]);
-  // The daemons depend only on the database: start them together.
-  await Promise.all(
-    daemons.map(async ([name, script]) => {
-      const s = new Supervisor({ name, script: path.join(root, script), env: childEnv }, log, onFatal);
-      supervisors.push(s);
-      const addresses = await s.start();
-      say(`${name}: ready at ${addresses.join(", ")}`);
-    }),
-  );
+  const startDaemon = async (name: string, script: string, env: NodeJS.ProcessEnv): Promise<string[]> => {
+    const s = new Supervisor({ name, script: path.join(root, script), env }, log, onFatal);
+    supervisors.push(s);
+    const addresses = await s.start();
+    say(`${name}: ready at ${addresses.join(", ")}`);
+    return addresses;
+  };
+  let realmEnv = childEnv;
+  if (components.has("management")) {
+    const addresses = await startDaemon("management-daemon", "management-daemon/main.ts", childEnv);
+    // The realm daemon federates through the management server started here (unless told
+    // otherwise); realms of this install are recognised by their keys and approved at once.
+    const realmPort = /:(\d+) \(realm servers\)/.exec(addresses.join(" "))?.[1];
+    if (realmPort && !process.env.OPENGROOVE_MANAGEMENT_ADDRESS) realmEnv = { ...childEnv, OPENGROOVE_MANAGEMENT_ADDRESS: `127.0.0.1:${realmPort}` };
+  }
+  if (components.has("realm")) await startDaemon("realm-daemon", "realm-daemon/main.ts", realmEnv);
   if (components.has("web")) {
     await buildWebIfMissing(env);
     const s = new Supervisor({ name: "web", script: path.join(root, "scripts/web-server.ts"), env: childEnv }, log, onFatal);

@@ -8,6 +8,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { openConnection } from "../../client/sdk/connection.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "og-launcher-"));
@@ -87,6 +88,18 @@ test("start, refuse a second launcher, restart a crashed daemon, stop without or
   assert.match(out1, /^realm-daemon: ready at tls:\/\/127\.0\.0\.1:\d+ \(opengroove\)/m);
   const password = /created with password (\S+)/.exec(out1)?.[1];
   assert.ok(password, "first start prints the generated administrator password");
+
+  // The realms of this install enrolled with the management server started beside them.
+  const mgmtPort = Number(/tcp:\/\/127\.0\.0\.1:(\d+) \(clients\)/.exec(out1)?.[1]);
+  let listed = "";
+  for (let i = 0; i < 50 && !listed.includes("localhost:63741"); i++) {
+    const c = await openConnection({ host: "127.0.0.1", port: mgmtPort, transport: "tcp" });
+    listed = (await c.request("listrealms")).text;
+    c.close();
+    if (!listed.includes("localhost:63741")) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(listed, /^localhost:63745\tOpenGroove\topen\ttrue\t/m);
+  assert.match(listed, /^localhost:63741\tTrivergia\tinvite\tfalse\t/m);
 
   const second = launch();
   assert.equal(await second.exited, 2);
