@@ -1,20 +1,10 @@
-// The typed client SDK's transport layer: connects over TLS (default), plain TCP (loopback
-// test setups) or WebSocket, performs the greeting, and matches replies to requests by packet
-// id so several requests can be in flight. Notifications go to listeners.
-import net from "node:net";
-import tls from "node:tls";
+// The typed client SDK's transport layer over the shared client connection
+// (lib/protocol/client-connection.ts): TLS (default), plain TCP (loopback test setups) or
+// WebSocket; several requests may be in flight. Notifications go to listeners.
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
-import {
-  ServerGreetingParser,
-  FrameParser,
-  encodeClientGreeting,
-  encodeFrame,
-  encodeRequest,
-  decodeServerPacket,
-  decodeErrorNotification,
-  type StatusWord,
-} from "../../lib/protocol/index.ts";
+import { decodeErrorNotification, type StatusWord } from "../../lib/protocol/index.ts";
+import { ClientPacketConnection, ConnectionFailure, openStreamConnection } from "../../lib/protocol/client-connection.ts";
 
 export interface ConnectOptions {
   host: string;
@@ -49,8 +39,6 @@ export class OpenGrooveError extends Error {
   }
 }
 
-type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; command: string; timer: NodeJS.Timeout };
-
 export interface RawConnection extends EventEmitter {
   request(command: string, args?: Buffer | readonly string[]): Promise<Reply>;
   close(): void;
@@ -76,146 +64,80 @@ function toReply(status: StatusWord, data: Buffer): Reply {
   };
 }
 
-class PacketConnection extends EventEmitter implements RawConnection {
-  private nextId = 1;
-  private pending = new Map<string, Pending>();
-  closed = false;
-  peerFingerprint?: string;
-
-  constructor(
-    private readonly sendPayload: (p: Buffer) => void,
-    private readonly end: () => void,
-    private readonly timeoutMs: number,
-  ) {
+/** Adapts the shared packet connection to the SDK: typed replies, OpenGrooveError, one event per notification. */
+class SdkConnection extends EventEmitter implements RawConnection {
+  constructor(private readonly core: ClientPacketConnection) {
     super();
-  }
-
-  onPayload(p: Buffer): void {
-    const d = decodeServerPacket(p);
-    if (!d.ok) return this.fail(new OpenGrooveError("BADPACKET", d.error.reason));
-    const pkt = d.value;
-    if (pkt.kind === "notification") {
-      if (pkt.event === "error") {
-        const e = decodeErrorNotification(pkt.data);
-        this.emit("servererror", e.ok ? new OpenGrooveError(e.value.status, e.value.reason) : new OpenGrooveError("FAIL", pkt.data.toString()));
+    core.on("notification", (event: string, data: Buffer) => {
+      if (event === "error") {
+        const e = decodeErrorNotification(data);
+        this.emit("servererror", e.ok ? new OpenGrooveError(e.value.status, e.value.reason) : new OpenGrooveError("FAIL", data.toString()));
       }
-      this.emit("notification", pkt.event, toReply("OK", pkt.data));
-      this.emit(pkt.event, toReply("OK", pkt.data));
-      return;
-    }
-    const w = this.pending.get(pkt.id);
-    if (!w) return;
-    this.pending.delete(pkt.id);
-    clearTimeout(w.timer);
-    w.resolve(toReply(pkt.status, pkt.data));
-  }
-
-  request(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
-    if (this.closed) return Promise.reject(new OpenGrooveError("DISCONNECTED", "connection closed", command));
-    const id = `r${this.nextId++}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new OpenGrooveError("TIMEOUT", `no reply within ${this.timeoutMs} ms`, command));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, command, timer });
-      this.sendPayload(encodeRequest(id, command, args));
+      const r = toReply("OK", data);
+      this.emit("notification", event, r);
+      this.emit(event, r);
     });
+    core.on("close", (e: ConnectionFailure) => this.emit("close", new OpenGrooveError(e.status, e.reason)));
   }
 
-  fail(e: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const [, w] of this.pending) {
-      clearTimeout(w.timer);
-      w.reject(e instanceof OpenGrooveError ? new OpenGrooveError(e.status, e.reason, w.command) : e);
+  get closed(): boolean {
+    return this.core.closed;
+  }
+
+  get peerFingerprint(): string | undefined {
+    return this.core.peerFingerprint;
+  }
+
+  async request(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+    try {
+      const r = await this.core.request(command, args);
+      return toReply(r.status, r.data);
+    } catch (e) {
+      throw e instanceof ConnectionFailure ? new OpenGrooveError(e.status, e.reason, command) : e;
     }
-    this.pending.clear();
-    this.emit("close", e);
   }
 
   close(): void {
-    this.end();
-    this.fail(new OpenGrooveError("DISCONNECTED", "closed by client"));
+    this.core.close();
   }
 }
 
-export function openConnection(opts: ConnectOptions): Promise<RawConnection> {
+export async function openConnection(opts: ConnectOptions): Promise<RawConnection> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const transport = opts.transport ?? "tls";
   if (transport === "ws") return openWs(opts, timeoutMs);
-  return new Promise((resolve, reject) => {
-    const socket: net.Socket =
-      transport === "tls"
-        ? tls.connect({ host: opts.host, port: opts.port, rejectUnauthorized: false, servername: net.isIP(opts.host) ? undefined : opts.host })
-        : net.connect({ host: opts.host, port: opts.port });
-    const greeting = new ServerGreetingParser();
-    const frames = new FrameParser({ maxPacketBytes: opts.maxPacketBytes ?? 8 * 1024 * 1024 });
-    const conn = new PacketConnection((p) => socket.write(encodeFrame(p, Math.max(p.length, 1))), () => socket.end(), timeoutMs);
-    let ready = false;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new OpenGrooveError("TIMEOUT", `no greeting from ${opts.host}:${opts.port}`));
-    }, timeoutMs);
-    const start = () => {
-      if (transport === "tls") {
-        const fp = (socket as tls.TLSSocket).getPeerX509Certificate()?.fingerprint256.replace(/:/g, "").toLowerCase();
-        conn.peerFingerprint = fp;
-        if (opts.fingerprint && fp !== opts.fingerprint.toLowerCase().replace(/:/g, "")) {
-          socket.destroy();
-          clearTimeout(timer);
-          return reject(new OpenGrooveError("BADAUTH", `the server's certificate fingerprint ${fp} does not match the expected ${opts.fingerprint}`));
-        }
-      }
-      socket.write(encodeClientGreeting(opts.realm ? [opts.realm] : []));
-    };
-    socket.once(transport === "tls" ? "secureConnect" : "connect", start);
-    socket.on("data", (chunk: Buffer) => {
-      if (ready) {
-        const r = frames.push(chunk);
-        for (const f of r.frames) conn.onPayload(f);
-        if (r.error) conn.fail(new OpenGrooveError(r.error.status, r.error.reason));
-        return;
-      }
-      for (const ev of greeting.feed(chunk)) {
-        if (ev.type === "error") {
-          clearTimeout(timer);
-          socket.destroy();
-          return reject(new OpenGrooveError(ev.error.status, ev.error.reason));
-        }
-        if (ev.type === "done") {
-          ready = true;
-          clearTimeout(timer);
-          resolve(conn);
-          if (ev.leftover.length) socket.emit("data", Buffer.from(ev.leftover));
-          return;
-        }
-      }
+  try {
+    const core = await openStreamConnection({
+      host: opts.host,
+      port: opts.port,
+      tls: transport === "tls",
+      words: opts.realm ? [opts.realm] : [],
+      timeoutMs,
+      maxPacketBytes: opts.maxPacketBytes ?? 8 * 1024 * 1024,
+      fingerprint: opts.fingerprint,
     });
-    socket.on("error", (e) => {
-      clearTimeout(timer);
-      if (!ready) reject(new OpenGrooveError("DISCONNECTED", `cannot connect to ${opts.host}:${opts.port}: ${e.message}`));
-      conn.fail(new OpenGrooveError("DISCONNECTED", e.message));
-    });
-    socket.on("close", () => {
-      clearTimeout(timer);
-      if (!ready) reject(new OpenGrooveError("DISCONNECTED", `connection to ${opts.host}:${opts.port} closed during the greeting`));
-      conn.fail(new OpenGrooveError("DISCONNECTED", "connection closed by the server"));
-    });
-  });
+    return new SdkConnection(core);
+  } catch (e) {
+    if (!(e instanceof ConnectionFailure)) throw e;
+    const where = `${opts.host}:${opts.port}`;
+    if (e.phase === "connect" && e.status === "DISCONNECTED") throw new OpenGrooveError("DISCONNECTED", `cannot connect to ${where}: ${e.reason}`);
+    if (e.status === "DISCONNECTED") throw new OpenGrooveError("DISCONNECTED", `connection to ${where} closed during the greeting`);
+    if (e.status === "TIMEOUT") throw new OpenGrooveError("TIMEOUT", `no greeting from ${where}`);
+    throw new OpenGrooveError(e.status, e.reason);
+  }
 }
 
 function openWs(opts: ConnectOptions, timeoutMs: number): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     const path = opts.wsPath ?? `/ws/${opts.realm ?? ""}`;
     const ws = new WebSocket(`ws://${opts.host}:${opts.port}${path}`, { handshakeTimeout: timeoutMs });
-    const conn = new PacketConnection((p) => ws.send(p, { binary: true }), () => ws.close(), timeoutMs);
-    ws.on("open", () => resolve(conn));
-    ws.on("message", (d: Buffer) => conn.onPayload(Buffer.isBuffer(d) ? d : Buffer.from(d as ArrayBuffer)));
+    const core = new ClientPacketConnection((p) => ws.send(p, { binary: true }), () => ws.close(), { timeoutMs });
+    ws.on("open", () => resolve(new SdkConnection(core)));
+    ws.on("message", (d: Buffer) => core.onPayload(Buffer.isBuffer(d) ? d : Buffer.from(d as ArrayBuffer)));
     ws.on("error", (e) => {
       reject(new OpenGrooveError("DISCONNECTED", e.message));
-      conn.fail(new OpenGrooveError("DISCONNECTED", e.message));
+      core.fail(new ConnectionFailure("DISCONNECTED", e.message, "established"));
     });
-    ws.on("close", () => conn.fail(new OpenGrooveError("DISCONNECTED", "connection closed by the server")));
+    ws.on("close", () => core.fail(new ConnectionFailure("DISCONNECTED", "connection closed by the server", "established")));
   });
 }
