@@ -6,7 +6,8 @@ import crypto from "node:crypto";
 import net from "node:net";
 import type { Logger } from "pino";
 import type pg from "pg";
-import { GreetingParser, FrameParser, SERVER_GREETING, SYNC_BYTE, encodeFrame, encodeGreetingError, decodeRequest, encodeReply, encodeErrorNotification, ProtocolError } from "../lib/protocol/index.ts";
+import { decodeRequest, encodeReply, encodeErrorNotification, ProtocolError } from "../lib/protocol/index.ts";
+import { acceptStream } from "../lib/protocol/server-stream.ts";
 import { DomainError } from "../lib/domain/errors.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
 import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
@@ -54,7 +55,6 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
     if ((perIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) return void socket.destroy();
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     sockets.add(socket);
-    socket.on("error", () => undefined);
     const id = crypto.randomUUID();
     const session: ManagementSession = {
       id,
@@ -63,56 +63,46 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       limits,
       state: ManagementState.Anonymous,
     };
-    const greeting = new GreetingParser();
-    const frames = new FrameParser({ maxPacketBytes: limits.maxPacketBytes });
-    let ready = false;
-    let chain = Promise.resolve();
-    const send = (p: Buffer) => socket.write(encodeFrame(p, limits.maxPacketBytes * 16));
-    const idle = () => socket.setTimeout(ready ? limits.idleTimeoutMs : limits.greetingTimeoutMs);
-    idle();
-    socket.on("timeout", () => {
-      if (ready) send(encodeErrorNotification(new ProtocolError("TIMEOUT", "idle")));
-      else socket.write(encodeGreetingError(new ProtocolError("TIMEOUT", "no greeting")));
-      socket.end();
-    });
-    const onPackets = (chunk: Buffer) => {
-      const r = frames.push(chunk);
-      for (const f of r.frames) {
-        const req = decodeRequest(f);
-        if (!req.ok) {
-          send(encodeErrorNotification(req.error));
-          return void socket.end();
-        }
-        const { id: packetId, command, args } = req.value;
-        chain = chain.then(async () => {
-          if (socket.destroyed) return;
-          const out = await execute(session, opts.kind, command, args);
-          if (socket.destroyed) return;
-          send(encodeReply(packetId, command, out.status, out.data));
-          if (out.close) socket.end();
-        });
-      }
-      if (r.error) {
-        send(encodeErrorNotification(r.error));
-        socket.end();
-      }
-    };
-    socket.on("data", (chunk: Buffer) => {
-      idle();
-      if (ready) return onPackets(chunk);
-      for (const ev of greeting.feed(chunk)) {
-        if (ev.type === "error") {
-          socket.end(encodeGreetingError(ev.error));
-          return;
-        }
-        if (ev.type === "greeting") socket.write(SERVER_GREETING);
-        if (ev.type === "done") {
-          ready = true;
-          socket.write(SYNC_BYTE);
-          if (ev.leftover.length) onPackets(ev.leftover);
-          return;
-        }
-      }
+    acceptStream(socket, {
+      maxPacketBytes: limits.maxPacketBytes,
+      greetingTimeoutMs: limits.greetingTimeoutMs,
+      maxWriteBufferBytes: limits.maxWriteBufferBytes,
+      onGreeting: () => null,
+      onReady(transport) {
+        let chain = Promise.resolve();
+        let closed = false;
+        const send = (p: Buffer) => {
+          if (!transport.send(p)) close();
+        };
+        const close = () => {
+          if (closed) return;
+          closed = true;
+          transport.close();
+        };
+        const fail = (e: ProtocolError) => {
+          send(encodeErrorNotification(e));
+          close();
+        };
+        // Realms heartbeat well inside the idle timeout; anything quieter is closed.
+        socket.setTimeout(limits.idleTimeoutMs, () => fail(new ProtocolError("TIMEOUT", "idle")));
+        return {
+          fail,
+          close,
+          onPacket(f) {
+            if (closed) return;
+            const req = decodeRequest(f);
+            if (!req.ok) return fail(req.error);
+            const { id: packetId, command, args } = req.value;
+            chain = chain.then(async () => {
+              if (closed) return;
+              const out = await execute(session, opts.kind, command, args);
+              if (closed) return;
+              send(encodeReply(packetId, command, out.status, out.data));
+              if (out.close) close();
+            });
+          },
+        };
+      },
     });
     socket.on("close", () => {
       sockets.delete(socket);

@@ -1,0 +1,96 @@
+// The server side of a stream connection (TLS or TCP), shared by the realm daemon and the
+// management daemon: greeting with a timeout and a length limit, the server's greeting and the
+// sync byte, then length-prefixed packets handed to a sink. Bounded buffers everywhere: the
+// greeting line, one packet (maxPacketBytes), and what is queued for a peer that does not read.
+import type net from "node:net";
+import { GreetingParser, SERVER_GREETING, SYNC_BYTE, encodeGreetingError } from "./greeting.js";
+import { FrameParser, encodeFrame } from "./frame-parser.js";
+import { ProtocolError } from "./errors.js";
+
+/** What a connection handler gets to talk back with. */
+export interface StreamTransport {
+  readonly remoteAddress: string;
+  /** Sends one packet payload; false when the peer is not reading (queued bytes over the bound). */
+  send(payload: Buffer): boolean;
+  close(): void;
+}
+
+/** Who receives the packets once the greeting is done. */
+export interface PacketSink {
+  onPacket(payload: Buffer): void;
+  /** A framing error: report it and close. */
+  fail(error: ProtocolError): void;
+  /** The peer went away. */
+  close(reason?: string): void;
+}
+
+export interface AcceptStreamOptions {
+  maxPacketBytes: number;
+  greetingTimeoutMs: number;
+  maxWriteBufferBytes: number;
+  /** Decides on the words after "OpenGroove"; an error refuses the connection with an ERROR line. */
+  onGreeting(words: string[]): ProtocolError | null;
+  /** Called after the sync byte; returns the sink for the packets. */
+  onReady(transport: StreamTransport, words: string[]): PacketSink;
+  /** A refused greeting (for metrics). */
+  onRefused?(error: ProtocolError): void;
+}
+
+export function acceptStream(socket: net.Socket, opts: AcceptStreamOptions): void {
+  const remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+  socket.setNoDelay(true);
+  socket.on("error", () => undefined); // resets are normal; "close" cleans up
+  const greeting = new GreetingParser();
+  const frames = new FrameParser({ maxPacketBytes: opts.maxPacketBytes });
+  let sink: PacketSink | undefined;
+
+  const refuse = (err: ProtocolError) => {
+    opts.onRefused?.(err);
+    socket.end(encodeGreetingError(err));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
+  const greetingTimer = setTimeout(() => refuse(new ProtocolError("TIMEOUT", `no greeting within ${opts.greetingTimeoutMs / 1000} s`)), opts.greetingTimeoutMs);
+  greetingTimer.unref();
+
+  const transport: StreamTransport = {
+    remoteAddress,
+    send(payload) {
+      if (socket.destroyed) return true;
+      if (socket.writableLength > opts.maxWriteBufferBytes) return false;
+      socket.write(encodeFrame(payload, Math.max(opts.maxPacketBytes, payload.length)));
+      return true;
+    },
+    close() {
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    },
+  };
+
+  const onFrames = (chunk: Buffer) => {
+    const r = frames.push(chunk);
+    for (const f of r.frames) sink!.onPacket(f);
+    if (r.error) sink!.fail(r.error);
+  };
+
+  socket.on("data", (chunk: Buffer) => {
+    if (sink) return onFrames(chunk);
+    for (const ev of greeting.feed(chunk)) {
+      if (ev.type === "error") return refuse(ev.error);
+      if (ev.type === "greeting") {
+        const refused = opts.onGreeting(ev.greeting.words);
+        if (refused) return refuse(refused);
+        socket.write(SERVER_GREETING);
+      } else if (ev.type === "done") {
+        clearTimeout(greetingTimer);
+        socket.write(SYNC_BYTE);
+        sink = opts.onReady(transport, ev.greeting.words);
+        if (ev.leftover.length) onFrames(ev.leftover);
+        return;
+      }
+    }
+  });
+  socket.on("close", () => {
+    clearTimeout(greetingTimer);
+    sink?.close("peer closed");
+  });
+}
