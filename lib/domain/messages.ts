@@ -68,11 +68,6 @@ async function lockMessage(c: pg.PoolClient, realmId: string, messageId: string)
   return { ...r.rows[0], size: BigInt(r.rows[0].size) };
 }
 
-async function isRecipient(c: pg.PoolClient, id: bigint, caller: Caller): Promise<boolean> {
-  const r = await c.query(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') LIMIT 1`, [id, caller.userId, caller.computer]);
-  return (r.rowCount ?? 0) > 0;
-}
-
 export function checkMessageId(messageId: string, senderFullId: string): DomainError | null {
   if (!messageId.startsWith(`${senderFullId}-`) || messageId.length <= senderFullId.length + 1)
     return new DomainError("INVALIDMESSAGEID", `A message id must start with your user id and a hyphen: "${senderFullId}-...".`);
@@ -91,49 +86,57 @@ export async function createMessage(pool: pg.Pool, caller: Caller, messageId: st
   if (bad) throw bad;
   if (recipients.length === 0) throw new DomainError("BADARGUMENTS", "A message needs at least one recipient.");
   if (recipients.length > MESSAGE_LIMITS.maxRecipients) throw new DomainError("BADARGUMENTS", `At most ${MESSAGE_LIMITS.maxRecipients} recipients.`);
-  return tx(pool, async (c) => {
-    const rows: Array<{ recipientId: string; userId: string | null; computer: string }> = [];
-    const remote = new Set<string>();
-    for (const r of recipients) {
-      const p = parseUserId(r.recipientId);
-      if (!p) throw new DomainError("NOSUCHUSER", `"${r.recipientId}" is not a user id (realm host:port::username).`);
-      if (p.realmId !== caller.realmId) {
-        if (!opts.canMessageOtherRealms) throw new DomainError("UNAUTHORIZED", "Your account may not send messages to other realms.");
-        remote.add(p.realmId);
-        rows.push({ recipientId: r.recipientId, userId: null, computer: r.computer });
-        continue;
-      }
-      const u = await c.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [caller.realmId, foldUsername(p.username)]);
-      const user = u.rows[0];
-      if (!user) throw new DomainError("NOSUCHUSER", `No user ${r.recipientId}.`);
-      const canonical = `${caller.realmId}::${user.username}`;
-      if (r.computer) {
-        const comp = await c.query(`SELECT 1 FROM computers WHERE "userId" = $1 AND name = $2`, [user.id, r.computer]);
-        if (!comp.rowCount) throw new DomainError("NOSUCHCOMPUTER", `${canonical} has no computer "${r.computer}".`);
-        rows.push({ recipientId: canonical, userId: user.id, computer: r.computer });
-      } else {
-        // Empty computer: one delivery entry per computer of that user (or one open entry if they have none yet).
-        const comps = await c.query<{ name: string }>(`SELECT name FROM computers WHERE "userId" = $1`, [user.id]);
-        if (comps.rows.length === 0) rows.push({ recipientId: canonical, userId: user.id, computer: "" });
-        for (const comp of comps.rows) rows.push({ recipientId: canonical, userId: user.id, computer: comp.name });
-      }
-    }
-    const ins = await c.query<{ id: bigint }>(
-      `INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt")
-       VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 day') ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id`,
-      [caller.realmId, messageId, caller.fullId, caller.userId, caller.computer, opts.retentionDays],
-    );
-    if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", `A message with id ${messageId} already exists.`);
-    const id = ins.rows[0].id;
-    const seen = new Set<string>();
-    for (const row of rows) {
-      const key = `${row.recipientId}\u0000${row.computer}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      await c.query(`INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer) VALUES ($1, $2, $3, $4)`, [id, row.recipientId, row.userId, row.computer]);
-    }
-    return { remoteRealms: [...remote] };
+  // Two round trips, no explicit transaction: one query resolves every local recipient with
+  // their computers, one statement inserts the message and its delivery entries atomically.
+  const parsed = recipients.map((r) => {
+    const p = parseUserId(r.recipientId);
+    if (!p) throw new DomainError("NOSUCHUSER", `"${r.recipientId}" is not a user id (realm host:port::username).`);
+    return { spec: r, p };
   });
+  const keys = [...new Set(parsed.filter((x) => x.p.realmId === caller.realmId).map((x) => foldUsername(x.p.username)))];
+  const users = new Map<string, { id: string; username: string; computers: string[] }>();
+  if (keys.length) {
+    const found = await pool.query<{ id: string; username: string; usernameKey: string; computers: string[] }>(
+      `SELECT u.id, u.username, u."usernameKey", ARRAY(SELECT name FROM computers c WHERE c."userId" = u.id ORDER BY c."createdAt", c.name) AS computers
+         FROM users u WHERE u."realmId" = $1 AND u."usernameKey" = ANY($2::text[])`,
+      [caller.realmId, keys],
+    );
+    for (const u of found.rows) users.set(u.usernameKey, u);
+  }
+  const rows = new Map<string, { recipientId: string; userId: string | null; computer: string }>();
+  const add = (recipientId: string, userId: string | null, computer: string) => rows.set(`${recipientId}\u0000${computer}`, { recipientId, userId, computer });
+  const remote = new Set<string>();
+  for (const { spec, p } of parsed) {
+    if (p.realmId !== caller.realmId) {
+      if (!opts.canMessageOtherRealms) throw new DomainError("UNAUTHORIZED", "Your account may not send messages to other realms.");
+      remote.add(p.realmId);
+      add(spec.recipientId, null, spec.computer);
+      continue;
+    }
+    const user = users.get(foldUsername(p.username));
+    if (!user) throw new DomainError("NOSUCHUSER", `No user ${spec.recipientId}.`);
+    const canonical = `${caller.realmId}::${user.username}`;
+    if (spec.computer) {
+      if (!user.computers.includes(spec.computer)) throw new DomainError("NOSUCHCOMPUTER", `${canonical} has no computer "${spec.computer}".`);
+      add(canonical, user.id, spec.computer);
+    } else if (user.computers.length === 0) {
+      add(canonical, user.id, ""); // an open entry, taken over by the user's first computer
+    } else {
+      for (const comp of user.computers) add(canonical, user.id, comp);
+    }
+  }
+  const list = [...rows.values()];
+  const ins = await pool.query<{ id: bigint }>(
+    `WITH m AS (
+       INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt")
+       VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 day') ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id),
+     r AS (INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer)
+           SELECT m.id, x.rid, x.uid, x.comp FROM m, unnest($7::text[], $8::text[], $9::text[]) AS x(rid, uid, comp))
+     SELECT id FROM m`,
+    [caller.realmId, messageId, caller.fullId, caller.userId, caller.computer, opts.retentionDays, list.map((x) => x.recipientId), list.map((x) => x.userId), list.map((x) => x.computer)],
+  );
+  if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", `A message with id ${messageId} already exists.`);
+  return { remoteRealms: [...remote] };
 }
 
 function ownUnsent(m: MessageRow, caller: Caller): void {
@@ -254,19 +257,30 @@ export async function getMessageSize(pool: pg.Pool, caller: Caller, messageId: s
 export async function readMessageData(pool: pg.Pool, caller: Caller, messageId: string, offset: bigint, length: number): Promise<Buffer> {
   if (offset < 0n || length < 0) throw new DomainError("BADARGUMENTS", "Offset and length cannot be negative.");
   if (length > MESSAGE_LIMITS.maxChunkBytes) throw new DomainError("TOOLARGE", `Read at most ${MESSAGE_LIMITS.maxChunkBytes} bytes at a time.`);
-  const m = await readableMessage(pool, caller, messageId);
-  if (offset > m.size) throw new DomainError("INDEXOUTOFBOUNDS", `Offset ${offset} is past the end of the message (${m.size} bytes).`);
-  const end = offset + BigInt(length) > m.size ? m.size : offset + BigInt(length);
   const B = BigInt(MESSAGE_LIMITS.blockBytes);
   const first = offset / B;
-  const last = end === 0n ? 0n : (end - 1n) / B;
+  const last = length === 0 ? first : (offset + BigInt(length) - 1n) / B;
+  // One round trip: the access rule of readableMessage (sender, or a recipient computer of a
+  // sent message) and the blocks of the requested range.
+  const r = await pool.query<{ size: bigint; allowed: boolean; block: number | null; data: Buffer | null }>(
+    `SELECT m.size, (m."senderUserId" = $3 OR (m."sentAt" IS NOT NULL AND EXISTS (
+              SELECT 1 FROM message_recipients mr WHERE mr."messageId" = m.id AND mr."userId" = $3 AND (mr.computer = $4 OR mr.computer = '')))) AS allowed,
+            b.block, b.data
+       FROM messages m LEFT JOIN message_blocks b ON b."messageId" = m.id AND b.block BETWEEN $5 AND $6
+      WHERE m."realmId" = $1 AND m."messageId" = $2`,
+    [caller.realmId, messageId, caller.userId, caller.computer, first.toString(), last.toString()],
+  );
+  if (!r.rows[0]?.allowed) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+  const size = BigInt(r.rows[0].size);
+  if (offset > size) throw new DomainError("INDEXOUTOFBOUNDS", `Offset ${offset} is past the end of the message (${size} bytes).`);
+  const end = offset + BigInt(length) > size ? size : offset + BigInt(length);
   const out = Buffer.alloc(Number(end - offset));
-  if (out.length === 0) return out;
-  const r = await pool.query<{ block: number; data: Buffer }>(`SELECT block, data FROM message_blocks WHERE "messageId" = $1 AND block BETWEEN $2 AND $3`, [m.id, first.toString(), last.toString()]);
   for (const row of r.rows) {
+    if (row.block === null || !row.data || out.length === 0) continue;
     const blockStart = BigInt(row.block) * B;
     const from = offset > blockStart ? Number(offset - blockStart) : 0;
     const dst = Number(blockStart + BigInt(from) - offset);
+    if (dst >= out.length) continue;
     row.data.copy(out, dst, from, Math.min(row.data.length, from + (out.length - dst)));
   }
   return out; // never-written ranges read as zero bytes
@@ -348,10 +362,16 @@ export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: st
   return tx(pool, async (c) => {
     const m = await lockMessage(c, caller.realmId, messageId);
     if (m.senderUserId !== caller.userId) {
-      if (!m.sentAt || !(await isRecipient(c, m.id, caller))) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
-      await c.query(`DELETE FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '')`, [m.id, caller.userId, caller.computer]);
-      const left = await c.query(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 LIMIT 1`, [m.id]);
-      if (left.rowCount) return { released: 0n };
+      if (!m.sentAt) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+      // Delete this computer's entry and count what is left in one statement. Its snapshot is
+      // taken after the row lock above, so every other delete of this message is visible.
+      const d = await c.query<{ deleted: string; total: string }>(
+        `WITH d AS (DELETE FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') RETURNING 1)
+         SELECT (SELECT count(*) FROM d)::text AS deleted, (SELECT count(*) FROM message_recipients WHERE "messageId" = $1)::text AS total`,
+        [m.id, caller.userId, caller.computer],
+      );
+      if (d.rows[0].deleted === "0") throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
+      if (Number(d.rows[0].total) > Number(d.rows[0].deleted)) return { released: 0n };
     }
     return { released: await dropMessage(c, m) };
   });

@@ -111,3 +111,19 @@ test("registration follows the realm's mode: captcha realm answers CONTINUE with
   await assert.rejects(inv.register({ username: "someone", password: "a long password 1" }), (e: OpenGrooveError) => e.status === "BADINVITE");
   await assert.rejects(inv.register({ username: "someone", password: "a long password 1", invite: "made-up" }), (e: OpenGrooveError) => e.status === "BADINVITE");
 });
+
+test("recipients deleting at the same moment free every message exactly once", async () => {
+  await h.db.pool.query(`UPDATE realms SET "userCap" = "userCount" + 10 WHERE id = $1`, [h.plainRealm]);
+  const sender = await h.user(h.plainRealm, "fanout");
+  const readers = await Promise.all([0, 1, 2, 3, 4].map((i) => h.user(h.plainRealm, `reader${i}`)));
+  const ids: string[] = [];
+  for (let k = 0; k < 30; k++) ids.push(await sender.client.send(sender.userId, readers.map((r) => r.userId), Buffer.alloc(1000 + k, k)));
+  const expected = ids.reduce((a, _, k) => a + 1000 + k, 0);
+  assert.equal((await sender.client.quotas()).messages, BigInt(expected));
+  const released = (await Promise.all(readers.map((r) => Promise.all(ids.map((id) => r.client.deleteMessage(id)))))).flat();
+  assert.equal(released.reduce((a, b) => a + b, 0n), BigInt(expected), "each message's bytes released once, by its last recipient");
+  assert.equal(released.filter((b) => b > 0n).length, ids.length);
+  assert.equal((await sender.client.quotas()).used, 0n);
+  const left = await h.db.pool.query(`SELECT 1 FROM messages WHERE "senderUserId" = (SELECT id FROM users WHERE username = 'fanout')`);
+  assert.equal(left.rowCount, 0);
+});
