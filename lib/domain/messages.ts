@@ -6,6 +6,7 @@ import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { chargeBytes, releaseBytes } from "./quota.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
+import { named } from "../db/named.ts";
 
 export const MESSAGE_LIMITS = {
   /** Stored block size; writes may start anywhere, blocks are read-modify-written. */
@@ -60,10 +61,9 @@ interface MessageRow {
 }
 
 async function lockMessage(c: pg.PoolClient, realmId: string, messageId: string): Promise<MessageRow> {
-  const r = await c.query<MessageRow>(
+  const r = await c.query<MessageRow>(named(
     `SELECT id, "senderUserId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE "realmId" = $1 AND "messageId" = $2 FOR UPDATE`,
-    [realmId, messageId],
-  );
+    [realmId, messageId]));
   if (!r.rows[0]) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
   return { ...r.rows[0], size: BigInt(r.rows[0].size) };
 }
@@ -96,11 +96,10 @@ export async function createMessage(pool: pg.Pool, caller: Caller, messageId: st
   const keys = [...new Set(parsed.filter((x) => x.p.realmId === caller.realmId).map((x) => foldUsername(x.p.username)))];
   const users = new Map<string, { id: string; username: string; computers: string[] }>();
   if (keys.length) {
-    const found = await pool.query<{ id: string; username: string; usernameKey: string; computers: string[] }>(
+    const found = await pool.query<{ id: string; username: string; usernameKey: string; computers: string[] }>(named(
       `SELECT u.id, u.username, u."usernameKey", ARRAY(SELECT name FROM computers c WHERE c."userId" = u.id ORDER BY c."createdAt", c.name) AS computers
          FROM users u WHERE u."realmId" = $1 AND u."usernameKey" = ANY($2::text[])`,
-      [caller.realmId, keys],
-    );
+      [caller.realmId, keys]));
     for (const u of found.rows) users.set(u.usernameKey, u);
   }
   const rows = new Map<string, { recipientId: string; userId: string | null; computer: string }>();
@@ -126,15 +125,14 @@ export async function createMessage(pool: pg.Pool, caller: Caller, messageId: st
     }
   }
   const list = [...rows.values()];
-  const ins = await pool.query<{ id: bigint }>(
+  const ins = await pool.query<{ id: bigint }>(named(
     `WITH m AS (
        INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt")
        VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 day') ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id),
      r AS (INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer)
            SELECT m.id, x.rid, x.uid, x.comp FROM m, unnest($7::text[], $8::text[], $9::text[]) AS x(rid, uid, comp))
      SELECT id FROM m`,
-    [caller.realmId, messageId, caller.fullId, caller.userId, caller.computer, opts.retentionDays, list.map((x) => x.recipientId), list.map((x) => x.userId), list.map((x) => x.computer)],
-  );
+    [caller.realmId, messageId, caller.fullId, caller.userId, caller.computer, opts.retentionDays, list.map((x) => x.recipientId), list.map((x) => x.userId), list.map((x) => x.computer)]));
   if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", `A message with id ${messageId} already exists.`);
   return { remoteRealms: [...remote] };
 }
@@ -183,7 +181,7 @@ export async function setMessageSize(pool: pg.Pool, caller: Caller, messageId: s
 async function appendBlock(pool: pg.Pool, caller: Caller, messageId: string, offset: bigint, data: Buffer): Promise<bigint | null> {
   const B = BigInt(MESSAGE_LIMITS.blockBytes);
   if (offset % B !== 0n || data.length === 0 || data.length > MESSAGE_LIMITS.blockBytes) return null;
-  const r = await pool.query<{ found: string; size: string | null }>(
+  const r = await pool.query<{ found: string; size: string | null }>(named(
     `WITH m AS (SELECT id FROM messages WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" = $3 AND "sentAt" IS NULL AND size = $4::bigint FOR UPDATE),
      q AS (UPDATE users u SET "bytesUsed" = u."bytesUsed" + $5, "messageBytes" = u."messageBytes" + $5
              FROM realms r WHERE u.id = $3 AND r.id = u."realmId" AND EXISTS (SELECT 1 FROM m)
@@ -193,8 +191,7 @@ async function appendBlock(pool: pg.Pool, caller: Caller, messageId: string, off
            ON CONFLICT ("messageId", block) DO UPDATE SET data = EXCLUDED.data),
      s AS (UPDATE messages SET size = size + $5 FROM q WHERE messages.id = (SELECT id FROM m) RETURNING messages.size)
      SELECT (SELECT count(*) FROM m)::text AS found, (SELECT size FROM s)::text AS size`,
-    [caller.realmId, messageId, caller.userId, offset.toString(), data.length, Number(offset / B), MESSAGE_LIMITS.maxMessageBytes.toString(), data],
-  );
+    [caller.realmId, messageId, caller.userId, offset.toString(), data.length, Number(offset / B), MESSAGE_LIMITS.maxMessageBytes.toString(), data]));
   const row = r.rows[0];
   if (row.found === "0") return null;
   if (row.size === null) {
@@ -262,14 +259,13 @@ export async function readMessageData(pool: pg.Pool, caller: Caller, messageId: 
   const last = length === 0 ? first : (offset + BigInt(length) - 1n) / B;
   // One round trip: the access rule of readableMessage (sender, or a recipient computer of a
   // sent message) and the blocks of the requested range.
-  const r = await pool.query<{ size: bigint; allowed: boolean; block: number | null; data: Buffer | null }>(
+  const r = await pool.query<{ size: bigint; allowed: boolean; block: number | null; data: Buffer | null }>(named(
     `SELECT m.size, (m."senderUserId" = $3 OR (m."sentAt" IS NOT NULL AND EXISTS (
               SELECT 1 FROM message_recipients mr WHERE mr."messageId" = m.id AND mr."userId" = $3 AND (mr.computer = $4 OR mr.computer = '')))) AS allowed,
             b.block, b.data
        FROM messages m LEFT JOIN message_blocks b ON b."messageId" = m.id AND b.block BETWEEN $5 AND $6
       WHERE m."realmId" = $1 AND m."messageId" = $2`,
-    [caller.realmId, messageId, caller.userId, caller.computer, first.toString(), last.toString()],
-  );
+    [caller.realmId, messageId, caller.userId, caller.computer, first.toString(), last.toString()]));
   if (!r.rows[0]?.allowed) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
   const size = BigInt(r.rows[0].size);
   if (offset > size) throw new DomainError("INDEXOUTOFBOUNDS", `Offset ${offset} is past the end of the message (${size} bytes).`);
@@ -296,7 +292,7 @@ export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: stri
   // One statement (one round trip, one commit): seal the message if it is ours, unsent and of
   // the expected size; queue it for other realms; notify local recipient computers (NOTIFY is
   // delivered at commit). An empty result means a condition failed: the slow path says which.
-  const r = await pool.query<{ recipientId: string | null; userId: string | null; computer: string | null }>(
+  const r = await pool.query<{ recipientId: string | null; userId: string | null; computer: string | null }>(named(
     `WITH m AS (
        UPDATE messages SET "sentAt" = now()
         WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" = $3 AND "sentAt" IS NULL AND ($4::bigint IS NULL OR size = $4::bigint)
@@ -308,8 +304,7 @@ export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: stri
      SELECT r."recipientId", r."userId", r.computer,
             CASE WHEN r."userId" IS NOT NULL THEN pg_notify('og_message_available', json_build_object('realmId', $1::text, 'userId', r."userId", 'computer', r.computer, 'messageId', $2::text)::text) END AS n
        FROM m LEFT JOIN r ON true`,
-    [caller.realmId, messageId, caller.userId, expectedSize === undefined ? null : expectedSize.toString()],
-  );
+    [caller.realmId, messageId, caller.userId, expectedSize === undefined ? null : expectedSize.toString()]));
   if (r.rows.length === 0) {
     // Not sealed: report why, under the same rules as the other commands.
     const m = await readableMessage(pool, caller, messageId).catch(() => null);
@@ -327,11 +322,10 @@ export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: stri
 }
 
 export async function listInbound(pool: pg.Pool, caller: Caller): Promise<string[]> {
-  const r = await pool.query<{ messageId: string }>(
+  const r = await pool.query<{ messageId: string }>(named(
     `SELECT DISTINCT m."messageId", m.id FROM message_recipients mr JOIN messages m ON m.id = mr."messageId"
       WHERE mr."userId" = $1 AND (mr.computer = $2 OR mr.computer = '') AND m."sentAt" IS NOT NULL ORDER BY m.id`,
-    [caller.userId, caller.computer],
-  );
+    [caller.userId, caller.computer]));
   return r.rows.map((x) => x.messageId);
 }
 
@@ -365,11 +359,10 @@ export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: st
       if (!m.sentAt) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
       // Delete this computer's entry and count what is left in one statement. Its snapshot is
       // taken after the row lock above, so every other delete of this message is visible.
-      const d = await c.query<{ deleted: string; total: string }>(
+      const d = await c.query<{ deleted: string; total: string }>(named(
         `WITH d AS (DELETE FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') RETURNING 1)
          SELECT (SELECT count(*) FROM d)::text AS deleted, (SELECT count(*) FROM message_recipients WHERE "messageId" = $1)::text AS total`,
-        [m.id, caller.userId, caller.computer],
-      );
+        [m.id, caller.userId, caller.computer]));
       if (d.rows[0].deleted === "0") throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
       if (Number(d.rows[0].total) > Number(d.rows[0].deleted)) return { released: 0n };
     }
@@ -382,7 +375,7 @@ export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: st
  * another realm (no local sender) releases them from that realm's allowance (federation_peers).
  */
 export async function dropMessage(c: pg.PoolClient, m: { id: bigint; senderUserId: string | null; size: bigint }): Promise<bigint> {
-  const d = await c.query<{ senderId: string }>(`DELETE FROM messages WHERE id = $1 RETURNING "senderId"`, [m.id]);
+  const d = await c.query<{ senderId: string }>(named(`DELETE FROM messages WHERE id = $1 RETURNING "senderId"`, [m.id]));
   if (d.rowCount && m.senderUserId) await releaseBytes(c, m.senderUserId, m.size, "message");
   else if (d.rowCount) {
     const from = parseUserId(d.rows[0].senderId)?.realmId;

@@ -3,6 +3,7 @@
 // UPDATE: concurrent writers can never push an account over its quota, not by a single byte.
 // `recomputeUsage` is the consistency check that rebuilds the counters from the data.
 import type pg from "pg";
+import { named } from "../db/named.ts";
 
 export type StorageCategory = "message" | "workspace" | "settings";
 
@@ -18,12 +19,11 @@ type Queryable = pg.Pool | pg.PoolClient;
 export async function chargeBytes(db: Queryable, userId: string, delta: bigint, category: StorageCategory): Promise<boolean> {
   if (delta <= 0n) return true;
   const col = COLUMN[category];
-  const r = await db.query(
+  const r = await db.query(named(
     `UPDATE users u SET "bytesUsed" = u."bytesUsed" + $2, ${col} = u.${col} + $2
        FROM realms r
       WHERE u.id = $1 AND r.id = u."realmId" AND u."bytesUsed" + $2 <= COALESCE(u."quotaBytes", r."defaultQuotaBytes")`,
-    [userId, delta.toString()],
-  );
+    [userId, delta.toString()]));
   return r.rowCount === 1;
 }
 
@@ -31,7 +31,7 @@ export async function chargeBytes(db: Queryable, userId: string, delta: bigint, 
 export async function releaseBytes(db: Queryable, userId: string, delta: bigint, category: StorageCategory): Promise<void> {
   if (delta <= 0n) return;
   const col = COLUMN[category];
-  await db.query(`UPDATE users SET "bytesUsed" = GREATEST("bytesUsed" - $2, 0), ${col} = GREATEST(${col} - $2, 0) WHERE id = $1`, [userId, delta.toString()]);
+  await db.query(named(`UPDATE users SET "bytesUsed" = GREATEST("bytesUsed" - $2, 0), ${col} = GREATEST(${col} - $2, 0) WHERE id = $1`, [userId, delta.toString()]));
 }
 
 export interface Quotas {
@@ -55,13 +55,12 @@ export async function getQuotas(db: Queryable, userId: string): Promise<Quotas |
     maxComputers: number;
     computers: string;
     rate: number;
-  }>(
+  }>(named(
     `SELECT COALESCE(u."quotaBytes", r."defaultQuotaBytes") AS quota, u."bytesUsed", u."messageBytes", u."workspaceBytes", u."settingsBytes",
             r."maxComputersPerUser" AS "maxComputers", (SELECT count(*) FROM computers c WHERE c."userId" = u.id) AS computers,
             COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate
        FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
-    [userId],
-  );
+    [userId]));
   const row = r.rows[0];
   if (!row) return null;
   return {
