@@ -12,6 +12,7 @@ import { chargeBytes, getQuotas } from "./quota.ts";
 import { dropChange, freeAcked, type Freed } from "./workspace-gc.ts";
 import { requireActive, touchMember, tx, WORKSPACE_LIMITS, type Caller } from "./workspaces.ts";
 import { CHANNELS } from "../db/notify.ts";
+import { named } from "../db/named.ts";
 
 const B = WORKSPACE_LIMITS.blockBytes;
 
@@ -31,12 +32,11 @@ const gone = (handle: bigint) =>
 
 /** Locks the caller's unsealed change. The caller must already hold the workspace lock if it takes one. */
 async function lockOpen(c: pg.PoolClient, caller: Caller, handle: bigint): Promise<OpenChange> {
-  const r = await c.query<OpenChange>(
+  const r = await c.query<OpenChange>(named(
     `SELECT ch.id, ch."workspaceId", ch."authorId", ch."authorUserId", ch."authorComputer", ch.size, ch.seq, r."maxWorkspaceChangeBytes" AS "maxBytes"
        FROM workspace_changes ch JOIN workspaces w ON w.id = ch."workspaceId" JOIN realms r ON r.id = w."realmId"
       WHERE ch.id = $1 AND ch."authorUserId" = $2 FOR UPDATE OF ch`,
-    [handle.toString(), caller.userId],
-  );
+    [handle.toString(), caller.userId]));
   const ch = r.rows[0];
   if (!ch) throw gone(handle);
   if (ch.seq !== null) throw new DomainError("FAIL", `Change ${handle} is already sealed as seq ${ch.seq}.`);
@@ -53,19 +53,18 @@ export async function beginChange(pool: pg.Pool, caller: Caller, workspaceId: st
   return tx(pool, async (c) => {
     await requireActive(c, workspaceId, caller);
     // The user row lock serialises begins so the open-upload limit holds under concurrency.
-    const u = await c.query<{ maxBytes: bigint }>(`SELECT r."maxWorkspaceChangeBytes" AS "maxBytes" FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1 FOR NO KEY UPDATE OF u`, [caller.userId]);
+    const u = await c.query<{ maxBytes: bigint }>(named(`SELECT r."maxWorkspaceChangeBytes" AS "maxBytes" FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1 FOR NO KEY UPDATE OF u`, [caller.userId]));
     const max = BigInt(u.rows[0].maxBytes);
     if (declaredSize !== null) {
       if (declaredSize > max) throw new DomainError("QUOTAEXCEEDED", `A workspace change has at most ${max} bytes on this realm (its maxWorkspaceChangeBytes).`);
       const q = await getQuotas(c, caller.userId);
       if (q && q.bytesUsed + declaredSize > q.quotaBytes) throw new DomainError("QUOTAEXCEEDED", `This change needs ${declaredSize} bytes but only ${q.quotaBytes - q.bytesUsed} of your quota are free.`);
     }
-    const open = await c.query<{ n: string }>(`SELECT count(*) AS n FROM workspace_changes WHERE "authorUserId" = $1 AND seq IS NULL`, [caller.userId]);
+    const open = await c.query<{ n: string }>(named(`SELECT count(*) AS n FROM workspace_changes WHERE "authorUserId" = $1 AND seq IS NULL`, [caller.userId]));
     if (Number(open.rows[0].n) >= opts.maxOpenChanges) throw new DomainError("QUOTAEXCEEDED", `At most ${opts.maxOpenChanges} unsealed workspace changes at a time; seal or abort one first.`);
-    const ins = await c.query<{ id: bigint }>(
+    const ins = await c.query<{ id: bigint }>(named(
       `INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer") VALUES ($1, $2, $3, $4) RETURNING id`,
-      [workspaceId, caller.fullId, caller.userId, caller.computer],
-    );
+      [workspaceId, caller.fullId, caller.userId, caller.computer]));
     await touchMember(c, workspaceId, caller.fullId);
     return BigInt(ins.rows[0].id);
   });
@@ -78,7 +77,7 @@ async function appendBlocks(c: pg.PoolClient, changeId: bigint, size: bigint, da
   let pos = 0;
   if (within !== 0) {
     pos = Math.min(B - within, data.length);
-    await c.query(`UPDATE workspace_change_blocks SET data = data || $3 WHERE "changeId" = $1 AND block = $2`, [changeId.toString(), block, data.subarray(0, pos)]);
+    await c.query(named(`UPDATE workspace_change_blocks SET data = data || $3 WHERE "changeId" = $1 AND block = $2`, [changeId.toString(), block, data.subarray(0, pos)]));
     block++;
   }
   const params: Array<string | number | Buffer> = [changeId.toString()];
@@ -114,7 +113,7 @@ export async function writeChange(pool: pg.Pool, caller: Caller, handle: bigint,
       return 0n;
     }
     await appendBlocks(c, ch.id, ch.size, data);
-    await c.query(`UPDATE workspace_changes SET size = $2 WHERE id = $1`, [ch.id.toString(), end.toString()]);
+    await c.query(named(`UPDATE workspace_changes SET size = $2 WHERE id = $1`, [ch.id.toString(), end.toString()]));
     return end;
   });
   if (out.error) throw out.error;
@@ -123,11 +122,10 @@ export async function writeChange(pool: pg.Pool, caller: Caller, handle: bigint,
 
 /** Marks the member as syncing and queues the push (sent at commit), in one round trip. */
 async function touchAndNotify(c: pg.PoolClient, workspaceId: string, memberId: string, event: object): Promise<void> {
-  await c.query(
+  await c.query(named(
     `WITH t AS (UPDATE workspace_members SET "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2 AND ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '1 second'))
      SELECT pg_notify($3, $4)`,
-    [workspaceId, memberId, CHANNELS.workspace, JSON.stringify(event)],
-  );
+    [workspaceId, memberId, CHANNELS.workspace, JSON.stringify(event)]));
 }
 
 export interface Sealed {
@@ -140,15 +138,15 @@ export interface Sealed {
 /** Seals an upload: the next sequence number, under the workspace lock; members are notified at commit. */
 export async function sealChange(pool: pg.Pool, caller: Caller, handle: bigint): Promise<Sealed> {
   return tx(pool, async (c) => {
-    const pre = await c.query<{ workspaceId: string }>(`SELECT "workspaceId" FROM workspace_changes WHERE id = $1 AND "authorUserId" = $2`, [handle.toString(), caller.userId]);
+    const pre = await c.query<{ workspaceId: string }>(named(`SELECT "workspaceId" FROM workspace_changes WHERE id = $1 AND "authorUserId" = $2`, [handle.toString(), caller.userId]));
     if (!pre.rows[0]) throw gone(handle);
     const workspaceId = pre.rows[0].workspaceId;
     // Workspace lock first, then the change: the same order as removal, so the two cannot deadlock.
     const m = await requireActive(c, workspaceId, caller, true);
     const ch = await lockOpen(c, caller, handle);
     const seq = m.head + 1n;
-    await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [workspaceId, (seq + 1n).toString()]);
-    await c.query(`UPDATE workspace_changes SET seq = $2, "sealedAt" = now() WHERE id = $1`, [ch.id.toString(), seq.toString()]);
+    await c.query(named(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [workspaceId, (seq + 1n).toString()]));
+    await c.query(named(`UPDATE workspace_changes SET seq = $2, "sealedAt" = now() WHERE id = $1`, [ch.id.toString(), seq.toString()]));
     await touchAndNotify(c, workspaceId, caller.fullId, { kind: "change", workspaceId, seq: seq.toString(), authorId: ch.authorId, authorComputer: ch.authorComputer });
     // With no other member computer the change is free at once.
     const freed = await freeAcked(c, workspaceId, seq);
@@ -169,11 +167,10 @@ export async function publishChange(pool: pg.Pool, caller: Caller, workspaceId: 
     if (!(await chargeBytes(c, caller.userId, size, "workspace"))) throw new DomainError("QUOTAEXCEEDED", `Storing ${size} more bytes would exceed your storage quota; nothing was stored.`);
     const seq = m.head + 1n;
     // Statements are combined where possible: the workspace lock is held for the whole transaction.
-    const ins = await c.query<{ id: bigint }>(
+    const ins = await c.query<{ id: bigint }>(named(
       `WITH s AS (UPDATE workspaces SET "nextSeq" = $2::bigint + 1 WHERE id = $1)
        INSERT INTO workspace_changes ("workspaceId", seq, "authorId", "authorUserId", "authorComputer", size, "sealedAt") VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id`,
-      [workspaceId, seq.toString(), caller.fullId, caller.userId, caller.computer, size.toString()],
-    );
+      [workspaceId, seq.toString(), caller.fullId, caller.userId, caller.computer, size.toString()]));
     await appendBlocks(c, BigInt(ins.rows[0].id), 0n, data);
     await touchAndNotify(c, workspaceId, caller.fullId, { kind: "change", workspaceId, seq: seq.toString(), authorId: caller.fullId, authorComputer: caller.computer });
     return { workspaceId, seq, size, freed: await freeAcked(c, workspaceId, seq) };
@@ -211,17 +208,15 @@ export interface PullResult {
  */
 export async function pullChanges(pool: pg.Pool, caller: Caller, workspaceId: string, max: number): Promise<PullResult> {
   const m = await requireActive(pool, workspaceId, caller);
-  await pool.query(
+  await pool.query(named(
     `INSERT INTO workspace_cursors ("workspaceId", "memberId", computer, "ackedSeq", "updatedAt") VALUES ($1, $2, $3, $4, now()) ON CONFLICT DO NOTHING`,
-    [workspaceId, caller.fullId, caller.computer, m.head.toString()],
-  );
-  const cur = await pool.query<{ ackedSeq: bigint }>(`SELECT "ackedSeq" FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND computer = $3`, [workspaceId, caller.fullId, caller.computer]);
+    [workspaceId, caller.fullId, caller.computer, m.head.toString()]));
+  const cur = await pool.query<{ ackedSeq: bigint }>(named(`SELECT "ackedSeq" FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND computer = $3`, [workspaceId, caller.fullId, caller.computer]));
   const acked = BigInt(cur.rows[0].ackedSeq);
-  const r = await pool.query<ChangeEntry>(
+  const r = await pool.query<ChangeEntry>(named(
     `SELECT seq, size, "authorId", "authorComputer" FROM workspace_changes
       WHERE "workspaceId" = $1 AND seq > $2 AND NOT ("authorId" = $4 AND "authorComputer" = $5) ORDER BY seq LIMIT $3`,
-    [workspaceId, acked.toString(), max + 1, caller.fullId, caller.computer],
-  );
+    [workspaceId, acked.toString(), max + 1, caller.fullId, caller.computer]));
   await touchMember(pool, workspaceId, caller.fullId);
   const changes = r.rows.slice(0, max).map((x) => ({ ...x, seq: BigInt(x.seq), size: BigInt(x.size) }));
   return { head: m.head, acked, changes, more: r.rows.length > max };
@@ -231,7 +226,7 @@ export async function pullChanges(pool: pg.Pool, caller: Caller, workspaceId: st
 export async function readChange(pool: pg.Pool, caller: Caller, workspaceId: string, seq: bigint, offset: bigint, length: number): Promise<Buffer> {
   await requireActive(pool, workspaceId, caller);
   const missing = () => new DomainError("NOSUCHMESSAGE", `No change ${seq} in this workspace: not published, or already freed because every computer that needed it has it.`);
-  const r = await pool.query<{ id: bigint; size: bigint }>(`SELECT id, size FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`, [workspaceId, seq.toString()]);
+  const r = await pool.query<{ id: bigint; size: bigint }>(named(`SELECT id, size FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`, [workspaceId, seq.toString()]));
   if (!r.rows[0]) throw missing();
   const id = BigInt(r.rows[0].id);
   const size = BigInt(r.rows[0].size);
@@ -241,11 +236,11 @@ export async function readChange(pool: pg.Pool, caller: Caller, workspaceId: str
   if (out.length === 0) return out;
   const first = offset / BigInt(B);
   const last = (end - 1n) / BigInt(B);
-  const blocks = await pool.query<{ block: number; data: Buffer }>(`SELECT block, data FROM workspace_change_blocks WHERE "changeId" = $1 AND block BETWEEN $2 AND $3`, [
+  const blocks = await pool.query<{ block: number; data: Buffer }>(named(`SELECT block, data FROM workspace_change_blocks WHERE "changeId" = $1 AND block BETWEEN $2 AND $3`, [
     id.toString(),
     first.toString(),
     last.toString(),
-  ]);
+  ]));
   // Freed between the two queries: report it rather than return zeros.
   if (blocks.rows.length !== Number(last - first) + 1) throw missing();
   for (const row of blocks.rows) {
@@ -264,12 +259,11 @@ export async function ackChanges(pool: pg.Pool, caller: Caller, workspaceId: str
     // acking the last outstanding copy at the same moment cannot both miss each other.
     const m = await requireActive(c, workspaceId, caller, true);
     if (seq > m.head) throw new DomainError("INDEXOUTOFBOUNDS", `Seq ${seq} is past the workspace's head (${m.head}).`);
-    const r = await c.query<{ ackedSeq: bigint }>(
+    const r = await c.query<{ ackedSeq: bigint }>(named(
       `INSERT INTO workspace_cursors ("workspaceId", "memberId", computer, "ackedSeq", "updatedAt") VALUES ($1, $2, $3, $4, now())
        ON CONFLICT ("workspaceId", "memberId", computer) DO UPDATE SET "ackedSeq" = GREATEST(workspace_cursors."ackedSeq", EXCLUDED."ackedSeq"), "updatedAt" = now()
        RETURNING "ackedSeq"`,
-      [workspaceId, caller.fullId, caller.computer, seq.toString()],
-    );
+      [workspaceId, caller.fullId, caller.computer, seq.toString()]));
     await touchMember(c, workspaceId, caller.fullId);
     return { acked: BigInt(r.rows[0].ackedSeq), freed: await freeAcked(c, workspaceId) };
   });

@@ -7,6 +7,7 @@ import type pg from "pg";
 import { releaseBytes } from "./quota.ts";
 import { tx } from "./messages.ts";
 import { CHANNELS } from "../db/notify.ts";
+import { named } from "../db/named.ts";
 
 export interface Freed {
   changes: number;
@@ -38,7 +39,7 @@ async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: str
  * (a seal can only make the change it seals free).
  */
 export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?: bigint): Promise<Freed> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint }>(
+  const r = await c.query<{ authorUserId: string | null; size: bigint }>(named(
     `WITH pins AS (
        SELECT cur."memberId", cur.computer, cur."ackedSeq"
          FROM workspace_cursors cur
@@ -54,23 +55,21 @@ export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?:
         AND (NOT EXISTS (SELECT 1 FROM bound) OR ch.seq <= (SELECT b FROM bound)) AND ($2::bigint IS NULL OR ch.seq = $2)
         AND NOT EXISTS (SELECT 1 FROM pins p WHERE p."ackedSeq" < ch.seq AND NOT (p."memberId" = ch."authorId" AND p.computer = ch."authorComputer"))
      RETURNING ch."authorUserId", ch.size`,
-    [workspaceId, onlySeq?.toString() ?? null],
-  );
+    [workspaceId, onlySeq?.toString() ?? null]));
   return { changes: r.rows.length, bytes: await releaseByAuthor(c, r.rows) };
 }
 
 /** Drops a member's unsealed uploads in a workspace (on leave, removal, suspension). Returns bytes released. */
 export async function dropOpenChanges(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint }>(
+  const r = await c.query<{ authorUserId: string | null; size: bigint }>(named(
     `DELETE FROM workspace_changes WHERE "workspaceId" = $1 AND "authorId" = $2 AND seq IS NULL RETURNING "authorUserId", size`,
-    [workspaceId, memberId],
-  );
+    [workspaceId, memberId]));
   return releaseByAuthor(c, r.rows);
 }
 
 /** Drops one unsealed change (abort, over quota, expiry). The caller holds its row lock. */
 export async function dropChange(c: pg.PoolClient, changeId: bigint): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint }>(`DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", size`, [changeId]);
+  const r = await c.query<{ authorUserId: string | null; size: bigint }>(named(`DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", size`, [changeId]));
   return releaseByAuthor(c, r.rows);
 }
 
@@ -107,7 +106,7 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
   );
   for (const { workspaceId } of cand.rows) {
     await tx(pool, async (c) => {
-      const w = await c.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]);
+      const w = await c.query(named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]));
       if (!w.rowCount) return;
       const s = await c.query<{ memberId: string; userId: string | null; name: string }>(
         `UPDATE workspace_members m SET status = 'SUSPENDED', "suspendedAt" = now()
@@ -118,10 +117,10 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
       );
       let dropped = 0n;
       for (const m of s.rows) {
-        await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]);
+        await c.query(named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]));
         dropped += await dropOpenChanges(c, workspaceId, m.memberId);
         out.suspended.push({ workspaceId, memberId: m.memberId });
-        if (m.userId) await c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify({ kind: "suspended", workspaceId, userId: m.userId, detail: m.name })]);
+        if (m.userId) await c.query(named(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify({ kind: "suspended", workspaceId, userId: m.userId, detail: m.name })]));
       }
       const f = await freeAcked(c, workspaceId);
       add({ changes: f.changes, bytes: f.bytes + dropped });
@@ -129,14 +128,13 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
   }
 
   // 2. Abandoned uploads.
-  const stale = await pool.query<{ id: bigint; workspaceId: string }>(
+  const stale = await pool.query<{ id: bigint; workspaceId: string }>(named(
     `SELECT id, "workspaceId" FROM workspace_changes WHERE seq IS NULL AND "createdAt" < now() - $1::bigint * interval '1 millisecond' ORDER BY "createdAt" LIMIT $2`,
-    [opts.uploadExpiryMs, batch],
-  );
+    [opts.uploadExpiryMs, batch]));
   for (const ch of stale.rows) {
     await tx(pool, async (c) => {
-      const w = await c.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [ch.workspaceId]);
-      const l = w.rowCount ? await c.query(`SELECT 1 FROM workspace_changes WHERE id = $1 AND seq IS NULL FOR UPDATE SKIP LOCKED`, [ch.id]) : undefined;
+      const w = await c.query(named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [ch.workspaceId]));
+      const l = w.rowCount ? await c.query(named(`SELECT 1 FROM workspace_changes WHERE id = $1 AND seq IS NULL FOR UPDATE SKIP LOCKED`, [ch.id])) : undefined;
       if (!l?.rowCount) return;
       add({ changes: 0, bytes: await dropChange(c, ch.id) });
       out.expiredUploads++;
@@ -144,13 +142,12 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
   }
 
   // 3. Changes that nobody will ack any more (deleted computers, instances that crashed mid-way).
-  const held = await pool.query<{ workspaceId: string }>(
+  const held = await pool.query<{ workspaceId: string }>(named(
     `SELECT DISTINCT "workspaceId" FROM workspace_changes WHERE seq IS NOT NULL AND "sealedAt" < now() - interval '30 seconds' LIMIT $1`,
-    [batch],
-  );
+    [batch]));
   for (const { workspaceId } of held.rows) {
     await tx(pool, async (c) => {
-      const w = await c.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]);
+      const w = await c.query(named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]));
       if (w.rowCount) add(await freeAcked(c, workspaceId));
     });
   }

@@ -16,6 +16,7 @@ import { tx, type Caller } from "./messages.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
 import { dropOpenChanges, freeAcked, type Freed } from "./workspace-gc.ts";
 import { CHANNELS } from "../db/notify.ts";
+import { named } from "../db/named.ts";
 
 export { tx, type Caller };
 
@@ -82,24 +83,22 @@ export async function requireActive(db: Queryable, workspaceId: string, caller: 
 
 /** Sync activity: keeps the member from being suspended. Written at most once a second per member. */
 export async function touchMember(db: Queryable, workspaceId: string, memberId: string): Promise<void> {
-  await db.query(
+  await db.query(named(
     `UPDATE workspace_members SET "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2 AND ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '1 second')`,
-    [workspaceId, memberId],
-  );
+    [workspaceId, memberId]));
 }
 
 /** One cursor per computer of a local member, all at `ackedSeq` (existing cursors are reset). */
 async function resetCursors(c: pg.PoolClient, workspaceId: string, memberId: string, userId: string, ackedSeq: bigint, onlyComputer?: string): Promise<void> {
-  await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND ($3::text IS NULL OR computer = $3)`, [workspaceId, memberId, onlyComputer ?? null]);
-  await c.query(
+  await c.query(named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND ($3::text IS NULL OR computer = $3)`, [workspaceId, memberId, onlyComputer ?? null]));
+  await c.query(named(
     `INSERT INTO workspace_cursors ("workspaceId", "memberId", computer, "ackedSeq", "updatedAt")
      SELECT $1, $2, name, $4, now() FROM computers WHERE "userId" = $3 AND ($5::text IS NULL OR name = $5)`,
-    [workspaceId, memberId, userId, ackedSeq.toString(), onlyComputer ?? null],
-  );
+    [workspaceId, memberId, userId, ackedSeq.toString(), onlyComputer ?? null]));
 }
 
 function notifyMember(c: pg.PoolClient, kind: "invited" | "removed" | "suspended", workspaceId: string, userId: string, detail = ""): Promise<unknown> {
-  return c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify({ kind, workspaceId, userId, detail })]);
+  return c.query(named(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify({ kind, workspaceId, userId, detail })]));
 }
 
 export async function createWorkspace(pool: pg.Pool, caller: Caller, name: string): Promise<string> {
@@ -107,14 +106,13 @@ export async function createWorkspace(pool: pg.Pool, caller: Caller, name: strin
   if (!clean || clean.length > WORKSPACE_LIMITS.maxNameLength || /[\u0000-\u001f]/.test(clean))
     throw new DomainError("BADARGUMENTS", `A workspace name has 1 to ${WORKSPACE_LIMITS.maxNameLength} characters, without control characters.`);
   return tx(pool, async (c) => {
-    const u = await c.query<{ canCreateWorkspaces: boolean }>(`SELECT "canCreateWorkspaces" FROM users WHERE id = $1`, [caller.userId]);
+    const u = await c.query<{ canCreateWorkspaces: boolean }>(named(`SELECT "canCreateWorkspaces" FROM users WHERE id = $1`, [caller.userId]));
     if (!u.rows[0]?.canCreateWorkspaces) throw new DomainError("UNAUTHORIZED", "Your account may not create workspaces; ask the realm's operator.");
-    const w = await c.query<{ id: string }>(`INSERT INTO workspaces (id, "realmId", name, "creatorId") VALUES (gen_random_uuid(), $1, $2, $3) RETURNING id`, [caller.realmId, clean, caller.fullId]);
+    const w = await c.query<{ id: string }>(named(`INSERT INTO workspaces (id, "realmId", name, "creatorId") VALUES (gen_random_uuid(), $1, $2, $3) RETURNING id`, [caller.realmId, clean, caller.fullId]));
     const id = w.rows[0].id;
-    await c.query(
+    await c.query(named(
       `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status, "joinedAt", "lastSeenAt") VALUES ($1, $2, $3, 'OWNER', 'ACTIVE', now(), now())`,
-      [id, caller.fullId, caller.userId],
-    );
+      [id, caller.fullId, caller.userId]));
     await resetCursors(c, id, caller.fullId, caller.userId, 0n);
     return id;
   });
@@ -138,19 +136,18 @@ export async function inviteMember(pool: pg.Pool, caller: Caller, workspaceId: s
     let canonical = memberId;
     let userId: string | null = null;
     if (p.realmId.toLowerCase() === caller.realmId.toLowerCase()) {
-      const u = await c.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [caller.realmId, foldUsername(p.username)]);
+      const u = await c.query<{ id: string; username: string }>(named(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [caller.realmId, foldUsername(p.username)]));
       if (!u.rows[0]) throw new DomainError("NOSUCHUSER", `No user ${memberId}.`);
       canonical = `${caller.realmId}::${u.rows[0].username}`;
       userId = u.rows[0].id;
     } else if (!opts.canMessageOtherRealms) throw new DomainError("UNAUTHORIZED", "Your account may not share with users of other realms.");
-    const n = await c.query<{ n: string }>(`SELECT count(*) AS n FROM workspace_members WHERE "workspaceId" = $1 AND status IN ('INVITED', 'ACTIVE', 'SUSPENDED')`, [workspaceId]);
+    const n = await c.query<{ n: string }>(named(`SELECT count(*) AS n FROM workspace_members WHERE "workspaceId" = $1 AND status IN ('INVITED', 'ACTIVE', 'SUSPENDED')`, [workspaceId]));
     if (Number(n.rows[0].n) >= opts.maxMembers) throw new DomainError("QUOTAEXCEEDED", `A workspace has at most ${opts.maxMembers} members.`);
-    const r = await c.query(
+    const r = await c.query(named(
       `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status) VALUES ($1, $2, $3, $4, 'INVITED')
        ON CONFLICT ("workspaceId", "memberId") DO UPDATE SET status = 'INVITED', role = EXCLUDED.role, "invitedAt" = now(), "joinedAt" = NULL, "suspendedAt" = NULL
         WHERE workspace_members.status IN ('LEFT', 'REMOVED')`,
-      [workspaceId, canonical, userId, role],
-    );
+      [workspaceId, canonical, userId, role]));
     if (!r.rowCount) throw new DomainError("ALREADYEXISTS", `${canonical} is already invited to or a member of this workspace.`);
     if (userId) await notifyMember(c, "invited", workspaceId, userId, m.name);
     return canonical;
@@ -163,7 +160,7 @@ export async function acceptInvite(pool: pg.Pool, caller: Caller, workspaceId: s
     const m = await membership(c, workspaceId, caller, true);
     if (m.status === "ACTIVE") throw new DomainError("ALREADYEXISTS", "You are already a member of this workspace.");
     if (m.status !== "INVITED") throw notActive(m);
-    await c.query(`UPDATE workspace_members SET status = 'ACTIVE', "userId" = $3, "joinedAt" = now(), "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, caller.userId]);
+    await c.query(named(`UPDATE workspace_members SET status = 'ACTIVE', "userId" = $3, "joinedAt" = now(), "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, caller.userId]));
     await resetCursors(c, workspaceId, caller.fullId, caller.userId, m.head);
     return m.head;
   });
@@ -171,7 +168,7 @@ export async function acceptInvite(pool: pg.Pool, caller: Caller, workspaceId: s
 
 /** Stops delivery to a member and its pinning: cursors and unsealed uploads go, then acked changes are freed. */
 async function detach(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<Freed> {
-  await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId]);
+  await c.query(named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId]));
   const dropped = await dropOpenChanges(c, workspaceId, memberId);
   const freed = await freeAcked(c, workspaceId);
   return { changes: freed.changes, bytes: freed.bytes + dropped };
@@ -182,7 +179,7 @@ export async function leaveWorkspace(pool: pg.Pool, caller: Caller, workspaceId:
   return tx(pool, async (c) => {
     const m = await membership(c, workspaceId, caller, true);
     if (m.status === "LEFT" || m.status === "REMOVED") throw notActive(m);
-    await c.query(`UPDATE workspace_members SET status = 'LEFT' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId]);
+    await c.query(named(`UPDATE workspace_members SET status = 'LEFT' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId]));
     return detach(c, workspaceId, caller.fullId);
   });
 }
@@ -192,16 +189,15 @@ export async function removeMember(pool: pg.Pool, caller: Caller, workspaceId: s
   return tx(pool, async (c) => {
     const m = await requireActive(c, workspaceId, caller, true);
     if (!canManage(m, caller)) throw new DomainError("UNAUTHORIZED", "Only the workspace's creator, owner and managers may remove members.");
-    const t = await c.query<{ memberId: string; userId: string | null; role: WorkspaceRole; status: MemberStatus }>(
+    const t = await c.query<{ memberId: string; userId: string | null; role: WorkspaceRole; status: MemberStatus }>(named(
       `SELECT "memberId", "userId", role, status FROM workspace_members WHERE "workspaceId" = $1 AND lower("memberId") = lower($2)`,
-      [workspaceId, memberId],
-    );
+      [workspaceId, memberId]));
     const target = t.rows[0];
     if (!target || target.status === "LEFT" || target.status === "REMOVED") throw new DomainError("NOSUCHUSER", `${memberId} is not a member of this workspace.`);
     if (target.memberId === caller.fullId) throw new DomainError("BADARGUMENTS", "To remove yourself, leave the workspace (workspaceleave).");
     if (target.role === "OWNER" || target.memberId === m.creatorId) throw new DomainError("UNAUTHORIZED", "The workspace's owner cannot be removed.");
     if (target.role === "MANAGER" && m.role !== "OWNER" && m.creatorId !== caller.fullId) throw new DomainError("UNAUTHORIZED", "Only the owner may remove a manager.");
-    await c.query(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, target.memberId]);
+    await c.query(named(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, target.memberId]));
     const freed = await detach(c, workspaceId, target.memberId);
     if (target.userId) await notifyMember(c, "removed", workspaceId, target.userId, m.name);
     return freed;
@@ -216,7 +212,7 @@ export async function resyncMember(pool: pg.Pool, caller: Caller, workspaceId: s
   return tx(pool, async (c) => {
     const m = await membership(c, workspaceId, caller, true);
     if (m.status === "SUSPENDED") {
-      await c.query(`UPDATE workspace_members SET status = 'ACTIVE', "suspendedAt" = NULL, "lastSeenAt" = now(), "userId" = $3 WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, caller.userId]);
+      await c.query(named(`UPDATE workspace_members SET status = 'ACTIVE', "suspendedAt" = NULL, "lastSeenAt" = now(), "userId" = $3 WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, caller.userId]));
       await resetCursors(c, workspaceId, caller.fullId, caller.userId, m.head);
     } else if (m.status === "ACTIVE") {
       if (!caller.computer) throw new DomainError("BADARGUMENTS", "Log in with a computer to resync it.");
@@ -238,13 +234,12 @@ export interface WorkspaceSummary {
 }
 
 export async function listWorkspaces(pool: pg.Pool, caller: Caller): Promise<WorkspaceSummary[]> {
-  const r = await pool.query<{ id: string; name: string; role: WorkspaceRole; status: MemberStatus; nextSeq: bigint; ackedSeq: bigint | null }>(
+  const r = await pool.query<{ id: string; name: string; role: WorkspaceRole; status: MemberStatus; nextSeq: bigint; ackedSeq: bigint | null }>(named(
     `SELECT w.id, w.name, m.role, m.status, w."nextSeq", cur."ackedSeq"
        FROM workspace_members m JOIN workspaces w ON w.id = m."workspaceId"
        LEFT JOIN workspace_cursors cur ON cur."workspaceId" = w.id AND cur."memberId" = m."memberId" AND cur.computer = $2
       WHERE m."userId" = $1 AND m.status IN ('INVITED', 'ACTIVE', 'SUSPENDED') ORDER BY w."createdAt", w.id`,
-    [caller.userId, caller.computer],
-  );
+    [caller.userId, caller.computer]));
   return r.rows.map((x) => ({ id: x.id, name: x.name, role: x.role, status: x.status, head: BigInt(x.nextSeq) - 1n, acked: x.ackedSeq === null ? null : BigInt(x.ackedSeq) }));
 }
 
@@ -259,6 +254,6 @@ export interface MemberSummary {
 export async function listMembers(pool: pg.Pool, caller: Caller, workspaceId: string): Promise<MemberSummary[]> {
   const m = await membership(pool, workspaceId, caller);
   if (m.status === "LEFT" || m.status === "REMOVED") throw notActive(m);
-  const r = await pool.query<MemberSummary>(`SELECT "memberId", role, status, "lastSeenAt" FROM workspace_members WHERE "workspaceId" = $1 ORDER BY "invitedAt", "memberId"`, [workspaceId]);
+  const r = await pool.query<MemberSummary>(named(`SELECT "memberId", role, status, "lastSeenAt" FROM workspace_members WHERE "workspaceId" = $1 ORDER BY "invitedAt", "memberId"`, [workspaceId]));
   return r.rows;
 }
