@@ -10,6 +10,7 @@ import { CHANNELS } from "../lib/db/notify.ts";
 import { expireMessages } from "../lib/domain/messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
+import { handleRotationRequest, type RotationRequest } from "./key-rotation.ts";
 import { ok, fail, type Result } from "../lib/protocol/index.ts";
 import { type RealmDaemonConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
@@ -144,6 +145,8 @@ export class RealmDaemon {
         }
       } else if (channel === CHANNELS.workspace) {
         void routeWorkspaceNotification(this, payload).catch((e: unknown) => this.log.warn({ err: e }, "workspace notification failed"));
+      } else if (channel === CHANNELS.keyRotation) {
+        void handleRotationRequest(this, JSON.parse(payload) as RotationRequest).catch((e: unknown) => this.log.error({ err: e }, "key rotation failed"));
       } else if (channel === CHANNELS.user) void this.refreshUser(payload);
       else if (channel === CHANNELS.imessage) {
         const p = JSON.parse(payload) as { userId: string; computer: string; from: string; fromComputer: string; body: string };

@@ -16,6 +16,8 @@ interface Listener {
   server: net.Server;
   contexts: Map<string, tls.SecureContext>;
   defaultRealm: string;
+  /** TLS fingerprint of the certificate served to clients without SNI. */
+  defaultFingerprint: string;
 }
 
 export class RealmListeners {
@@ -44,7 +46,8 @@ export class RealmListeners {
 
   async reconcile(realms: RealmInfo[]): Promise<void> {
     const active = realms.filter((r) => r.status === "ACTIVE");
-    for (const r of active) if (!this.keys.has(r.id)) this.keys.set(r.id, await ensureRealmKey(this.daemon.db.pool, r.id, r.host));
+    // The current key is read on every reload, so a rotation (by any instance) is served at once.
+    for (const r of active) this.keys.set(r.id, await ensureRealmKey(this.daemon.db.pool, r.id, r.host));
     const wanted = new Map<number, RealmInfo[]>();
     for (const r of active) wanted.set(r.port, [...(wanted.get(r.port) ?? []), r]);
     for (const [port, l] of this.listeners) {
@@ -59,6 +62,12 @@ export class RealmListeners {
       if (existing) {
         for (const r of rs) existing.contexts.set(r.host.toLowerCase(), this.context(r.id));
         existing.defaultRealm = rs[0].id;
+        // Clients that send no SNI (connecting by address) get the server's default context.
+        const def = this.keys.get(rs[0].id)!;
+        if (existing.server instanceof tls.Server && existing.defaultFingerprint !== def.tlsFingerprint) {
+          existing.server.setSecureContext({ key: def.privateKeyPem, cert: def.certPem, minVersion: "TLSv1.2" });
+          existing.defaultFingerprint = def.tlsFingerprint;
+        }
         continue;
       }
       await this.open(port, rs);
@@ -91,7 +100,7 @@ export class RealmListeners {
     const cfg = this.daemon.config;
     const contexts = new Map<string, tls.SecureContext>();
     for (const r of rs) contexts.set(r.host.toLowerCase(), this.context(r.id));
-    const entry: Listener = { port, actualPort: 0, server: undefined as unknown as net.Server, contexts, defaultRealm: rs[0].id };
+    const entry: Listener = { port, actualPort: 0, server: undefined as unknown as net.Server, contexts, defaultRealm: rs[0].id, defaultFingerprint: this.keys.get(rs[0].id)!.tlsFingerprint };
     let server: net.Server;
     if (cfg.plainTcp) {
       server = net.createServer((s) => {

@@ -101,3 +101,25 @@ export const revokeEnrollmentToken = defineCommand({
     return { message: "Enrollment token revoked." };
   },
 });
+
+/**
+ * Asks the realm daemon for a new key pair for one of this install's realms (private keys never
+ * leave the daemon, so the console only sends the request). With federation the daemon
+ * publishes the new key to the management server; the old key stays valid for an overlap window.
+ */
+export const rotateRealmKey = defineCommand({
+  name: "realm.key-rotate",
+  schema: z.object({ realmId: id }),
+  authorize: (ctx) => canManageFederation(ctx.actor),
+  async run(ctx, input) {
+    const realm = await ctx.prisma.realm.findUnique({ where: { id: input.realmId }, select: { id: true, status: true } });
+    if (!realm) throw new ConsoleError(404, "Not found.");
+    if (realm.status !== "ACTIVE") throw new ConsoleError(409, "The realm is disabled: no daemon serves it, so none can make its new key.");
+    const requestedAt = new Date().toISOString();
+    await ctx.prisma.$transaction(async (tx) => {
+      await recordAudit(tx, ctx, { action: "realm.key-rotate", targetType: "realm", targetId: realm.id, realmId: realm.id, after: { requestedAt } });
+      await notify(tx, CHANNELS.keyRotation, { realmId: realm.id, requestedAt });
+    });
+    return { message: "Key rotation requested: the realm daemon makes the new key within a second; the old one stays valid for 24 hours." };
+  },
+});

@@ -15,6 +15,8 @@ export const CHANNELS = {
   imessage: "og_imessage",
   /** payload: JSON {workspaceId, seq} — a workspace change was sealed */
   workspace: "og_workspace_change",
+  /** payload: JSON {realmId, requestedAt} — an operator asked for a new realm key */
+  keyRotation: "og_realm_key_rotate",
   /** payload: realm id — keys or registry entries changed (management server) */
   registry: "og_registry_changed",
 } as const;

@@ -102,3 +102,21 @@ export async function ensureRealmKey(pool: pg.Pool, realmId: string, host: strin
     tlsFingerprint: row.tlsFingerprint,
   };
 }
+
+/** How long a realm's previous key stays valid after a rotation (clients and peers that pinned it). */
+export const KEY_OVERLAP_MS = 24 * 3_600_000;
+
+/**
+ * Stores a new current key for a realm and gives its other keys `oldValidUntil` (the overlap
+ * window). Used by local rotation and by federation (after the management server took the key).
+ */
+export async function storeRotatedKey(c: pg.PoolClient, k: Omit<RealmKeyMaterial, "keyId">, oldValidUntil: Date): Promise<string> {
+  const id = crypto.randomUUID();
+  await c.query(
+    `INSERT INTO realm_keys (id, "realmId", algorithm, "publicKeyPem", fingerprint, "tlsCertPem", "tlsFingerprint", "validFrom") VALUES ($1, $2, 'ecdsa-p256', $3, $4, $5, $6, clock_timestamp())`,
+    [id, k.realmId, k.publicKeyPem, k.fingerprint, k.certPem, k.tlsFingerprint],
+  );
+  await c.query(`INSERT INTO realm_key_secrets ("keyId", "privateKeyPem", "tlsKeyPem") VALUES ($1, $2, $2)`, [id, k.privateKeyPem]);
+  await c.query(`UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`, [k.realmId, id, oldValidUntil]);
+  return id;
+}

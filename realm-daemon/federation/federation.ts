@@ -2,9 +2,8 @@
 // heartbeat, lookups, key publication), the peer-key cache and trust decisions, inbound
 // realm-to-realm connections, the outbox worker, and periodic refresh of every cached peer so a
 // revocation reaches this realm within a minute. See docs/federation.md.
-import crypto from "node:crypto";
 import type { Logger } from "pino";
-import { generateRealmKey } from "../../lib/realm/keys.ts";
+import { generateRealmKey, storeRotatedKey } from "../../lib/realm/keys.ts";
 import { tx } from "../../lib/domain/messages.ts";
 import { LinkError } from "../../lib/federation/packet-client.ts";
 import { cachedPeerIds, markStale } from "../../lib/federation/peer-cache.ts";
@@ -147,21 +146,18 @@ export class Federation {
    * set, and this realm keeps signing with both until then. The TLS certificate switches at the
    * next start. Returns the new key's fingerprint.
    */
+  /** Whether this instance has an approved management link for the realm (so it can publish a new key). */
+  servesRealm(realmId: string): boolean {
+    return this.links.get(realmId)?.usable ?? false;
+  }
+
   async rotateKey(realmId: string): Promise<string> {
     const realm = this.daemon.realmById(realmId);
     const link = this.links.get(realmId);
     if (!realm || !link) throw new Error(`realm ${realmId} is not served here`);
     const k = await generateRealmKey(realmId, realm.host);
     const oldUntil = await link.publishKey(k);
-    await tx(this.daemon.db.pool, async (c) => {
-      const id = crypto.randomUUID();
-      await c.query(
-        `INSERT INTO realm_keys (id, "realmId", algorithm, "publicKeyPem", fingerprint, "tlsCertPem", "tlsFingerprint", "validFrom") VALUES ($1, $2, 'ecdsa-p256', $3, $4, $5, $6, clock_timestamp())`,
-        [id, realmId, k.publicKeyPem, k.fingerprint, k.certPem, k.tlsFingerprint],
-      );
-      await c.query(`INSERT INTO realm_key_secrets ("keyId", "privateKeyPem", "tlsKeyPem") VALUES ($1, $2, $2)`, [id, k.privateKeyPem]);
-      await c.query(`UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`, [realmId, id, oldUntil]);
-    });
+    await tx(this.daemon.db.pool, (c) => storeRotatedKey(c, k, oldUntil));
     this.log.info({ realm: realmId, fingerprint: k.fingerprint, oldValidUntil: oldUntil }, "realm key rotated");
     return k.fingerprint;
   }

@@ -70,6 +70,7 @@ function forbiddenInputs(): Record<string, Record<string, string | string[]>> {
     "federation.key-revoke": { keyId: f.knownKeyId },
     "federation.token-create": { realmId: "", expiresInHours: "24" },
     "federation.token-revoke": { tokenId: f.tokenId },
+    "realm.key-rotate": { realmId: f.realmA.id },
   };
 }
 

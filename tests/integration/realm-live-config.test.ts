@@ -79,3 +79,31 @@ test("a realm created, then disabled, starts and stops serving within a second o
   while (h.daemon.listeners.actualPort(64001) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 20));
   assert.equal(h.daemon.listeners.actualPort(64001), undefined);
 });
+
+test("key rotation from the console: one new key made by one instance, served at once, the old one kept for the overlap", async () => {
+  const { executeCommand } = await import("../../lib/console/command.ts");
+  const { rotateRealmKey } = await import("../../lib/console/federation.ts");
+  const admin = await h.db.prisma.operator.findUniqueOrThrow({ where: { username: "admin" } });
+  const before = await h.connect(h.plainRealm);
+  const oldFp = before.fingerprint;
+  const r = await executeCommand(rotateRealmKey, { prisma: h.db.prisma, actor: { kind: "operator", id: admin.id, username: "admin", role: "ADMIN", realmIds: new Set() }, ip: null }, { realmId: h.plainRealm });
+  assert.ok(r.ok, JSON.stringify(r));
+  let fresh = before;
+  const deadline = Date.now() + 2000;
+  while (fresh.fingerprint === oldFp && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 50));
+    fresh = await h.connect(h.plainRealm);
+  }
+  assert.notEqual(fresh.fingerprint, oldFp, "new connections get the new certificate");
+  await new Promise((res) => setTimeout(res, 300)); // give the second instance its chance to (wrongly) rotate again
+  const keys = await h.db.pool.query<{ tlsFingerprint: string; validUntil: Date | null }>(`SELECT "tlsFingerprint", "validUntil" FROM realm_keys WHERE "realmId" = $1 ORDER BY "validFrom"`, [h.plainRealm]);
+  assert.equal(keys.rows.length, 2, "exactly one new key, although two daemon instances got the request");
+  assert.equal(keys.rows[0].tlsFingerprint, oldFp);
+  assert.ok(keys.rows[0].validUntil && keys.rows[0].validUntil.getTime() > Date.now() + 23 * 3_600_000, "the old key stays valid for the overlap");
+  assert.equal(keys.rows[1].validUntil, null);
+  const realm = second.realmById(h.plainRealm)!;
+  const viaSecond = await RealmClient.connect({ host: HOST, port: second.listeners.actualPort(realm.port)!, realm: "plain" });
+  assert.equal(viaSecond.fingerprint, fresh.fingerprint, "the other instance serves the new key too");
+  viaSecond.close();
+  before.close();
+});

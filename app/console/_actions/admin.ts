@@ -1,7 +1,7 @@
 "use server";
 // Administrator-only server actions: operators and the federation registry.
 import { createOperator, setOperatorPassword, updateOperator } from "../../../lib/console/operators.ts";
-import { createEnrollmentToken, revokeEnrollmentToken, revokeKnownRealmKey, setKnownRealmStatus } from "../../../lib/console/federation.ts";
+import { createEnrollmentToken, revokeEnrollmentToken, revokeKnownRealmKey, rotateRealmKey, setKnownRealmStatus } from "../../../lib/console/federation.ts";
 import type { ActionResult } from "../../../lib/console/command.ts";
 import { runCommand } from "../_lib/run-command.ts";
 
@@ -31,4 +31,8 @@ export async function createEnrollmentTokenAction(_prev: ActionResult | null, fo
 
 export async function revokeEnrollmentTokenAction(_prev: ActionResult | null, form: FormData) {
   return runCommand(revokeEnrollmentToken, form);
+}
+
+export async function rotateRealmKeyAction(_prev: ActionResult | null, form: FormData) {
+  return runCommand(rotateRealmKey, form);
 }
