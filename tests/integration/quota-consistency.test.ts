@@ -48,3 +48,17 @@ test("after sends, settings, partial deletes and shrinks, the counters match the
   assert.equal(drift[0].now, q.used);
   assert.equal((await a.client.quotas()).used, q.used);
 });
+
+test("retention: a message past the realm's retention period is dropped and its bytes released", async () => {
+  const { expireMessages } = await import("../../lib/domain/messages.ts");
+  const s = await h.user(h.plainRealm, "retainer");
+  const r = await h.user(h.plainRealm, "absentee");
+  const id = await s.client.send(s.userId, [r.userId], Buffer.alloc(5000, 1));
+  const kept = await s.client.send(s.userId, [r.userId], Buffer.alloc(700, 2));
+  assert.equal((await s.client.quotas()).used, 5700n);
+  await h.db.pool.query(`UPDATE messages SET "expiresAt" = now() - interval '1 second' WHERE "messageId" = $1`, [id]);
+  assert.equal(await expireMessages(h.db.pool), 1);
+  assert.equal((await s.client.quotas()).used, 700n);
+  assert.deepEqual(await r.client.inbox(), [kept]);
+  assert.deepEqual(await recomputeUsage(h.db.pool, h.plainRealm), []);
+});
