@@ -80,12 +80,17 @@ export async function receiveRemove(pool: pg.Pool, localRealmId: string, peerRea
   });
 }
 
-/** Mirror: the home realm's answer to a relayed accept: the member's computers start at its head. */
+/**
+ * Mirror: the home realm's answer to a relayed accept: the member's computers start at its head.
+ * The mirror's own head jumps there only when no other member here takes changes: otherwise
+ * changes up to that head may still be on their way for the others, and must not be skipped.
+ */
 export async function applyAcceptedHead(pool: pg.Pool, workspaceId: string, memberId: string, head: bigint): Promise<void> {
   await tx(pool, async (c) => {
     const w = await c.query(`SELECT 1 FROM workspaces WHERE id = $1 AND "homeRealmId" IS NOT NULL FOR NO KEY UPDATE`, [workspaceId]);
     if (!w.rowCount) return;
-    await c.query(`UPDATE workspaces SET "nextSeq" = GREATEST("nextSeq", $2::bigint + 1) WHERE id = $1`, [workspaceId, head.toString()]);
+    const others = await c.query(`SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND "memberId" <> $2 AND status = 'ACTIVE' LIMIT 1`, [workspaceId, memberId]);
+    if (!others.rowCount) await c.query(`UPDATE workspaces SET "nextSeq" = GREATEST("nextSeq", $2::bigint + 1) WHERE id = $1`, [workspaceId, head.toString()]);
     await c.query(`UPDATE workspace_cursors SET "ackedSeq" = GREATEST("ackedSeq", $3), "updatedAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId, head.toString()]);
     await c.query(`UPDATE workspace_members SET "remoteAckedSeq" = GREATEST(COALESCE("remoteAckedSeq", 0), $3) WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId, head.toString()]);
   });

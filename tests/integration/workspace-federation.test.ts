@@ -136,3 +136,18 @@ test("b is removed on R1: R2 stops delivering to b and nothing is held for b any
   const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 3`, [ws]);
   assert.equal(onR2.rowCount, 0);
 });
+
+test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user R2 does not have is withdrawn", async () => {
+  const { ws, a } = state;
+  const carol = await r2.user("carol");
+  await a!.workspaces.invite(ws, carol.userId);
+  await waitFor(async () => (await carol.client.workspaces.list().catch(() => [])).some((w) => w.id === ws), 10_000, "the invitation on R2");
+  await carol.client.workspaces.leave(ws);
+  await waitFor(async () => (await a!.workspaces.members(ws)).some((x) => x.userId === carol.userId && x.status === "left"), 10_000, "carol LEFT on R1");
+
+  const ghost = `${r2.realmId}::nobody`;
+  await a!.workspaces.invite(ws, ghost);
+  await waitFor(async () => !(await a!.workspaces.members(ws)).some((x) => x.userId === ghost), 10_000, "the refused invitation to be withdrawn");
+  const o = await r1.db.pool.query<{ lastError: string }>(`SELECT "lastError" FROM federation_outbox WHERE kind = 'ws-invite' AND "memberId" = $1 AND "failedAt" IS NOT NULL`, [ghost]);
+  assert.match(o.rows[0]?.lastError ?? "", /NOSUCHUSER/);
+});
