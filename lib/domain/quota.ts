@@ -106,3 +106,19 @@ export async function recomputeUsage(pool: pg.Pool, realmId: string): Promise<Ar
   }
   return drift;
 }
+
+/**
+ * Bytes held here on behalf of another realm (messages and workspace changes it forwarded):
+ * charged to federation_peers.bytesHeld if they fit the per-remote-realm allowance `max`.
+ */
+export async function chargePeerBytes(db: Queryable, peerRealmId: string, delta: bigint, max: number): Promise<boolean> {
+  if (delta <= 0n) return true;
+  const r = await db.query(named(`UPDATE federation_peers SET "bytesHeld" = "bytesHeld" + $2 WHERE "realmId" = $1 AND "bytesHeld" + $2 <= $3`, [peerRealmId, delta.toString(), max]));
+  return r.rowCount === 1;
+}
+
+/** Releases bytes held for another realm (never below zero). */
+export async function releasePeerBytes(db: Queryable, peerRealmId: string, delta: bigint): Promise<void> {
+  if (delta <= 0n) return;
+  await db.query(named(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [peerRealmId, delta.toString()]));
+}

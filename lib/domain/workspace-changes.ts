@@ -10,7 +10,8 @@ import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { chargeBytes, getQuotas } from "./quota.ts";
 import { dropChange, freeAcked, type Freed } from "./workspace-gc.ts";
-import { requireActive, touchMember, tx, WORKSPACE_LIMITS, type Caller } from "./workspaces.ts";
+import { mirrorOnly, requireActive, touchMember, tx, WORKSPACE_LIMITS, type Caller } from "./workspaces.ts";
+import { queueMirrorAck, queueRemoteChange } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
 
@@ -51,7 +52,8 @@ const tooLarge = (max: bigint) => new DomainError("QUOTAEXCEEDED", `A workspace 
  */
 export async function beginChange(pool: pg.Pool, caller: Caller, workspaceId: string, declaredSize: bigint | null, opts: { maxOpenChanges: number }): Promise<bigint> {
   return tx(pool, async (c) => {
-    await requireActive(c, workspaceId, caller);
+    const m = await requireActive(c, workspaceId, caller);
+    if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "publish");
     // The user row lock serialises begins so the open-upload limit holds under concurrency.
     const u = await c.query<{ maxBytes: bigint }>(named(`SELECT r."maxWorkspaceChangeBytes" AS "maxBytes" FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1 FOR NO KEY UPDATE OF u`, [caller.userId]));
     const max = BigInt(u.rows[0].maxBytes);
@@ -149,6 +151,7 @@ export async function sealChange(pool: pg.Pool, caller: Caller, handle: bigint):
     await c.query(named(`UPDATE workspace_changes SET seq = $2, "sealedAt" = now() WHERE id = $1`, [ch.id.toString(), seq.toString()]));
     await touchAndNotify(c, workspaceId, caller.fullId, { kind: "change", workspaceId, seq: seq.toString(), authorId: ch.authorId, authorComputer: ch.authorComputer });
     // With no other member computer the change is free at once.
+    await queueRemoteChange(c, workspaceId, seq);
     const freed = await freeAcked(c, workspaceId, seq);
     return { workspaceId, seq, size: ch.size, freed };
   });
@@ -162,6 +165,7 @@ export async function sealChange(pool: pg.Pool, caller: Caller, handle: bigint):
 export async function publishChange(pool: pg.Pool, caller: Caller, workspaceId: string, data: Buffer): Promise<Sealed> {
   return tx(pool, async (c) => {
     const m = await requireActive(c, workspaceId, caller, true);
+    if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "publish");
     const size = BigInt(data.length);
     if (size > m.maxChangeBytes) throw new DomainError("QUOTAEXCEEDED", `A workspace change has at most ${m.maxChangeBytes} bytes on this realm (its maxWorkspaceChangeBytes).`);
     if (!(await chargeBytes(c, caller.userId, size, "workspace"))) throw new DomainError("QUOTAEXCEEDED", `Storing ${size} more bytes would exceed your storage quota; nothing was stored.`);
@@ -173,6 +177,7 @@ export async function publishChange(pool: pg.Pool, caller: Caller, workspaceId: 
       [workspaceId, seq.toString(), caller.fullId, caller.userId, caller.computer, size.toString()]));
     await appendBlocks(c, BigInt(ins.rows[0].id), 0n, data);
     await touchAndNotify(c, workspaceId, caller.fullId, { kind: "change", workspaceId, seq: seq.toString(), authorId: caller.fullId, authorComputer: caller.computer });
+    await queueRemoteChange(c, workspaceId, seq);
     return { workspaceId, seq, size, freed: await freeAcked(c, workspaceId, seq) };
   });
 }
@@ -265,6 +270,8 @@ export async function ackChanges(pool: pg.Pool, caller: Caller, workspaceId: str
        RETURNING "ackedSeq"`,
       [workspaceId, caller.fullId, caller.computer, seq.toString()]));
     await touchMember(c, workspaceId, caller.fullId);
-    return { acked: BigInt(r.rows[0].ackedSeq), freed: await freeAcked(c, workspaceId) };
+    const freed = await freeAcked(c, workspaceId);
+    if (m.homeRealmId) await queueMirrorAck(c, workspaceId, caller.fullId, m.homeRealmId);
+    return { acked: BigInt(r.rows[0].ackedSeq), freed };
   });
 }

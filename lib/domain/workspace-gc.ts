@@ -4,7 +4,7 @@
 // stop pinning), dropping abandoned uploads, and catching changes that became free without an
 // ack (a computer deleted, a member removed on another instance).
 import type pg from "pg";
-import { releaseBytes } from "./quota.ts";
+import { releaseBytes, releasePeerBytes } from "./quota.ts";
 import { tx } from "./messages.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
@@ -14,16 +14,26 @@ export interface Freed {
   bytes: bigint;
 }
 
-/** Releases bytes per author, in a stable order (so two transactions never lock users in opposite orders). */
-async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: string | null; size: bigint }>): Promise<bigint> {
+/**
+ * Releases bytes per author, in a stable order (so two transactions never lock users in opposite
+ * orders). A change without a local author is a mirror's copy of another realm's change: its
+ * bytes come off that realm's allowance here (federation_peers.bytesHeld).
+ */
+async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: string | null; size: bigint; workspaceId: string }>): Promise<bigint> {
   const per = new Map<string, bigint>();
+  const remote = new Map<string, bigint>();
   let total = 0n;
   for (const r of rows) {
     const size = BigInt(r.size);
     total += size;
     if (r.authorUserId) per.set(r.authorUserId, (per.get(r.authorUserId) ?? 0n) + size);
+    else remote.set(r.workspaceId, (remote.get(r.workspaceId) ?? 0n) + size);
   }
   for (const userId of [...per.keys()].sort()) await releaseBytes(c, userId, per.get(userId)!, "workspace");
+  for (const [workspaceId, bytes] of remote) {
+    const w = await c.query<{ homeRealmId: string | null }>(named(`SELECT "homeRealmId" FROM workspaces WHERE id = $1`, [workspaceId]));
+    if (w.rows[0]?.homeRealmId) await releasePeerBytes(c, w.rows[0].homeRealmId, bytes);
+  }
   return total;
 }
 
@@ -39,7 +49,7 @@ async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: str
  * (a seal can only make the change it seals free).
  */
 export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?: bigint): Promise<Freed> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint }>(named(
+  const r = await c.query<{ authorUserId: string | null; size: bigint; workspaceId: string }>(named(
     `WITH pins AS (
        SELECT cur."memberId", cur.computer, cur."ackedSeq"
          FROM workspace_cursors cur
@@ -54,22 +64,22 @@ export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?:
       WHERE ch."workspaceId" = $1 AND ch.seq IS NOT NULL
         AND (NOT EXISTS (SELECT 1 FROM bound) OR ch.seq <= (SELECT b FROM bound)) AND ($2::bigint IS NULL OR ch.seq = $2)
         AND NOT EXISTS (SELECT 1 FROM pins p WHERE p."ackedSeq" < ch.seq AND NOT (p."memberId" = ch."authorId" AND p.computer = ch."authorComputer"))
-     RETURNING ch."authorUserId", ch.size`,
+     RETURNING ch."authorUserId", ch.size, ch."workspaceId"`,
     [workspaceId, onlySeq?.toString() ?? null]));
   return { changes: r.rows.length, bytes: await releaseByAuthor(c, r.rows) };
 }
 
 /** Drops a member's unsealed uploads in a workspace (on leave, removal, suspension). Returns bytes released. */
 export async function dropOpenChanges(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint }>(named(
-    `DELETE FROM workspace_changes WHERE "workspaceId" = $1 AND "authorId" = $2 AND seq IS NULL RETURNING "authorUserId", size`,
+  const r = await c.query<{ authorUserId: string | null; size: bigint; workspaceId: string }>(named(
+    `DELETE FROM workspace_changes WHERE "workspaceId" = $1 AND "authorId" = $2 AND seq IS NULL RETURNING "authorUserId", size, "workspaceId"`,
     [workspaceId, memberId]));
   return releaseByAuthor(c, r.rows);
 }
 
 /** Drops one unsealed change (abort, over quota, expiry). The caller holds its row lock. */
 export async function dropChange(c: pg.PoolClient, changeId: bigint): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint }>(named(`DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", size`, [changeId]));
+  const r = await c.query<{ authorUserId: string | null; size: bigint; workspaceId: string }>(named(`DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", size, "workspaceId"`, [changeId]));
   return releaseByAuthor(c, r.rows);
 }
 

@@ -8,13 +8,15 @@
 // SHARE on the workspace, is never blocked by it.
 //
 // Members are full user ids (realm::username). A member of this realm has `userId` set and its
-// computers are this realm's `computers` rows; a member of another realm (userId null) will be
-// tracked by that realm through federation (one cursor per remote member, computer "").
+// computers are this realm's `computers` rows; a member of another realm (userId null) is
+// tracked by that realm through federation (one cursor per remote member, computer ""), which
+// keeps a mirror of the workspace (workspace-federation.ts).
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { tx, type Caller } from "./messages.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
 import { dropOpenChanges, freeAcked, type Freed } from "./workspace-gc.ts";
+import { queueWorkspaceEvent, realmOf } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
 
@@ -41,12 +43,14 @@ export interface Membership {
   inactivityDays: number;
   /** The realm's maxWorkspaceChangeBytes. */
   maxChangeBytes: bigint;
+  /** Set when this row mirrors a workspace of another realm (its home realm). */
+  homeRealmId: string | null;
 }
 
 /** The caller's membership row (any status), or NOSUCHWORKSPACE. `lock` takes the workspace lock. */
 export async function membership(db: Queryable, workspaceId: string, caller: Caller, lock = false): Promise<Membership> {
-  const r = await db.query<{ name: string; creatorId: string; nextSeq: bigint; role: WorkspaceRole; status: MemberStatus; suspendedAt: Date | null; days: number; maxBytes: bigint }>(
-    `SELECT w.name, w."creatorId", w."nextSeq", m.role, m.status, m."suspendedAt", COALESCE(w."inactivityDays", r."workspaceInactivityDays") AS days,
+  const r = await db.query<{ name: string; creatorId: string; nextSeq: bigint; role: WorkspaceRole; status: MemberStatus; suspendedAt: Date | null; days: number; maxBytes: bigint; homeRealmId: string | null }>(
+    `SELECT w.name, w."creatorId", w."nextSeq", w."homeRealmId", m.role, m.status, m."suspendedAt", COALESCE(w."inactivityDays", r."workspaceInactivityDays") AS days,
             r."maxWorkspaceChangeBytes" AS "maxBytes"
        FROM workspaces w JOIN realms r ON r.id = w."realmId"
        JOIN workspace_members m ON m."workspaceId" = w.id AND m."memberId" = $2
@@ -55,7 +59,7 @@ export async function membership(db: Queryable, workspaceId: string, caller: Cal
   );
   const m = r.rows[0];
   if (!m) throw new DomainError("NOSUCHWORKSPACE", `No workspace ${workspaceId} (or you are not a member).`);
-  return { workspaceId, name: m.name, creatorId: m.creatorId, head: BigInt(m.nextSeq) - 1n, role: m.role, status: m.status, suspendedAt: m.suspendedAt, inactivityDays: m.days, maxChangeBytes: BigInt(m.maxBytes) };
+  return { workspaceId, name: m.name, creatorId: m.creatorId, head: BigInt(m.nextSeq) - 1n, role: m.role, status: m.status, suspendedAt: m.suspendedAt, inactivityDays: m.days, maxChangeBytes: BigInt(m.maxBytes), homeRealmId: m.homeRealmId };
 }
 
 /** The refusal a non-active member gets; SUSPENDED gets a notice that says how to come back. */
@@ -118,6 +122,11 @@ export async function createWorkspace(pool: pg.Pool, caller: Caller, name: strin
   });
 }
 
+/** Managing a workspace of another realm from here is not supported: its home realm does that. */
+export function mirrorOnly(homeRealmId: string, what: string): DomainError {
+  return new DomainError("UNAUTHORIZED", `This workspace lives on realm ${homeRealmId}; members of other realms cannot ${what} in it yet.`);
+}
+
 const canManage = (m: Membership, caller: Caller) => m.creatorId === caller.fullId || m.role === "OWNER" || m.role === "MANAGER";
 
 /**
@@ -131,6 +140,7 @@ export async function inviteMember(pool: pg.Pool, caller: Caller, workspaceId: s
   if (role === "OWNER") throw new DomainError("BADARGUMENTS", "A workspace has one owner; invite as MEMBER or MANAGER.");
   return tx(pool, async (c) => {
     const m = await requireActive(c, workspaceId, caller, true);
+    if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "invite");
     if (!canManage(m, caller)) throw new DomainError("UNAUTHORIZED", "Only the workspace's owner and managers may invite.");
     if (role === "MANAGER" && m.role !== "OWNER" && m.creatorId !== caller.fullId) throw new DomainError("UNAUTHORIZED", "Only the workspace's owner may invite managers.");
     let canonical = memberId;
@@ -150,6 +160,7 @@ export async function inviteMember(pool: pg.Pool, caller: Caller, workspaceId: s
       [workspaceId, canonical, userId, role]));
     if (!r.rowCount) throw new DomainError("ALREADYEXISTS", `${canonical} is already invited to or a member of this workspace.`);
     if (userId) await notifyMember(c, "invited", workspaceId, userId, m.name);
+    else await queueWorkspaceEvent(c, "ws-invite", realmOf(canonical), workspaceId, canonical);
     return canonical;
   });
 }
@@ -162,6 +173,11 @@ export async function acceptInvite(pool: pg.Pool, caller: Caller, workspaceId: s
     if (m.status !== "INVITED") throw notActive(m);
     await c.query(named(`UPDATE workspace_members SET status = 'ACTIVE', "userId" = $3, "joinedAt" = now(), "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, caller.userId]));
     await resetCursors(c, workspaceId, caller.fullId, caller.userId, m.head);
+    if (m.homeRealmId) {
+      // Relayed to the home realm, which answers with the head this member joins at.
+      await c.query(named(`UPDATE workspace_members SET "remoteAckedSeq" = $3 WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, m.head.toString()]));
+      await queueWorkspaceEvent(c, "ws-accept", m.homeRealmId, workspaceId, caller.fullId);
+    }
     return m.head;
   });
 }
@@ -180,6 +196,7 @@ export async function leaveWorkspace(pool: pg.Pool, caller: Caller, workspaceId:
     const m = await membership(c, workspaceId, caller, true);
     if (m.status === "LEFT" || m.status === "REMOVED") throw notActive(m);
     await c.query(named(`UPDATE workspace_members SET status = 'LEFT' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId]));
+    if (m.homeRealmId) await queueWorkspaceEvent(c, "ws-leave", m.homeRealmId, workspaceId, caller.fullId);
     return detach(c, workspaceId, caller.fullId);
   });
 }
@@ -188,6 +205,7 @@ export async function leaveWorkspace(pool: pg.Pool, caller: Caller, workspaceId:
 export async function removeMember(pool: pg.Pool, caller: Caller, workspaceId: string, memberId: string): Promise<Freed> {
   return tx(pool, async (c) => {
     const m = await requireActive(c, workspaceId, caller, true);
+    if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "remove members");
     if (!canManage(m, caller)) throw new DomainError("UNAUTHORIZED", "Only the workspace's creator, owner and managers may remove members.");
     const t = await c.query<{ memberId: string; userId: string | null; role: WorkspaceRole; status: MemberStatus }>(named(
       `SELECT "memberId", "userId", role, status FROM workspace_members WHERE "workspaceId" = $1 AND lower("memberId") = lower($2)`,
@@ -200,6 +218,7 @@ export async function removeMember(pool: pg.Pool, caller: Caller, workspaceId: s
     await c.query(named(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, target.memberId]));
     const freed = await detach(c, workspaceId, target.memberId);
     if (target.userId) await notifyMember(c, "removed", workspaceId, target.userId, m.name);
+    else await queueWorkspaceEvent(c, "ws-remove", realmOf(target.memberId), workspaceId, target.memberId);
     return freed;
   });
 }

@@ -10,23 +10,38 @@ import { parseUserId } from "../domain/usernames.ts";
 
 export interface OutboxRow {
   id: bigint;
+  /** "message", or a workspace event ("ws-...", workspace-outbox.ts). */
+  kind: string;
+  /** The message (kind "message"); 0n for workspace events. */
   messageDbId: bigint;
   targetRealmId: string;
   attempts: number;
+  workspaceId: string | null;
+  memberId: string | null;
+  seq: bigint | null;
 }
 
 export async function claimDue(pool: pg.Pool, batch: number, leaseMs: number, busyTargets: string[]): Promise<OutboxRow[]> {
-  const r = await pool.query<{ id: bigint; messageId: bigint; targetRealmId: string; attempts: number }>(
+  const r = await pool.query<{ id: bigint; kind: string; messageId: bigint | null; targetRealmId: string; attempts: number; workspaceId: string | null; memberId: string | null; seq: bigint | null }>(
     `WITH due AS (
        SELECT id FROM federation_outbox
         WHERE "deliveredAt" IS NULL AND "failedAt" IS NULL AND "nextAttemptAt" <= now() AND NOT ("targetRealmId" = ANY($3))
         ORDER BY "nextAttemptAt" LIMIT $1 FOR UPDATE SKIP LOCKED)
      UPDATE federation_outbox o SET "nextAttemptAt" = now() + $2 * interval '1 millisecond', attempts = o.attempts + 1
        FROM due WHERE o.id = due.id
-     RETURNING o.id, o."messageId", o."targetRealmId", o.attempts`,
+     RETURNING o.id, o.kind, o."messageId", o."targetRealmId", o.attempts, o."workspaceId", o."memberId", o.seq`,
     [batch, leaseMs, busyTargets],
   );
-  return r.rows.map((x) => ({ id: x.id, messageDbId: x.messageId, targetRealmId: x.targetRealmId, attempts: x.attempts }));
+  return r.rows.map((x) => ({
+    id: x.id,
+    kind: x.kind,
+    messageDbId: x.messageId === null ? 0n : BigInt(x.messageId),
+    targetRealmId: x.targetRealmId,
+    attempts: x.attempts,
+    workspaceId: x.workspaceId,
+    memberId: x.memberId,
+    seq: x.seq === null ? null : BigInt(x.seq),
+  }));
 }
 
 export interface Outgoing {

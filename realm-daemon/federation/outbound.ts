@@ -22,7 +22,7 @@ export class PermanentRefusal extends Error {
   }
 }
 
-const PERMANENT: ReadonlySet<string> = new Set(["QUOTAEXCEEDED", "NOSUCHUSER", "NOSUCHREALM", "UNAUTHORIZED", "INVALIDMESSAGEID", "TOOLARGE", "ALREADYEXISTS", "BADARGUMENTS"]);
+const PERMANENT: ReadonlySet<string> = new Set(["QUOTAEXCEEDED", "NOSUCHUSER", "NOSUCHREALM", "NOSUCHWORKSPACE", "UNAUTHORIZED", "INVALIDMESSAGEID", "TOOLARGE", "ALREADYEXISTS", "BADARGUMENTS"]);
 
 export function isPermanent(status: string): boolean {
   return PERMANENT.has(status);
@@ -88,7 +88,8 @@ export class OutboundLink {
     }
   }
 
-  private async call(command: string, args: Buffer | readonly string[]): Promise<LinkReply> {
+  /** One request; OK or throws (PermanentRefusal for refusals a retry will not fix, LinkError otherwise). */
+  async call(command: string, args: Buffer | readonly string[]): Promise<LinkReply> {
     this.lastUsed = Date.now();
     const r = await this.link.request(command, args);
     if (r.status === "OK") return r;

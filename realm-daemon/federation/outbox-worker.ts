@@ -7,7 +7,9 @@
 import { LinkError } from "../../lib/federation/packet-client.ts";
 import { claimDue, completeDelivery, discard, failDelivery, loadOutgoing, reschedule, type OutboxRow } from "../../lib/federation/outbox-store.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
+import { failWorkspaceEvent } from "../../lib/federation/workspace-outbox.ts";
 import { OutboundLink, PermanentRefusal } from "./outbound.ts";
+import { deliverWorkspaceEvent } from "./workspace-delivery.ts";
 import type { Federation } from "./federation.ts";
 
 export class OutboxWorker {
@@ -85,6 +87,10 @@ export class OutboxWorker {
     for (const row of rows) {
       if (this.stopped) return;
       try {
+        if (row.kind !== "message") {
+          await deliverWorkspaceEvent(this.fed, (local) => this.link(local, target), row);
+          continue;
+        }
         const m = await loadOutgoing(pool, row.messageDbId, target);
         if (!m) {
           await discard(pool, row);
@@ -100,7 +106,7 @@ export class OutboxWorker {
         log.debug({ messageId: m.messageId, refused: refused.length }, "message forwarded");
       } catch (e) {
         await this.failed(row, e).catch((err: unknown) => log.warn({ err }, "could not record a delivery failure"));
-        if (!(e instanceof PermanentRefusal)) {
+        if (!(e instanceof PermanentRefusal) || row.kind === "ws-change") {
           // The peer is unreachable or unhappy: the rest of this group waits for its own retry time.
           for (const rest of rows.slice(rows.indexOf(row) + 1)) await reschedule(pool, rest, this.backoffMs(rest.attempts), `not attempted: ${(e as Error).message}`).catch(() => undefined);
           return;
@@ -112,14 +118,21 @@ export class OutboxWorker {
   private async failed(row: OutboxRow, e: unknown): Promise<void> {
     const pool = this.fed.daemon.db.pool;
     const log = this.fed.log.child({ target: row.targetRealmId, outbox: row.id.toString(), attempts: row.attempts });
-    if (e instanceof PermanentRefusal) {
+    // A workspace change over the target's allowance waits until its members there caught up.
+    const waits = row.kind === "ws-change" && e instanceof PermanentRefusal && e.status === "QUOTAEXCEEDED";
+    if (e instanceof PermanentRefusal && !waits && row.kind !== "message") {
+      log.warn({ kind: row.kind, status: e.status, reason: e.reason }, "realm refused a workspace event");
+      return failWorkspaceEvent(pool, row, e.status, e.reason);
+    }
+    if (e instanceof PermanentRefusal && !waits) {
       log.warn({ status: e.status, reason: e.reason }, "realm refused a message; bouncing to the sender");
       return failDelivery(pool, row, e.status, e.reason);
     }
-    const msg = e instanceof LinkError || e instanceof DomainError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    if (!(e instanceof LinkError) && !(e instanceof DomainError)) log.error({ err: e }, "delivery failed unexpectedly");
+    const msg = e instanceof LinkError || e instanceof DomainError || e instanceof PermanentRefusal ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (!(e instanceof LinkError) && !(e instanceof DomainError) && !(e instanceof PermanentRefusal)) log.error({ err: e }, "delivery failed unexpectedly");
     if (row.attempts >= this.fed.config.limits.maxAttempts) {
       log.warn({ reason: msg }, "giving up on a message after the maximum number of attempts");
+      if (row.kind !== "message") return failWorkspaceEvent(pool, row, "TIMEOUT", `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`);
       return failDelivery(pool, row, "TIMEOUT", `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`);
     }
     for (const [key, link] of this.links) if (link.targetRealmId === row.targetRealmId && key) link.close();

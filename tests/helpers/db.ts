@@ -10,7 +10,10 @@ import pg from "pg";
 import { connectDb, type DbHandle } from "../../lib/db/client.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-export const TEMPLATE_DB = "og_test_template";
+// OG_TEST_TEMPLATE_DB lets two checkouts (e.g. git worktrees with different migrations) share one
+// server without rebuilding each other's template.
+export const TEMPLATE_DB = process.env.OG_TEST_TEMPLATE_DB ?? "og_test_template";
+if (!/^[a-z_][a-z0-9_]*$/.test(TEMPLATE_DB)) throw new Error(`OG_TEST_TEMPLATE_DB is not a plain identifier: ${TEMPLATE_DB}`);
 
 export function adminUrl(): string {
   const url = process.env.OG_TEST_PG_ADMIN_URL;

@@ -6,7 +6,31 @@ import auth from "./auth.ts";
 import deliverbegin from "./deliverbegin.ts";
 import deliverdata from "./deliverdata.ts";
 import delivercommit from "./delivercommit.ts";
+import wsinvite from "./wsinvite.ts";
+import wsremove from "./wsremove.ts";
+import wschangebegin from "./wschangebegin.ts";
+import wschangedata from "./wschangedata.ts";
+import wschangecommit from "./wschangecommit.ts";
+import wsaccept from "./wsaccept.ts";
+import wsack from "./wsack.ts";
+import wsleave from "./wsleave.ts";
 import ping from "./ping.ts";
 import quit from "./quit.ts";
 
-export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map([hello, auth, deliverbegin, deliverdata, delivercommit, ping, quit].map((c) => [c.name, c]));
+export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map([
+    hello,
+    auth,
+    deliverbegin,
+    deliverdata,
+    delivercommit,
+    wsinvite,
+    wsremove,
+    wschangebegin,
+    wschangedata,
+    wschangecommit,
+    wsaccept,
+    wsack,
+    wsleave,
+    ping,
+    quit,
+  ].map((c) => [c.name, c]));

@@ -1,0 +1,153 @@
+// Workspaces across realms (issue #7): a workspace on its home realm R1 with a member of R2.
+// The invitation, the acceptance, the changes and the acks travel over realm-to-realm
+// federation (real TLS links, each realm with its own database); the author stays charged
+// until R2 acknowledged the change for every computer of its member.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
+import { startManagement, startRealmNode, waitFor, rawPeer, type ManagementHarness, type RealmNode } from "../helpers/federation.ts";
+
+let m: ManagementHarness;
+let r1: RealmNode;
+let r2: RealmNode;
+const PASSWORD = "correct horse battery";
+
+before(async () => {
+  m = await startManagement();
+  [r1, r2] = await Promise.all((["r1", "r2"] as const).map(async (n) => startRealmNode(n, m.address, { token: await m.token() })));
+  await Promise.all([r1.waitApproved(), r2.waitApproved()]);
+});
+after(async () => {
+  await Promise.allSettled([r1?.drop(), r2?.drop()]);
+  await m?.drop();
+});
+
+async function workspaceBytes(node: RealmNode, username: string): Promise<bigint> {
+  const r = await node.db.pool.query<{ workspaceBytes: bigint }>(`SELECT "workspaceBytes" FROM users WHERE username = $1`, [username]);
+  return BigInt(r.rows[0].workspaceBytes);
+}
+
+async function heldFor(node: RealmNode, peer: RealmNode): Promise<bigint> {
+  const r = await node.db.pool.query<{ bytesHeld: bigint }>(`SELECT "bytesHeld" FROM federation_peers WHERE "realmId" = $1`, [peer.realmId]);
+  return BigInt(r.rows[0]?.bytesHeld ?? 0);
+}
+
+async function pullAll(c: RealmClient, ws: string): Promise<Array<{ seq: bigint; body: Buffer }>> {
+  const p = await c.workspaces.pull(ws);
+  const out = [];
+  for (const ch of p.changes) out.push({ seq: ch.seq, body: await c.workspaces.download(ws, ch) });
+  return out;
+}
+
+const state: { ws: string; a?: RealmClient; b1?: RealmClient; b2?: RealmClient; bob: string } = { ws: "", bob: "" };
+
+test("a@R1 invites b@R2; b accepts on R2; a publishes; both of b's computers pull and ack; a is released only after R2 acknowledged", async () => {
+  const a = await r1.user("alice");
+  const b = await r2.user("bob", "one");
+  await b.client.createComputer("two");
+  const b2 = await r2.login("bob", "two", b.password);
+  Object.assign(state, { a: a.client, b1: b.client, b2, bob: b.userId });
+
+  const ws = await a.client.workspaces.create("across realms");
+  state.ws = ws;
+  assert.equal(await a.client.workspaces.invite(ws, b.userId), b.userId);
+  await waitFor(async () => (await b.client.workspaces.list().catch(() => [])).some((w) => w.id === ws && w.status === "invited"), 10_000, "the invitation on R2");
+  await b.client.workspaces.accept(ws);
+  await waitFor(async () => (await a.client.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"), 10_000, "b active on R1");
+
+  const body = crypto.randomBytes(300_000); // several deliverdata chunks
+  const pushed = new Promise<bigint>((resolve) => b2.workspaces.onEvent((e) => e.kind === "change" && e.workspaceId === ws && resolve(e.seq)));
+  const { seq } = await a.client.workspaces.publish(ws, body);
+  assert.equal(seq, 1n);
+  assert.equal(await workspaceBytes(r1, "alice"), 300_000n);
+  assert.equal(await pushed, 1n, "b's computer on R2 is told");
+
+  const got1 = await pullAll(b.client, ws);
+  assert.equal(got1.length, 1);
+  assert.ok(got1[0].body.equals(body));
+  await b.client.workspaces.ack(ws, 1n);
+  assert.equal(await heldFor(r2, r1), 300_000n, "R2 holds its copy for b's second computer, charged to R1's allowance");
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await workspaceBytes(r1, "alice"), 300_000n, "still charged: b's second computer on R2 has not acked");
+
+  const got2 = await pullAll(b2, ws);
+  assert.equal(got2.length, 1);
+  assert.ok(got2[0].body.equals(body));
+  await b2.workspaces.ack(ws, 1n);
+  assert.equal(await heldFor(r2, r1), 0n, "R2's copy is freed once both computers have it");
+  await waitFor(async () => (await workspaceBytes(r1, "alice")) === 0n, 10_000, "alice's bytes to be released after R2's ack");
+  const left = await r1.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1`, [ws]);
+  assert.equal(left.rowCount, 0);
+});
+
+test("R2 is down while a publishes; R2 comes back; the change arrives once", async () => {
+  const { ws, a } = state;
+  await r2.stop();
+  const body = crypto.randomBytes(70_000);
+  const { seq } = await a!.workspaces.publish(ws, body);
+  assert.equal(seq, 2n);
+  await new Promise((r) => setTimeout(r, 400));
+  const q = await r1.db.pool.query<{ attempts: number; lastError: string }>(`SELECT attempts, "lastError" FROM federation_outbox WHERE kind = 'ws-change' AND "deliveredAt" IS NULL`);
+  assert.equal(q.rows.length, 1);
+  assert.ok(q.rows[0].attempts >= 1, JSON.stringify(q.rows));
+  assert.equal(await workspaceBytes(r1, "alice"), 70_000n);
+
+  await r2.start();
+  const b1 = await r2.login("bob", "one", PASSWORD);
+  const b2 = await r2.login("bob", "two", PASSWORD);
+  Object.assign(state, { b1, b2 });
+  await waitFor(async () => (await b1.workspaces.pull(ws)).changes.length === 1, 10_000, "the change on R2");
+  const stored = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 2`, [ws]);
+  assert.equal(stored.rowCount, 1, "stored once");
+
+  // A retry after R2 took it (say R1 crashed before recording the delivery) is recognised by (workspace, seq).
+  const { link, auth } = await rawPeer(r1, r2);
+  assert.equal(auth.status, "OK");
+  const again = await link.request("wschangebegin", [ws, "2", "70000", `${r1.realmId}::alice`, "laptop"]);
+  assert.equal(again.status, "OK");
+  assert.deepEqual(again.lines, ["state=complete"]);
+  link.close();
+
+  for (const c of [b1, b2]) {
+    const got = await pullAll(c, ws);
+    assert.deepEqual(got.map((g) => g.seq), [2n]);
+    assert.ok(got[0].body.equals(body));
+    await c.workspaces.ack(ws, 2n);
+  }
+  await waitFor(async () => (await workspaceBytes(r1, "alice")) === 0n, 10_000, "alice's bytes to be released");
+  assert.equal(await heldFor(r2, r1), 0n);
+});
+
+test("b is removed on R1: R2 stops delivering to b and nothing is held for b any more", async () => {
+  const { ws, a, b1, bob } = state;
+  await a!.workspaces.remove(ws, bob);
+  await waitFor(async () => {
+    const r = await r2.db.pool.query<{ status: string }>(`SELECT status FROM workspace_members WHERE "workspaceId" = $1`, [ws]);
+    return r.rows[0]?.status === "REMOVED";
+  }, 10_000, "the removal on R2");
+  await assert.rejects(b1!.workspaces.pull(ws), (e: unknown) => e instanceof OpenGrooveError && e.status === "UNAUTHORIZED" && /removed/.test(e.message));
+  const { seq } = await a!.workspaces.publish(ws, crypto.randomBytes(10_000));
+  assert.equal(seq, 3n);
+  assert.equal(await workspaceBytes(r1, "alice"), 0n, "no remote cursor pins the change");
+  await new Promise((r) => setTimeout(r, 300));
+  const rows = await r1.db.pool.query(`SELECT 1 FROM federation_outbox WHERE kind = 'ws-change' AND seq = 3`);
+  assert.equal(rows.rowCount, 0, "nothing is forwarded to R2");
+  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 3`, [ws]);
+  assert.equal(onR2.rowCount, 0);
+});
+
+test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user R2 does not have is withdrawn", async () => {
+  const { ws, a } = state;
+  const carol = await r2.user("carol");
+  await a!.workspaces.invite(ws, carol.userId);
+  await waitFor(async () => (await carol.client.workspaces.list().catch(() => [])).some((w) => w.id === ws), 10_000, "the invitation on R2");
+  await carol.client.workspaces.leave(ws);
+  await waitFor(async () => (await a!.workspaces.members(ws)).some((x) => x.userId === carol.userId && x.status === "left"), 10_000, "carol LEFT on R1");
+
+  const ghost = `${r2.realmId}::nobody`;
+  await a!.workspaces.invite(ws, ghost);
+  await waitFor(async () => !(await a!.workspaces.members(ws)).some((x) => x.userId === ghost), 10_000, "the refused invitation to be withdrawn");
+  const o = await r1.db.pool.query<{ lastError: string }>(`SELECT "lastError" FROM federation_outbox WHERE kind = 'ws-invite' AND "memberId" = $1 AND "failedAt" IS NOT NULL`, [ghost]);
+  assert.match(o.rows[0]?.lastError ?? "", /NOSUCHUSER/);
+});
