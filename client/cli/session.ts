@@ -107,3 +107,8 @@ export async function withSession<T>(ctx: CommandContext, fn: (client: RealmClie
     client.close();
   }
 }
+
+/** Rejects with a clear CLI error when a long-running command's connection ends by itself. */
+export function failWhenLost(client: RealmClient, what: string, reject: (e: CliError) => void): void {
+  client.onLost((e) => reject(new CliError(what, e.status, e.reason, EXIT.other, "the connection to the realm ended; run watch again to resume")));
+}

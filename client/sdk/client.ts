@@ -4,20 +4,14 @@ import crypto from "node:crypto";
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import { openConnection, OpenGrooveError, type ConnectOptions, type RawConnection, type Reply } from "./connection.ts";
 import { Workspaces } from "./workspaces.ts";
+import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
 
 // One stored block (lib/domain/messages.ts): aligned whole-block writes skip read-modify-write.
 export const CHUNK_BYTES = 65_536;
 
-function kv(lines: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of lines) {
-    const i = l.indexOf("=");
-    if (i > 0) out[l.slice(0, i)] = l.slice(i + 1);
-  }
-  return out;
-}
+const kv = keyValueLines;
 
 export interface Quotas {
   storage: bigint;
@@ -56,6 +50,12 @@ export class RealmClient {
 
   onClose(fn: (e: Error) => void): this {
     this.raw.on("close", fn);
+    return this;
+  }
+
+  /** The connection ended without close() being called (server gone, network, banned). */
+  onLost(fn: (e: OpenGrooveError) => void): this {
+    this.raw.on("lost", fn);
     return this;
   }
 

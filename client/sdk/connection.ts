@@ -77,8 +77,15 @@ class SdkConnection extends EventEmitter implements RawConnection {
       this.emit("notification", event, r);
       this.emit(event, r);
     });
-    core.on("close", (e: ConnectionFailure) => this.emit("close", new OpenGrooveError(e.status, e.reason)));
+    core.on("close", (e: ConnectionFailure) => {
+      const err = new OpenGrooveError(e.status, e.reason);
+      this.emit("close", err);
+      // "lost": the connection ended without this side closing it.
+      if (!this.closing) this.emit("lost", err);
+    });
   }
+
+  private closing = false;
 
   get closed(): boolean {
     return this.core.closed;
@@ -98,6 +105,7 @@ class SdkConnection extends EventEmitter implements RawConnection {
   }
 
   close(): void {
+    this.closing = true;
     this.core.close();
   }
 }

@@ -5,6 +5,7 @@
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import { OpenGrooveError, type Reply } from "./connection.ts";
 import type { RealmClient } from "./client.ts";
+import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 /** Chunk size of workspace uploads and reads: eight 64 KiB storage blocks, half the default 1 MiB packet. */
 export const WORKSPACE_CHUNK_BYTES = 512 * 1024;
@@ -64,14 +65,7 @@ export function isSuspended(e: unknown): boolean {
   return e instanceof OpenGrooveError && e.status === "UNAUTHORIZED" && e.reason.startsWith("suspended:");
 }
 
-function kv(lines: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of lines) {
-    const i = l.indexOf("=");
-    if (i > 0) out[l.slice(0, i)] = l.slice(i + 1);
-  }
-  return out;
-}
+const kv = keyValueLines;
 
 /** Re-cuts any stream of buffers into exact `size` pieces (the last may be shorter). */
 async function* rechunk(source: AsyncIterable<Buffer> | Iterable<Buffer>, size: number): AsyncGenerator<Buffer> {

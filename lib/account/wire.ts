@@ -2,6 +2,7 @@
 // out, replies and notifications in, over Uint8Array only, for the WebSocket transport (one
 // packet per binary message, no length prefix, no greeting). Same bytes as the Node codec; the
 // integration tests check both against each other.
+import { keyValueLines } from "../protocol/key-values.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -92,10 +93,5 @@ export function linesOf(data: Uint8Array): string[] {
 
 /** `key=value` lines (getmessageinfo, authenticate's userid=). */
 export function keyValues(data: Uint8Array): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of linesOf(data)) {
-    const i = line.indexOf("=");
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
+  return keyValueLines(linesOf(data));
 }

@@ -1,11 +1,11 @@
 // `opengroove watch`: stays connected and prints one line per notification (new messages,
 // immediate messages, bans) until Ctrl-C or the connection drops.
-import { OpenGrooveError, type Reply } from "../../sdk/index.ts";
+import type { Reply } from "../../sdk/index.ts";
 import type { Command } from "../command.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { EXIT } from "../errors.ts";
 import { humanBytes } from "../format.ts";
 import { describeMessage } from "../messages.ts";
-import { openSession } from "../session.ts";
+import { failWhenLost, openSession } from "../session.ts";
 
 export const watch: Command = {
   name: "watch",
@@ -45,11 +45,7 @@ export const watch: Command = {
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      client.onClose((e) => {
-        const status = e instanceof OpenGrooveError ? e.status : "DISCONNECTED";
-        const reason = e instanceof OpenGrooveError ? e.reason : e.message;
-        if (reason !== "closed by client") reject(new CliError("watching", status, reason, EXIT.other, "the connection to the realm ended; run watch again to resume"));
-      });
+      failWhenLost(client, "watching", reject);
     });
   },
 };

@@ -7,7 +7,7 @@ import { OpenGrooveError, isSuspended, type RealmClient } from "../../sdk/index.
 import type { CommandContext } from "../command.ts";
 import { CliError, EXIT, fromSdk, usageError } from "../errors.ts";
 import { humanBytes, parseProgressMode, progress } from "../format.ts";
-import { openSession, withSession } from "../session.ts";
+import { failWhenLost, openSession, withSession } from "../session.ts";
 
 /** Like step(), with the way back for a suspended member as the hint. */
 export async function wsStep<T>(what: string, workspaceId: string, fn: () => Promise<T>): Promise<T> {
@@ -133,11 +133,7 @@ export async function watch(ctx: CommandContext, workspaceId: string): Promise<n
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
-    client.onClose((e) => {
-      const status = e instanceof OpenGrooveError ? e.status : "DISCONNECTED";
-      const reason = e instanceof OpenGrooveError ? e.reason : e.message;
-      if (reason !== "closed by client") reject(new CliError("watching", status, reason, EXIT.other, "the connection to the realm ended; run watch again to resume"));
-    });
+    failWhenLost(client, "watching", reject);
     ctx.note(`Watching workspace ${workspaceId} as ${account.userId} on "${account.computer}"; changes go to ${dir} (Ctrl-C to stop)`);
     sync();
   });
