@@ -1,4 +1,4 @@
-import { readMessageData } from "../../lib/domain/messages.ts";
+import { readMessageData } from "../../lib/domain/message-data.ts";
 import { WITH_COMPUTER } from "../state.ts";
 import { caller, fields, int } from "./args.ts";
 import { command } from "./types.ts";

@@ -1,4 +1,4 @@
-import { setMessageSize } from "../../lib/domain/messages.ts";
+import { setMessageSize } from "../../lib/domain/message-data.ts";
 import { WITH_COMPUTER } from "../state.ts";
 import { caller, fields, int } from "./args.ts";
 import { command } from "./types.ts";

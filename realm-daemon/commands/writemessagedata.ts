@@ -1,5 +1,5 @@
 import { ProtocolError, splitWithTrailingData } from "../../lib/protocol/index.ts";
-import { writeMessageData } from "../../lib/domain/messages.ts";
+import { writeMessageData } from "../../lib/domain/message-data.ts";
 import { WITH_COMPUTER } from "../state.ts";
 import { caller, int } from "./args.ts";
 import { command } from "./types.ts";
