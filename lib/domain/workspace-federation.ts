@@ -8,7 +8,16 @@
 import type pg from "pg";
 import { named } from "../db/named.ts";
 
-export type WorkspaceEventKind = "ws-invite" | "ws-change" | "ws-remove" | "ws-accept" | "ws-ack" | "ws-leave";
+export type WorkspaceEventKind = "ws-invite" | "ws-change" | "ws-remove" | "ws-accept" | "ws-ack" | "ws-leave" | "ws-publish";
+
+/**
+ * Mirror: a local member sealed a change; it waits here (forwardedAt, no seq) while the outbox
+ * forwards it to the home realm (kind "ws-publish", seq = this change's id, its id there).
+ */
+export async function queueRemotePublish(c: pg.PoolClient, workspaceId: string, changeId: bigint, authorId: string, homeRealmId: string): Promise<void> {
+  await c.query(named(`UPDATE workspace_changes SET "forwardedAt" = now() WHERE id = $1`, [changeId.toString()]));
+  await queueWorkspaceEvent(c, "ws-publish", homeRealmId, workspaceId, authorId, changeId);
+}
 
 /** The realm part of a full user id (realm host:port::username). */
 export function realmOf(userId: string): string {

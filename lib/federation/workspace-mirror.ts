@@ -118,7 +118,9 @@ const outOfOrder = (seq: bigint, head: bigint) => new DomainError("FAIL", `chang
 
 /** wschangebegin: "complete" when this realm already has the change (or nobody here needs it), else stages it. */
 export async function beginMirrorChange(pool: pg.Pool, localRealmId: string, peerRealmId: string, ch: MirrorChange, maxBytesPerPeer: number): Promise<"open" | "complete"> {
-  if (parseUserId(ch.authorId)?.realmId !== peerRealmId) throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not forward changes by ${ch.authorId}`);
+  // The author is of the home realm, or of this one (a change a member here published through the home realm).
+  const authorRealm = parseUserId(ch.authorId)?.realmId;
+  if (authorRealm !== peerRealmId && authorRealm !== localRealmId) throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not forward changes by ${ch.authorId}`);
   return tx(pool, async (c) => {
     const w = await lockMirror(c, localRealmId, peerRealmId, ch.workspaceId);
     if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${ch.workspaceId} here`);
