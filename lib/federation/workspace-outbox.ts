@@ -45,13 +45,15 @@ export async function loadWorkspaceEvent(pool: pg.Pool, row: OutboxRow): Promise
         row.targetRealmId,
       ]);
       if (!still.rowCount) return null;
-      const ch = await pool.query<{ id: bigint; size: bigint; authorId: string; authorComputer: string }>(
-        `SELECT id, size, "authorId", "authorComputer" FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`,
+      const ch = await pool.query<{ id: bigint; size: bigint; authorId: string; authorComputer: string; originId: string | null }>(
+        `SELECT id, size, "authorId", "authorComputer", "originId" FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`,
         [ws, seq.toString()],
       );
       const c = ch.rows[0];
       if (!c) return null;
-      return { localRealmId, command: "wschangebegin", args: [ws, seq.toString(), c.size.toString(), c.authorId, c.authorComputer], change: { dbId: BigInt(c.id), seq, size: BigInt(c.size), data: "wschangedata", commit: "wschangecommit" } };
+      // Published on the target realm: name its change there, so that realm settles its copy.
+      const origin = c.originId?.startsWith(`${row.targetRealmId}/`) ? [c.originId.slice(row.targetRealmId.length + 1)] : [];
+      return { localRealmId, command: "wschangebegin", args: [ws, seq.toString(), c.size.toString(), c.authorId, c.authorComputer, ...origin], change: { dbId: BigInt(c.id), seq, size: BigInt(c.size), data: "wschangedata", commit: "wschangecommit" } };
     }
     case "ws-publish": {
       const f = await loadForwarded(pool, row);

@@ -28,22 +28,32 @@ export async function loadForwarded(pool: pg.Pool, row: OutboxRow): Promise<Forw
   return c ? { ...c, dbId: BigInt(c.dbId), size: BigInt(c.size) } : null;
 }
 
-/** The home realm took the change (as `seq`) or refused it: the staged copy goes, the author is released and told. */
-export async function settleForwarded(pool: pg.Pool, row: OutboxRow, outcome: { seq: bigint } | { refused: string }): Promise<void> {
+export type ForwardOutcome = { seq: bigint } | { refused: string };
+
+/**
+ * The home realm took the change (as `seq`) or refused it: the staged copy goes, the author is
+ * released and told (once: a second settle finds nothing). The caller holds the workspace lock.
+ */
+export async function settleChange(c: pg.PoolClient, workspaceId: string, changeId: bigint, outcome: ForwardOutcome, authorId: string | null = null): Promise<void> {
+  const r = await c.query<{ authorUserId: string | null }>(
+    `SELECT "authorUserId" FROM workspace_changes
+      WHERE id = $1 AND "workspaceId" = $2 AND "forwardedAt" IS NOT NULL AND seq IS NULL AND ($3::text IS NULL OR lower("authorId") = lower($3)) FOR UPDATE`,
+    [changeId.toString(), workspaceId, authorId],
+  );
+  const userId = r.rows[0]?.authorUserId;
+  if (!userId) return;
+  await dropChange(c, changeId);
+  const ev = "seq" in outcome ? { kind: "published", workspaceId, userId, detail: outcome.seq.toString() } : { kind: "refused", workspaceId, userId, detail: outcome.refused };
+  await c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify(ev)]);
+}
+
+/** The outcome of a ws-publish row (its reply or its refusal). */
+export async function settleForwarded(pool: pg.Pool, row: OutboxRow, outcome: ForwardOutcome): Promise<void> {
   if (!row.workspaceId || row.seq === null) return;
   const workspaceId = row.workspaceId;
+  const changeId = row.seq;
   await tx(pool, async (c) => {
     await c.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`, [workspaceId]);
-    const r = await c.query<{ authorUserId: string | null }>(
-      `SELECT "authorUserId" FROM workspace_changes WHERE id = $1 AND "forwardedAt" IS NOT NULL AND seq IS NULL FOR UPDATE`,
-      [row.seq!.toString()],
-    );
-    const userId = r.rows[0]?.authorUserId;
-    if (!userId) return;
-    await dropChange(c, row.seq!);
-    const ev = "seq" in outcome
-      ? { kind: "published", workspaceId, userId, detail: outcome.seq.toString() }
-      : { kind: "refused", workspaceId, userId, detail: outcome.refused };
-    await c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify(ev)]);
+    await settleChange(c, workspaceId, changeId, outcome);
   });
 }

@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
+import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import { startManagement, startRealmNode, waitFor, rawPeer, type ManagementHarness, type RealmNode } from "../helpers/federation.ts";
 
 let m: ManagementHarness;
@@ -191,6 +192,40 @@ test("R1 is down while b publishes: staged and charged on R2, invisible; arrives
   await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free change 6");
 });
 
+test("R2 never hears R1's answer to its ws-publish: the forwarded change coming back settles it, and it is not ordered twice", async () => {
+  const { ws, b1, b2 } = state;
+  // Hold R2's own forwarding back and do its first attempt by hand, dropping the reply.
+  await r2.db.pool.query(`ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now() + interval '1 hour'`);
+  const body = crypto.randomBytes(3_000);
+  const told = publishedOn(b1!, ws);
+  try {
+    assert.equal((await b1!.workspaces.publish(ws, body)).seq, 0n);
+  } finally {
+    await r2.db.pool.query(`ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now()`);
+  }
+  const row = await r2.db.pool.query<{ id: bigint; seq: bigint }>(`SELECT id, seq FROM federation_outbox WHERE kind = 'ws-publish' AND "deliveredAt" IS NULL`);
+  assert.equal(row.rows.length, 1);
+  assert.equal(await workspaceBytes(r2, "bob"), 3_000n);
+  const changeId = String(row.rows[0].seq);
+  const { link, auth } = await rawPeer(r2, r1);
+  assert.equal(auth.status, "OK");
+  const begin = await link.request("wspublishbegin", [ws, changeId, "3000", state.bob, "one"]);
+  assert.deepEqual(begin.lines, ["state=open"]);
+  assert.equal((await link.request("wspublishdata", joinFieldsWithTrailingData([ws, changeId, "0", "3000"], body))).status, "OK");
+  const commit = await link.request("wspublishcommit", [ws, changeId]);
+  assert.deepEqual(commit.lines, ["seq=7"]);
+  link.close();
+  assert.deepEqual(await told, { seq: 7n }, "settled by the ws-change that brought it back");
+  assert.equal(await workspaceBytes(r2, "bob"), 0n);
+  await r2.db.pool.query(`UPDATE federation_outbox SET "nextAttemptAt" = now() WHERE id = $1`, [row.rows[0].id]);
+  await waitFor(async () => (await r2.db.pool.query(`SELECT 1 FROM federation_outbox WHERE id = $1 AND "deliveredAt" IS NOT NULL`, [row.rows[0].id])).rowCount === 1, 10_000, "the ws-publish row closed");
+  const head = await r1.db.pool.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [ws]);
+  assert.equal(BigInt(head.rows[0].nextSeq), 8n, "ordered once");
+  await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 1, 10_000, "change 7 on R2");
+  for (const c of [b2!, b1!, state.a!]) await c.workspaces.ack(ws, 7n);
+  await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free change 7");
+});
+
 test("a publish by a member R1 already removed (R2 not told yet) is refused; b's bytes on R2 are released and b is told", async () => {
   const { ws, b1, bob } = state;
   // The removal as R1 records it, before its wsremove reached R2.
@@ -204,7 +239,7 @@ test("a publish by a member R1 already removed (R2 not told yet) is refused; b's
   const onR1 = await r1.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND "originId" IS NOT NULL`, [ws]);
   assert.equal(onR1.rowCount, 0);
   const head = await r1.db.pool.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [ws]);
-  assert.equal(BigInt(head.rows[0].nextSeq), 7n, "nothing was ordered");
+  assert.equal(BigInt(head.rows[0].nextSeq), 8n, "nothing was ordered");
   await r1.db.pool.query(`UPDATE workspace_members SET status = 'ACTIVE' WHERE "workspaceId" = $1 AND "memberId" = $2`, [ws, bob]);
 });
 
@@ -217,12 +252,12 @@ test("b is removed on R1: R2 stops delivering to b and nothing is held for b any
   }, 10_000, "the removal on R2");
   await assert.rejects(b1!.workspaces.pull(ws), (e: unknown) => e instanceof OpenGrooveError && e.status === "UNAUTHORIZED" && /removed/.test(e.message));
   const { seq } = await a!.workspaces.publish(ws, crypto.randomBytes(10_000));
-  assert.equal(seq, 7n);
+  assert.equal(seq, 8n);
   assert.equal(await workspaceBytes(r1, "alice"), 0n, "no remote cursor pins the change");
   await new Promise((r) => setTimeout(r, 300));
-  const rows = await r1.db.pool.query(`SELECT 1 FROM federation_outbox WHERE kind = 'ws-change' AND seq = 7`);
+  const rows = await r1.db.pool.query(`SELECT 1 FROM federation_outbox WHERE kind = 'ws-change' AND seq = 8`);
   assert.equal(rows.rowCount, 0, "nothing is forwarded to R2");
-  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 7`, [ws]);
+  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 8`, [ws]);
   assert.equal(onR2.rowCount, 0);
 });
 
