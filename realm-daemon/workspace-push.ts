@@ -1,12 +1,14 @@
 // Routes og_workspace_change notifications (sent by whichever daemon instance sealed a change
 // or changed a membership) to the member computers connected to THIS instance, as
 // `workspacechange` pushes. Data lines: kind, workspace id, then per kind: `change` → seq,
-// author user id, author computer; `invited` / `removed` / `suspended` → the workspace's name.
+// author user id, author computer; `invited` / `removed` / `suspended` → the workspace's name;
+// `published` → the seq the home realm gave a change its member published on this (mirror)
+// realm; `refused` → why the home realm refused it (both to the author's computers).
 import type { RealmDaemon } from "./daemon.ts";
 
 type WorkspaceEvent =
   | { kind: "change"; workspaceId: string; seq: string; authorId: string; authorComputer: string }
-  | { kind: "invited" | "removed" | "suspended"; workspaceId: string; userId: string; detail: string };
+  | { kind: "invited" | "removed" | "suspended" | "published" | "refused"; workspaceId: string; userId: string; detail: string };
 
 export async function routeWorkspaceNotification(daemon: RealmDaemon, payload: string): Promise<void> {
   const ev = JSON.parse(payload) as WorkspaceEvent;

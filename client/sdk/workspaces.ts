@@ -51,7 +51,11 @@ export interface PullResult {
 
 export type WorkspaceEvent =
   | { kind: "change"; workspaceId: string; seq: bigint; author: string; authorComputer: string }
-  | { kind: "invited" | "removed" | "suspended"; workspaceId: string; name: string };
+  | { kind: "invited" | "removed" | "suspended"; workspaceId: string; name: string }
+  /** A change published on a realm other than the workspace's home: ordered there as `seq`. */
+  | { kind: "published"; workspaceId: string; seq: bigint }
+  /** ...or refused there for good (`reason` starts with the status word); nothing was published. */
+  | { kind: "refused"; workspaceId: string; reason: string };
 
 export interface PublishOptions {
   /** Total size, when known: checked against the realm's limit and the free quota before any upload. */
@@ -279,6 +283,8 @@ export class Workspaces {
       const [kind, workspaceId, a = "", b = "", c = ""] = r.lines;
       if (kind === "change") fn({ kind, workspaceId, seq: BigInt(a), author: b, authorComputer: c });
       else if (kind === "invited" || kind === "removed" || kind === "suspended") fn({ kind, workspaceId, name: a });
+      else if (kind === "published" && /^\d+$/.test(a)) fn({ kind, workspaceId, seq: BigInt(a) });
+      else if (kind === "refused") fn({ kind, workspaceId, reason: a });
     });
     return this;
   }

@@ -6,12 +6,14 @@
 // workspace lock and assigns the workspace's next sequence number, so concurrent publishes get
 // one total order. Each member computer has a cursor (the highest sequence number it has
 // acknowledged); workspace-gc.ts frees a change once no other pinning cursor is behind it.
+// On a mirror (a workspace of another realm) sealing does not order the change: it is
+// forwarded to the home realm (workspace-publish-mirror.ts), and the seal answers seq 0.
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { chargeBytes, getQuotas } from "./quota.ts";
 import { dropChange, freeAcked, type Freed } from "./workspace-gc.ts";
-import { mirrorOnly, requireActive, touchMember, tx, WORKSPACE_LIMITS, type Caller } from "./workspaces.ts";
-import { queueMirrorAck, queueRemoteChange } from "./workspace-federation.ts";
+import { requireActive, touchMember, tx, WORKSPACE_LIMITS, type Caller } from "./workspaces.ts";
+import { queueMirrorAck, queueRemoteChange, queueRemotePublish } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
 
@@ -36,7 +38,7 @@ async function lockOpen(c: pg.PoolClient, caller: Caller, handle: bigint): Promi
   const r = await c.query<OpenChange>(named(
     `SELECT ch.id, ch."workspaceId", ch."authorId", ch."authorUserId", ch."authorComputer", ch.size, ch.seq, r."maxWorkspaceChangeBytes" AS "maxBytes"
        FROM workspace_changes ch JOIN workspaces w ON w.id = ch."workspaceId" JOIN realms r ON r.id = w."realmId"
-      WHERE ch.id = $1 AND ch."authorUserId" = $2 FOR UPDATE OF ch`,
+      WHERE ch.id = $1 AND ch."authorUserId" = $2 AND ch."forwardedAt" IS NULL FOR UPDATE OF ch`,
     [handle.toString(), caller.userId]));
   const ch = r.rows[0];
   if (!ch) throw gone(handle);
@@ -52,8 +54,7 @@ const tooLarge = (max: bigint) => new DomainError("QUOTAEXCEEDED", `A workspace 
  */
 export async function beginChange(pool: pg.Pool, caller: Caller, workspaceId: string, declaredSize: bigint | null, opts: { maxOpenChanges: number }): Promise<bigint> {
   return tx(pool, async (c) => {
-    const m = await requireActive(c, workspaceId, caller);
-    if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "publish");
+    await requireActive(c, workspaceId, caller);
     // The user row lock serialises begins so the open-upload limit holds under concurrency.
     const u = await c.query<{ maxBytes: bigint }>(named(`SELECT r."maxWorkspaceChangeBytes" AS "maxBytes" FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1 FOR NO KEY UPDATE OF u`, [caller.userId]));
     const max = BigInt(u.rows[0].maxBytes);
@@ -62,7 +63,7 @@ export async function beginChange(pool: pg.Pool, caller: Caller, workspaceId: st
       const q = await getQuotas(c, caller.userId);
       if (q && q.bytesUsed + declaredSize > q.quotaBytes) throw new DomainError("QUOTAEXCEEDED", `This change needs ${declaredSize} bytes but only ${q.quotaBytes - q.bytesUsed} of your quota are free.`);
     }
-    const open = await c.query<{ n: string }>(named(`SELECT count(*) AS n FROM workspace_changes WHERE "authorUserId" = $1 AND seq IS NULL`, [caller.userId]));
+    const open = await c.query<{ n: string }>(named(`SELECT count(*) AS n FROM workspace_changes WHERE "authorUserId" = $1 AND seq IS NULL AND "forwardedAt" IS NULL`, [caller.userId]));
     if (Number(open.rows[0].n) >= opts.maxOpenChanges) throw new DomainError("QUOTAEXCEEDED", `At most ${opts.maxOpenChanges} unsealed workspace changes at a time; seal or abort one first.`);
     const ins = await c.query<{ id: bigint }>(named(
       `INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer") VALUES ($1, $2, $3, $4) RETURNING id`,
@@ -146,6 +147,10 @@ export async function sealChange(pool: pg.Pool, caller: Caller, handle: bigint):
     // Workspace lock first, then the change: the same order as removal, so the two cannot deadlock.
     const m = await requireActive(c, workspaceId, caller, true);
     const ch = await lockOpen(c, caller, handle);
+    if (m.homeRealmId) {
+      await queueRemotePublish(c, workspaceId, ch.id, ch.authorId, m.homeRealmId);
+      return { workspaceId, seq: 0n, size: ch.size, freed: { changes: 0, bytes: 0n } };
+    }
     const seq = m.head + 1n;
     await c.query(named(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [workspaceId, (seq + 1n).toString()]));
     await c.query(named(`UPDATE workspace_changes SET seq = $2, "sealedAt" = now() WHERE id = $1`, [ch.id.toString(), seq.toString()]));
@@ -165,10 +170,18 @@ export async function sealChange(pool: pg.Pool, caller: Caller, handle: bigint):
 export async function publishChange(pool: pg.Pool, caller: Caller, workspaceId: string, data: Buffer): Promise<Sealed> {
   return tx(pool, async (c) => {
     const m = await requireActive(c, workspaceId, caller, true);
-    if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "publish");
     const size = BigInt(data.length);
     if (size > m.maxChangeBytes) throw new DomainError("QUOTAEXCEEDED", `A workspace change has at most ${m.maxChangeBytes} bytes on this realm (its maxWorkspaceChangeBytes).`);
     if (!(await chargeBytes(c, caller.userId, size, "workspace"))) throw new DomainError("QUOTAEXCEEDED", `Storing ${size} more bytes would exceed your storage quota; nothing was stored.`);
+    if (m.homeRealmId) {
+      const staged = await c.query<{ id: bigint }>(named(
+        `INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer", size) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [workspaceId, caller.fullId, caller.userId, caller.computer, size.toString()]));
+      const id = BigInt(staged.rows[0].id);
+      await appendBlocks(c, id, 0n, data);
+      await queueRemotePublish(c, workspaceId, id, caller.fullId, m.homeRealmId);
+      return { workspaceId, seq: 0n, size, freed: { changes: 0, bytes: 0n } };
+    }
     const seq = m.head + 1n;
     // Statements are combined where possible: the workspace lock is held for the whole transaction.
     const ins = await c.query<{ id: bigint }>(named(

@@ -8,7 +8,16 @@
 import type pg from "pg";
 import { named } from "../db/named.ts";
 
-export type WorkspaceEventKind = "ws-invite" | "ws-change" | "ws-remove" | "ws-accept" | "ws-ack" | "ws-leave";
+export type WorkspaceEventKind = "ws-invite" | "ws-change" | "ws-remove" | "ws-accept" | "ws-ack" | "ws-leave" | "ws-publish";
+
+/**
+ * Mirror: a local member sealed a change; it waits here (forwardedAt, no seq) while the outbox
+ * forwards it to the home realm (kind "ws-publish", seq = this change's id, its id there).
+ */
+export async function queueRemotePublish(c: pg.PoolClient, workspaceId: string, changeId: bigint, authorId: string, homeRealmId: string): Promise<void> {
+  await c.query(named(`UPDATE workspace_changes SET "forwardedAt" = now() WHERE id = $1`, [changeId.toString()]));
+  await queueWorkspaceEvent(c, "ws-publish", homeRealmId, workspaceId, authorId, changeId);
+}
 
 /** The realm part of a full user id (realm host:port::username). */
 export function realmOf(userId: string): string {
@@ -37,11 +46,17 @@ export async function queueRemoteChange(c: pg.PoolClient, workspaceId: string, s
 /**
  * Mirror: queues the member's ack to the home realm when every computer of the member here has
  * acknowledged further than what was last sent (the lowest cursor; the head when the member
- * has no computer). The caller holds the mirror's workspace lock.
+ * has no computer). A computer counts as having the changes it published itself (it need not
+ * ack them): its cursor reaches up to the next stored change by someone else. Changes freed here
+ * past a cursor can only be that computer's own, since it pins every other one.
+ * The caller holds the mirror's workspace lock.
  */
 export async function queueMirrorAck(c: pg.PoolClient, workspaceId: string, memberId: string, homeRealmId: string): Promise<void> {
   const r = await c.query<{ low: bigint }>(named(
-    `SELECT COALESCE((SELECT min(cur."ackedSeq") FROM workspace_cursors cur
+    `SELECT COALESCE((SELECT min(COALESCE(nxt.s - 1, w."nextSeq" - 1)) FROM workspace_cursors cur
+                        CROSS JOIN LATERAL (SELECT min(ch.seq) AS s FROM workspace_changes ch
+                                             WHERE ch."workspaceId" = cur."workspaceId" AND ch.seq > cur."ackedSeq"
+                                               AND NOT (ch."authorId" = cur."memberId" AND ch."authorComputer" = cur.computer)) nxt
                         WHERE cur."workspaceId" = m."workspaceId" AND cur."memberId" = m."memberId"
                           AND EXISTS (SELECT 1 FROM computers k WHERE k."userId" = m."userId" AND k.name = cur.computer)),
                      w."nextSeq" - 1) AS low

@@ -6,6 +6,7 @@
 import type pg from "pg";
 import { releaseBytes, releasePeerBytes } from "./quota.ts";
 import { tx } from "./messages.ts";
+import { realmOf } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
 
@@ -19,21 +20,27 @@ export interface Freed {
  * orders). A change without a local author is a mirror's copy of another realm's change: its
  * bytes come off that realm's allowance here (federation_peers.bytesHeld).
  */
-async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: string | null; size: bigint; workspaceId: string }>): Promise<bigint> {
+async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>): Promise<bigint> {
   const per = new Map<string, bigint>();
   const remote = new Map<string, bigint>();
+  const homes = new Map<string, string | null>();
   let total = 0n;
   for (const r of rows) {
     const size = BigInt(r.size);
     total += size;
     if (r.authorUserId) per.set(r.authorUserId, (per.get(r.authorUserId) ?? 0n) + size);
-    else remote.set(r.workspaceId, (remote.get(r.workspaceId) ?? 0n) + size);
+    else {
+      // On a mirror the home realm's allowance; on the home realm, the allowance of the author's realm (published there).
+      if (!homes.has(r.workspaceId)) {
+        const w = await c.query<{ homeRealmId: string | null }>(named(`SELECT "homeRealmId" FROM workspaces WHERE id = $1`, [r.workspaceId]));
+        homes.set(r.workspaceId, w.rows[0]?.homeRealmId ?? null);
+      }
+      const peer = homes.get(r.workspaceId) ?? realmOf(r.authorId);
+      if (peer) remote.set(peer, (remote.get(peer) ?? 0n) + size);
+    }
   }
   for (const userId of [...per.keys()].sort()) await releaseBytes(c, userId, per.get(userId)!, "workspace");
-  for (const [workspaceId, bytes] of remote) {
-    const w = await c.query<{ homeRealmId: string | null }>(named(`SELECT "homeRealmId" FROM workspaces WHERE id = $1`, [workspaceId]));
-    if (w.rows[0]?.homeRealmId) await releasePeerBytes(c, w.rows[0].homeRealmId, bytes);
-  }
+  for (const [peer, bytes] of remote) await releasePeerBytes(c, peer, bytes);
   return total;
 }
 
@@ -49,7 +56,7 @@ async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: str
  * (a seal can only make the change it seals free).
  */
 export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?: bigint): Promise<Freed> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint; workspaceId: string }>(named(
+  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(named(
     `WITH pins AS (
        SELECT cur."memberId", cur.computer, cur."ackedSeq"
          FROM workspace_cursors cur
@@ -64,22 +71,22 @@ export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?:
       WHERE ch."workspaceId" = $1 AND ch.seq IS NOT NULL
         AND (NOT EXISTS (SELECT 1 FROM bound) OR ch.seq <= (SELECT b FROM bound)) AND ($2::bigint IS NULL OR ch.seq = $2)
         AND NOT EXISTS (SELECT 1 FROM pins p WHERE p."ackedSeq" < ch.seq AND NOT (p."memberId" = ch."authorId" AND p.computer = ch."authorComputer"))
-     RETURNING ch."authorUserId", ch.size, ch."workspaceId"`,
+     RETURNING ch."authorUserId", ch."authorId", ch.size, ch."workspaceId"`,
     [workspaceId, onlySeq?.toString() ?? null]));
   return { changes: r.rows.length, bytes: await releaseByAuthor(c, r.rows) };
 }
 
 /** Drops a member's unsealed uploads in a workspace (on leave, removal, suspension). Returns bytes released. */
 export async function dropOpenChanges(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint; workspaceId: string }>(named(
-    `DELETE FROM workspace_changes WHERE "workspaceId" = $1 AND "authorId" = $2 AND seq IS NULL RETURNING "authorUserId", size, "workspaceId"`,
+  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(named(
+    `DELETE FROM workspace_changes WHERE "workspaceId" = $1 AND "authorId" = $2 AND seq IS NULL RETURNING "authorUserId", "authorId", size, "workspaceId"`,
     [workspaceId, memberId]));
   return releaseByAuthor(c, r.rows);
 }
 
 /** Drops one unsealed change (abort, over quota, expiry). The caller holds its row lock. */
 export async function dropChange(c: pg.PoolClient, changeId: bigint): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; size: bigint; workspaceId: string }>(named(`DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", size, "workspaceId"`, [changeId]));
+  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(named(`DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", "authorId", size, "workspaceId"`, [changeId]));
   return releaseByAuthor(c, r.rows);
 }
 
@@ -139,7 +146,7 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
 
   // 2. Abandoned uploads.
   const stale = await pool.query<{ id: bigint; workspaceId: string }>(named(
-    `SELECT id, "workspaceId" FROM workspace_changes WHERE seq IS NULL AND "createdAt" < now() - $1::bigint * interval '1 millisecond' ORDER BY "createdAt" LIMIT $2`,
+    `SELECT id, "workspaceId" FROM workspace_changes WHERE seq IS NULL AND "forwardedAt" IS NULL AND "createdAt" < now() - $1::bigint * interval '1 millisecond' ORDER BY "createdAt" LIMIT $2`,
     [opts.uploadExpiryMs, batch]));
   for (const ch of stale.rows) {
     await tx(pool, async (c) => {

@@ -12,6 +12,7 @@ import { WORKSPACE_LIMITS, type WorkspaceRole } from "../domain/workspaces.ts";
 import { freeAcked } from "../domain/workspace-gc.ts";
 import { queueMirrorAcks } from "../domain/workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
+import { settleChange } from "./workspace-publish-mirror.ts";
 
 const B = WORKSPACE_LIMITS.blockBytes;
 
@@ -116,12 +117,20 @@ export interface MirrorChange {
 
 const outOfOrder = (seq: bigint, head: bigint) => new DomainError("FAIL", `change ${seq} arrived before change ${head + 1n}; retry later`);
 
-/** wschangebegin: "complete" when this realm already has the change (or nobody here needs it), else stages it. */
-export async function beginMirrorChange(pool: pg.Pool, localRealmId: string, peerRealmId: string, ch: MirrorChange, maxBytesPerPeer: number): Promise<"open" | "complete"> {
-  if (parseUserId(ch.authorId)?.realmId !== peerRealmId) throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not forward changes by ${ch.authorId}`);
+/**
+ * wschangebegin: "complete" when this realm already has the change (or nobody here needs it), else
+ * stages it. `originChangeId`: the change was published here (the id of its forwarded copy), so
+ * the home realm has ordered it: the forwarded copy is settled first, whatever became of the
+ * ws-publish reply (so it cannot be forwarded twice once this realm acknowledges the seq).
+ */
+export async function beginMirrorChange(pool: pg.Pool, localRealmId: string, peerRealmId: string, ch: MirrorChange, maxBytesPerPeer: number, originChangeId: bigint | null = null): Promise<"open" | "complete"> {
+  // The author is of the home realm, or of this one (a change a member here published through the home realm).
+  const authorRealm = parseUserId(ch.authorId)?.realmId;
+  if (authorRealm !== peerRealmId && authorRealm !== localRealmId) throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not forward changes by ${ch.authorId}`);
   return tx(pool, async (c) => {
     const w = await lockMirror(c, localRealmId, peerRealmId, ch.workspaceId);
     if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${ch.workspaceId} here`);
+    if (originChangeId !== null) await settleChange(c, ch.workspaceId, originChangeId, { seq: ch.seq }, ch.authorId);
     if (ch.seq <= w.head) return "complete";
     if (ch.seq > w.head + 1n) throw outOfOrder(ch.seq, w.head);
     const active = await c.query(`SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND status = 'ACTIVE' LIMIT 1`, [ch.workspaceId]);

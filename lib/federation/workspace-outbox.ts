@@ -4,15 +4,16 @@ import type pg from "pg";
 import { WORKSPACE_LIMITS } from "../domain/workspaces.ts";
 import { acceptRefused, applyAcceptedHead } from "./workspace-mirror.ts";
 import { inviteRefused } from "./workspace-home.ts";
+import { loadForwarded, settleForwarded } from "./workspace-publish-mirror.ts";
 import type { OutboxRow } from "./outbox-store.ts";
 
 export interface WorkspaceSend {
   /** The local realm that speaks (the workspace's realm here). */
   localRealmId: string;
-  command: "wsinvite" | "wsremove" | "wschangebegin" | "wsaccept" | "wsack" | "wsleave";
+  command: "wsinvite" | "wsremove" | "wschangebegin" | "wsaccept" | "wsack" | "wsleave" | "wspublishbegin";
   args: string[];
-  /** ws-change: the stored change to stream after wschangebegin. */
-  change?: { dbId: bigint; seq: bigint; size: bigint };
+  /** ws-change / ws-publish: the stored change to stream after the begin command, keyed by `seq` (a ws-publish: the change id here). */
+  change?: { dbId: bigint; seq: bigint; size: bigint; data: "wschangedata" | "wspublishdata"; commit: "wschangecommit" | "wspublishcommit" };
 }
 
 /** What to send for a workspace row; null when there is nothing left to send (the row is closed). */
@@ -44,13 +45,25 @@ export async function loadWorkspaceEvent(pool: pg.Pool, row: OutboxRow): Promise
         row.targetRealmId,
       ]);
       if (!still.rowCount) return null;
-      const ch = await pool.query<{ id: bigint; size: bigint; authorId: string; authorComputer: string }>(
-        `SELECT id, size, "authorId", "authorComputer" FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`,
+      const ch = await pool.query<{ id: bigint; size: bigint; authorId: string; authorComputer: string; originId: string | null }>(
+        `SELECT id, size, "authorId", "authorComputer", "originId" FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`,
         [ws, seq.toString()],
       );
       const c = ch.rows[0];
       if (!c) return null;
-      return { localRealmId, command: "wschangebegin", args: [ws, seq.toString(), c.size.toString(), c.authorId, c.authorComputer], change: { dbId: BigInt(c.id), seq, size: BigInt(c.size) } };
+      // Published on the target realm: name its change there, so that realm settles its copy.
+      const origin = c.originId?.startsWith(`${row.targetRealmId}/`) ? [c.originId.slice(row.targetRealmId.length + 1)] : [];
+      return { localRealmId, command: "wschangebegin", args: [ws, seq.toString(), c.size.toString(), c.authorId, c.authorComputer, ...origin], change: { dbId: BigInt(c.id), seq, size: BigInt(c.size), data: "wschangedata", commit: "wschangecommit" } };
+    }
+    case "ws-publish": {
+      const f = await loadForwarded(pool, row);
+      if (!f) return null;
+      return {
+        localRealmId,
+        command: "wspublishbegin",
+        args: [ws, f.dbId.toString(), f.size.toString(), f.authorId, f.authorComputer],
+        change: { dbId: f.dbId, seq: f.dbId, size: f.size, data: "wspublishdata", commit: "wspublishcommit" },
+      };
     }
     default:
       return null;
@@ -78,11 +91,15 @@ export async function readChangeBytes(pool: pg.Pool, changeDbId: bigint, offset:
   return out;
 }
 
-/** The target took the event; `reply` is its OK lines (wsaccept answers head=). */
+/** The target took the event; `reply` is its OK lines (wsaccept answers head=, wspublishbegin/commit seq=). */
 export async function completeWorkspaceEvent(pool: pg.Pool, row: OutboxRow, reply: string[], note: string | null = null): Promise<void> {
   if (row.kind === "ws-accept" && row.workspaceId && row.memberId) {
     const head = reply.find((l) => l.startsWith("head="));
     if (head && /^\d{1,18}$/.test(head.slice(5))) await applyAcceptedHead(pool, row.workspaceId, row.memberId, BigInt(head.slice(5)));
+  }
+  if (row.kind === "ws-publish") {
+    const seq = reply.find((l) => l.startsWith("seq="));
+    if (seq && /^\d{1,18}$/.test(seq.slice(4))) await settleForwarded(pool, row, { seq: BigInt(seq.slice(4)) });
   }
   await pool.query(`UPDATE federation_outbox SET "deliveredAt" = now(), "lastError" = $2 WHERE id = $1`, [row.id, note]);
 }
@@ -90,6 +107,7 @@ export async function completeWorkspaceEvent(pool: pg.Pool, row: OutboxRow, repl
 /** The target refused the event for good: recorded; a refused invitation is withdrawn, a refused accept makes the member REMOVED here. */
 export async function failWorkspaceEvent(pool: pg.Pool, row: OutboxRow, status: string, reason: string): Promise<void> {
   await pool.query(`UPDATE federation_outbox SET "failedAt" = now(), "lastError" = $2 WHERE id = $1`, [row.id, `${status} ${reason}`.slice(0, 1000)]);
+  if (row.kind === "ws-publish") await settleForwarded(pool, row, { refused: `${status} ${reason}`.slice(0, 500) });
   if (!row.workspaceId || !row.memberId) return;
   if (row.kind === "ws-invite") await inviteRefused(pool, row.workspaceId, row.memberId);
   if (row.kind === "ws-accept") await acceptRefused(pool, row.workspaceId, row.memberId);

@@ -1,6 +1,6 @@
 // Sends one workspace event from the federation outbox (kind "ws-...") over an authenticated
 // realm link: control events are one request; a change is wschangebegin, wschangedata in whole
-// blocks, wschangecommit. Every step is idempotent on the receiving side (by workspace and seq),
+// blocks, wschangecommit (a change published on this mirror: wspublishbegin/data/commit). Every step is idempotent on the receiving side (by workspace and seq),
 // so a retry after any failure is safe.
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import { LinkError } from "../../lib/federation/packet-client.ts";
@@ -17,7 +17,7 @@ export async function deliverWorkspaceEvent(fed: Federation, linkFor: (localReal
     return;
   }
   const link = await linkFor(ev.localRealmId);
-  const reply = await link.call(ev.command, ev.args);
+  let reply = await link.call(ev.command, ev.args);
   const ch = ev.change;
   if (ch && reply.lines[0] !== "state=complete") {
     const chunk = BigInt(fed.config.limits.chunkBytes);
@@ -25,9 +25,9 @@ export async function deliverWorkspaceEvent(fed: Federation, linkFor: (localReal
       const len = Number(ch.size - off < chunk ? ch.size - off : chunk);
       const data = await readChangeBytes(pool, ch.dbId, off, len);
       if (!data) throw new LinkError("FAIL", `change ${ch.seq} of workspace ${row.workspaceId} was freed while being forwarded`);
-      await link.call("wschangedata", joinFieldsWithTrailingData([row.workspaceId ?? "", ch.seq.toString(), off.toString(), String(len)], data));
+      await link.call(ch.data, joinFieldsWithTrailingData([row.workspaceId ?? "", ch.seq.toString(), off.toString(), String(len)], data));
     }
-    await link.call("wschangecommit", [row.workspaceId ?? "", ch.seq.toString()]);
+    reply = await link.call(ch.commit, [row.workspaceId ?? "", ch.seq.toString()]);
   }
   await completeWorkspaceEvent(pool, row, reply.lines);
   fed.log.debug({ kind: row.kind, workspaceId: row.workspaceId, seq: row.seq?.toString(), target: row.targetRealmId }, "workspace event forwarded");

@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
+import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import { startManagement, startRealmNode, waitFor, rawPeer, type ManagementHarness, type RealmNode } from "../helpers/federation.ts";
 
 let m: ManagementHarness;
@@ -119,6 +120,130 @@ test("R2 is down while a publishes; R2 comes back; the change arrives once", asy
   assert.equal(await heldFor(r2, r1), 0n);
 });
 
+async function publishedOn(c: RealmClient, ws: string): Promise<{ seq: bigint } | { reason: string }> {
+  return new Promise((resolve) =>
+    c.workspaces.onEvent((e) => {
+      if (e.workspaceId !== ws) return;
+      if (e.kind === "published") resolve({ seq: e.seq });
+      if (e.kind === "refused") resolve({ reason: e.reason });
+    }),
+  );
+}
+
+test("b@R2 publishes: R1 orders it between its own changes; a and b's other computer get the same order; b is charged on R2 until R1 took it", async () => {
+  const { ws, a, b1, b2 } = state;
+  const x = crypto.randomBytes(5_000);
+  const y = crypto.randomBytes(150_000);
+  const z = crypto.randomBytes(7_000);
+  assert.equal((await a!.workspaces.publish(ws, x)).seq, 3n);
+  const told = publishedOn(b1!, ws);
+  const sealed = await b1!.workspaces.publish(ws, y);
+  assert.equal(sealed.seq, 0n, "on a mirror the seal answers seq 0: the home realm orders the change");
+  assert.deepEqual(await told, { seq: 4n });
+  assert.equal(await workspaceBytes(r2, "bob"), 0n, "released on R2 once R1 took it");
+  assert.equal(await heldFor(r1, r2), 150_000n, "R1 holds it against R2's allowance");
+  assert.equal((await a!.workspaces.publish(ws, z)).seq, 5n);
+
+  const gotA = await pullAll(a!, ws);
+  assert.deepEqual(gotA.map((g) => g.seq), [4n]);
+  assert.ok(gotA[0].body.equals(y));
+  await a!.workspaces.ack(ws, 5n);
+  await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 3, 10_000, "changes 3..5 on R2");
+  const got2 = await pullAll(b2!, ws);
+  assert.deepEqual(got2.map((g) => g.seq), [3n, 4n, 5n]);
+  assert.ok(got2[1].body.equals(y));
+  const got1 = await pullAll(b1!, ws);
+  assert.deepEqual(got1.map((g) => g.seq), [3n, 5n], "the author's own computer is not given its change");
+  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 4`, [ws]);
+  assert.equal(onR2.rowCount, 1, "R2's copy waits for b's second computer only");
+  await b2!.workspaces.ack(ws, 5n);
+  await b1!.workspaces.ack(ws, 5n);
+  await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free b's change after R2's ack");
+  assert.equal(await heldFor(r2, r1), 0n);
+  assert.equal(await workspaceBytes(r1, "alice"), 0n);
+});
+
+test("R1 is down while b publishes: staged and charged on R2, invisible; arrives once when R1 is back", async () => {
+  const { ws, b1, b2 } = state;
+  await r1.stop();
+  const body = crypto.randomBytes(80_000);
+  const told = publishedOn(b1!, ws);
+  assert.equal((await b1!.workspaces.publish(ws, body)).seq, 0n);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await workspaceBytes(r2, "bob"), 80_000n, "charged to b on R2 while R1 has not taken it");
+  const q = await r2.db.pool.query<{ attempts: number }>(`SELECT attempts FROM federation_outbox WHERE kind = 'ws-publish' AND "deliveredAt" IS NULL`);
+  assert.equal(q.rows.length, 1);
+  assert.ok(q.rows[0].attempts >= 1);
+  assert.equal((await b2!.workspaces.pull(ws)).changes.length, 0, "nobody sees it before R1 ordered it");
+
+  await r1.start();
+  state.a = await r1.login("alice", "laptop", PASSWORD);
+  assert.deepEqual(await told, { seq: 6n });
+  assert.equal(await workspaceBytes(r2, "bob"), 0n);
+  const onR1 = await r1.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND "originId" IS NOT NULL AND seq = 6`, [ws]);
+  assert.equal(onR1.rowCount, 1, "stored once");
+  const got = await pullAll(state.a, ws);
+  assert.deepEqual(got.map((g) => g.seq), [6n]);
+  assert.ok(got[0].body.equals(body));
+  await state.a.workspaces.ack(ws, 6n);
+  await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 1, 10_000, "change 6 on R2");
+  await b2!.workspaces.ack(ws, 6n);
+  // b's authoring computer never acks its own change: R2 acks for b all the same.
+  await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free change 6 without b1's ack");
+  assert.equal(await heldFor(r2, r1), 0n);
+});
+
+test("R2 never hears R1's answer to its ws-publish: the forwarded change coming back settles it, and it is not ordered twice", async () => {
+  const { ws, b1, b2 } = state;
+  // Hold R2's own forwarding back and do its first attempt by hand, dropping the reply.
+  await r2.db.pool.query(`ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now() + interval '1 hour'`);
+  const body = crypto.randomBytes(3_000);
+  const told = publishedOn(b1!, ws);
+  try {
+    assert.equal((await b1!.workspaces.publish(ws, body)).seq, 0n);
+  } finally {
+    await r2.db.pool.query(`ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now()`);
+  }
+  const row = await r2.db.pool.query<{ id: bigint; seq: bigint }>(`SELECT id, seq FROM federation_outbox WHERE kind = 'ws-publish' AND "deliveredAt" IS NULL`);
+  assert.equal(row.rows.length, 1);
+  assert.equal(await workspaceBytes(r2, "bob"), 3_000n);
+  const changeId = String(row.rows[0].seq);
+  const { link, auth } = await rawPeer(r2, r1);
+  assert.equal(auth.status, "OK");
+  const begin = await link.request("wspublishbegin", [ws, changeId, "3000", state.bob, "one"]);
+  assert.deepEqual(begin.lines, ["state=open"]);
+  assert.equal((await link.request("wspublishdata", joinFieldsWithTrailingData([ws, changeId, "0", "3000"], body))).status, "OK");
+  const commit = await link.request("wspublishcommit", [ws, changeId]);
+  assert.deepEqual(commit.lines, ["seq=7"]);
+  link.close();
+  assert.deepEqual(await told, { seq: 7n }, "settled by the ws-change that brought it back");
+  assert.equal(await workspaceBytes(r2, "bob"), 0n);
+  await r2.db.pool.query(`UPDATE federation_outbox SET "nextAttemptAt" = now() WHERE id = $1`, [row.rows[0].id]);
+  await waitFor(async () => (await r2.db.pool.query(`SELECT 1 FROM federation_outbox WHERE id = $1 AND "deliveredAt" IS NOT NULL`, [row.rows[0].id])).rowCount === 1, 10_000, "the ws-publish row closed");
+  const head = await r1.db.pool.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [ws]);
+  assert.equal(BigInt(head.rows[0].nextSeq), 8n, "ordered once");
+  await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 1, 10_000, "change 7 on R2");
+  for (const c of [b2!, b1!, state.a!]) await c.workspaces.ack(ws, 7n);
+  await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free change 7");
+});
+
+test("a publish by a member R1 already removed (R2 not told yet) is refused; b's bytes on R2 are released and b is told", async () => {
+  const { ws, b1, bob } = state;
+  // The removal as R1 records it, before its wsremove reached R2.
+  await r1.db.pool.query(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`, [ws, bob]);
+  const told = publishedOn(b1!, ws);
+  assert.equal((await b1!.workspaces.publish(ws, crypto.randomBytes(9_000))).seq, 0n);
+  const out = await told;
+  assert.ok("reason" in out && /^UNAUTHORIZED/.test(out.reason), JSON.stringify(out));
+  assert.equal(await workspaceBytes(r2, "bob"), 0n);
+  assert.equal(await heldFor(r1, r2), 0n);
+  const onR1 = await r1.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND "originId" IS NOT NULL`, [ws]);
+  assert.equal(onR1.rowCount, 0);
+  const head = await r1.db.pool.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [ws]);
+  assert.equal(BigInt(head.rows[0].nextSeq), 8n, "nothing was ordered");
+  await r1.db.pool.query(`UPDATE workspace_members SET status = 'ACTIVE' WHERE "workspaceId" = $1 AND "memberId" = $2`, [ws, bob]);
+});
+
 test("b is removed on R1: R2 stops delivering to b and nothing is held for b any more", async () => {
   const { ws, a, b1, bob } = state;
   await a!.workspaces.remove(ws, bob);
@@ -128,12 +253,12 @@ test("b is removed on R1: R2 stops delivering to b and nothing is held for b any
   }, 10_000, "the removal on R2");
   await assert.rejects(b1!.workspaces.pull(ws), (e: unknown) => e instanceof OpenGrooveError && e.status === "UNAUTHORIZED" && /removed/.test(e.message));
   const { seq } = await a!.workspaces.publish(ws, crypto.randomBytes(10_000));
-  assert.equal(seq, 3n);
+  assert.equal(seq, 8n);
   assert.equal(await workspaceBytes(r1, "alice"), 0n, "no remote cursor pins the change");
   await new Promise((r) => setTimeout(r, 300));
-  const rows = await r1.db.pool.query(`SELECT 1 FROM federation_outbox WHERE kind = 'ws-change' AND seq = 3`);
+  const rows = await r1.db.pool.query(`SELECT 1 FROM federation_outbox WHERE kind = 'ws-change' AND seq = 8`);
   assert.equal(rows.rowCount, 0, "nothing is forwarded to R2");
-  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 3`, [ws]);
+  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 8`, [ws]);
   assert.equal(onR2.rowCount, 0);
 });
 

@@ -14,6 +14,9 @@ import wschangecommit from "./wschangecommit.ts";
 import wsaccept from "./wsaccept.ts";
 import wsack from "./wsack.ts";
 import wsleave from "./wsleave.ts";
+import wspublishbegin from "./wspublishbegin.ts";
+import wspublishdata from "./wspublishdata.ts";
+import wspublishcommit from "./wspublishcommit.ts";
 import ping from "./ping.ts";
 import quit from "./quit.ts";
 
@@ -31,6 +34,9 @@ export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map([
     wsaccept,
     wsack,
     wsleave,
+    wspublishbegin,
+    wspublishdata,
+    wspublishcommit,
     ping,
     quit,
   ].map((c) => [c.name, c]));

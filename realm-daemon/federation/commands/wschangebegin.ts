@@ -1,11 +1,11 @@
 import { beginMirrorChange } from "../../../lib/federation/workspace-mirror.ts";
-import { fields } from "../../commands/args.ts";
+import { optionalFields } from "../../commands/args.ts";
 import { bigNumber, workspaceId } from "../../commands/workspace-args.ts";
 import { PeerState, peerCommand } from "../peer-state.ts";
 
 /**
  * wschangebegin (home realm → member's realm): workspace id, seq, size, author id, author
- * computer. OK `state=open` (send wschangedata, then wschangecommit) or `state=complete` (this
+ * computer [, origin change id: the change was published on this realm as that change]. OK `state=open` (send wschangedata, then wschangecommit) or `state=complete` (this
  * realm has it already, or nobody here takes changes). FAIL when an earlier change is missing
  * (retry later), QUOTAEXCEEDED over the home realm's allowance here.
  */
@@ -13,7 +13,7 @@ export default peerCommand({
   name: "wschangebegin",
   states: [PeerState.Authenticated],
   async handle(conn, args) {
-    const [ws, seq, size, authorId, authorComputer] = fields(args, ["workspace", "seq", "size", "author", "author computer"]);
+    const [ws, seq, size, authorId, authorComputer, origin] = optionalFields(args, ["workspace", "seq", "size", "author", "author computer", "origin change id"], 5);
     const fed = conn.federation;
     const state = await beginMirrorChange(
       fed.daemon.db.pool,
@@ -21,6 +21,7 @@ export default peerCommand({
       conn.peerRealmId,
       { workspaceId: workspaceId(ws), seq: bigNumber(seq, "seq"), size: bigNumber(size, "size"), authorId, authorComputer },
       fed.config.limits.maxInboundBytesPerPeer,
+      origin ? bigNumber(origin, "origin change id") : null,
     );
     return { status: "OK", data: `state=${state}` };
   },
