@@ -2,6 +2,7 @@
 // one typed defaults object.
 import { z } from "zod";
 import { baseEnvSchema } from "../lib/config/env.ts";
+import { LOGIN_LIMITS } from "../lib/domain/login-limits.ts";
 import { federationEnvSchema, federationFromEnv, type FederationConfig } from "./federation/config.ts";
 
 export const REALM_DEFAULTS = {
@@ -18,8 +19,8 @@ export const REALM_DEFAULTS = {
   /** registeraccount attempts per IP per window (Mastodon: 5 per 30 minutes). */
   registrationsPerIp: 10,
   registrationWindowMs: 30 * 60_000,
-  authFailuresPerWindow: 10,
-  authFailureWindowMs: 15 * 60_000,
+  authFailuresPerWindow: LOGIN_LIMITS.account.limit,
+  authFailureWindowMs: LOGIN_LIMITS.account.windowMs,
   heartbeatMs: 5_000,
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,

@@ -135,6 +135,11 @@ export class Connection {
     this.transport.close();
   }
 
+  /** The peer's address without the port (rate-limit buckets, audit). */
+  get remoteIp(): string {
+    return this.transport.remoteAddress.replace(/:\d+$/, "");
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

@@ -8,19 +8,15 @@ import type { DbHandle } from "../db/client.ts";
 import { createLogger } from "../log.ts";
 import { dummyHash, verifyPassword } from "../auth/password.ts";
 import { hitRateLimit, peekRateLimit, resetRateLimit } from "../domain/rate-limit.ts";
+import { LOGIN_LIMITS, loginAccountBucket, loginIpBucket } from "../domain/login-limits.ts";
 import { foldUsername } from "../domain/usernames.ts";
 
 const log = createLogger("account");
 
-/** The realm daemon's limits (REALM_DEFAULTS.authFailuresPerWindow / authFailureWindowMs). */
-export const REALM_SIGN_IN_RULES = {
-  account: { limit: 10, windowMs: 15 * 60_000 },
-  ip: { limit: 50, windowMs: 15 * 60_000 },
-} as const;
-
-/** Same bucket names as the realm daemon, so guesses on either path count together. */
-export const realmAccountKey = (realmId: string, username: string) => `auth:${realmId}:${foldUsername(username)}`;
-export const realmIpKey = (ip: string) => `auth-ip:${ip}`;
+/** The realm daemon's rules and buckets (lib/domain/login-limits.ts), under this module's names. */
+export const REALM_SIGN_IN_RULES = LOGIN_LIMITS;
+export const realmAccountKey = loginAccountBucket;
+export const realmIpKey = loginIpBucket;
 
 export const realmUserCredentials = z
   .object({

@@ -74,13 +74,7 @@ export async function ensureRealmKey(pool: pg.Pool, realmId: string, host: strin
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`realm-key:${realmId}`]);
       const again = await client.query(`SELECT 1 FROM realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL`, [realmId]);
       if (again.rowCount === 0) {
-        const k = await generateRealmKey(realmId, host);
-        const id = crypto.randomUUID();
-        await client.query(
-          `INSERT INTO realm_keys (id, "realmId", algorithm, "publicKeyPem", fingerprint, "tlsCertPem", "tlsFingerprint") VALUES ($1, $2, 'ecdsa-p256', $3, $4, $5, $6)`,
-          [id, realmId, k.publicKeyPem, k.fingerprint, k.certPem, k.tlsFingerprint],
-        );
-        await client.query(`INSERT INTO realm_key_secrets ("keyId", "privateKeyPem", "tlsKeyPem") VALUES ($1, $2, $2)`, [id, k.privateKeyPem]);
+        await insertRealmKey(client, await generateRealmKey(realmId, host));
       }
       await client.query("COMMIT");
     } catch (e) {
@@ -111,12 +105,18 @@ export const KEY_OVERLAP_MS = 24 * 3_600_000;
  * window). Used by local rotation and by federation (after the management server took the key).
  */
 export async function storeRotatedKey(c: pg.PoolClient, k: Omit<RealmKeyMaterial, "keyId">, oldValidUntil: Date): Promise<string> {
+  const id = await insertRealmKey(c, k);
+  await c.query(`UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`, [k.realmId, id, oldValidUntil]);
+  return id;
+}
+
+/** Stores a key pair: the public half in realm_keys, the private half in realm_key_secrets. */
+async function insertRealmKey(c: pg.PoolClient, k: Omit<RealmKeyMaterial, "keyId">): Promise<string> {
   const id = crypto.randomUUID();
   await c.query(
     `INSERT INTO realm_keys (id, "realmId", algorithm, "publicKeyPem", fingerprint, "tlsCertPem", "tlsFingerprint", "validFrom") VALUES ($1, $2, 'ecdsa-p256', $3, $4, $5, $6, clock_timestamp())`,
     [id, k.realmId, k.publicKeyPem, k.fingerprint, k.certPem, k.tlsFingerprint],
   );
   await c.query(`INSERT INTO realm_key_secrets ("keyId", "privateKeyPem", "tlsKeyPem") VALUES ($1, $2, $2)`, [id, k.privateKeyPem]);
-  await c.query(`UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`, [k.realmId, id, oldValidUntil]);
   return id;
 }

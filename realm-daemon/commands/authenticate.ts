@@ -1,6 +1,7 @@
 import { dummyHash, verifyPassword } from "../../lib/auth/password.ts";
 import { foldUsername } from "../../lib/domain/usernames.ts";
-import { hitRateLimit, resetRateLimit } from "../../lib/domain/rate-limit.ts";
+import { hitRateLimit, peekRateLimit, resetRateLimit } from "../../lib/domain/rate-limit.ts";
+import { LOGIN_LIMITS, loginAccountBucket, loginIpBucket } from "../../lib/domain/login-limits.ts";
 import { ConnectionState } from "../state.ts";
 import { fields } from "./args.ts";
 import { command } from "./types.ts";
@@ -25,9 +26,8 @@ export default command({
       username = rawName.slice(at + 2);
     }
     const key = foldUsername(username);
-    const ip = conn.transport.remoteAddress.replace(/:\d+$/, "");
-    const bucket = `auth:${realm.id}:${key}`;
-    const ipBucket = `auth-ip:${ip}`;
+    const bucket = loginAccountBucket(realm.id, username);
+    const ipBucket = loginIpBucket(conn.remoteIp);
     const r = await pool.query<{ id: string; username: string; passwordHash: string; status: string; sessionEpoch: number }>(
       `SELECT id, username, "passwordHash", status, "sessionEpoch" FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`,
       [realm.id, key],
@@ -36,12 +36,11 @@ export default command({
     const good = await verifyPassword(u?.passwordHash ?? (await dummyHash()), password);
     if (!u || !good) {
       const a = await hitRateLimit(pool, bucket, limits.authFailuresPerWindow, limits.authFailureWindowMs);
-      const b = await hitRateLimit(pool, ipBucket, limits.authFailuresPerWindow * 5, limits.authFailureWindowMs);
+      const b = await hitRateLimit(pool, ipBucket, LOGIN_LIMITS.ip.limit, LOGIN_LIMITS.ip.windowMs);
       if (!a.allowed || !b.allowed) return { status: "RATELIMITED", data: `too many failed logins; try again in ${Math.ceil(Math.max(a.retryAfterMs, b.retryAfterMs) / 60_000)} minute(s)` };
       return { status: "BADAUTH", data: "wrong username or password" };
     }
-    const recent = await pool.query<{ count: number }>(`SELECT count FROM rate_limit_buckets WHERE key = $1 AND "windowStart" >= now() - $2 * interval '1 millisecond'`, [bucket, limits.authFailureWindowMs]);
-    if ((recent.rows[0]?.count ?? 0) >= limits.authFailuresPerWindow) return { status: "RATELIMITED", data: "too many failed logins for this account; try again later" };
+    if ((await peekRateLimit(pool, bucket, limits.authFailureWindowMs)) >= limits.authFailuresPerWindow) return { status: "RATELIMITED", data: "too many failed logins for this account; try again later" };
     if (u.status !== "ACTIVE") return { status: "UNAUTHORIZED", data: "this account is suspended; contact the realm's operator" };
     if (computer) {
       const c = await pool.query(`UPDATE computers SET "lastSeenAt" = now() WHERE "userId" = $1 AND name = $2`, [u.id, computer]);

@@ -18,9 +18,8 @@ export default command({
     const q = new URLSearchParams(args.toString("utf8").trim());
     const realm = conn.realm;
     const pool = conn.daemon.db.pool;
-    const ip = conn.transport.remoteAddress.replace(/:\d+$/, "");
     const { registrationsPerIp, registrationWindowMs } = conn.daemon.config.limits;
-    const limit = await hitRateLimit(pool, `register:${realm.id}:${ip}`, registrationsPerIp, registrationWindowMs);
+    const limit = await hitRateLimit(pool, `register:${realm.id}:${conn.remoteIp}`, registrationsPerIp, registrationWindowMs);
     if (!limit.allowed) return { status: "RATELIMITED", data: `too many registrations from your address; try again in ${Math.ceil(limit.retryAfterMs / 60_000)} minute(s)` };
     const input = { realmId: realm.id, username: q.get("username") ?? "", password: q.get("password") ?? "", inviteCode: q.get("invite") ?? undefined };
     const ticket = q.get("ticket");

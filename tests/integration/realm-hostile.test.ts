@@ -97,14 +97,23 @@ test("idle connections are closed after the idle timeout", async () => {
 });
 
 test("per-IP connection limit: extra connections are dropped, existing ones keep working", async () => {
+  // 40 connections (the limit here) greet and stay open; the 41st is dropped before TLS.
   const held: Raw[] = [];
-  for (let i = 0; i < 40; i++) held.push(await raw().catch(() => undefined as unknown as Raw));
+  for (let i = 0; i < 40; i++) {
+    const r = await raw();
+    r.socket.write(encodeClientGreeting());
+    held.push(r);
+  }
+  const t0 = Date.now();
   const extra = await raw().then(
-    (r) => r.closed.then(() => "closed"),
+    (r) => r.closed.then(() => `closed after TLS with ${JSON.stringify(r.received().toString())}`),
     () => "refused",
   );
-  assert.ok(["closed", "refused"].includes(extra));
-  for (const x of held) x?.socket.destroy();
+  assert.equal(extra, "refused", "the connection over the limit never completes the TLS handshake");
+  assert.ok(Date.now() - t0 < 400, "refused at once, not by a timeout");
+  const c = await h.connect(h.plainRealm).catch(() => null);
+  assert.equal(c, null, "still refused while the 40 are open");
+  for (const x of held) x.socket.destroy();
   await new Promise((res) => setTimeout(res, 200));
   await healthy();
 });
