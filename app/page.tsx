@@ -26,7 +26,9 @@ export default async function HomePage() {
   return (
     <main className="mx-auto max-w-3xl px-4 py-12 sm:py-20">
       <h1 className="text-3xl font-bold tracking-tight sm:text-4xl">OpenGroove</h1>
-      <p className="mt-3 text-lg text-slate-700">Realm hosting for OpenGroove: messages, workspaces and computers, on realms run by people you know.</p>
+      <p className="mt-3 text-lg text-slate-700">
+        Realm hosting for OpenGroove: messages, workspaces and computers, on realms run by people you know.
+      </p>
       <section aria-labelledby="join-heading" className="mt-10">
         <h2 id="join-heading" className="section-title">
           Join a realm

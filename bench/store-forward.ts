@@ -29,7 +29,11 @@ async function parallel<T>(items: T[], fn: (x: T, i: number) => Promise<void>): 
   return (performance.now() - t0) / 1000;
 }
 
-export async function benchStoreForward(opts: { senders: number; perSender: number; live: number }): Promise<StoreForwardResult> {
+export async function benchStoreForward(opts: {
+  senders: number;
+  perSender: number;
+  live: number;
+}): Promise<StoreForwardResult> {
   const h = await startRealmHarness({ maxConnectionsPerIp: 1000 });
   try {
     const N = opts.senders;
@@ -48,11 +52,13 @@ export async function benchStoreForward(opts: { senders: number; perSender: numb
     });
     const total = N * opts.perSender;
     // Receive: recipients come online, download and delete everything.
-    const readers = await Promise.all(recipients.map(async (r, i) => {
-      const c = await h.connect(h.plainRealm);
-      await c.authenticate(`recipient${i}`, "laptop", r.password);
-      return c;
-    }));
+    const readers = await Promise.all(
+      recipients.map(async (r, i) => {
+        const c = await h.connect(h.plainRealm);
+        await c.authenticate(`recipient${i}`, "laptop", r.password);
+        return c;
+      }),
+    );
     let received = 0;
     const recvSecs = await parallel(readers, async (c) => {
       for (const id of await c.inbox()) {
@@ -67,10 +73,11 @@ export async function benchStoreForward(opts: { senders: number; perSender: numb
     // Live delivery: recipients online; time from sendmessage to the messageavailable push.
     const latencies: number[] = [];
     const sentAt = new Map<string, number>();
-    for (const c of readers) c.on("messageavailable", (r) => {
-      const t = sentAt.get(r.text);
-      if (t !== undefined) latencies.push(performance.now() - t);
-    });
+    for (const c of readers)
+      c.on("messageavailable", (r) => {
+        const t = sentAt.get(r.text);
+        if (t !== undefined) latencies.push(performance.now() - t);
+      });
     await parallel(senders, async (s, i) => {
       for (let k = 0; k < opts.live / N; k++) {
         const id = s.client.newMessageId(s.userId);
@@ -86,10 +93,13 @@ export async function benchStoreForward(opts: { senders: number; perSender: numb
 
     // Baseline: the same payloads, raw INSERT then DELETE, same number of connections.
     const pool = new pg.Pool({ connectionString: h.db.url, max: N });
-    await pool.query("CREATE TABLE bench_baseline (id bigserial PRIMARY KEY, recipient text NOT NULL, data bytea NOT NULL)");
+    await pool.query(
+      "CREATE TABLE bench_baseline (id bigserial PRIMARY KEY, recipient text NOT NULL, data bytea NOT NULL)",
+    );
     const workers = Array.from({ length: N }, (_, i) => i);
     const insSecs = await parallel(workers, async (i) => {
-      for (let k = 0; k < opts.perSender; k++) await pool.query("INSERT INTO bench_baseline (recipient, data) VALUES ($1, $2)", [`r${(i + k) % N}`, payload]);
+      for (let k = 0; k < opts.perSender; k++)
+        await pool.query("INSERT INTO bench_baseline (recipient, data) VALUES ($1, $2)", [`r${(i + k) % N}`, payload]);
     });
     const delSecs = await parallel(workers, async (i) => {
       const ids = await pool.query<{ id: string }>("SELECT id FROM bench_baseline WHERE recipient = $1", [`r${i}`]);

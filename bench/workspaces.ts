@@ -39,18 +39,27 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 /** Runs `count` jobs over `workers` lanes, each lane sequential. */
 async function lanes(workers: number, count: number, job: (lane: number, i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: workers }, async (_, lane) => {
-    for (let i = next++; i < count; i = next++) await job(lane, i);
-  }));
+  await Promise.all(
+    Array.from({ length: workers }, async (_, lane) => {
+      for (let i = next++; i < count; i = next++) await job(lane, i);
+    }),
+  );
 }
 
-export async function benchWorkspaces(opts: { label: string; size: number; count: number; concurrency: number }): Promise<WorkspaceBenchResult> {
+export async function benchWorkspaces(opts: {
+  label: string;
+  size: number;
+  count: number;
+  concurrency: number;
+}): Promise<WorkspaceBenchResult> {
   const h = await startRealmHarness({ maxConnectionsPerIp: 1000 });
   try {
     const P = opts.concurrency;
     const author = await h.user(h.plainRealm, "author");
     const reader = await h.user(h.plainRealm, "reader");
-    await h.db.pool.query(`UPDATE users SET "quotaBytes" = $1 WHERE username = 'author'`, [String(opts.size * opts.count * 2)]);
+    await h.db.pool.query(`UPDATE users SET "quotaBytes" = $1 WHERE username = 'author'`, [
+      String(opts.size * opts.count * 2),
+    ]);
     const ws = await author.client.workspaces.create("bench");
     await author.client.workspaces.invite(ws, reader.userId);
     await reader.client.workspaces.accept(ws);
@@ -67,7 +76,9 @@ export async function benchWorkspaces(opts: { label: string; size: number; count
     const reads = await conns("reader", reader.password, reader.client);
     const payload = crypto.randomBytes(opts.size);
 
-    const pubSecs = await timed(() => lanes(P, opts.count, async (lane) => void (await pubs[lane].workspaces.publish(ws, payload))));
+    const pubSecs = await timed(() =>
+      lanes(P, opts.count, async (lane) => void (await pubs[lane].workspaces.publish(ws, payload))),
+    );
     let consumed = 0;
     const conSecs = await timed(async () => {
       for (;;) {
@@ -84,14 +95,24 @@ export async function benchWorkspaces(opts: { label: string; size: number; count
       }
     });
     if (consumed !== opts.count) throw new Error(`consumed ${consumed} of ${opts.count}`);
-    const left = await h.db.pool.query<{ workspaceBytes: bigint }>(`SELECT "workspaceBytes" FROM users WHERE username = 'author'`);
+    const left = await h.db.pool.query<{ workspaceBytes: bigint }>(
+      `SELECT "workspaceBytes" FROM users WHERE username = 'author'`,
+    );
     if (BigInt(left.rows[0].workspaceBytes) !== 0n) throw new Error("changes were not freed");
 
     // Baseline: the same payloads, same concurrency, straight through pg.
     const pool = new pg.Pool({ connectionString: h.db.url, max: P });
     await pool.query("CREATE TABLE bench_ws_baseline (id bigserial PRIMARY KEY, data bytea NOT NULL)");
-    const insSecs = await timed(() => lanes(P, opts.count, async () => void (await pool.query("INSERT INTO bench_ws_baseline (data) VALUES ($1)", [payload]))));
-    const ids = (await pool.query<{ id: string }>("SELECT id FROM bench_ws_baseline ORDER BY id")).rows.map((r) => r.id);
+    const insSecs = await timed(() =>
+      lanes(
+        P,
+        opts.count,
+        async () => void (await pool.query("INSERT INTO bench_ws_baseline (data) VALUES ($1)", [payload])),
+      ),
+    );
+    const ids = (await pool.query<{ id: string }>("SELECT id FROM bench_ws_baseline ORDER BY id")).rows.map(
+      (r) => r.id,
+    );
     const delSecs = await timed(() =>
       lanes(P, ids.length, async (_, i) => {
         const r = await pool.query<{ data: Buffer }>("SELECT data FROM bench_ws_baseline WHERE id = $1", [ids[i]]);
@@ -102,7 +123,15 @@ export async function benchWorkspaces(opts: { label: string; size: number; count
     await pool.end();
     const bytes = opts.size * opts.count;
     const phase = (secs: number): Phase => ({ changes: opts.count, bytes, secs });
-    return { label: opts.label, size: opts.size, concurrency: P, publish: phase(pubSecs), consume: phase(conSecs), baselineInsert: phase(insSecs), baselineDelete: phase(delSecs) };
+    return {
+      label: opts.label,
+      size: opts.size,
+      concurrency: P,
+      publish: phase(pubSecs),
+      consume: phase(conSecs),
+      baselineInsert: phase(insSecs),
+      baselineDelete: phase(delSecs),
+    };
   } finally {
     await h.stop();
   }
@@ -129,7 +158,9 @@ export function printWorkspaceResults(results: WorkspaceBenchResult[]): void {
       };
     }
   }
-  console.log("\nworkspaces: publish (1 KiB: workspacepublish; 8 MiB: begin + 512 KiB writes + seal) vs raw INSERT; consume = pull + read + ack (frees) vs raw SELECT + DELETE");
+  console.log(
+    "\nworkspaces: publish (1 KiB: workspacepublish; 8 MiB: begin + 512 KiB writes + seal) vs raw INSERT; consume = pull + read + ack (frees) vs raw SELECT + DELETE",
+  );
   console.table(rows);
 }
 

@@ -42,7 +42,12 @@ export function decodeHeader(start: Uint8Array): { header: EnvelopeHeader; heade
   if (o.og !== ENVELOPE_TAG) return undefined;
   const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
   return {
-    header: { subject: str("subject"), filename: str("filename"), contentType: str("contentType"), size: typeof o.size === "number" ? o.size : undefined },
+    header: {
+      subject: str("subject"),
+      filename: str("filename"),
+      contentType: str("contentType"),
+      size: typeof o.size === "number" ? o.size : undefined,
+    },
     headerBytes: nl + 1,
   };
 }

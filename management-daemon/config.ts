@@ -29,7 +29,12 @@ export const managementEnvSchema = baseEnvSchema.extend({
   OPENGROOVE_MANAGEMENT_BIND_HOST: z.string().min(1).default("0.0.0.0"),
   OPENGROOVE_MANAGEMENT_CLIENT_PORT: port.default(63746),
   OPENGROOVE_MANAGEMENT_REALM_PORT: port.default(63747),
-  OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS: z.coerce.number().int().min(1_000).max(90 * 86_400_000).default(MANAGEMENT_DEFAULTS.keyOverlapMs),
+  OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(90 * 86_400_000)
+    .default(MANAGEMENT_DEFAULTS.keyOverlapMs),
 });
 
 export type ManagementEnv = z.infer<typeof managementEnvSchema>;

@@ -8,11 +8,21 @@ import { connectDb } from "../lib/db/client.ts";
 import { hashCode, newCode } from "../lib/domain/registration.ts";
 import { REALM_ID } from "./registry.ts";
 
-const { values } = parseArgs({ options: { realm: { type: "string", default: "" }, hours: { type: "string", default: "24" }, by: { type: "string", default: "cli" } } });
+const { values } = parseArgs({
+  options: {
+    realm: { type: "string", default: "" },
+    hours: { type: "string", default: "24" },
+    by: { type: "string", default: "cli" },
+  },
+});
 const input = z
   .object({
     realm: z.string().refine((v) => v === "" || REALM_ID.test(v), "--realm: use host:port"),
-    hours: z.coerce.number().int().min(1).max(24 * 30),
+    hours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
     by: z.string().min(1).max(64),
   })
   .safeParse(values);
@@ -28,12 +38,10 @@ if (!url) {
 const db = connectDb(url, { max: 1, applicationName: "opengroove-enrollment-token" });
 try {
   const token = newCode(24);
-  await db.pool.query(`INSERT INTO enrollment_tokens (id, "tokenHash", "realmId", "expiresAt", "createdBy") VALUES (gen_random_uuid(), $1, $2, now() + $3 * interval '1 hour', $4)`, [
-    hashCode(token),
-    input.data.realm || null,
-    input.data.hours,
-    input.data.by,
-  ]);
+  await db.pool.query(
+    `INSERT INTO enrollment_tokens (id, "tokenHash", "realmId", "expiresAt", "createdBy") VALUES (gen_random_uuid(), $1, $2, now() + $3 * interval '1 hour', $4)`,
+    [hashCode(token), input.data.realm || null, input.data.hours, input.data.by],
+  );
   console.log(token);
 } finally {
   await db.close();

@@ -34,7 +34,8 @@ export function presentedKey(publicKeyPem: string, certPem: string): PresentedKe
   let fingerprint: string;
   try {
     const k = crypto.createPublicKey(publicKeyPem);
-    if (k.asymmetricKeyType !== "ec" || k.asymmetricKeyDetails?.namedCurve !== "prime256v1") throw new Error("not P-256");
+    if (k.asymmetricKeyType !== "ec" || k.asymmetricKeyDetails?.namedCurve !== "prime256v1")
+      throw new Error("not P-256");
     fingerprint = publicKeyFingerprint(publicKeyPem);
   } catch {
     throw new DomainError("BADARGUMENTS", "key: expected an ECDSA P-256 public key in PEM form");
@@ -43,7 +44,8 @@ export function presentedKey(publicKeyPem: string, certPem: string): PresentedKe
   if (certPem) {
     try {
       const cert = new crypto.X509Certificate(certPem);
-      if (publicKeyFingerprint(cert.publicKey.export({ type: "spki", format: "pem" }).toString()) !== fingerprint) throw new Error("other key");
+      if (publicKeyFingerprint(cert.publicKey.export({ type: "spki", format: "pem" }).toString()) !== fingerprint)
+        throw new Error("other key");
       tlsFingerprint = certFingerprint(certPem);
     } catch {
       throw new DomainError("BADARGUMENTS", "cert: not a certificate for the presented key");
@@ -53,7 +55,8 @@ export function presentedKey(publicKeyPem: string, certPem: string): PresentedKe
 }
 
 export function checkPossession(key: PresentedKey, payload: Buffer, signature: string): void {
-  if (!verify(key.publicKeyPem, payload, signature)) throw new DomainError("BADAUTH", "the proof does not verify with the presented key");
+  if (!verify(key.publicKeyPem, payload, signature))
+    throw new DomainError("BADAUTH", "the proof does not verify with the presented key");
 }
 
 async function useToken(c: pg.PoolClient, token: string, realmId: string): Promise<boolean> {
@@ -88,18 +91,35 @@ async function retireOtherKeys(c: pg.PoolClient, realmId: string, keep: string, 
  * key) is APPROVED at once; otherwise it is PENDING until an administrator approves it in the console. A known realm re-enrolling with one of its
  * keys just refreshes its metadata (and is approved if it brings a token while pending).
  */
-export async function enroll(pool: pg.Pool, realmId: string, key: PresentedKey, token: string, meta: RealmMetadata, overlapMs: number): Promise<RegistryStatus> {
+export async function enroll(
+  pool: pg.Pool,
+  realmId: string,
+  key: PresentedKey,
+  token: string,
+  meta: RealmMetadata,
+  overlapMs: number,
+): Promise<RegistryStatus> {
   if (!REALM_ID.test(realmId)) throw new DomainError("BADARGUMENTS", "realm: expected host:port");
   return tx(pool, async (c) => {
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`known-realm:${realmId}`]);
-    const cur = await c.query<{ status: RegistryStatus }>(`SELECT status FROM known_realms WHERE "realmId" = $1 FOR UPDATE`, [realmId]);
+    const cur = await c.query<{ status: RegistryStatus }>(
+      `SELECT status FROM known_realms WHERE "realmId" = $1 FOR UPDATE`,
+      [realmId],
+    );
     let tokenOk = token ? await useToken(c, token, realmId) : false;
-    if (token && !tokenOk) throw new DomainError("BADINVITE", "the enrollment token is invalid, already used, expired or meant for another realm");
+    if (token && !tokenOk)
+      throw new DomainError(
+        "BADINVITE",
+        "the enrollment token is invalid, already used, expired or meant for another realm",
+      );
     // Same install: when the management server shares its database with the realm daemon, a
     // realm hosted here that proves possession of the very key recorded for it in realm_keys
     // is this operator's own realm and needs no token. (Separate databases: no such row.)
     if (!tokenOk) {
-      const local = await c.query(`SELECT 1 FROM realm_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`, [realmId, key.fingerprint]);
+      const local = await c.query(
+        `SELECT 1 FROM realm_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`,
+        [realmId, key.fingerprint],
+      );
       tokenOk = (local.rowCount ?? 0) > 0;
     }
     let status: RegistryStatus;
@@ -108,16 +128,32 @@ export async function enroll(pool: pg.Pool, realmId: string, key: PresentedKey, 
       await c.query(
         `INSERT INTO known_realms ("realmId", name, description, "registrationMode", "captchaRequired", "signupUrl", address, status, "lastHeartbeatAt")
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
-        [realmId, meta.name, meta.description, meta.registrationMode, meta.captchaRequired, meta.signupUrl, meta.address, status],
+        [
+          realmId,
+          meta.name,
+          meta.description,
+          meta.registrationMode,
+          meta.captchaRequired,
+          meta.signupUrl,
+          meta.address,
+          status,
+        ],
       );
       await insertKey(c, realmId, key);
     } else {
       status = cur.rows[0].status;
-      if (status === "REVOKED") throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server's administrator`);
-      const known = await c.query(`SELECT 1 FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`, [realmId, key.fingerprint]);
+      if (status === "REVOKED")
+        throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server's administrator`);
+      const known = await c.query(
+        `SELECT 1 FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`,
+        [realmId, key.fingerprint],
+      );
       if (!known.rowCount) {
         if (!tokenOk)
-          throw new DomainError("UNAUTHORIZED", `realm ${realmId} is already enrolled with another key: authenticate with that key and rotate, or ask the administrator for an enrollment token`);
+          throw new DomainError(
+            "UNAUTHORIZED",
+            `realm ${realmId} is already enrolled with another key: authenticate with that key and rotate, or ask the administrator for an enrollment token`,
+          );
         await insertKey(c, realmId, key);
         await retireOtherKeys(c, realmId, key.fingerprint, overlapMs);
       }
@@ -125,7 +161,16 @@ export async function enroll(pool: pg.Pool, realmId: string, key: PresentedKey, 
       await c.query(
         `UPDATE known_realms SET status = $2, name = $3, description = $4, "registrationMode" = $5, "captchaRequired" = $6, "signupUrl" = $7, address = $8, "lastHeartbeatAt" = now()
           WHERE "realmId" = $1`,
-        [realmId, status, meta.name, meta.description, meta.registrationMode, meta.captchaRequired, meta.signupUrl, meta.address],
+        [
+          realmId,
+          status,
+          meta.name,
+          meta.description,
+          meta.registrationMode,
+          meta.captchaRequired,
+          meta.signupUrl,
+          meta.address,
+        ],
       );
     }
     await notify(c, CHANNELS.registry, realmId);
@@ -134,22 +179,34 @@ export async function enroll(pool: pg.Pool, realmId: string, key: PresentedKey, 
 }
 
 /** Checks a realm's proof against its currently valid keys. */
-export async function authenticateRealm(pool: pg.Pool, realmId: string, proofs: Proof[], payload: Buffer): Promise<void> {
-  const r = await pool.query<{ status: RegistryStatus }>(`SELECT status FROM known_realms WHERE "realmId" = $1`, [realmId]);
+export async function authenticateRealm(
+  pool: pg.Pool,
+  realmId: string,
+  proofs: Proof[],
+  payload: Buffer,
+): Promise<void> {
+  const r = await pool.query<{ status: RegistryStatus }>(`SELECT status FROM known_realms WHERE "realmId" = $1`, [
+    realmId,
+  ]);
   const status = r.rows[0]?.status;
   if (!status) throw new DomainError("NOSUCHREALM", `realm ${realmId} is not enrolled; enroll it first`);
-  if (status === "REVOKED") throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server's administrator`);
+  if (status === "REVOKED")
+    throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server's administrator`);
   const keys = await pool.query<{ fingerprint: string; publicKeyPem: string }>(
     `SELECT fingerprint, "publicKeyPem" FROM known_realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL AND ("validUntil" IS NULL OR "validUntil" > now())`,
     [realmId],
   );
-  if (!anyProofValid(keys.rows, proofs, payload)) throw new DomainError("BADAUTH", `no proof verifies with a valid key of realm ${realmId}`);
-  if (status === "PENDING") throw new DomainError("NOTALLOWED", `realm ${realmId} is waiting for an administrator's approval`);
+  if (!anyProofValid(keys.rows, proofs, payload))
+    throw new DomainError("BADAUTH", `no proof verifies with a valid key of realm ${realmId}`);
+  if (status === "PENDING")
+    throw new DomainError("NOTALLOWED", `realm ${realmId} is waiting for an administrator's approval`);
 }
 
 /** Status of an authenticated realm, read on every request so revocation takes effect at once. */
 export async function realmStatus(pool: pg.Pool, realmId: string): Promise<RegistryStatus | null> {
-  const r = await pool.query<{ status: RegistryStatus }>(`SELECT status FROM known_realms WHERE "realmId" = $1`, [realmId]);
+  const r = await pool.query<{ status: RegistryStatus }>(`SELECT status FROM known_realms WHERE "realmId" = $1`, [
+    realmId,
+  ]);
   return r.rows[0]?.status ?? null;
 }
 
@@ -164,7 +221,10 @@ export async function heartbeat(pool: pg.Pool, realmId: string, meta: RealmMetad
 export async function rotateKey(pool: pg.Pool, realmId: string, key: PresentedKey, overlapMs: number): Promise<Date> {
   return tx(pool, async (c) => {
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`known-realm:${realmId}`]);
-    const dup = await c.query(`SELECT "revokedAt" FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2`, [realmId, key.fingerprint]);
+    const dup = await c.query(`SELECT "revokedAt" FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2`, [
+      realmId,
+      key.fingerprint,
+    ]);
     if (dup.rows[0]) throw new DomainError("ALREADYEXISTS", "this key was already published; generate a new one");
     await insertKey(c, realmId, key);
     const until = await retireOtherKeys(c, realmId, key.fingerprint, overlapMs);
@@ -174,7 +234,10 @@ export async function rotateKey(pool: pg.Pool, realmId: string, key: PresentedKe
 }
 
 export async function lookup(pool: pg.Pool, realmId: string): Promise<RegistryRecord | null> {
-  const r = await pool.query<{ status: RegistryStatus; address: string }>(`SELECT status, address FROM known_realms WHERE "realmId" = $1`, [realmId]);
+  const r = await pool.query<{ status: RegistryStatus; address: string }>(
+    `SELECT status, address FROM known_realms WHERE "realmId" = $1`,
+    [realmId],
+  );
   const row = r.rows[0];
   if (!row) return null;
   const keys =

@@ -24,16 +24,32 @@ export interface PacketServerOptions {
   limits?: ManagementLimits;
 }
 
-async function execute(s: ManagementSession, kind: "client" | "realm", command: string, args: Buffer): Promise<ManagementResult & { close?: boolean }> {
+async function execute(
+  s: ManagementSession,
+  kind: "client" | "realm",
+  command: string,
+  args: Buffer,
+): Promise<ManagementResult & { close?: boolean }> {
   const spec = (kind === "client" ? CLIENT_COMMANDS : REALM_COMMANDS).get(command);
   if (!spec) return { status: "UNKNOWNCOMMAND", data: `unknown command "${command}" on the management ${kind} port` };
-  if (!spec.states.includes(s.state)) return { status: "NOTALLOWED", data: s.state === ManagementState.Anonymous ? `${command}: authenticate as a realm first` : `${command}: already authenticated` };
+  if (!spec.states.includes(s.state))
+    return {
+      status: "NOTALLOWED",
+      data:
+        s.state === ManagementState.Anonymous
+          ? `${command}: authenticate as a realm first`
+          : `${command}: already authenticated`,
+    };
   if (s.state === ManagementState.Realm) {
     // Revocation takes effect on the very next request of an open connection.
     const status = await realmStatus(s.pool, s.realmId!);
     if (status !== "APPROVED") {
       s.log.warn({ realmId: s.realmId, status }, "realm no longer approved; closing");
-      return { status: "UNAUTHORIZED", data: `realm ${s.realmId} is ${status === "REVOKED" ? "revoked" : "no longer approved"} by the management server's administrator`, close: true };
+      return {
+        status: "UNAUTHORIZED",
+        data: `realm ${s.realmId} is ${status === "REVOKED" ? "revoked" : "no longer approved"} by the management server's administrator`,
+        close: true,
+      };
     }
   }
   try {
@@ -111,7 +127,14 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       else perIp.set(ip, n);
     });
   });
-  const port = await listenOrFail(server, opts.port, opts.host, opts.kind === "client" ? "management clients, OPENGROOVE_MANAGEMENT_CLIENT_PORT" : "management realms, OPENGROOVE_MANAGEMENT_REALM_PORT");
+  const port = await listenOrFail(
+    server,
+    opts.port,
+    opts.host,
+    opts.kind === "client"
+      ? "management clients, OPENGROOVE_MANAGEMENT_CLIENT_PORT"
+      : "management realms, OPENGROOVE_MANAGEMENT_REALM_PORT",
+  );
   return {
     port,
     close: () =>
@@ -129,7 +152,9 @@ export interface ManagementServer {
 }
 
 /** Both ports on one pool (the daemon's main, and in-process in tests). */
-export async function startManagementServer(opts: Omit<PacketServerOptions, "port" | "kind"> & { clientPort: number; realmPort: number }): Promise<ManagementServer> {
+export async function startManagementServer(
+  opts: Omit<PacketServerOptions, "port" | "kind"> & { clientPort: number; realmPort: number },
+): Promise<ManagementServer> {
   const clients = await startPacketServer({ ...opts, port: opts.clientPort, kind: "client" });
   try {
     const realms = await startPacketServer({ ...opts, port: opts.realmPort, kind: "realm" });

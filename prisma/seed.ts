@@ -15,7 +15,9 @@ try {
     hcaptchaSiteKey: process.env.OPENGROOVE_HCAPTCHA_SITEKEY,
     hcaptchaSecret: process.env.OPENGROOVE_HCAPTCHA_SECRET,
   });
-  console.log(`seed: realms created: ${r.createdRealms.join(", ") || "none"}; administrator ${r.adminCreated ? "created" : "exists"}`);
+  console.log(
+    `seed: realms created: ${r.createdRealms.join(", ") || "none"}; administrator ${r.adminCreated ? "created" : "exists"}`,
+  );
   if (r.generatedAdminPassword) console.log(`seed: administrator password (shown once): ${r.generatedAdminPassword}`);
   await handle.close();
 } catch (e) {

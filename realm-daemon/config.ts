@@ -57,8 +57,18 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
   OPENGROOVE_REALM_EPHEMERAL_PORTS: bool.default(false),
   /** Base URL of the web signup pages, for registeraccount CONTINUE. */
   OPENGROOVE_WEB_URL: z.string().url().optional(),
-  OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(REALM_DEFAULTS.maxConnectionsPerIp),
-  OPENGROOVE_REALM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(REALM_DEFAULTS.idleTimeoutMs),
+  OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(REALM_DEFAULTS.maxConnectionsPerIp),
+  OPENGROOVE_REALM_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(86_400_000)
+    .default(REALM_DEFAULTS.idleTimeoutMs),
 });
 
 export type RealmEnv = z.infer<typeof realmEnvSchema>;
@@ -79,7 +89,9 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
   if (env.OPENGROOVE_REALM_PLAIN_TCP && !LOOPBACK.test(env.OPENGROOVE_REALM_BIND_HOST)) {
-    const e = new Error(`OPENGROOVE_REALM_PLAIN_TCP: plain TCP is only allowed on a loopback address (OPENGROOVE_REALM_BIND_HOST is ${env.OPENGROOVE_REALM_BIND_HOST})`);
+    const e = new Error(
+      `OPENGROOVE_REALM_PLAIN_TCP: plain TCP is only allowed on a loopback address (OPENGROOVE_REALM_BIND_HOST is ${env.OPENGROOVE_REALM_BIND_HOST})`,
+    );
     e.name = "ConfigError";
     throw e;
   }
@@ -90,7 +102,11 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
     plainTcp: env.OPENGROOVE_REALM_PLAIN_TCP,
     ephemeralPorts: env.OPENGROOVE_REALM_EPHEMERAL_PORTS,
     webUrl: env.OPENGROOVE_WEB_URL ?? `http://${env.OPENGROOVE_PUBLIC_HOST}:${process.env.OPENGROOVE_WEB_PORT ?? 3000}`,
-    limits: { ...REALM_DEFAULTS, maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP, idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS },
+    limits: {
+      ...REALM_DEFAULTS,
+      maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP,
+      idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS,
+    },
     federation: federationFromEnv(env),
   };
 }

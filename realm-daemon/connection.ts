@@ -3,7 +3,16 @@
 // state table, and pushes notifications.
 import crypto from "node:crypto";
 import type { Logger } from "pino";
-import { decodeRequest, encodeReply, encodeNotification, encodeErrorNotification, ProtocolError, type NotificationEvent, type PacketData, type StatusWord } from "../lib/protocol/index.ts";
+import {
+  decodeRequest,
+  encodeReply,
+  encodeNotification,
+  encodeErrorNotification,
+  ProtocolError,
+  type NotificationEvent,
+  type PacketData,
+  type StatusWord,
+} from "../lib/protocol/index.ts";
 import { DomainError } from "../lib/domain/errors.ts";
 import { ConnectionState, type RealmInfo, type Session } from "./state.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -38,7 +47,12 @@ export class Connection {
     readonly realm: RealmInfo,
     readonly transport: Transport,
   ) {
-    this.log = daemon.log.child({ conn: this.id, realm: realm.id, remote: transport.remoteAddress, transport: transport.kind });
+    this.log = daemon.log.child({
+      conn: this.id,
+      realm: realm.id,
+      remote: transport.remoteAddress,
+      transport: transport.kind,
+    });
     this.touch();
     daemon.connections.add(this);
     daemon.metrics.connectionsOpened.inc(1, { realm: realm.slug });
@@ -46,7 +60,11 @@ export class Connection {
 
   private touch(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.fail(new ProtocolError("TIMEOUT", `no packet for ${this.daemon.config.limits.idleTimeoutMs / 1000} s`)), this.daemon.config.limits.idleTimeoutMs);
+    this.idleTimer = setTimeout(
+      () =>
+        this.fail(new ProtocolError("TIMEOUT", `no packet for ${this.daemon.config.limits.idleTimeoutMs / 1000} s`)),
+      this.daemon.config.limits.idleTimeoutMs,
+    );
     this.idleTimer.unref();
   }
 
@@ -59,7 +77,10 @@ export class Connection {
     if (!req.ok) return this.fail(req.error);
     const { id, command, args } = req.value;
     if (this.queue.length >= this.daemon.config.limits.maxQueuedRequests) {
-      this.reply(id, command, { status: "BUSY", data: `too many requests in flight (limit ${this.daemon.config.limits.maxQueuedRequests}); wait for replies` });
+      this.reply(id, command, {
+        status: "BUSY",
+        data: `too many requests in flight (limit ${this.daemon.config.limits.maxQueuedRequests}); wait for replies`,
+      });
       return;
     }
     this.queue.push({ id, command, args });
@@ -72,8 +93,13 @@ export class Connection {
       const req = this.queue.shift()!;
       const started = performance.now();
       const result = await this.execute(req.command, req.args);
-      this.daemon.metrics.packets.inc(1, { command: COMMANDS.has(req.command) ? req.command : "unknown", status: result.status });
-      this.daemon.metrics.commandSeconds.observe((performance.now() - started) / 1000, { command: COMMANDS.has(req.command) ? req.command : "unknown" });
+      this.daemon.metrics.packets.inc(1, {
+        command: COMMANDS.has(req.command) ? req.command : "unknown",
+        status: result.status,
+      });
+      this.daemon.metrics.commandSeconds.observe((performance.now() - started) / 1000, {
+        command: COMMANDS.has(req.command) ? req.command : "unknown",
+      });
       if (!this.closed) this.reply(req.id, req.command, result);
     }
     this.running = false;
@@ -83,7 +109,12 @@ export class Connection {
     const spec = COMMANDS.get(command);
     if (!spec) return { status: "UNKNOWNCOMMAND", data: `unknown command "${command}"` };
     if (!spec.states.includes(this.state)) {
-      const why = this.state === ConnectionState.Anonymous ? "log in first (authenticate)" : this.state === ConnectionState.AccountOnly ? "log in with a computer name for this command" : "not allowed now";
+      const why =
+        this.state === ConnectionState.Anonymous
+          ? "log in first (authenticate)"
+          : this.state === ConnectionState.AccountOnly
+            ? "log in with a computer name for this command"
+            : "not allowed now";
       return { status: "NOTALLOWED", data: `${command}: ${why}` };
     }
     try {

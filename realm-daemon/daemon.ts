@@ -43,12 +43,21 @@ export class RealmDaemon {
     this.db = connectDb(config.databaseUrl, { max: 20, applicationName: "opengroove-realm" });
     this.metrics = createRealmMetrics(this);
     this.listeners = new RealmListeners(this);
-    this.notifier = new Notifier(config.databaseUrl, log, (ch, p) => this.onNotification(ch, p), () => void this.reloadRealms());
+    this.notifier = new Notifier(
+      config.databaseUrl,
+      log,
+      (ch, p) => this.onNotification(ch, p),
+      () => void this.reloadRealms(),
+    );
     if (config.federation) this.federation = new Federation(this, config.federation);
   }
 
   async start(): Promise<string[]> {
-    await this.db.pool.query(`INSERT INTO daemon_instances (id, kind, host, pid) VALUES ($1, 'realm', $2, $3)`, [this.instanceId, os.hostname(), process.pid]);
+    await this.db.pool.query(`INSERT INTO daemon_instances (id, kind, host, pid) VALUES ($1, 'realm', $2, $3)`, [
+      this.instanceId,
+      os.hostname(),
+      process.pid,
+    ]);
     await this.notifier.start();
     await this.reloadRealms();
     this.http = await startHttp(this);
@@ -61,7 +70,10 @@ export class RealmDaemon {
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(this.config.limits.workspaceSweepMs, () =>
-      sweepWorkspaces(this.db.pool, { inactivityMs: this.config.limits.workspaceInactivityMs, uploadExpiryMs: this.config.limits.workspaceUploadExpiryMs }),
+      sweepWorkspaces(this.db.pool, {
+        inactivityMs: this.config.limits.workspaceInactivityMs,
+        uploadExpiryMs: this.config.limits.workspaceUploadExpiryMs,
+      }),
     );
     return [...this.listeners.addresses, this.http.address];
   }
@@ -69,7 +81,10 @@ export class RealmDaemon {
   private async heartbeat(): Promise<void> {
     await this.db.pool.query(`UPDATE daemon_instances SET "heartbeatAt" = now() WHERE id = $1`, [this.instanceId]);
     // Presence rows of instances that died without cleaning up.
-    await this.db.pool.query(`DELETE FROM daemon_instances WHERE "heartbeatAt" < now() - $1 * interval '1 millisecond'`, [this.config.limits.presenceStaleMs * 4]);
+    await this.db.pool.query(
+      `DELETE FROM daemon_instances WHERE "heartbeatAt" < now() - $1 * interval '1 millisecond'`,
+      [this.config.limits.presenceStaleMs * 4],
+    );
   }
 
   /** Loads realms from the database and reconciles listeners; coalesces bursts of changes. */
@@ -121,8 +136,13 @@ export class RealmDaemon {
     const candidates = this.realmsOnPort(port);
     if (words[0]?.toLowerCase() === "realm") {
       // "OpenGroove realm <connecting realm id> [<addressed realm>]" (docs/federation.md).
-      if (!this.federation) return fail("NOTALLOWED", "realm-to-realm connections are not enabled on this server (no management server configured)");
-      if (!words[1]) return fail("BADGREETING", "a realm greets with: OpenGroove realm <its realm id> [<addressed realm>]");
+      if (!this.federation)
+        return fail(
+          "NOTALLOWED",
+          "realm-to-realm connections are not enabled on this server (no management server configured)",
+        );
+      if (!words[1])
+        return fail("BADGREETING", "a realm greets with: OpenGroove realm <its realm id> [<addressed realm>]");
       words = words.slice(2);
     }
     if (words.length) {
@@ -132,7 +152,10 @@ export class RealmDaemon {
     }
     if (candidates.length === 1) return ok(candidates[0]);
     if (candidates.length === 0) return fail("NOSUCHREALM", "no realm is served on this port");
-    return fail("NOSUCHREALM", `several realms share this port; greet with "OpenGroove <realm>" (one of ${candidates.map((c) => c.slug).join(", ")})`);
+    return fail(
+      "NOSUCHREALM",
+      `several realms share this port; greet with "OpenGroove <realm>" (one of ${candidates.map((c) => c.slug).join(", ")})`,
+    );
   }
 
   private onNotification(channel: string, payload: string): void {
@@ -141,17 +164,33 @@ export class RealmDaemon {
       else if (channel === CHANNELS.message) {
         const p = JSON.parse(payload) as { userId: string; computer: string; messageId: string };
         for (const c of this.connections) {
-          if (c.session?.userId === p.userId && c.session.computer && (p.computer === "" || p.computer === c.session.computer)) c.notify("messageavailable", p.messageId);
+          if (
+            c.session?.userId === p.userId &&
+            c.session.computer &&
+            (p.computer === "" || p.computer === c.session.computer)
+          )
+            c.notify("messageavailable", p.messageId);
         }
       } else if (channel === CHANNELS.workspace) {
-        void routeWorkspaceNotification(this, payload).catch((e: unknown) => this.log.warn({ err: e }, "workspace notification failed"));
+        void routeWorkspaceNotification(this, payload).catch((e: unknown) =>
+          this.log.warn({ err: e }, "workspace notification failed"),
+        );
       } else if (channel === CHANNELS.keyRotation) {
-        void handleRotationRequest(this, JSON.parse(payload) as RotationRequest).catch((e: unknown) => this.log.error({ err: e }, "key rotation failed"));
+        void handleRotationRequest(this, JSON.parse(payload) as RotationRequest).catch((e: unknown) =>
+          this.log.error({ err: e }, "key rotation failed"),
+        );
       } else if (channel === CHANNELS.user) void this.refreshUser(payload);
       else if (channel === CHANNELS.imessage) {
-        const p = JSON.parse(payload) as { userId: string; computer: string; from: string; fromComputer: string; body: string };
+        const p = JSON.parse(payload) as {
+          userId: string;
+          computer: string;
+          from: string;
+          fromComputer: string;
+          body: string;
+        };
         for (const c of this.connections) {
-          if (c.session?.userId === p.userId && c.session.computer === p.computer) c.notify("receiveimessage", [p.from, p.fromComputer, p.body]);
+          if (c.session?.userId === p.userId && c.session.computer === p.computer)
+            c.notify("receiveimessage", [p.from, p.fromComputer, p.body]);
         }
       }
     } catch (e) {
@@ -170,7 +209,14 @@ export class RealmDaemon {
     const u = r.rows[0];
     for (const c of mine) {
       if (!u || u.status !== "ACTIVE" || u.sessionEpoch !== c.session!.sessionEpoch) {
-        c.notify("banned", !u ? "account deleted" : u.status !== "ACTIVE" ? "account suspended by the realm operator" : "signed out by the realm operator");
+        c.notify(
+          "banned",
+          !u
+            ? "account deleted"
+            : u.status !== "ACTIVE"
+              ? "account suspended by the realm operator"
+              : "signed out by the realm operator",
+        );
         c.close("banned");
       } else if (c.session!.computer && !u.computers.includes(c.session!.computer)) {
         c.notify("banned", "this computer was removed from the account");
@@ -180,7 +226,8 @@ export class RealmDaemon {
   }
 
   onConnectionClosed(c: Connection): void {
-    if (c.session?.computer) void this.db.pool.query(`DELETE FROM presences WHERE "connectionId" = $1`, [c.id]).catch(() => undefined);
+    if (c.session?.computer)
+      void this.db.pool.query(`DELETE FROM presences WHERE "connectionId" = $1`, [c.id]).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -197,4 +244,3 @@ export class RealmDaemon {
     await this.db.close();
   }
 }
-

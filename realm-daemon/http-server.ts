@@ -33,10 +33,18 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
       return;
     }
     if (url.pathname === "/metrics") {
-      d.metrics.registry.render(() => storageMetrics(d).catch(() => "")).then((text) => {
-        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-        res.end(text);
-      });
+      d.metrics.registry
+        .render(() => storageMetrics(d).catch(() => ""))
+        .then(
+          (text) => {
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end(text);
+          },
+          () => {
+            res.writeHead(500, { "content-type": "text/plain" });
+            res.end("metrics unavailable\n");
+          },
+        );
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" });
@@ -54,7 +62,12 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
     wss.handleUpgrade(req, socket, head, (ws) => attach(d, ws, realm, req.socket.remoteAddress ?? "?"));
   });
 
-  const port = await listenOrFail(server, d.config.ephemeralPorts ? 0 : d.config.httpPort, d.config.bindHost, "realm HTTP/WebSocket, OPENGROOVE_REALM_HTTP_PORT");
+  const port = await listenOrFail(
+    server,
+    d.config.ephemeralPorts ? 0 : d.config.httpPort,
+    d.config.bindHost,
+    "realm HTTP/WebSocket, OPENGROOVE_REALM_HTTP_PORT",
+  );
   return {
     address: `http://${d.config.bindHost}:${port}`,
     port,

@@ -22,7 +22,10 @@ export async function handleRotationRequest(d: RealmDaemon, req: RotationRequest
     const got = await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lock]);
     if (!got.rows[0].ok) return false; // another instance is on it
     try {
-      const cur = await c.query<{ newest: Date | null }>(`SELECT max("validFrom") AS newest FROM realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL`, [req.realmId]);
+      const cur = await c.query<{ newest: Date | null }>(
+        `SELECT max("validFrom") AS newest FROM realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL`,
+        [req.realmId],
+      );
       if (cur.rows[0].newest && cur.rows[0].newest >= new Date(req.requestedAt)) return false; // already rotated for this request
       if (d.federation?.servesRealm(req.realmId)) {
         await d.federation.rotateKey(req.realmId);

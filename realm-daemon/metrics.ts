@@ -6,7 +6,9 @@ export function createRealmMetrics(d: RealmDaemon) {
   const registry = new Registry();
   return {
     registry,
-    connectionsOpened: registry.register(new Counter("opengroove_connections_opened_total", "Client connections accepted, by realm")),
+    connectionsOpened: registry.register(
+      new Counter("opengroove_connections_opened_total", "Client connections accepted, by realm"),
+    ),
     packets: registry.register(new Counter("opengroove_packets_total", "Requests handled, by command and status")),
     errors: registry.register(new Counter("opengroove_errors_total", "Protocol and internal errors, by place")),
     bytesIn: registry.register(new Counter("opengroove_bytes_received_total", "Packet payload bytes received")),
@@ -31,9 +33,15 @@ export async function storageMetrics(d: RealmDaemon): Promise<string> {
             (SELECT count(*) FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE m."realmId" = r.id AND m."sentAt" IS NOT NULL)::text AS waiting
        FROM realms r`,
   );
-  const lines = ["# HELP opengroove_bytes_stored Bytes charged to users, by realm", "# TYPE opengroove_bytes_stored gauge"];
+  const lines = [
+    "# HELP opengroove_bytes_stored Bytes charged to users, by realm",
+    "# TYPE opengroove_bytes_stored gauge",
+  ];
   for (const x of r.rows) lines.push(`opengroove_bytes_stored{realm="${x.slug}"} ${x.bytes}`);
-  lines.push("# HELP opengroove_queue_depth Message deliveries waiting for a recipient computer, by realm", "# TYPE opengroove_queue_depth gauge");
+  lines.push(
+    "# HELP opengroove_queue_depth Message deliveries waiting for a recipient computer, by realm",
+    "# TYPE opengroove_queue_depth gauge",
+  );
   for (const x of r.rows) lines.push(`opengroove_queue_depth{realm="${x.slug}"} ${x.waiting}`);
   return lines.join("\n");
 }

@@ -30,7 +30,10 @@ export class RealmListeners {
   get addresses(): string[] {
     const scheme = this.daemon.config.plainTcp ? "tcp" : "tls";
     return [...this.listeners.values()].map((l) => {
-      const names = this.daemon.realmsOnPort(l.port).map((r) => r.slug).join("+");
+      const names = this.daemon
+        .realmsOnPort(l.port)
+        .map((r) => r.slug)
+        .join("+");
       return `${scheme}://${this.daemon.config.bindHost}:${l.actualPort} (${names})`;
     });
   }
@@ -82,7 +85,10 @@ export class RealmListeners {
   private admit(socket: net.Socket): boolean {
     const ip = socket.remoteAddress ?? "?";
     const n = (this.ipCounts.get(ip) ?? 0) + 1;
-    if (n > this.daemon.config.limits.maxConnectionsPerIp || this.daemon.connections.size >= this.daemon.config.limits.maxConnections) {
+    if (
+      n > this.daemon.config.limits.maxConnectionsPerIp ||
+      this.daemon.connections.size >= this.daemon.config.limits.maxConnections
+    ) {
       this.daemon.metrics.errors.inc(1, { command: "connection-limit" });
       socket.destroy();
       return false;
@@ -100,7 +106,14 @@ export class RealmListeners {
     const cfg = this.daemon.config;
     const contexts = new Map<string, tls.SecureContext>();
     for (const r of rs) contexts.set(r.host.toLowerCase(), this.context(r.id));
-    const entry: Listener = { port, actualPort: 0, server: undefined as unknown as net.Server, contexts, defaultRealm: rs[0].id, defaultFingerprint: this.keys.get(rs[0].id)!.tlsFingerprint };
+    const entry: Listener = {
+      port,
+      actualPort: 0,
+      server: undefined as unknown as net.Server,
+      contexts,
+      defaultRealm: rs[0].id,
+      defaultFingerprint: this.keys.get(rs[0].id)!.tlsFingerprint,
+    };
     let server: net.Server;
     if (cfg.plainTcp) {
       server = net.createServer((s) => {
@@ -114,7 +127,12 @@ export class RealmListeners {
           cert: def.certPem,
           minVersion: "TLSv1.2",
           handshakeTimeout: cfg.limits.greetingTimeoutMs,
-          SNICallback: (name, cb) => cb(null, entry.contexts.get(name.toLowerCase()) ?? entry.contexts.get(this.daemon.realmById(entry.defaultRealm)?.host.toLowerCase() ?? "")),
+          SNICallback: (name, cb) =>
+            cb(
+              null,
+              entry.contexts.get(name.toLowerCase()) ??
+                entry.contexts.get(this.daemon.realmById(entry.defaultRealm)?.host.toLowerCase() ?? ""),
+            ),
         },
         (s) => handleStreamSocket(this.daemon, s, port, "tls"),
       );
@@ -124,7 +142,12 @@ export class RealmListeners {
     }
     server.maxConnections = cfg.limits.maxConnections;
     entry.server = server;
-    entry.actualPort = await listenOrFail(server, cfg.ephemeralPorts ? 0 : port, cfg.bindHost, `realm ${rs.map((r) => r.slug).join(", ")}`);
+    entry.actualPort = await listenOrFail(
+      server,
+      cfg.ephemeralPorts ? 0 : port,
+      cfg.bindHost,
+      `realm ${rs.map((r) => r.slug).join(", ")}`,
+    );
     this.listeners.set(port, entry);
     this.daemon.log.info({ port, actualPort: entry.actualPort, realms: rs.map((r) => r.id) }, "realm listener started");
   }

@@ -11,7 +11,11 @@ export enum ConnectionState {
   Closing = "closing",
 }
 
-export const ANY_STATE = [ConnectionState.Anonymous, ConnectionState.AccountOnly, ConnectionState.Authenticated] as const;
+export const ANY_STATE = [
+  ConnectionState.Anonymous,
+  ConnectionState.AccountOnly,
+  ConnectionState.Authenticated,
+] as const;
 export const LOGGED_IN = [ConnectionState.AccountOnly, ConnectionState.Authenticated] as const;
 export const WITH_COMPUTER = [ConnectionState.Authenticated] as const;
 

@@ -8,7 +8,12 @@ import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
 import { channelBinding, peerRealmOf } from "./federation/greeting.ts";
 
-export function handleStreamSocket(daemon: RealmDaemon, socket: net.Socket, localPort: number, kind: "tls" | "tcp"): void {
+export function handleStreamSocket(
+  daemon: RealmDaemon,
+  socket: net.Socket,
+  localPort: number,
+  kind: "tls" | "tcp",
+): void {
   const limits = daemon.config.limits;
   let realm: RealmInfo | undefined;
   acceptStream(socket, {
@@ -23,10 +28,17 @@ export function handleStreamSocket(daemon: RealmDaemon, socket: net.Socket, loca
       return null;
     },
     onReady(stream, words) {
-      const transport: Transport = { kind, remoteAddress: stream.remoteAddress, send: (p) => stream.send(p), close: () => stream.close() };
+      const transport: Transport = {
+        kind,
+        remoteAddress: stream.remoteAddress,
+        send: (p) => stream.send(p),
+        close: () => stream.close(),
+      };
       // A realm server connecting ("OpenGroove realm <id> ...") is handed to federation.
       const peer = peerRealmOf(words);
-      return peer && daemon.federation ? daemon.federation.acceptPeer(realm!, peer, transport, channelBinding(socket, kind)) : new Connection(daemon, realm!, transport);
+      return peer && daemon.federation
+        ? daemon.federation.acceptPeer(realm!, peer, transport, channelBinding(socket, kind))
+        : new Connection(daemon, realm!, transport);
     },
   });
 }

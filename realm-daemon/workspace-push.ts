@@ -8,14 +8,20 @@ import type { RealmDaemon } from "./daemon.ts";
 
 type WorkspaceEvent =
   | { kind: "change"; workspaceId: string; seq: string; authorId: string; authorComputer: string }
-  | { kind: "invited" | "removed" | "suspended" | "published" | "refused"; workspaceId: string; userId: string; detail: string };
+  | {
+      kind: "invited" | "removed" | "suspended" | "published" | "refused";
+      workspaceId: string;
+      userId: string;
+      detail: string;
+    };
 
 export async function routeWorkspaceNotification(daemon: RealmDaemon, payload: string): Promise<void> {
   const ev = JSON.parse(payload) as WorkspaceEvent;
   const online = [...daemon.connections].filter((c) => c.session?.computer);
   if (!online.length) return;
   if (ev.kind !== "change") {
-    for (const c of online) if (c.session!.userId === ev.userId) c.notify("workspacechange", [ev.kind, ev.workspaceId, ev.detail]);
+    for (const c of online)
+      if (c.session!.userId === ev.userId) c.notify("workspacechange", [ev.kind, ev.workspaceId, ev.detail]);
     return;
   }
   // Which of the connected users are active members: one query per change per instance.

@@ -16,5 +16,7 @@ for (const { id } of (await db.pool.query<{ id: string }>("SELECT id FROM realms
   drifted += d.length;
   for (const x of d) console.log(`${id}: user ${x.userId} counter ${x.was} -> ${x.now}`);
 }
-console.log(drifted ? `check-usage: repaired ${drifted} counter(s)` : "check-usage: every counter matches the stored data");
+console.log(
+  drifted ? `check-usage: repaired ${drifted} counter(s)` : "check-usage: every counter matches the stored data",
+);
 await db.close();

@@ -42,7 +42,11 @@ function pgDataDir(dataDir: string): string {
   if (!blocked) return preferred;
   // As root, PostgreSQL runs as the `postgres` user, which cannot enter a 0700 folder such as
   // /root. Keep the cluster in a folder it can reach, tied to this data directory.
-  const alt = path.join("/var/lib/opengroove", crypto.createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 16), "pg");
+  const alt = path.join(
+    "/var/lib/opengroove",
+    crypto.createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 16),
+    "pg",
+  );
   say(`postgres: ${blocked} is not reachable by the 'postgres' user; keeping the cluster in ${alt}`);
   fs.mkdirSync(path.dirname(alt), { recursive: true, mode: 0o755 });
   fs.writeFileSync(path.join(dataDir, "pg-location"), `${alt}\n`);
@@ -63,13 +67,18 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
 /** Names of migrations in prisma/migrations not yet recorded as applied (all of them on a new database). */
 async function pendingMigrations(databaseUrl: string): Promise<string[]> {
   const dir = path.join(root, "prisma/migrations");
-  const wanted = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const wanted = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
   const c = new pg.Client(databaseUrl);
   await c.connect();
   try {
     const t = await c.query(`SELECT to_regclass('_prisma_migrations') AS t`);
     if (!t.rows[0].t) return wanted;
-    const r = await c.query<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+    const r = await c.query<{ migration_name: string }>(
+      `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+    );
     const done = new Set(r.rows.map((x) => x.migration_name));
     return wanted.filter((m) => !done.has(m));
   } finally {
@@ -85,11 +94,15 @@ async function migrate(databaseUrl: string): Promise<void> {
     return;
   }
   const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
-  const r = spawnSync(process.execPath, ["--require", path.join(root, "scripts/unref-long-timers.cjs"), prismaCli, "migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" },
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--require", path.join(root, "scripts/unref-long-timers.cjs"), prismaCli, "migrate", "deploy"],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) throw new Error(`prisma migrate deploy failed:\n${r.stdout}\n${r.stderr}`);
   say(`migrations: applied ${pending.join(", ")}`);
 }
@@ -98,7 +111,11 @@ async function buildWebIfMissing(env: LauncherEnv): Promise<void> {
   if (fs.existsSync(path.join(root, ".next/BUILD_ID")) || env.OPENGROOVE_SKIP_BUILD) return;
   say("web: no production build yet; running `next build` (first start only, about a minute)");
   await new Promise<void>((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const p = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code})`))));
   });
 }
@@ -124,8 +141,13 @@ async function main(): Promise<void> {
 
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
-    if (!components.has("postgres")) throw new ConfigError("DATABASE_URL: required when postgres is not among OPENGROOVE_COMPONENTS");
-    embedded = await startEmbeddedPostgres({ dataDir: pgDataDir(dataDir), port: env.OPENGROOVE_PG_PORT, onLog: (l) => log.debug({ pg: l }) });
+    if (!components.has("postgres"))
+      throw new ConfigError("DATABASE_URL: required when postgres is not among OPENGROOVE_COMPONENTS");
+    embedded = await startEmbeddedPostgres({
+      dataDir: pgDataDir(dataDir),
+      port: env.OPENGROOVE_PG_PORT,
+      onLog: (l) => log.debug({ pg: l }),
+    });
     await ensureDatabase(embedded.url("postgres"), "opengroove");
     databaseUrl = embedded.url("opengroove");
     say(`postgres: ready at 127.0.0.1:${embedded.port} (embedded, pid ${embedded.pid})`);
@@ -143,12 +165,21 @@ async function main(): Promise<void> {
     hcaptchaSecret: process.env.OPENGROOVE_HCAPTCHA_SECRET,
   });
   await handle.close();
-  say(`seed: ${seeded.createdRealms.length ? `created realms ${seeded.createdRealms.join(", ")}` : "realms already present"}`);
+  say(
+    `seed: ${seeded.createdRealms.length ? `created realms ${seeded.createdRealms.join(", ")}` : "realms already present"}`,
+  );
   if (seeded.generatedAdminPassword) {
-    say(`seed: console administrator "${env.OPENGROOVE_ADMIN_USERNAME}" created with password ${seeded.generatedAdminPassword}  (shown once; change it in the console)`);
+    say(
+      `seed: console administrator "${env.OPENGROOVE_ADMIN_USERNAME}" created with password ${seeded.generatedAdminPassword}  (shown once; change it in the console)`,
+    );
   }
 
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, OPENGROOVE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    OPENGROOVE_DATA_DIR: dataDir,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
   const onFatal = (e: FatalComponentError) => {
     console.error(e.message);
     void shutdown(EXIT_CONFIG);
@@ -166,12 +197,17 @@ async function main(): Promise<void> {
     // The realm daemon federates through the management server started here (unless told
     // otherwise); realms of this install are recognised by their keys and approved at once.
     const realmPort = /:(\d+) \(realm servers\)/.exec(addresses.join(" "))?.[1];
-    if (realmPort && !process.env.OPENGROOVE_MANAGEMENT_ADDRESS) realmEnv = { ...childEnv, OPENGROOVE_MANAGEMENT_ADDRESS: `127.0.0.1:${realmPort}` };
+    if (realmPort && !process.env.OPENGROOVE_MANAGEMENT_ADDRESS)
+      realmEnv = { ...childEnv, OPENGROOVE_MANAGEMENT_ADDRESS: `127.0.0.1:${realmPort}` };
   }
   if (components.has("realm")) await startDaemon("realm-daemon", "realm-daemon/main.ts", realmEnv);
   if (components.has("web")) {
     await buildWebIfMissing(env);
-    const s = new Supervisor({ name: "web", script: path.join(root, "scripts/web-server.ts"), env: childEnv }, log, onFatal);
+    const s = new Supervisor(
+      { name: "web", script: path.join(root, "scripts/web-server.ts"), env: childEnv },
+      log,
+      onFatal,
+    );
     supervisors.push(s);
     const addresses = await s.start();
     say(`web: ready at ${addresses.join(", ")}`);

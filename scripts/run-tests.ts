@@ -32,7 +32,11 @@ let pg: EmbeddedPgHandle | undefined;
 let tmp: string | undefined;
 let code = 0;
 try {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENGROOVE_LOG_LEVEL: process.env.OPENGROOVE_LOG_LEVEL ?? "warn", NEXT_TELEMETRY_DISABLED: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENGROOVE_LOG_LEVEL: process.env.OPENGROOVE_LOG_LEVEL ?? "warn",
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
   if (!env.OG_TEST_PG_ADMIN_URL) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-test-pg-"));
     fs.chmodSync(tmp, 0o755);
@@ -49,17 +53,33 @@ try {
   if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
   files.sort();
   if (files.length) {
-    code = await run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", ...files], env);
+    code = await run(
+      process.execPath,
+      ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", ...files],
+      env,
+    );
   }
   const e2eDir = path.join(root, "tests/e2e");
-  if (code === 0 && !only && !filters.length && fs.existsSync(e2eDir) && fs.readdirSync(e2eDir).some((f) => f.endsWith(".spec.ts"))) {
+  if (
+    code === 0 &&
+    !only &&
+    !filters.length &&
+    fs.existsSync(e2eDir) &&
+    fs.readdirSync(e2eDir).some((f) => f.endsWith(".spec.ts"))
+  ) {
     // Browser tests run against the production build; make it on a fresh checkout.
     if (!fs.existsSync(path.join(root, ".next/BUILD_ID")) || process.env.CI) {
       console.log("building the web console for the browser tests (next build)");
       code = await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], env);
     }
   }
-  if (code === 0 && !only && !filters.length && fs.existsSync(e2eDir) && fs.readdirSync(e2eDir).some((f) => f.endsWith(".spec.ts"))) {
+  if (
+    code === 0 &&
+    !only &&
+    !filters.length &&
+    fs.existsSync(e2eDir) &&
+    fs.readdirSync(e2eDir).some((f) => f.endsWith(".spec.ts"))
+  ) {
     code = await run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test"], env);
   }
 } catch (e) {

@@ -17,7 +17,12 @@ const schema = baseEnvSchema.extend({
 
 await runComponent("web", log, async () => {
   const env = parseEnv(schema);
-  const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), hostname: env.OPENGROOVE_WEB_HOST, port: env.OPENGROOVE_WEB_PORT });
+  const app = next({
+    dev: false,
+    dir: path.resolve(import.meta.dirname, ".."),
+    hostname: env.OPENGROOVE_WEB_HOST,
+    port: env.OPENGROOVE_WEB_PORT,
+  });
   await app.prepare();
   const handle = app.getRequestHandler();
   // Client address for rate limits (lib/auth/request-meta.ts reads the last x-forwarded-for
@@ -27,7 +32,12 @@ await runComponent("web", log, async () => {
     if (!trustProxy || !req.headers["x-forwarded-for"]) req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
     void handle(req, res);
   });
-  const port = await listenOrFail(server, env.OPENGROOVE_WEB_PORT, env.OPENGROOVE_WEB_HOST, "web console, OPENGROOVE_WEB_PORT");
+  const port = await listenOrFail(
+    server,
+    env.OPENGROOVE_WEB_PORT,
+    env.OPENGROOVE_WEB_HOST,
+    "web console, OPENGROOVE_WEB_PORT",
+  );
   return {
     addresses: [`http://${env.OPENGROOVE_WEB_HOST}:${port}`],
     close: () => new Promise<void>((r) => server.close(() => r())),

@@ -21,15 +21,33 @@ function safeNext(value: FormDataEntryValue | null): string {
 export async function accountSignInAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const str = (k: string) => (typeof form.get(k) === "string" ? String(form.get(k)) : "");
   const values = { realm: str("realm"), username: str("username") };
-  const parsed = realmUserCredentials.safeParse({ realm: values.realm, username: values.username, password: str("password") });
-  if (!parsed.success) return { ok: false, status: 400, error: "Please correct the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error), values };
+  const parsed = realmUserCredentials.safeParse({
+    realm: values.realm,
+    username: values.username,
+    password: str("password"),
+  });
+  if (!parsed.success)
+    return {
+      ok: false,
+      status: 400,
+      error: "Please correct the highlighted fields.",
+      fieldErrors: zodFieldErrors(parsed.error),
+      values,
+    };
   try {
     await signIn("realm-user", { ...parsed.data, redirectTo: safeNext(form.get("next")) });
   } catch (e) {
     if (e instanceof AuthError) {
       const code = "code" in e ? (e as { code?: string }).code : undefined;
-      if (code === "rate_limited") return { ok: false, status: 429, error: "Too many failed sign-ins. Wait 15 minutes and try again.", values };
-      if (code === "suspended") return { ok: false, status: 401, error: "This account is suspended, or its realm is disabled. Contact the realm's operator.", values };
+      if (code === "rate_limited")
+        return { ok: false, status: 429, error: "Too many failed sign-ins. Wait 15 minutes and try again.", values };
+      if (code === "suspended")
+        return {
+          ok: false,
+          status: 401,
+          error: "This account is suspended, or its realm is disabled. Contact the realm's operator.",
+          values,
+        };
       return { ok: false, status: 401, error: "Wrong realm, username or password.", values };
     }
     throw e; // the redirect after a successful sign-in
@@ -52,5 +70,9 @@ export async function removeComputerAction(_prev: ActionResult | null, form: For
 export async function changePasswordAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await currentRealmUser();
   if (!user) return SIGNED_OUT;
-  return changePassword(db().pool, user, { current: form.get("current"), password: form.get("password"), confirm: form.get("confirm") ?? "" });
+  return changePassword(db().pool, user, {
+    current: form.get("current"),
+    password: form.get("password"),
+    confirm: form.get("confirm") ?? "",
+  });
 }

@@ -20,8 +20,18 @@ export default async function AccountPage() {
   const q = overview.quotas;
   const free = q.quotaBytes > q.bytesUsed ? q.quotaBytes - q.bytesUsed : 0n;
   const parts = [
-    { label: "Messages waiting for their recipients", bytes: q.messageBytes, id: "messages", hint: "Messages you sent count until every recipient has deleted them (or the realm’s retention ends)." },
-    { label: "Workspace changes", bytes: q.workspaceBytes, id: "workspaces", hint: "Changes you wrote to shared workspaces." },
+    {
+      label: "Messages waiting for their recipients",
+      bytes: q.messageBytes,
+      id: "messages",
+      hint: "Messages you sent count until every recipient has deleted them (or the realm’s retention ends).",
+    },
+    {
+      label: "Workspace changes",
+      bytes: q.workspaceBytes,
+      id: "workspaces",
+      hint: "Changes you wrote to shared workspaces.",
+    },
     { label: "Settings", bytes: q.settingsBytes, id: "settings", hint: "Settings your apps store on the realm." },
   ];
   return (
@@ -67,18 +77,27 @@ export default async function AccountPage() {
             Computers
           </h2>
           <p className="mt-1 text-sm text-slate-700">
-            {q.computers} of {q.maxComputers} allowed. Each app you sign in from is a computer; the browser mailbox is the computer “web”. Removing a computer signs it out and
-            deletes the messages that were waiting for it.
+            {q.computers} of {q.maxComputers} allowed. Each app you sign in from is a computer; the browser mailbox is
+            the computer “web”. Removing a computer signs it out and deletes the messages that were waiting for it.
           </p>
         </div>
-        <ComputerList computers={overview.computers.map((c) => ({ name: c.name, online: c.online, added: formatDate(c.createdAt), lastSeen: formatDate(c.lastSeenAt) }))} />
+        <ComputerList
+          computers={overview.computers.map((c) => ({
+            name: c.name,
+            online: c.online,
+            added: formatDate(c.createdAt),
+            lastSeen: formatDate(c.lastSeenAt),
+          }))}
+        />
       </section>
 
       <section aria-labelledby="password-heading" className="card space-y-4">
         <h2 id="password-heading" className="section-title">
           Change password
         </h2>
-        <p className="text-sm text-slate-700">For this website and every OpenGroove app. Apps that are signed in stay signed in.</p>
+        <p className="text-sm text-slate-700">
+          For this website and every OpenGroove app. Apps that are signed in stay signed in.
+        </p>
         <PasswordForm />
       </section>
     </AccountShell>

@@ -17,7 +17,11 @@ export const dynamic = "force-dynamic";
 
 const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
 
-export default async function MessagePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function MessagePage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const q = await searchParams;
   const to = one(q.to);
   let target: MessageLink | null = null;
@@ -44,8 +48,17 @@ export default async function MessagePage({ searchParams }: { searchParams: Prom
             <label className="label" htmlFor="to">
               Recipient
             </label>
-            <input id="to" name="to" className="input font-mono" defaultValue={to} placeholder="example.com:63745::alice" required />
-            <p className="hint">A user id (realm host:port, then “::”, then the username) or an opengroovemessage:// link.</p>
+            <input
+              id="to"
+              name="to"
+              className="input font-mono"
+              defaultValue={to}
+              placeholder="example.com:63745::alice"
+              required
+            />
+            <p className="hint">
+              A user id (realm host:port, then “::”, then the username) or an opengroovemessage:// link.
+            </p>
           </div>
           <button type="submit" className="btn-primary">
             Continue
@@ -69,17 +82,31 @@ export default async function MessagePage({ searchParams }: { searchParams: Prom
       {user ? (
         <div className="card space-y-3" data-testid="signed-in-compose">
           <p className="text-sm text-slate-700">
-            Sending as <span className="font-mono">{user.fullId}</span>. <Link href="/account/messages">Open your messages</Link>
+            Sending as <span className="font-mono">{user.fullId}</span>.{" "}
+            <Link href="/account/messages">Open your messages</Link>
           </p>
-          <SendForm wsUrl={await realmWsUrlForRequest(user.realmSlug)} username={user.username} initialTo={target.userId} lockedTo initialSubject={subject.slice(0, 200)} initialBody={body.slice(0, 4000)} />
+          <SendForm
+            wsUrl={await realmWsUrlForRequest(user.realmSlug)}
+            username={user.username}
+            initialTo={target.userId}
+            lockedTo
+            initialSubject={subject.slice(0, 200)}
+            initialBody={body.slice(0, 4000)}
+          />
         </div>
       ) : (
         <div className="card">
-          <ComposeForm userId={target.userId} subject={subject.slice(0, 200)} body={body.slice(0, 4000)} signInHref={`/account/sign-in?next=${encodeURIComponent(`/message?${new URLSearchParams({ to, ...(subject ? { subject } : {}) }).toString()}`)}`} />
+          <ComposeForm
+            userId={target.userId}
+            subject={subject.slice(0, 200)}
+            body={body.slice(0, 4000)}
+            signInHref={`/account/sign-in?next=${encodeURIComponent(`/message?${new URLSearchParams({ to, ...(subject ? { subject } : {}) }).toString()}`)}`}
+          />
         </div>
       )}
       <p className="text-sm text-slate-600">
-        Want people to reach you like this? <Link href={`/message/link?user=${encodeURIComponent(target.userId)}`}>Make your own “message me” link</Link>.
+        Want people to reach you like this?{" "}
+        <Link href={`/message/link?user=${encodeURIComponent(target.userId)}`}>Make your own “message me” link</Link>.
       </p>
     </PublicPage>
   );

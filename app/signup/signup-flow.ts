@@ -45,7 +45,11 @@ async function realmRow(pool: pg.Pool, slug: string): Promise<RealmRow | null> {
 }
 
 /** The realm as the signup page may show it (never the captcha secret). */
-export async function findSignupRealm(pool: pg.Pool, slug: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<SignupRealm | null> {
+export async function findSignupRealm(
+  pool: pg.Pool,
+  slug: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<SignupRealm | null> {
   const row = await realmRow(pool, slug);
   if (!row) return null;
   const { hcaptchaSecret: _secret, ...pub } = row;
@@ -109,9 +113,17 @@ const fieldsSchema = z
     confirm: z.string().max(1024),
     invite: z.string().trim().max(512, "This invite code is far too long.").optional(),
   })
-  .refine((v) => v.confirm === v.password, { path: ["confirm"], message: "The two passwords do not match; type the same password twice." });
+  .refine((v) => v.confirm === v.password, {
+    path: ["confirm"],
+    message: "The two passwords do not match; type the same password twice.",
+  });
 
-function fail(code: StatusWord, message: string, fieldErrors: Failure["fieldErrors"] = {}, captchaSpent = false): Failure {
+function fail(
+  code: StatusWord,
+  message: string,
+  fieldErrors: Failure["fieldErrors"] = {},
+  captchaSpent = false,
+): Failure {
   return { ok: false, code, message, fieldErrors, captchaSpent };
 }
 
@@ -130,26 +142,49 @@ async function checkCaptcha(pool: pg.Pool, realm: RealmRow, input: CaptchaInput,
     const siteKey = realm.hcaptchaSiteKey || env.OPENGROOVE_HCAPTCHA_SITEKEY || undefined;
     const timeoutMs = Number(env.OPENGROOVE_HCAPTCHA_TIMEOUT_MS) || undefined;
     const verifyUrl = env.OPENGROOVE_HCAPTCHA_VERIFY_URL || undefined;
-    const out = await verifyHcaptcha(input.hcaptchaToken ?? "", { secret, siteKey, remoteIp: ctx.ip !== "unknown" ? ctx.ip : undefined, timeoutMs, verifyUrl });
-    if (!out.ok) throw new DomainError(out.kind === "unavailable" ? "BUSY" : out.kind === "misconfigured" ? "INTERNALERROR" : "UNAUTHORIZED", out.message, "captcha");
+    const out = await verifyHcaptcha(input.hcaptchaToken ?? "", {
+      secret,
+      siteKey,
+      remoteIp: ctx.ip !== "unknown" ? ctx.ip : undefined,
+      timeoutMs,
+      verifyUrl,
+    });
+    if (!out.ok)
+      throw new DomainError(
+        out.kind === "unavailable" ? "BUSY" : out.kind === "misconfigured" ? "INTERNALERROR" : "UNAUTHORIZED",
+        out.message,
+        "captcha",
+      );
   } else if (realm.captchaProvider === "ALTCHA") {
     const out = await verifyAltcha(pool, input.altchaPayload ?? "", { secretSource: ctx.secretSource });
     if (!out.ok) throw new DomainError("UNAUTHORIZED", out.message, "captcha");
   }
 }
 
-const NO_REALM = "There is no realm with this signup address. Check the link, or ask the realm's operator for the right one.";
+const NO_REALM =
+  "There is no realm with this signup address. Check the link, or ask the realm's operator for the right one.";
 
 /** A complete web signup. Never throws a DomainError: failures come back with field errors. */
-export async function submitSignup(pool: pg.Pool, slug: string, input: SignupInput, ctx: AbuseContext): Promise<SignupResult> {
+export async function submitSignup(
+  pool: pg.Pool,
+  slug: string,
+  input: SignupInput,
+  ctx: AbuseContext,
+): Promise<SignupResult> {
   let spent = false;
   try {
     const realm = await realmRow(pool, slug);
     if (!realm) return fail("NOSUCHREALM", NO_REALM);
     if (realm.registrationMode === "CLOSED")
-      return fail("REGISTRATIONCLOSED", `${realm.name} is not accepting new accounts. Ask its operator${realm.contactEmail ? ` (${realm.contactEmail})` : ""} for an account.`);
+      return fail(
+        "REGISTRATIONCLOSED",
+        `${realm.name} is not accepting new accounts. Ask its operator${realm.contactEmail ? ` (${realm.contactEmail})` : ""} for an account.`,
+      );
     checkHoneypot(input.honeypot);
-    checkFormStamp(input.formStamp, signupPurpose(realm.slug), { settings: ctx.formTime, secretSource: ctx.secretSource });
+    checkFormStamp(input.formStamp, signupPurpose(realm.slug), {
+      settings: ctx.formTime,
+      secretSource: ctx.secretSource,
+    });
 
     // Field rules up front (all at once), so a typo does not burn a captcha or a throttle slot.
     const parsed = fieldsSchema.safeParse(input);
@@ -164,8 +199,10 @@ export async function submitSignup(pool: pg.Pool, slug: string, input: SignupInp
       const e = checkPassword(input.password, username);
       if (e) fieldErrors.password = e.message;
     }
-    if (realm.registrationMode === "INVITE" && !input.invite?.trim()) fieldErrors.invite = "This realm is invite-only: paste the invite code you were given.";
-    if (Object.keys(fieldErrors).length) return fail("BADARGUMENTS", "Some fields need attention; see the notes below each one.", fieldErrors);
+    if (realm.registrationMode === "INVITE" && !input.invite?.trim())
+      fieldErrors.invite = "This realm is invite-only: paste the invite code you were given.";
+    if (Object.keys(fieldErrors).length)
+      return fail("BADARGUMENTS", "Some fields need attention; see the notes below each one.", fieldErrors);
 
     await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
     if (realm.registrationMode === "OPEN") {
@@ -179,23 +216,41 @@ export async function submitSignup(pool: pg.Pool, slug: string, input: SignupInp
       inviteCode: realm.registrationMode === "INVITE" ? input.invite?.trim() : undefined,
       captchaPassed: realm.registrationMode === "OPEN",
     });
-    return { ok: true, userId: formatUserId(user.realmId, user.username), username: user.username, realmId: user.realmId, realmName: realm.name };
+    return {
+      ok: true,
+      userId: formatUserId(user.realmId, user.username),
+      username: user.username,
+      realmId: user.realmId,
+      realmName: realm.name,
+    };
   } catch (e) {
     return failureFromError(e, spent);
   }
 }
 
 /** Ticket mode: the captcha only; returns the completion token to paste into the client. */
-export async function submitTicketCaptcha(pool: pg.Pool, slug: string, ticketId: string, input: CaptchaInput, ctx: AbuseContext): Promise<TicketResult> {
+export async function submitTicketCaptcha(
+  pool: pg.Pool,
+  slug: string,
+  ticketId: string,
+  input: CaptchaInput,
+  ctx: AbuseContext,
+): Promise<TicketResult> {
   let spent = false;
   try {
     const realm = await realmRow(pool, slug);
     if (!realm) return fail("NOSUCHREALM", NO_REALM);
     checkHoneypot(input.honeypot);
-    checkFormStamp(input.formStamp, ticketPurpose(realm.slug), { settings: ctx.formTime, secretSource: ctx.secretSource });
+    checkFormStamp(input.formStamp, ticketPurpose(realm.slug), {
+      settings: ctx.formTime,
+      secretSource: ctx.secretSource,
+    });
     const state = await ticketState(pool, ticketId, realm.id);
     if (state === "missing" || state === "expired")
-      return fail("BADARGUMENTS", "This signup link has expired or was already used. Start the signup again from your OpenGroove client to get a new link.");
+      return fail(
+        "BADARGUMENTS",
+        "This signup link has expired or was already used. Start the signup again from your OpenGroove client to get a new link.",
+      );
     await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
     spent = true;
     await checkCaptcha(pool, realm, input, ctx);

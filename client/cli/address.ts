@@ -22,7 +22,13 @@ function parse(input: string): MessageLink {
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
     const link = isLink(input);
-    throw new CliError(`bad ${link ? "message link" : "user id"} "${input}"`, "BADADDRESS", e.message, EXIT.usage, link ? URL_HINT : ID_HINT);
+    throw new CliError(
+      `bad ${link ? "message link" : "user id"} "${input}"`,
+      "BADADDRESS",
+      e.message,
+      EXIT.usage,
+      link ? URL_HINT : ID_HINT,
+    );
   }
 }
 
@@ -30,14 +36,28 @@ function parse(input: string): MessageLink {
 export function parseRealm(input: string): { realmId: string; host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(input.trim());
   const port = m?.[2] === undefined ? DEFAULT_REALM_PORT : Number(m[2]);
-  if (!m || port < 1 || port > 65535) throw new CliError(`bad realm address "${input}"`, "BADADDRESS", "expected host:port, e.g. realm.example:63745", EXIT.usage, "the realm address is the part before :: in a user id");
+  if (!m || port < 1 || port > 65535)
+    throw new CliError(
+      `bad realm address "${input}"`,
+      "BADADDRESS",
+      "expected host:port, e.g. realm.example:63745",
+      EXIT.usage,
+      "the realm address is the part before :: in a user id",
+    );
   const host = m[1].toLowerCase();
   return { realmId: `${host}:${port}`, host: host.replace(/^\[|\]$/g, ""), port };
 }
 
 /** Parses a user id (`host:port::username`); links are refused here. */
 export function parseUserId(input: string): UserAddress {
-  if (isLink(input)) throw new CliError(`bad user id "${input}"`, "BADADDRESS", "expected host:port::username, not a link", EXIT.usage, ID_HINT);
+  if (isLink(input))
+    throw new CliError(
+      `bad user id "${input}"`,
+      "BADADDRESS",
+      "expected host:port::username, not a link",
+      EXIT.usage,
+      ID_HINT,
+    );
   const { realmId, host, port, username, userId } = parse(input);
   return { realmId, host: host.replace(/^\[|\]$/g, ""), port, username, userId };
 }
@@ -45,5 +65,15 @@ export function parseUserId(input: string): UserAddress {
 /** A recipient given as a user id or a message link (with its optional subject and body). */
 export function parseRecipient(input: string): { to: UserAddress; subject?: string; body?: string } {
   const l = parse(input);
-  return { to: { realmId: l.realmId, host: l.host.replace(/^\[|\]$/g, ""), port: l.port, username: l.username, userId: l.userId }, subject: l.subject, body: l.body };
+  return {
+    to: {
+      realmId: l.realmId,
+      host: l.host.replace(/^\[|\]$/g, ""),
+      port: l.port,
+      username: l.username,
+      userId: l.userId,
+    },
+    subject: l.subject,
+    body: l.body,
+  };
 }

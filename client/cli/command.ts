@@ -48,5 +48,12 @@ export interface Command {
   run(ctx: CommandContext): Promise<number | void>;
 }
 
-export const PASSWORD_STDIN: OptionSpec = { type: "boolean", description: "read the password from the first line of stdin instead of prompting" };
-export const PROGRESS: OptionSpec = { type: "string", value: "MODE", description: "progress on stderr: auto (a bar on a terminal for large bodies), bar, lines, none" };
+export const PASSWORD_STDIN: OptionSpec = {
+  type: "boolean",
+  description: "read the password from the first line of stdin instead of prompting",
+};
+export const PROGRESS: OptionSpec = {
+  type: "string",
+  value: "MODE",
+  description: "progress on stderr: auto (a bar on a terminal for large bodies), bar, lines, none",
+};

@@ -32,7 +32,10 @@ export interface Pin {
 export function configDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (flag) return path.resolve(flag);
   if (env.OPENGROOVE_CONFIG_DIR) return path.resolve(env.OPENGROOVE_CONFIG_DIR);
-  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(os.homedir(), ".config");
+  const base =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME)
+      ? env.XDG_CONFIG_HOME
+      : path.join(os.homedir(), ".config");
   return path.join(base, "opengroove");
 }
 
@@ -47,7 +50,13 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new CliError(`reading ${file}`, "BADCONFIG", "the file is not valid JSON", EXIT.other, "fix or delete the file");
+    throw new CliError(
+      `reading ${file}`,
+      "BADCONFIG",
+      "the file is not valid JSON",
+      EXIT.other,
+      "fix or delete the file",
+    );
   }
 }
 
@@ -75,16 +84,38 @@ export class ConfigStore {
     const v = readJson(this.credentialsFile) as { version?: number; account?: Partial<Account> } | undefined;
     if (!v) return undefined;
     const a = v.account;
-    const strings = ["userId", "realmId", "username", "computer", "password", "host", "transport", "realmWord"] as const;
+    const strings = [
+      "userId",
+      "realmId",
+      "username",
+      "computer",
+      "password",
+      "host",
+      "transport",
+      "realmWord",
+    ] as const;
     if (!a || strings.some((k) => typeof a[k] !== "string") || typeof a.port !== "number") {
-      throw new CliError(`reading ${this.credentialsFile}`, "BADCONFIG", "the stored login is incomplete", EXIT.auth, "run `opengroove logout`, then log in again");
+      throw new CliError(
+        `reading ${this.credentialsFile}`,
+        "BADCONFIG",
+        "the stored login is incomplete",
+        EXIT.auth,
+        "run `opengroove logout`, then log in again",
+      );
     }
     return a as Account;
   }
 
   requireAccount(): Account {
     const a = this.loadAccount();
-    if (!a) throw new CliError("not logged in", "NOTLOGGEDIN", `no credentials in ${this.credentialsFile}`, EXIT.auth, "run `opengroove login <user id> --computer NAME` first");
+    if (!a)
+      throw new CliError(
+        "not logged in",
+        "NOTLOGGEDIN",
+        `no credentials in ${this.credentialsFile}`,
+        EXIT.auth,
+        "run `opengroove login <user id> --computer NAME` first",
+      );
     return a;
   }
 

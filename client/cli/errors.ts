@@ -25,7 +25,17 @@ export function usageError(reason: string, hint?: string): CliError {
 }
 
 const AUTH = new Set(["BADAUTH", "UNAUTHORIZED", "BADCOMPUTER", "NOTLOGGEDIN", "FINGERPRINT"]);
-const NOT_FOUND = new Set(["NOSUCHUSER", "NOSUCHCOMPUTER", "NOSUCHMESSAGE", "NOSUCHREALM", "NOSUCHSUBSCRIPTION", "NOSUCHWORKSPACE", "INVALIDMESSAGEID", "NORESULTS", "ENOENT"]);
+const NOT_FOUND = new Set([
+  "NOSUCHUSER",
+  "NOSUCHCOMPUTER",
+  "NOSUCHMESSAGE",
+  "NOSUCHREALM",
+  "NOSUCHSUBSCRIPTION",
+  "NOSUCHWORKSPACE",
+  "INVALIDMESSAGEID",
+  "NORESULTS",
+  "ENOENT",
+]);
 const QUOTA = new Set(["QUOTAEXCEEDED", "REALMFULL"]);
 
 export function exitCodeFor(status: string): ExitCode {
@@ -75,7 +85,11 @@ export async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 export function report(e: unknown, stderr: NodeJS.WritableStream): number {
   if (e instanceof CliError) {
     const reason = e.reason.replace(/[\r\n]+/g, " ").trim();
-    stderr.write(e.what === "usage" ? `opengroove: ${reason}\n` : `opengroove: ${e.what}: ${e.status}${reason ? ` ${reason}` : ""}\n`);
+    stderr.write(
+      e.what === "usage"
+        ? `opengroove: ${reason}\n`
+        : `opengroove: ${e.what}: ${e.status}${reason ? ` ${reason}` : ""}\n`,
+    );
     if (e.hint) stderr.write(`hint: ${e.hint}\n`);
     return e.exitCode;
   }

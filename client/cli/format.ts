@@ -16,7 +16,16 @@ export function humanBytes(n: number | bigint): string {
 export function table(rows: string[][]): string {
   if (!rows.length) return "";
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? "")].length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 export type ProgressMode = "auto" | "bar" | "lines" | "none";
@@ -32,7 +41,12 @@ export const PROGRESS_MIN_BYTES = 256 * 1024;
  * A progress callback for `send`/`read`: a redrawn bar when stderr is a terminal, plain lines
  * every 25% in "lines" mode, nothing otherwise (or for small bodies in "auto" mode).
  */
-export function progress(label: string, mode: ProgressMode, total: number, stderr: NodeJS.WriteStream = process.stderr): { update: (done: number, total: number) => void; finish: () => void } {
+export function progress(
+  label: string,
+  mode: ProgressMode,
+  total: number,
+  stderr: NodeJS.WriteStream = process.stderr,
+): { update: (done: number, total: number) => void; finish: () => void } {
   const resolved = mode === "auto" ? (stderr.isTTY && total >= PROGRESS_MIN_BYTES ? "bar" : "none") : mode;
   let lastStep = 0;
   let lastDraw = 0;
@@ -50,7 +64,9 @@ export function progress(label: string, mode: ProgressMode, total: number, stder
       lastDraw = now;
       const width = 30;
       const fill = Math.round((pct / 100) * width);
-      stderr.write(`\r${label} [${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${humanBytes(done)} / ${humanBytes(all)}\x1b[K`);
+      stderr.write(
+        `\r${label} [${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${humanBytes(done)} / ${humanBytes(all)}\x1b[K`,
+      );
       drawn = true;
     }
   };

@@ -9,14 +9,25 @@ import { COMMANDS } from "./commands/index.ts";
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   host: { type: "string", value: "HOST", description: "connect to this host instead of the realm's own" },
   port: { type: "string", value: "PORT", description: "connect to this port instead of the realm's own" },
-  transport: { type: "string", value: "tls|tcp|ws", description: "transport (default tls; ws needs the daemon's HTTP port)" },
+  transport: {
+    type: "string",
+    value: "tls|tcp|ws",
+    description: "transport (default tls; ws needs the daemon's HTTP port)",
+  },
   json: { type: "boolean", description: "machine-readable JSON output" },
-  "config-dir": { type: "string", value: "DIR", description: "where credentials live (default $OPENGROOVE_CONFIG_DIR or $XDG_CONFIG_HOME/opengroove)" },
+  "config-dir": {
+    type: "string",
+    value: "DIR",
+    description: "where credentials live (default $OPENGROOVE_CONFIG_DIR or $XDG_CONFIG_HOME/opengroove)",
+  },
   help: { type: "boolean", short: "h", description: "show help" },
 };
 
 function optionHelp(options: Record<string, OptionSpec>): string {
-  const rows = Object.entries(options).map(([name, o]) => [`  ${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`, o.description]);
+  const rows = Object.entries(options).map(([name, o]) => [
+    `  ${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`,
+    o.description,
+  ]);
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join("\n");
 }
@@ -39,7 +50,19 @@ function mainHelp(): string {
 }
 
 function commandHelp(c: Command): string {
-  return [`Usage: opengroove ${c.name} ${c.synopsis}`, "", c.summary, ...(c.details ? ["", c.details] : []), "", "Options:", optionHelp(c.options), "", "Global options:", optionHelp(GLOBAL_OPTIONS), ""].join("\n");
+  return [
+    `Usage: opengroove ${c.name} ${c.synopsis}`,
+    "",
+    c.summary,
+    ...(c.details ? ["", c.details] : []),
+    "",
+    "Options:",
+    optionHelp(c.options),
+    "",
+    "Global options:",
+    optionHelp(GLOBAL_OPTIONS),
+    "",
+  ].join("\n");
 }
 
 /** Finds the subcommand: the first argument that is not an option or an option's value. */
@@ -58,22 +81,29 @@ function splitCommand(argv: string[]): { name?: string; rest: string[] } {
   return { rest: argv };
 }
 
-function toParseOptions(specs: Record<string, OptionSpec>): Record<string, { type: "string" | "boolean"; short?: string }> {
+function toParseOptions(
+  specs: Record<string, OptionSpec>,
+): Record<string, { type: "string" | "boolean"; short?: string }> {
   const out: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const [k, v] of Object.entries(specs)) out[k] = v.short ? { type: v.type, short: v.short } : { type: v.type };
   return out;
 }
 
 function globals(values: OptionValues): GlobalOptions {
-  const g: GlobalOptions = { json: values.json === true, configDir: configDir(typeof values["config-dir"] === "string" ? values["config-dir"] : undefined) };
+  const g: GlobalOptions = {
+    json: values.json === true,
+    configDir: configDir(typeof values["config-dir"] === "string" ? values["config-dir"] : undefined),
+  };
   if (typeof values.host === "string") g.host = values.host;
   if (typeof values.port === "string") {
     const p = Number(values.port);
-    if (!/^\d{1,5}$/.test(values.port) || p < 1 || p > 65535) throw usageError(`--port: "${values.port}" is not a port number (1-65535)`);
+    if (!/^\d{1,5}$/.test(values.port) || p < 1 || p > 65535)
+      throw usageError(`--port: "${values.port}" is not a port number (1-65535)`);
     g.port = p;
   }
   if (typeof values.transport === "string") {
-    if (!["tls", "tcp", "ws"].includes(values.transport)) throw usageError(`--transport: expected tls, tcp or ws, not "${values.transport}"`);
+    if (!["tls", "tcp", "ws"].includes(values.transport))
+      throw usageError(`--transport: expected tls, tcp or ws, not "${values.transport}"`);
     g.transport = values.transport as Transport;
   }
   return g;
@@ -98,7 +128,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!cmd) throw usageError(`unknown command "${name}"`, "run `opengroove --help` for the list of commands");
   let parsed: { values: OptionValues; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options: toParseOptions({ ...GLOBAL_OPTIONS, ...cmd.options }), allowPositionals: true, strict: true }) as { values: OptionValues; positionals: string[] };
+    parsed = parseArgs({
+      args: rest,
+      options: toParseOptions({ ...GLOBAL_OPTIONS, ...cmd.options }),
+      allowPositionals: true,
+      strict: true,
+    }) as { values: OptionValues; positionals: string[] };
   } catch (e) {
     throw usageError(`${cmd.name}: ${(e as Error).message.split("\n")[0]}`, `run \`opengroove ${cmd.name} --help\``);
   }
@@ -108,7 +143,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { positionals } = parsed;
   if (positionals.length < cmd.minArgs || positionals.length > cmd.maxArgs) {
-    throw usageError(`${cmd.name}: expected ${cmd.minArgs === cmd.maxArgs ? cmd.minArgs : `${cmd.minArgs} to ${cmd.maxArgs}`} argument(s), got ${positionals.length}`, `usage: opengroove ${cmd.name} ${cmd.synopsis}`);
+    throw usageError(
+      `${cmd.name}: expected ${cmd.minArgs === cmd.maxArgs ? cmd.minArgs : `${cmd.minArgs} to ${cmd.maxArgs}`} argument(s), got ${positionals.length}`,
+      `usage: opengroove ${cmd.name} ${cmd.synopsis}`,
+    );
   }
   const g = globals(parsed.values);
   const ctx: CommandContext = {
@@ -120,7 +158,8 @@ export async function main(argv: string[]): Promise<number> {
     flag: (k) => parsed.values[k] === true,
     out: (t) => void process.stdout.write(t),
     note: (t) => void process.stderr.write(`${t}\n`),
-    json: (v) => void process.stdout.write(`${JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x))}\n`),
+    json: (v) =>
+      void process.stdout.write(`${JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x))}\n`),
   };
   return (await cmd.run(ctx)) ?? EXIT.ok;
 }

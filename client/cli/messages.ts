@@ -16,7 +16,8 @@ export async function describeMessage(client: RealmClient, id: string): Promise<
   let header: EnvelopeHeader = {};
   if (info.size > 0) {
     let start = await client.readMessageData(id, 0, Math.min(info.size, 4096));
-    if (start[0] === 0x7b && !start.includes(0x0a) && info.size > start.length) start = await client.readMessageData(id, 0, Math.min(info.size, MAX_HEADER_BYTES + 1));
+    if (start[0] === 0x7b && !start.includes(0x0a) && info.size > start.length)
+      start = await client.readMessageData(id, 0, Math.min(info.size, MAX_HEADER_BYTES + 1));
     header = decodeHeader(start)?.header ?? {};
   }
   return { id, sender: info.sender, senderComputer: info.senderComputer, storedBytes: info.size, ...header };

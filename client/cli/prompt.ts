@@ -9,7 +9,12 @@ export async function readAllStdin(stdin: NodeJS.ReadStream = process.stdin): Pr
 }
 
 /** Reads one line from the terminal; `echo: false` hides what is typed. */
-export function promptLine(question: string, echo: boolean, stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<string> {
+export function promptLine(
+  question: string,
+  echo: boolean,
+  stdin: NodeJS.ReadStream = process.stdin,
+  stderr: NodeJS.WriteStream = process.stderr,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     stderr.write(question);
     let value = "";
@@ -28,7 +33,8 @@ export function promptLine(question: string, echo: boolean, stdin: NodeJS.ReadSt
     const onData = (s: string) => {
       for (const ch of s) {
         if (ch === "\r" || ch === "\n" || ch === "\u0004") return done();
-        if (ch === "\u0003") return done(new CliError("reading from the terminal", "CANCELLED", "interrupted", EXIT.other));
+        if (ch === "\u0003")
+          return done(new CliError("reading from the terminal", "CANCELLED", "interrupted", EXIT.other));
         if (ch === "\u007f" || ch === "\b") {
           if (value.length) {
             value = [...value].slice(0, -1).join("");
@@ -55,6 +61,7 @@ export async function readPassword(opts: { fromStdin: boolean; prompt: string; c
   if (!process.stdin.isTTY) throw usageError("no terminal to ask for the password", "pipe it in with --password-stdin");
   const pw = await promptLine(opts.prompt, false);
   if (!pw) throw usageError("the password is empty");
-  if (opts.confirm && (await promptLine("Repeat the password: ", false)) !== pw) throw usageError("the two passwords differ");
+  if (opts.confirm && (await promptLine("Repeat the password: ", false)) !== pw)
+    throw usageError("the two passwords differ");
   return pw;
 }

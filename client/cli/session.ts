@@ -18,7 +18,11 @@ export interface Target {
 }
 
 /** The address to use for a realm, with --host/--port/--transport applied. */
-export function targetFor(ctx: CommandContext, realm: { realmId: string; host: string; port: number }, slug?: string): Target {
+export function targetFor(
+  ctx: CommandContext,
+  realm: { realmId: string; host: string; port: number },
+  slug?: string,
+): Target {
   return {
     host: ctx.global.host ?? realm.host,
     port: ctx.global.port ?? realm.port,
@@ -88,9 +92,17 @@ export async function openSession(ctx: CommandContext): Promise<{ client: RealmC
   const { client, realmId } = await connectRealm(ctx, accountTarget(ctx, account));
   try {
     if (realmId.toLowerCase() !== account.realmId.toLowerCase()) {
-      throw new CliError(`connecting to ${account.realmId}`, "NOSUCHREALM", `the server at that address is realm ${realmId}`, EXIT.notFound, "check --host/--port, or log in again");
+      throw new CliError(
+        `connecting to ${account.realmId}`,
+        "NOSUCHREALM",
+        `the server at that address is realm ${realmId}`,
+        EXIT.notFound,
+        "check --host/--port, or log in again",
+      );
     }
-    await step(`logging in as ${account.userId} on computer "${account.computer}"`, () => client.authenticate(account.username, account.computer, account.password));
+    await step(`logging in as ${account.userId} on computer "${account.computer}"`, () =>
+      client.authenticate(account.username, account.computer, account.password),
+    );
   } catch (e) {
     client.close();
     throw e;
@@ -99,7 +111,10 @@ export async function openSession(ctx: CommandContext): Promise<{ client: RealmC
 }
 
 /** Runs `fn` with a logged-in client and always closes it. */
-export async function withSession<T>(ctx: CommandContext, fn: (client: RealmClient, account: Account) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  ctx: CommandContext,
+  fn: (client: RealmClient, account: Account) => Promise<T>,
+): Promise<T> {
   const { client, account } = await openSession(ctx);
   try {
     return await fn(client, account);
@@ -110,5 +125,15 @@ export async function withSession<T>(ctx: CommandContext, fn: (client: RealmClie
 
 /** Rejects with a clear CLI error when a long-running command's connection ends by itself. */
 export function failWhenLost(client: RealmClient, what: string, reject: (e: CliError) => void): void {
-  client.onLost((e) => reject(new CliError(what, e.status, e.reason, EXIT.other, "the connection to the realm ended; run watch again to resume")));
+  client.onLost((e) =>
+    reject(
+      new CliError(
+        what,
+        e.status,
+        e.reason,
+        EXIT.other,
+        "the connection to the realm ended; run watch again to resume",
+      ),
+    ),
+  );
 }

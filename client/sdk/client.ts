@@ -24,7 +24,8 @@ export interface Quotas {
   imessageRate: number;
 }
 
-export type RegisterResult = { status: "OK"; userId: string } | { status: "CONTINUE"; ticket: string; url: string; message: string };
+export type RegisterResult =
+  { status: "OK"; userId: string } | { status: "CONTINUE"; ticket: string; url: string; message: string };
 
 export class RealmClient {
   private ws?: Workspaces;
@@ -79,7 +80,13 @@ export class RealmClient {
     return kv((await this.call("getserverinfo")).lines);
   }
 
-  async register(p: { username: string; password: string; invite?: string; ticket?: string; token?: string }): Promise<RegisterResult> {
+  async register(p: {
+    username: string;
+    password: string;
+    invite?: string;
+    ticket?: string;
+    token?: string;
+  }): Promise<RegisterResult> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(p)) if (v !== undefined) q.set(k, v);
     const r = await this.raw.request("registeraccount", Buffer.from(q.toString()));
@@ -130,12 +137,17 @@ export class RealmClient {
   }
 
   async createMessage(id: string, recipients: Array<string | { userId: string; computer?: string }>): Promise<void> {
-    const lines = recipients.map((r) => (typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId));
+    const lines = recipients.map((r) =>
+      typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId,
+    );
     await this.call("createmessage", [id, ...lines]);
   }
 
   async writeMessageData(id: string, offset: number, data: Buffer): Promise<bigint> {
-    const r = await this.call("writemessagedata", joinFieldsWithTrailingData([id, String(offset), String(data.length)], data));
+    const r = await this.call(
+      "writemessagedata",
+      joinFieldsWithTrailingData([id, String(offset), String(data.length)], data),
+    );
     return BigInt(r.text);
   }
 
@@ -156,17 +168,26 @@ export class RealmClient {
   }
 
   /** createmessage + chunked writes + sendmessage. `onProgress` gets bytes written so far. */
-  async send(fromUserId: string, recipients: Array<string | { userId: string; computer?: string }>, bytes: Uint8Array, onProgress?: (done: number, total: number) => void): Promise<string> {
+  async send(
+    fromUserId: string,
+    recipients: Array<string | { userId: string; computer?: string }>,
+    bytes: Uint8Array,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<string> {
     const body = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const id = this.newMessageId(fromUserId);
     if (body.length <= CHUNK_BYTES) {
       // One chunk: pipeline the three requests (the server runs a connection's requests in
       // order), one round trip instead of three. The first failure is the one reported; the
       // requests after it fail harmlessly (NOSUCHMESSAGE) and nothing is sent.
-      const lines = recipients.map((r) => (typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId));
+      const lines = recipients.map((r) =>
+        typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId,
+      );
       const replies = await Promise.all([
         this.raw.request("createmessage", [id, ...lines]),
-        body.length ? this.raw.request("writemessagedata", joinFieldsWithTrailingData([id, "0", String(body.length)], body)) : undefined,
+        body.length
+          ? this.raw.request("writemessagedata", joinFieldsWithTrailingData([id, "0", String(body.length)], body))
+          : undefined,
         this.raw.request("sendmessage", [id, String(body.length)]),
       ]);
       const names = ["createmessage", "writemessagedata", "sendmessage"];
@@ -181,7 +202,7 @@ export class RealmClient {
     }
     await this.createMessage(id, recipients);
     // A multi-chunk message reserves its whole size first, so an over-quota send fails before
-    // any data moves; 
+    // any data moves;
     if (body.length > CHUNK_BYTES) await this.setMessageSize(id, body.length);
     for (let off = 0; off < body.length; off += CHUNK_BYTES) {
       await this.writeMessageData(id, off, body.subarray(off, off + CHUNK_BYTES));
@@ -210,9 +231,17 @@ export class RealmClient {
     return (await this.call("listoutboundmessages")).lines;
   }
 
-  async messageInfo(id: string): Promise<{ sender: string; senderComputer: string; sent: boolean; size: number; pendingRecipients: number }> {
+  async messageInfo(
+    id: string,
+  ): Promise<{ sender: string; senderComputer: string; sent: boolean; size: number; pendingRecipients: number }> {
     const m = kv((await this.call("getmessageinfo", [id])).lines);
-    return { sender: m.sender, senderComputer: m.sendercomputer, sent: m.sent === "true", size: Number(m.size), pendingRecipients: Number(m.pendingrecipients) };
+    return {
+      sender: m.sender,
+      senderComputer: m.sendercomputer,
+      sent: m.sent === "true",
+      size: Number(m.size),
+      pendingRecipients: Number(m.pendingrecipients),
+    };
   }
 
   async deleteMessage(id: string): Promise<bigint> {
@@ -236,7 +265,10 @@ export class RealmClient {
 
   async userStatus(userId: string): Promise<{ online: boolean; computers: string[] }> {
     const lines = (await this.call("getuserstatus", [userId])).lines;
-    return { online: lines[0] === "online=true", computers: lines.filter((l) => l.startsWith("computer=")).map((l) => l.slice(9)) };
+    return {
+      online: lines[0] === "online=true",
+      computers: lines.filter((l) => l.startsWith("computer=")).map((l) => l.slice(9)),
+    };
   }
 
   async searchUsers(prefix: string): Promise<string[]> {

@@ -4,7 +4,11 @@
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
 import { decodeErrorNotification, type StatusWord } from "../../lib/protocol/index.ts";
-import { ClientPacketConnection, ConnectionFailure, openStreamConnection } from "../../lib/protocol/client-connection.ts";
+import {
+  ClientPacketConnection,
+  ConnectionFailure,
+  openStreamConnection,
+} from "../../lib/protocol/client-connection.ts";
 
 export interface ConnectOptions {
   host: string;
@@ -71,7 +75,10 @@ class SdkConnection extends EventEmitter implements RawConnection {
     core.on("notification", (event: string, data: Buffer) => {
       if (event === "error") {
         const e = decodeErrorNotification(data);
-        this.emit("servererror", e.ok ? new OpenGrooveError(e.value.status, e.value.reason) : new OpenGrooveError("FAIL", data.toString()));
+        this.emit(
+          "servererror",
+          e.ok ? new OpenGrooveError(e.value.status, e.value.reason) : new OpenGrooveError("FAIL", data.toString()),
+        );
       }
       const r = toReply("OK", data);
       this.emit("notification", event, r);
@@ -128,8 +135,10 @@ export async function openConnection(opts: ConnectOptions): Promise<RawConnectio
   } catch (e) {
     if (!(e instanceof ConnectionFailure)) throw e;
     const where = `${opts.host}:${opts.port}`;
-    if (e.phase === "connect" && e.status === "DISCONNECTED") throw new OpenGrooveError("DISCONNECTED", `cannot connect to ${where}: ${e.reason}`);
-    if (e.status === "DISCONNECTED") throw new OpenGrooveError("DISCONNECTED", `connection to ${where} closed during the greeting`);
+    if (e.phase === "connect" && e.status === "DISCONNECTED")
+      throw new OpenGrooveError("DISCONNECTED", `cannot connect to ${where}: ${e.reason}`);
+    if (e.status === "DISCONNECTED")
+      throw new OpenGrooveError("DISCONNECTED", `connection to ${where} closed during the greeting`);
     if (e.status === "TIMEOUT") throw new OpenGrooveError("TIMEOUT", `no greeting from ${where}`);
     throw new OpenGrooveError(e.status, e.reason);
   }
@@ -139,13 +148,19 @@ function openWs(opts: ConnectOptions, timeoutMs: number): Promise<RawConnection>
   return new Promise((resolve, reject) => {
     const path = opts.wsPath ?? `/ws/${opts.realm ?? ""}`;
     const ws = new WebSocket(`ws://${opts.host}:${opts.port}${path}`, { handshakeTimeout: timeoutMs });
-    const core = new ClientPacketConnection((p) => ws.send(p, { binary: true }), () => ws.close(), { timeoutMs });
+    const core = new ClientPacketConnection(
+      (p) => ws.send(p, { binary: true }),
+      () => ws.close(),
+      { timeoutMs },
+    );
     ws.on("open", () => resolve(new SdkConnection(core)));
     ws.on("message", (d: Buffer) => core.onPayload(Buffer.isBuffer(d) ? d : Buffer.from(d as ArrayBuffer)));
     ws.on("error", (e) => {
       reject(new OpenGrooveError("DISCONNECTED", e.message));
       core.fail(new ConnectionFailure("DISCONNECTED", e.message, "established"));
     });
-    ws.on("close", () => core.fail(new ConnectionFailure("DISCONNECTED", "connection closed by the server", "established")));
+    ws.on("close", () =>
+      core.fail(new ConnectionFailure("DISCONNECTED", "connection closed by the server", "established")),
+    );
   });
 }

@@ -147,25 +147,49 @@ export class Workspaces {
     if (r.status !== "OK") throw new OpenGrooveError(r.status, r.text, "workspacelist");
     return r.lines.map((l) => {
       const [id, status, role, head, acked, ...name] = l.split(" ");
-      return { id, status: status as WorkspaceMemberStatus, role: role as WorkspaceRole, head: BigInt(head), acked: acked === "-" ? null : BigInt(acked), name: name.join(" ") };
+      return {
+        id,
+        status: status as WorkspaceMemberStatus,
+        role: role as WorkspaceRole,
+        head: BigInt(head),
+        acked: acked === "-" ? null : BigInt(acked),
+        name: name.join(" "),
+      };
     });
   }
 
   async members(workspaceId: string): Promise<WorkspaceMember[]> {
     return (await this.client.call("workspacemembers", [workspaceId])).lines.map((l) => {
       const [userId, role, status, seen] = l.split(" ");
-      return { userId, role: role as WorkspaceRole, status: status as WorkspaceMemberStatus, lastSeenAt: seen === "-" ? null : new Date(seen) };
+      return {
+        userId,
+        role: role as WorkspaceRole,
+        status: status as WorkspaceMemberStatus,
+        lastSeenAt: seen === "-" ? null : new Date(seen),
+      };
     });
   }
 
   /** Opens an upload; returns its handle. */
   async begin(workspaceId: string, size?: number): Promise<string> {
-    return kv((await this.client.call("workspacebegin", size === undefined ? [workspaceId] : [workspaceId, String(size)])).lines).change;
+    return kv(
+      (await this.client.call("workspacebegin", size === undefined ? [workspaceId] : [workspaceId, String(size)]))
+        .lines,
+    ).change;
   }
 
   /** Appends a chunk at `offset` (the change's current size); returns the new size. */
   async write(handle: string, offset: number, data: Buffer): Promise<number> {
-    return Number(kv((await this.client.call("workspacewrite", joinFieldsWithTrailingData([handle, String(offset), String(data.length)], data))).lines).size);
+    return Number(
+      kv(
+        (
+          await this.client.call(
+            "workspacewrite",
+            joinFieldsWithTrailingData([handle, String(offset), String(data.length)], data),
+          )
+        ).lines,
+      ).size,
+    );
   }
 
   async seal(handle: string): Promise<{ seq: bigint; size: number }> {
@@ -182,7 +206,11 @@ export class Workspaces {
    * in flight, seal. On failure the upload is aborted (if the server has not discarded it
    * already) and the error rethrown.
    */
-  async publish(workspaceId: string, source: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>, opts: PublishOptions = {}): Promise<{ seq: bigint; size: number }> {
+  async publish(
+    workspaceId: string,
+    source: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>,
+    opts: PublishOptions = {},
+  ): Promise<{ seq: bigint; size: number }> {
     if (Buffer.isBuffer(source) && source.length <= WORKSPACE_CHUNK_BYTES) {
       const r = await this.publishSmall(workspaceId, source);
       opts.onProgress?.(source.length, source.length);
@@ -209,13 +237,18 @@ export class Workspaces {
 
   /** A change that fits in one packet: stored and sealed in one request. */
   async publishSmall(workspaceId: string, data: Buffer): Promise<{ seq: bigint; size: number }> {
-    const m = kv((await this.client.call("workspacepublish", joinFieldsWithTrailingData([workspaceId, String(data.length)], data))).lines);
+    const m = kv(
+      (await this.client.call("workspacepublish", joinFieldsWithTrailingData([workspaceId, String(data.length)], data)))
+        .lines,
+    );
     return { seq: BigInt(m.seq), size: Number(m.size) };
   }
 
   /** The changes after this computer's cursor (at most `max`; `more` says whether to pull again after acking). */
   async pull(workspaceId: string, max?: number): Promise<PullResult> {
-    const lines = (await this.client.call("workspacepull", max === undefined ? [workspaceId] : [workspaceId, String(max)])).lines;
+    const lines = (
+      await this.client.call("workspacepull", max === undefined ? [workspaceId] : [workspaceId, String(max)])
+    ).lines;
     const m = kv(lines.filter((l) => !l.startsWith("change=")));
     const changes = lines
       .filter((l) => l.startsWith("change="))
@@ -235,7 +268,12 @@ export class Workspaces {
   }
 
   /** Streams a change to `onChunk` in order, with a few reads in flight; memory stays at a few chunks. */
-  async readStream(workspaceId: string, change: { seq: bigint; size: number }, onChunk: (data: Buffer, offset: number) => void | Promise<void>, pipeline = WORKSPACE_PIPELINE): Promise<void> {
+  async readStream(
+    workspaceId: string,
+    change: { seq: bigint; size: number },
+    onChunk: (data: Buffer, offset: number) => void | Promise<void>,
+    pipeline = WORKSPACE_PIPELINE,
+  ): Promise<void> {
     const pending: Array<Promise<Buffer>> = [];
     let next = 0;
     const issue = () => {

@@ -15,19 +15,27 @@ import { REALM_SIGN_IN_RULES, realmAccountKey } from "./sign-in.ts";
 
 const log = createLogger("account");
 
-export const removeComputerInput = z.object({ name: z.string().min(1, "Choose a computer.").max(64, "No computer has such a long name.") });
+export const removeComputerInput = z.object({
+  name: z.string().min(1, "Choose a computer.").max(64, "No computer has such a long name."),
+});
 
 export async function removeComputer(pool: pg.Pool, user: RealmUser, raw: unknown): Promise<ActionResult> {
   const parsed = removeComputerInput.safeParse(raw);
-  if (!parsed.success) return { ok: false, status: 400, error: "Choose a computer to remove.", fieldErrors: zodFieldErrors(parsed.error) };
+  if (!parsed.success)
+    return { ok: false, status: 400, error: "Choose a computer to remove.", fieldErrors: zodFieldErrors(parsed.error) };
   try {
     await deleteComputer(pool, { realmId: user.realmId, userId: user.userId, fullId: user.fullId }, parsed.data.name);
   } catch (e) {
-    if (e instanceof DomainError && e.code === "NOSUCHCOMPUTER") return { ok: false, status: 404, error: `You have no computer named “${parsed.data.name}”.` };
+    if (e instanceof DomainError && e.code === "NOSUCHCOMPUTER")
+      return { ok: false, status: 404, error: `You have no computer named “${parsed.data.name}”.` };
     throw e;
   }
   log.info({ userId: user.userId, computer: parsed.data.name }, "computer removed on the web");
-  return { ok: true, status: 200, message: `Removed the computer “${parsed.data.name}”. Messages that were waiting only for it were deleted.` };
+  return {
+    ok: true,
+    status: 200,
+    message: `Removed the computer “${parsed.data.name}”. Messages that were waiting only for it were deleted.`,
+  };
 }
 
 export const changePasswordInput = z
@@ -45,21 +53,44 @@ export const changePasswordInput = z
  */
 export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknown): Promise<ActionResult> {
   const parsed = changePasswordInput.safeParse(raw);
-  if (!parsed.success) return { ok: false, status: 400, error: "Please correct the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
+  if (!parsed.success)
+    return {
+      ok: false,
+      status: 400,
+      error: "Please correct the highlighted fields.",
+      fieldErrors: zodFieldErrors(parsed.error),
+    };
   const { current, password } = parsed.data;
   const bucket = realmAccountKey(user.realmId, user.username);
   const rule = REALM_SIGN_IN_RULES.account;
-  if ((await peekRateLimit(pool, bucket, rule.windowMs)) >= rule.limit) return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
+  if ((await peekRateLimit(pool, bucket, rule.windowMs)) >= rule.limit)
+    return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
   const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [user.userId]);
   if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current))) {
     const hit = await hitRateLimit(pool, bucket, rule.limit, rule.windowMs);
-    if (!hit.allowed) return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
-    return { ok: false, status: 400, error: "Please correct the highlighted fields.", fieldErrors: { current: ["That is not your current password."] } };
+    if (!hit.allowed)
+      return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
+    return {
+      ok: false,
+      status: 400,
+      error: "Please correct the highlighted fields.",
+      fieldErrors: { current: ["That is not your current password."] },
+    };
   }
   const bad = checkPassword(password, user.username);
-  if (bad) return { ok: false, status: 400, error: "Please correct the highlighted fields.", fieldErrors: { password: [bad.message] } };
+  if (bad)
+    return {
+      ok: false,
+      status: 400,
+      error: "Please correct the highlighted fields.",
+      fieldErrors: { password: [bad.message] },
+    };
   await pool.query(`UPDATE users SET "passwordHash" = $2 WHERE id = $1`, [user.userId, await hashPassword(password)]);
   await resetRateLimit(pool, bucket);
   log.info({ userId: user.userId }, "password changed on the web");
-  return { ok: true, status: 200, message: "Your password was changed. Use the new one in your apps and here from now on." };
+  return {
+    ok: true,
+    status: 200,
+    message: "Your password was changed. Use the new one in your apps and here from now on.",
+  };
 }

@@ -3,7 +3,16 @@
 // the WebSocket API); the tests hand in the `ws` package's WebSocket instead.
 // The browser is one of the user's computers (named "web" by default), created on first use
 // in account-only mode. The password is used to authenticate and then forgotten.
-import { concatBytes, decodeServerPacket, encodeRequest, fieldsWithData, keyValues, linesOf, textOf, type RequestArgs } from "./wire.ts";
+import {
+  concatBytes,
+  decodeServerPacket,
+  encodeRequest,
+  fieldsWithData,
+  keyValues,
+  linesOf,
+  textOf,
+  type RequestArgs,
+} from "./wire.ts";
 import { decodeHeader, MAX_HEADER_BYTES, type EnvelopeHeader } from "../envelope.ts";
 
 export const WEB_COMPUTER = "web";
@@ -48,7 +57,12 @@ export interface MessageSummary extends EnvelopeHeader {
   storedBytes: number;
 }
 
-type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; command: string; timer: ReturnType<typeof setTimeout> };
+type Pending = {
+  resolve: (r: Reply) => void;
+  reject: (e: Error) => void;
+  command: string;
+  timer: ReturnType<typeof setTimeout>;
+};
 
 export class RealmSocket {
   private nextId = 1;
@@ -172,7 +186,8 @@ export class RealmSocket {
     let header: EnvelopeHeader = {};
     if (size > 0) {
       let start = await this.readRange(id, 0, Math.min(size, 4096));
-      if (start[0] === 0x7b && !start.includes(0x0a) && size > start.length) start = await this.readRange(id, 0, Math.min(size, MAX_HEADER_BYTES + 1));
+      if (start[0] === 0x7b && !start.includes(0x0a) && size > start.length)
+        start = await this.readRange(id, 0, Math.min(size, MAX_HEADER_BYTES + 1));
       header = decodeHeader(start)?.header ?? {};
     }
     return { id, sender: info.sender ?? "", senderComputer: info.sendercomputer ?? "", storedBytes: size, ...header };
@@ -185,7 +200,8 @@ export class RealmSocket {
   async read(id: string): Promise<Uint8Array> {
     const size = Number(textOf(await this.call("getmessagesize", [id])));
     const parts: Uint8Array[] = [];
-    for (let off = 0; off < size; off += CHUNK_BYTES) parts.push(await this.readRange(id, off, Math.min(CHUNK_BYTES, size - off)));
+    for (let off = 0; off < size; off += CHUNK_BYTES)
+      parts.push(await this.readRange(id, off, Math.min(CHUNK_BYTES, size - off)));
     return concatBytes(parts);
   }
 
@@ -232,7 +248,9 @@ export interface OpenMailboxOptions {
  * Connects and signs in as the browser computer, creating it first (account-only session,
  * createcomputer) if the account does not have it yet. Returns the socket and the user id.
  */
-export async function openMailbox(o: OpenMailboxOptions): Promise<{ socket: RealmSocket; userId: string; createdComputer: boolean }> {
+export async function openMailbox(
+  o: OpenMailboxOptions,
+): Promise<{ socket: RealmSocket; userId: string; createdComputer: boolean }> {
   const computer = o.computer ?? WEB_COMPUTER;
   const connect = () => RealmSocket.open(o.url, { factory: o.factory, timeoutMs: o.timeoutMs });
   let socket = await connect();

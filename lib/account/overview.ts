@@ -26,6 +26,9 @@ export async function getAccountOverview(pool: pg.Pool, userId: string): Promise
        FROM computers c WHERE c."userId" = $1 ORDER BY c."createdAt", c.name`,
     [userId],
   );
-  const u = await pool.query<{ canMessageOtherRealms: boolean }>(`SELECT "canMessageOtherRealms" FROM users WHERE id = $1`, [userId]);
+  const u = await pool.query<{ canMessageOtherRealms: boolean }>(
+    `SELECT "canMessageOtherRealms" FROM users WHERE id = $1`,
+    [userId],
+  );
   return { quotas, computers: c.rows, canMessageOtherRealms: u.rows[0]?.canMessageOtherRealms ?? false };
 }

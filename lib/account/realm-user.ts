@@ -16,12 +16,35 @@ export interface RealmUser {
 /** The realm user for a session principal, or null: not a realm user, gone, suspended, signed out, realm disabled. */
 export async function loadRealmUser(pool: pg.Pool, principal: Principal | undefined): Promise<RealmUser | null> {
   if (principal?.kind !== "realm-user") return null;
-  const r = await pool.query<{ id: string; username: string; status: string; sessionEpoch: number; realmId: string; slug: string; name: string; realmStatus: string }>(
+  const r = await pool.query<{
+    id: string;
+    username: string;
+    status: string;
+    sessionEpoch: number;
+    realmId: string;
+    slug: string;
+    name: string;
+    realmStatus: string;
+  }>(
     `SELECT u.id, u.username, u.status, u."sessionEpoch", r.id AS "realmId", r.slug, r.name, r.status AS "realmStatus"
        FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
     [principal.userId],
   );
   const u = r.rows[0];
-  if (!u || u.realmId !== principal.realmId || u.status !== "ACTIVE" || u.realmStatus !== "ACTIVE" || u.sessionEpoch !== principal.sessionEpoch) return null;
-  return { userId: u.id, realmId: u.realmId, username: u.username, fullId: `${u.realmId}::${u.username}`, realmSlug: u.slug, realmName: u.name };
+  if (
+    !u ||
+    u.realmId !== principal.realmId ||
+    u.status !== "ACTIVE" ||
+    u.realmStatus !== "ACTIVE" ||
+    u.sessionEpoch !== principal.sessionEpoch
+  )
+    return null;
+  return {
+    userId: u.id,
+    realmId: u.realmId,
+    username: u.username,
+    fullId: `${u.realmId}::${u.username}`,
+    realmSlug: u.slug,
+    realmName: u.name,
+  };
 }

@@ -21,10 +21,17 @@ export const realmIpKey = loginIpBucket;
 export const realmUserCredentials = z
   .object({
     realm: z.string().trim().max(300, "That realm name is too long.").optional().default(""),
-    username: z.string().trim().min(1, "Enter your username or user id.").max(600, "That is too long for a username or user id."),
+    username: z
+      .string()
+      .trim()
+      .min(1, "Enter your username or user id.")
+      .max(600, "That is too long for a username or user id."),
     password: z.string().min(1, "Enter your password.").max(256, "Password is too long."),
   })
-  .refine((v) => v.realm !== "" || v.username.includes("::"), { path: ["realm"], message: "Enter your realm, or your full user id (realm::username) as the username." });
+  .refine((v) => v.realm !== "" || v.username.includes("::"), {
+    path: ["realm"],
+    message: "Enter your realm, or your full user id (realm::username) as the username.",
+  });
 
 export type RealmUserCredentials = z.input<typeof realmUserCredentials>;
 
@@ -54,10 +61,17 @@ interface RealmRow {
 }
 
 /** The realm from a full user id ("realm::username", which wins) or from the realm field (slug or id). */
-async function findRealm(db: Pick<DbHandle, "pool">, realm: string, username: string): Promise<{ realm: RealmRow | null; username: string }> {
+async function findRealm(
+  db: Pick<DbHandle, "pool">,
+  realm: string,
+  username: string,
+): Promise<{ realm: RealmRow | null; username: string }> {
   const at = username.lastIndexOf("::");
   const [key, name] = at > 0 ? [username.slice(0, at), username.slice(at + 2)] : [realm, username];
-  const r = await db.pool.query<RealmRow>(`SELECT id, status FROM realms WHERE slug = lower($1) OR lower(id) = lower($1) LIMIT 1`, [key]);
+  const r = await db.pool.query<RealmRow>(
+    `SELECT id, status FROM realms WHERE slug = lower($1) OR lower(id) = lower($1) LIMIT 1`,
+    [key],
+  );
   return { realm: r.rows[0] ?? null, username: name };
 }
 
@@ -67,7 +81,11 @@ async function findRealm(db: Pick<DbHandle, "pool">, realm: string, username: st
  * username or password"; once a bucket is full even the right password is refused until the
  * window ends. A suspended account is refused with its own message (after the password matched).
  */
-export async function authenticateRealmUser(db: Pick<DbHandle, "pool">, raw: unknown, ip: string | null): Promise<RealmUserIdentity> {
+export async function authenticateRealmUser(
+  db: Pick<DbHandle, "pool">,
+  raw: unknown,
+  ip: string | null,
+): Promise<RealmUserIdentity> {
   const parsed = realmUserCredentials.safeParse(raw);
   if (!parsed.success) throw new RealmUserSignInError("invalid", INVALID);
   const { password } = parsed.data;
@@ -88,15 +106,24 @@ export async function authenticateRealmUser(db: Pick<DbHandle, "pool">, raw: unk
       ip ? hitRateLimit(db.pool, realmIpKey(ip), ipRule.limit, ipRule.windowMs) : null,
     ]);
     log.info({ realm: realm?.id ?? null, username, ip }, "realm user sign-in failed");
-    if (hits.some((h) => h && !h.allowed)) throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins. Wait 15 minutes and try again.");
+    if (hits.some((h) => h && !h.allowed))
+      throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins. Wait 15 minutes and try again.");
     throw new RealmUserSignInError("invalid", INVALID);
   }
   if (accountKey && (await peekRateLimit(db.pool, accountKey, account.windowMs)) >= account.limit)
-    throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins for this account. Wait 15 minutes and try again.");
+    throw new RealmUserSignInError(
+      "rate_limited",
+      "Too many failed sign-ins for this account. Wait 15 minutes and try again.",
+    );
   if (ip && (await peekRateLimit(db.pool, realmIpKey(ip), ipRule.windowMs)) > ipRule.limit)
-    throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins from your network. Wait 15 minutes and try again.");
-  if (u.status !== "ACTIVE") throw new RealmUserSignInError("suspended", "This account is suspended. Contact the realm's operator.");
-  if (realm!.status !== "ACTIVE") throw new RealmUserSignInError("suspended", "This realm is disabled at the moment. Contact its operator.");
+    throw new RealmUserSignInError(
+      "rate_limited",
+      "Too many failed sign-ins from your network. Wait 15 minutes and try again.",
+    );
+  if (u.status !== "ACTIVE")
+    throw new RealmUserSignInError("suspended", "This account is suspended. Contact the realm's operator.");
+  if (realm!.status !== "ACTIVE")
+    throw new RealmUserSignInError("suspended", "This realm is disabled at the moment. Contact its operator.");
   if (accountKey) await resetRateLimit(db.pool, accountKey);
   await db.pool.query(`UPDATE users SET "lastLoginAt" = now() WHERE id = $1`, [u.id]);
   log.info({ realm: realm!.id, username: u.username, ip }, "realm user signed in on the web");

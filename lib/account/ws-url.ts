@@ -20,7 +20,12 @@ export function hostnameOf(hostHeader: string): string {
   return h.replace(/:\d+$/, "") || "localhost";
 }
 
-export function realmWsUrl(opts: { envBase: string | undefined; hostHeader: string; https: boolean; slug: string }): string {
+export function realmWsUrl(opts: {
+  envBase: string | undefined;
+  hostHeader: string;
+  https: boolean;
+  slug: string;
+}): string {
   let base: string;
   if (opts.envBase) {
     const parsed = wsBase.safeParse(opts.envBase);

@@ -14,9 +14,18 @@ import { clientIpFrom } from "./request-meta.ts";
 /** The console actor for a session principal, or null (not an operator, unknown or disabled). */
 export async function loadActor(prisma: DbHandle["prisma"], principal: Principal | undefined): Promise<Actor | null> {
   if (principal?.kind !== "operator") return null;
-  const op = await prisma.operator.findUnique({ where: { id: principal.id }, include: { realms: { select: { realmId: true } } } });
+  const op = await prisma.operator.findUnique({
+    where: { id: principal.id },
+    include: { realms: { select: { realmId: true } } },
+  });
   if (!op || op.disabled) return null;
-  return { kind: "operator", id: op.id, username: op.username, role: op.role, realmIds: new Set(op.realms.map((r) => r.realmId)) };
+  return {
+    kind: "operator",
+    id: op.id,
+    username: op.username,
+    role: op.role,
+    realmIds: new Set(op.realms.map((r) => r.realmId)),
+  };
 }
 
 export const currentActor = cache(async (): Promise<Actor | null> => {

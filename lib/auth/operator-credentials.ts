@@ -39,7 +39,11 @@ export const accountKey = (username: string) => `signin:operator:account:${usern
 export const ipKey = (ip: string) => `signin:operator:ip:${ip}`;
 
 /** Verifies an operator's credentials. Throws OperatorSignInError; never reveals which part was wrong. */
-export async function authenticateOperator(db: Pick<DbHandle, "prisma" | "pool">, raw: unknown, ip: string | null): Promise<OperatorIdentity> {
+export async function authenticateOperator(
+  db: Pick<DbHandle, "prisma" | "pool">,
+  raw: unknown,
+  ip: string | null,
+): Promise<OperatorIdentity> {
   const parsed = operatorCredentials.safeParse(raw);
   if (!parsed.success) throw new OperatorSignInError("invalid");
   const { username, password } = parsed.data;
@@ -57,13 +61,16 @@ export async function authenticateOperator(db: Pick<DbHandle, "prisma" | "pool">
   }
 
   const op = await db.prisma.operator.findUnique({ where: { username } });
-  const ok = op ? await verifyPassword(op.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
+  const ok = op
+    ? await verifyPassword(op.passwordHash, password)
+    : (await verifyPassword(await dummyHash(), password), false);
   if (!op || !ok || op.disabled) {
     log.info({ username, ip }, "operator sign-in failed");
     throw new OperatorSignInError("invalid");
   }
   await resetRateLimit(db.pool, limits[0].key);
-  if (limits[1]) await db.pool.query(`UPDATE rate_limit_buckets SET count = GREATEST(count - 1, 0) WHERE key = $1`, [limits[1].key]);
+  if (limits[1])
+    await db.pool.query(`UPDATE rate_limit_buckets SET count = GREATEST(count - 1, 0) WHERE key = $1`, [limits[1].key]);
   await db.prisma.operator.update({ where: { id: op.id }, data: { lastLoginAt: new Date() } });
   log.info({ username, ip }, "operator signed in");
   return { id: op.id, username: op.username, role: op.role };

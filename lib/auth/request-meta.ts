@@ -9,7 +9,10 @@
 export function clientIpFrom(headers: Headers): string | null {
   const xff = headers.get("x-forwarded-for");
   if (!xff) return null;
-  const parts = xff.split(",").map((s) => s.trim()).filter(Boolean);
+  const parts = xff
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const ip = parts[parts.length - 1];
   return ip ? ip.slice(0, 64) : null;
 }

@@ -35,15 +35,24 @@ export function altchaSettingsFromEnv(env: Readonly<Record<string, string | unde
     OPENGROOVE_ALTCHA_MAX_COUNTER: env.OPENGROOVE_ALTCHA_MAX_COUNTER || undefined,
     OPENGROOVE_ALTCHA_TTL_SECONDS: env.OPENGROOVE_ALTCHA_TTL_SECONDS || undefined,
   });
-  return { cost: s.OPENGROOVE_ALTCHA_COST, maxCounter: s.OPENGROOVE_ALTCHA_MAX_COUNTER, ttlSeconds: s.OPENGROOVE_ALTCHA_TTL_SECONDS };
+  return {
+    cost: s.OPENGROOVE_ALTCHA_COST,
+    maxCounter: s.OPENGROOVE_ALTCHA_MAX_COUNTER,
+    ttlSeconds: s.OPENGROOVE_ALTCHA_TTL_SECONDS,
+  };
 }
 
 function secrets(source?: SecretSource) {
-  return { hmacSignatureSecret: derivedSecret("altcha-challenge", source), hmacKeySignatureSecret: derivedSecret("altcha-key", source) };
+  return {
+    hmacSignatureSecret: derivedSecret("altcha-challenge", source),
+    hmacKeySignatureSecret: derivedSecret("altcha-key", source),
+  };
 }
 
 /** A signed challenge for the widget (the JSON the challenge route returns). */
-export async function createAltchaChallenge(opts: { settings?: AltchaSettings; secretSource?: SecretSource } = {}): Promise<Challenge> {
+export async function createAltchaChallenge(
+  opts: { settings?: AltchaSettings; secretSource?: SecretSource } = {},
+): Promise<Challenge> {
   const settings = opts.settings ?? altchaSettingsFromEnv();
   const low = Math.max(1, Math.floor(settings.maxCounter / 2));
   return createChallenge({
@@ -95,30 +104,52 @@ export function decodeAltchaPayload(payload: string): z.infer<typeof payloadSche
  * Verifies a solved challenge and marks it used (atomically, across processes). A second
  * submission of the same solution is refused.
  */
-export async function verifyAltcha(pool: pg.Pool, payload: string, opts: { secretSource?: SecretSource } = {}): Promise<CaptchaOutcome> {
-  if (!payload?.trim()) return captchaFailure("rejected", `The anti-robot check was not completed. ${AGAIN}`, ["missing-payload"]);
+export async function verifyAltcha(
+  pool: pg.Pool,
+  payload: string,
+  opts: { secretSource?: SecretSource } = {},
+): Promise<CaptchaOutcome> {
+  if (!payload?.trim())
+    return captchaFailure("rejected", `The anti-robot check was not completed. ${AGAIN}`, ["missing-payload"]);
   const decoded = decodeAltchaPayload(payload.trim());
-  if (!decoded) return captchaFailure("rejected", `The anti-robot check answer is malformed. Reload the page and try again.`, ["malformed-payload"]);
+  if (!decoded)
+    return captchaFailure("rejected", `The anti-robot check answer is malformed. Reload the page and try again.`, [
+      "malformed-payload",
+    ]);
   const result = await verifySolution({
     challenge: decoded.challenge as Challenge,
     solution: decoded.solution,
     deriveKey,
     ...secrets(opts.secretSource),
   });
-  if (result.expired) return captchaFailure("rejected", `The anti-robot check expired. Reload the page, let the check finish, and submit again.`, ["expired"]);
-  if (!result.verified) return captchaFailure("rejected", `The anti-robot check failed. Reload the page and try again.`, [result.invalidSignature ? "invalid-signature" : "invalid-solution"]);
+  if (result.expired)
+    return captchaFailure(
+      "rejected",
+      `The anti-robot check expired. Reload the page, let the check finish, and submit again.`,
+      ["expired"],
+    );
+  if (!result.verified)
+    return captchaFailure("rejected", `The anti-robot check failed. Reload the page and try again.`, [
+      result.invalidSignature ? "invalid-signature" : "invalid-solution",
+    ]);
 
   // Good once: the first insert wins; the row is kept past the challenge's expiry.
   const used = await pool.query(
     `INSERT INTO rate_limit_buckets (key, "windowStart", count) VALUES ($1, now(), 1) ON CONFLICT (key) DO NOTHING RETURNING key`,
     [REPLAY_KEY_PREFIX + decoded.challenge.signature],
   );
-  if (used.rowCount === 0) return captchaFailure("rejected", `This anti-robot check was already used. Reload the page and let it run again.`, ["already-used"]);
+  if (used.rowCount === 0)
+    return captchaFailure("rejected", `This anti-robot check was already used. Reload the page and let it run again.`, [
+      "already-used",
+    ]);
   return { ok: true, provider: "ALTCHA" };
 }
 
 /** Drops replay records older than any challenge could live; cheap, call now and then. */
 export async function pruneAltchaReplayRecords(pool: pg.Pool, olderThanSeconds = 86_400 + 3_600): Promise<number> {
-  const r = await pool.query(`DELETE FROM rate_limit_buckets WHERE key LIKE 'altcha:%' AND "windowStart" < now() - $1 * interval '1 second'`, [olderThanSeconds]);
+  const r = await pool.query(
+    `DELETE FROM rate_limit_buckets WHERE key LIKE 'altcha:%' AND "windowStart" < now() - $1 * interval '1 second'`,
+    [olderThanSeconds],
+  );
   return r.rowCount ?? 0;
 }

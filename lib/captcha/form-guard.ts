@@ -14,7 +14,9 @@ export interface FormTimeSettings {
   maxSeconds: number;
 }
 
-export function formTimeSettingsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): FormTimeSettings {
+export function formTimeSettingsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): FormTimeSettings {
   const min = Number(env.OPENGROOVE_SIGNUP_MIN_FORM_SECONDS ?? 3);
   return { minSeconds: Number.isFinite(min) && min >= 0 ? min : 3, maxSeconds: 2 * 3600 };
 }
@@ -30,21 +32,36 @@ export function issueFormStamp(purpose: string, opts: { now?: number; secretSour
 }
 
 /** Throws a DomainError (field "form") when the stamp is missing, forged, too fresh or too old. */
-export function checkFormStamp(stamp: string | undefined, purpose: string, opts: { now?: number; settings?: FormTimeSettings; secretSource?: SecretSource } = {}): void {
+export function checkFormStamp(
+  stamp: string | undefined,
+  purpose: string,
+  opts: { now?: number; settings?: FormTimeSettings; secretSource?: SecretSource } = {},
+): void {
   const settings = opts.settings ?? formTimeSettingsFromEnv();
   const reload = "Reload the page, fill in the form and submit it again.";
   const m = /^(\d{10,16})\.([^.]{1,200})\.([A-Za-z0-9_-]{43})$/.exec(stamp ?? "");
-  if (!m || m[2] !== purpose) throw new DomainError("BADARGUMENTS", `The form is incomplete or was altered. ${reload}`, "form");
+  if (!m || m[2] !== purpose)
+    throw new DomainError("BADARGUMENTS", `The form is incomplete or was altered. ${reload}`, "form");
   const expected = sign(`${m[1]}.${m[2]}`, opts.secretSource);
-  if (!crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(m[3]))) throw new DomainError("BADARGUMENTS", `The form is incomplete or was altered. ${reload}`, "form");
+  if (!crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(m[3])))
+    throw new DomainError("BADARGUMENTS", `The form is incomplete or was altered. ${reload}`, "form");
   const age = ((opts.now ?? Date.now()) - Number(m[1])) / 1000;
   if (age < settings.minSeconds)
-    throw new DomainError("RATELIMITED", `The form was sent too quickly (automated signups are refused). Wait a few seconds, then submit it again.`, "form");
-  if (age > settings.maxSeconds) throw new DomainError("BADARGUMENTS", `The form was open too long and has expired. ${reload}`, "form");
+    throw new DomainError(
+      "RATELIMITED",
+      `The form was sent too quickly (automated signups are refused). Wait a few seconds, then submit it again.`,
+      "form",
+    );
+  if (age > settings.maxSeconds)
+    throw new DomainError("BADARGUMENTS", `The form was open too long and has expired. ${reload}`, "form");
 }
 
 /** Throws when the honeypot was filled in. The message helps a person with an over-eager autofill. */
 export function checkHoneypot(value: string | undefined): void {
   if (value && value.trim() !== "")
-    throw new DomainError("UNAUTHORIZED", "The form looked automated, so it was refused. If you are a person, turn off form autofill for this page, reload it and try again.", "form");
+    throw new DomainError(
+      "UNAUTHORIZED",
+      "The form looked automated, so it was refused. If you are a person, turn off form autofill for this page, reload it and try again.",
+      "form",
+    );
 }

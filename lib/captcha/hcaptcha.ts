@@ -37,10 +37,22 @@ const ERROR_MESSAGES: Record<string, ["rejected" | "misconfigured", string]> = {
   "expired-input-response": ["rejected", `The captcha answer expired before the form was sent. ${AGAIN}`],
   "already-seen-response": ["rejected", `This captcha answer was already used. ${AGAIN}`],
   "invalid-or-already-seen-response": ["rejected", `The captcha answer is invalid or was already used. ${AGAIN}`],
-  "missing-input-secret": ["misconfigured", "This realm's captcha is not set up correctly (no secret). Tell the realm's operator; you cannot sign up until it is fixed."],
-  "invalid-input-secret": ["misconfigured", "This realm's captcha is not set up correctly (secret rejected). Tell the realm's operator; you cannot sign up until it is fixed."],
-  "sitekey-secret-mismatch": ["misconfigured", "This realm's captcha is not set up correctly (site key and secret do not match). Tell the realm's operator."],
-  "not-using-dummy-passcode": ["misconfigured", "This realm uses hCaptcha's test keys with a real answer. Tell the realm's operator."],
+  "missing-input-secret": [
+    "misconfigured",
+    "This realm's captcha is not set up correctly (no secret). Tell the realm's operator; you cannot sign up until it is fixed.",
+  ],
+  "invalid-input-secret": [
+    "misconfigured",
+    "This realm's captcha is not set up correctly (secret rejected). Tell the realm's operator; you cannot sign up until it is fixed.",
+  ],
+  "sitekey-secret-mismatch": [
+    "misconfigured",
+    "This realm's captcha is not set up correctly (site key and secret do not match). Tell the realm's operator.",
+  ],
+  "not-using-dummy-passcode": [
+    "misconfigured",
+    "This realm uses hCaptcha's test keys with a real answer. Tell the realm's operator.",
+  ],
   "bad-request": ["rejected", "The captcha check was malformed. Reload the page, solve the captcha and try again."],
 };
 
@@ -53,13 +65,18 @@ export function describeHcaptchaErrors(codes: string[]): CaptchaOutcome {
     const known = ERROR_MESSAGES[code];
     if (known) return captchaFailure(known[0], known[1], codes);
   }
-  return captchaFailure("rejected", `The captcha was not accepted${codes.length ? ` (${codes.join(", ")})` : ""}. ${AGAIN}`, codes);
+  return captchaFailure(
+    "rejected",
+    `The captcha was not accepted${codes.length ? ` (${codes.join(", ")})` : ""}. ${AGAIN}`,
+    codes,
+  );
 }
 
 export function hcaptchaVerifyUrl(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const raw = env.OPENGROOVE_HCAPTCHA_VERIFY_URL?.trim() || DEFAULT_HCAPTCHA_VERIFY_URL;
   const u = new URL(raw);
-  if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("OPENGROOVE_HCAPTCHA_VERIFY_URL must be an http(s) URL");
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    throw new Error("OPENGROOVE_HCAPTCHA_VERIFY_URL must be an http(s) URL");
   return u.toString();
 }
 
@@ -71,7 +88,8 @@ function isSiteverifyResponse(v: unknown): v is SiteverifyResponse {
   return codes === undefined || (Array.isArray(codes) && codes.every((c) => typeof c === "string"));
 }
 
-const UNREACHABLE = "The captcha service could not be reached, so no account was created. Wait a moment and submit the form again.";
+const UNREACHABLE =
+  "The captcha service could not be reached, so no account was created. Wait a moment and submit the form again.";
 
 /** Verifies one hCaptcha token. Never throws for network or service errors: they are "unavailable". */
 export async function verifyHcaptcha(token: string, opts: HcaptchaVerifyOptions): Promise<CaptchaOutcome> {
@@ -84,7 +102,11 @@ export async function verifyHcaptcha(token: string, opts: HcaptchaVerifyOptions)
   try {
     url = opts.verifyUrl ?? hcaptchaVerifyUrl();
   } catch (e) {
-    return captchaFailure("misconfigured", `The captcha verification address is not valid: ${(e as Error).message}. Tell the site's operator.`, ["bad-verify-url"]);
+    return captchaFailure(
+      "misconfigured",
+      `The captcha verification address is not valid: ${(e as Error).message}. Tell the site's operator.`,
+      ["bad-verify-url"],
+    );
   }
   const body = new URLSearchParams({ secret: opts.secret, response });
   if (opts.remoteIp) body.set("remoteip", opts.remoteIp);
@@ -114,7 +136,8 @@ export async function verifyHcaptcha(token: string, opts: HcaptchaVerifyOptions)
   } catch {
     return captchaFailure("unavailable", UNREACHABLE, [`http-${res.status}-not-json`]);
   }
-  if (!isSiteverifyResponse(json)) return captchaFailure("unavailable", UNREACHABLE, [`http-${res.status}-unexpected-body`]);
+  if (!isSiteverifyResponse(json))
+    return captchaFailure("unavailable", UNREACHABLE, [`http-${res.status}-unexpected-body`]);
   if (json.success) return { ok: true, provider: "HCAPTCHA" };
   return describeHcaptchaErrors(json["error-codes"] ?? []);
 }

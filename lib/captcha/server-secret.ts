@@ -48,12 +48,15 @@ const cache = new Map<string, string>();
 
 /** The master secret (cached per source). Throws a clear error if the env key is too short. */
 export function masterSecret(source: SecretSource = secretSourceFromEnv()): string {
-  const cacheKey = source.envKey ? `env:${source.envKey}` : `dir:${path.resolve(/*turbopackIgnore: true*/ source.dataDir)}`;
+  const cacheKey = source.envKey
+    ? `env:${source.envKey}`
+    : `dir:${path.resolve(/*turbopackIgnore: true*/ source.dataDir)}`;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   let secret: string;
   if (source.envKey !== undefined && source.envKey !== "") {
-    if (source.envKey.length < MIN_ENV_KEY_LENGTH) throw new Error(`OPENGROOVE_ALTCHA_HMAC_KEY must be at least ${MIN_ENV_KEY_LENGTH} characters`);
+    if (source.envKey.length < MIN_ENV_KEY_LENGTH)
+      throw new Error(`OPENGROOVE_ALTCHA_HMAC_KEY must be at least ${MIN_ENV_KEY_LENGTH} characters`);
     secret = source.envKey;
   } else {
     secret = loadOrCreateSecretFile(source.dataDir);

@@ -68,7 +68,11 @@ export interface AuditRow {
 }
 
 /** Newest first, keyset-paginated; a realm operator sees only entries of their realms. */
-export async function listAudit(prisma: Prisma.TransactionClient, actor: Actor, filter: AuditFilter): Promise<{ rows: AuditRow[]; nextBefore: bigint | null }> {
+export async function listAudit(
+  prisma: Prisma.TransactionClient,
+  actor: Actor,
+  filter: AuditFilter,
+): Promise<{ rows: AuditRow[]; nextBefore: bigint | null }> {
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
   const visible = visibleRealmIds(actor);
   const where: Prisma.AuditLogWhereInput = {
@@ -89,7 +93,12 @@ export async function listAudit(prisma: Prisma.TransactionClient, actor: Actor, 
 }
 
 export async function listAuditActions(prisma: Prisma.TransactionClient): Promise<string[]> {
-  const rows = await prisma.auditLog.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" }, take: 200 });
+  const rows = await prisma.auditLog.findMany({
+    distinct: ["action"],
+    select: { action: true },
+    orderBy: { action: "asc" },
+    take: 200,
+  });
   return rows.map((r) => r.action);
 }
 
@@ -98,5 +107,7 @@ export function changedKeys(before: Prisma.JsonValue, after: Prisma.JsonValue): 
   const b = before && typeof before === "object" && !Array.isArray(before) ? before : {};
   const a = after && typeof after === "object" && !Array.isArray(after) ? after : {};
   const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
-  return [...keys].filter((k) => JSON.stringify((b as Record<string, unknown>)[k]) !== JSON.stringify((a as Record<string, unknown>)[k]));
+  return [...keys].filter(
+    (k) => JSON.stringify((b as Record<string, unknown>)[k]) !== JSON.stringify((a as Record<string, unknown>)[k]),
+  );
 }

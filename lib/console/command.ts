@@ -12,7 +12,13 @@ export type FieldErrors = Record<string, string[]>;
 
 export type ActionResult<T = unknown> =
   | { ok: true; status: 200; message: string; data?: T; warnings?: string[] }
-  | { ok: false; status: 400 | 401 | 404 | 409 | 429 | 500; error: string; fieldErrors?: FieldErrors; values?: Record<string, string> };
+  | {
+      ok: false;
+      status: 400 | 401 | 404 | 409 | 429 | 500;
+      error: string;
+      fieldErrors?: FieldErrors;
+      values?: Record<string, string>;
+    };
 
 export interface CommandContext {
   prisma: PrismaClient;
@@ -73,10 +79,20 @@ export function zodFieldErrors(error: z.ZodError): FieldErrors {
   return out;
 }
 
-export async function executeCommand<S extends z.ZodType, T>(cmd: Command<S, T>, ctx: CommandContext, raw: unknown): Promise<ActionResult<T>> {
+export async function executeCommand<S extends z.ZodType, T>(
+  cmd: Command<S, T>,
+  ctx: CommandContext,
+  raw: unknown,
+): Promise<ActionResult<T>> {
   const parsed = cmd.schema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, status: 400, error: "Please correct the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error), values: echoValues(raw) };
+    return {
+      ok: false,
+      status: 400,
+      error: "Please correct the highlighted fields.",
+      fieldErrors: zodFieldErrors(parsed.error),
+      values: echoValues(raw),
+    };
   }
   const input = parsed.data as z.output<S>;
   try {
@@ -85,7 +101,8 @@ export async function executeCommand<S extends z.ZodType, T>(cmd: Command<S, T>,
     log.info({ command: cmd.name, actor: ctx.actor.username }, "console change");
     return { ok: true, status: 200, message: out.message, data: out.data, warnings: out.warnings };
   } catch (e) {
-    if (e instanceof ConsoleError) return { ok: false, status: e.status, error: e.message, fieldErrors: e.fieldErrors, values: echoValues(raw) };
+    if (e instanceof ConsoleError)
+      return { ok: false, status: e.status, error: e.message, fieldErrors: e.fieldErrors, values: echoValues(raw) };
     if (isUniqueViolation(e)) return { ok: false, status: 409, error: "That already exists.", values: echoValues(raw) };
     log.error({ command: cmd.name, err: e instanceof Error ? e.message : String(e) }, "console command failed");
     return { ok: false, status: 500, error: "Something went wrong; the change was not saved." };

@@ -40,7 +40,10 @@ function realmFilter(actor: Actor, column: Prisma.Sql): Prisma.Sql {
 }
 
 export async function realmStats(prisma: PrismaClient, actor: Actor): Promise<RealmStats[]> {
-  const rows = await prisma.$queryRaw<(Omit<RealmStats, "userCount" | "userCap" | "usersOverQuota" | "messagesWaiting" | "computersOnline"> & Record<"userCount" | "userCap" | "usersOverQuota" | "messagesWaiting" | "computersOnline", number | bigint>)[]>`
+  const rows = await prisma.$queryRaw<
+    (Omit<RealmStats, "userCount" | "userCap" | "usersOverQuota" | "messagesWaiting" | "computersOnline"> &
+      Record<"userCount" | "userCap" | "usersOverQuota" | "messagesWaiting" | "computersOnline", number | bigint>)[]
+  >`
     SELECT r.id, r.slug, r.name, r.status::text AS status, r."registrationMode"::text AS "registrationMode",
            r."userCount", r."userCap", r."defaultQuotaBytes",
            COALESCE(u.used, 0)::bigint AS "storageUsed",
@@ -82,6 +85,11 @@ export async function biggestUsers(prisma: PrismaClient, actor: Actor, limit = 1
 
 export async function liveDaemons(prisma: PrismaClient): Promise<{ kind: string; count: number }[]> {
   const since = new Date(Date.now() - LIVE_HEARTBEAT_SECONDS * 1000);
-  const rows = await prisma.daemonInstance.groupBy({ by: ["kind"], where: { heartbeatAt: { gte: since } }, _count: true, orderBy: { kind: "asc" } });
+  const rows = await prisma.daemonInstance.groupBy({
+    by: ["kind"],
+    where: { heartbeatAt: { gte: since } },
+    _count: true,
+    orderBy: { kind: "asc" },
+  });
   return rows.map((r) => ({ kind: r.kind, count: r._count }));
 }

@@ -11,7 +11,10 @@ import { id, intField, trimmed } from "./form.ts";
 import { hashCode, newCode } from "../domain/registration.ts";
 
 export async function listKnownRealms(prisma: PrismaClient) {
-  return prisma.knownRealm.findMany({ orderBy: [{ status: "asc" }, { realmId: "asc" }], include: { keys: { orderBy: { validFrom: "desc" } } } });
+  return prisma.knownRealm.findMany({
+    orderBy: [{ status: "asc" }, { realmId: "asc" }],
+    include: { keys: { orderBy: { validFrom: "desc" } } },
+  });
 }
 
 export async function listEnrollmentTokens(prisma: PrismaClient) {
@@ -36,7 +39,13 @@ export const setKnownRealmStatus = defineCommand({
         where: { realmId: before.realmId },
         data: { status: input.status, revokedAt: input.status === "REVOKED" ? new Date() : null },
       });
-      await recordAudit(tx, ctx, { action: `federation.realm-${input.status.toLowerCase()}`, targetType: "known-realm", targetId: before.realmId, before, after });
+      await recordAudit(tx, ctx, {
+        action: `federation.realm-${input.status.toLowerCase()}`,
+        targetType: "known-realm",
+        targetId: before.realmId,
+        before,
+        after,
+      });
       await notify(tx, CHANNELS.registry, before.realmId);
     });
     const verb = { APPROVED: "approved", REVOKED: "revoked", PENDING: "set back to pending" }[input.status];
@@ -54,7 +63,13 @@ export const revokeKnownRealmKey = defineCommand({
       if (!before) throw new ConsoleError(404, "Not found.");
       if (before.revokedAt) return before;
       const after = await tx.knownRealmKey.update({ where: { id: before.id }, data: { revokedAt: new Date() } });
-      await recordAudit(tx, ctx, { action: "federation.key-revoke", targetType: "known-realm-key", targetId: before.id, before, after });
+      await recordAudit(tx, ctx, {
+        action: "federation.key-revoke",
+        targetType: "known-realm-key",
+        targetId: before.id,
+        before,
+        after,
+      });
       await notify(tx, CHANNELS.registry, before.realmId);
       return after;
     });
@@ -75,13 +90,26 @@ export const createEnrollmentToken = defineCommand({
     const token = newCode(24);
     const created = await ctx.prisma.$transaction(async (tx) => {
       const row = await tx.enrollmentToken.create({
-        data: { tokenHash: hashCode(token), realmId: input.realmId || null, expiresAt: new Date(Date.now() + input.expiresInHours * 3_600_000), createdBy: ctx.actor.username },
+        data: {
+          tokenHash: hashCode(token),
+          realmId: input.realmId || null,
+          expiresAt: new Date(Date.now() + input.expiresInHours * 3_600_000),
+          createdBy: ctx.actor.username,
+        },
       });
-      await recordAudit(tx, ctx, { action: "federation.token-create", targetType: "enrollment-token", targetId: row.id, after: row });
+      await recordAudit(tx, ctx, {
+        action: "federation.token-create",
+        targetType: "enrollment-token",
+        targetId: row.id,
+        after: row,
+      });
       await notify(tx, CHANNELS.registry, row.realmId ?? "");
       return row;
     });
-    return { message: "Enrollment token created. Copy it now: it is shown only once.", data: { tokenId: created.id, token } };
+    return {
+      message: "Enrollment token created. Copy it now: it is shown only once.",
+      data: { tokenId: created.id, token },
+    };
   },
 });
 
@@ -95,7 +123,13 @@ export const revokeEnrollmentToken = defineCommand({
       if (!before) throw new ConsoleError(404, "Not found.");
       if (before.usedAt || before.expiresAt <= new Date()) return;
       const after = await tx.enrollmentToken.update({ where: { id: before.id }, data: { expiresAt: new Date() } });
-      await recordAudit(tx, ctx, { action: "federation.token-revoke", targetType: "enrollment-token", targetId: before.id, before, after });
+      await recordAudit(tx, ctx, {
+        action: "federation.token-revoke",
+        targetType: "enrollment-token",
+        targetId: before.id,
+        before,
+        after,
+      });
       await notify(tx, CHANNELS.registry, before.realmId ?? "");
     });
     return { message: "Enrollment token revoked." };
@@ -112,14 +146,27 @@ export const rotateRealmKey = defineCommand({
   schema: z.object({ realmId: id }),
   authorize: (ctx) => canManageFederation(ctx.actor),
   async run(ctx, input) {
-    const realm = await ctx.prisma.realm.findUnique({ where: { id: input.realmId }, select: { id: true, status: true } });
+    const realm = await ctx.prisma.realm.findUnique({
+      where: { id: input.realmId },
+      select: { id: true, status: true },
+    });
     if (!realm) throw new ConsoleError(404, "Not found.");
-    if (realm.status !== "ACTIVE") throw new ConsoleError(409, "The realm is disabled: no daemon serves it, so none can make its new key.");
+    if (realm.status !== "ACTIVE")
+      throw new ConsoleError(409, "The realm is disabled: no daemon serves it, so none can make its new key.");
     const requestedAt = new Date().toISOString();
     await ctx.prisma.$transaction(async (tx) => {
-      await recordAudit(tx, ctx, { action: "realm.key-rotate", targetType: "realm", targetId: realm.id, realmId: realm.id, after: { requestedAt } });
+      await recordAudit(tx, ctx, {
+        action: "realm.key-rotate",
+        targetType: "realm",
+        targetId: realm.id,
+        realmId: realm.id,
+        after: { requestedAt },
+      });
       await notify(tx, CHANNELS.keyRotation, { realmId: realm.id, requestedAt });
     });
-    return { message: "Key rotation requested: the realm daemon makes the new key within a second; the old one stays valid for 24 hours." };
+    return {
+      message:
+        "Key rotation requested: the realm daemon makes the new key within a second; the old one stays valid for 24 hours.",
+    };
   },
 });

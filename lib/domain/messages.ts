@@ -61,18 +61,26 @@ export interface MessageRow {
 }
 
 export async function lockMessage(c: pg.PoolClient, realmId: string, messageId: string): Promise<MessageRow> {
-  const r = await c.query<MessageRow>(named(
-    `SELECT id, "senderUserId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE "realmId" = $1 AND "messageId" = $2 FOR UPDATE`,
-    [realmId, messageId]));
+  const r = await c.query<MessageRow>(
+    named(
+      `SELECT id, "senderUserId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE "realmId" = $1 AND "messageId" = $2 FOR UPDATE`,
+      [realmId, messageId],
+    ),
+  );
   if (!r.rows[0]) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
   return { ...r.rows[0], size: BigInt(r.rows[0].size) };
 }
 
 export function checkMessageId(messageId: string, senderFullId: string): DomainError | null {
   if (!messageId.startsWith(`${senderFullId}-`) || messageId.length <= senderFullId.length + 1)
-    return new DomainError("INVALIDMESSAGEID", `A message id must start with your user id and a hyphen: "${senderFullId}-...".`);
-  if (messageId.length > MESSAGE_LIMITS.maxIdLength) return new DomainError("INVALIDMESSAGEID", `A message id has at most ${MESSAGE_LIMITS.maxIdLength} characters.`);
-  if (/[\s\u0000-\u001f]/.test(messageId)) return new DomainError("INVALIDMESSAGEID", "A message id cannot contain whitespace or control characters.");
+    return new DomainError(
+      "INVALIDMESSAGEID",
+      `A message id must start with your user id and a hyphen: "${senderFullId}-...".`,
+    );
+  if (messageId.length > MESSAGE_LIMITS.maxIdLength)
+    return new DomainError("INVALIDMESSAGEID", `A message id has at most ${MESSAGE_LIMITS.maxIdLength} characters.`);
+  if (/[\s\u0000-\u001f]/.test(messageId))
+    return new DomainError("INVALIDMESSAGEID", "A message id cannot contain whitespace or control characters.");
   return null;
 }
 
@@ -81,11 +89,18 @@ export interface CreateResult {
   remoteRealms: string[];
 }
 
-export async function createMessage(pool: pg.Pool, caller: Caller, messageId: string, recipients: RecipientSpec[], opts: { canMessageOtherRealms: boolean; retentionDays: number }): Promise<CreateResult> {
+export async function createMessage(
+  pool: pg.Pool,
+  caller: Caller,
+  messageId: string,
+  recipients: RecipientSpec[],
+  opts: { canMessageOtherRealms: boolean; retentionDays: number },
+): Promise<CreateResult> {
   const bad = checkMessageId(messageId, caller.fullId);
   if (bad) throw bad;
   if (recipients.length === 0) throw new DomainError("BADARGUMENTS", "A message needs at least one recipient.");
-  if (recipients.length > MESSAGE_LIMITS.maxRecipients) throw new DomainError("BADARGUMENTS", `At most ${MESSAGE_LIMITS.maxRecipients} recipients.`);
+  if (recipients.length > MESSAGE_LIMITS.maxRecipients)
+    throw new DomainError("BADARGUMENTS", `At most ${MESSAGE_LIMITS.maxRecipients} recipients.`);
   // Two round trips, no explicit transaction: one query resolves every local recipient with
   // their computers, one statement inserts the message and its delivery entries atomically.
   const parsed = recipients.map((r) => {
@@ -93,21 +108,28 @@ export async function createMessage(pool: pg.Pool, caller: Caller, messageId: st
     if (!p) throw new DomainError("NOSUCHUSER", `"${r.recipientId}" is not a user id (realm host:port::username).`);
     return { spec: r, p };
   });
-  const keys = [...new Set(parsed.filter((x) => x.p.realmId === caller.realmId).map((x) => foldUsername(x.p.username)))];
+  const keys = [
+    ...new Set(parsed.filter((x) => x.p.realmId === caller.realmId).map((x) => foldUsername(x.p.username))),
+  ];
   const users = new Map<string, { id: string; username: string; computers: string[] }>();
   if (keys.length) {
-    const found = await pool.query<{ id: string; username: string; usernameKey: string; computers: string[] }>(named(
-      `SELECT u.id, u.username, u."usernameKey", ARRAY(SELECT name FROM computers c WHERE c."userId" = u.id ORDER BY c."createdAt", c.name) AS computers
+    const found = await pool.query<{ id: string; username: string; usernameKey: string; computers: string[] }>(
+      named(
+        `SELECT u.id, u.username, u."usernameKey", ARRAY(SELECT name FROM computers c WHERE c."userId" = u.id ORDER BY c."createdAt", c.name) AS computers
          FROM users u WHERE u."realmId" = $1 AND u."usernameKey" = ANY($2::text[])`,
-      [caller.realmId, keys]));
+        [caller.realmId, keys],
+      ),
+    );
     for (const u of found.rows) users.set(u.usernameKey, u);
   }
   const rows = new Map<string, { recipientId: string; userId: string | null; computer: string }>();
-  const add = (recipientId: string, userId: string | null, computer: string) => rows.set(`${recipientId}\u0000${computer}`, { recipientId, userId, computer });
+  const add = (recipientId: string, userId: string | null, computer: string) =>
+    rows.set(`${recipientId}\u0000${computer}`, { recipientId, userId, computer });
   const remote = new Set<string>();
   for (const { spec, p } of parsed) {
     if (p.realmId !== caller.realmId) {
-      if (!opts.canMessageOtherRealms) throw new DomainError("UNAUTHORIZED", "Your account may not send messages to other realms.");
+      if (!opts.canMessageOtherRealms)
+        throw new DomainError("UNAUTHORIZED", "Your account may not send messages to other realms.");
       remote.add(p.realmId);
       add(spec.recipientId, null, spec.computer);
       continue;
@@ -116,7 +138,8 @@ export async function createMessage(pool: pg.Pool, caller: Caller, messageId: st
     if (!user) throw new DomainError("NOSUCHUSER", `No user ${spec.recipientId}.`);
     const canonical = `${caller.realmId}::${user.username}`;
     if (spec.computer) {
-      if (!user.computers.includes(spec.computer)) throw new DomainError("NOSUCHCOMPUTER", `${canonical} has no computer "${spec.computer}".`);
+      if (!user.computers.includes(spec.computer))
+        throw new DomainError("NOSUCHCOMPUTER", `${canonical} has no computer "${spec.computer}".`);
       add(canonical, user.id, spec.computer);
     } else if (user.computers.length === 0) {
       add(canonical, user.id, ""); // an open entry, taken over by the user's first computer
@@ -125,14 +148,27 @@ export async function createMessage(pool: pg.Pool, caller: Caller, messageId: st
     }
   }
   const list = [...rows.values()];
-  const ins = await pool.query<{ id: bigint }>(named(
-    `WITH m AS (
+  const ins = await pool.query<{ id: bigint }>(
+    named(
+      `WITH m AS (
        INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt")
        VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 day') ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id),
      r AS (INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer)
            SELECT m.id, x.rid, x.uid, x.comp FROM m, unnest($7::text[], $8::text[], $9::text[]) AS x(rid, uid, comp))
      SELECT id FROM m`,
-    [caller.realmId, messageId, caller.fullId, caller.userId, caller.computer, opts.retentionDays, list.map((x) => x.recipientId), list.map((x) => x.userId), list.map((x) => x.computer)]));
+      [
+        caller.realmId,
+        messageId,
+        caller.fullId,
+        caller.userId,
+        caller.computer,
+        opts.retentionDays,
+        list.map((x) => x.recipientId),
+        list.map((x) => x.userId),
+        list.map((x) => x.computer),
+      ],
+    ),
+  );
   if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", `A message with id ${messageId} already exists.`);
   return { remoteRealms: [...remote] };
 }
@@ -143,13 +179,19 @@ export function ownUnsent(m: MessageRow, caller: Caller): void {
 }
 
 async function readableMessage(c: pg.PoolClient | pg.Pool, caller: Caller, messageId: string): Promise<MessageRow> {
-  const r = await c.query<MessageRow>(`SELECT id, "senderUserId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE "realmId" = $1 AND "messageId" = $2`, [caller.realmId, messageId]);
+  const r = await c.query<MessageRow>(
+    `SELECT id, "senderUserId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE "realmId" = $1 AND "messageId" = $2`,
+    [caller.realmId, messageId],
+  );
   const m = r.rows[0];
   if (!m) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
   const row = { ...m, size: BigInt(m.size) };
   if (row.senderUserId === caller.userId) return row;
   if (!row.sentAt) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
-  const rc = await c.query(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') LIMIT 1`, [row.id, caller.userId, caller.computer]);
+  const rc = await c.query(
+    `SELECT 1 FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') LIMIT 1`,
+    [row.id, caller.userId, caller.computer],
+  );
   if (!rc.rowCount) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
   return row;
 }
@@ -164,12 +206,18 @@ export interface SendResult {
 }
 
 /** Seals a message. With `expectedSize`, a message whose stored size differs is not sent (a write was lost or refused). */
-export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: string, expectedSize?: bigint): Promise<SendResult> {
+export async function sendMessage(
+  pool: pg.Pool,
+  caller: Caller,
+  messageId: string,
+  expectedSize?: bigint,
+): Promise<SendResult> {
   // One statement (one round trip, one commit): seal the message if it is ours, unsent and of
   // the expected size; queue it for other realms; notify local recipient computers (NOTIFY is
   // delivered at commit). An empty result means a condition failed: the slow path says which.
-  const r = await pool.query<{ recipientId: string | null; userId: string | null; computer: string | null }>(named(
-    `WITH m AS (
+  const r = await pool.query<{ recipientId: string | null; userId: string | null; computer: string | null }>(
+    named(
+      `WITH m AS (
        UPDATE messages SET "sentAt" = now()
         WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" = $3 AND "sentAt" IS NULL AND ($4::bigint IS NULL OR size = $4::bigint)
         RETURNING id),
@@ -180,13 +228,18 @@ export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: stri
      SELECT r."recipientId", r."userId", r.computer,
             CASE WHEN r."userId" IS NOT NULL THEN pg_notify('og_message_available', json_build_object('realmId', $1::text, 'userId', r."userId", 'computer', r.computer, 'messageId', $2::text)::text) END AS n
        FROM m LEFT JOIN r ON true`,
-    [caller.realmId, messageId, caller.userId, expectedSize === undefined ? null : expectedSize.toString()]));
+      [caller.realmId, messageId, caller.userId, expectedSize === undefined ? null : expectedSize.toString()],
+    ),
+  );
   if (r.rows.length === 0) {
     // Not sealed: report why, under the same rules as the other commands.
     const m = await readableMessage(pool, caller, messageId).catch(() => null);
     if (!m) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
     ownUnsent(m, caller);
-    throw new DomainError("FAIL", `the message holds ${m.size} bytes, not the ${expectedSize} expected; it was not sent`);
+    throw new DomainError(
+      "FAIL",
+      `the message holds ${m.size} bytes, not the ${expectedSize} expected; it was not sent`,
+    );
   }
   const deliveries: Delivery[] = [];
   const remoteRealms = new Set<string>();
@@ -198,15 +251,21 @@ export async function sendMessage(pool: pg.Pool, caller: Caller, messageId: stri
 }
 
 export async function listInbound(pool: pg.Pool, caller: Caller): Promise<string[]> {
-  const r = await pool.query<{ messageId: string }>(named(
-    `SELECT DISTINCT m."messageId", m.id FROM message_recipients mr JOIN messages m ON m.id = mr."messageId"
+  const r = await pool.query<{ messageId: string }>(
+    named(
+      `SELECT DISTINCT m."messageId", m.id FROM message_recipients mr JOIN messages m ON m.id = mr."messageId"
       WHERE mr."userId" = $1 AND (mr.computer = $2 OR mr.computer = '') AND m."sentAt" IS NOT NULL ORDER BY m.id`,
-    [caller.userId, caller.computer]));
+      [caller.userId, caller.computer],
+    ),
+  );
   return r.rows.map((x) => x.messageId);
 }
 
 export async function listOutbound(pool: pg.Pool, caller: Caller): Promise<string[]> {
-  const r = await pool.query<{ messageId: string }>(`SELECT "messageId" FROM messages WHERE "senderUserId" = $1 ORDER BY id`, [caller.userId]);
+  const r = await pool.query<{ messageId: string }>(
+    `SELECT "messageId" FROM messages WHERE "senderUserId" = $1 ORDER BY id`,
+    [caller.userId],
+  );
   return r.rows.map((x) => x.messageId);
 }
 
@@ -220,8 +279,16 @@ export interface MessageInfo {
 
 export async function getMessageInfo(pool: pg.Pool, caller: Caller, messageId: string): Promise<MessageInfo> {
   const m = await readableMessage(pool, caller, messageId);
-  const n = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM message_recipients WHERE "messageId" = $1`, [m.id]);
-  return { senderId: m.senderId, senderComputer: m.senderComputer, sent: Boolean(m.sentAt), size: m.size, recipientsPending: Number(n.rows[0].n) };
+  const n = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM message_recipients WHERE "messageId" = $1`, [
+    m.id,
+  ]);
+  return {
+    senderId: m.senderId,
+    senderComputer: m.senderComputer,
+    sent: Boolean(m.sentAt),
+    size: m.size,
+    recipientsPending: Number(n.rows[0].n),
+  };
 }
 
 /**
@@ -235,10 +302,13 @@ export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: st
       if (!m.sentAt) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
       // Delete this computer's entry and count what is left in one statement. Its snapshot is
       // taken after the row lock above, so every other delete of this message is visible.
-      const d = await c.query<{ deleted: string; total: string }>(named(
-        `WITH d AS (DELETE FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') RETURNING 1)
+      const d = await c.query<{ deleted: string; total: string }>(
+        named(
+          `WITH d AS (DELETE FROM message_recipients WHERE "messageId" = $1 AND "userId" = $2 AND (computer = $3 OR computer = '') RETURNING 1)
          SELECT (SELECT count(*) FROM d)::text AS deleted, (SELECT count(*) FROM message_recipients WHERE "messageId" = $1)::text AS total`,
-        [m.id, caller.userId, caller.computer]));
+          [m.id, caller.userId, caller.computer],
+        ),
+      );
       if (d.rows[0].deleted === "0") throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
       if (Number(d.rows[0].total) > Number(d.rows[0].deleted)) return { released: 0n };
     }
@@ -250,23 +320,38 @@ export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: st
  * Deletes a locked message and releases its bytes from the local sender; a message taken from
  * another realm (no local sender) releases them from that realm's allowance (federation_peers).
  */
-export async function dropMessage(c: pg.PoolClient, m: { id: bigint; senderUserId: string | null; size: bigint }): Promise<bigint> {
-  const d = await c.query<{ senderId: string }>(named(`DELETE FROM messages WHERE id = $1 RETURNING "senderId"`, [m.id]));
+export async function dropMessage(
+  c: pg.PoolClient,
+  m: { id: bigint; senderUserId: string | null; size: bigint },
+): Promise<bigint> {
+  const d = await c.query<{ senderId: string }>(
+    named(`DELETE FROM messages WHERE id = $1 RETURNING "senderId"`, [m.id]),
+  );
   if (d.rowCount && m.senderUserId) await releaseBytes(c, m.senderUserId, m.size, "message");
   else if (d.rowCount) {
     const from = parseUserId(d.rows[0].senderId)?.realmId;
-    if (from) await c.query(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [from, m.size.toString()]);
+    if (from)
+      await c.query(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [
+        from,
+        m.size.toString(),
+      ]);
   }
   return d.rowCount ? m.size : 0n;
 }
 
 /** Retention: drops messages past their expiry (sent or abandoned). Returns how many. */
 export async function expireMessages(pool: pg.Pool, limit = 500): Promise<number> {
-  const ids = await pool.query<{ id: bigint }>(`SELECT id FROM messages WHERE "expiresAt" < now() ORDER BY "expiresAt" LIMIT $1`, [limit]);
+  const ids = await pool.query<{ id: bigint }>(
+    `SELECT id FROM messages WHERE "expiresAt" < now() ORDER BY "expiresAt" LIMIT $1`,
+    [limit],
+  );
   let n = 0;
   for (const { id } of ids.rows) {
     await tx(pool, async (c) => {
-      const r = await c.query<{ id: bigint; senderUserId: string | null; size: bigint }>(`SELECT id, "senderUserId", size FROM messages WHERE id = $1 AND "expiresAt" < now() FOR UPDATE SKIP LOCKED`, [id]);
+      const r = await c.query<{ id: bigint; senderUserId: string | null; size: bigint }>(
+        `SELECT id, "senderUserId", size FROM messages WHERE id = $1 AND "expiresAt" < now() FOR UPDATE SKIP LOCKED`,
+        [id],
+      );
       if (r.rows[0]) {
         await dropMessage(c, { ...r.rows[0], size: BigInt(r.rows[0].size) });
         n++;

@@ -16,22 +16,40 @@ const COLUMN: Record<StorageCategory, string> = {
 type Queryable = pg.Pool | pg.PoolClient;
 
 /** Charges `delta` (> 0) bytes to a local user if it fits their effective quota. Returns false when it does not. */
-export async function chargeBytes(db: Queryable, userId: string, delta: bigint, category: StorageCategory): Promise<boolean> {
+export async function chargeBytes(
+  db: Queryable,
+  userId: string,
+  delta: bigint,
+  category: StorageCategory,
+): Promise<boolean> {
   if (delta <= 0n) return true;
   const col = COLUMN[category];
-  const r = await db.query(named(
-    `UPDATE users u SET "bytesUsed" = u."bytesUsed" + $2, ${col} = u.${col} + $2
+  const r = await db.query(
+    named(
+      `UPDATE users u SET "bytesUsed" = u."bytesUsed" + $2, ${col} = u.${col} + $2
        FROM realms r
       WHERE u.id = $1 AND r.id = u."realmId" AND u."bytesUsed" + $2 <= COALESCE(u."quotaBytes", r."defaultQuotaBytes")`,
-    [userId, delta.toString()]));
+      [userId, delta.toString()],
+    ),
+  );
   return r.rowCount === 1;
 }
 
 /** Releases bytes charged earlier (never below zero). */
-export async function releaseBytes(db: Queryable, userId: string, delta: bigint, category: StorageCategory): Promise<void> {
+export async function releaseBytes(
+  db: Queryable,
+  userId: string,
+  delta: bigint,
+  category: StorageCategory,
+): Promise<void> {
   if (delta <= 0n) return;
   const col = COLUMN[category];
-  await db.query(named(`UPDATE users SET "bytesUsed" = GREATEST("bytesUsed" - $2, 0), ${col} = GREATEST(${col} - $2, 0) WHERE id = $1`, [userId, delta.toString()]));
+  await db.query(
+    named(
+      `UPDATE users SET "bytesUsed" = GREATEST("bytesUsed" - $2, 0), ${col} = GREATEST(${col} - $2, 0) WHERE id = $1`,
+      [userId, delta.toString()],
+    ),
+  );
 }
 
 export interface Quotas {
@@ -55,12 +73,15 @@ export async function getQuotas(db: Queryable, userId: string): Promise<Quotas |
     maxComputers: number;
     computers: string;
     rate: number;
-  }>(named(
-    `SELECT COALESCE(u."quotaBytes", r."defaultQuotaBytes") AS quota, u."bytesUsed", u."messageBytes", u."workspaceBytes", u."settingsBytes",
+  }>(
+    named(
+      `SELECT COALESCE(u."quotaBytes", r."defaultQuotaBytes") AS quota, u."bytesUsed", u."messageBytes", u."workspaceBytes", u."settingsBytes",
             r."maxComputersPerUser" AS "maxComputers", (SELECT count(*) FROM computers c WHERE c."userId" = u.id) AS computers,
             COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate
        FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
-    [userId]));
+      [userId],
+    ),
+  );
   const row = r.rows[0];
   if (!row) return null;
   return {
@@ -79,7 +100,10 @@ export async function getQuotas(db: Queryable, userId: string): Promise<Quotas |
  * Consistency check: recomputes every counter of a realm's users from the stored data and
  * fixes drift. Returns the users whose counters were wrong.
  */
-export async function recomputeUsage(pool: pg.Pool, realmId: string): Promise<Array<{ userId: string; was: bigint; now: bigint }>> {
+export async function recomputeUsage(
+  pool: pg.Pool,
+  realmId: string,
+): Promise<Array<{ userId: string; was: bigint; now: bigint }>> {
   const r = await pool.query<{ id: string; was: bigint; msg: bigint; ws: bigint; st: bigint }>(
     `WITH m AS (SELECT "senderUserId" AS uid, sum(size) AS b FROM messages WHERE "realmId" = $1 AND "senderUserId" IS NOT NULL GROUP BY 1),
           w AS (SELECT "authorUserId" AS uid, sum(size) AS b FROM workspace_changes c JOIN workspaces ws ON ws.id = c."workspaceId"
@@ -95,13 +119,10 @@ export async function recomputeUsage(pool: pg.Pool, realmId: string): Promise<Ar
     const total = BigInt(row.msg) + BigInt(row.ws) + BigInt(row.st);
     if (total !== BigInt(row.was)) {
       drift.push({ userId: row.id, was: BigInt(row.was), now: total });
-      await pool.query(`UPDATE users SET "bytesUsed" = $2, "messageBytes" = $3, "workspaceBytes" = $4, "settingsBytes" = $5 WHERE id = $1`, [
-        row.id,
-        total.toString(),
-        row.msg.toString(),
-        row.ws.toString(),
-        row.st.toString(),
-      ]);
+      await pool.query(
+        `UPDATE users SET "bytesUsed" = $2, "messageBytes" = $3, "workspaceBytes" = $4, "settingsBytes" = $5 WHERE id = $1`,
+        [row.id, total.toString(), row.msg.toString(), row.ws.toString(), row.st.toString()],
+      );
     }
   }
   return drift;
@@ -111,14 +132,29 @@ export async function recomputeUsage(pool: pg.Pool, realmId: string): Promise<Ar
  * Bytes held here on behalf of another realm (messages and workspace changes it forwarded):
  * charged to federation_peers.bytesHeld if they fit the per-remote-realm allowance `max`.
  */
-export async function chargePeerBytes(db: Queryable, peerRealmId: string, delta: bigint, max: number): Promise<boolean> {
+export async function chargePeerBytes(
+  db: Queryable,
+  peerRealmId: string,
+  delta: bigint,
+  max: number,
+): Promise<boolean> {
   if (delta <= 0n) return true;
-  const r = await db.query(named(`UPDATE federation_peers SET "bytesHeld" = "bytesHeld" + $2 WHERE "realmId" = $1 AND "bytesHeld" + $2 <= $3`, [peerRealmId, delta.toString(), max]));
+  const r = await db.query(
+    named(
+      `UPDATE federation_peers SET "bytesHeld" = "bytesHeld" + $2 WHERE "realmId" = $1 AND "bytesHeld" + $2 <= $3`,
+      [peerRealmId, delta.toString(), max],
+    ),
+  );
   return r.rowCount === 1;
 }
 
 /** Releases bytes held for another realm (never below zero). */
 export async function releasePeerBytes(db: Queryable, peerRealmId: string, delta: bigint): Promise<void> {
   if (delta <= 0n) return;
-  await db.query(named(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [peerRealmId, delta.toString()]));
+  await db.query(
+    named(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [
+      peerRealmId,
+      delta.toString(),
+    ]),
+  );
 }

@@ -10,7 +10,12 @@ export interface RateLimitResult {
   retryAfterMs: number;
 }
 
-export async function hitRateLimit(pool: pg.Pool, key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+export async function hitRateLimit(
+  pool: pg.Pool,
+  key: string,
+  limit: number,
+  windowMs: number,
+): Promise<RateLimitResult> {
   const r = await pool.query<{ count: number; windowStart: Date }>(
     `INSERT INTO rate_limit_buckets (key, "windowStart", count) VALUES ($1, now(), 1)
      ON CONFLICT (key) DO UPDATE SET
@@ -20,12 +25,19 @@ export async function hitRateLimit(pool: pg.Pool, key: string, limit: number, wi
     [key, windowMs],
   );
   const row = r.rows[0];
-  return { allowed: row.count <= limit, count: row.count, retryAfterMs: Math.max(0, row.windowStart.getTime() + windowMs - Date.now()) };
+  return {
+    allowed: row.count <= limit,
+    count: row.count,
+    retryAfterMs: Math.max(0, row.windowStart.getTime() + windowMs - Date.now()),
+  };
 }
 
 /** Current count without counting a hit (0 when the window has passed). */
 export async function peekRateLimit(pool: pg.Pool, key: string, windowMs: number): Promise<number> {
-  const r = await pool.query<{ count: number }>(`SELECT count FROM rate_limit_buckets WHERE key = $1 AND "windowStart" >= now() - $2 * interval '1 millisecond'`, [key, windowMs]);
+  const r = await pool.query<{ count: number }>(
+    `SELECT count FROM rate_limit_buckets WHERE key = $1 AND "windowStart" >= now() - $2 * interval '1 millisecond'`,
+    [key, windowMs],
+  );
   return r.rows[0]?.count ?? 0;
 }
 

@@ -47,18 +47,30 @@ export async function registerAccount(pool: pg.Pool, input: RegisterInput): Prom
   const username = input.username.normalize("NFKC");
 
   const realm = (
-    await pool.query<RealmRow>(`SELECT id, status, "registrationMode", "captchaProvider" FROM realms WHERE id = $1`, [input.realmId])
+    await pool.query<RealmRow>(`SELECT id, status, "registrationMode", "captchaProvider" FROM realms WHERE id = $1`, [
+      input.realmId,
+    ])
   ).rows[0];
-  if (!realm || realm.status !== "ACTIVE") throw new DomainError("NOSUCHREALM", "This realm does not exist or is not accepting users.");
-  if (realm.registrationMode === "CLOSED") throw new DomainError("REGISTRATIONCLOSED", "Registration on this realm is closed. Ask the realm's operator for an account.");
+  if (!realm || realm.status !== "ACTIVE")
+    throw new DomainError("NOSUCHREALM", "This realm does not exist or is not accepting users.");
+  if (realm.registrationMode === "CLOSED")
+    throw new DomainError(
+      "REGISTRATIONCLOSED",
+      "Registration on this realm is closed. Ask the realm's operator for an account.",
+    );
   if (realm.registrationMode === "OPEN" && realm.captchaProvider !== "NONE" && !input.captchaPassed)
-    throw new DomainError("UNAUTHORIZED", "This realm requires a captcha: complete signup on the realm's web page.", "captcha");
+    throw new DomainError(
+      "UNAUTHORIZED",
+      "This realm requires a captcha: complete signup on the realm's web page.",
+      "captcha",
+    );
 
   // Invite: reserve a use first (pending), visible while the password is hashed, so concurrent
   // signups can never use it more often than allowed (Synapse's pending/completed model).
   let inviteId: string | undefined;
   if (realm.registrationMode === "INVITE") {
-    if (!input.inviteCode) throw new DomainError("BADINVITE", "This realm is invite-only: an invite code is required.", "invite");
+    if (!input.inviteCode)
+      throw new DomainError("BADINVITE", "This realm is invite-only: an invite code is required.", "invite");
     const r = await pool.query<{ id: string }>(
       `UPDATE invites SET pending = pending + 1
         WHERE "codeHash" = $1 AND "realmId" = $2 AND "revokedAt" IS NULL
@@ -66,7 +78,12 @@ export async function registerAccount(pool: pg.Pool, input: RegisterInput): Prom
         RETURNING id`,
       [hashCode(input.inviteCode), realm.id],
     );
-    if (!r.rows[0]) throw new DomainError("BADINVITE", "This invite code is not valid: it may be mistyped, used up, expired or revoked.", "invite");
+    if (!r.rows[0])
+      throw new DomainError(
+        "BADINVITE",
+        "This invite code is not valid: it may be mistyped, used up, expired or revoked.",
+        "invite",
+      );
     inviteId = r.rows[0].id;
   }
 
@@ -75,15 +92,23 @@ export async function registerAccount(pool: pg.Pool, input: RegisterInput): Prom
   try {
     const passwordHash = await hashPassword(input.password);
     await client.query("BEGIN");
-    const cap = await client.query(`UPDATE realms SET "userCount" = "userCount" + 1 WHERE id = $1 AND "userCount" < "userCap" RETURNING id`, [realm.id]);
-    if (cap.rowCount === 0) throw new DomainError("REALMFULL", "This realm has reached its user limit; no new accounts can be created now.");
+    const cap = await client.query(
+      `UPDATE realms SET "userCount" = "userCount" + 1 WHERE id = $1 AND "userCount" < "userCap" RETURNING id`,
+      [realm.id],
+    );
+    if (cap.rowCount === 0)
+      throw new DomainError("REALMFULL", "This realm has reached its user limit; no new accounts can be created now.");
     const ins = await client.query<{ id: string }>(
       `INSERT INTO users (id, "realmId", username, "usernameKey", "passwordHash") VALUES (gen_random_uuid(), $1, $2, $3, $4)
        ON CONFLICT ("realmId", "usernameKey") DO NOTHING RETURNING id`,
       [realm.id, username, foldUsername(username), passwordHash],
     );
-    if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", "This username is taken on this realm; choose another.", "username");
-    if (inviteId) await client.query(`UPDATE invites SET pending = pending - 1, completed = completed + 1 WHERE id = $1`, [inviteId]);
+    if (!ins.rows[0])
+      throw new DomainError("ALREADYEXISTS", "This username is taken on this realm; choose another.", "username");
+    if (inviteId)
+      await client.query(`UPDATE invites SET pending = pending - 1, completed = completed + 1 WHERE id = $1`, [
+        inviteId,
+      ]);
     await client.query("COMMIT");
     committed = true;
     return { id: ins.rows[0].id, realmId: realm.id, username };
@@ -92,6 +117,7 @@ export async function registerAccount(pool: pg.Pool, input: RegisterInput): Prom
     throw e;
   } finally {
     client.release();
-    if (inviteId && !committed) await pool.query(`UPDATE invites SET pending = pending - 1 WHERE id = $1`, [inviteId]).catch(() => undefined);
+    if (inviteId && !committed)
+      await pool.query(`UPDATE invites SET pending = pending - 1 WHERE id = $1`, [inviteId]).catch(() => undefined);
   }
 }

@@ -82,7 +82,13 @@ export async function seed(prisma: PrismaClient, opts: SeedOptions): Promise<See
   }
   if (createdRealms.length || adminCreated) {
     await prisma.auditLog.create({
-      data: { actorLabel: "system:seed", action: "seed", targetType: "platform", targetId: "seed", after: { createdRealms, adminCreated } },
+      data: {
+        actorLabel: "system:seed",
+        action: "seed",
+        targetType: "platform",
+        targetId: "seed",
+        after: { createdRealms, adminCreated },
+      },
     });
   }
   return { createdRealms, generatedAdminPassword, adminCreated };

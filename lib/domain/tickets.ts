@@ -23,22 +23,34 @@ export async function passTicketCaptcha(pool: pg.Pool, ticketId: string, realmId
       WHERE id = $1 AND "realmId" = $2 AND "usedAt" IS NULL AND "expiresAt" > now()`,
     [ticketId, realmId, hashCode(token)],
   );
-  if (r.rowCount === 0) throw new DomainError("BADARGUMENTS", "This signup link has expired or was already used; start again from your client.");
+  if (r.rowCount === 0)
+    throw new DomainError(
+      "BADARGUMENTS",
+      "This signup link has expired or was already used; start again from your client.",
+    );
   return token;
 }
 
 /** Protocol side: consume the ticket and register; the ticket is given back if registration fails. */
-export async function registerWithTicket(pool: pg.Pool, ticketId: string, token: string, input: Omit<RegisterInput, "captchaPassed">): Promise<RegisteredUser> {
+export async function registerWithTicket(
+  pool: pg.Pool,
+  ticketId: string,
+  token: string,
+  input: Omit<RegisterInput, "captchaPassed">,
+): Promise<RegisteredUser> {
   const r = await pool.query(
     `UPDATE registration_tickets SET "usedAt" = now()
       WHERE id = $1 AND "realmId" = $2 AND "tokenHash" = $3 AND "captchaPassedAt" IS NOT NULL AND "usedAt" IS NULL AND "expiresAt" > now()`,
     [ticketId, input.realmId, hashCode(token)],
   );
-  if (r.rowCount === 0) throw new DomainError("UNAUTHORIZED", "The signup token is wrong, expired or already used.", "token");
+  if (r.rowCount === 0)
+    throw new DomainError("UNAUTHORIZED", "The signup token is wrong, expired or already used.", "token");
   try {
     return await registerAccount(pool, { ...input, captchaPassed: true });
   } catch (e) {
-    await pool.query(`UPDATE registration_tickets SET "usedAt" = NULL WHERE id = $1`, [ticketId]).catch(() => undefined);
+    await pool
+      .query(`UPDATE registration_tickets SET "usedAt" = NULL WHERE id = $1`, [ticketId])
+      .catch(() => undefined);
     throw e;
   }
 }

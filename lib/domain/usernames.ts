@@ -19,22 +19,54 @@ export function foldUsername(username: string): string {
 export function checkUsername(raw: string): DomainError | null {
   const u = raw.normalize("NFKC");
   if (u.length < ACCOUNT_LIMITS.usernameMin || u.length > ACCOUNT_LIMITS.usernameMax)
-    return new DomainError("BADUSERNAME", `A username has ${ACCOUNT_LIMITS.usernameMin} to ${ACCOUNT_LIMITS.usernameMax} characters.`, "username");
+    return new DomainError(
+      "BADUSERNAME",
+      `A username has ${ACCOUNT_LIMITS.usernameMin} to ${ACCOUNT_LIMITS.usernameMax} characters.`,
+      "username",
+    );
   if (u.includes("::")) return new DomainError("BADUSERNAME", 'A username cannot contain "::".', "username");
-  if (!USERNAME_RE.test(u)) return new DomainError("BADUSERNAME", "A username may use letters, digits, _ . and - only (no spaces).", "username");
-  if (/^[.-]|[.-]$/.test(u)) return new DomainError("BADUSERNAME", "A username cannot start or end with . or -.", "username");
+  if (!USERNAME_RE.test(u))
+    return new DomainError(
+      "BADUSERNAME",
+      "A username may use letters, digits, _ . and - only (no spaces).",
+      "username",
+    );
+  if (/^[.-]|[.-]$/.test(u))
+    return new DomainError("BADUSERNAME", "A username cannot start or end with . or -.", "username");
   return null;
 }
 
-const COMMON = new Set(["password", "password1", "123456789", "1234567890", "qwertyuiop", "opengroove", "letmein123", "iloveyou12"]);
+const COMMON = new Set([
+  "password",
+  "password1",
+  "123456789",
+  "1234567890",
+  "qwertyuiop",
+  "opengroove",
+  "letmein123",
+  "iloveyou12",
+]);
 
 export function checkPassword(password: string, username = ""): DomainError | null {
-  if (password.length < ACCOUNT_LIMITS.passwordMin) return new DomainError("BADPASSWORD", `A password has at least ${ACCOUNT_LIMITS.passwordMin} characters.`, "password");
-  if (password.length > ACCOUNT_LIMITS.passwordMax) return new DomainError("BADPASSWORD", `A password has at most ${ACCOUNT_LIMITS.passwordMax} characters.`, "password");
+  if (password.length < ACCOUNT_LIMITS.passwordMin)
+    return new DomainError(
+      "BADPASSWORD",
+      `A password has at least ${ACCOUNT_LIMITS.passwordMin} characters.`,
+      "password",
+    );
+  if (password.length > ACCOUNT_LIMITS.passwordMax)
+    return new DomainError(
+      "BADPASSWORD",
+      `A password has at most ${ACCOUNT_LIMITS.passwordMax} characters.`,
+      "password",
+    );
   const folded = password.toLowerCase();
-  if (COMMON.has(folded)) return new DomainError("BADPASSWORD", "This password is too common; choose another.", "password");
-  if (new Set(password).size < 4) return new DomainError("BADPASSWORD", "Use at least four different characters.", "password");
-  if (username && folded.includes(foldUsername(username))) return new DomainError("BADPASSWORD", "The password must not contain the username.", "password");
+  if (COMMON.has(folded))
+    return new DomainError("BADPASSWORD", "This password is too common; choose another.", "password");
+  if (new Set(password).size < 4)
+    return new DomainError("BADPASSWORD", "Use at least four different characters.", "password");
+  if (username && folded.includes(foldUsername(username)))
+    return new DomainError("BADPASSWORD", "The password must not contain the username.", "password");
   return null;
 }
 

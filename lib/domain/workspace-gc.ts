@@ -20,7 +20,10 @@ export interface Freed {
  * orders). A change without a local author is a mirror's copy of another realm's change: its
  * bytes come off that realm's allowance here (federation_peers.bytesHeld).
  */
-async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>): Promise<bigint> {
+async function releaseByAuthor(
+  c: pg.PoolClient,
+  rows: Array<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>,
+): Promise<bigint> {
   const per = new Map<string, bigint>();
   const remote = new Map<string, bigint>();
   const homes = new Map<string, string | null>();
@@ -32,7 +35,9 @@ async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: str
     else {
       // On a mirror the home realm's allowance; on the home realm, the allowance of the author's realm (published there).
       if (!homes.has(r.workspaceId)) {
-        const w = await c.query<{ homeRealmId: string | null }>(named(`SELECT "homeRealmId" FROM workspaces WHERE id = $1`, [r.workspaceId]));
+        const w = await c.query<{ homeRealmId: string | null }>(
+          named(`SELECT "homeRealmId" FROM workspaces WHERE id = $1`, [r.workspaceId]),
+        );
         homes.set(r.workspaceId, w.rows[0]?.homeRealmId ?? null);
       }
       const peer = homes.get(r.workspaceId) ?? realmOf(r.authorId);
@@ -56,8 +61,9 @@ async function releaseByAuthor(c: pg.PoolClient, rows: Array<{ authorUserId: str
  * (a seal can only make the change it seals free).
  */
 export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?: bigint): Promise<Freed> {
-  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(named(
-    `WITH pins AS (
+  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(
+    named(
+      `WITH pins AS (
        SELECT cur."memberId", cur.computer, cur."ackedSeq"
          FROM workspace_cursors cur
          JOIN workspace_members m ON m."workspaceId" = cur."workspaceId" AND m."memberId" = cur."memberId" AND m.status = 'ACTIVE'
@@ -72,21 +78,31 @@ export async function freeAcked(c: pg.PoolClient, workspaceId: string, onlySeq?:
         AND (NOT EXISTS (SELECT 1 FROM bound) OR ch.seq <= (SELECT b FROM bound)) AND ($2::bigint IS NULL OR ch.seq = $2)
         AND NOT EXISTS (SELECT 1 FROM pins p WHERE p."ackedSeq" < ch.seq AND NOT (p."memberId" = ch."authorId" AND p.computer = ch."authorComputer"))
      RETURNING ch."authorUserId", ch."authorId", ch.size, ch."workspaceId"`,
-    [workspaceId, onlySeq?.toString() ?? null]));
+      [workspaceId, onlySeq?.toString() ?? null],
+    ),
+  );
   return { changes: r.rows.length, bytes: await releaseByAuthor(c, r.rows) };
 }
 
 /** Drops a member's unsealed uploads in a workspace (on leave, removal, suspension). Returns bytes released. */
 export async function dropOpenChanges(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(named(
-    `DELETE FROM workspace_changes WHERE "workspaceId" = $1 AND "authorId" = $2 AND seq IS NULL RETURNING "authorUserId", "authorId", size, "workspaceId"`,
-    [workspaceId, memberId]));
+  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(
+    named(
+      `DELETE FROM workspace_changes WHERE "workspaceId" = $1 AND "authorId" = $2 AND seq IS NULL RETURNING "authorUserId", "authorId", size, "workspaceId"`,
+      [workspaceId, memberId],
+    ),
+  );
   return releaseByAuthor(c, r.rows);
 }
 
 /** Drops one unsealed change (abort, over quota, expiry). The caller holds its row lock. */
 export async function dropChange(c: pg.PoolClient, changeId: bigint): Promise<bigint> {
-  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(named(`DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", "authorId", size, "workspaceId"`, [changeId]));
+  const r = await c.query<{ authorUserId: string | null; authorId: string; size: bigint; workspaceId: string }>(
+    named(
+      `DELETE FROM workspace_changes WHERE id = $1 AND seq IS NULL RETURNING "authorUserId", "authorId", size, "workspaceId"`,
+      [changeId],
+    ),
+  );
   return releaseByAuthor(c, r.rows);
 }
 
@@ -123,7 +139,9 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
   );
   for (const { workspaceId } of cand.rows) {
     await tx(pool, async (c) => {
-      const w = await c.query(named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]));
+      const w = await c.query(
+        named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]),
+      );
       if (!w.rowCount) return;
       const s = await c.query<{ memberId: string; userId: string | null; name: string }>(
         `UPDATE workspace_members m SET status = 'SUSPENDED', "suspendedAt" = now()
@@ -134,10 +152,21 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
       );
       let dropped = 0n;
       for (const m of s.rows) {
-        await c.query(named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]));
+        await c.query(
+          named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+            workspaceId,
+            m.memberId,
+          ]),
+        );
         dropped += await dropOpenChanges(c, workspaceId, m.memberId);
         out.suspended.push({ workspaceId, memberId: m.memberId });
-        if (m.userId) await c.query(named(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify({ kind: "suspended", workspaceId, userId: m.userId, detail: m.name })]));
+        if (m.userId)
+          await c.query(
+            named(`SELECT pg_notify($1, $2)`, [
+              CHANNELS.workspace,
+              JSON.stringify({ kind: "suspended", workspaceId, userId: m.userId, detail: m.name }),
+            ]),
+          );
       }
       const f = await freeAcked(c, workspaceId);
       add({ changes: f.changes, bytes: f.bytes + dropped });
@@ -145,13 +174,22 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
   }
 
   // 2. Abandoned uploads.
-  const stale = await pool.query<{ id: bigint; workspaceId: string }>(named(
-    `SELECT id, "workspaceId" FROM workspace_changes WHERE seq IS NULL AND "forwardedAt" IS NULL AND "createdAt" < now() - $1::bigint * interval '1 millisecond' ORDER BY "createdAt" LIMIT $2`,
-    [opts.uploadExpiryMs, batch]));
+  const stale = await pool.query<{ id: bigint; workspaceId: string }>(
+    named(
+      `SELECT id, "workspaceId" FROM workspace_changes WHERE seq IS NULL AND "forwardedAt" IS NULL AND "createdAt" < now() - $1::bigint * interval '1 millisecond' ORDER BY "createdAt" LIMIT $2`,
+      [opts.uploadExpiryMs, batch],
+    ),
+  );
   for (const ch of stale.rows) {
     await tx(pool, async (c) => {
-      const w = await c.query(named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [ch.workspaceId]));
-      const l = w.rowCount ? await c.query(named(`SELECT 1 FROM workspace_changes WHERE id = $1 AND seq IS NULL FOR UPDATE SKIP LOCKED`, [ch.id])) : undefined;
+      const w = await c.query(
+        named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [ch.workspaceId]),
+      );
+      const l = w.rowCount
+        ? await c.query(
+            named(`SELECT 1 FROM workspace_changes WHERE id = $1 AND seq IS NULL FOR UPDATE SKIP LOCKED`, [ch.id]),
+          )
+        : undefined;
       if (!l?.rowCount) return;
       add({ changes: 0, bytes: await dropChange(c, ch.id) });
       out.expiredUploads++;
@@ -159,12 +197,17 @@ export async function sweepWorkspaces(pool: pg.Pool, opts: SweepOptions): Promis
   }
 
   // 3. Changes that nobody will ack any more (deleted computers, instances that crashed mid-way).
-  const held = await pool.query<{ workspaceId: string }>(named(
-    `SELECT DISTINCT "workspaceId" FROM workspace_changes WHERE seq IS NOT NULL AND "sealedAt" < now() - interval '30 seconds' LIMIT $1`,
-    [batch]));
+  const held = await pool.query<{ workspaceId: string }>(
+    named(
+      `SELECT DISTINCT "workspaceId" FROM workspace_changes WHERE seq IS NOT NULL AND "sealedAt" < now() - interval '30 seconds' LIMIT $1`,
+      [batch],
+    ),
+  );
   for (const { workspaceId } of held.rows) {
     await tx(pool, async (c) => {
-      const w = await c.query(named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]));
+      const w = await c.query(
+        named(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [workspaceId]),
+      );
       if (w.rowCount) add(await freeAcked(c, workspaceId));
     });
   }

@@ -48,8 +48,23 @@ export interface Membership {
 }
 
 /** The caller's membership row (any status), or NOSUCHWORKSPACE. `lock` takes the workspace lock. */
-export async function membership(db: Queryable, workspaceId: string, caller: Caller, lock = false): Promise<Membership> {
-  const r = await db.query<{ name: string; creatorId: string; nextSeq: bigint; role: WorkspaceRole; status: MemberStatus; suspendedAt: Date | null; days: number; maxBytes: bigint; homeRealmId: string | null }>(
+export async function membership(
+  db: Queryable,
+  workspaceId: string,
+  caller: Caller,
+  lock = false,
+): Promise<Membership> {
+  const r = await db.query<{
+    name: string;
+    creatorId: string;
+    nextSeq: bigint;
+    role: WorkspaceRole;
+    status: MemberStatus;
+    suspendedAt: Date | null;
+    days: number;
+    maxBytes: bigint;
+    homeRealmId: string | null;
+  }>(
     `SELECT w.name, w."creatorId", w."nextSeq", w."homeRealmId", m.role, m.status, m."suspendedAt", COALESCE(w."inactivityDays", r."workspaceInactivityDays") AS days,
             r."maxWorkspaceChangeBytes" AS "maxBytes"
        FROM workspaces w JOIN realms r ON r.id = w."realmId"
@@ -59,7 +74,18 @@ export async function membership(db: Queryable, workspaceId: string, caller: Cal
   );
   const m = r.rows[0];
   if (!m) throw new DomainError("NOSUCHWORKSPACE", `No workspace ${workspaceId} (or you are not a member).`);
-  return { workspaceId, name: m.name, creatorId: m.creatorId, head: BigInt(m.nextSeq) - 1n, role: m.role, status: m.status, suspendedAt: m.suspendedAt, inactivityDays: m.days, maxChangeBytes: BigInt(m.maxBytes), homeRealmId: m.homeRealmId };
+  return {
+    workspaceId,
+    name: m.name,
+    creatorId: m.creatorId,
+    head: BigInt(m.nextSeq) - 1n,
+    role: m.role,
+    status: m.status,
+    suspendedAt: m.suspendedAt,
+    inactivityDays: m.days,
+    maxChangeBytes: BigInt(m.maxBytes),
+    homeRealmId: m.homeRealmId,
+  };
 }
 
 /** The refusal a non-active member gets; SUSPENDED gets a notice that says how to come back. */
@@ -71,7 +97,10 @@ export function notActive(m: Membership): DomainError {
         `suspended: you were suspended from workspace "${m.name}" on ${m.suspendedAt?.toISOString().slice(0, 10) ?? "?"} after more than ${m.inactivityDays} days without syncing, so changes no longer wait for you; run workspaceresync to rejoin at the current head (seq ${m.head})`,
       );
     case "INVITED":
-      return new DomainError("UNAUTHORIZED", `you are invited to workspace "${m.name}" but have not accepted yet (workspaceaccept)`);
+      return new DomainError(
+        "UNAUTHORIZED",
+        `you are invited to workspace "${m.name}" but have not accepted yet (workspaceaccept)`,
+      );
     case "REMOVED":
       return new DomainError("UNAUTHORIZED", `removed: you were removed from workspace "${m.name}"`);
     default:
@@ -79,7 +108,12 @@ export function notActive(m: Membership): DomainError {
   }
 }
 
-export async function requireActive(db: Queryable, workspaceId: string, caller: Caller, lock = false): Promise<Membership> {
+export async function requireActive(
+  db: Queryable,
+  workspaceId: string,
+  caller: Caller,
+  lock = false,
+): Promise<Membership> {
   const m = await membership(db, workspaceId, caller, lock);
   if (m.status !== "ACTIVE") throw notActive(m);
   return m;
@@ -87,36 +121,76 @@ export async function requireActive(db: Queryable, workspaceId: string, caller: 
 
 /** Sync activity: keeps the member from being suspended. Written at most once a second per member. */
 export async function touchMember(db: Queryable, workspaceId: string, memberId: string): Promise<void> {
-  await db.query(named(
-    `UPDATE workspace_members SET "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2 AND ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '1 second')`,
-    [workspaceId, memberId]));
+  await db.query(
+    named(
+      `UPDATE workspace_members SET "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2 AND ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '1 second')`,
+      [workspaceId, memberId],
+    ),
+  );
 }
 
 /** One cursor per computer of a local member, all at `ackedSeq` (existing cursors are reset). */
-async function resetCursors(c: pg.PoolClient, workspaceId: string, memberId: string, userId: string, ackedSeq: bigint, onlyComputer?: string): Promise<void> {
-  await c.query(named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND ($3::text IS NULL OR computer = $3)`, [workspaceId, memberId, onlyComputer ?? null]));
-  await c.query(named(
-    `INSERT INTO workspace_cursors ("workspaceId", "memberId", computer, "ackedSeq", "updatedAt")
+async function resetCursors(
+  c: pg.PoolClient,
+  workspaceId: string,
+  memberId: string,
+  userId: string,
+  ackedSeq: bigint,
+  onlyComputer?: string,
+): Promise<void> {
+  await c.query(
+    named(
+      `DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND ($3::text IS NULL OR computer = $3)`,
+      [workspaceId, memberId, onlyComputer ?? null],
+    ),
+  );
+  await c.query(
+    named(
+      `INSERT INTO workspace_cursors ("workspaceId", "memberId", computer, "ackedSeq", "updatedAt")
      SELECT $1, $2, name, $4, now() FROM computers WHERE "userId" = $3 AND ($5::text IS NULL OR name = $5)`,
-    [workspaceId, memberId, userId, ackedSeq.toString(), onlyComputer ?? null]));
+      [workspaceId, memberId, userId, ackedSeq.toString(), onlyComputer ?? null],
+    ),
+  );
 }
 
-function notifyMember(c: pg.PoolClient, kind: "invited" | "removed" | "suspended", workspaceId: string, userId: string, detail = ""): Promise<unknown> {
-  return c.query(named(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify({ kind, workspaceId, userId, detail })]));
+function notifyMember(
+  c: pg.PoolClient,
+  kind: "invited" | "removed" | "suspended",
+  workspaceId: string,
+  userId: string,
+  detail = "",
+): Promise<unknown> {
+  return c.query(
+    named(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify({ kind, workspaceId, userId, detail })]),
+  );
 }
 
 export async function createWorkspace(pool: pg.Pool, caller: Caller, name: string): Promise<string> {
   const clean = name.trim();
   if (!clean || clean.length > WORKSPACE_LIMITS.maxNameLength || /[\u0000-\u001f]/.test(clean))
-    throw new DomainError("BADARGUMENTS", `A workspace name has 1 to ${WORKSPACE_LIMITS.maxNameLength} characters, without control characters.`);
+    throw new DomainError(
+      "BADARGUMENTS",
+      `A workspace name has 1 to ${WORKSPACE_LIMITS.maxNameLength} characters, without control characters.`,
+    );
   return tx(pool, async (c) => {
-    const u = await c.query<{ canCreateWorkspaces: boolean }>(named(`SELECT "canCreateWorkspaces" FROM users WHERE id = $1`, [caller.userId]));
-    if (!u.rows[0]?.canCreateWorkspaces) throw new DomainError("UNAUTHORIZED", "Your account may not create workspaces; ask the realm's operator.");
-    const w = await c.query<{ id: string }>(named(`INSERT INTO workspaces (id, "realmId", name, "creatorId") VALUES (gen_random_uuid(), $1, $2, $3) RETURNING id`, [caller.realmId, clean, caller.fullId]));
+    const u = await c.query<{ canCreateWorkspaces: boolean }>(
+      named(`SELECT "canCreateWorkspaces" FROM users WHERE id = $1`, [caller.userId]),
+    );
+    if (!u.rows[0]?.canCreateWorkspaces)
+      throw new DomainError("UNAUTHORIZED", "Your account may not create workspaces; ask the realm's operator.");
+    const w = await c.query<{ id: string }>(
+      named(
+        `INSERT INTO workspaces (id, "realmId", name, "creatorId") VALUES (gen_random_uuid(), $1, $2, $3) RETURNING id`,
+        [caller.realmId, clean, caller.fullId],
+      ),
+    );
     const id = w.rows[0].id;
-    await c.query(named(
-      `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status, "joinedAt", "lastSeenAt") VALUES ($1, $2, $3, 'OWNER', 'ACTIVE', now(), now())`,
-      [id, caller.fullId, caller.userId]));
+    await c.query(
+      named(
+        `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status, "joinedAt", "lastSeenAt") VALUES ($1, $2, $3, 'OWNER', 'ACTIVE', now(), now())`,
+        [id, caller.fullId, caller.userId],
+      ),
+    );
     await resetCursors(c, id, caller.fullId, caller.userId, 0n);
     return id;
   });
@@ -124,41 +198,71 @@ export async function createWorkspace(pool: pg.Pool, caller: Caller, name: strin
 
 /** Managing a workspace of another realm from here is not supported: its home realm does that. */
 export function mirrorOnly(homeRealmId: string, what: string): DomainError {
-  return new DomainError("UNAUTHORIZED", `This workspace lives on realm ${homeRealmId}; members of other realms cannot ${what} in it yet.`);
+  return new DomainError(
+    "UNAUTHORIZED",
+    `This workspace lives on realm ${homeRealmId}; members of other realms cannot ${what} in it yet.`,
+  );
 }
 
-const canManage = (m: Membership, caller: Caller) => m.creatorId === caller.fullId || m.role === "OWNER" || m.role === "MANAGER";
+const canManage = (m: Membership, caller: Caller) =>
+  m.creatorId === caller.fullId || m.role === "OWNER" || m.role === "MANAGER";
 
 /**
  * Invites a user of this realm or of another one (remote members are recorded now; their
  * invitation travels with federation). OWNER and MANAGER may invite; only the OWNER (or the
  * creator) may invite a MANAGER. Re-inviting someone who left or was removed is allowed.
  */
-export async function inviteMember(pool: pg.Pool, caller: Caller, workspaceId: string, memberId: string, role: WorkspaceRole, opts: { canMessageOtherRealms: boolean; maxMembers: number }): Promise<string> {
+export async function inviteMember(
+  pool: pg.Pool,
+  caller: Caller,
+  workspaceId: string,
+  memberId: string,
+  role: WorkspaceRole,
+  opts: { canMessageOtherRealms: boolean; maxMembers: number },
+): Promise<string> {
   const p = parseUserId(memberId);
   if (!p) throw new DomainError("NOSUCHUSER", `"${memberId}" is not a user id (realm host:port::username).`);
-  if (role === "OWNER") throw new DomainError("BADARGUMENTS", "A workspace has one owner; invite as MEMBER or MANAGER.");
+  if (role === "OWNER")
+    throw new DomainError("BADARGUMENTS", "A workspace has one owner; invite as MEMBER or MANAGER.");
   return tx(pool, async (c) => {
     const m = await requireActive(c, workspaceId, caller, true);
     if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "invite");
-    if (!canManage(m, caller)) throw new DomainError("UNAUTHORIZED", "Only the workspace's owner and managers may invite.");
-    if (role === "MANAGER" && m.role !== "OWNER" && m.creatorId !== caller.fullId) throw new DomainError("UNAUTHORIZED", "Only the workspace's owner may invite managers.");
+    if (!canManage(m, caller))
+      throw new DomainError("UNAUTHORIZED", "Only the workspace's owner and managers may invite.");
+    if (role === "MANAGER" && m.role !== "OWNER" && m.creatorId !== caller.fullId)
+      throw new DomainError("UNAUTHORIZED", "Only the workspace's owner may invite managers.");
     let canonical = memberId;
     let userId: string | null = null;
     if (p.realmId.toLowerCase() === caller.realmId.toLowerCase()) {
-      const u = await c.query<{ id: string; username: string }>(named(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [caller.realmId, foldUsername(p.username)]));
+      const u = await c.query<{ id: string; username: string }>(
+        named(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [
+          caller.realmId,
+          foldUsername(p.username),
+        ]),
+      );
       if (!u.rows[0]) throw new DomainError("NOSUCHUSER", `No user ${memberId}.`);
       canonical = `${caller.realmId}::${u.rows[0].username}`;
       userId = u.rows[0].id;
-    } else if (!opts.canMessageOtherRealms) throw new DomainError("UNAUTHORIZED", "Your account may not share with users of other realms.");
-    const n = await c.query<{ n: string }>(named(`SELECT count(*) AS n FROM workspace_members WHERE "workspaceId" = $1 AND status IN ('INVITED', 'ACTIVE', 'SUSPENDED')`, [workspaceId]));
-    if (Number(n.rows[0].n) >= opts.maxMembers) throw new DomainError("QUOTAEXCEEDED", `A workspace has at most ${opts.maxMembers} members.`);
-    const r = await c.query(named(
-      `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status) VALUES ($1, $2, $3, $4, 'INVITED')
+    } else if (!opts.canMessageOtherRealms)
+      throw new DomainError("UNAUTHORIZED", "Your account may not share with users of other realms.");
+    const n = await c.query<{ n: string }>(
+      named(
+        `SELECT count(*) AS n FROM workspace_members WHERE "workspaceId" = $1 AND status IN ('INVITED', 'ACTIVE', 'SUSPENDED')`,
+        [workspaceId],
+      ),
+    );
+    if (Number(n.rows[0].n) >= opts.maxMembers)
+      throw new DomainError("QUOTAEXCEEDED", `A workspace has at most ${opts.maxMembers} members.`);
+    const r = await c.query(
+      named(
+        `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status) VALUES ($1, $2, $3, $4, 'INVITED')
        ON CONFLICT ("workspaceId", "memberId") DO UPDATE SET status = 'INVITED', role = EXCLUDED.role, "invitedAt" = now(), "joinedAt" = NULL, "suspendedAt" = NULL
         WHERE workspace_members.status IN ('LEFT', 'REMOVED')`,
-      [workspaceId, canonical, userId, role]));
-    if (!r.rowCount) throw new DomainError("ALREADYEXISTS", `${canonical} is already invited to or a member of this workspace.`);
+        [workspaceId, canonical, userId, role],
+      ),
+    );
+    if (!r.rowCount)
+      throw new DomainError("ALREADYEXISTS", `${canonical} is already invited to or a member of this workspace.`);
     if (userId) await notifyMember(c, "invited", workspaceId, userId, m.name);
     else await queueWorkspaceEvent(c, "ws-invite", realmOf(canonical), workspaceId, canonical);
     return canonical;
@@ -171,11 +275,22 @@ export async function acceptInvite(pool: pg.Pool, caller: Caller, workspaceId: s
     const m = await membership(c, workspaceId, caller, true);
     if (m.status === "ACTIVE") throw new DomainError("ALREADYEXISTS", "You are already a member of this workspace.");
     if (m.status !== "INVITED") throw notActive(m);
-    await c.query(named(`UPDATE workspace_members SET status = 'ACTIVE', "userId" = $3, "joinedAt" = now(), "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, caller.userId]));
+    await c.query(
+      named(
+        `UPDATE workspace_members SET status = 'ACTIVE', "userId" = $3, "joinedAt" = now(), "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`,
+        [workspaceId, caller.fullId, caller.userId],
+      ),
+    );
     await resetCursors(c, workspaceId, caller.fullId, caller.userId, m.head);
     if (m.homeRealmId) {
       // Relayed to the home realm, which answers with the head this member joins at.
-      await c.query(named(`UPDATE workspace_members SET "remoteAckedSeq" = $3 WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, m.head.toString()]));
+      await c.query(
+        named(`UPDATE workspace_members SET "remoteAckedSeq" = $3 WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+          workspaceId,
+          caller.fullId,
+          m.head.toString(),
+        ]),
+      );
       await queueWorkspaceEvent(c, "ws-accept", m.homeRealmId, workspaceId, caller.fullId);
     }
     return m.head;
@@ -184,7 +299,9 @@ export async function acceptInvite(pool: pg.Pool, caller: Caller, workspaceId: s
 
 /** Stops delivery to a member and its pinning: cursors and unsealed uploads go, then acked changes are freed. */
 async function detach(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<Freed> {
-  await c.query(named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId]));
+  await c.query(
+    named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId]),
+  );
   const dropped = await dropOpenChanges(c, workspaceId, memberId);
   const freed = await freeAcked(c, workspaceId);
   return { changes: freed.changes, bytes: freed.bytes + dropped };
@@ -195,27 +312,50 @@ export async function leaveWorkspace(pool: pg.Pool, caller: Caller, workspaceId:
   return tx(pool, async (c) => {
     const m = await membership(c, workspaceId, caller, true);
     if (m.status === "LEFT" || m.status === "REMOVED") throw notActive(m);
-    await c.query(named(`UPDATE workspace_members SET status = 'LEFT' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId]));
+    await c.query(
+      named(`UPDATE workspace_members SET status = 'LEFT' WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+        workspaceId,
+        caller.fullId,
+      ]),
+    );
     if (m.homeRealmId) await queueWorkspaceEvent(c, "ws-leave", m.homeRealmId, workspaceId, caller.fullId);
     return detach(c, workspaceId, caller.fullId);
   });
 }
 
 /** Removal by the creator, the owner or a manager (managers may remove members only; nobody removes the owner). */
-export async function removeMember(pool: pg.Pool, caller: Caller, workspaceId: string, memberId: string): Promise<Freed> {
+export async function removeMember(
+  pool: pg.Pool,
+  caller: Caller,
+  workspaceId: string,
+  memberId: string,
+): Promise<Freed> {
   return tx(pool, async (c) => {
     const m = await requireActive(c, workspaceId, caller, true);
     if (m.homeRealmId) throw mirrorOnly(m.homeRealmId, "remove members");
-    if (!canManage(m, caller)) throw new DomainError("UNAUTHORIZED", "Only the workspace's creator, owner and managers may remove members.");
-    const t = await c.query<{ memberId: string; userId: string | null; role: WorkspaceRole; status: MemberStatus }>(named(
-      `SELECT "memberId", "userId", role, status FROM workspace_members WHERE "workspaceId" = $1 AND lower("memberId") = lower($2)`,
-      [workspaceId, memberId]));
+    if (!canManage(m, caller))
+      throw new DomainError("UNAUTHORIZED", "Only the workspace's creator, owner and managers may remove members.");
+    const t = await c.query<{ memberId: string; userId: string | null; role: WorkspaceRole; status: MemberStatus }>(
+      named(
+        `SELECT "memberId", "userId", role, status FROM workspace_members WHERE "workspaceId" = $1 AND lower("memberId") = lower($2)`,
+        [workspaceId, memberId],
+      ),
+    );
     const target = t.rows[0];
-    if (!target || target.status === "LEFT" || target.status === "REMOVED") throw new DomainError("NOSUCHUSER", `${memberId} is not a member of this workspace.`);
-    if (target.memberId === caller.fullId) throw new DomainError("BADARGUMENTS", "To remove yourself, leave the workspace (workspaceleave).");
-    if (target.role === "OWNER" || target.memberId === m.creatorId) throw new DomainError("UNAUTHORIZED", "The workspace's owner cannot be removed.");
-    if (target.role === "MANAGER" && m.role !== "OWNER" && m.creatorId !== caller.fullId) throw new DomainError("UNAUTHORIZED", "Only the owner may remove a manager.");
-    await c.query(named(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, target.memberId]));
+    if (!target || target.status === "LEFT" || target.status === "REMOVED")
+      throw new DomainError("NOSUCHUSER", `${memberId} is not a member of this workspace.`);
+    if (target.memberId === caller.fullId)
+      throw new DomainError("BADARGUMENTS", "To remove yourself, leave the workspace (workspaceleave).");
+    if (target.role === "OWNER" || target.memberId === m.creatorId)
+      throw new DomainError("UNAUTHORIZED", "The workspace's owner cannot be removed.");
+    if (target.role === "MANAGER" && m.role !== "OWNER" && m.creatorId !== caller.fullId)
+      throw new DomainError("UNAUTHORIZED", "Only the owner may remove a manager.");
+    await c.query(
+      named(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+        workspaceId,
+        target.memberId,
+      ]),
+    );
     const freed = await detach(c, workspaceId, target.memberId);
     if (target.userId) await notifyMember(c, "removed", workspaceId, target.userId, m.name);
     else await queueWorkspaceEvent(c, "ws-remove", realmOf(target.memberId), workspaceId, target.memberId);
@@ -231,7 +371,12 @@ export async function resyncMember(pool: pg.Pool, caller: Caller, workspaceId: s
   return tx(pool, async (c) => {
     const m = await membership(c, workspaceId, caller, true);
     if (m.status === "SUSPENDED") {
-      await c.query(named(`UPDATE workspace_members SET status = 'ACTIVE', "suspendedAt" = NULL, "lastSeenAt" = now(), "userId" = $3 WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, caller.fullId, caller.userId]));
+      await c.query(
+        named(
+          `UPDATE workspace_members SET status = 'ACTIVE', "suspendedAt" = NULL, "lastSeenAt" = now(), "userId" = $3 WHERE "workspaceId" = $1 AND "memberId" = $2`,
+          [workspaceId, caller.fullId, caller.userId],
+        ),
+      );
       await resetCursors(c, workspaceId, caller.fullId, caller.userId, m.head);
     } else if (m.status === "ACTIVE") {
       if (!caller.computer) throw new DomainError("BADARGUMENTS", "Log in with a computer to resync it.");
@@ -253,13 +398,30 @@ export interface WorkspaceSummary {
 }
 
 export async function listWorkspaces(pool: pg.Pool, caller: Caller): Promise<WorkspaceSummary[]> {
-  const r = await pool.query<{ id: string; name: string; role: WorkspaceRole; status: MemberStatus; nextSeq: bigint; ackedSeq: bigint | null }>(named(
-    `SELECT w.id, w.name, m.role, m.status, w."nextSeq", cur."ackedSeq"
+  const r = await pool.query<{
+    id: string;
+    name: string;
+    role: WorkspaceRole;
+    status: MemberStatus;
+    nextSeq: bigint;
+    ackedSeq: bigint | null;
+  }>(
+    named(
+      `SELECT w.id, w.name, m.role, m.status, w."nextSeq", cur."ackedSeq"
        FROM workspace_members m JOIN workspaces w ON w.id = m."workspaceId"
        LEFT JOIN workspace_cursors cur ON cur."workspaceId" = w.id AND cur."memberId" = m."memberId" AND cur.computer = $2
       WHERE m."userId" = $1 AND m.status IN ('INVITED', 'ACTIVE', 'SUSPENDED') ORDER BY w."createdAt", w.id`,
-    [caller.userId, caller.computer]));
-  return r.rows.map((x) => ({ id: x.id, name: x.name, role: x.role, status: x.status, head: BigInt(x.nextSeq) - 1n, acked: x.ackedSeq === null ? null : BigInt(x.ackedSeq) }));
+      [caller.userId, caller.computer],
+    ),
+  );
+  return r.rows.map((x) => ({
+    id: x.id,
+    name: x.name,
+    role: x.role,
+    status: x.status,
+    head: BigInt(x.nextSeq) - 1n,
+    acked: x.ackedSeq === null ? null : BigInt(x.ackedSeq),
+  }));
 }
 
 export interface MemberSummary {
@@ -273,6 +435,11 @@ export interface MemberSummary {
 export async function listMembers(pool: pg.Pool, caller: Caller, workspaceId: string): Promise<MemberSummary[]> {
   const m = await membership(pool, workspaceId, caller);
   if (m.status === "LEFT" || m.status === "REMOVED") throw notActive(m);
-  const r = await pool.query<MemberSummary>(named(`SELECT "memberId", role, status, "lastSeenAt" FROM workspace_members WHERE "workspaceId" = $1 ORDER BY "invitedAt", "memberId"`, [workspaceId]));
+  const r = await pool.query<MemberSummary>(
+    named(
+      `SELECT "memberId", role, status, "lastSeenAt" FROM workspace_members WHERE "workspaceId" = $1 ORDER BY "invitedAt", "memberId"`,
+      [workspaceId],
+    ),
+  );
   return r.rows;
 }

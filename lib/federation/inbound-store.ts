@@ -35,12 +35,19 @@ export type BeginResult = { state: "complete" } | { state: "open"; rejected: Rej
 /** A remote realm may only speak for its own users: the sender's realm must be the authenticated peer. */
 export function checkSenderRealm(h: Pick<InboundHeader, "peerRealmId" | "senderId" | "messageId">): DomainError | null {
   const p = parseUserId(h.senderId);
-  if (!p || p.realmId !== h.peerRealmId) return new DomainError("UNAUTHORIZED", `realm ${h.peerRealmId} may not deliver messages from ${h.senderId}: the sender belongs to another realm`);
+  if (!p || p.realmId !== h.peerRealmId)
+    return new DomainError(
+      "UNAUTHORIZED",
+      `realm ${h.peerRealmId} may not deliver messages from ${h.senderId}: the sender belongs to another realm`,
+    );
   return checkMessageId(h.messageId, h.senderId);
 }
 
 async function alreadyReceived(c: pg.PoolClient, realmId: string, messageId: string): Promise<boolean> {
-  const r = await c.query(`SELECT 1 FROM federation_received WHERE "realmId" = $1 AND "messageId" = $2`, [realmId, messageId]);
+  const r = await c.query(`SELECT 1 FROM federation_received WHERE "realmId" = $1 AND "messageId" = $2`, [
+    realmId,
+    messageId,
+  ]);
   return (r.rowCount ?? 0) > 0;
 }
 
@@ -48,8 +55,12 @@ export async function beginInbound(pool: pg.Pool, h: InboundHeader, limits: Inbo
   const bad = checkSenderRealm(h);
   if (bad) throw bad;
   if (h.size < 0n || h.size > MESSAGE_LIMITS.maxMessageBytes || h.size > BigInt(limits.maxInboundMessageBytes))
-    throw new DomainError("TOOLARGE", `realm ${h.localRealmId} takes messages of at most ${limits.maxInboundMessageBytes} bytes from other realms`);
-  if (h.recipients.length === 0 || h.recipients.length > MESSAGE_LIMITS.maxRecipients) throw new DomainError("BADARGUMENTS", `1 to ${MESSAGE_LIMITS.maxRecipients} recipients`);
+    throw new DomainError(
+      "TOOLARGE",
+      `realm ${h.localRealmId} takes messages of at most ${limits.maxInboundMessageBytes} bytes from other realms`,
+    );
+  if (h.recipients.length === 0 || h.recipients.length > MESSAGE_LIMITS.maxRecipients)
+    throw new DomainError("BADARGUMENTS", `1 to ${MESSAGE_LIMITS.maxRecipients} recipients`);
   return tx(pool, async (c) => {
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`inbound:${h.localRealmId}:${h.messageId}`]);
     if (await alreadyReceived(c, h.localRealmId, h.messageId)) return { state: "complete" as const };
@@ -59,42 +70,60 @@ export async function beginInbound(pool: pg.Pool, h: InboundHeader, limits: Inbo
     );
     const ex = existing.rows[0];
     if (ex) {
-      if (ex.senderId !== h.senderId) throw new DomainError("ALREADYEXISTS", `another message with id ${h.messageId} exists on realm ${h.localRealmId}`);
+      if (ex.senderId !== h.senderId)
+        throw new DomainError(
+          "ALREADYEXISTS",
+          `another message with id ${h.messageId} exists on realm ${h.localRealmId}`,
+        );
       if (ex.sentAt) return { state: "complete" as const };
       if (BigInt(ex.size) === h.size) return { state: "open" as const, rejected: [] };
       // A restaged delivery with another size: start over.
       await c.query(`DELETE FROM messages WHERE id = $1`, [ex.id]);
-      await c.query(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [h.peerRealmId, BigInt(ex.size).toString()]);
+      await c.query(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [
+        h.peerRealmId,
+        BigInt(ex.size).toString(),
+      ]);
     }
     const rows: Array<{ recipientId: string; userId: string; computer: string }> = [];
     const rejected: Rejection[] = [];
     for (const r of h.recipients) {
       const p = parseUserId(r.recipientId);
-      if (!p || p.realmId !== h.localRealmId) throw new DomainError("BADARGUMENTS", `recipient ${r.recipientId} is not a user of realm ${h.localRealmId}`);
-      const u = await c.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2 AND status = 'ACTIVE'`, [
-        h.localRealmId,
-        foldUsername(p.username),
-      ]);
+      if (!p || p.realmId !== h.localRealmId)
+        throw new DomainError("BADARGUMENTS", `recipient ${r.recipientId} is not a user of realm ${h.localRealmId}`);
+      const u = await c.query<{ id: string; username: string }>(
+        `SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2 AND status = 'ACTIVE'`,
+        [h.localRealmId, foldUsername(p.username)],
+      );
       const user = u.rows[0];
       if (!user) {
         rejected.push({ recipientId: r.recipientId, status: "NOSUCHUSER", reason: `no user ${r.recipientId}` });
         continue;
       }
       const canonical = `${h.localRealmId}::${user.username}`;
-      const comps = await c.query<{ name: string }>(`SELECT name FROM computers WHERE "userId" = $1 AND ($2 = '' OR name = $2)`, [user.id, r.computer]);
+      const comps = await c.query<{ name: string }>(
+        `SELECT name FROM computers WHERE "userId" = $1 AND ($2 = '' OR name = $2)`,
+        [user.id, r.computer],
+      );
       if (r.computer && !comps.rows.length) {
-        rejected.push({ recipientId: r.recipientId, status: "NOSUCHCOMPUTER", reason: `${canonical} has no computer "${r.computer}"` });
+        rejected.push({
+          recipientId: r.recipientId,
+          status: "NOSUCHCOMPUTER",
+          reason: `${canonical} has no computer "${r.computer}"`,
+        });
         continue;
       }
       if (!comps.rows.length) rows.push({ recipientId: canonical, userId: user.id, computer: "" });
       for (const comp of comps.rows) rows.push({ recipientId: canonical, userId: user.id, computer: comp.name });
     }
-    if (!rows.length) throw new DomainError("NOSUCHUSER", `none of the recipients exist on realm ${h.localRealmId}: ${rejected.map((r) => r.recipientId).join(", ")}`);
-    const charged = await c.query(`UPDATE federation_peers SET "bytesHeld" = "bytesHeld" + $2 WHERE "realmId" = $1 AND "bytesHeld" + $2 <= $3 RETURNING "bytesHeld"`, [
-      h.peerRealmId,
-      h.size.toString(),
-      limits.maxInboundBytesPerPeer,
-    ]);
+    if (!rows.length)
+      throw new DomainError(
+        "NOSUCHUSER",
+        `none of the recipients exist on realm ${h.localRealmId}: ${rejected.map((r) => r.recipientId).join(", ")}`,
+      );
+    const charged = await c.query(
+      `UPDATE federation_peers SET "bytesHeld" = "bytesHeld" + $2 WHERE "realmId" = $1 AND "bytesHeld" + $2 <= $3 RETURNING "bytesHeld"`,
+      [h.peerRealmId, h.size.toString(), limits.maxInboundBytesPerPeer],
+    );
     if (!charged.rowCount)
       throw new DomainError(
         "QUOTAEXCEEDED",
@@ -110,13 +139,21 @@ export async function beginInbound(pool: pg.Pool, h: InboundHeader, limits: Inbo
       const key = `${row.recipientId}\u0000${row.computer}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      await c.query(`INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer) VALUES ($1, $2, $3, $4)`, [ins.rows[0].id, row.recipientId, row.userId, row.computer]);
+      await c.query(
+        `INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer) VALUES ($1, $2, $3, $4)`,
+        [ins.rows[0].id, row.recipientId, row.userId, row.computer],
+      );
     }
     return { state: "open" as const, rejected };
   });
 }
 
-async function lockStaged(c: pg.PoolClient, localRealmId: string, peerRealmId: string, messageId: string): Promise<{ id: bigint; size: bigint; sentAt: Date | null } | null> {
+async function lockStaged(
+  c: pg.PoolClient,
+  localRealmId: string,
+  peerRealmId: string,
+  messageId: string,
+): Promise<{ id: bigint; size: bigint; sentAt: Date | null } | null> {
   const r = await c.query<{ id: bigint; size: bigint; sentAt: Date | null; senderId: string }>(
     `SELECT id, size, "sentAt", "senderId" FROM messages WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" IS NULL FOR UPDATE`,
     [localRealmId, messageId],
@@ -127,7 +164,14 @@ async function lockStaged(c: pg.PoolClient, localRealmId: string, peerRealmId: s
 }
 
 /** Whole blocks only: offset on a block boundary, length a multiple of the block size or up to the end. */
-export async function writeInbound(pool: pg.Pool, localRealmId: string, peerRealmId: string, messageId: string, offset: bigint, data: Buffer): Promise<void> {
+export async function writeInbound(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  messageId: string,
+  offset: bigint,
+  data: Buffer,
+): Promise<void> {
   const B = MESSAGE_LIMITS.blockBytes;
   if (offset % BigInt(B) !== 0n) throw new DomainError("BADARGUMENTS", `offset must be a multiple of ${B}`);
   await tx(pool, async (c) => {
@@ -135,34 +179,53 @@ export async function writeInbound(pool: pg.Pool, localRealmId: string, peerReal
     if (!m) throw new DomainError("NOSUCHMESSAGE", `no delivery of ${messageId} in progress; send deliverbegin first`);
     if (m.sentAt) return;
     const end = offset + BigInt(data.length);
-    if (end > m.size) throw new DomainError("INDEXOUTOFBOUNDS", `data ends at ${end}, past the announced size ${m.size}`);
-    if (data.length % B !== 0 && end !== m.size) throw new DomainError("BADARGUMENTS", `send whole blocks of ${B} bytes (only the last may be shorter)`);
+    if (end > m.size)
+      throw new DomainError("INDEXOUTOFBOUNDS", `data ends at ${end}, past the announced size ${m.size}`);
+    if (data.length % B !== 0 && end !== m.size)
+      throw new DomainError("BADARGUMENTS", `send whole blocks of ${B} bytes (only the last may be shorter)`);
     for (let pos = 0; pos < data.length; pos += B) {
       const block = Number((offset + BigInt(pos)) / BigInt(B));
-      await c.query(`INSERT INTO message_blocks ("messageId", block, data) VALUES ($1, $2, $3) ON CONFLICT ("messageId", block) DO UPDATE SET data = EXCLUDED.data`, [
-        m.id,
-        block,
-        data.subarray(pos, Math.min(pos + B, data.length)),
-      ]);
+      await c.query(
+        `INSERT INTO message_blocks ("messageId", block, data) VALUES ($1, $2, $3) ON CONFLICT ("messageId", block) DO UPDATE SET data = EXCLUDED.data`,
+        [m.id, block, data.subarray(pos, Math.min(pos + B, data.length))],
+      );
     }
   });
 }
 
 /** Seals a staged message: every byte must have arrived. Recipients are notified at commit. */
-export async function commitInbound(pool: pg.Pool, localRealmId: string, peerRealmId: string, messageId: string): Promise<number> {
+export async function commitInbound(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  messageId: string,
+): Promise<number> {
   return tx(pool, async (c) => {
     if (await alreadyReceived(c, localRealmId, messageId)) return 0;
     const m = await lockStaged(c, localRealmId, peerRealmId, messageId);
     if (!m) throw new DomainError("NOSUCHMESSAGE", `no delivery of ${messageId} in progress; send deliverbegin first`);
-    const got = await c.query<{ n: bigint }>(`SELECT COALESCE(sum(octet_length(data)), 0)::bigint AS n FROM message_blocks WHERE "messageId" = $1`, [m.id]);
-    if (BigInt(got.rows[0].n) !== m.size) throw new DomainError("FAIL", `only ${got.rows[0].n} of ${m.size} bytes arrived; send the missing blocks`);
+    const got = await c.query<{ n: bigint }>(
+      `SELECT COALESCE(sum(octet_length(data)), 0)::bigint AS n FROM message_blocks WHERE "messageId" = $1`,
+      [m.id],
+    );
+    if (BigInt(got.rows[0].n) !== m.size)
+      throw new DomainError("FAIL", `only ${got.rows[0].n} of ${m.size} bytes arrived; send the missing blocks`);
     await c.query(
       `UPDATE messages m SET "sentAt" = now(), "expiresAt" = now() + r."messageRetentionDays" * interval '1 day' FROM realms r WHERE m.id = $1 AND r.id = m."realmId"`,
       [m.id],
     );
-    await c.query(`INSERT INTO federation_received ("realmId", "messageId", "fromRealmId") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [localRealmId, messageId, peerRealmId]);
-    const recips = await c.query<{ userId: string; computer: string }>(`SELECT "userId", computer FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NOT NULL`, [m.id]);
-    for (const r of recips.rows) await c.query(`SELECT pg_notify('og_message_available', $1)`, [JSON.stringify({ realmId: localRealmId, userId: r.userId, computer: r.computer, messageId })]);
+    await c.query(
+      `INSERT INTO federation_received ("realmId", "messageId", "fromRealmId") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [localRealmId, messageId, peerRealmId],
+    );
+    const recips = await c.query<{ userId: string; computer: string }>(
+      `SELECT "userId", computer FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NOT NULL`,
+      [m.id],
+    );
+    for (const r of recips.rows)
+      await c.query(`SELECT pg_notify('og_message_available', $1)`, [
+        JSON.stringify({ realmId: localRealmId, userId: r.userId, computer: r.computer, messageId }),
+      ]);
     return recips.rows.length;
   });
 }

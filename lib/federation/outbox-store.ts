@@ -21,8 +21,22 @@ export interface OutboxRow {
   seq: bigint | null;
 }
 
-export async function claimDue(pool: pg.Pool, batch: number, leaseMs: number, busyTargets: string[]): Promise<OutboxRow[]> {
-  const r = await pool.query<{ id: bigint; kind: string; messageId: bigint | null; targetRealmId: string; attempts: number; workspaceId: string | null; memberId: string | null; seq: bigint | null }>(
+export async function claimDue(
+  pool: pg.Pool,
+  batch: number,
+  leaseMs: number,
+  busyTargets: string[],
+): Promise<OutboxRow[]> {
+  const r = await pool.query<{
+    id: bigint;
+    kind: string;
+    messageId: bigint | null;
+    targetRealmId: string;
+    attempts: number;
+    workspaceId: string | null;
+    memberId: string | null;
+    seq: bigint | null;
+  }>(
     `WITH due AS (
        SELECT id FROM federation_outbox
         WHERE "deliveredAt" IS NULL AND "failedAt" IS NULL AND "nextAttemptAt" <= now() AND NOT ("targetRealmId" = ANY($3))
@@ -55,24 +69,45 @@ export interface Outgoing {
 
 /** What to send to `target`: null when the message is gone (retracted or expired). */
 export async function loadOutgoing(pool: pg.Pool, messageDbId: bigint, target: string): Promise<Outgoing | null> {
-  const m = await pool.query<{ realmId: string; messageId: string; senderId: string; senderComputer: string; size: bigint; sentAt: Date | null }>(
-    `SELECT "realmId", "messageId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE id = $1`,
-    [messageDbId],
-  );
+  const m = await pool.query<{
+    realmId: string;
+    messageId: string;
+    senderId: string;
+    senderComputer: string;
+    size: bigint;
+    sentAt: Date | null;
+  }>(`SELECT "realmId", "messageId", "senderId", "senderComputer", size, "sentAt" FROM messages WHERE id = $1`, [
+    messageDbId,
+  ]);
   const row = m.rows[0];
   if (!row || !row.sentAt) return null;
-  const rc = await pool.query<{ recipientId: string; computer: string }>(`SELECT "recipientId", computer FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NULL`, [messageDbId]);
-  return { ...row, size: BigInt(row.size), recipients: rc.rows.filter((r) => parseUserId(r.recipientId)?.realmId === target) };
+  const rc = await pool.query<{ recipientId: string; computer: string }>(
+    `SELECT "recipientId", computer FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NULL`,
+    [messageDbId],
+  );
+  return {
+    ...row,
+    size: BigInt(row.size),
+    recipients: rc.rows.filter((r) => parseUserId(r.recipientId)?.realmId === target),
+  };
 }
 
 /** Bytes [offset, offset+length) of a stored message; never-written ranges read as zeros. */
-export async function readOutgoing(pool: pg.Pool, messageDbId: bigint, offset: bigint, length: number): Promise<Buffer> {
+export async function readOutgoing(
+  pool: pg.Pool,
+  messageDbId: bigint,
+  offset: bigint,
+  length: number,
+): Promise<Buffer> {
   const B = BigInt(MESSAGE_LIMITS.blockBytes);
   const out = Buffer.alloc(length);
   if (!length) return out;
   const first = offset / B;
   const last = (offset + BigInt(length) - 1n) / B;
-  const r = await pool.query<{ block: number; data: Buffer }>(`SELECT block, data FROM message_blocks WHERE "messageId" = $1 AND block BETWEEN $2 AND $3`, [messageDbId, first.toString(), last.toString()]);
+  const r = await pool.query<{ block: number; data: Buffer }>(
+    `SELECT block, data FROM message_blocks WHERE "messageId" = $1 AND block BETWEEN $2 AND $3`,
+    [messageDbId, first.toString(), last.toString()],
+  );
   for (const row of r.rows) {
     const start = BigInt(row.block) * B - offset;
     if (start >= 0n) row.data.copy(out, Number(start));
@@ -88,7 +123,15 @@ export interface Refusal {
 }
 
 async function lockMessage(c: pg.PoolClient, id: bigint) {
-  const r = await c.query<{ id: bigint; realmId: string; messageId: string; senderId: string; senderUserId: string | null; senderComputer: string; size: bigint }>(
+  const r = await c.query<{
+    id: bigint;
+    realmId: string;
+    messageId: string;
+    senderId: string;
+    senderUserId: string | null;
+    senderComputer: string;
+    size: bigint;
+  }>(
     `SELECT id, "realmId", "messageId", "senderId", "senderUserId", "senderComputer", size FROM messages WHERE id = $1 FOR UPDATE`,
     [id],
   );
@@ -96,10 +139,22 @@ async function lockMessage(c: pg.PoolClient, id: bigint) {
 }
 
 /** Removes the target realm's recipient entries; drops the message (releasing the sender) when nothing else holds it. */
-async function settle(c: pg.PoolClient, m: { id: bigint; senderUserId: string | null; size: bigint }, target: string): Promise<Array<{ recipientId: string; computer: string }>> {
-  const rc = await c.query<{ recipientId: string; computer: string }>(`SELECT "recipientId", computer FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NULL`, [m.id]);
+async function settle(
+  c: pg.PoolClient,
+  m: { id: bigint; senderUserId: string | null; size: bigint },
+  target: string,
+): Promise<Array<{ recipientId: string; computer: string }>> {
+  const rc = await c.query<{ recipientId: string; computer: string }>(
+    `SELECT "recipientId", computer FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NULL`,
+    [m.id],
+  );
   const mine = rc.rows.filter((r) => parseUserId(r.recipientId)?.realmId === target);
-  for (const r of mine) await c.query(`DELETE FROM message_recipients WHERE "messageId" = $1 AND "recipientId" = $2 AND computer = $3`, [m.id, r.recipientId, r.computer]);
+  for (const r of mine)
+    await c.query(`DELETE FROM message_recipients WHERE "messageId" = $1 AND "recipientId" = $2 AND computer = $3`, [
+      m.id,
+      r.recipientId,
+      r.computer,
+    ]);
   const left = await c.query(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 LIMIT 1`, [m.id]);
   if (!left.rowCount) await dropMessage(c, m);
   return mine;
@@ -109,7 +164,12 @@ async function settle(c: pg.PoolClient, m: { id: bigint; senderUserId: string | 
  * A bounce: a message from "<realm>::postmaster" to the sending computer, in the sender's inbox,
  * saying which recipients on which realm refused the message and why. Not charged to anyone.
  */
-async function bounce(c: pg.PoolClient, m: { realmId: string; messageId: string; senderId: string; senderUserId: string | null; senderComputer: string }, target: string, refusals: Refusal[]): Promise<void> {
+async function bounce(
+  c: pg.PoolClient,
+  m: { realmId: string; messageId: string; senderId: string; senderUserId: string | null; senderComputer: string },
+  target: string,
+  refusals: Refusal[],
+): Promise<void> {
   if (!m.senderUserId || !refusals.length) return;
   const from = `${m.realmId}::postmaster`;
   const id = `${from}-bounce-${crypto.randomBytes(8).toString("hex")}`;
@@ -129,14 +189,22 @@ async function bounce(c: pg.PoolClient, m: { realmId: string; messageId: string;
   );
   if (!ins.rows[0]) return;
   await c.query(`INSERT INTO message_blocks ("messageId", block, data) VALUES ($1, 0, $2)`, [ins.rows[0].id, body]);
-  await c.query(`INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer) VALUES ($1, $2, $3, $4)`, [ins.rows[0].id, m.senderId, m.senderUserId, m.senderComputer]);
-  await c.query(`SELECT pg_notify('og_message_available', $1)`, [JSON.stringify({ realmId: m.realmId, userId: m.senderUserId, computer: m.senderComputer, messageId: id })]);
+  await c.query(
+    `INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer) VALUES ($1, $2, $3, $4)`,
+    [ins.rows[0].id, m.senderId, m.senderUserId, m.senderComputer],
+  );
+  await c.query(`SELECT pg_notify('og_message_available', $1)`, [
+    JSON.stringify({ realmId: m.realmId, userId: m.senderUserId, computer: m.senderComputer, messageId: id }),
+  ]);
 }
 
 /** The target realm took the message (some recipients may have been refused: those bounce). */
 export async function completeDelivery(pool: pg.Pool, row: OutboxRow, refused: Refusal[]): Promise<void> {
   await tx(pool, async (c) => {
-    await c.query(`UPDATE federation_outbox SET "deliveredAt" = now(), "lastError" = $2 WHERE id = $1`, [row.id, refused.length ? `${refused.length} recipient(s) refused` : null]);
+    await c.query(`UPDATE federation_outbox SET "deliveredAt" = now(), "lastError" = $2 WHERE id = $1`, [
+      row.id,
+      refused.length ? `${refused.length} recipient(s) refused` : null,
+    ]);
     const m = await lockMessage(c, row.messageDbId);
     if (!m) return;
     await bounce(c, m, row.targetRealmId, refused);
@@ -147,21 +215,35 @@ export async function completeDelivery(pool: pg.Pool, row: OutboxRow, refused: R
 /** The target realm refused the message for good: every recipient there bounces. */
 export async function failDelivery(pool: pg.Pool, row: OutboxRow, status: string, reason: string): Promise<void> {
   await tx(pool, async (c) => {
-    await c.query(`UPDATE federation_outbox SET "failedAt" = now(), "lastError" = $2 WHERE id = $1`, [row.id, `${status} ${reason}`.slice(0, 1000)]);
+    await c.query(`UPDATE federation_outbox SET "failedAt" = now(), "lastError" = $2 WHERE id = $1`, [
+      row.id,
+      `${status} ${reason}`.slice(0, 1000),
+    ]);
     const m = await lockMessage(c, row.messageDbId);
     if (!m) return;
-    const rc = await c.query<{ recipientId: string }>(`SELECT DISTINCT "recipientId" FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NULL`, [m.id]);
-    const refusals = rc.rows.filter((r) => parseUserId(r.recipientId)?.realmId === row.targetRealmId).map((r) => ({ recipientId: r.recipientId, status, reason }));
+    const rc = await c.query<{ recipientId: string }>(
+      `SELECT DISTINCT "recipientId" FROM message_recipients WHERE "messageId" = $1 AND "userId" IS NULL`,
+      [m.id],
+    );
+    const refusals = rc.rows
+      .filter((r) => parseUserId(r.recipientId)?.realmId === row.targetRealmId)
+      .map((r) => ({ recipientId: r.recipientId, status, reason }));
     await bounce(c, m, row.targetRealmId, refusals);
     await settle(c, m, row.targetRealmId);
   });
 }
 
 export async function reschedule(pool: pg.Pool, row: OutboxRow, delayMs: number, error: string): Promise<void> {
-  await pool.query(`UPDATE federation_outbox SET "nextAttemptAt" = now() + $2 * interval '1 millisecond', "lastError" = $3 WHERE id = $1`, [row.id, delayMs, error.slice(0, 1000)]);
+  await pool.query(
+    `UPDATE federation_outbox SET "nextAttemptAt" = now() + $2 * interval '1 millisecond', "lastError" = $3 WHERE id = $1`,
+    [row.id, delayMs, error.slice(0, 1000)],
+  );
 }
 
 /** The message is gone (retracted by its sender or expired): nothing left to deliver. */
 export async function discard(pool: pg.Pool, row: OutboxRow): Promise<void> {
-  await pool.query(`UPDATE federation_outbox SET "deliveredAt" = now(), "lastError" = 'message no longer exists' WHERE id = $1`, [row.id]);
+  await pool.query(
+    `UPDATE federation_outbox SET "deliveredAt" = now(), "lastError" = 'message no longer exists' WHERE id = $1`,
+    [row.id],
+  );
 }

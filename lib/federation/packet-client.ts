@@ -49,7 +49,9 @@ export class PacketLink extends EventEmitter {
   ) {
     super();
     core.on("notification", (event: string, data: Buffer) => this.emit("notification", event, data.toString("utf8")));
-    core.on("close", (e: ConnectionFailure) => this.emit("close", new LinkError(e.status, `${opts.address}: ${e.reason}`)));
+    core.on("close", (e: ConnectionFailure) =>
+      this.emit("close", new LinkError(e.status, `${opts.address}: ${e.reason}`)),
+    );
   }
 
   get closed(): boolean {
@@ -80,8 +82,10 @@ export class PacketLink extends EventEmitter {
     } catch (e) {
       if (!(e instanceof ConnectionFailure)) throw e;
       if (e.phase === "connect") throw new LinkError("DISCONNECTED", `cannot connect to ${opts.address}: ${e.reason}`);
-      if (e.status === "TIMEOUT") throw new LinkError("TIMEOUT", `no greeting from ${opts.address} within ${opts.timeoutMs} ms`);
-      if (e.status === "DISCONNECTED") throw new LinkError("DISCONNECTED", `${opts.address} closed the connection during the greeting`);
+      if (e.status === "TIMEOUT")
+        throw new LinkError("TIMEOUT", `no greeting from ${opts.address} within ${opts.timeoutMs} ms`);
+      if (e.status === "DISCONNECTED")
+        throw new LinkError("DISCONNECTED", `${opts.address} closed the connection during the greeting`);
       throw new LinkError(e.status, `${opts.address} refused the connection: ${e.status} ${e.reason}`);
     }
   }
@@ -93,7 +97,12 @@ export class PacketLink extends EventEmitter {
       return { status: r.status, data: r.data, text, lines: text === "" ? [] : text.split(/\r\n|\r|\n/) };
     } catch (e) {
       if (!(e instanceof ConnectionFailure)) throw e;
-      throw new LinkError(e.status, e.status === "TIMEOUT" ? `${command}: no reply from ${this.opts.address} within ${this.opts.timeoutMs} ms` : `${command}: ${e.reason}`);
+      throw new LinkError(
+        e.status,
+        e.status === "TIMEOUT"
+          ? `${command}: no reply from ${this.opts.address} within ${this.opts.timeoutMs} ms`
+          : `${command}: ${e.reason}`,
+      );
     }
   }
 

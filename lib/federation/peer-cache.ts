@@ -22,9 +22,15 @@ export interface CachedPeer {
 }
 
 export async function loadPeer(pool: pg.Pool, realmId: string): Promise<CachedPeer | null> {
-  const p = await pool.query<{ status: RegistryStatus; address: string; fetchedAt: Date }>(`SELECT status, address, "fetchedAt" FROM federation_peers WHERE "realmId" = $1`, [realmId]);
+  const p = await pool.query<{ status: RegistryStatus; address: string; fetchedAt: Date }>(
+    `SELECT status, address, "fetchedAt" FROM federation_peers WHERE "realmId" = $1`,
+    [realmId],
+  );
   if (!p.rows[0]) return null;
-  const k = await pool.query<CachedKey>(`SELECT fingerprint, "publicKeyPem", "validFrom", "validUntil", "revokedAt" FROM federation_peer_keys WHERE "realmId" = $1`, [realmId]);
+  const k = await pool.query<CachedKey>(
+    `SELECT fingerprint, "publicKeyPem", "validFrom", "validUntil", "revokedAt" FROM federation_peer_keys WHERE "realmId" = $1`,
+    [realmId],
+  );
   return { realmId, ...p.rows[0], keys: k.rows };
 }
 
@@ -37,10 +43,10 @@ export async function storePeer(pool: pg.Pool, r: RegistryRecord): Promise<void>
       [r.realmId, r.address, r.status],
     );
     // Keys the registry no longer lists were revoked or expired there: mark them revoked here.
-    await c.query(`UPDATE federation_peer_keys SET "revokedAt" = COALESCE("revokedAt", now()) WHERE "realmId" = $1 AND NOT (fingerprint = ANY($2))`, [
-      r.realmId,
-      r.keys.map((k) => k.fingerprint),
-    ]);
+    await c.query(
+      `UPDATE federation_peer_keys SET "revokedAt" = COALESCE("revokedAt", now()) WHERE "realmId" = $1 AND NOT (fingerprint = ANY($2))`,
+      [r.realmId, r.keys.map((k) => k.fingerprint)],
+    );
     for (const k of r.keys) {
       await c.query(
         `INSERT INTO federation_peer_keys ("realmId", fingerprint, "publicKeyPem", "validFrom", "validUntil") VALUES ($1, $2, $3, $4, $5)
@@ -53,8 +59,12 @@ export async function storePeer(pool: pg.Pool, r: RegistryRecord): Promise<void>
 
 /** The management server does not know this realm (any more): nothing of it is trusted. */
 export async function forgetPeer(pool: pg.Pool, realmId: string): Promise<void> {
-  await pool.query(`UPDATE federation_peers SET status = 'PENDING', "fetchedAt" = now() WHERE "realmId" = $1`, [realmId]);
-  await pool.query(`UPDATE federation_peer_keys SET "revokedAt" = COALESCE("revokedAt", now()) WHERE "realmId" = $1`, [realmId]);
+  await pool.query(`UPDATE federation_peers SET status = 'PENDING', "fetchedAt" = now() WHERE "realmId" = $1`, [
+    realmId,
+  ]);
+  await pool.query(`UPDATE federation_peer_keys SET "revokedAt" = COALESCE("revokedAt", now()) WHERE "realmId" = $1`, [
+    realmId,
+  ]);
 }
 
 /** Forces a fetch before the next use (e.g. its address stopped answering). */
@@ -63,5 +73,7 @@ export async function markStale(pool: pg.Pool, realmId: string): Promise<void> {
 }
 
 export async function cachedPeerIds(pool: pg.Pool): Promise<string[]> {
-  return (await pool.query<{ realmId: string }>(`SELECT "realmId" FROM federation_peers ORDER BY "realmId"`)).rows.map((r) => r.realmId);
+  return (await pool.query<{ realmId: string }>(`SELECT "realmId" FROM federation_peers ORDER BY "realmId"`)).rows.map(
+    (r) => r.realmId,
+  );
 }

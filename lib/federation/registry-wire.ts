@@ -25,7 +25,10 @@ export function encodeRecord(r: RegistryRecord): string[] {
   return [
     `status=${r.status}`,
     `address=${r.address}`,
-    ...r.keys.map((k) => `key=${k.fingerprint}\t${k.validFrom.toISOString()}\t${k.validUntil?.toISOString() ?? "-"}\t${Buffer.from(k.publicKeyPem).toString("base64")}`),
+    ...r.keys.map(
+      (k) =>
+        `key=${k.fingerprint}\t${k.validFrom.toISOString()}\t${k.validUntil?.toISOString() ?? "-"}\t${Buffer.from(k.publicKeyPem).toString("base64")}`,
+    ),
   ];
 }
 

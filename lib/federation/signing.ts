@@ -21,7 +21,12 @@ export function managementAuthPayload(realmId: string, nonce: string): Buffer {
 }
 
 /** A realm proves it holds the private half of the key it enrolls or rotates to. */
-export function managementKeyPayload(purpose: "enroll" | "rotate", realmId: string, fingerprint: string, nonce: string): Buffer {
+export function managementKeyPayload(
+  purpose: "enroll" | "rotate",
+  realmId: string,
+  fingerprint: string,
+  nonce: string,
+): Buffer {
   return Buffer.from(`OpenGroove-management-${purpose}\n${realmId}\n${fingerprint}\n${nonce}`);
 }
 
@@ -30,8 +35,17 @@ export function managementKeyPayload(purpose: "enroll" | "rotate", realmId: stri
  * point of view; `otherNonce` is the nonce the verifier chose (the freshness guarantee);
  * `binding` is the TLS exported keying material (empty on plain TCP test setups).
  */
-export function realmAuthPayload(role: "server" | "client", self: string, other: string, otherNonce: string, ownNonce: string, binding: Buffer): Buffer {
-  return Buffer.from(`OpenGroove-realm-auth\n${role}\n${self}\n${other}\n${otherNonce}\n${ownNonce}\n${binding.toString("hex")}`);
+export function realmAuthPayload(
+  role: "server" | "client",
+  self: string,
+  other: string,
+  otherNonce: string,
+  ownNonce: string,
+  binding: Buffer,
+): Buffer {
+  return Buffer.from(
+    `OpenGroove-realm-auth\n${role}\n${self}\n${other}\n${otherNonce}\n${ownNonce}\n${binding.toString("hex")}`,
+  );
 }
 
 export function sign(privateKeyPem: string, payload: Buffer): string {
@@ -71,7 +85,11 @@ export interface VerifyingKey {
 }
 
 /** True when at least one proof verifies under a key from `keys` with the same fingerprint. */
-export function anyProofValid(keys: readonly VerifyingKey[], proofs: readonly Proof[], payload: Buffer): VerifyingKey | null {
+export function anyProofValid(
+  keys: readonly VerifyingKey[],
+  proofs: readonly Proof[],
+  payload: Buffer,
+): VerifyingKey | null {
   for (const p of proofs) {
     const k = keys.find((x) => x.fingerprint === p.fingerprint);
     if (k && verify(k.publicKeyPem, payload, p.signature)) return k;

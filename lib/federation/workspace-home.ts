@@ -17,29 +17,59 @@ interface RemoteMember {
 }
 
 /** Locks the home workspace and finds the peer realm's member in it (NOSUCHWORKSPACE when either is missing). */
-async function lockRemoteMember(c: pg.PoolClient, localRealmId: string, peerRealmId: string, workspaceId: string, memberId: string): Promise<RemoteMember> {
-  if (parseUserId(memberId)?.realmId !== peerRealmId) throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not speak for ${memberId}`);
-  const w = await c.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1 AND "realmId" = $2 AND "homeRealmId" IS NULL FOR NO KEY UPDATE`, [workspaceId, localRealmId]);
+async function lockRemoteMember(
+  c: pg.PoolClient,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  memberId: string,
+): Promise<RemoteMember> {
+  if (parseUserId(memberId)?.realmId !== peerRealmId)
+    throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not speak for ${memberId}`);
+  const w = await c.query<{ nextSeq: bigint }>(
+    `SELECT "nextSeq" FROM workspaces WHERE id = $1 AND "realmId" = $2 AND "homeRealmId" IS NULL FOR NO KEY UPDATE`,
+    [workspaceId, localRealmId],
+  );
   const m = w.rows[0]
-    ? await c.query<{ memberId: string; status: MemberStatus }>(`SELECT "memberId", status FROM workspace_members WHERE "workspaceId" = $1 AND lower("memberId") = lower($2) AND "userId" IS NULL`, [
-        workspaceId,
-        memberId,
-      ])
+    ? await c.query<{ memberId: string; status: MemberStatus }>(
+        `SELECT "memberId", status FROM workspace_members WHERE "workspaceId" = $1 AND lower("memberId") = lower($2) AND "userId" IS NULL`,
+        [workspaceId, memberId],
+      )
     : undefined;
-  if (!w.rows[0] || !m?.rows[0]) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${workspaceId} with member ${memberId} on realm ${localRealmId}`);
+  if (!w.rows[0] || !m?.rows[0])
+    throw new DomainError(
+      "NOSUCHWORKSPACE",
+      `no workspace ${workspaceId} with member ${memberId} on realm ${localRealmId}`,
+    );
   return { memberId: m.rows[0].memberId, status: m.rows[0].status, head: BigInt(w.rows[0].nextSeq) - 1n };
 }
 
 /** wsaccept: the remote member becomes ACTIVE with its cursor at the head. Returns the seq it starts after (again the same on a retry). */
-export async function acceptRemote(pool: pg.Pool, localRealmId: string, peerRealmId: string, workspaceId: string, memberId: string): Promise<bigint> {
+export async function acceptRemote(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  memberId: string,
+): Promise<bigint> {
   return tx(pool, async (c) => {
     const m = await lockRemoteMember(c, localRealmId, peerRealmId, workspaceId, memberId);
     if (m.status === "ACTIVE") {
-      const cur = await c.query<{ ackedSeq: bigint }>(`SELECT "ackedSeq" FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND computer = ''`, [workspaceId, m.memberId]);
+      const cur = await c.query<{ ackedSeq: bigint }>(
+        `SELECT "ackedSeq" FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND computer = ''`,
+        [workspaceId, m.memberId],
+      );
       return cur.rows[0] ? BigInt(cur.rows[0].ackedSeq) : m.head;
     }
-    if (m.status !== "INVITED") throw new DomainError("UNAUTHORIZED", `${m.memberId} is not invited to workspace ${workspaceId} (${m.status.toLowerCase()})`);
-    await c.query(`UPDATE workspace_members SET status = 'ACTIVE', "joinedAt" = now(), "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]);
+    if (m.status !== "INVITED")
+      throw new DomainError(
+        "UNAUTHORIZED",
+        `${m.memberId} is not invited to workspace ${workspaceId} (${m.status.toLowerCase()})`,
+      );
+    await c.query(
+      `UPDATE workspace_members SET status = 'ACTIVE', "joinedAt" = now(), "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`,
+      [workspaceId, m.memberId],
+    );
     await c.query(
       `INSERT INTO workspace_cursors ("workspaceId", "memberId", computer, "ackedSeq", "updatedAt") VALUES ($1, $2, '', $3, now())
        ON CONFLICT ("workspaceId", "memberId", computer) DO UPDATE SET "ackedSeq" = EXCLUDED."ackedSeq", "updatedAt" = now()`,
@@ -50,7 +80,14 @@ export async function acceptRemote(pool: pg.Pool, localRealmId: string, peerReal
 }
 
 /** wsack: the member's realm has every change up to seq for all of the member's computers. Frees what nobody else waits for. */
-export async function ackRemote(pool: pg.Pool, localRealmId: string, peerRealmId: string, workspaceId: string, memberId: string, seq: bigint): Promise<void> {
+export async function ackRemote(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  memberId: string,
+  seq: bigint,
+): Promise<void> {
   await tx(pool, async (c) => {
     const m = await lockRemoteMember(c, localRealmId, peerRealmId, workspaceId, memberId);
     if (m.status !== "ACTIVE") return; // removed or left meanwhile: its cursor no longer pins
@@ -59,18 +96,33 @@ export async function ackRemote(pool: pg.Pool, localRealmId: string, peerRealmId
       `UPDATE workspace_cursors SET "ackedSeq" = GREATEST("ackedSeq", $3), "updatedAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2 AND computer = ''`,
       [workspaceId, m.memberId, upTo.toString()],
     );
-    await c.query(`UPDATE workspace_members SET "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]);
+    await c.query(`UPDATE workspace_members SET "lastSeenAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+      workspaceId,
+      m.memberId,
+    ]);
     await freeAcked(c, workspaceId);
   });
 }
 
 /** wsleave: the remote member left (or declined) on its realm. */
-export async function leaveRemote(pool: pg.Pool, localRealmId: string, peerRealmId: string, workspaceId: string, memberId: string): Promise<void> {
+export async function leaveRemote(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  memberId: string,
+): Promise<void> {
   await tx(pool, async (c) => {
     const m = await lockRemoteMember(c, localRealmId, peerRealmId, workspaceId, memberId);
     if (m.status === "LEFT" || m.status === "REMOVED") return;
-    await c.query(`UPDATE workspace_members SET status = 'LEFT' WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]);
-    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]);
+    await c.query(`UPDATE workspace_members SET status = 'LEFT' WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+      workspaceId,
+      m.memberId,
+    ]);
+    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+      workspaceId,
+      m.memberId,
+    ]);
     await dropOpenChanges(c, workspaceId, m.memberId);
     await freeAcked(c, workspaceId);
   });
@@ -78,5 +130,8 @@ export async function leaveRemote(pool: pg.Pool, localRealmId: string, peerRealm
 
 /** Home: an invitation the member's realm refused for good (no such user there): the invitation is withdrawn. */
 export async function inviteRefused(pool: pg.Pool, workspaceId: string, memberId: string): Promise<void> {
-  await pool.query(`DELETE FROM workspace_members WHERE "workspaceId" = $1 AND "memberId" = $2 AND status = 'INVITED' AND "userId" IS NULL`, [workspaceId, memberId]);
+  await pool.query(
+    `DELETE FROM workspace_members WHERE "workspaceId" = $1 AND "memberId" = $2 AND status = 'INVITED' AND "userId" IS NULL`,
+    [workspaceId, memberId],
+  );
 }

@@ -29,43 +29,73 @@ function notify(c: pg.PoolClient, event: object): Promise<unknown> {
 }
 
 /** Locks the mirror of `workspaceId` kept for `homeRealmId` (null: none here). */
-async function lockMirror(c: pg.PoolClient, localRealmId: string, homeRealmId: string, workspaceId: string): Promise<{ head: bigint; name: string } | null> {
-  const r = await c.query<{ nextSeq: bigint; name: string; homeRealmId: string | null }>(`SELECT "nextSeq", name, "homeRealmId" FROM workspaces WHERE id = $1 AND "realmId" = $2 FOR NO KEY UPDATE`, [
-    workspaceId,
-    localRealmId,
-  ]);
+async function lockMirror(
+  c: pg.PoolClient,
+  localRealmId: string,
+  homeRealmId: string,
+  workspaceId: string,
+): Promise<{ head: bigint; name: string } | null> {
+  const r = await c.query<{ nextSeq: bigint; name: string; homeRealmId: string | null }>(
+    `SELECT "nextSeq", name, "homeRealmId" FROM workspaces WHERE id = $1 AND "realmId" = $2 FOR NO KEY UPDATE`,
+    [workspaceId, localRealmId],
+  );
   const w = r.rows[0];
   if (!w) return null;
-  if (w.homeRealmId !== homeRealmId) throw new DomainError("UNAUTHORIZED", `workspace ${workspaceId} does not belong to realm ${homeRealmId}`);
+  if (w.homeRealmId !== homeRealmId)
+    throw new DomainError("UNAUTHORIZED", `workspace ${workspaceId} does not belong to realm ${homeRealmId}`);
   return { head: BigInt(w.nextSeq) - 1n, name: w.name };
 }
 
 /** wsinvite: creates (or renames) the mirror and records the local user as INVITED; they are notified. */
-export async function receiveInvite(pool: pg.Pool, localRealmId: string, peerRealmId: string, inv: MirrorInvite): Promise<void> {
-  if (parseUserId(inv.creatorId)?.realmId !== peerRealmId) throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not speak for workspaces created by ${inv.creatorId}`);
+export async function receiveInvite(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  inv: MirrorInvite,
+): Promise<void> {
+  if (parseUserId(inv.creatorId)?.realmId !== peerRealmId)
+    throw new DomainError(
+      "UNAUTHORIZED",
+      `realm ${peerRealmId} may not speak for workspaces created by ${inv.creatorId}`,
+    );
   const p = parseUserId(inv.memberId);
-  if (!p || p.realmId !== localRealmId) throw new DomainError("BADARGUMENTS", `${inv.memberId} is not a user of realm ${localRealmId}`);
+  if (!p || p.realmId !== localRealmId)
+    throw new DomainError("BADARGUMENTS", `${inv.memberId} is not a user of realm ${localRealmId}`);
   await tx(pool, async (c) => {
-    const u = await c.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2 AND status = 'ACTIVE'`, [localRealmId, foldUsername(p.username)]);
+    const u = await c.query<{ id: string; username: string }>(
+      `SELECT id, username FROM users WHERE "realmId" = $1 AND "usernameKey" = $2 AND status = 'ACTIVE'`,
+      [localRealmId, foldUsername(p.username)],
+    );
     const user = u.rows[0];
     if (!user) throw new DomainError("NOSUCHUSER", `no user ${inv.memberId}`);
     const canonical = `${localRealmId}::${user.username}`;
     const have = await lockMirror(c, localRealmId, peerRealmId, inv.workspaceId);
     if (!have)
-      await c.query(`INSERT INTO workspaces (id, "realmId", name, "creatorId", "homeRealmId") VALUES ($1, $2, $3, $4, $5)`, [inv.workspaceId, localRealmId, inv.name, inv.creatorId, peerRealmId]);
-    else if (have.name !== inv.name) await c.query(`UPDATE workspaces SET name = $2 WHERE id = $1`, [inv.workspaceId, inv.name]);
+      await c.query(
+        `INSERT INTO workspaces (id, "realmId", name, "creatorId", "homeRealmId") VALUES ($1, $2, $3, $4, $5)`,
+        [inv.workspaceId, localRealmId, inv.name, inv.creatorId, peerRealmId],
+      );
+    else if (have.name !== inv.name)
+      await c.query(`UPDATE workspaces SET name = $2 WHERE id = $1`, [inv.workspaceId, inv.name]);
     const r = await c.query(
       `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status) VALUES ($1, $2, $3, $4, 'INVITED')
        ON CONFLICT ("workspaceId", "memberId") DO UPDATE SET status = 'INVITED', role = EXCLUDED.role, "invitedAt" = now(), "joinedAt" = NULL, "suspendedAt" = NULL, "remoteAckedSeq" = NULL
         WHERE workspace_members.status IN ('LEFT', 'REMOVED')`,
       [inv.workspaceId, canonical, user.id, inv.role],
     );
-    if (r.rowCount) await notify(c, { kind: "invited", workspaceId: inv.workspaceId, userId: user.id, detail: inv.name });
+    if (r.rowCount)
+      await notify(c, { kind: "invited", workspaceId: inv.workspaceId, userId: user.id, detail: inv.name });
   });
 }
 
 /** wsremove: the local member stops receiving and pinning here at once; they are notified. */
-export async function receiveRemove(pool: pg.Pool, localRealmId: string, peerRealmId: string, workspaceId: string, memberId: string): Promise<void> {
+export async function receiveRemove(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  memberId: string,
+): Promise<void> {
   await tx(pool, async (c) => {
     const w = await lockMirror(c, localRealmId, peerRealmId, workspaceId);
     if (!w) return;
@@ -75,7 +105,10 @@ export async function receiveRemove(pool: pg.Pool, localRealmId: string, peerRea
     );
     const m = r.rows[0];
     if (!m) return;
-    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, m.memberId]);
+    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+      workspaceId,
+      m.memberId,
+    ]);
     await freeAcked(c, workspaceId);
     if (m.userId) await notify(c, { kind: "removed", workspaceId, userId: m.userId, detail: w.name });
   });
@@ -86,14 +119,34 @@ export async function receiveRemove(pool: pg.Pool, localRealmId: string, peerRea
  * The mirror's own head jumps there only when no other member here takes changes: otherwise
  * changes up to that head may still be on their way for the others, and must not be skipped.
  */
-export async function applyAcceptedHead(pool: pg.Pool, workspaceId: string, memberId: string, head: bigint): Promise<void> {
+export async function applyAcceptedHead(
+  pool: pg.Pool,
+  workspaceId: string,
+  memberId: string,
+  head: bigint,
+): Promise<void> {
   await tx(pool, async (c) => {
-    const w = await c.query(`SELECT 1 FROM workspaces WHERE id = $1 AND "homeRealmId" IS NOT NULL FOR NO KEY UPDATE`, [workspaceId]);
+    const w = await c.query(`SELECT 1 FROM workspaces WHERE id = $1 AND "homeRealmId" IS NOT NULL FOR NO KEY UPDATE`, [
+      workspaceId,
+    ]);
     if (!w.rowCount) return;
-    const others = await c.query(`SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND "memberId" <> $2 AND status = 'ACTIVE' LIMIT 1`, [workspaceId, memberId]);
-    if (!others.rowCount) await c.query(`UPDATE workspaces SET "nextSeq" = GREATEST("nextSeq", $2::bigint + 1) WHERE id = $1`, [workspaceId, head.toString()]);
-    await c.query(`UPDATE workspace_cursors SET "ackedSeq" = GREATEST("ackedSeq", $3), "updatedAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId, head.toString()]);
-    await c.query(`UPDATE workspace_members SET "remoteAckedSeq" = GREATEST(COALESCE("remoteAckedSeq", 0), $3) WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId, head.toString()]);
+    const others = await c.query(
+      `SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND "memberId" <> $2 AND status = 'ACTIVE' LIMIT 1`,
+      [workspaceId, memberId],
+    );
+    if (!others.rowCount)
+      await c.query(`UPDATE workspaces SET "nextSeq" = GREATEST("nextSeq", $2::bigint + 1) WHERE id = $1`, [
+        workspaceId,
+        head.toString(),
+      ]);
+    await c.query(
+      `UPDATE workspace_cursors SET "ackedSeq" = GREATEST("ackedSeq", $3), "updatedAt" = now() WHERE "workspaceId" = $1 AND "memberId" = $2`,
+      [workspaceId, memberId, head.toString()],
+    );
+    await c.query(
+      `UPDATE workspace_members SET "remoteAckedSeq" = GREATEST(COALESCE("remoteAckedSeq", 0), $3) WHERE "workspaceId" = $1 AND "memberId" = $2`,
+      [workspaceId, memberId, head.toString()],
+    );
   });
 }
 
@@ -101,8 +154,14 @@ export async function applyAcceptedHead(pool: pg.Pool, workspaceId: string, memb
 export async function acceptRefused(pool: pg.Pool, workspaceId: string, memberId: string): Promise<void> {
   await tx(pool, async (c) => {
     await c.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`, [workspaceId]);
-    await c.query(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2 AND status = 'ACTIVE'`, [workspaceId, memberId]);
-    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId]);
+    await c.query(
+      `UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2 AND status = 'ACTIVE'`,
+      [workspaceId, memberId],
+    );
+    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [
+      workspaceId,
+      memberId,
+    ]);
     await freeAcked(c, workspaceId);
   });
 }
@@ -115,7 +174,8 @@ export interface MirrorChange {
   authorComputer: string;
 }
 
-const outOfOrder = (seq: bigint, head: bigint) => new DomainError("FAIL", `change ${seq} arrived before change ${head + 1n}; retry later`);
+const outOfOrder = (seq: bigint, head: bigint) =>
+  new DomainError("FAIL", `change ${seq} arrived before change ${head + 1n}; retry later`);
 
 /**
  * wschangebegin: "complete" when this realm already has the change (or nobody here needs it), else
@@ -123,41 +183,61 @@ const outOfOrder = (seq: bigint, head: bigint) => new DomainError("FAIL", `chang
  * the home realm has ordered it: the forwarded copy is settled first, whatever became of the
  * ws-publish reply (so it cannot be forwarded twice once this realm acknowledges the seq).
  */
-export async function beginMirrorChange(pool: pg.Pool, localRealmId: string, peerRealmId: string, ch: MirrorChange, maxBytesPerPeer: number, originChangeId: bigint | null = null): Promise<"open" | "complete"> {
+export async function beginMirrorChange(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  ch: MirrorChange,
+  maxBytesPerPeer: number,
+  originChangeId: bigint | null = null,
+): Promise<"open" | "complete"> {
   // The author is of the home realm, or of this one (a change a member here published through the home realm).
   const authorRealm = parseUserId(ch.authorId)?.realmId;
-  if (authorRealm !== peerRealmId && authorRealm !== localRealmId) throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not forward changes by ${ch.authorId}`);
+  if (authorRealm !== peerRealmId && authorRealm !== localRealmId)
+    throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not forward changes by ${ch.authorId}`);
   return tx(pool, async (c) => {
     const w = await lockMirror(c, localRealmId, peerRealmId, ch.workspaceId);
     if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${ch.workspaceId} here`);
     if (originChangeId !== null) await settleChange(c, ch.workspaceId, originChangeId, { seq: ch.seq }, ch.authorId);
     if (ch.seq <= w.head) return "complete";
     if (ch.seq > w.head + 1n) throw outOfOrder(ch.seq, w.head);
-    const active = await c.query(`SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND status = 'ACTIVE' LIMIT 1`, [ch.workspaceId]);
+    const active = await c.query(
+      `SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND status = 'ACTIVE' LIMIT 1`,
+      [ch.workspaceId],
+    );
     if (!active.rowCount) {
       await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [ch.workspaceId, (ch.seq + 1n).toString()]);
       return "complete";
     }
-    const staged = await c.query<{ id: bigint; size: bigint }>(`SELECT id, size FROM workspace_changes WHERE "workspaceId" = $1 AND "stagedSeq" = $2 FOR UPDATE`, [ch.workspaceId, ch.seq.toString()]);
+    const staged = await c.query<{ id: bigint; size: bigint }>(
+      `SELECT id, size FROM workspace_changes WHERE "workspaceId" = $1 AND "stagedSeq" = $2 FOR UPDATE`,
+      [ch.workspaceId, ch.seq.toString()],
+    );
     if (staged.rows[0]) {
       if (BigInt(staged.rows[0].size) === ch.size) return "open";
       await c.query(`DELETE FROM workspace_changes WHERE id = $1`, [staged.rows[0].id]);
       await releasePeerBytes(c, peerRealmId, BigInt(staged.rows[0].size));
     }
     if (!(await chargePeerBytes(c, peerRealmId, ch.size, maxBytesPerPeer)))
-      throw new DomainError("QUOTAEXCEEDED", `realm ${localRealmId} already holds as many bytes from realm ${peerRealmId} as it allows (${maxBytesPerPeer}); its members must sync first`);
-    await c.query(`INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer", size, "stagedSeq") VALUES ($1, $2, NULL, $3, $4, $5)`, [
-      ch.workspaceId,
-      ch.authorId,
-      ch.authorComputer,
-      ch.size.toString(),
-      ch.seq.toString(),
-    ]);
+      throw new DomainError(
+        "QUOTAEXCEEDED",
+        `realm ${localRealmId} already holds as many bytes from realm ${peerRealmId} as it allows (${maxBytesPerPeer}); its members must sync first`,
+      );
+    await c.query(
+      `INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer", size, "stagedSeq") VALUES ($1, $2, NULL, $3, $4, $5)`,
+      [ch.workspaceId, ch.authorId, ch.authorComputer, ch.size.toString(), ch.seq.toString()],
+    );
     return "open";
   });
 }
 
-async function lockStaged(c: pg.PoolClient, localRealmId: string, peerRealmId: string, workspaceId: string, seq: bigint): Promise<{ id: bigint; size: bigint } | null> {
+async function lockStaged(
+  c: pg.PoolClient,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  seq: bigint,
+): Promise<{ id: bigint; size: bigint } | null> {
   const r = await c.query<{ id: bigint; size: bigint }>(
     `SELECT ch.id, ch.size FROM workspace_changes ch JOIN workspaces w ON w.id = ch."workspaceId"
       WHERE ch."workspaceId" = $1 AND ch."stagedSeq" = $2 AND w."realmId" = $3 AND w."homeRealmId" = $4 FOR UPDATE OF ch`,
@@ -167,44 +247,73 @@ async function lockStaged(c: pg.PoolClient, localRealmId: string, peerRealmId: s
 }
 
 /** wschangedata: whole blocks at a block boundary (the last may be short). Rewriting a block is harmless. */
-export async function writeMirrorChange(pool: pg.Pool, localRealmId: string, peerRealmId: string, workspaceId: string, seq: bigint, offset: bigint, data: Buffer): Promise<void> {
+export async function writeMirrorChange(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  seq: bigint,
+  offset: bigint,
+  data: Buffer,
+): Promise<void> {
   if (offset % BigInt(B) !== 0n) throw new DomainError("BADARGUMENTS", `offset must be a multiple of ${B}`);
   await tx(pool, async (c) => {
     const ch = await lockStaged(c, localRealmId, peerRealmId, workspaceId, seq);
     if (!ch) {
-      const done = await c.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`, [workspaceId, seq.toString()]);
+      const done = await c.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`, [
+        workspaceId,
+        seq.toString(),
+      ]);
       if (done.rowCount) return;
       throw new DomainError("NOSUCHMESSAGE", `no transfer of change ${seq} in progress; send wschangebegin first`);
     }
     const end = offset + BigInt(data.length);
-    if (end > ch.size) throw new DomainError("INDEXOUTOFBOUNDS", `data ends at ${end}, past the announced size ${ch.size}`);
-    if (data.length % B !== 0 && end !== ch.size) throw new DomainError("BADARGUMENTS", `send whole blocks of ${B} bytes (only the last may be shorter)`);
+    if (end > ch.size)
+      throw new DomainError("INDEXOUTOFBOUNDS", `data ends at ${end}, past the announced size ${ch.size}`);
+    if (data.length % B !== 0 && end !== ch.size)
+      throw new DomainError("BADARGUMENTS", `send whole blocks of ${B} bytes (only the last may be shorter)`);
     for (let pos = 0; pos < data.length; pos += B)
-      await c.query(`INSERT INTO workspace_change_blocks ("changeId", block, data) VALUES ($1, $2, $3) ON CONFLICT ("changeId", block) DO UPDATE SET data = EXCLUDED.data`, [
-        ch.id,
-        Number((offset + BigInt(pos)) / BigInt(B)),
-        data.subarray(pos, Math.min(pos + B, data.length)),
-      ]);
+      await c.query(
+        `INSERT INTO workspace_change_blocks ("changeId", block, data) VALUES ($1, $2, $3) ON CONFLICT ("changeId", block) DO UPDATE SET data = EXCLUDED.data`,
+        [ch.id, Number((offset + BigInt(pos)) / BigInt(B)), data.subarray(pos, Math.min(pos + B, data.length))],
+      );
   });
 }
 
 /** wschangecommit: every byte must have arrived; the change gets its seq, local members are notified. */
-export async function commitMirrorChange(pool: pg.Pool, localRealmId: string, peerRealmId: string, workspaceId: string, seq: bigint): Promise<void> {
+export async function commitMirrorChange(
+  pool: pg.Pool,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  seq: bigint,
+): Promise<void> {
   await tx(pool, async (c) => {
     const w = await lockMirror(c, localRealmId, peerRealmId, workspaceId);
     if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${workspaceId} here`);
     if (seq <= w.head) return;
     if (seq > w.head + 1n) throw outOfOrder(seq, w.head);
     const ch = await lockStaged(c, localRealmId, peerRealmId, workspaceId, seq);
-    if (!ch) throw new DomainError("NOSUCHMESSAGE", `no transfer of change ${seq} in progress; send wschangebegin first`);
-    const got = await c.query<{ n: bigint }>(`SELECT COALESCE(sum(octet_length(data)), 0)::bigint AS n FROM workspace_change_blocks WHERE "changeId" = $1`, [ch.id]);
-    if (BigInt(got.rows[0].n) !== ch.size) throw new DomainError("FAIL", `only ${got.rows[0].n} of ${ch.size} bytes arrived; send the missing blocks`);
+    if (!ch)
+      throw new DomainError("NOSUCHMESSAGE", `no transfer of change ${seq} in progress; send wschangebegin first`);
+    const got = await c.query<{ n: bigint }>(
+      `SELECT COALESCE(sum(octet_length(data)), 0)::bigint AS n FROM workspace_change_blocks WHERE "changeId" = $1`,
+      [ch.id],
+    );
+    if (BigInt(got.rows[0].n) !== ch.size)
+      throw new DomainError("FAIL", `only ${got.rows[0].n} of ${ch.size} bytes arrived; send the missing blocks`);
     const a = await c.query<{ authorId: string; authorComputer: string }>(
       `UPDATE workspace_changes SET seq = "stagedSeq", "stagedSeq" = NULL, "sealedAt" = now() WHERE id = $1 RETURNING "authorId", "authorComputer"`,
       [ch.id],
     );
     await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [workspaceId, (seq + 1n).toString()]);
-    await notify(c, { kind: "change", workspaceId, seq: seq.toString(), authorId: a.rows[0].authorId, authorComputer: a.rows[0].authorComputer });
+    await notify(c, {
+      kind: "change",
+      workspaceId,
+      seq: seq.toString(),
+      authorId: a.rows[0].authorId,
+      authorComputer: a.rows[0].authorComputer,
+    });
     await freeAcked(c, workspaceId, seq);
     await queueMirrorAcks(c, workspaceId, peerRealmId);
   });

@@ -34,7 +34,13 @@ export type ForwardOutcome = { seq: bigint } | { refused: string };
  * The home realm took the change (as `seq`) or refused it: the staged copy goes, the author is
  * released and told (once: a second settle finds nothing). The caller holds the workspace lock.
  */
-export async function settleChange(c: pg.PoolClient, workspaceId: string, changeId: bigint, outcome: ForwardOutcome, authorId: string | null = null): Promise<void> {
+export async function settleChange(
+  c: pg.PoolClient,
+  workspaceId: string,
+  changeId: bigint,
+  outcome: ForwardOutcome,
+  authorId: string | null = null,
+): Promise<void> {
   const r = await c.query<{ authorUserId: string | null }>(
     `SELECT "authorUserId" FROM workspace_changes
       WHERE id = $1 AND "workspaceId" = $2 AND "forwardedAt" IS NOT NULL AND seq IS NULL AND ($3::text IS NULL OR lower("authorId") = lower($3)) FOR UPDATE`,
@@ -43,7 +49,10 @@ export async function settleChange(c: pg.PoolClient, workspaceId: string, change
   const userId = r.rows[0]?.authorUserId;
   if (!userId) return;
   await dropChange(c, changeId);
-  const ev = "seq" in outcome ? { kind: "published", workspaceId, userId, detail: outcome.seq.toString() } : { kind: "refused", workspaceId, userId, detail: outcome.refused };
+  const ev =
+    "seq" in outcome
+      ? { kind: "published", workspaceId, userId, detail: outcome.seq.toString() }
+      : { kind: "refused", workspaceId, userId, detail: outcome.refused };
   await c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify(ev)]);
 }
 

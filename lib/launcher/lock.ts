@@ -9,7 +9,9 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly pid: number,
   ) {
-    super(`another OpenGroove launcher (pid ${pid}) is already running on data directory ${dataDir}; stop it first (Ctrl-C or kill ${pid}) or choose another OPENGROOVE_DATA_DIR`);
+    super(
+      `another OpenGroove launcher (pid ${pid}) is already running on data directory ${dataDir}; stop it first (Ctrl-C or kill ${pid}) or choose another OPENGROOVE_DATA_DIR`,
+    );
   }
 }
 
@@ -39,7 +41,8 @@ export function acquireLock(dataDir: string): DataDirLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const pid = Number(fs.readFileSync(file, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new DataDirLockedError(path.resolve(dataDir), pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid))
+        throw new DataDirLockedError(path.resolve(dataDir), pid);
       fs.rmSync(file, { force: true }); // stale
     }
   }

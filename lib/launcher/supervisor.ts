@@ -58,7 +58,9 @@ export class Supervisor {
       });
       const timer = setTimeout(() => {
         if (!ready) {
-          reject(new Error(`${this.spec.name} did not become ready within ${SUPERVISOR_DEFAULTS.readyTimeoutMs / 1000} s`));
+          reject(
+            new Error(`${this.spec.name} did not become ready within ${SUPERVISOR_DEFAULTS.readyTimeoutMs / 1000} s`),
+          );
           child.kill("SIGKILL");
         }
       }, SUPERVISOR_DEFAULTS.readyTimeoutMs);
@@ -81,19 +83,30 @@ export class Supervisor {
           return;
         }
         if (!ready) {
-          reject(new Error(`${this.spec.name} exited before it was ready (code ${code}, signal ${signal})${lastLine ? `: ${lastLine}` : ""}`));
+          reject(
+            new Error(
+              `${this.spec.name} exited before it was ready (code ${code}, signal ${signal})${lastLine ? `: ${lastLine}` : ""}`,
+            ),
+          );
           return;
         }
-        if (Date.now() - startedAt > SUPERVISOR_DEFAULTS.stableAfterMs) this.backoff = SUPERVISOR_DEFAULTS.backoffInitialMs;
+        if (Date.now() - startedAt > SUPERVISOR_DEFAULTS.stableAfterMs)
+          this.backoff = SUPERVISOR_DEFAULTS.backoffInitialMs;
         this.restarts++;
-        this.log.error({ component: this.spec.name, code, signal, restartInMs: this.backoff, restarts: this.restarts }, `${this.spec.name} crashed; restarting`);
+        this.log.error(
+          { component: this.spec.name, code, signal, restartInMs: this.backoff, restarts: this.restarts },
+          `${this.spec.name} crashed; restarting`,
+        );
         const delay = this.backoff;
         this.backoff = Math.min(this.backoff * 2, SUPERVISOR_DEFAULTS.backoffMaxMs);
         setTimeout(() => {
           if (this.stopping) return;
           this.start().then(
             (a) => this.log.warn({ component: this.spec.name, addresses: a }, `${this.spec.name} restarted`),
-            (e: Error) => (e instanceof FatalComponentError ? this.onFatal(e) : this.log.error({ err: e.message }, `${this.spec.name} restart failed`)),
+            (e: Error) =>
+              e instanceof FatalComponentError
+                ? this.onFatal(e)
+                : this.log.error({ err: e.message }, `${this.spec.name} restart failed`),
           );
         }, delay);
       });

@@ -37,8 +37,10 @@ function decode(part: string, what: string): string {
 
 function checkText(value: string, what: "subject" | "body", max: number): string {
   if (value.length > max) throw bad(`The ${what} in this link is longer than ${max} characters.`);
-  if (what === "subject" && CONTROL.test(value)) throw bad("The subject in this link contains line breaks or control characters.");
-  if (what === "body" && /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) throw bad("The body in this link contains control characters.");
+  if (what === "subject" && CONTROL.test(value))
+    throw bad("The subject in this link contains line breaks or control characters.");
+  if (what === "body" && /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value))
+    throw bad("The body in this link contains control characters.");
   return value;
 }
 
@@ -51,7 +53,11 @@ function checkHostPort(host: string, portText: string): { host: string; port: nu
     return { host: host.toLowerCase(), port };
   }
   if (!host) throw bad("The link has no realm host.");
-  if (host.length > 253 || !/^[A-Za-z0-9.-]+$/.test(host) || host.split(".").some((l) => !l || l.length > 63 || l.startsWith("-") || l.endsWith("-")))
+  if (
+    host.length > 253 ||
+    !/^[A-Za-z0-9.-]+$/.test(host) ||
+    host.split(".").some((l) => !l || l.length > 63 || l.startsWith("-") || l.endsWith("-"))
+  )
     throw bad(`"${host}" is not a valid host name (letters, digits, dots and hyphens).`);
   return { host: host.toLowerCase(), port };
 }
@@ -73,14 +79,16 @@ export function parseMessageUrl(input: string): MessageLink {
 
   const segments = path.split("/").slice(1);
   if (segments.length === 2 && segments[1] === "") segments.pop(); // one trailing slash is fine
-  if (segments.length === 0 || segments[0] === "") throw bad(`The link names no user: add "/username" after the port, e.g. ${EXAMPLE}`);
+  if (segments.length === 0 || segments[0] === "")
+    throw bad(`The link names no user: add "/username" after the port, e.g. ${EXAMPLE}`);
   if (segments.length > 1) throw bad("The link has more than one path segment: it should be /username only.");
   const username = decode(segments[0], "username").normalize("NFKC");
   const nameError = checkUsername(username);
   if (nameError) throw bad(`The username "${username}" is not valid: ${nameError.message}`);
 
   const realmId = `${host}:${port}`;
-  if (!parseUserId(formatUserId(realmId, username))) throw bad(`"${formatUserId(realmId, username)}" is not a valid user id.`);
+  if (!parseUserId(formatUserId(realmId, username)))
+    throw bad(`"${formatUserId(realmId, username)}" is not a valid user id.`);
   const link: MessageLink = { realmId, host, port, username, userId: formatUserId(realmId, username) };
   for (const pair of (query ?? "").split("&")) {
     if (!pair) continue;
@@ -103,11 +111,16 @@ export function parseMessageTarget(input: string): MessageLink {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(raw)) return parseMessageUrl(raw);
   const id = parseUserId(raw.normalize("NFKC"));
   if (!id) {
-    if (!raw.includes("::")) throw bad(`"${raw}" is not a user id: a user id is the realm's host:port, "::", then the username, e.g. example.com:63745::alice`);
+    if (!raw.includes("::"))
+      throw bad(
+        `"${raw}" is not a user id: a user id is the realm's host:port, "::", then the username, e.g. example.com:63745::alice`,
+      );
     const name = raw.slice(raw.lastIndexOf("::") + 2);
     const nameError = checkUsername(name);
     if (nameError) throw bad(`The username "${name}" is not valid: ${nameError.message}`);
-    throw bad(`"${raw.slice(0, raw.lastIndexOf("::"))}" is not a realm id: it should be host:port, e.g. example.com:63745`);
+    throw bad(
+      `"${raw.slice(0, raw.lastIndexOf("::"))}" is not a realm id: it should be host:port, e.g. example.com:63745`,
+    );
   }
   const { host, port } = checkHostPort(id.host, String(id.port));
   const realmId = `${host}:${port}`;
@@ -119,7 +132,10 @@ function encodeText(s: string): string {
 }
 
 /** Formats a link; validates like the parser, so what it makes always parses back. */
-export function formatMessageUrl(target: { userId: string } | { realmId: string; username: string }, opts: { subject?: string; body?: string } = {}): string {
+export function formatMessageUrl(
+  target: { userId: string } | { realmId: string; username: string },
+  opts: { subject?: string; body?: string } = {},
+): string {
   const userId = "userId" in target ? target.userId : formatUserId(target.realmId, target.username);
   const t = parseMessageTarget(userId);
   let url = `${MESSAGE_URL_SCHEME}://${t.realmId}/${encodeURIComponent(t.username)}`;

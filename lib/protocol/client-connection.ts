@@ -6,10 +6,10 @@
 import net from "node:net";
 import tls from "node:tls";
 import { EventEmitter } from "node:events";
-import { ServerGreetingParser, encodeClientGreeting } from "./greeting.js";
-import { FrameParser, encodeFrame } from "./frame-parser.js";
-import { encodeRequest, decodeServerPacket } from "./packet.js";
-import type { StatusWord } from "./status.js";
+import { ServerGreetingParser, encodeClientGreeting } from "./greeting.ts";
+import { FrameParser, encodeFrame } from "./frame-parser.ts";
+import { encodeRequest, decodeServerPacket } from "./packet.ts";
+import type { StatusWord } from "./status.ts";
 
 export type ConnectionStatus = StatusWord | "DISCONNECTED" | "TIMEOUT";
 
@@ -118,25 +118,45 @@ export interface StreamConnectOptions {
 export function openStreamConnection(opts: StreamConnectOptions): Promise<ClientPacketConnection> {
   return new Promise((resolve, reject) => {
     const socket: net.Socket = opts.tls
-      ? tls.connect({ host: opts.host, port: opts.port, rejectUnauthorized: false, minVersion: "TLSv1.2", servername: net.isIP(opts.host) ? undefined : opts.host })
+      ? tls.connect({
+          host: opts.host,
+          port: opts.port,
+          rejectUnauthorized: false,
+          minVersion: "TLSv1.2",
+          servername: net.isIP(opts.host) ? undefined : opts.host,
+        })
       : net.connect({ host: opts.host, port: opts.port });
     socket.setNoDelay(true);
     const greeting = new ServerGreetingParser();
     const frames = new FrameParser({ maxPacketBytes: opts.maxPacketBytes });
-    const conn = new ClientPacketConnection((p) => socket.write(encodeFrame(p, Math.max(p.length, 1))), () => socket.end(), opts);
+    const conn = new ClientPacketConnection(
+      (p) => socket.write(encodeFrame(p, Math.max(p.length, 1))),
+      () => socket.end(),
+      opts,
+    );
     let ready = false;
     const settle = (e: ConnectionFailure) => {
       clearTimeout(timer);
       socket.destroy();
       reject(e);
     };
-    const timer = setTimeout(() => settle(new ConnectionFailure("TIMEOUT", `no greeting within ${opts.timeoutMs} ms`, "greeting")), opts.timeoutMs);
+    const timer = setTimeout(
+      () => settle(new ConnectionFailure("TIMEOUT", `no greeting within ${opts.timeoutMs} ms`, "greeting")),
+      opts.timeoutMs,
+    );
     socket.once(opts.tls ? "secureConnect" : "connect", () => {
       if (opts.tls) {
         const t = socket as tls.TLSSocket;
         conn.peerFingerprint = t.getPeerX509Certificate()?.fingerprint256.replace(/:/g, "").toLowerCase();
         const want = opts.fingerprint?.toLowerCase().replace(/:/g, "");
-        if (want && conn.peerFingerprint !== want) return settle(new ConnectionFailure("BADAUTH", `the server's certificate fingerprint ${conn.peerFingerprint} does not match the expected ${want}`, "connect"));
+        if (want && conn.peerFingerprint !== want)
+          return settle(
+            new ConnectionFailure(
+              "BADAUTH",
+              `the server's certificate fingerprint ${conn.peerFingerprint} does not match the expected ${want}`,
+              "connect",
+            ),
+          );
         if (opts.bindingLabel) conn.binding = t.exportKeyingMaterial(32, opts.bindingLabel, Buffer.alloc(0));
       }
       socket.write(encodeClientGreeting(opts.words ?? []));

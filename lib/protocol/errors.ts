@@ -2,7 +2,7 @@
 // Parsers never throw for bad *input*: they hand back a Failure carrying a ProtocolError,
 // whose status word the daemon can put on the wire before closing. Throwing is reserved for
 // programmer errors (e.g. encoding a packet with an invalid id).
-import { STATUS_WORDS, type StatusWord } from "./status.js";
+import { STATUS_WORDS, type StatusWord } from "./status.ts";
 
 export class ProtocolError extends Error {
   readonly status: StatusWord;

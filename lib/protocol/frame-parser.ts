@@ -5,8 +5,8 @@
 // split over several chunks are collected as a list of slices and concatenated once when
 // complete, so a 1 MiB packet arriving in 1-byte chunks costs O(n), not O(n^2). The length is
 // validated the moment its 4 bytes are known, so an oversized body is never buffered.
-import { ProtocolError } from "./errors.js";
-import { PROTOCOL_LIMITS } from "./limits.js";
+import { ProtocolError } from "./errors.ts";
+import { PROTOCOL_LIMITS } from "./limits.ts";
 
 const HEADER_BYTES = PROTOCOL_LIMITS.lengthPrefixBytes;
 
@@ -37,7 +37,9 @@ export interface FrameParserOptions {
 function resolveMax(max: number | undefined): number {
   const value = max ?? PROTOCOL_LIMITS.defaultMaxPacketBytes;
   if (!Number.isSafeInteger(value) || value < 1 || value > PROTOCOL_LIMITS.maxLengthPrefixValue) {
-    throw new RangeError(`maxPacketBytes must be an integer in 1..${PROTOCOL_LIMITS.maxLengthPrefixValue}, got ${value}`);
+    throw new RangeError(
+      `maxPacketBytes must be an integer in 1..${PROTOCOL_LIMITS.maxLengthPrefixValue}, got ${value}`,
+    );
   }
   return value;
 }
@@ -46,7 +48,10 @@ function resolveMax(max: number | undefined): number {
  * Checks a payload length against the rules of section 3. Also for WebSocket, where each
  * binary message is one payload without a prefix. Returns null when acceptable.
  */
-export function checkPayloadLength(length: number, maxPacketBytes: number = PROTOCOL_LIMITS.defaultMaxPacketBytes): ProtocolError | null {
+export function checkPayloadLength(
+  length: number,
+  maxPacketBytes: number = PROTOCOL_LIMITS.defaultMaxPacketBytes,
+): ProtocolError | null {
   if (length === 0) return new ProtocolError("BADPACKET", "zero-length packet");
   if (length > maxPacketBytes) {
     return new ProtocolError("TOOLARGE", `packet of ${length} bytes exceeds the limit of ${maxPacketBytes} bytes`);

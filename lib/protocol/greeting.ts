@@ -9,9 +9,9 @@
 // chunk and its LF at the start of the next work without special-casing.
 //
 // Both parsers walk byte by byte and keep no more than one line (<= maxLineBytes) buffered.
-import { ProtocolError, ok, fail, type Result } from "./errors.js";
-import { PROTOCOL_LIMITS } from "./limits.js";
-import { isStatusWord } from "./status.js";
+import { ProtocolError, ok, fail, type Result } from "./errors.ts";
+import { PROTOCOL_LIMITS } from "./limits.ts";
+import { isStatusWord } from "./status.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -250,7 +250,9 @@ export function encodeClientGreeting(words: readonly string[] = []): Buffer {
   const line = [GREETING_WORD, ...words].join(" ") + "\r\n";
   const bytes = Buffer.from(line, "utf8");
   if (bytes.length > PROTOCOL_LIMITS.maxGreetingLineBytes) {
-    throw new RangeError(`greeting line is ${bytes.length} bytes; the limit is ${PROTOCOL_LIMITS.maxGreetingLineBytes}`);
+    throw new RangeError(
+      `greeting line is ${bytes.length} bytes; the limit is ${PROTOCOL_LIMITS.maxGreetingLineBytes}`,
+    );
   }
   return Buffer.concat([bytes, SYNC_BYTE]);
 }

@@ -1,7 +1,14 @@
 // Public API of the OpenGroove wire-format codec (docs/protocol.md).
-export { STATUS_WORDS, STATUS_WORD_LIST, isStatusWord, statusClosesConnection, type StatusWord, type StatusInfo } from "./status.js";
-export { ProtocolError, ok, fail, type Result, type Success, type Failure } from "./errors.js";
-export { PROTOCOL_LIMITS, type ProtocolLimits } from "./limits.js";
+export {
+  STATUS_WORDS,
+  STATUS_WORD_LIST,
+  isStatusWord,
+  statusClosesConnection,
+  type StatusWord,
+  type StatusInfo,
+} from "./status.ts";
+export { ProtocolError, ok, fail, type Result, type Success, type Failure } from "./errors.ts";
+export { PROTOCOL_LIMITS, type ProtocolLimits } from "./limits.ts";
 export {
   GreetingMode,
   GreetingParser,
@@ -14,7 +21,7 @@ export {
   type ClientGreeting,
   type ServerGreeting,
   type GreetingParserOptions,
-} from "./greeting.js";
+} from "./greeting.ts";
 export {
   FrameParser,
   FrameParserMode,
@@ -23,7 +30,7 @@ export {
   type Frame,
   type FrameParseResult,
   type FrameParserOptions,
-} from "./frame-parser.js";
+} from "./frame-parser.ts";
 export {
   NOTIFICATION_EVENTS,
   NOTIFICATION_ID,
@@ -49,4 +56,4 @@ export {
   type NotificationEvent,
   type PacketData,
   type FieldsWithData,
-} from "./packet.js";
+} from "./packet.ts";

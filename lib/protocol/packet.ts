@@ -8,11 +8,11 @@
 // The header ends at the first CR or LF (CRLF is one newline: the payload length is known, so
 // there is no ambiguity) or at the end of the payload. Headers are pure ASCII and are checked
 // byte by byte; only argument text is decoded as UTF-8, strictly.
-import { ok, fail, type Result, type ProtocolError } from "./errors.js";
-import { PROTOCOL_LIMITS } from "./limits.js";
-import { isStatusWord, type StatusWord } from "./status.js";
+import { ok, fail, type Result, type ProtocolError } from "./errors.ts";
+import { PROTOCOL_LIMITS } from "./limits.ts";
+import { isStatusWord, type StatusWord } from "./status.ts";
 
-export { PROTOCOL_LIMITS, type ProtocolLimits } from "./limits.js";
+export { PROTOCOL_LIMITS, type ProtocolLimits } from "./limits.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -42,8 +42,7 @@ export interface NotificationPacket {
 }
 
 export type ServerPacket =
-  | ({ readonly kind: "reply" } & ReplyPacket)
-  | ({ readonly kind: "notification" } & NotificationPacket);
+  ({ readonly kind: "reply" } & ReplyPacket) | ({ readonly kind: "notification" } & NotificationPacket);
 
 export const NOTIFICATION_EVENTS = [
   "messageavailable",
@@ -253,7 +252,8 @@ export function decodeErrorNotification(data: Buffer): Result<{ status: StatusWo
   const fields = splitFields(data, 2);
   if (!fields.ok) return fields;
   const [status, reason = ""] = fields.value;
-  if (status === undefined || !isStatusWord(status)) return fail("BADPACKET", "error notification without a status word");
+  if (status === undefined || !isStatusWord(status))
+    return fail("BADPACKET", "error notification without a status word");
   return ok({ status, reason });
 }
 
@@ -326,8 +326,13 @@ export interface FieldsWithData {
  * bytes; the fields are the bytes before it, minus one newline (CR, LF or CRLF) separating
  * them from the data if present.
  */
-export function splitWithTrailingData(args: Buffer, fieldCount: number, lengthFieldIndex: number): Result<FieldsWithData> {
-  if (!Number.isSafeInteger(fieldCount) || fieldCount < 1) throw new RangeError(`fieldCount must be a positive integer, got ${fieldCount}`);
+export function splitWithTrailingData(
+  args: Buffer,
+  fieldCount: number,
+  lengthFieldIndex: number,
+): Result<FieldsWithData> {
+  if (!Number.isSafeInteger(fieldCount) || fieldCount < 1)
+    throw new RangeError(`fieldCount must be a positive integer, got ${fieldCount}`);
   if (!Number.isSafeInteger(lengthFieldIndex) || lengthFieldIndex < 0 || lengthFieldIndex >= fieldCount) {
     throw new RangeError(`lengthFieldIndex must be in 0..${fieldCount - 1}, got ${lengthFieldIndex}`);
   }
@@ -347,7 +352,8 @@ export function splitWithTrailingData(args: Buffer, fieldCount: number, lengthFi
   const length = /^[0-9]+$/.test(lengthText) ? Number(lengthText) : Number.NaN;
   if (!Number.isSafeInteger(length)) return fail("BADARGUMENTS", "data length is not a non-negative integer");
   // The data must start after the length field.
-  if (length > args.length - lengthEnd) return fail("BADARGUMENTS", `data length ${length} exceeds the available bytes`);
+  if (length > args.length - lengthEnd)
+    return fail("BADARGUMENTS", `data length ${length} exceeds the available bytes`);
 
   const dataStart = args.length - length;
   let textEnd = dataStart;

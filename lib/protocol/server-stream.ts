@@ -3,9 +3,9 @@
 // sync byte, then length-prefixed packets handed to a sink. Bounded buffers everywhere: the
 // greeting line, one packet (maxPacketBytes), and what is queued for a peer that does not read.
 import type net from "node:net";
-import { GreetingParser, SERVER_GREETING, SYNC_BYTE, encodeGreetingError } from "./greeting.js";
-import { FrameParser, encodeFrame } from "./frame-parser.js";
-import { ProtocolError } from "./errors.js";
+import { GreetingParser, SERVER_GREETING, SYNC_BYTE, encodeGreetingError } from "./greeting.ts";
+import { FrameParser, encodeFrame } from "./frame-parser.ts";
+import { ProtocolError } from "./errors.ts";
 
 /** What a connection handler gets to talk back with. */
 export interface StreamTransport {
@@ -49,7 +49,10 @@ export function acceptStream(socket: net.Socket, opts: AcceptStreamOptions): voi
     socket.end(encodeGreetingError(err));
     setTimeout(() => socket.destroy(), 1000).unref();
   };
-  const greetingTimer = setTimeout(() => refuse(new ProtocolError("TIMEOUT", `no greeting within ${opts.greetingTimeoutMs / 1000} s`)), opts.greetingTimeoutMs);
+  const greetingTimer = setTimeout(
+    () => refuse(new ProtocolError("TIMEOUT", `no greeting within ${opts.greetingTimeoutMs / 1000} s`)),
+    opts.greetingTimeoutMs,
+  );
   greetingTimer.unref();
 
   const transport: StreamTransport = {

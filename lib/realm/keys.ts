@@ -29,7 +29,11 @@ export function certFingerprint(certPem: string): string {
   return new crypto.X509Certificate(certPem).fingerprint256.replace(/:/g, "").toLowerCase();
 }
 
-export async function generateRealmKey(realmId: string, host: string, validDays = 3650): Promise<Omit<RealmKeyMaterial, "keyId">> {
+export async function generateRealmKey(
+  realmId: string,
+  host: string,
+  validDays = 3650,
+): Promise<Omit<RealmKeyMaterial, "keyId">> {
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
   const keys = (await crypto.webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
   const now = Date.now();
@@ -47,17 +51,34 @@ export async function generateRealmKey(realmId: string, host: string, validDays 
     ],
   });
   const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const privateKeyPem = crypto.createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }).export({ type: "pkcs8", format: "pem" }).toString();
+  const privateKeyPem = crypto
+    .createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" })
+    .export({ type: "pkcs8", format: "pem" })
+    .toString();
   const publicKeyPem = crypto.createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString();
   const certPem = cert.toString("pem");
-  return { realmId, publicKeyPem, privateKeyPem, certPem, fingerprint: publicKeyFingerprint(publicKeyPem), tlsFingerprint: certFingerprint(certPem) };
+  return {
+    realmId,
+    publicKeyPem,
+    privateKeyPem,
+    certPem,
+    fingerprint: publicKeyFingerprint(publicKeyPem),
+    tlsFingerprint: certFingerprint(certPem),
+  };
 }
 
 /** The realm's current key, created on first use. Safe when several daemon instances start at once. */
 export async function ensureRealmKey(pool: pg.Pool, realmId: string, host: string): Promise<RealmKeyMaterial> {
   const load = async () =>
     (
-      await pool.query<{ id: string; publicKeyPem: string; tlsCertPem: string; fingerprint: string; tlsFingerprint: string; privateKeyPem: string }>(
+      await pool.query<{
+        id: string;
+        publicKeyPem: string;
+        tlsCertPem: string;
+        fingerprint: string;
+        tlsFingerprint: string;
+        privateKeyPem: string;
+      }>(
         `SELECT k.id, k."publicKeyPem", k."tlsCertPem", k.fingerprint, k."tlsFingerprint", s."privateKeyPem"
            FROM realm_keys k JOIN realm_key_secrets s ON s."keyId" = k.id
           WHERE k."realmId" = $1 AND k."revokedAt" IS NULL AND (k."validUntil" IS NULL OR k."validUntil" > now())
@@ -72,7 +93,9 @@ export async function ensureRealmKey(pool: pg.Pool, realmId: string, host: strin
       await client.query("BEGIN");
       // Serialise key creation per realm across daemon instances.
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`realm-key:${realmId}`]);
-      const again = await client.query(`SELECT 1 FROM realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL`, [realmId]);
+      const again = await client.query(`SELECT 1 FROM realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL`, [
+        realmId,
+      ]);
       if (again.rowCount === 0) {
         await insertRealmKey(client, await generateRealmKey(realmId, host));
       }
@@ -104,9 +127,16 @@ export const KEY_OVERLAP_MS = 24 * 3_600_000;
  * Stores a new current key for a realm and gives its other keys `oldValidUntil` (the overlap
  * window). Used by local rotation and by federation (after the management server took the key).
  */
-export async function storeRotatedKey(c: pg.PoolClient, k: Omit<RealmKeyMaterial, "keyId">, oldValidUntil: Date): Promise<string> {
+export async function storeRotatedKey(
+  c: pg.PoolClient,
+  k: Omit<RealmKeyMaterial, "keyId">,
+  oldValidUntil: Date,
+): Promise<string> {
   const id = await insertRealmKey(c, k);
-  await c.query(`UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`, [k.realmId, id, oldValidUntil]);
+  await c.query(
+    `UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`,
+    [k.realmId, id, oldValidUntil],
+  );
   return id;
 }
 
@@ -117,6 +147,9 @@ async function insertRealmKey(c: pg.PoolClient, k: Omit<RealmKeyMaterial, "keyId
     `INSERT INTO realm_keys (id, "realmId", algorithm, "publicKeyPem", fingerprint, "tlsCertPem", "tlsFingerprint", "validFrom") VALUES ($1, $2, 'ecdsa-p256', $3, $4, $5, $6, clock_timestamp())`,
     [id, k.realmId, k.publicKeyPem, k.fingerprint, k.certPem, k.tlsFingerprint],
   );
-  await c.query(`INSERT INTO realm_key_secrets ("keyId", "privateKeyPem", "tlsKeyPem") VALUES ($1, $2, $2)`, [id, k.privateKeyPem]);
+  await c.query(`INSERT INTO realm_key_secrets ("keyId", "privateKeyPem", "tlsKeyPem") VALUES ($1, $2, $2)`, [
+    id,
+    k.privateKeyPem,
+  ]);
   return id;
 }

@@ -69,7 +69,12 @@ export async function runComponent(name: string, log: Logger, start: () => Promi
 
 /** Wraps server.listen so that EADDRINUSE becomes a PortInUseError naming the port. */
 export function listenOrFail(
-  server: { listen(port: number, host: string, cb: () => void): unknown; once(ev: "error", cb: (e: Error) => void): unknown; removeListener(ev: "error", cb: (e: Error) => void): unknown; address(): unknown },
+  server: {
+    listen(port: number, host: string, cb: () => void): unknown;
+    once(ev: "error", cb: (e: Error) => void): unknown;
+    removeListener(ev: "error", cb: (e: Error) => void): unknown;
+    address(): unknown;
+  },
   port: number,
   host: string,
   what: string,

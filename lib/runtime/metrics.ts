@@ -69,7 +69,11 @@ export class Histogram implements Metric {
     for (const [k, d] of this.data) {
       const inner = k ? k.slice(1, -1) + "," : "";
       this.bounds.forEach((b, i) => lines.push(`${this.name}_bucket{${inner}le="${b}"} ${d.buckets[i]}`));
-      lines.push(`${this.name}_bucket{${inner}le="+Inf"} ${d.count}`, `${this.name}_sum${k} ${d.sum}`, `${this.name}_count${k} ${d.count}`);
+      lines.push(
+        `${this.name}_bucket{${inner}le="+Inf"} ${d.count}`,
+        `${this.name}_sum${k} ${d.sum}`,
+        `${this.name}_count${k} ${d.count}`,
+      );
     }
     return lines.join("\n");
   }

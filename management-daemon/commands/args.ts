@@ -35,7 +35,11 @@ export function metadata(args: Buffer, maxBytes: number): RealmMetadata {
     return v;
   };
   const address = text("address");
-  if (!/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/.test(address)) throw new DomainError("BADARGUMENTS", "address: expected host:port where this realm accepts realm-to-realm connections");
+  if (!/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/.test(address))
+    throw new DomainError(
+      "BADARGUMENTS",
+      "address: expected host:port where this realm accepts realm-to-realm connections",
+    );
   const reg = text("registration").toUpperCase();
   return {
     address,

@@ -11,7 +11,8 @@ import heartbeat from "./realm/heartbeat.ts";
 import rotatekey from "./realm/rotatekey.ts";
 import getrealm from "./realm/getrealm.ts";
 
-const table = (list: ManagementCommand[]): ReadonlyMap<string, ManagementCommand> => new Map(list.map((c) => [c.name, c]));
+const table = (list: ManagementCommand[]): ReadonlyMap<string, ManagementCommand> =>
+  new Map(list.map((c) => [c.name, c]));
 
 /** Port 63746: clients that look for realms. */
 export const CLIENT_COMMANDS = table([ping, listrealms, getrealmkeys]);

@@ -7,7 +7,11 @@ import type { Connection } from "../connection.ts";
 export function fields(args: Buffer, names: readonly string[]): string[] {
   if (names.length === 0) return [];
   const r = splitExactFields(args, names.length);
-  if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected ${names.length} field(s): ${names.join(", ")} (${r.error.reason})`);
+  if (!r.ok)
+    throw new ProtocolError(
+      "BADARGUMENTS",
+      `expected ${names.length} field(s): ${names.join(", ")} (${r.error.reason})`,
+    );
   return r.value;
 }
 
@@ -16,7 +20,11 @@ export function optionalFields(args: Buffer, names: readonly string[], min: numb
   const r = splitFields(args);
   if (!r.ok) throw new ProtocolError("BADARGUMENTS", r.error.reason);
   const v = args.length === 0 ? [] : r.value;
-  if (v.length < min || v.length > names.length) throw new ProtocolError("BADARGUMENTS", `expected ${min === names.length ? names.length : `${min} to ${names.length}`} field(s): ${names.join(", ")}`);
+  if (v.length < min || v.length > names.length)
+    throw new ProtocolError(
+      "BADARGUMENTS",
+      `expected ${min === names.length ? names.length : `${min} to ${names.length}`} field(s): ${names.join(", ")}`,
+    );
   while (v.length < names.length) v.push("");
   return v;
 }
@@ -29,7 +37,8 @@ export function allLines(args: Buffer): string[] {
 }
 
 export function int(value: string, name: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d{1,16}$/.test(value) || Number(value) > max) throw new ProtocolError("BADARGUMENTS", `${name} must be a whole number from 0 to ${max}`);
+  if (!/^\d{1,16}$/.test(value) || Number(value) > max)
+    throw new ProtocolError("BADARGUMENTS", `${name} must be a whole number from 0 to ${max}`);
   return Number(value);
 }
 

@@ -13,12 +13,18 @@ export default command({
   states: WITH_COMPUTER,
   async handle(conn, args) {
     const [id, ...lines] = allLines(args);
-    if (!id || lines.length === 0) return { status: "BADARGUMENTS", data: "expected: message id, then one recipient per line (userid [computer])" };
-    const recipients = lines.filter((l) => l.trim()).map((l) => {
-      const [recipientId, computer = ""] = l.trim().split(/\s+/, 2);
-      return { recipientId, computer };
-    });
-    const perms = await conn.daemon.db.pool.query<{ canMessageOtherRealms: boolean }>(`SELECT "canMessageOtherRealms" FROM users WHERE id = $1`, [conn.session!.userId]);
+    if (!id || lines.length === 0)
+      return { status: "BADARGUMENTS", data: "expected: message id, then one recipient per line (userid [computer])" };
+    const recipients = lines
+      .filter((l) => l.trim())
+      .map((l) => {
+        const [recipientId, computer = ""] = l.trim().split(/\s+/, 2);
+        return { recipientId, computer };
+      });
+    const perms = await conn.daemon.db.pool.query<{ canMessageOtherRealms: boolean }>(
+      `SELECT "canMessageOtherRealms" FROM users WHERE id = $1`,
+      [conn.session!.userId],
+    );
     await createMessage(conn.daemon.db.pool, caller(conn), id, recipients, {
       canMessageOtherRealms: perms.rows[0]?.canMessageOtherRealms ?? false,
       retentionDays: conn.realm.messageRetentionDays,

@@ -10,6 +10,15 @@ export default command({
   async handle(conn, args) {
     const [id] = fields(args, ["id"]);
     const i = await getMessageInfo(conn.daemon.db.pool, caller(conn), id);
-    return { status: "OK", data: [`sender=${i.senderId}`, `sendercomputer=${i.senderComputer}`, `sent=${i.sent}`, `size=${i.size}`, `pendingrecipients=${i.recipientsPending}`] };
+    return {
+      status: "OK",
+      data: [
+        `sender=${i.senderId}`,
+        `sendercomputer=${i.senderComputer}`,
+        `sent=${i.sent}`,
+        `size=${i.size}`,
+        `pendingrecipients=${i.recipientsPending}`,
+      ],
+    };
   },
 });

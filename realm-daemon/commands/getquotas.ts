@@ -15,7 +15,16 @@ export default command({
     if (!q) return { status: "NOSUCHUSER", data: "account not found" };
     return {
       status: "OK",
-      data: [`storage=${q.quotaBytes}`, `used=${q.bytesUsed}`, `messages=${q.messageBytes}`, `workspaces=${q.workspaceBytes}`, `settings=${q.settingsBytes}`, `computers=${q.maxComputers}`, `computersused=${q.computers}`, `imessagerate=${q.imessageRatePerMinute}`],
+      data: [
+        `storage=${q.quotaBytes}`,
+        `used=${q.bytesUsed}`,
+        `messages=${q.messageBytes}`,
+        `workspaces=${q.workspaceBytes}`,
+        `settings=${q.settingsBytes}`,
+        `computers=${q.maxComputers}`,
+        `computersused=${q.computers}`,
+        `imessagerate=${q.imessageRatePerMinute}`,
+      ],
     };
   },
 });

@@ -10,6 +10,9 @@ export default command({
     const q = await getQuotas(conn.daemon.db.pool, conn.session!.userId);
     if (!q) return { status: "NOSUCHUSER", data: "account not found" };
     const left = q.quotaBytes - q.bytesUsed;
-    return { status: "OK", data: [`storage=${left > 0n ? left : 0n}`, `computers=${Math.max(0, q.maxComputers - q.computers)}`] };
+    return {
+      status: "OK",
+      data: [`storage=${left > 0n ? left : 0n}`, `computers=${Math.max(0, q.maxComputers - q.computers)}`],
+    };
   },
 });

@@ -9,7 +9,13 @@ export default command({
   states: WITH_COMPUTER,
   async handle(conn, args) {
     const [id, offset, length] = fields(args, ["id", "offset", "length"]);
-    const data = await readMessageData(conn.daemon.db.pool, caller(conn), id, BigInt(int(offset, "offset")), int(length, "length", conn.daemon.config.limits.maxPacketBytes - 512));
+    const data = await readMessageData(
+      conn.daemon.db.pool,
+      caller(conn),
+      id,
+      BigInt(int(offset, "offset")),
+      int(length, "length", conn.daemon.config.limits.maxPacketBytes - 512),
+    );
     return { status: "OK", data };
   },
 });

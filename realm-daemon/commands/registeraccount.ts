@@ -19,9 +19,23 @@ export default command({
     const realm = conn.realm;
     const pool = conn.daemon.db.pool;
     const { registrationsPerIp, registrationWindowMs } = conn.daemon.config.limits;
-    const limit = await hitRateLimit(pool, `register:${realm.id}:${conn.remoteIp}`, registrationsPerIp, registrationWindowMs);
-    if (!limit.allowed) return { status: "RATELIMITED", data: `too many registrations from your address; try again in ${Math.ceil(limit.retryAfterMs / 60_000)} minute(s)` };
-    const input = { realmId: realm.id, username: q.get("username") ?? "", password: q.get("password") ?? "", inviteCode: q.get("invite") ?? undefined };
+    const limit = await hitRateLimit(
+      pool,
+      `register:${realm.id}:${conn.remoteIp}`,
+      registrationsPerIp,
+      registrationWindowMs,
+    );
+    if (!limit.allowed)
+      return {
+        status: "RATELIMITED",
+        data: `too many registrations from your address; try again in ${Math.ceil(limit.retryAfterMs / 60_000)} minute(s)`,
+      };
+    const input = {
+      realmId: realm.id,
+      username: q.get("username") ?? "",
+      password: q.get("password") ?? "",
+      inviteCode: q.get("invite") ?? undefined,
+    };
     const ticket = q.get("ticket");
     const token = q.get("token");
     if (realm.registrationMode === "OPEN" && realm.captchaProvider !== "NONE" && !(ticket && token)) {
@@ -29,10 +43,17 @@ export default command({
       const url = `${conn.daemon.config.webUrl}/signup/${realm.slug}?ticket=${id}`;
       return {
         status: "CONTINUE",
-        data: [`ticket=${id}`, `url=${url}`, `message=Open ${url} in a browser, solve the captcha, then send registeraccount again with ticket and token.`],
+        data: [
+          `ticket=${id}`,
+          `url=${url}`,
+          `message=Open ${url} in a browser, solve the captcha, then send registeraccount again with ticket and token.`,
+        ],
       };
     }
-    const user = ticket && token ? await registerWithTicket(pool, ticket, token, input) : await registerAccount(pool, { ...input, captchaPassed: false });
+    const user =
+      ticket && token
+        ? await registerWithTicket(pool, ticket, token, input)
+        : await registerAccount(pool, { ...input, captchaPassed: false });
     conn.log.info({ userId: user.id }, "account registered");
     return { status: "OK", data: `userid=${realm.id}::${user.username}` };
   },

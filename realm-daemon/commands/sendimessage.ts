@@ -17,20 +17,41 @@ export default command({
   async handle(conn, args) {
     const [userId, computer, text] = fields(args, ["user id", "computer", "text"]);
     const pool = conn.daemon.db.pool;
-    if (Buffer.byteLength(text) > conn.daemon.config.limits.maxImessageBytes) return { status: "TOOLARGE", data: `an immediate message has at most ${conn.daemon.config.limits.maxImessageBytes} bytes` };
+    if (Buffer.byteLength(text) > conn.daemon.config.limits.maxImessageBytes)
+      return {
+        status: "TOOLARGE",
+        data: `an immediate message has at most ${conn.daemon.config.limits.maxImessageBytes} bytes`,
+      };
     const target = await resolveLocalUser(pool, conn.realm.id, userId, conn.session!.userId);
-    const rate = await pool.query<{ rate: number }>(`SELECT COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`, [target.id]);
+    const rate = await pool.query<{ rate: number }>(
+      `SELECT COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
+      [target.id],
+    );
     const online = await pool.query(
       `SELECT 1 FROM presences p JOIN daemon_instances d ON d.id = p."instanceId" WHERE p."userId" = $1 AND p.computer = $2 AND d."heartbeatAt" > now() - $3 * interval '1 millisecond' LIMIT 1`,
       [target.id, computer, conn.daemon.config.limits.presenceStaleMs],
     );
-    if (!online.rowCount) return { status: "NOSUCHCOMPUTER", data: `${userId} is not online on computer "${computer}"` };
+    if (!online.rowCount)
+      return { status: "NOSUCHCOMPUTER", data: `${userId} is not online on computer "${computer}"` };
     const limit = await hitRateLimit(pool, `im:${target.id}:${conn.session!.userId}`, rate.rows[0].rate, 60_000);
     if (!limit.allowed) {
-      conn.notify("imessagerejected", [userId, computer, `rate limit of ${rate.rows[0].rate} per minute reached; try again in ${Math.ceil(limit.retryAfterMs / 1000)} s`]);
-      return { status: "RATELIMITED", data: `the recipient accepts at most ${rate.rows[0].rate} immediate messages per minute from you` };
+      conn.notify("imessagerejected", [
+        userId,
+        computer,
+        `rate limit of ${rate.rows[0].rate} per minute reached; try again in ${Math.ceil(limit.retryAfterMs / 1000)} s`,
+      ]);
+      return {
+        status: "RATELIMITED",
+        data: `the recipient accepts at most ${rate.rows[0].rate} immediate messages per minute from you`,
+      };
     }
-    await notify(pool, CHANNELS.imessage, { userId: target.id, computer, from: conn.session!.fullId, fromComputer: conn.session!.computer, body: text });
+    await notify(pool, CHANNELS.imessage, {
+      userId: target.id,
+      computer,
+      from: conn.session!.fullId,
+      fromComputer: conn.session!.computer,
+      body: text,
+    });
     return { status: "OK" };
   },
 });

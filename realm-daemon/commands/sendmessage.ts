@@ -14,7 +14,12 @@ export default command({
   states: WITH_COMPUTER,
   async handle(conn, args) {
     const [id, size] = optionalFields(args, ["id", "expected size"], 1);
-    const r = await sendMessage(conn.daemon.db.pool, caller(conn), id, size === "" ? undefined : BigInt(int(size, "expected size")));
+    const r = await sendMessage(
+      conn.daemon.db.pool,
+      caller(conn),
+      id,
+      size === "" ? undefined : BigInt(int(size, "expected size")),
+    );
     return { status: "OK", data: [`recipients=${r.deliveries.length}`, `remoterealms=${r.remoteRealms.length}`] };
   },
 });

@@ -13,7 +13,8 @@ export default command({
     const s = conn.session!;
     const pool = conn.daemon.db.pool;
     const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [s.userId]);
-    if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current))) return { status: "BADAUTH", data: "the current password is wrong" };
+    if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current)))
+      return { status: "BADAUTH", data: "the current password is wrong" };
     const bad = checkPassword(next, s.username);
     if (bad) return { status: bad.code, data: bad.message };
     await pool.query(`UPDATE users SET "passwordHash" = $2 WHERE id = $1`, [s.userId, await hashPassword(next)]);

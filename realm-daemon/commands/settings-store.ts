@@ -7,32 +7,67 @@ import { tx } from "../../lib/domain/messages.ts";
 import { foldUsername } from "../../lib/domain/usernames.ts";
 import { REALM_DEFAULTS } from "../config.ts";
 
-export async function putSetting(pool: pg.Pool, userId: string, computer: string, key: string, value: string | null): Promise<void> {
+export async function putSetting(
+  pool: pg.Pool,
+  userId: string,
+  computer: string,
+  key: string,
+  value: string | null,
+): Promise<void> {
   const kb = Buffer.byteLength(key);
-  if (!key || kb > REALM_DEFAULTS.maxSettingKeyBytes || /[\r\n]/.test(key)) throw new DomainError("BADARGUMENTS", `a setting key has 1 to ${REALM_DEFAULTS.maxSettingKeyBytes} bytes and no newline`);
-  if (value !== null && Buffer.byteLength(value) > REALM_DEFAULTS.maxSettingValueBytes) throw new DomainError("TOOLARGE", `a setting value has at most ${REALM_DEFAULTS.maxSettingValueBytes} bytes`);
+  if (!key || kb > REALM_DEFAULTS.maxSettingKeyBytes || /[\r\n]/.test(key))
+    throw new DomainError(
+      "BADARGUMENTS",
+      `a setting key has 1 to ${REALM_DEFAULTS.maxSettingKeyBytes} bytes and no newline`,
+    );
+  if (value !== null && Buffer.byteLength(value) > REALM_DEFAULTS.maxSettingValueBytes)
+    throw new DomainError("TOOLARGE", `a setting value has at most ${REALM_DEFAULTS.maxSettingValueBytes} bytes`);
   await tx(pool, async (c) => {
-    const old = await c.query<{ value: string }>(`SELECT value FROM settings WHERE "userId" = $1 AND computer = $2 AND key = $3 FOR UPDATE`, [userId, computer, key]);
+    const old = await c.query<{ value: string }>(
+      `SELECT value FROM settings WHERE "userId" = $1 AND computer = $2 AND key = $3 FOR UPDATE`,
+      [userId, computer, key],
+    );
     const before = old.rows[0] ? kb + Buffer.byteLength(old.rows[0].value) : 0;
     const after = value === null ? 0 : kb + Buffer.byteLength(value);
     if (after > before) {
-      const u = await c.query<{ settingsBytes: bigint }>(`SELECT "settingsBytes" FROM users WHERE id = $1 FOR UPDATE`, [userId]);
-      if (Number(u.rows[0].settingsBytes) + after - before > REALM_DEFAULTS.maxSettingsBytesPerUser) throw new DomainError("QUOTAEXCEEDED", `settings are limited to ${REALM_DEFAULTS.maxSettingsBytesPerUser} bytes per user`);
-      if (!(await chargeBytes(c, userId, BigInt(after - before), "settings"))) throw new DomainError("QUOTAEXCEEDED", "this would exceed your storage quota");
+      const u = await c.query<{ settingsBytes: bigint }>(`SELECT "settingsBytes" FROM users WHERE id = $1 FOR UPDATE`, [
+        userId,
+      ]);
+      if (Number(u.rows[0].settingsBytes) + after - before > REALM_DEFAULTS.maxSettingsBytesPerUser)
+        throw new DomainError(
+          "QUOTAEXCEEDED",
+          `settings are limited to ${REALM_DEFAULTS.maxSettingsBytesPerUser} bytes per user`,
+        );
+      if (!(await chargeBytes(c, userId, BigInt(after - before), "settings")))
+        throw new DomainError("QUOTAEXCEEDED", "this would exceed your storage quota");
     } else if (after < before) await releaseBytes(c, userId, BigInt(before - after), "settings");
-    if (value === null) await c.query(`DELETE FROM settings WHERE "userId" = $1 AND computer = $2 AND key = $3`, [userId, computer, key]);
-    else await c.query(`INSERT INTO settings ("userId", computer, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT ("userId", computer, key) DO UPDATE SET value = EXCLUDED.value`, [userId, computer, key, value]);
+    if (value === null)
+      await c.query(`DELETE FROM settings WHERE "userId" = $1 AND computer = $2 AND key = $3`, [userId, computer, key]);
+    else
+      await c.query(
+        `INSERT INTO settings ("userId", computer, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT ("userId", computer, key) DO UPDATE SET value = EXCLUDED.value`,
+        [userId, computer, key, value],
+      );
   });
 }
 
 /** Resolves a user id of this realm ("" = the caller). Returns the local user id. */
-export async function resolveLocalUser(pool: pg.Pool, realmId: string, fullId: string, selfId: string): Promise<{ id: string; self: boolean }> {
+export async function resolveLocalUser(
+  pool: pg.Pool,
+  realmId: string,
+  fullId: string,
+  selfId: string,
+): Promise<{ id: string; self: boolean }> {
   if (!fullId) return { id: selfId, self: true };
   const at = fullId.lastIndexOf("::");
   const realm = at >= 0 ? fullId.slice(0, at) : realmId;
   const name = at >= 0 ? fullId.slice(at + 2) : fullId;
-  if (realm.toLowerCase() !== realmId.toLowerCase()) throw new DomainError("NOSUCHUSER", `${fullId} is not a user of this realm`);
-  const r = await pool.query<{ id: string }>(`SELECT id FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [realmId, foldUsername(name)]);
+  if (realm.toLowerCase() !== realmId.toLowerCase())
+    throw new DomainError("NOSUCHUSER", `${fullId} is not a user of this realm`);
+  const r = await pool.query<{ id: string }>(`SELECT id FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`, [
+    realmId,
+    foldUsername(name),
+  ]);
   if (!r.rows[0]) throw new DomainError("NOSUCHUSER", `no user ${fullId}`);
   return { id: r.rows[0].id, self: r.rows[0].id === selfId };
 }

@@ -4,7 +4,8 @@ import { ProtocolError } from "../../lib/protocol/index.ts";
 /** A workspace id as the server hands it out (a UUID); anything else cannot name a workspace. */
 export function workspaceId(value: string): string {
   const v = value.trim().toLowerCase();
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) throw new ProtocolError("NOSUCHWORKSPACE", `"${value}" is not a workspace id`);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v))
+    throw new ProtocolError("NOSUCHWORKSPACE", `"${value}" is not a workspace id`);
   return v;
 }
 

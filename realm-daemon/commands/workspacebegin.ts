@@ -14,9 +14,15 @@ export default command({
   states: WITH_COMPUTER,
   async handle(conn, args) {
     const [ws, size] = optionalFields(args, ["workspace", "size"], 1);
-    const handle = await beginChange(conn.daemon.db.pool, caller(conn), workspaceId(ws), size ? bigNumber(size, "size") : null, {
-      maxOpenChanges: conn.daemon.config.limits.maxOpenWorkspaceChangesPerUser,
-    });
+    const handle = await beginChange(
+      conn.daemon.db.pool,
+      caller(conn),
+      workspaceId(ws),
+      size ? bigNumber(size, "size") : null,
+      {
+        maxOpenChanges: conn.daemon.config.limits.maxOpenWorkspaceChangesPerUser,
+      },
+    );
     return { status: "OK", data: `change=${handle}` };
   },
 });

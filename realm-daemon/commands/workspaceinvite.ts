@@ -16,11 +16,21 @@ export default command({
     const [ws, memberId, rawRole] = optionalFields(args, ["workspace", "member", "role"], 2);
     const role = (rawRole || "member").toUpperCase();
     if (role !== "MEMBER" && role !== "MANAGER") return { status: "BADARGUMENTS", data: "role is member or manager" };
-    const perms = await conn.daemon.db.pool.query<{ canMessageOtherRealms: boolean }>(`SELECT "canMessageOtherRealms" FROM users WHERE id = $1`, [conn.session!.userId]);
-    const member = await inviteMember(conn.daemon.db.pool, caller(conn), workspaceId(ws), memberId.trim(), role as WorkspaceRole, {
-      canMessageOtherRealms: perms.rows[0]?.canMessageOtherRealms ?? false,
-      maxMembers: conn.daemon.config.limits.maxWorkspaceMembers,
-    });
+    const perms = await conn.daemon.db.pool.query<{ canMessageOtherRealms: boolean }>(
+      `SELECT "canMessageOtherRealms" FROM users WHERE id = $1`,
+      [conn.session!.userId],
+    );
+    const member = await inviteMember(
+      conn.daemon.db.pool,
+      caller(conn),
+      workspaceId(ws),
+      memberId.trim(),
+      role as WorkspaceRole,
+      {
+        canMessageOtherRealms: perms.rows[0]?.canMessageOtherRealms ?? false,
+        maxMembers: conn.daemon.config.limits.maxWorkspaceMembers,
+      },
+    );
     return { status: "OK", data: `member=${member}` };
   },
 });

@@ -14,6 +14,11 @@ export default command({
   async handle(conn) {
     const rows = await listWorkspaces(conn.daemon.db.pool, caller(conn));
     if (!rows.length) return { status: "NORESULTS", data: "no workspaces" };
-    return { status: "OK", data: rows.map((w) => `${w.id} ${w.status.toLowerCase()} ${w.role.toLowerCase()} ${w.head} ${w.acked ?? "-"} ${w.name}`) };
+    return {
+      status: "OK",
+      data: rows.map(
+        (w) => `${w.id} ${w.status.toLowerCase()} ${w.role.toLowerCase()} ${w.head} ${w.acked ?? "-"} ${w.name}`,
+      ),
+    };
   },
 });

@@ -11,6 +11,11 @@ export default command({
   async handle(conn, args) {
     const [ws] = fields(args, ["workspace"]);
     const rows = await listMembers(conn.daemon.db.pool, caller(conn), workspaceId(ws));
-    return { status: "OK", data: rows.map((m) => `${m.memberId} ${m.role.toLowerCase()} ${m.status.toLowerCase()} ${m.lastSeenAt?.toISOString() ?? "-"}`) };
+    return {
+      status: "OK",
+      data: rows.map(
+        (m) => `${m.memberId} ${m.role.toLowerCase()} ${m.status.toLowerCase()} ${m.lastSeenAt?.toISOString() ?? "-"}`,
+      ),
+    };
   },
 });

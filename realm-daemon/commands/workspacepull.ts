@@ -20,7 +20,12 @@ export default command({
     const r = await pullChanges(conn.daemon.db.pool, caller(conn), workspaceId(ws), max);
     return {
       status: "OK",
-      data: [`head=${r.head}`, `acked=${r.acked}`, `more=${r.more}`, ...r.changes.map((c) => `change=${c.seq} ${c.size} ${c.authorId} ${c.authorComputer}`)],
+      data: [
+        `head=${r.head}`,
+        `acked=${r.acked}`,
+        `more=${r.more}`,
+        ...r.changes.map((c) => `change=${c.seq} ${c.size} ${c.authorId} ${c.authorComputer}`),
+      ],
     };
   },
 });

@@ -11,7 +11,14 @@ export default command({
   async handle(conn, args) {
     const [ws, seq, offset, length] = fields(args, ["workspace", "seq", "offset", "length"]);
     const max = conn.daemon.config.limits.maxPacketBytes - 512;
-    const data = await readChange(conn.daemon.db.pool, caller(conn), workspaceId(ws), bigNumber(seq, "seq"), bigNumber(offset, "offset"), int(length, "length", max));
+    const data = await readChange(
+      conn.daemon.db.pool,
+      caller(conn),
+      workspaceId(ws),
+      bigNumber(seq, "seq"),
+      bigNumber(offset, "offset"),
+      int(length, "length", max),
+    );
     return { status: "OK", data };
   },
 });

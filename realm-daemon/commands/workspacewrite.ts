@@ -18,7 +18,13 @@ export default command({
     const r = splitWithTrailingData(args, 3, 2);
     if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected: handle, offset, length, data (${r.error.reason})`);
     const [handle, offset] = r.value.fields;
-    const size = await writeChange(conn.daemon.db.pool, caller(conn), bigNumber(handle, "handle"), bigNumber(offset, "offset"), r.value.data);
+    const size = await writeChange(
+      conn.daemon.db.pool,
+      caller(conn),
+      bigNumber(handle, "handle"),
+      bigNumber(offset, "offset"),
+      r.value.data,
+    );
     return { status: "OK", data: `size=${size}` };
   },
 });

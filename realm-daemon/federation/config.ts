@@ -60,7 +60,11 @@ export const federationEnvSchema = z.object({
     .optional(),
   OPENGROOVE_ENROLLMENT_TOKEN: z.string().max(200).default(""),
   OPENGROOVE_FEDERATION_ADVERTISE_HOST: z.string().max(253).default(""),
-  OPENGROOVE_FEDERATION_MAX_BYTES_PER_REALM: z.coerce.number().int().min(0).default(FEDERATION_DEFAULTS.maxInboundBytesPerPeer),
+  OPENGROOVE_FEDERATION_MAX_BYTES_PER_REALM: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(FEDERATION_DEFAULTS.maxInboundBytesPerPeer),
 });
 
 export function federationFromEnv(env: z.infer<typeof federationEnvSchema>): FederationConfig | undefined {

@@ -40,7 +40,10 @@ export class Federation {
     await Promise.all([...this.links.values()].map((l) => l.whenStarted()));
     this.outbox.start();
     const every = (ms: number, fn: () => Promise<unknown>) => {
-      const t = setInterval(() => void fn().catch((e: unknown) => this.log.warn({ err: e }, "federation task failed")), ms);
+      const t = setInterval(
+        () => void fn().catch((e: unknown) => this.log.warn({ err: e }, "federation task failed")),
+        ms,
+      );
       t.unref();
       this.timers.push(t);
     };
@@ -53,7 +56,12 @@ export class Federation {
   /** One management link per active local realm. */
   async syncLinks(): Promise<void> {
     if (this.stopped) return;
-    const active = new Set(this.daemon.listRealms().filter((r) => r.status === "ACTIVE").map((r) => r.id));
+    const active = new Set(
+      this.daemon
+        .listRealms()
+        .filter((r) => r.status === "ACTIVE")
+        .map((r) => r.id),
+    );
     for (const [id, link] of this.links) {
       if (!active.has(id)) {
         link.close();
@@ -109,7 +117,13 @@ export class Federation {
     await this.daemon.db.pool
       .query(
         `INSERT INTO audit_log ("actorLabel", action, "targetType", "targetId", "realmId", after, ip) VALUES ($1, 'federation.sender-spoof-refused', 'message', $2, $3, $4, $5)`,
-        [`realm:${conn.peerRealmId}`, messageId, conn.realm.id, JSON.stringify({ peer: conn.peerRealmId, senderId, connection: conn.id }), conn.transport.remoteAddress.replace(/:\d+$/, "")],
+        [
+          `realm:${conn.peerRealmId}`,
+          messageId,
+          conn.realm.id,
+          JSON.stringify({ peer: conn.peerRealmId, senderId, connection: conn.id }),
+          conn.transport.remoteAddress.replace(/:\d+$/, ""),
+        ],
       )
       .catch((e: unknown) => conn.log.error({ err: e }, "could not write the audit record"));
   }

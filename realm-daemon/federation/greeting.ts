@@ -10,5 +10,7 @@ export function peerRealmOf(words: readonly string[]): string | null {
 
 /** TLS exported keying material both ends of this TLS session share (empty on plain TCP). */
 export function channelBinding(socket: net.Socket, kind: "tls" | "tcp"): Buffer {
-  return kind === "tls" ? (socket as tls.TLSSocket).exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0)) : Buffer.alloc(0);
+  return kind === "tls"
+    ? (socket as tls.TLSSocket).exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0))
+    : Buffer.alloc(0);
 }

@@ -80,11 +80,20 @@ export class ManagementLink {
     const { config, log } = this.ctx;
     try {
       this.link?.close();
-      this.link = await PacketLink.open({ address: config.managementAddress, tls: false, words: [], timeoutMs: config.limits.requestTimeoutMs, maxPacketBytes: 65_536 });
+      this.link = await PacketLink.open({
+        address: config.managementAddress,
+        tls: false,
+        words: [],
+        timeoutMs: config.limits.requestTimeoutMs,
+        maxPacketBytes: 65_536,
+      });
       const keys = await loadSigningKeys(this.ctx.pool, this.realmId);
       if (!keys.length) throw new Error(`realm ${this.realmId} has no key yet`);
       const nonce = await this.challenge();
-      const auth = await this.request("authrealm", [this.realmId, ...encodeProofs(proofsFor(keys, managementAuthPayload(this.realmId, nonce)))]);
+      const auth = await this.request("authrealm", [
+        this.realmId,
+        ...encodeProofs(proofsFor(keys, managementAuthPayload(this.realmId, nonce))),
+      ]);
       if (auth.status === "OK") this.state = "approved";
       else if (auth.status === "NOTALLOWED") this.state = "pending";
       else if (auth.status === "NOSUCHREALM") await this.enroll(keys[0]);
@@ -99,7 +108,8 @@ export class ManagementLink {
         return this.schedule(config.limits.managementHeartbeatMs);
       }
       this.link.close();
-      if (this.state === "pending") log.info({ realm: this.realmId }, "waiting for the management server's administrator to approve this realm");
+      if (this.state === "pending")
+        log.info({ realm: this.realmId }, "waiting for the management server's administrator to approve this realm");
       else log.warn({ realm: this.realmId, error: this.lastError }, "the management server refused this realm");
       return this.schedule(config.limits.managementHeartbeatMs);
     } catch (e) {
@@ -113,7 +123,12 @@ export class ManagementLink {
     }
   }
 
-  private async enroll(key: { fingerprint: string; publicKeyPem: string; privateKeyPem: string; certPem: string }): Promise<void> {
+  private async enroll(key: {
+    fingerprint: string;
+    publicKeyPem: string;
+    privateKeyPem: string;
+    certPem: string;
+  }): Promise<void> {
     const realm = this.ctx.realm();
     if (!realm) throw new Error(`realm ${this.realmId} is not served here`);
     const nonce = await this.challenge();
@@ -151,7 +166,8 @@ export class ManagementLink {
 
   /** A peer's registry entry; null when the management server does not know it. */
   async lookup(realmId: string): Promise<RegistryRecord | null> {
-    if (!this.usable) throw new LinkError("DISCONNECTED", `the management server is unreachable (${this.lastError || this.state})`);
+    if (!this.usable)
+      throw new LinkError("DISCONNECTED", `the management server is unreachable (${this.lastError || this.state})`);
     const r = await this.request("getrealm", [realmId]);
     if (r.status === "NOSUCHREALM") return null;
     if (r.status !== "OK") throw new LinkError(r.status, `getrealm: ${r.text}`);
@@ -161,8 +177,14 @@ export class ManagementLink {
   }
 
   /** Publishes a new key (proved with the new key); returns until when the older keys stay valid. */
-  async publishKey(key: { fingerprint: string; publicKeyPem: string; privateKeyPem: string; certPem: string }): Promise<Date> {
-    if (!this.usable) throw new LinkError("DISCONNECTED", `the management server is unreachable (${this.lastError || this.state})`);
+  async publishKey(key: {
+    fingerprint: string;
+    publicKeyPem: string;
+    privateKeyPem: string;
+    certPem: string;
+  }): Promise<Date> {
+    if (!this.usable)
+      throw new LinkError("DISCONNECTED", `the management server is unreachable (${this.lastError || this.state})`);
     const nonce = await this.challenge();
     const r = await this.request("rotatekey", [
       `key=${b64(key.publicKeyPem)}`,

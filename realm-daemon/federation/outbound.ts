@@ -22,7 +22,17 @@ export class PermanentRefusal extends Error {
   }
 }
 
-const PERMANENT: ReadonlySet<string> = new Set(["QUOTAEXCEEDED", "NOSUCHUSER", "NOSUCHREALM", "NOSUCHWORKSPACE", "UNAUTHORIZED", "INVALIDMESSAGEID", "TOOLARGE", "ALREADYEXISTS", "BADARGUMENTS"]);
+const PERMANENT: ReadonlySet<string> = new Set([
+  "QUOTAEXCEEDED",
+  "NOSUCHUSER",
+  "NOSUCHREALM",
+  "NOSUCHWORKSPACE",
+  "UNAUTHORIZED",
+  "INVALIDMESSAGEID",
+  "TOOLARGE",
+  "ALREADYEXISTS",
+  "BADARGUMENTS",
+]);
 
 export function isPermanent(status: string): boolean {
   return PERMANENT.has(status);
@@ -45,7 +55,8 @@ export class OutboundLink {
   /** The target's registry entry; revoked or unregistered targets are a permanent refusal. Checked before every delivery group, open link or not. */
   static async trusted(fed: Federation, targetRealmId: string) {
     return fed.trust.peer(targetRealmId).catch((e: unknown) => {
-      if (e instanceof DomainError && (e.code === "NOSUCHREALM" || e.code === "UNAUTHORIZED")) throw new PermanentRefusal(e.code, e.message);
+      if (e instanceof DomainError && (e.code === "NOSUCHREALM" || e.code === "UNAUTHORIZED"))
+        throw new PermanentRefusal(e.code, e.message);
       throw e;
     });
   }
@@ -70,13 +81,29 @@ export class OutboundLink {
       if (hello.status !== "OK") throw new LinkError(hello.status, `hello: ${hello.text}`);
       const kv = new Map(hello.lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
       const serverNonce = kv.get("nonce") ?? "";
-      if (kv.get("realm") !== targetRealmId) throw new LinkError("BADAUTH", `${peer.address} answered as realm ${kv.get("realm")}, not ${targetRealmId}`);
-      await fed.trust.verify(targetRealmId, realmAuthPayload("server", targetRealmId, localRealmId, clientNonce, serverNonce, link.binding), decodeProofs(hello.lines)).catch((e: unknown) => {
-        if (e instanceof DomainError) throw new LinkError(e.code, `realm ${targetRealmId} failed to prove its key: ${e.message}`);
-        throw e;
-      });
+      if (kv.get("realm") !== targetRealmId)
+        throw new LinkError("BADAUTH", `${peer.address} answered as realm ${kv.get("realm")}, not ${targetRealmId}`);
+      await fed.trust
+        .verify(
+          targetRealmId,
+          realmAuthPayload("server", targetRealmId, localRealmId, clientNonce, serverNonce, link.binding),
+          decodeProofs(hello.lines),
+        )
+        .catch((e: unknown) => {
+          if (e instanceof DomainError)
+            throw new LinkError(e.code, `realm ${targetRealmId} failed to prove its key: ${e.message}`);
+          throw e;
+        });
       const keys = await loadSigningKeys(fed.daemon.db.pool, localRealmId);
-      const auth = await link.request("auth", encodeProofs(proofsFor(keys, realmAuthPayload("client", localRealmId, targetRealmId, serverNonce, clientNonce, link.binding))));
+      const auth = await link.request(
+        "auth",
+        encodeProofs(
+          proofsFor(
+            keys,
+            realmAuthPayload("client", localRealmId, targetRealmId, serverNonce, clientNonce, link.binding),
+          ),
+        ),
+      );
       if (auth.status !== "OK") {
         if (auth.status === "UNAUTHORIZED") throw new PermanentRefusal(auth.status, auth.text);
         throw new LinkError(auth.status, `realm ${targetRealmId} did not accept our proof: ${auth.text}`);
@@ -99,7 +126,13 @@ export class OutboundLink {
 
   /** Delivers one message; returns the recipients the peer refused (they bounce). */
   async deliver(m: Outgoing, messageDbId: bigint): Promise<Refusal[]> {
-    const begin = await this.call("deliverbegin", [m.messageId, m.senderId, m.senderComputer, m.size.toString(), ...m.recipients.map((r) => `${r.recipientId}\t${r.computer}`)]);
+    const begin = await this.call("deliverbegin", [
+      m.messageId,
+      m.senderId,
+      m.senderComputer,
+      m.size.toString(),
+      ...m.recipients.map((r) => `${r.recipientId}\t${r.computer}`),
+    ]);
     if (begin.lines[0] === "state=complete") return [];
     const refused = begin.lines
       .filter((l) => l.startsWith("refused="))

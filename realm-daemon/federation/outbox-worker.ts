@@ -5,7 +5,15 @@
 // the message); a permanent refusal bounces to the sender; anything else retries with
 // exponential backoff and jitter.
 import { LinkError } from "../../lib/federation/packet-client.ts";
-import { claimDue, completeDelivery, discard, failDelivery, loadOutgoing, reschedule, type OutboxRow } from "../../lib/federation/outbox-store.ts";
+import {
+  claimDue,
+  completeDelivery,
+  discard,
+  failDelivery,
+  loadOutgoing,
+  reschedule,
+  type OutboxRow,
+} from "../../lib/federation/outbox-store.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
 import { failWorkspaceEvent } from "../../lib/federation/workspace-outbox.ts";
 import { OutboundLink, PermanentRefusal } from "./outbound.ts";
@@ -108,7 +116,10 @@ export class OutboxWorker {
         await this.failed(row, e).catch((err: unknown) => log.warn({ err }, "could not record a delivery failure"));
         if (!(e instanceof PermanentRefusal) || row.kind === "ws-change") {
           // The peer is unreachable or unhappy: the rest of this group waits for its own retry time.
-          for (const rest of rows.slice(rows.indexOf(row) + 1)) await reschedule(pool, rest, this.backoffMs(rest.attempts), `not attempted: ${(e as Error).message}`).catch(() => undefined);
+          for (const rest of rows.slice(rows.indexOf(row) + 1))
+            await reschedule(pool, rest, this.backoffMs(rest.attempts), `not attempted: ${(e as Error).message}`).catch(
+              () => undefined,
+            );
           return;
         }
       }
@@ -128,12 +139,29 @@ export class OutboxWorker {
       log.warn({ status: e.status, reason: e.reason }, "realm refused a message; bouncing to the sender");
       return failDelivery(pool, row, e.status, e.reason);
     }
-    const msg = e instanceof LinkError || e instanceof DomainError || e instanceof PermanentRefusal ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    if (!(e instanceof LinkError) && !(e instanceof DomainError) && !(e instanceof PermanentRefusal)) log.error({ err: e }, "delivery failed unexpectedly");
+    const msg =
+      e instanceof LinkError || e instanceof DomainError || e instanceof PermanentRefusal
+        ? e.message
+        : e instanceof Error
+          ? `${e.name}: ${e.message}`
+          : String(e);
+    if (!(e instanceof LinkError) && !(e instanceof DomainError) && !(e instanceof PermanentRefusal))
+      log.error({ err: e }, "delivery failed unexpectedly");
     if (row.attempts >= this.fed.config.limits.maxAttempts) {
       log.warn({ reason: msg }, "giving up on a message after the maximum number of attempts");
-      if (row.kind !== "message") return failWorkspaceEvent(pool, row, "TIMEOUT", `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`);
-      return failDelivery(pool, row, "TIMEOUT", `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`);
+      if (row.kind !== "message")
+        return failWorkspaceEvent(
+          pool,
+          row,
+          "TIMEOUT",
+          `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`,
+        );
+      return failDelivery(
+        pool,
+        row,
+        "TIMEOUT",
+        `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`,
+      );
     }
     for (const [key, link] of this.links) if (link.targetRealmId === row.targetRealmId && key) link.close();
     const delay = this.backoffMs(row.attempts);

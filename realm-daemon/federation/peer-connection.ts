@@ -35,9 +35,20 @@ export class PeerConnection {
     /** TLS exported keying material of this connection (empty on plain TCP). */
     readonly binding: Buffer,
   ) {
-    this.log = federation.log.child({ conn: this.id, realm: realm.id, peer: peerRealmId, remote: transport.remoteAddress });
+    this.log = federation.log.child({
+      conn: this.id,
+      realm: realm.id,
+      peer: peerRealmId,
+      remote: transport.remoteAddress,
+    });
     const limits = federation.config.limits;
-    this.handshakeTimer = setTimeout(() => this.fail(new ProtocolError("TIMEOUT", `realm authentication not completed within ${limits.handshakeTimeoutMs} ms`)), limits.handshakeTimeoutMs);
+    this.handshakeTimer = setTimeout(
+      () =>
+        this.fail(
+          new ProtocolError("TIMEOUT", `realm authentication not completed within ${limits.handshakeTimeoutMs} ms`),
+        ),
+      limits.handshakeTimeoutMs,
+    );
     this.handshakeTimer.unref();
     this.touch();
     federation.peers.add(this);
@@ -62,7 +73,10 @@ export class PeerConnection {
     const req = decodeRequest(payload);
     if (!req.ok) return this.fail(req.error);
     if (this.queue.length >= this.federation.daemon.config.limits.maxQueuedRequests) {
-      this.reply(req.value.id, req.value.command, { status: "BUSY", data: "too many requests in flight; wait for replies" });
+      this.reply(req.value.id, req.value.command, {
+        status: "BUSY",
+        data: "too many requests in flight; wait for replies",
+      });
       return;
     }
     this.queue.push(req.value);
@@ -84,7 +98,11 @@ export class PeerConnection {
   private async execute(command: string, args: Buffer): Promise<PeerResult> {
     const spec = PEER_COMMANDS.get(command);
     if (!spec) return { status: "UNKNOWNCOMMAND", data: `unknown realm-to-realm command "${command}"` };
-    if (!spec.states.includes(this.state)) return { status: "NOTALLOWED", data: `${command}: ${this.state === PeerState.Authenticated ? "not allowed now" : "prove your realm key first (hello, auth)"}` };
+    if (!spec.states.includes(this.state))
+      return {
+        status: "NOTALLOWED",
+        data: `${command}: ${this.state === PeerState.Authenticated ? "not allowed now" : "prove your realm key first (hello, auth)"}`,
+      };
     try {
       return await spec.handle(this, args);
     } catch (e) {

@@ -48,12 +48,17 @@ export class PeerTrust {
       } catch (e) {
         if (!(e instanceof LinkError)) throw e;
         if (!p || p.status !== "APPROVED")
-          throw new DomainError("BADAUTH", `cannot verify realm ${realmId}: this realm has never seen it and the management server is unreachable (${e.message})`);
+          throw new DomainError(
+            "BADAUTH",
+            `cannot verify realm ${realmId}: this realm has never seen it and the management server is unreachable (${e.message})`,
+          );
         this.log.debug({ peer: realmId, err: e.message }, "management server unreachable; using cached keys");
       }
     }
-    if (p!.status === "REVOKED") throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server`);
-    if (p!.status !== "APPROVED") throw new DomainError("UNAUTHORIZED", `realm ${realmId} is not approved by the management server`);
+    if (p!.status === "REVOKED")
+      throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server`);
+    if (p!.status !== "APPROVED")
+      throw new DomainError("UNAUTHORIZED", `realm ${realmId} is not approved by the management server`);
     return p!;
   }
 
@@ -68,8 +73,12 @@ export class PeerTrust {
       p = await this.peer(realmId);
     } catch (e) {
       if (!(e instanceof LinkError)) throw e;
-      throw new DomainError("BADAUTH", `realm ${realmId} signed with a key this realm does not know, and the management server is unreachable to check it`);
+      throw new DomainError(
+        "BADAUTH",
+        `realm ${realmId} signed with a key this realm does not know, and the management server is unreachable to check it`,
+      );
     }
-    if (!anyProofValid(valid(p), proofs, payload)) throw new DomainError("BADAUTH", `no proof verifies with a valid key of realm ${realmId}`);
+    if (!anyProofValid(valid(p), proofs, payload))
+      throw new DomainError("BADAUTH", `no proof verifies with a valid key of realm ${realmId}`);
   }
 }

@@ -9,7 +9,11 @@ import { completeWorkspaceEvent, loadWorkspaceEvent, readChangeBytes } from "../
 import type { OutboundLink } from "./outbound.ts";
 import type { Federation } from "./federation.ts";
 
-export async function deliverWorkspaceEvent(fed: Federation, linkFor: (localRealmId: string) => Promise<OutboundLink>, row: OutboxRow): Promise<void> {
+export async function deliverWorkspaceEvent(
+  fed: Federation,
+  linkFor: (localRealmId: string) => Promise<OutboundLink>,
+  row: OutboxRow,
+): Promise<void> {
   const pool = fed.daemon.db.pool;
   const ev = await loadWorkspaceEvent(pool, row);
   if (!ev) {
@@ -24,11 +28,18 @@ export async function deliverWorkspaceEvent(fed: Federation, linkFor: (localReal
     for (let off = 0n; off < ch.size; off += chunk) {
       const len = Number(ch.size - off < chunk ? ch.size - off : chunk);
       const data = await readChangeBytes(pool, ch.dbId, off, len);
-      if (!data) throw new LinkError("FAIL", `change ${ch.seq} of workspace ${row.workspaceId} was freed while being forwarded`);
-      await link.call(ch.data, joinFieldsWithTrailingData([row.workspaceId ?? "", ch.seq.toString(), off.toString(), String(len)], data));
+      if (!data)
+        throw new LinkError("FAIL", `change ${ch.seq} of workspace ${row.workspaceId} was freed while being forwarded`);
+      await link.call(
+        ch.data,
+        joinFieldsWithTrailingData([row.workspaceId ?? "", ch.seq.toString(), off.toString(), String(len)], data),
+      );
     }
     reply = await link.call(ch.commit, [row.workspaceId ?? "", ch.seq.toString()]);
   }
   await completeWorkspaceEvent(pool, row, reply.lines);
-  fed.log.debug({ kind: row.kind, workspaceId: row.workspaceId, seq: row.seq?.toString(), target: row.targetRealmId }, "workspace event forwarded");
+  fed.log.debug(
+    { kind: row.kind, workspaceId: row.workspaceId, seq: row.seq?.toString(), target: row.targetRealmId },
+    "workspace event forwarded",
+  );
 }

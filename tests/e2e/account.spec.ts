@@ -32,18 +32,49 @@ let webLaptop: RealmClient;
 let palUserId: string;
 
 async function connect(): Promise<RealmClient> {
-  return RealmClient.connect({ host: "127.0.0.1", port: daemon.listeners.actualPort(REALM.port)!, realm: REALM.slug, timeoutMs: 20_000 });
+  return RealmClient.connect({
+    host: "127.0.0.1",
+    port: daemon.listeners.actualPort(REALM.port)!,
+    realm: REALM.slug,
+    timeoutMs: 20_000,
+  });
 }
 
 test.beforeAll(async ({ baseURL }) => {
   const db = e2eDb();
-  await db.prisma.realm.create({ data: { ...REALM, registrationMode: "OPEN", captchaProvider: "NONE", userCap: 100, defaultQuotaBytes: 10n * MB } });
-  const web = await registerAccount(db.pool, { realmId: REALM.id, username: WEB.username, password: WEB.password, captchaPassed: true });
-  const p = await registerAccount(db.pool, { realmId: REALM.id, username: PAL.username, password: PAL.password, captchaPassed: true });
+  await db.prisma.realm.create({
+    data: { ...REALM, registrationMode: "OPEN", captchaProvider: "NONE", userCap: 100, defaultQuotaBytes: 10n * MB },
+  });
+  const web = await registerAccount(db.pool, {
+    realmId: REALM.id,
+    username: WEB.username,
+    password: WEB.password,
+    captchaPassed: true,
+  });
+  const p = await registerAccount(db.pool, {
+    realmId: REALM.id,
+    username: PAL.username,
+    password: PAL.password,
+    captchaPassed: true,
+  });
   palUserId = p.id;
-  await db.prisma.computer.createMany({ data: [{ userId: web.id, name: "laptop" }, { userId: web.id, name: "old-phone" }, { userId: p.id, name: "desk" }] });
+  await db.prisma.computer.createMany({
+    data: [
+      { userId: web.id, name: "laptop" },
+      { userId: web.id, name: "old-phone" },
+      { userId: p.id, name: "desk" },
+    ],
+  });
   daemon = new RealmDaemon(
-    { databaseUrl: urlFor(e2eDbName()), bindHost: "127.0.0.1", httpPort: 0, plainTcp: false, ephemeralPorts: true, webUrl: baseURL!, limits: REALM_DEFAULTS },
+    {
+      databaseUrl: urlFor(e2eDbName()),
+      bindHost: "127.0.0.1",
+      httpPort: 0,
+      plainTcp: false,
+      ephemeralPorts: true,
+      webUrl: baseURL!,
+      limits: REALM_DEFAULTS,
+    },
     createLogger("realm-e2e", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
   );
   await daemon.start();
@@ -56,7 +87,9 @@ test.beforeAll(async ({ baseURL }) => {
     }
     s.pipe(t).pipe(s);
   });
-  await new Promise<void>((resolve, reject) => proxy.once("error", reject).listen(Number(process.env.OG_E2E_REALM_WS_PORT), "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) =>
+    proxy.once("error", reject).listen(Number(process.env.OG_E2E_REALM_WS_PORT), "127.0.0.1", resolve),
+  );
 
   pal = await connect();
   await pal.authenticate(PAL.username, "desk", PAL.password);
@@ -207,24 +240,46 @@ test("the browser mailbox: send to an SDK user, get the reply live, read, downlo
   await expect.poll(async () => (await pal.inbox()).filter((id) => !before.has(id)).length).toBe(1);
   const sent = (await pal.inbox()).find((id) => !before.has(id))!;
   const got = decodeEnvelope(await pal.read(sent));
-  expect([got.header.subject, got.header.contentType, got.body.toString("utf8")]).toEqual(["Hello from the browser", "text/plain; charset=utf-8", "Typed in Chromium, read by the SDK."]);
+  expect([got.header.subject, got.header.contentType, got.body.toString("utf8")]).toEqual([
+    "Hello from the browser",
+    "text/plain; charset=utf-8",
+    "Typed in Chromium, read by the SDK.",
+  ]);
   const info = await pal.messageInfo(sent);
   expect([info.sender, info.senderComputer]).toEqual([WEB.id, "web"]);
 
   // The reply arrives while the page is open: no reload.
-  await pal.send(PAL.id, [WEB.id], encodeEnvelope({ subject: "Re: Hello", contentType: "text/plain; charset=utf-8" }, Buffer.from("Got it — from the SDK.")));
+  await pal.send(
+    PAL.id,
+    [WEB.id],
+    encodeEnvelope(
+      { subject: "Re: Hello", contentType: "text/plain; charset=utf-8" },
+      Buffer.from("Got it — from the SDK."),
+    ),
+  );
   const row = page.getByTestId("inbox-row").filter({ hasText: "Re: Hello" });
   await expect(row).toBeVisible({ timeout: 5_000 });
   await expect(row).toContainText(PAL.id);
   await expect(page.getByTestId("live-region")).toHaveText(`New message from ${PAL.id}: Re: Hello`);
-  await pal.send(PAL.id, [WEB.id], encodeEnvelope({ subject: "The notes", filename: "notes.bin", contentType: "application/octet-stream" }, Buffer.from([0, 1, 2, 3, 255])));
+  await pal.send(
+    PAL.id,
+    [WEB.id],
+    encodeEnvelope(
+      { subject: "The notes", filename: "notes.bin", contentType: "application/octet-stream" },
+      Buffer.from([0, 1, 2, 3, 255]),
+    ),
+  );
   await expect(page.getByTestId("inbox-row")).toHaveCount(2);
   await shot(page, "account-mailbox");
 
   await row.getByRole("button", { name: /^Open message/ }).click();
   await expect(page.getByTestId("message-text")).toHaveText("Got it — from the SDK.");
   await shot(page, "account-message-open");
-  await page.getByTestId("inbox-row").filter({ hasText: "The notes" }).getByRole("button", { name: /^Open message/ }).click();
+  await page
+    .getByTestId("inbox-row")
+    .filter({ hasText: "The notes" })
+    .getByRole("button", { name: /^Open message/ })
+    .click();
   await expect(page.getByTestId("message-download")).toHaveAttribute("download", "notes.bin");
   const download = page.waitForEvent("download");
   await page.getByTestId("message-download").click();

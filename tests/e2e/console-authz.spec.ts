@@ -27,7 +27,12 @@ async function captureAction(page: Page, submit: () => Promise<void>): Promise<R
 
 function replayHeaders(req: Request, origin: string): Record<string, string> {
   const h = req.headers();
-  return { "next-action": h["next-action"], "content-type": h["content-type"], accept: h["accept"] ?? "text/x-component", origin };
+  return {
+    "next-action": h["next-action"],
+    "content-type": h["content-type"],
+    accept: h["accept"] ?? "text/x-component",
+    origin,
+  };
 }
 
 test("an operator of realm A sees only realm A and gets 404 for realm B and admin pages", async ({ page, baseURL }) => {
@@ -60,12 +65,18 @@ test("an operator of realm A sees only realm A and gets 404 for realm B and admi
   await expect(page.getByText("No entries")).toBeVisible();
 });
 
-test("server actions with realm B's ids forged into realm A's forms answer Not found and change nothing", async ({ page }) => {
+test("server actions with realm B's ids forged into realm A's forms answer Not found and change nothing", async ({
+  page,
+}) => {
   const { realmB, userA, userB } = await ids();
   const db = e2eDb().prisma;
   const snapshot = async () =>
     JSON.stringify(
-      [await db.realm.findUniqueOrThrow({ where: { id: realmB.id } }), await db.user.findUniqueOrThrow({ where: { id: userB.id } }), await db.invite.findMany({ where: { realmId: realmB.id }, orderBy: { id: "asc" } })],
+      [
+        await db.realm.findUniqueOrThrow({ where: { id: realmB.id } }),
+        await db.user.findUniqueOrThrow({ where: { id: userB.id } }),
+        await db.invite.findMany({ where: { realmId: realmB.id }, orderBy: { id: "asc" } }),
+      ],
       (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v),
     );
   const before = await snapshot();
@@ -99,20 +110,27 @@ test("server actions with realm B's ids forged into realm A's forms answer Not f
   expect(await snapshot()).toBe(before);
 });
 
-test("replayed administrator actions: 404 for a realm operator, 401 without a session, refused from another origin", async ({ browser, baseURL }) => {
+test("replayed administrator actions: 404 for a realm operator, 401 without a session, refused from another origin", async ({
+  browser,
+  baseURL,
+}) => {
   const db = e2eDb().prisma;
   const adminCtx = await browser.newContext();
   const adminPage = await adminCtx.newPage();
   await signIn(adminPage, ADMIN);
   await adminPage.goto("/console/federation");
   await adminPage.getByLabel("Valid for (hours)").fill("1");
-  const tokenReq = await captureAction(adminPage, () => adminPage.getByRole("button", { name: "Create enrollment token" }).click());
+  const tokenReq = await captureAction(adminPage, () =>
+    adminPage.getByRole("button", { name: "Create enrollment token" }).click(),
+  );
   await expect(adminPage.getByTestId("one-time-value")).toBeVisible();
   await adminPage.goto("/console/operators");
   await adminPage.getByLabel("Username").fill("replayed-admin");
   await adminPage.getByLabel("Password").fill("replayed-admin-password");
   await adminPage.getByLabel("Role").selectOption("ADMIN");
-  const opReq = await captureAction(adminPage, () => adminPage.getByRole("button", { name: "Create operator" }).click());
+  const opReq = await captureAction(adminPage, () =>
+    adminPage.getByRole("button", { name: "Create operator" }).click(),
+  );
   await expect(adminPage.getByText("Operator replayed-admin created.")).toBeVisible();
   await db.operator.delete({ where: { username: "replayed-admin" } });
 
@@ -121,12 +139,19 @@ test("replayed administrator actions: 404 for a realm operator, 401 without a se
   const [t0, o0] = [await tokens(), await operators()];
 
   // The replay itself works: the administrator's own session creates another token.
-  const ok = await adminCtx.request.post(tokenReq.url(), { headers: replayHeaders(tokenReq, baseURL!), data: tokenReq.postDataBuffer()! });
+  const ok = await adminCtx.request.post(tokenReq.url(), {
+    headers: replayHeaders(tokenReq, baseURL!),
+    data: tokenReq.postDataBuffer()!,
+  });
   expect(ok.status()).toBe(200);
   expect(await tokens()).toBe(t0 + 1);
 
   // From another origin the same request is refused before the action runs (CSRF).
-  const evil = await adminCtx.request.post(tokenReq.url(), { headers: replayHeaders(tokenReq, "http://evil.example"), data: tokenReq.postDataBuffer()!, failOnStatusCode: false });
+  const evil = await adminCtx.request.post(tokenReq.url(), {
+    headers: replayHeaders(tokenReq, "http://evil.example"),
+    data: tokenReq.postDataBuffer()!,
+    failOnStatusCode: false,
+  });
   expect(evil.ok()).toBe(false);
   expect(await tokens()).toBe(t0 + 1);
 
@@ -134,17 +159,26 @@ test("replayed administrator actions: 404 for a realm operator, 401 without a se
   const opCtx = await browser.newContext();
   await signIn(await opCtx.newPage(), OPERATOR_A);
   for (const req of [tokenReq, opReq]) {
-    const res = await opCtx.request.post(req.url(), { headers: replayHeaders(req, baseURL!), data: req.postDataBuffer()! });
+    const res = await opCtx.request.post(req.url(), {
+      headers: replayHeaders(req, baseURL!),
+      data: req.postDataBuffer()!,
+    });
     expect(await res.text()).toContain('"status":404');
   }
   // Without a session: 401.
   const anon = await browser.newContext();
-  const res = await anon.request.post(opReq.url(), { headers: replayHeaders(opReq, baseURL!), data: opReq.postDataBuffer()! });
+  const res = await anon.request.post(opReq.url(), {
+    headers: replayHeaders(opReq, baseURL!),
+    data: opReq.postDataBuffer()!,
+  });
   expect(await res.text()).toContain('"status":401');
   expect([await tokens(), await operators()]).toEqual([t0 + 1, o0]);
 
   // State-changing route handlers check Origin too.
-  const cross = await anon.request.post(`${baseURL}/api/auth/signout`, { headers: { origin: "http://evil.example" }, failOnStatusCode: false });
+  const cross = await anon.request.post(`${baseURL}/api/auth/signout`, {
+    headers: { origin: "http://evil.example" },
+    failOnStatusCode: false,
+  });
   expect(cross.status()).toBe(403);
   await Promise.all([adminCtx.close(), opCtx.close(), anon.close()]);
 });

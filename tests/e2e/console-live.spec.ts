@@ -25,12 +25,27 @@ let userId: string;
 
 test.beforeAll(async ({ baseURL }) => {
   const db = e2eDb();
-  await db.prisma.realm.create({ data: { ...REALM, registrationMode: "OPEN", captchaProvider: "NONE", userCap: 100, defaultQuotaBytes: 50n * MB } });
-  const user = await registerAccount(db.pool, { realmId: REALM.id, username: USER.username, password: USER.password, captchaPassed: true });
+  await db.prisma.realm.create({
+    data: { ...REALM, registrationMode: "OPEN", captchaProvider: "NONE", userCap: 100, defaultQuotaBytes: 50n * MB },
+  });
+  const user = await registerAccount(db.pool, {
+    realmId: REALM.id,
+    username: USER.username,
+    password: USER.password,
+    captchaPassed: true,
+  });
   userId = user.id;
   await db.prisma.computer.create({ data: { userId, name: USER.computer } });
   daemon = new RealmDaemon(
-    { databaseUrl: urlFor(e2eDbName()), bindHost: "127.0.0.1", httpPort: 0, plainTcp: false, ephemeralPorts: true, webUrl: baseURL!, limits: REALM_DEFAULTS },
+    {
+      databaseUrl: urlFor(e2eDbName()),
+      bindHost: "127.0.0.1",
+      httpPort: 0,
+      plainTcp: false,
+      ephemeralPorts: true,
+      webUrl: baseURL!,
+      limits: REALM_DEFAULTS,
+    },
     createLogger("realm-e2e", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
   );
   await daemon.start();
@@ -71,10 +86,15 @@ test("quota edits in the console reach the connected client without a restart", 
   await page.getByLabel("Immediate messages per minute").fill("7");
   await page.getByRole("button", { name: "Save quota and permissions" }).click();
   await expect(page.getByText(`Limits of ${USER.username} saved.`)).toBeVisible();
-  await expect.poll(async () => {
-    const q = await client.quotas();
-    return [q.storage, q.imessageRate];
-  }, { timeout: 2_000 }).toEqual([2n * 1024n * MB, 7]);
+  await expect
+    .poll(
+      async () => {
+        const q = await client.quotas();
+        return [q.storage, q.imessageRate];
+      },
+      { timeout: 2_000 },
+    )
+    .toEqual([2n * 1024n * MB, 7]);
 });
 
 test("suspending the user in the console closes their live session within a second", async ({ page }) => {
@@ -85,12 +105,20 @@ test("suspending the user in the console closes their live session within a seco
   const clicked = Date.now();
   await page.getByRole("button", { name: "Suspend user" }).click();
   await expect(page.getByText(`${USER.username} is suspended`)).toBeVisible();
-  const at = await Promise.race([closed, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the session was not closed")), 5_000))]);
+  const at = await Promise.race([
+    closed,
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the session was not closed")), 5_000)),
+  ]);
   expect(at - clicked).toBeLessThan(2_000);
   await shot(page, "user-suspended-live");
 
   // A suspended user cannot sign in again.
-  const again = await RealmClient.connect({ host: "127.0.0.1", port: daemon.listeners.actualPort(REALM.port)!, realm: REALM.slug, timeoutMs: 20_000 });
+  const again = await RealmClient.connect({
+    host: "127.0.0.1",
+    port: daemon.listeners.actualPort(REALM.port)!,
+    realm: REALM.slug,
+    timeoutMs: 20_000,
+  });
   await expect(again.authenticate(USER.username, USER.computer, USER.password)).rejects.toThrow();
   again.close();
 });

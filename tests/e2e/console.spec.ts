@@ -20,7 +20,9 @@ test("the landing page links to signup for realms that take accounts, and to the
   await expect(page).toHaveURL(/\/console\/sign-in$/);
 });
 
-test("sign-in: a wrong password shows an error, the right one opens the dashboard, sign-out ends the session", async ({ page }) => {
+test("sign-in: a wrong password shows an error, the right one opens the dashboard, sign-out ends the session", async ({
+  page,
+}) => {
   await page.goto("/console");
   await expect(page).toHaveURL(/\/console\/sign-in$/);
   await page.getByLabel("Username").fill(ADMIN.username);
@@ -48,7 +50,9 @@ test("sign-in: a wrong password shows an error, the right one opens the dashboar
   await expect(page).toHaveURL(/\/console\/sign-in$/);
 });
 
-test("realm create shows field errors, then creates; edit lowers a cap below use with a clear warning", async ({ page }) => {
+test("realm create shows field errors, then creates; edit lowers a cap below use with a clear warning", async ({
+  page,
+}) => {
   await signIn(page, ADMIN);
   await page.goto("/console/realms/new");
   await page.getByLabel("Name", { exact: true }).fill("E2E Realm");
@@ -183,7 +187,10 @@ test("operators, federation and the audit log", async ({ page }) => {
   await expect(page).toHaveURL(/action=realm.update/);
   const entries = page.getByTestId("audit-entries").locator("> li");
   await expect(entries.first()).toContainText("operator:admin");
-  await entries.first().getByText(/fields? changed/).click();
+  await entries
+    .first()
+    .getByText(/fields? changed/)
+    .click();
   await expect(entries.first().getByRole("cell", { name: "userCap" })).toBeVisible();
   await shot(page, "audit");
 });

@@ -12,7 +12,9 @@ import { createInvite, createRealm } from "../helpers/signup-fixtures.ts";
 import { HCAPTCHA_E2E, hcaptchaVerifierUrl } from "./signup-env.ts";
 
 const SHOTS = path.resolve(import.meta.dirname, "../../test-results/screenshots");
-const DOUBLE = fs.readFileSync(path.resolve(import.meta.dirname, "../helpers/hcaptcha-widget-double.js"), "utf8").replaceAll("__VERIFIER_URL__", hcaptchaVerifierUrl());
+const DOUBLE = fs
+  .readFileSync(path.resolve(import.meta.dirname, "../helpers/hcaptcha-widget-double.js"), "utf8")
+  .replaceAll("__VERIFIER_URL__", hcaptchaVerifierUrl());
 const PASSWORD = "a-long-enough-passphrase";
 const MIN_FORM_MS = 3_300;
 
@@ -40,11 +42,31 @@ test.beforeAll(async () => {
     ownHandle = true;
   } else throw new Error("Run with playwright.config.ts (OG_E2E_DB) or set DATABASE_URL to the web server's database");
   const p = handle.prisma;
-  await createRealm(p, { ...R.hc, host: HOST, name: "Captcha Valley", registrationMode: "OPEN", captchaProvider: "HCAPTCHA", hcaptchaSiteKey: HCAPTCHA_E2E.siteKey, hcaptchaSecret: HCAPTCHA_E2E.secret });
-  await createRealm(p, { ...R.pow, host: HOST, name: "Proof of Work", registrationMode: "OPEN", captchaProvider: "ALTCHA" });
+  await createRealm(p, {
+    ...R.hc,
+    host: HOST,
+    name: "Captcha Valley",
+    registrationMode: "OPEN",
+    captchaProvider: "HCAPTCHA",
+    hcaptchaSiteKey: HCAPTCHA_E2E.siteKey,
+    hcaptchaSecret: HCAPTCHA_E2E.secret,
+  });
+  await createRealm(p, {
+    ...R.pow,
+    host: HOST,
+    name: "Proof of Work",
+    registrationMode: "OPEN",
+    captchaProvider: "ALTCHA",
+  });
   const club = await createRealm(p, { ...R.club, host: HOST, name: "The Club", registrationMode: "INVITE" });
   await createInvite(p, club, INVITE, 1);
-  await createRealm(p, { ...R.shut, host: HOST, name: "Closed Shop", registrationMode: "CLOSED", contactEmail: "owner@closed.test" });
+  await createRealm(p, {
+    ...R.shut,
+    host: HOST,
+    name: "Closed Shop",
+    registrationMode: "CLOSED",
+    contactEmail: "owner@closed.test",
+  });
   fs.mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -55,7 +77,9 @@ test.afterAll(async () => {
 test.beforeEach(async ({ page }) => {
   // Nothing may reach the outside world; hCaptcha's script host gets the local double.
   await page.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, (route) => route.abort("blockedbyclient"));
-  await page.route(/^https:\/\/js\.hcaptcha\.com\/1\/api\.js/, (route) => route.fulfill({ status: 200, contentType: "application/javascript", body: DOUBLE }));
+  await page.route(/^https:\/\/js\.hcaptcha\.com\/1\/api\.js/, (route) =>
+    route.fulfill({ status: 200, contentType: "application/javascript", body: DOUBLE }),
+  );
 });
 
 async function fillAccount(page: Page, username: string, confirm = PASSWORD) {
@@ -164,19 +188,28 @@ test("ticket (CONTINUE) flow: captcha only, the code completes the client's regi
   const token = (await page.getByTestId("completion-token").textContent())?.trim() ?? "";
   expect(token.length).toBeGreaterThan(10);
   await shot(page, "signup-ticket-token");
-  const user = await registerWithTicket(handle.pool, ticket, token, { realmId, username: "cli-user", password: PASSWORD });
+  const user = await registerWithTicket(handle.pool, ticket, token, {
+    realmId,
+    username: "cli-user",
+    password: PASSWORD,
+  });
   expect(user.username).toBe("cli-user");
   await page.goto(`/signup/${R.hc.slug}?ticket=${ticket}`);
   await expect(page.getByTestId("ticket-invalid")).toBeVisible();
 });
 
 test("message pages: compose from a link, and a 'message me' link with a QR code", async ({ page }) => {
-  await page.goto(`/message?to=${encodeURIComponent("opengroovemessage://trivergia.com:64731/javawizard?subject=Hi+Alex")}`);
+  await page.goto(
+    `/message?to=${encodeURIComponent("opengroovemessage://trivergia.com:64731/javawizard?subject=Hi+Alex")}`,
+  );
   await expect(page.getByRole("heading", { name: "Message javawizard" })).toBeVisible();
   await expect(page.getByLabel("Subject")).toHaveValue("Hi Alex");
   await expect(page.getByTestId("send-unavailable")).toBeVisible();
   await page.getByLabel("Message").fill("See you on Friday");
-  await expect(page.getByTestId("open-in-app")).toHaveAttribute("href", "opengroovemessage://trivergia.com:64731/javawizard?subject=Hi%20Alex&body=See%20you%20on%20Friday");
+  await expect(page.getByTestId("open-in-app")).toHaveAttribute(
+    "href",
+    "opengroovemessage://trivergia.com:64731/javawizard?subject=Hi%20Alex&body=See%20you%20on%20Friday",
+  );
   await shot(page, "message-compose");
 
   await page.goto(`/message?to=not-a-user`);
@@ -186,7 +219,9 @@ test("message pages: compose from a link, and a 'message me' link with a QR code
   await page.getByLabel("Your user id").fill("trivergia.com:64731::javawizard");
   await page.getByLabel(/Subject to suggest/).fill("Hello there");
   await page.getByRole("button", { name: "Make the link" }).click();
-  await expect(page.getByTestId("app-link")).toHaveText("opengroovemessage://trivergia.com:64731/javawizard?subject=Hello%20there");
+  await expect(page.getByTestId("app-link")).toHaveText(
+    "opengroovemessage://trivergia.com:64731/javawizard?subject=Hello%20there",
+  );
   await expect(page.getByTestId("qr-code")).toBeVisible();
   await shot(page, "message-link-qr");
 });

@@ -13,7 +13,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 // OG_TEST_TEMPLATE_DB lets two checkouts (e.g. git worktrees with different migrations) share one
 // server without rebuilding each other's template.
 export const TEMPLATE_DB = process.env.OG_TEST_TEMPLATE_DB ?? "og_test_template";
-if (!/^[a-z_][a-z0-9_]*$/.test(TEMPLATE_DB)) throw new Error(`OG_TEST_TEMPLATE_DB is not a plain identifier: ${TEMPLATE_DB}`);
+if (!/^[a-z_][a-z0-9_]*$/.test(TEMPLATE_DB))
+  throw new Error(`OG_TEST_TEMPLATE_DB is not a plain identifier: ${TEMPLATE_DB}`);
 
 export function adminUrl(): string {
   const url = process.env.OG_TEST_PG_ADMIN_URL;
@@ -28,21 +29,36 @@ export function urlFor(database: string): string {
 }
 
 export function runMigrations(databaseUrl: string): void {
-  const r = spawnSync(process.execPath, ["--require", path.join(root, "scripts/unref-long-timers.cjs"), path.join(root, "node_modules/prisma/build/index.js"), "migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1" },
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--require",
+      path.join(root, "scripts/unref-long-timers.cjs"),
+      path.join(root, "node_modules/prisma/build/index.js"),
+      "migrate",
+      "deploy",
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1" },
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) throw new Error(`migrate deploy failed: ${r.stdout}\n${r.stderr}`);
 }
 
 /** Whether the template lacks a migration that prisma/migrations has (a new one was added). */
 async function templateIsStale(): Promise<boolean> {
-  const wanted = fs.readdirSync(path.join(root, "prisma/migrations"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const wanted = fs
+    .readdirSync(path.join(root, "prisma/migrations"), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
   const t = new pg.Client(urlFor(TEMPLATE_DB));
   await t.connect();
   try {
-    const r = await t.query<{ migration_name: string }>("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL");
+    const r = await t.query<{ migration_name: string }>(
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL",
+    );
     const have = new Set(r.rows.map((x) => x.migration_name));
     return wanted.some((m) => !have.has(m));
   } catch {

@@ -63,7 +63,14 @@ export interface ManagementHarness {
 export async function startManagement(overlapMs = 60_000): Promise<ManagementHarness> {
   const db = await createTestDb();
   const { log } = captureLogger("management");
-  let server: ManagementServer | undefined = await startManagementServer({ pool: db.pool, log, host: HOST, clientPort: 0, realmPort: 0, limits: { ...MANAGEMENT_DEFAULTS, keyOverlapMs: overlapMs } });
+  let server: ManagementServer | undefined = await startManagementServer({
+    pool: db.pool,
+    log,
+    host: HOST,
+    clientPort: 0,
+    realmPort: 0,
+    limits: { ...MANAGEMENT_DEFAULTS, keyOverlapMs: overlapMs },
+  });
   const ports = { client: server.clientPort, realm: server.realmPort };
   return {
     db,
@@ -71,14 +78,17 @@ export async function startManagement(overlapMs = 60_000): Promise<ManagementHar
     clientPort: ports.client,
     async token(realmId) {
       const t = newCode(24);
-      await db.pool.query(`INSERT INTO enrollment_tokens (id, "tokenHash", "realmId", "expiresAt", "createdBy") VALUES (gen_random_uuid(), $1, $2, now() + interval '1 hour', 'test')`, [
-        hashCode(t),
-        realmId ?? null,
-      ]);
+      await db.pool.query(
+        `INSERT INTO enrollment_tokens (id, "tokenHash", "realmId", "expiresAt", "createdBy") VALUES (gen_random_uuid(), $1, $2, now() + interval '1 hour', 'test')`,
+        [hashCode(t), realmId ?? null],
+      );
       return t;
     },
     async setStatus(realmId, status) {
-      await db.pool.query(`UPDATE known_realms SET status = $2::text::"KnownRealmStatus", "revokedAt" = CASE WHEN $2::text = 'REVOKED' THEN now() END WHERE "realmId" = $1`, [realmId, status]);
+      await db.pool.query(
+        `UPDATE known_realms SET status = $2::text::"KnownRealmStatus", "revokedAt" = CASE WHEN $2::text = 'REVOKED' THEN now() END WHERE "realmId" = $1`,
+        [realmId, status],
+      );
       await notify(db.pool, CHANNELS.registry, realmId);
     },
     async stop() {
@@ -86,7 +96,14 @@ export async function startManagement(overlapMs = 60_000): Promise<ManagementHar
       server = undefined;
     },
     async restart() {
-      server = await startManagementServer({ pool: db.pool, log, host: HOST, clientPort: ports.client, realmPort: ports.realm, limits: { ...MANAGEMENT_DEFAULTS, keyOverlapMs: overlapMs } });
+      server = await startManagementServer({
+        pool: db.pool,
+        log,
+        host: HOST,
+        clientPort: ports.client,
+        realmPort: ports.realm,
+        limits: { ...MANAGEMENT_DEFAULTS, keyOverlapMs: overlapMs },
+      });
     },
     async drop() {
       await server?.close();
@@ -111,7 +128,11 @@ export interface RealmNode {
   drop(): Promise<void>;
 }
 
-export async function startRealmNode(name: string, management: string, opts: { token?: string; limits?: Partial<FederationLimits>; quotaBytes?: bigint } = {}): Promise<RealmNode> {
+export async function startRealmNode(
+  name: string,
+  management: string,
+  opts: { token?: string; limits?: Partial<FederationLimits>; quotaBytes?: bigint } = {},
+): Promise<RealmNode> {
   const db = await createTestDb();
   const realmId = `${name}.test:63745`;
   await db.pool.query(
@@ -127,7 +148,13 @@ export async function startRealmNode(name: string, management: string, opts: { t
     ephemeralPorts: true,
     webUrl: "http://web.test",
     limits: { ...REALM_DEFAULTS },
-    federation: { managementAddress: management, enrollmentToken: opts.token ?? "", advertiseHost: HOST, plainTcp: false, limits: { ...FEDERATION_DEFAULTS, ...FAST, ...opts.limits } },
+    federation: {
+      managementAddress: management,
+      enrollmentToken: opts.token ?? "",
+      advertiseHost: HOST,
+      plainTcp: false,
+      limits: { ...FEDERATION_DEFAULTS, ...FAST, ...opts.limits },
+    },
   };
   const clients: RealmClient[] = [];
   const node: RealmNode = {
@@ -149,14 +176,21 @@ export async function startRealmNode(name: string, management: string, opts: { t
     async user(username, computer = "laptop") {
       const password = "correct horse battery";
       const u = await registerAccount(db.pool, { realmId, username, password, captchaPassed: true });
-      await db.pool.query(`INSERT INTO computers (id, "userId", name) VALUES (gen_random_uuid(), $1, $2)`, [u.id, computer]);
+      await db.pool.query(`INSERT INTO computers (id, "userId", name) VALUES (gen_random_uuid(), $1, $2)`, [
+        u.id,
+        computer,
+      ]);
       return { client: await node.login(username, computer, password), userId: `${realmId}::${u.username}`, password };
     },
     linkState() {
       return node.daemon.federation?.links.get(realmId)?.state ?? "none";
     },
     async waitApproved(timeoutMs = 10_000) {
-      await waitFor(() => node.daemon.federation?.links.get(realmId)?.usable === true, timeoutMs, `${realmId} approved by the management server`);
+      await waitFor(
+        () => node.daemon.federation?.links.get(realmId)?.usable === true,
+        timeoutMs,
+        `${realmId} approved by the management server`,
+      );
     },
     async stop() {
       for (const c of clients.splice(0)) c.close();
@@ -189,14 +223,23 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
  * Returns the link and the auth reply (so tests can see refusals).
  */
 export async function rawPeer(from: RealmNode, to: RealmNode): Promise<{ link: PacketLink; auth: LinkReply }> {
-  const link = await PacketLink.open({ address: `${HOST}:${to.port()}`, tls: true, words: ["realm", from.realmId, to.realmId], timeoutMs: 5_000, maxPacketBytes: 1_048_576 });
+  const link = await PacketLink.open({
+    address: `${HOST}:${to.port()}`,
+    tls: true,
+    words: ["realm", from.realmId, to.realmId],
+    timeoutMs: 5_000,
+    maxPacketBytes: 1_048_576,
+  });
   const cn = newNonce();
   const hello = await link.request("hello", [cn]);
   if (hello.status !== "OK") return { link, auth: hello };
   const sn = hello.lines.find((l) => l.startsWith("nonce="))!.slice(6);
   if (!decodeProofs(hello.lines).length) throw new Error("server sent no proof");
   const keys = await loadSigningKeys(from.db.pool, from.realmId);
-  const auth = await link.request("auth", encodeProofs(proofsFor(keys, realmAuthPayload("client", from.realmId, to.realmId, sn, cn, link.binding))));
+  const auth = await link.request(
+    "auth",
+    encodeProofs(proofsFor(keys, realmAuthPayload("client", from.realmId, to.realmId, sn, cn, link.binding))),
+  );
   return { link, auth };
 }
 
@@ -212,6 +255,9 @@ export function nextMessage(c: RealmClient, timeoutMs = 10_000): Promise<string>
 }
 
 export async function usage(node: RealmNode, userId: string): Promise<bigint> {
-  const r = await node.db.pool.query<{ messageBytes: bigint }>(`SELECT "messageBytes" FROM users WHERE "realmId" || '::' || username = $1`, [userId]);
+  const r = await node.db.pool.query<{ messageBytes: bigint }>(
+    `SELECT "messageBytes" FROM users WHERE "realmId" || '::' || username = $1`,
+    [userId],
+  );
   return BigInt(r.rows[0].messageBytes);
 }

@@ -73,7 +73,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, extra
   res.end(JSON.stringify(body));
 }
 
-export async function startHcaptchaVerifier(opts: { sites: VerifierSite[]; port?: number; host?: string }): Promise<HcaptchaVerifier> {
+export async function startHcaptchaVerifier(opts: {
+  sites: VerifierSite[];
+  port?: number;
+  host?: string;
+}): Promise<HcaptchaVerifier> {
   const tokens = new Map<string, IssuedToken>();
   const bySecret = new Map(opts.sites.map((s) => [s.secret, s]));
   const siteKeys = new Set(opts.sites.map((s) => s.siteKey));
@@ -128,13 +132,21 @@ export async function startHcaptchaVerifier(opts: { sites: VerifierSite[]; port?
         }
         const form = new URLSearchParams(body);
         const answer = siteverify(form, contentType);
-        state.calls.push({ secret: form.get("secret"), response: form.get("response"), remoteip: form.get("remoteip"), sitekey: form.get("sitekey"), contentType, answer });
+        state.calls.push({
+          secret: form.get("secret"),
+          response: form.get("response"),
+          remoteip: form.get("remoteip"),
+          sitekey: form.get("sitekey"),
+          contentType,
+          answer,
+        });
         return sendJson(res, 200, answer);
       }
       if (req.method === "POST" && url.pathname === "/test/issue") {
         // Test-only: what the real widget gets after a person solves a challenge.
         const body = JSON.parse((await readBody(req)) || "{}") as { sitekey?: unknown; hostname?: unknown };
-        if (typeof body.sitekey !== "string" || !siteKeys.has(body.sitekey)) return sendJson(res, 400, { error: "unknown sitekey" }, CORS);
+        if (typeof body.sitekey !== "string" || !siteKeys.has(body.sitekey))
+          return sendJson(res, 400, { error: "unknown sitekey" }, CORS);
         const token = state.issueToken(body.sitekey, typeof body.hostname === "string" ? body.hostname : "localhost");
         return sendJson(res, 200, { token }, CORS);
       }

@@ -55,7 +55,8 @@
       var id = String(nextId++);
       var wrap = document.createElement("label");
       wrap.setAttribute("data-testid", "hcaptcha-double");
-      wrap.style.cssText = "display:inline-flex;align-items:center;gap:10px;padding:12px 16px;border:1px solid #d0d7de;border-radius:4px;background:#fafafa;font:14px sans-serif;cursor:pointer";
+      wrap.style.cssText =
+        "display:inline-flex;align-items:center;gap:10px;padding:12px 16px;border:1px solid #d0d7de;border-radius:4px;background:#fafafa;font:14px sans-serif;cursor:pointer";
       var box = document.createElement("input");
       box.type = "checkbox";
       box.style.cssText = "width:22px;height:22px";
@@ -100,5 +101,8 @@
   };
 
   var onload = params.get("onload");
-  if (onload && typeof window[onload] === "function") setTimeout(function () { window[onload](); }, 0);
+  if (onload && typeof window[onload] === "function")
+    setTimeout(function () {
+      window[onload]();
+    }, 0);
 })();

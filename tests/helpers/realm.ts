@@ -21,16 +21,37 @@ export interface RealmHarness {
   plainRealm: string;
   connect(realmId: string, extra?: Partial<ConnectOptions>): Promise<RealmClient>;
   /** Registers a user directly (domain rule) and creates one computer; returns a logged-in client. */
-  user(realmId: string, username: string, opts?: { computer?: string; password?: string }): Promise<{ client: RealmClient; userId: string; password: string }>;
+  user(
+    realmId: string,
+    username: string,
+    opts?: { computer?: string; password?: string },
+  ): Promise<{ client: RealmClient; userId: string; password: string }>;
   stop(): Promise<void>;
 }
 
-export async function startRealmHarness(overrides: Partial<RealmDaemonConfig["limits"]> = {}, extraConfig: Partial<RealmDaemonConfig> = {}): Promise<RealmHarness> {
+export async function startRealmHarness(
+  overrides: Partial<RealmDaemonConfig["limits"]> = {},
+  extraConfig: Partial<RealmDaemonConfig> = {},
+): Promise<RealmHarness> {
   const db = await createTestDb();
-  await seed(db.prisma, { publicHost: "realm.test", adminUsername: "admin", adminPassword: "admin-password-for-tests" });
+  await seed(db.prisma, {
+    publicHost: "realm.test",
+    adminUsername: "admin",
+    adminPassword: "admin-password-for-tests",
+  });
   const plainRealm = "plain.test:63999";
   await db.prisma.realm.create({
-    data: { id: plainRealm, host: "plain.test", port: 63999, slug: "plain", name: "Plain", registrationMode: "OPEN", captchaProvider: "NONE", userCap: 1000, defaultQuotaBytes: 10n * 1024n * 1024n },
+    data: {
+      id: plainRealm,
+      host: "plain.test",
+      port: 63999,
+      slug: "plain",
+      name: "Plain",
+      registrationMode: "OPEN",
+      captchaProvider: "NONE",
+      userCap: 1000,
+      defaultQuotaBytes: 10n * 1024n * 1024n,
+    },
   });
   const config: RealmDaemonConfig = {
     databaseUrl: db.url,
@@ -59,7 +80,13 @@ export async function startRealmHarness(overrides: Partial<RealmDaemonConfig["li
     },
     async connect(realmId, extra = {}) {
       const r = daemon.realmById(realmId)!;
-      const c = await RealmClient.connect({ host: HOST, port: h.port(realmId), realm: r.slug, timeoutMs: 20_000, ...extra });
+      const c = await RealmClient.connect({
+        host: HOST,
+        port: h.port(realmId),
+        realm: r.slug,
+        timeoutMs: 20_000,
+        ...extra,
+      });
       clients.push(c);
       return c;
     },
@@ -67,7 +94,10 @@ export async function startRealmHarness(overrides: Partial<RealmDaemonConfig["li
       const password = opts.password ?? "correct horse battery";
       const u = await registerAccount(db.pool, { realmId, username, password, captchaPassed: true });
       const computer = opts.computer ?? "laptop";
-      await db.pool.query(`INSERT INTO computers (id, "userId", name) VALUES (gen_random_uuid(), $1, $2)`, [u.id, computer]);
+      await db.pool.query(`INSERT INTO computers (id, "userId", name) VALUES (gen_random_uuid(), $1, $2)`, [
+        u.id,
+        computer,
+      ]);
       const client = await h.connect(realmId);
       await client.authenticate(username, computer, password);
       return { client, userId: `${realmId}::${u.username}`, password };

@@ -38,7 +38,12 @@ export async function createRealm(prisma: PrismaClient, f: RealmFixture): Promis
   return id;
 }
 
-export async function createInvite(prisma: PrismaClient, realmId: string, code: string, usesAllowed: number): Promise<string> {
+export async function createInvite(
+  prisma: PrismaClient,
+  realmId: string,
+  code: string,
+  usesAllowed: number,
+): Promise<string> {
   const invite = await prisma.invite.create({ data: { realmId, codeHash: hashCode(code), usesAllowed } });
   return invite.id;
 }

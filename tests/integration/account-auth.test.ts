@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
 import { createConsoleFixture, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
-import { authenticateRealmUser, REALM_SIGN_IN_RULES, realmAccountKey, realmIpKey, RealmUserSignInError, type RealmSignInFailure } from "../../lib/account/sign-in.ts";
+import {
+  authenticateRealmUser,
+  REALM_SIGN_IN_RULES,
+  realmAccountKey,
+  realmIpKey,
+  RealmUserSignInError,
+  type RealmSignInFailure,
+} from "../../lib/account/sign-in.ts";
 import { loadRealmUser } from "../../lib/account/realm-user.ts";
 import { loadActor } from "../../lib/auth/current-actor.ts";
 import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
@@ -43,15 +50,33 @@ test("the limits are the realm daemon's own", () => {
 });
 
 test("signs in by realm slug or by full user id, case-insensitively; wrong input says nothing specific", async () => {
-  const a = await authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, "198.51.100.7");
+  const a = await authenticateRealmUser(
+    db,
+    { realm: f.realmA.slug, username: "carol", password: PASSWORD },
+    "198.51.100.7",
+  );
   assert.deepEqual(a, { userId, realmId, username: "Carol", sessionEpoch: 0 });
   const b = await authenticateRealmUser(db, { username: `${realmId}::CAROL`, password: PASSWORD }, null);
   assert.equal(b.userId, userId);
   assert.ok((await db.prisma.user.findUniqueOrThrow({ where: { id: userId } })).lastLoginAt);
-  assert.equal(await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: "wrong one" }, null)), "invalid");
-  assert.equal(await failure(authenticateRealmUser(db, { realm: f.realmB.slug, username: "carol", password: PASSWORD }, null)), "invalid", "other realm");
-  assert.equal(await failure(authenticateRealmUser(db, { realm: "no-such-realm", username: "carol", password: PASSWORD }, null)), "invalid");
-  assert.equal(await failure(authenticateRealmUser(db, { username: "carol", password: PASSWORD }, null)), "invalid", "no realm at all");
+  assert.equal(
+    await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: "wrong one" }, null)),
+    "invalid",
+  );
+  assert.equal(
+    await failure(authenticateRealmUser(db, { realm: f.realmB.slug, username: "carol", password: PASSWORD }, null)),
+    "invalid",
+    "other realm",
+  );
+  assert.equal(
+    await failure(authenticateRealmUser(db, { realm: "no-such-realm", username: "carol", password: PASSWORD }, null)),
+    "invalid",
+  );
+  assert.equal(
+    await failure(authenticateRealmUser(db, { username: "carol", password: PASSWORD }, null)),
+    "invalid",
+    "no realm at all",
+  );
   assert.equal(await failure(authenticateRealmUser(db, { realm: 5, username: ["x"] }, null)), "invalid");
   await db.prisma.rateLimitBucket.deleteMany({});
 });
@@ -59,13 +84,30 @@ test("signs in by realm slug or by full user id, case-insensitively; wrong input
 test("failures fill the daemon's per-account bucket; then even the right password waits", async () => {
   const { limit, windowMs } = REALM_SIGN_IN_RULES.account;
   for (let i = 0; i < limit; i++) {
-    assert.equal(await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "Carol", password: `guess ${i}` }, `192.0.2.${i}`)), "invalid");
+    assert.equal(
+      await failure(
+        authenticateRealmUser(db, { realm: f.realmA.slug, username: "Carol", password: `guess ${i}` }, `192.0.2.${i}`),
+      ),
+      "invalid",
+    );
   }
-  assert.equal(await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, "192.0.2.200")), "rate_limited");
+  assert.equal(
+    await failure(
+      authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, "192.0.2.200"),
+    ),
+    "rate_limited",
+  );
   const key = realmAccountKey(realmId, "carol");
   assert.equal(key, `auth:${realmId}:carol`, "the realm daemon's bucket name");
-  await db.prisma.rateLimitBucket.update({ where: { key }, data: { windowStart: new Date(Date.now() - windowMs - 1000) } });
-  assert.equal((await authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, "192.0.2.200")).userId, userId);
+  await db.prisma.rateLimitBucket.update({
+    where: { key },
+    data: { windowStart: new Date(Date.now() - windowMs - 1000) },
+  });
+  assert.equal(
+    (await authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, "192.0.2.200"))
+      .userId,
+    userId,
+  );
   assert.equal(await db.prisma.rateLimitBucket.count({ where: { key } }), 0, "success clears the account's failures");
   await db.prisma.rateLimitBucket.deleteMany({});
 });
@@ -73,19 +115,38 @@ test("failures fill the daemon's per-account bucket; then even the right passwor
 test("failures from one address across accounts fill the daemon's per-address bucket", async () => {
   const ip = "203.0.113.9";
   let last: string = "";
-  for (let i = 0; i <= REALM_SIGN_IN_RULES.ip.limit; i++) last = await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: `nobody${i}`, password: "x" }, ip));
+  for (let i = 0; i <= REALM_SIGN_IN_RULES.ip.limit; i++)
+    last = await failure(
+      authenticateRealmUser(db, { realm: f.realmA.slug, username: `nobody${i}`, password: "x" }, ip),
+    );
   assert.equal(last, "rate_limited");
-  assert.equal(await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, ip)), "rate_limited");
-  assert.equal((await authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, "203.0.113.10")).userId, userId);
-  assert.ok((await db.prisma.rateLimitBucket.findUniqueOrThrow({ where: { key: realmIpKey(ip) } })).count > REALM_SIGN_IN_RULES.ip.limit);
+  assert.equal(
+    await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, ip)),
+    "rate_limited",
+  );
+  assert.equal(
+    (await authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, "203.0.113.10"))
+      .userId,
+    userId,
+  );
+  assert.ok(
+    (await db.prisma.rateLimitBucket.findUniqueOrThrow({ where: { key: realmIpKey(ip) } })).count >
+      REALM_SIGN_IN_RULES.ip.limit,
+  );
   await db.prisma.rateLimitBucket.deleteMany({});
 });
 
 test("a suspended account is refused with its own reason, only after the right password", async () => {
   await db.prisma.user.update({ where: { id: userId }, data: { status: "SUSPENDED" } });
   try {
-    await assert.rejects(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, null), (e: unknown) => e instanceof RealmUserSignInError && e.reason === "suspended" && /suspended/.test(e.message));
-    assert.equal(await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: "not it" }, null)), "invalid");
+    await assert.rejects(
+      authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: PASSWORD }, null),
+      (e: unknown) => e instanceof RealmUserSignInError && e.reason === "suspended" && /suspended/.test(e.message),
+    );
+    assert.equal(
+      await failure(authenticateRealmUser(db, { realm: f.realmA.slug, username: "carol", password: "not it" }, null)),
+      "invalid",
+    );
   } finally {
     await db.prisma.user.update({ where: { id: userId }, data: { status: "ACTIVE" } });
     await db.prisma.rateLimitBucket.deleteMany({});
@@ -103,7 +164,14 @@ test("realm-user sessions never open the console, operator sessions never open a
   assert.equal(await loadRealmUser(db.pool, undefined), null);
 
   const me = await loadRealmUser(db.pool, user);
-  assert.deepEqual(me, { userId, realmId, username: "Carol", fullId: `${realmId}::Carol`, realmSlug: f.realmA.slug, realmName: me!.realmName });
+  assert.deepEqual(me, {
+    userId,
+    realmId,
+    username: "Carol",
+    fullId: `${realmId}::Carol`,
+    realmSlug: f.realmA.slug,
+    realmName: me!.realmName,
+  });
   assert.equal(await loadRealmUser(db.pool, { ...user, realmId: f.realmB.id }), null, "realm must match");
   // Signed out by the operator (epoch bumped), suspended, or realm disabled: the session is over.
   await db.prisma.user.update({ where: { id: userId }, data: { sessionEpoch: 1 } });

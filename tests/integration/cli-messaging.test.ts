@@ -26,13 +26,22 @@ const dirs: Record<string, string> = {};
 
 function cli(user: string, args: string[], input?: string | Buffer): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "--config-dir", dirs[user], ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "--config-dir", dirs[user], ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, raw: Buffer.concat(out), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on("close", (code) =>
+      resolve({
+        code: code ?? -1,
+        raw: Buffer.concat(out),
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
+    );
     child.stdin.end(input ?? "");
   });
 }
@@ -53,13 +62,36 @@ before(async () => {
   h = await startRealmHarness();
   port = h.port(h.plainRealm);
   for (const u of ["alice", "bob"]) dirs[u] = fs.mkdtempSync(path.join(tmp, `${u}-`));
-  const reg = await cli("alice", ["register", "plain.test:63999", "alice", "--host", HOST, "--port", String(port), "--password-stdin"], `${PASSWORD}\n`);
+  const reg = await cli(
+    "alice",
+    ["register", "plain.test:63999", "alice", "--host", HOST, "--port", String(port), "--password-stdin"],
+    `${PASSWORD}\n`,
+  );
   assert.equal(reg.code, 0, reg.stderr);
-  const login = await cli("alice", ["login", ALICE, "--computer", "laptop", "--create-computer", "--host", HOST, "--port", String(port), "--password-stdin"], `${PASSWORD}\n`);
+  const login = await cli(
+    "alice",
+    [
+      "login",
+      ALICE,
+      "--computer",
+      "laptop",
+      "--create-computer",
+      "--host",
+      HOST,
+      "--port",
+      String(port),
+      "--password-stdin",
+    ],
+    `${PASSWORD}\n`,
+  );
   assert.equal(login.code, 0, login.stderr);
   const bob = await h.user(h.plainRealm, "bob", { computer: "desk" });
   bob.client.close();
-  const bl = await cli("bob", ["login", BOB, "--computer", "desk", "--host", HOST, "--port", String(port), "--password-stdin"], `${bob.password}\n`);
+  const bl = await cli(
+    "bob",
+    ["login", BOB, "--computer", "desk", "--host", HOST, "--port", String(port), "--password-stdin"],
+    `${bob.password}\n`,
+  );
   assert.equal(bl.code, 0, bl.stderr);
 });
 
@@ -68,7 +100,9 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function inbox(user: string): Promise<Array<{ id: string; sender: string; size: number; subject: string | null; filename: string | null }>> {
+async function inbox(
+  user: string,
+): Promise<Array<{ id: string; sender: string; size: number; subject: string | null; filename: string | null }>> {
   const r = await cli(user, ["inbox", "--json"]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
@@ -81,7 +115,10 @@ test("send text; the recipient lists, reads and deletes it", async () => {
   assert.ok(id.startsWith(`${ALICE}-`));
 
   const list = await inbox("bob");
-  assert.deepEqual(list.map((m) => [m.id, m.sender, m.subject, m.size]), [[id, ALICE, "Hello", 18]]);
+  assert.deepEqual(
+    list.map((m) => [m.id, m.sender, m.subject, m.size]),
+    [[id, ALICE, "Hello", 18]],
+  );
   const table = await cli("bob", ["inbox"]);
   assert.match(table.stdout, /^ID\s+FROM\s+SIZE\s+SUBJECT\n/);
   assert.match(table.stdout, new RegExp(`${id}\\s+${ALICE}\\s+18 B\\s+Hello`));
@@ -125,7 +162,11 @@ test("a 1 MB file arrives byte for byte, with progress lines and its file name",
 });
 
 test("send through an opengroovemessage:// link with the body on stdin", async () => {
-  const s = await cli("alice", ["send", "opengroovemessage://plain.test:63999/bob?subject=Via%20a%20link", "--json"], "typed into stdin\n");
+  const s = await cli(
+    "alice",
+    ["send", "opengroovemessage://plain.test:63999/bob?subject=Via%20a%20link", "--json"],
+    "typed into stdin\n",
+  );
   assert.equal(s.code, 0, s.stderr);
   const { id, to } = JSON.parse(s.stdout) as { id: string; to: string };
   assert.equal(to, BOB);
@@ -139,7 +180,11 @@ test("send through an opengroovemessage:// link with the body on stdin", async (
 });
 
 test("a link's body is sent when stdin is empty; an empty message is refused", async () => {
-  const s = await cli("alice", ["send", "opengroovemessage://plain.test:63999/bob?subject=Lunch&body=Friday%20at%20noon%3F", "--json"]);
+  const s = await cli("alice", [
+    "send",
+    "opengroovemessage://plain.test:63999/bob?subject=Lunch&body=Friday%20at%20noon%3F",
+    "--json",
+  ]);
   assert.equal(s.code, 0, s.stderr);
   const { id } = JSON.parse(s.stdout) as { id: string };
   const r = JSON.parse((await cli("bob", ["read", id, "--json"])).stdout) as { body: string; subject: string };
@@ -153,8 +198,15 @@ test("quota shows used / quota with a breakdown", async () => {
   const { id } = JSON.parse(s.stdout) as { id: string };
   const q = await cli("alice", ["quota"]);
   assert.equal(q.code, 0, q.stderr);
-  assert.match(q.stdout, /^Storage: +5\.0 KiB used of 10\.0 MiB \(0\.0%\), 10\.0 MiB free\n {2}messages: +5\.0 KiB\n {2}workspaces: +0 B\n {2}settings: +0 B\nComputers: +1 of \d+\n/);
-  const j = JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as { quotaBytes: number; usedBytes: number; messageBytes: number };
+  assert.match(
+    q.stdout,
+    /^Storage: +5\.0 KiB used of 10\.0 MiB \(0\.0%\), 10\.0 MiB free\n {2}messages: +5\.0 KiB\n {2}workspaces: +0 B\n {2}settings: +0 B\nComputers: +1 of \d+\n/,
+  );
+  const j = JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as {
+    quotaBytes: number;
+    usedBytes: number;
+    messageBytes: number;
+  };
   assert.equal(j.quotaBytes, 10 * 1024 * 1024);
   assert.ok(j.usedBytes > 5000 && j.usedBytes === j.messageBytes);
   assert.equal((await cli("bob", ["delete", id])).code, 0);
@@ -162,7 +214,9 @@ test("quota shows used / quota with a breakdown", async () => {
 });
 
 test("watch prints live notifications as JSON lines", async () => {
-  const child = spawn(process.execPath, [BIN, "--config-dir", dirs.bob, "watch", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "--config-dir", dirs.bob, "watch", "--json"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines: Array<Record<string, string>> = [];
   let stderr = "";
   let buf = "";
@@ -212,10 +266,22 @@ test("watch prints live notifications as JSON lines", async () => {
 });
 
 test("errors: unknown user, bad link, unknown message, quota exceeded, not logged in", async () => {
-  assertCleanError(await cli("alice", ["send", "plain.test:63999::nobody", "--text", "x"]), 4, /sending to plain\.test:63999::nobody: NOSUCHUSER/);
-  assertCleanError(await cli("alice", ["send", "opengroovemessage://plain.test:63999/", "--text", "x"]), 2, /bad message link "opengroovemessage:\/\/plain\.test:63999\/": BADADDRESS The link names no user/);
+  assertCleanError(
+    await cli("alice", ["send", "plain.test:63999::nobody", "--text", "x"]),
+    4,
+    /sending to plain\.test:63999::nobody: NOSUCHUSER/,
+  );
+  assertCleanError(
+    await cli("alice", ["send", "opengroovemessage://plain.test:63999/", "--text", "x"]),
+    2,
+    /bad message link "opengroovemessage:\/\/plain\.test:63999\/": BADADDRESS The link names no user/,
+  );
   assertCleanError(await cli("alice", ["send", "mailto:bob@example.com", "--text", "x"]), 2, /bad user id/);
-  assertCleanError(await cli("alice", ["send", "opengroovemessage://plain.test:99999/bob", "--text", "x"]), 2, /bad message link .*: BADADDRESS The port 99999 is not from 1 to 65535/);
+  assertCleanError(
+    await cli("alice", ["send", "opengroovemessage://plain.test:99999/bob", "--text", "x"]),
+    2,
+    /bad message link .*: BADADDRESS The port 99999 is not from 1 to 65535/,
+  );
   assertCleanError(await cli("bob", ["read", `${ALICE}-nope`]), 4, /reading message .*: NOSUCHMESSAGE/);
   assertCleanError(await cli("alice", ["send"]), 2, /send: expected 1 argument/);
   assertCleanError(await cli("alice", ["send", BOB, "--bogus"]), 2, /Unknown option '--bogus'/);
@@ -228,7 +294,11 @@ test("errors: unknown user, bad link, unknown message, quota exceeded, not logge
   assert.equal(q.usedBytes, 0, "the half-written message was retracted");
   assert.deepEqual(await inbox("bob"), []);
 
-  assertCleanError(await cli("alice", ["send", BOB, "--file", path.join(tmp, "missing.bin")]), 4, /reading .*missing\.bin: ENOENT/);
+  assertCleanError(
+    await cli("alice", ["send", BOB, "--file", path.join(tmp, "missing.bin")]),
+    4,
+    /reading .*missing\.bin: ENOENT/,
+  );
   dirs.nobody = fs.mkdtempSync(path.join(tmp, "nobody-"));
   assertCleanError(await cli("nobody", ["inbox"]), 3, /not logged in/);
 });

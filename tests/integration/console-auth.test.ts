@@ -5,7 +5,13 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
 import { ADMIN, createConsoleFixture, OPERATOR_A, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
-import { accountKey, authenticateOperator, ipKey, OperatorSignInError, SIGN_IN_RULES } from "../../lib/auth/operator-credentials.ts";
+import {
+  accountKey,
+  authenticateOperator,
+  ipKey,
+  OperatorSignInError,
+  SIGN_IN_RULES,
+} from "../../lib/auth/operator-credentials.ts";
 import { clientIpFrom, isSameOrigin } from "../../lib/auth/request-meta.ts";
 
 let db: TestDb;
@@ -31,7 +37,10 @@ test("right password signs in; wrong password, unknown name and malformed input 
   assert.deepEqual(op, { id: f.adminId, username: "admin", role: "ADMIN" });
   assert.ok((await db.prisma.operator.findUniqueOrThrow({ where: { id: f.adminId } })).lastLoginAt);
   assert.equal(await failure(authenticateOperator(db, { ...ADMIN, password: "wrong" }, "198.51.100.1")), "invalid");
-  assert.equal(await failure(authenticateOperator(db, { username: "ghost", password: "whatever" }, "198.51.100.1")), "invalid");
+  assert.equal(
+    await failure(authenticateOperator(db, { username: "ghost", password: "whatever" }, "198.51.100.1")),
+    "invalid",
+  );
   assert.equal(await failure(authenticateOperator(db, { username: ["x"], password: 5 }, "198.51.100.1")), "invalid");
 });
 
@@ -45,9 +54,16 @@ test("failed sign-ins are limited per account, in the database, even with the ri
   const bucket = await db.prisma.rateLimitBucket.findUniqueOrThrow({ where: { key: accountKey(OPERATOR_A.username) } });
   assert.ok(bucket.count > SIGN_IN_RULES.account.limit);
   // The state lives in the table: once the window has passed, the account works again.
-  await db.prisma.rateLimitBucket.update({ where: { key: bucket.key }, data: { windowStart: new Date(Date.now() - SIGN_IN_RULES.account.windowMs - 1000) } });
+  await db.prisma.rateLimitBucket.update({
+    where: { key: bucket.key },
+    data: { windowStart: new Date(Date.now() - SIGN_IN_RULES.account.windowMs - 1000) },
+  });
   assert.equal((await authenticateOperator(db, OPERATOR_A, ip(99))).username, OPERATOR_A.username);
-  assert.equal(await db.prisma.rateLimitBucket.count({ where: { key: bucket.key } }), 0, "success clears the account's failures");
+  assert.equal(
+    await db.prisma.rateLimitBucket.count({ where: { key: bucket.key } }),
+    0,
+    "success clears the account's failures",
+  );
 });
 
 test("failed sign-ins are limited per client address across accounts", async () => {
@@ -57,12 +73,18 @@ test("failed sign-ins are limited per client address across accounts", async () 
   }
   assert.equal(await failure(authenticateOperator(db, ADMIN, addr)), "rate_limited");
   assert.equal((await authenticateOperator(db, ADMIN, "203.0.113.51")).username, "admin");
-  assert.ok((await db.prisma.rateLimitBucket.findUniqueOrThrow({ where: { key: ipKey(addr) } })).count > SIGN_IN_RULES.ip.limit);
+  assert.ok(
+    (await db.prisma.rateLimitBucket.findUniqueOrThrow({ where: { key: ipKey(addr) } })).count > SIGN_IN_RULES.ip.limit,
+  );
 });
 
 test("parallel guesses cannot slip past the account limit", async () => {
   await db.prisma.operator.create({ data: { username: "parallel", passwordHash: "x", role: "ADMIN" } });
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => failure(authenticateOperator(db, { username: "parallel", password: "x" }, `10.0.0.${i}`))));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      failure(authenticateOperator(db, { username: "parallel", password: "x" }, `10.0.0.${i}`)),
+    ),
+  );
   assert.equal(results.filter((r) => r === "invalid").length, SIGN_IN_RULES.account.limit);
 });
 
@@ -79,7 +101,10 @@ test("same-origin check for state-changing route handlers", () => {
   assert.equal(isSameOrigin(h({ host: "console.test:3000" })), false, "no Origin and no Referer");
   assert.equal(isSameOrigin(h({ host: "console.test:3000", origin: "null" })), false);
   assert.equal(isSameOrigin(h({ host: "console.test:3000", referer: "http://console.test:3000/console" })), true);
-  assert.equal(isSameOrigin(h({ host: "internal:3000", "x-forwarded-host": "console.test", origin: "https://console.test" })), true);
+  assert.equal(
+    isSameOrigin(h({ host: "internal:3000", "x-forwarded-host": "console.test", origin: "https://console.test" })),
+    true,
+  );
 });
 
 test("client address is the last x-forwarded-for hop", () => {

@@ -4,7 +4,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
-import { adminActor, createConsoleFixture, operatorAActor, realmSettingsForm, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
+import {
+  adminActor,
+  createConsoleFixture,
+  operatorAActor,
+  realmSettingsForm,
+  type ConsoleFixture,
+} from "../e2e/helpers/console-fixtures.ts";
 import { executeCommand, type Command, type CommandContext } from "../../lib/console/command.ts";
 import * as realms from "../../lib/console/realms.ts";
 import * as users from "../../lib/console/users.ts";
@@ -30,7 +36,8 @@ function allCommands(): Map<string, AnyCommand> {
   const out = new Map<string, AnyCommand>();
   for (const mod of [realms, users, invites, operators, federation]) {
     for (const v of Object.values(mod)) {
-      if (v && typeof v === "object" && "schema" in v && "authorize" in v && "run" in v) out.set((v as AnyCommand).name, v as AnyCommand);
+      if (v && typeof v === "object" && "schema" in v && "authorize" in v && "run" in v)
+        out.set((v as AnyCommand).name, v as AnyCommand);
     }
   }
   return out;
@@ -106,7 +113,13 @@ test("the same operator may act on realm A", async () => {
   const opA = operatorAActor(f);
   const cmds = allCommands();
   const cases: [string, Record<string, string>][] = [
-    ["realm.update", { realmId: f.realmA.id, ...realmSettingsForm({ name: "OpenGroove", registrationMode: "OPEN", captchaProvider: "ALTCHA" }) }],
+    [
+      "realm.update",
+      {
+        realmId: f.realmA.id,
+        ...realmSettingsForm({ name: "OpenGroove", registrationMode: "OPEN", captchaProvider: "ALTCHA" }),
+      },
+    ],
     ["user.limits", { userId: f.userA.id, quota: "2", quotaUnit: "GB", canCreateWorkspaces: "on" }],
     ["invite.create", { realmId: f.realmA.id, usesAllowed: "2", expiresIn: "1" }],
     ["invite.revoke", { inviteId: f.inviteA }],
@@ -116,19 +129,34 @@ test("the same operator may act on realm A", async () => {
     assert.equal(r.ok, true, `${name}: ${JSON.stringify(r)}`);
   }
   // Status of a realm is an administrator decision even inside the operator's realm.
-  const r = await executeCommand(realms.updateRealm, ctx(opA), { realmId: f.realmA.id, status: "DISABLED", ...realmSettingsForm() });
+  const r = await executeCommand(realms.updateRealm, ctx(opA), {
+    realmId: f.realmA.id,
+    status: "DISABLED",
+    ...realmSettingsForm(),
+  });
   assert.equal(r.ok, false);
   assert.ok(!r.ok && r.fieldErrors?.status);
 });
 
 test("an administrator may run administrator commands", async () => {
   const admin = adminActor(f);
-  const r1 = await executeCommand(federation.setKnownRealmStatus, ctx(admin), { realmId: f.knownRealmId, status: "APPROVED" });
+  const r1 = await executeCommand(federation.setKnownRealmStatus, ctx(admin), {
+    realmId: f.knownRealmId,
+    status: "APPROVED",
+  });
   assert.equal(r1.ok, true);
-  const r2 = await executeCommand(operators.createOperator, ctx(admin), { username: "carol", password: "carol-password-12", role: "REALM_OPERATOR", realmIds: f.realmB.id });
+  const r2 = await executeCommand(operators.createOperator, ctx(admin), {
+    username: "carol",
+    password: "carol-password-12",
+    role: "REALM_OPERATOR",
+    realmIds: f.realmB.id,
+  });
   assert.equal(r2.ok, true, JSON.stringify(r2));
   const carol = await db.prisma.operator.findUniqueOrThrow({ where: { username: "carol" }, include: { realms: true } });
-  assert.deepEqual(carol.realms.map((r) => r.realmId), [f.realmB.id]);
+  assert.deepEqual(
+    carol.realms.map((r) => r.realmId),
+    [f.realmB.id],
+  );
 });
 
 test("permission functions: the role matrix", () => {

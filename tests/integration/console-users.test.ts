@@ -4,9 +4,22 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
-import { adminActor, createConsoleFixture, operatorAActor, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
+import {
+  adminActor,
+  createConsoleFixture,
+  operatorAActor,
+  type ConsoleFixture,
+} from "../e2e/helpers/console-fixtures.ts";
 import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
-import { countUsersWithPrefix, getUserDetail, resetUserPassword, searchUsers, setUserStatus, updateUserLimits, userSearchSql } from "../../lib/console/users.ts";
+import {
+  countUsersWithPrefix,
+  getUserDetail,
+  resetUserPassword,
+  searchUsers,
+  setUserStatus,
+  updateUserLimits,
+  userSearchSql,
+} from "../../lib/console/users.ts";
 import { Prisma } from "../../lib/generated/prisma/client.ts";
 import { verifyPassword } from "../../lib/auth/password.ts";
 import { CHANNELS } from "../../lib/db/notify.ts";
@@ -18,14 +31,30 @@ const BIG = "big.example:1";
 before(async () => {
   db = await createTestDb();
   f = await createConsoleFixture(db.prisma);
-  await db.prisma.realm.create({ data: { id: BIG, host: "big.example", port: 1, slug: "big", name: "Big", registrationMode: "OPEN", userCap: 100_000, defaultQuotaBytes: 1n << 30n } });
+  await db.prisma.realm.create({
+    data: {
+      id: BIG,
+      host: "big.example",
+      port: 1,
+      slug: "big",
+      name: "Big",
+      registrationMode: "OPEN",
+      userCap: 100_000,
+      defaultQuotaBytes: 1n << 30n,
+    },
+  });
   await db.pool.query(
     `INSERT INTO users (id, "realmId", username, "usernameKey", "passwordHash")
      SELECT gen_random_uuid()::text, $1, 'User' || lpad(i::text, 5, '0'), 'user' || lpad(i::text, 5, '0'), 'x' FROM generate_series(1, 12000) i`,
     [BIG],
   );
   await db.prisma.user.createMany({
-    data: ["a_b", "axb", "a%c", "Ärger", "zed"].map((u) => ({ realmId: BIG, username: u, usernameKey: u.normalize("NFKC").toLowerCase(), passwordHash: "x" })),
+    data: ["a_b", "axb", "a%c", "Ärger", "zed"].map((u) => ({
+      realmId: BIG,
+      username: u,
+      usernameKey: u.normalize("NFKC").toLowerCase(),
+      passwordHash: "x",
+    })),
   });
   await db.pool.query("ANALYZE users");
 });
@@ -34,9 +63,18 @@ after(async () => db.drop());
 const ctx = (): CommandContext => ({ prisma: db.prisma, actor: operatorAActor(f), ip: null });
 
 test("prefix search is case-insensitive and treats % and _ literally", async () => {
-  assert.deepEqual((await searchUsers(db.prisma, BIG, { query: "A_" })).rows.map((r) => r.username), ["a_b"]);
-  assert.deepEqual((await searchUsers(db.prisma, BIG, { query: "a%" })).rows.map((r) => r.username), ["a%c"]);
-  assert.deepEqual((await searchUsers(db.prisma, BIG, { query: "äR" })).rows.map((r) => r.username), ["Ärger"]);
+  assert.deepEqual(
+    (await searchUsers(db.prisma, BIG, { query: "A_" })).rows.map((r) => r.username),
+    ["a_b"],
+  );
+  assert.deepEqual(
+    (await searchUsers(db.prisma, BIG, { query: "a%" })).rows.map((r) => r.username),
+    ["a%c"],
+  );
+  assert.deepEqual(
+    (await searchUsers(db.prisma, BIG, { query: "äR" })).rows.map((r) => r.username),
+    ["Ärger"],
+  );
   assert.equal(await countUsersWithPrefix(db.prisma, BIG, "USER0001"), 10);
   assert.equal(await countUsersWithPrefix(db.prisma, BIG, ""), 12005);
   // Another realm's users never show up.
@@ -90,7 +128,13 @@ test("user detail: storage breakdown, effective quota, computers online", async 
   assert.ok(d);
   assert.equal(d.user.messageBytes + d.user.workspaceBytes + d.user.settingsBytes, d.user.bytesUsed);
   assert.equal(d.effectiveQuotaBytes, d.realm.defaultQuotaBytes);
-  assert.deepEqual(d.computers.map((c) => [c.name, c.online]), [["desktop", false], ["laptop", true]]);
+  assert.deepEqual(
+    d.computers.map((c) => [c.name, c.online]),
+    [
+      ["desktop", false],
+      ["laptop", true],
+    ],
+  );
   assert.ok(!("passwordHash" in d.user));
   assert.ok(!("hcaptchaSecret" in d.realm));
 });
@@ -114,7 +158,10 @@ test("suspend and reactivate: status, sessionEpoch bump, NOTIFY on the user chan
     u = await db.prisma.user.findUniqueOrThrow({ where: { id: f.userA.id } });
     assert.equal(u.status, "ACTIVE");
     const audit = await db.prisma.auditLog.findMany({ where: { targetId: f.userA.id }, orderBy: { id: "asc" } });
-    assert.deepEqual(audit.map((a) => a.action), ["user.suspend", "user.reactivate"]);
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ["user.suspend", "user.reactivate"],
+    );
     assert.equal((audit[0].before as { status: string }).status, "ACTIVE");
     assert.equal((audit[0].after as { status: string }).status, "SUSPENDED");
   } finally {
@@ -130,12 +177,21 @@ test("reset password: signup's password rules, or a generated one shown once", a
   const password = (gen.data as { password: string }).password;
   const u = await db.prisma.user.findUniqueOrThrow({ where: { id: f.userA.id } });
   assert.ok(await verifyPassword(u.passwordHash, password));
-  const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: "user.reset-password" }, select: { before: true, after: true } });
+  const audit = await db.prisma.auditLog.findFirstOrThrow({
+    where: { action: "user.reset-password" },
+    select: { before: true, after: true },
+  });
   assert.ok(!JSON.stringify(audit).includes(password));
 });
 
 test("quota override and permission flags; blank means the realm default; over-quota is warned", async () => {
-  const r = await executeCommand(updateUserLimits, ctx(), { userId: f.userA.id, quota: "1", quotaUnit: "MB", imessageRatePerMinute: "5", canMessageOtherRealms: "on" });
+  const r = await executeCommand(updateUserLimits, ctx(), {
+    userId: f.userA.id,
+    quota: "1",
+    quotaUnit: "MB",
+    imessageRatePerMinute: "5",
+    canMessageOtherRealms: "on",
+  });
   assert.ok(r.ok, JSON.stringify(r));
   assert.ok(r.ok && r.warnings?.[0]?.includes("more than the 1 MB quota"));
   let u = await db.prisma.user.findUniqueOrThrow({ where: { id: f.userA.id } });
@@ -143,16 +199,31 @@ test("quota override and permission flags; blank means the realm default; over-q
   assert.equal(u.imessageRatePerMinute, 5);
   assert.deepEqual([u.canMessageOtherRealms, u.canCreateWorkspaces, u.canCreateInvites], [true, false, false]);
   assert.equal(u.bytesUsed, 3n * 1024n * 1024n, "nothing deleted");
-  await executeCommand(updateUserLimits, ctx(), { userId: f.userA.id, quota: "", imessageRatePerMinute: "", canCreateInvites: "on" });
+  await executeCommand(updateUserLimits, ctx(), {
+    userId: f.userA.id,
+    quota: "",
+    imessageRatePerMinute: "",
+    canCreateInvites: "on",
+  });
   u = await db.prisma.user.findUniqueOrThrow({ where: { id: f.userA.id } });
   assert.equal(u.quotaBytes, null);
   assert.equal(u.imessageRatePerMinute, null);
   assert.equal(u.canCreateInvites, true);
-  const bad = await executeCommand(updateUserLimits, ctx(), { userId: f.userA.id, quota: "-3", imessageRatePerMinute: "x" });
+  const bad = await executeCommand(updateUserLimits, ctx(), {
+    userId: f.userA.id,
+    quota: "-3",
+    imessageRatePerMinute: "x",
+  });
   assert.ok(!bad.ok && bad.fieldErrors?.quota && bad.fieldErrors.imessageRatePerMinute);
   // The admin sees every realm; the operator of A cannot touch the big realm.
-  const denied = await executeCommand(updateUserLimits, ctx(), { userId: (await searchUsers(db.prisma, BIG, { limit: 1 })).rows[0].id });
+  const denied = await executeCommand(updateUserLimits, ctx(), {
+    userId: (await searchUsers(db.prisma, BIG, { limit: 1 })).rows[0].id,
+  });
   assert.equal(denied.ok ? 200 : denied.status, 404);
-  const allowed = await executeCommand(updateUserLimits, { ...ctx(), actor: adminActor(f) }, { userId: (await searchUsers(db.prisma, BIG, { limit: 1 })).rows[0].id });
+  const allowed = await executeCommand(
+    updateUserLimits,
+    { ...ctx(), actor: adminActor(f) },
+    { userId: (await searchUsers(db.prisma, BIG, { limit: 1 })).rows[0].id },
+  );
   assert.ok(allowed.ok);
 });

@@ -15,9 +15,23 @@ after(async () => {
   await m.drop();
 });
 
-const open = (port?: number) => PacketLink.open({ address: port ? `${HOST}:${port}` : m.address, tls: false, words: [], timeoutMs: 5_000, maxPacketBytes: 65_536 });
+const open = (port?: number) =>
+  PacketLink.open({
+    address: port ? `${HOST}:${port}` : m.address,
+    tls: false,
+    words: [],
+    timeoutMs: 5_000,
+    maxPacketBytes: 65_536,
+  });
 const b64 = (s: string) => Buffer.from(s).toString("base64");
-const meta = (id: string) => [`address=127.0.0.1:1`, `name=Realm ${id}`, "description=test realm", "registration=open", "captcha=true", `signupurl=http://web.test/signup/x`];
+const meta = (id: string) => [
+  `address=127.0.0.1:1`,
+  `name=Realm ${id}`,
+  "description=test realm",
+  "registration=open",
+  "captcha=true",
+  `signupurl=http://web.test/signup/x`,
+];
 
 async function nonce(l: PacketLink): Promise<string> {
   return (await l.request("challenge")).text.slice(6);
@@ -26,11 +40,21 @@ async function nonce(l: PacketLink): Promise<string> {
 type Key = Awaited<ReturnType<typeof generateRealmKey>>;
 async function enroll(l: PacketLink, id: string, k: Key, token = "", signWith: Key = k) {
   const n = await nonce(l);
-  return l.request("enroll", [`realm=${id}`, `key=${b64(k.publicKeyPem)}`, `cert=${b64(k.certPem)}`, `proof=${sign(signWith.privateKeyPem, managementKeyPayload("enroll", id, k.fingerprint, n))}`, `token=${token}`, ...meta(id)]);
+  return l.request("enroll", [
+    `realm=${id}`,
+    `key=${b64(k.publicKeyPem)}`,
+    `cert=${b64(k.certPem)}`,
+    `proof=${sign(signWith.privateKeyPem, managementKeyPayload("enroll", id, k.fingerprint, n))}`,
+    `token=${token}`,
+    ...meta(id),
+  ]);
 }
 async function authrealm(l: PacketLink, id: string, k: Key) {
   const n = await nonce(l);
-  return l.request("authrealm", [id, ...encodeProofs([{ fingerprint: k.fingerprint, signature: sign(k.privateKeyPem, managementAuthPayload(id, n)) }])]);
+  return l.request("authrealm", [
+    id,
+    ...encodeProofs([{ fingerprint: k.fingerprint, signature: sign(k.privateKeyPem, managementAuthPayload(id, n)) }]),
+  ]);
 }
 
 test("enrollment: without a token the realm waits for approval; a token approves at once and works once", async () => {
@@ -51,7 +75,11 @@ test("enrollment: without a token the realm waits for approval; a token approves
   const token = await m.token(id2);
   const l2 = await open();
   assert.equal((await enroll(l2, id2, k2, token)).text, "status=APPROVED");
-  assert.equal((await l2.request("heartbeat", meta(id2))).status, "OK", "enroll with a token authenticates the connection");
+  assert.equal(
+    (await l2.request("heartbeat", meta(id2))).status,
+    "OK",
+    "enroll with a token authenticates the connection",
+  );
   l2.close();
   const l3 = await open();
   const id3 = "again.test:63745";
@@ -63,7 +91,11 @@ test("enrollment: without a token the realm waits for approval; a token approves
   assert.equal(stolen.status, "UNAUTHORIZED");
   assert.equal((await authrealm(l3, id2, thief)).status, "BADAUTH");
   // A proof made with another key than the presented one is refused.
-  assert.equal((await enroll(l3, "forged.test:63745", await generateRealmKey("forged.test:63745", "forged.test"), "", thief)).status, "BADAUTH");
+  assert.equal(
+    (await enroll(l3, "forged.test:63745", await generateRealmKey("forged.test:63745", "forged.test"), "", thief))
+      .status,
+    "BADAUTH",
+  );
   l3.close();
 });
 
@@ -71,12 +103,21 @@ test("clients list approved realms and their key fingerprints (including the TLS
   const c = await open(m.clientPort);
   const list = await c.request("listrealms");
   const line = list.lines.find((x) => x.startsWith("token.test:63745\t"));
-  assert.deepEqual(line?.split("\t"), ["token.test:63745", "Realm token.test:63745", "open", "true", "http://web.test/signup/x", "test realm"]);
+  assert.deepEqual(line?.split("\t"), [
+    "token.test:63745",
+    "Realm token.test:63745",
+    "open",
+    "true",
+    "http://web.test/signup/x",
+    "test realm",
+  ]);
   assert.ok(!list.lines.some((x) => x.startsWith("forged.test")));
   const keys = await c.request("getrealmkeys", ["token.test:63745"]);
   assert.equal(keys.status, "OK");
   const [fp, , until, tlsFp] = keys.lines[0].split("\t");
-  const row = await m.db.pool.query<{ fingerprint: string; tlsFingerprint: string }>(`SELECT fingerprint, "tlsFingerprint" FROM known_realm_keys WHERE "realmId" = 'token.test:63745'`);
+  const row = await m.db.pool.query<{ fingerprint: string; tlsFingerprint: string }>(
+    `SELECT fingerprint, "tlsFingerprint" FROM known_realm_keys WHERE "realmId" = 'token.test:63745'`,
+  );
   assert.equal(fp, row.rows[0].fingerprint);
   assert.equal(tlsFp, row.rows[0].tlsFingerprint);
   assert.equal(until, "-");
@@ -91,7 +132,11 @@ test("rotation keeps the old key for the overlap window; revocation ends an open
   await enroll(l, id, k1, await m.token());
   const k2 = await generateRealmKey(id, "rotate.test");
   const n = await nonce(l);
-  const rot = await l.request("rotatekey", [`key=${b64(k2.publicKeyPem)}`, `cert=${b64(k2.certPem)}`, `proof=${sign(k2.privateKeyPem, managementKeyPayload("rotate", id, k2.fingerprint, n))}`]);
+  const rot = await l.request("rotatekey", [
+    `key=${b64(k2.publicKeyPem)}`,
+    `cert=${b64(k2.certPem)}`,
+    `proof=${sign(k2.privateKeyPem, managementKeyPayload("rotate", id, k2.fingerprint, n))}`,
+  ]);
   assert.equal(rot.status, "OK", rot.text);
   const until = new Date(rot.text.slice("oldvaliduntil=".length)).getTime();
   assert.ok(Math.abs(until - (Date.now() + 3_600_000)) < 10_000);
@@ -119,7 +164,10 @@ test("a realm daemon without a token waits as PENDING and federates once an admi
   const node = await startRealmNode("waiting", m.address);
   try {
     await waitFor(() => node.linkState() === "pending", 5_000, "the realm to be pending");
-    const row = await m.db.pool.query<{ status: string; address: string }>(`SELECT status, address FROM known_realms WHERE "realmId" = $1`, [node.realmId]);
+    const row = await m.db.pool.query<{ status: string; address: string }>(
+      `SELECT status, address FROM known_realms WHERE "realmId" = $1`,
+      [node.realmId],
+    );
     assert.equal(row.rows[0].status, "PENDING");
     assert.equal(row.rows[0].address, `${HOST}:${node.port()}`);
     await m.setStatus(node.realmId, "APPROVED");

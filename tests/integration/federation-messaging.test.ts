@@ -4,7 +4,16 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { loadSigningKeys } from "../../lib/federation/local-keys.ts";
-import { startManagement, startRealmNode, waitFor, nextMessage, usage, rawPeer, type ManagementHarness, type RealmNode } from "../helpers/federation.ts";
+import {
+  startManagement,
+  startRealmNode,
+  waitFor,
+  nextMessage,
+  usage,
+  rawPeer,
+  type ManagementHarness,
+  type RealmNode,
+} from "../helpers/federation.ts";
 
 let m: ManagementHarness;
 let r1: RealmNode;
@@ -14,7 +23,12 @@ let r3: RealmNode;
 before(async () => {
   m = await startManagement();
   [r1, r2, r3] = await Promise.all(
-    (["r1", "r2", "r3"] as const).map(async (n) => startRealmNode(n, m.address, { token: await m.token(), limits: n === "r2" ? { maxInboundBytesPerPeer: 3 * 1024 * 1024 } : {} })),
+    (["r1", "r2", "r3"] as const).map(async (n) =>
+      startRealmNode(n, m.address, {
+        token: await m.token(),
+        limits: n === "r2" ? { maxInboundBytesPerPeer: 3 * 1024 * 1024 } : {},
+      }),
+    ),
   );
   await Promise.all([r1.waitApproved(), r2.waitApproved(), r3.waitApproved()]);
 });
@@ -59,9 +73,15 @@ test("R2 is stopped while R1 queues messages for it; R2 comes back; everything a
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push(await a.send(alice, [bob], Buffer.from(`queued ${i}`)));
   await new Promise((r) => setTimeout(r, 400)); // a few failed attempts with backoff
-  const q = await r1.db.pool.query<{ attempts: number; lastError: string }>(`SELECT attempts, "lastError" FROM federation_outbox WHERE "deliveredAt" IS NULL AND "targetRealmId" = $1`, [r2.realmId]);
+  const q = await r1.db.pool.query<{ attempts: number; lastError: string }>(
+    `SELECT attempts, "lastError" FROM federation_outbox WHERE "deliveredAt" IS NULL AND "targetRealmId" = $1`,
+    [r2.realmId],
+  );
   assert.equal(q.rows.length, 5);
-  assert.ok(q.rows.every((r) => r.attempts >= 1 && /connect/i.test(r.lastError)), JSON.stringify(q.rows));
+  assert.ok(
+    q.rows.every((r) => r.attempts >= 1 && /connect/i.test(r.lastError)),
+    JSON.stringify(q.rows),
+  );
   assert.ok((await usage(r1, alice)) > 0n);
 
   await r2.start(); // a new ephemeral port: R1 learns it from the management server
@@ -70,7 +90,10 @@ test("R2 is stopped while R1 queues messages for it; R2 comes back; everything a
   await waitFor(async () => (await usage(r1, alice)) === 0n, 5_000, "alice's bytes to be released");
   const inbox = await b.inbox();
   assert.deepEqual([...inbox].sort(), [...ids].sort(), "each message exactly once");
-  const stored = await r2.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE "messageId" = ANY($1)`, [ids]);
+  const stored = await r2.db.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM messages WHERE "messageId" = ANY($1)`,
+    [ids],
+  );
   assert.equal(Number(stored.rows[0].n), 5);
   for (const [i, id] of ids.entries()) assert.equal((await b.read(id)).toString(), `queued ${i}`);
 
@@ -100,7 +123,10 @@ test("a remote realm cannot exhaust local storage: per-realm limit, and the send
   assert.match(text, /QUOTAEXCEEDED/);
   assert.equal((await a.messageInfo(bounceId)).sender, `${r1.realmId}::postmaster`);
   await waitFor(async () => (await usage(r1, alice)) === 0n, 5_000, "the refused message to be released");
-  const row = await r1.db.pool.query<{ failedAt: Date | null; lastError: string }>(`SELECT "failedAt", "lastError" FROM federation_outbox WHERE "targetRealmId" = $1 ORDER BY id DESC LIMIT 1`, [r2.realmId]);
+  const row = await r1.db.pool.query<{ failedAt: Date | null; lastError: string }>(
+    `SELECT "failedAt", "lastError" FROM federation_outbox WHERE "targetRealmId" = $1 ORDER BY id DESC LIMIT 1`,
+    [r2.realmId],
+  );
   assert.ok(row.rows[0].failedAt);
   assert.match(row.rows[0].lastError, /QUOTAEXCEEDED/);
   await a.deleteMessage(bounceId);
@@ -113,7 +139,10 @@ test("a remote realm cannot exhaust local storage: per-realm limit, and the send
   assert.match(text2, /refused=r2\.test:63745::nobody\tNOSUCHUSER/);
   await waitFor(async () => (await b.inbox()).includes(id2), 5_000, "bob to get the message");
   await b.deleteMessage(id2);
-  const held = await r2.db.pool.query<{ bytesHeld: bigint }>(`SELECT "bytesHeld" FROM federation_peers WHERE "realmId" = $1`, [r1.realmId]);
+  const held = await r2.db.pool.query<{ bytesHeld: bigint }>(
+    `SELECT "bytesHeld" FROM federation_peers WHERE "realmId" = $1`,
+    [r1.realmId],
+  );
   assert.equal(BigInt(held.rows[0].bytesHeld), 0n, "deleting releases the sending realm's allowance");
 });
 
@@ -125,8 +154,13 @@ test("R3 tries to deliver a message as a user of R1: refused and logged", async 
   assert.equal(r.status, "UNAUTHORIZED");
   assert.match(r.text, /belongs to another realm/);
   link.close();
-  assert.ok(r2.logs.some((l) => l.includes("claims a sender of another realm") && l.includes(r3.realmId) && l.includes(forged)));
-  const audit = await r2.db.pool.query<{ actorLabel: string; action: string }>(`SELECT "actorLabel", action FROM audit_log WHERE "targetId" = $1`, [forged]);
+  assert.ok(
+    r2.logs.some((l) => l.includes("claims a sender of another realm") && l.includes(r3.realmId) && l.includes(forged)),
+  );
+  const audit = await r2.db.pool.query<{ actorLabel: string; action: string }>(
+    `SELECT "actorLabel", action FROM audit_log WHERE "targetId" = $1`,
+    [forged],
+  );
   assert.deepEqual(audit.rows, [{ actorLabel: `realm:${r3.realmId}`, action: "federation.sender-spoof-refused" }]);
   const stored = await r2.db.pool.query(`SELECT 1 FROM messages WHERE "messageId" = $1`, [forged]);
   assert.equal(stored.rowCount, 0);
@@ -152,7 +186,10 @@ test("key rotation while messages flow loses nothing", async () => {
   assert.deepEqual([...(await b.inbox())].sort(), [...ids].sort());
 
   // The management server lists both keys for the overlap window.
-  const keys = await m.db.pool.query<{ fingerprint: string; validUntil: Date | null }>(`SELECT fingerprint, "validUntil" FROM known_realm_keys WHERE "realmId" = $1`, [r1.realmId]);
+  const keys = await m.db.pool.query<{ fingerprint: string; validUntil: Date | null }>(
+    `SELECT fingerprint, "validUntil" FROM known_realm_keys WHERE "realmId" = $1`,
+    [r1.realmId],
+  );
   const byFp = new Map(keys.rows.map((k) => [k.fingerprint, k.validUntil]));
   assert.equal(byFp.get(newFp), null);
   const oldUntil = byFp.get(oldFp)!;
@@ -164,7 +201,10 @@ test("key rotation while messages flow loses nothing", async () => {
   r1.daemon.federation!.outbox.dropLinks(r2.realmId);
   const last = await a.send(alice, [bob], Buffer.from("after the overlap"));
   await waitFor(async () => (await b.inbox()).includes(last), 5_000, "the message signed with the new key only");
-  const cached = await r2.db.pool.query(`SELECT 1 FROM federation_peer_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`, [r1.realmId, newFp]);
+  const cached = await r2.db.pool.query(
+    `SELECT 1 FROM federation_peer_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`,
+    [r1.realmId, newFp],
+  );
   assert.equal(cached.rowCount, 1);
   for (const id of await b.inbox()) await b.deleteMessage(id);
   await waitFor(async () => (await usage(r1, alice)) === 0n, 5_000, "alice released");
@@ -194,13 +234,23 @@ test("management server down: known realms keep exchanging; a realm never seen i
     const { link, auth } = await rawPeer(r4, r1);
     link.close();
     assert.equal(auth.status, "BADAUTH");
-    assert.match(auth.text, /cannot verify realm r4\.test:63745: this realm has never seen it and the management server is unreachable/);
+    assert.match(
+      auth.text,
+      /cannot verify realm r4\.test:63745: this realm has never seen it and the management server is unreachable/,
+    );
     // A message for R4 waits (it is not bounced) ...
     const toDave = await a.send(alice, [dave.userId], Buffer.from("for dave"));
-    await waitFor(async () => {
-      const r = await r1.db.pool.query<{ lastError: string | null }>(`SELECT "lastError" FROM federation_outbox WHERE "targetRealmId" = $1 AND "deliveredAt" IS NULL AND "failedAt" IS NULL`, [r4.realmId]);
-      return /cannot verify realm r4/.test(r.rows[0]?.lastError ?? "");
-    }, 5_000, "the delivery to R4 to wait for verification");
+    await waitFor(
+      async () => {
+        const r = await r1.db.pool.query<{ lastError: string | null }>(
+          `SELECT "lastError" FROM federation_outbox WHERE "targetRealmId" = $1 AND "deliveredAt" IS NULL AND "failedAt" IS NULL`,
+          [r4.realmId],
+        );
+        return /cannot verify realm r4/.test(r.rows[0]?.lastError ?? "");
+      },
+      5_000,
+      "the delivery to R4 to wait for verification",
+    );
     // ... and goes once the management server is back.
     await m.restart();
     await waitFor(async () => (await dave.client.inbox()).includes(toDave), 10_000, "dave@R4 to get the message");
@@ -216,12 +266,16 @@ test("a revoked realm is refused", async () => {
   // Realms re-fetch every cached peer every peerRefreshMs (30 s in production, 0.5 s here).
   const t0 = Date.now();
   for (const target of [r1, r2]) {
-    await waitFor(async () => {
-      // (A connection caught by the refresh itself is simply closed.)
-      const r = await rawPeer(r3, target).catch(() => null);
-      r?.link.close();
-      return r?.auth.status === "UNAUTHORIZED" && /revoked/.test(r.auth.text);
-    }, 5_000, `${target.realmId} to refuse R3`);
+    await waitFor(
+      async () => {
+        // (A connection caught by the refresh itself is simply closed.)
+        const r = await rawPeer(r3, target).catch(() => null);
+        r?.link.close();
+        return r?.auth.status === "UNAUTHORIZED" && /revoked/.test(r.auth.text);
+      },
+      5_000,
+      `${target.realmId} to refuse R3`,
+    );
   }
   assert.ok(Date.now() - t0 < 3 * 500 + 1_000, "within a few refresh intervals");
   // Messages to it bounce; the management server refuses it too.

@@ -36,7 +36,10 @@ interface Launched {
 }
 
 function launch(env: Record<string, string> = {}): Launched {
-  const proc = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/launcher.ts")], { cwd: root, env: { ...baseEnv, ...env } });
+  const proc = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/launcher.ts")], {
+    cwd: root,
+    env: { ...baseEnv, ...env },
+  });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));

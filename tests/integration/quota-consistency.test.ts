@@ -16,7 +16,8 @@ test("after sends, settings, partial deletes and shrinks, the counters match the
   const a = await h.user(h.plainRealm, "acct");
   const b = await h.user(h.plainRealm, "bcct");
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push(await a.client.send(a.userId, [b.userId], crypto.randomBytes(10_000 + i * 70_001)));
+  for (let i = 0; i < 5; i++)
+    ids.push(await a.client.send(a.userId, [b.userId], crypto.randomBytes(10_000 + i * 70_001)));
   await a.client.setUserSetting("public-status", "busy");
   await a.client.setUserSetting("theme", "dark".repeat(100));
   await a.client.setUserSetting("theme", "light");

@@ -21,12 +21,21 @@ test("immediate messages reach an online computer and respect the recipient's ra
   b.client.on("receiveimessage", (r) => got.push(r.lines.join("|")));
   const rejected = new Promise<string>((r) => a.client.on("imessagerejected", (x) => r(x.text)));
   for (let i = 0; i < 3; i++) await a.client.sendImessage(b.userId, "laptop", `hi ${i}`);
-  await assert.rejects(a.client.sendImessage(b.userId, "laptop", "one too many"), (e: OpenGrooveError) => e.status === "RATELIMITED");
+  await assert.rejects(
+    a.client.sendImessage(b.userId, "laptop", "one too many"),
+    (e: OpenGrooveError) => e.status === "RATELIMITED",
+  );
   assert.match(await rejected, /rate limit of 3 per minute/);
-  await assert.rejects(a.client.sendImessage(b.userId, "phone", "nobody there"), (e: OpenGrooveError) => e.status === "NOSUCHCOMPUTER");
+  await assert.rejects(
+    a.client.sendImessage(b.userId, "phone", "nobody there"),
+    (e: OpenGrooveError) => e.status === "NOSUCHCOMPUTER",
+  );
   const deadline = Date.now() + 1000;
   while (got.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(got, [0, 1, 2].map((i) => `${a.userId}|laptop|hi ${i}`));
+  assert.deepEqual(
+    got,
+    [0, 1, 2].map((i) => `${a.userId}|laptop|hi ${i}`),
+  );
 });
 
 test("user status, search and settings: public- keys readable by others, the rest private", async () => {
@@ -42,7 +51,10 @@ test("user status, search and settings: public- keys readable by others, the res
   await a.client.setUserSetting("secret-note", "mine");
   const c = await h.user(h.plainRealm, "statusc");
   assert.equal(await c.client.getUserSetting("public-motto", a.userId), "hello");
-  await assert.rejects(c.client.getUserSetting("secret-note", a.userId), (e: OpenGrooveError) => e.status === "UNAUTHORIZED");
+  await assert.rejects(
+    c.client.getUserSetting("secret-note", a.userId),
+    (e: OpenGrooveError) => e.status === "UNAUTHORIZED",
+  );
   assert.equal(await a.client.getUserSetting("secret-note"), "mine");
   assert.equal(await a.client.getUserSetting("missing"), null);
 });
@@ -61,7 +73,17 @@ test("the computers-per-user limit holds", async () => {
 
 test("plain TCP is refused unless bound to loopback", () => {
   const env = { DATABASE_URL: "postgresql://u:p@127.0.0.1/x", OPENGROOVE_REALM_PLAIN_TCP: "true" };
-  assert.throws(() => configFromEnv(parseEnv(realmEnvSchema, { ...env, OPENGROOVE_REALM_BIND_HOST: "0.0.0.0" })), /only allowed on a loopback address/);
-  assert.equal(configFromEnv(parseEnv(realmEnvSchema, { ...env, OPENGROOVE_REALM_BIND_HOST: "127.0.0.1" })).plainTcp, true);
-  assert.equal(configFromEnv(parseEnv(realmEnvSchema, { DATABASE_URL: env.DATABASE_URL })).plainTcp, false, "TLS by default");
+  assert.throws(
+    () => configFromEnv(parseEnv(realmEnvSchema, { ...env, OPENGROOVE_REALM_BIND_HOST: "0.0.0.0" })),
+    /only allowed on a loopback address/,
+  );
+  assert.equal(
+    configFromEnv(parseEnv(realmEnvSchema, { ...env, OPENGROOVE_REALM_BIND_HOST: "127.0.0.1" })).plainTcp,
+    true,
+  );
+  assert.equal(
+    configFromEnv(parseEnv(realmEnvSchema, { DATABASE_URL: env.DATABASE_URL })).plainTcp,
+    false,
+    "TLS by default",
+  );
 });

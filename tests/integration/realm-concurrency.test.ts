@@ -43,9 +43,15 @@ async function parallelWriters(username: string, CHUNK: number): Promise<void> {
   assert.ok(refused > 0, "some writes must have been refused");
   assert.ok(stored <= QUOTA, `stored ${stored} > quota ${QUOTA}`);
   assert.ok(QUOTA - stored < CHUNK, "the quota is used up to within one chunk");
-  const counter = await h.db.pool.query<{ bytesUsed: bigint; messageBytes: bigint }>(`SELECT "bytesUsed", "messageBytes" FROM users WHERE username = $1`, [username]);
+  const counter = await h.db.pool.query<{ bytesUsed: bigint; messageBytes: bigint }>(
+    `SELECT "bytesUsed", "messageBytes" FROM users WHERE username = $1`,
+    [username],
+  );
   assert.equal(BigInt(counter.rows[0].bytesUsed), BigInt(stored), "the counter equals the bytes acknowledged");
-  const actual = await h.db.pool.query<{ n: string }>(`SELECT COALESCE(sum(size), 0)::text AS n FROM messages m JOIN users u ON u.id = m."senderUserId" WHERE u.username = $1`, [username]);
+  const actual = await h.db.pool.query<{ n: string }>(
+    `SELECT COALESCE(sum(size), 0)::text AS n FROM messages m JOIN users u ON u.id = m."senderUserId" WHERE u.username = $1`,
+    [username],
+  );
   assert.equal(actual.rows[0].n, String(stored), "stored sizes equal the counter");
   const data = await h.db.pool.query<{ n: string }>(
     `SELECT COALESCE(sum(octet_length(b.data)), 0)::text AS n FROM message_blocks b JOIN messages m ON m.id = b."messageId" JOIN users u ON u.id = m."senderUserId" WHERE u.username = $1`,
@@ -66,7 +72,9 @@ test("50 parallel writers never exceed the quota (block-aligned appends, the one
 
 test("parallel registrations never exceed the realm's user cap", async () => {
   await h.db.pool.query(`UPDATE realms SET "userCap" = "userCount" + 7 WHERE id = $1`, [h.plainRealm]);
-  const before = await h.db.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM users WHERE "realmId" = $1`, [h.plainRealm]);
+  const before = await h.db.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM users WHERE "realmId" = $1`, [
+    h.plainRealm,
+  ]);
   const attempts = await Promise.all(
     Array.from({ length: 40 }, async (_, i) => {
       const c = await h.connect(h.plainRealm);
@@ -81,9 +89,15 @@ test("parallel registrations never exceed the realm's user cap", async () => {
   );
   assert.equal(attempts.filter((s) => s === "OK").length, 7);
   assert.equal(attempts.filter((s) => s === "REALMFULL").length, 33);
-  const afterCount = await h.db.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM users WHERE "realmId" = $1`, [h.plainRealm]);
+  const afterCount = await h.db.pool.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM users WHERE "realmId" = $1`,
+    [h.plainRealm],
+  );
   assert.equal(Number(afterCount.rows[0].n) - Number(before.rows[0].n), 7);
-  const realm = await h.db.pool.query<{ userCount: number; userCap: number }>(`SELECT "userCount", "userCap" FROM realms WHERE id = $1`, [h.plainRealm]);
+  const realm = await h.db.pool.query<{ userCount: number; userCap: number }>(
+    `SELECT "userCount", "userCap" FROM realms WHERE id = $1`,
+    [h.plainRealm],
+  );
   assert.equal(realm.rows[0].userCount, realm.rows[0].userCap);
 });
 
@@ -108,8 +122,14 @@ test("registration follows the realm's mode: captcha realm answers CONTINUE with
   assert.equal(r.status, "CONTINUE");
   assert.ok(r.status === "CONTINUE" && r.url.startsWith("http://web.test/signup/opengroove?ticket="));
   const inv = await h.connect(h.inviteRealm);
-  await assert.rejects(inv.register({ username: "someone", password: "a long password 1" }), (e: OpenGrooveError) => e.status === "BADINVITE");
-  await assert.rejects(inv.register({ username: "someone", password: "a long password 1", invite: "made-up" }), (e: OpenGrooveError) => e.status === "BADINVITE");
+  await assert.rejects(
+    inv.register({ username: "someone", password: "a long password 1" }),
+    (e: OpenGrooveError) => e.status === "BADINVITE",
+  );
+  await assert.rejects(
+    inv.register({ username: "someone", password: "a long password 1", invite: "made-up" }),
+    (e: OpenGrooveError) => e.status === "BADINVITE",
+  );
 });
 
 test("recipients deleting at the same moment free every message exactly once", async () => {
@@ -117,13 +137,28 @@ test("recipients deleting at the same moment free every message exactly once", a
   const sender = await h.user(h.plainRealm, "fanout");
   const readers = await Promise.all([0, 1, 2, 3, 4].map((i) => h.user(h.plainRealm, `reader${i}`)));
   const ids: string[] = [];
-  for (let k = 0; k < 30; k++) ids.push(await sender.client.send(sender.userId, readers.map((r) => r.userId), Buffer.alloc(1000 + k, k)));
+  for (let k = 0; k < 30; k++)
+    ids.push(
+      await sender.client.send(
+        sender.userId,
+        readers.map((r) => r.userId),
+        Buffer.alloc(1000 + k, k),
+      ),
+    );
   const expected = ids.reduce((a, _, k) => a + 1000 + k, 0);
   assert.equal((await sender.client.quotas()).messages, BigInt(expected));
-  const released = (await Promise.all(readers.map((r) => Promise.all(ids.map((id) => r.client.deleteMessage(id)))))).flat();
-  assert.equal(released.reduce((a, b) => a + b, 0n), BigInt(expected), "each message's bytes released once, by its last recipient");
+  const released = (
+    await Promise.all(readers.map((r) => Promise.all(ids.map((id) => r.client.deleteMessage(id)))))
+  ).flat();
+  assert.equal(
+    released.reduce((a, b) => a + b, 0n),
+    BigInt(expected),
+    "each message's bytes released once, by its last recipient",
+  );
   assert.equal(released.filter((b) => b > 0n).length, ids.length);
   assert.equal((await sender.client.quotas()).used, 0n);
-  const left = await h.db.pool.query(`SELECT 1 FROM messages WHERE "senderUserId" = (SELECT id FROM users WHERE username = 'fanout')`);
+  const left = await h.db.pool.query(
+    `SELECT 1 FROM messages WHERE "senderUserId" = (SELECT id FROM users WHERE username = 'fanout')`,
+  );
   assert.equal(left.rowCount, 0);
 });

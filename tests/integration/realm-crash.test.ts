@@ -15,9 +15,25 @@ const REALM = "crash.test:63745";
 let db: TestDb;
 before(async () => {
   db = await createTestDb();
-  await db.prisma.realm.create({ data: { id: REALM, host: "crash.test", port: 63745, slug: "crash", name: "Crash", registrationMode: "OPEN", userCap: 100, defaultQuotaBytes: 1n << 30n } });
+  await db.prisma.realm.create({
+    data: {
+      id: REALM,
+      host: "crash.test",
+      port: 63745,
+      slug: "crash",
+      name: "Crash",
+      registrationMode: "OPEN",
+      userCap: 100,
+      defaultQuotaBytes: 1n << 30n,
+    },
+  });
   for (const name of ["sender1", "sender2", "sender3", "reader"]) {
-    const u = await registerAccount(db.pool, { realmId: REALM, username: name, password: "crash test password", captchaPassed: true });
+    const u = await registerAccount(db.pool, {
+      realmId: REALM,
+      username: name,
+      password: "crash test password",
+      captchaPassed: true,
+    });
     await db.pool.query(`INSERT INTO computers (id, "userId", name) VALUES (gen_random_uuid(), $1, 'pc')`, [u.id]);
   }
 });
@@ -27,7 +43,14 @@ function startDaemon(): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(root, "realm-daemon/main.ts"), [], {
       execArgv: ["--import", "tsx"],
-      env: { ...process.env, DATABASE_URL: db.url, OPENGROOVE_REALM_BIND_HOST: "127.0.0.1", OPENGROOVE_REALM_EPHEMERAL_PORTS: "true", OPENGROOVE_REALM_HTTP_PORT: "0", OPENGROOVE_LOG_LEVEL: "warn" },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        OPENGROOVE_REALM_BIND_HOST: "127.0.0.1",
+        OPENGROOVE_REALM_EPHEMERAL_PORTS: "true",
+        OPENGROOVE_REALM_HTTP_PORT: "0",
+        OPENGROOVE_LOG_LEVEL: "warn",
+      },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     child.once("exit", (code) => reject(new Error(`daemon exited early (${code})`)));

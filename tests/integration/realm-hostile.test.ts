@@ -4,11 +4,24 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
-import { encodeClientGreeting, encodeFrame, encodeRequest, FrameParser, decodeServerPacket, decodeErrorNotification } from "../../lib/protocol/index.ts";
+import {
+  encodeClientGreeting,
+  encodeFrame,
+  encodeRequest,
+  FrameParser,
+  decodeServerPacket,
+  decodeErrorNotification,
+} from "../../lib/protocol/index.ts";
 
 let h: RealmHarness;
 before(async () => {
-  h = await startRealmHarness({ greetingTimeoutMs: 500, idleTimeoutMs: 1500, maxConnectionsPerIp: 40, maxWriteBufferBytes: 256 * 1024, maxPacketBytes: 128 * 1024 });
+  h = await startRealmHarness({
+    greetingTimeoutMs: 500,
+    idleTimeoutMs: 1500,
+    maxConnectionsPerIp: 40,
+    maxWriteBufferBytes: 256 * 1024,
+    maxPacketBytes: 128 * 1024,
+  });
 });
 after(async () => h.stop());
 
@@ -20,7 +33,9 @@ interface Raw {
 
 function raw(): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: HOST, port: h.port(h.plainRealm), rejectUnauthorized: false }, () => resolve({ socket, received: () => Buffer.concat(chunks), closed }));
+    const socket = tls.connect({ host: HOST, port: h.port(h.plainRealm), rejectUnauthorized: false }, () =>
+      resolve({ socket, received: () => Buffer.concat(chunks), closed }),
+    );
     const chunks: Buffer[] = [];
     socket.on("data", (d) => chunks.push(d));
     socket.on("error", () => undefined);
@@ -63,7 +78,11 @@ test("no greeting: closed after the greeting timeout with TIMEOUT", async () => 
 });
 
 test("garbage bytes, an oversized packet and a malformed packet close with a reason", async () => {
-  for (const payload of [Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x02]), Buffer.concat([encodeClientGreeting(), Buffer.from([0x00, 0x10, 0x00, 0x00])]), Buffer.concat([encodeClientGreeting(), encodeFrame(Buffer.from("bad id! ping"))])]) {
+  for (const payload of [
+    Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x02]),
+    Buffer.concat([encodeClientGreeting(), Buffer.from([0x00, 0x10, 0x00, 0x00])]),
+    Buffer.concat([encodeClientGreeting(), encodeFrame(Buffer.from("bad id! ping"))]),
+  ]) {
     const r = await raw();
     r.socket.write(payload);
     await r.closed;
@@ -81,7 +100,14 @@ test("garbage bytes, an oversized packet and a malformed packet close with a rea
 
 test("unknown commands and commands before login get status words, the connection lives on", async () => {
   const r = await raw();
-  r.socket.write(Buffer.concat([encodeClientGreeting(), encodeFrame(encodeRequest("a1", "frobnicate")), encodeFrame(encodeRequest("a2", "listinboundmessages")), encodeFrame(encodeRequest("a3", "ping"))]));
+  r.socket.write(
+    Buffer.concat([
+      encodeClientGreeting(),
+      encodeFrame(encodeRequest("a1", "frobnicate")),
+      encodeFrame(encodeRequest("a2", "listinboundmessages")),
+      encodeFrame(encodeRequest("a3", "ping")),
+    ]),
+  );
   await new Promise((res) => setTimeout(res, 300));
   const got = packets(r.received()).map((p) => (p.kind === "reply" ? `${p.id} ${p.status}` : p.event));
   assert.deepEqual(got, ["a1 UNKNOWNCOMMAND", "a2 NOTALLOWED", "a3 OK"]);
@@ -127,9 +153,14 @@ test("a client that never reads is disconnected once its replies pass the write-
   const r = await raw();
   r.socket.pause(); // never read
   const login = encodeFrame(encodeRequest("l", "authenticate", ["hoarder", "laptop", u.password]));
-  const reads = Array.from({ length: 60 }, (_, i) => encodeFrame(encodeRequest(`r${i}`, "readmessagedata", [id, "0", "100000"])));
+  const reads = Array.from({ length: 60 }, (_, i) =>
+    encodeFrame(encodeRequest(`r${i}`, "readmessagedata", [id, "0", "100000"])),
+  );
   r.socket.write(Buffer.concat([encodeClientGreeting(), login]));
-  const mineLoggedIn = () => [...h.daemon.connections].some((c) => c.transport.remoteAddress.endsWith(`:${r.socket.localPort}`) && c.session?.username === "hoarder");
+  const mineLoggedIn = () =>
+    [...h.daemon.connections].some(
+      (c) => c.transport.remoteAddress.endsWith(`:${r.socket.localPort}`) && c.session?.username === "hoarder",
+    );
   for (let i = 0; i < 50 && !mineLoggedIn(); i++) await new Promise((res) => setTimeout(res, 50));
   assert.ok(mineLoggedIn(), "the connection was accepted and logged in");
   const before = h.daemon.connections.size;

@@ -14,7 +14,10 @@ after(async () => {
 });
 
 async function usage(userId: string): Promise<bigint> {
-  const r = await h.db.pool.query<{ bytesUsed: bigint }>(`SELECT "bytesUsed" FROM users WHERE "realmId" || '::' || username = $1`, [userId]);
+  const r = await h.db.pool.query<{ bytesUsed: bigint }>(
+    `SELECT "bytesUsed" FROM users WHERE "realmId" || '::' || username = $1`,
+    [userId],
+  );
   return BigInt(r.rows[0].bytesUsed);
 }
 
@@ -23,9 +26,15 @@ test("server info and greeting over TLS, with the realm's certificate", async ()
   const info = await c.serverInfo();
   assert.equal(info.realmid, h.plainRealm);
   assert.equal(info.registration, "open");
-  const key = await h.db.pool.query<{ tlsFingerprint: string }>(`SELECT "tlsFingerprint" FROM realm_keys WHERE "realmId" = $1`, [h.plainRealm]);
+  const key = await h.db.pool.query<{ tlsFingerprint: string }>(
+    `SELECT "tlsFingerprint" FROM realm_keys WHERE "realmId" = $1`,
+    [h.plainRealm],
+  );
   assert.equal(c.fingerprint, key.rows[0].tlsFingerprint);
-  await assert.rejects(h.connect(h.plainRealm, { fingerprint: "00".repeat(32) }), (e: OpenGrooveError) => e.status === "BADAUTH");
+  await assert.rejects(
+    h.connect(h.plainRealm, { fingerprint: "00".repeat(32) }),
+    (e: OpenGrooveError) => e.status === "BADAUTH",
+  );
 });
 
 test("a message is held, charged to the sender until every recipient computer deletes it", async () => {
@@ -60,8 +69,14 @@ test("a message is held, charged to the sender until every recipient computer de
 
 test("bad input gets status words: ids, recipients, unknown commands, states", async () => {
   const carol = await h.user(h.plainRealm, "carol");
-  await assert.rejects(carol.client.createMessage("wrong-prefix-1", [carol.userId]), (e: OpenGrooveError) => e.status === "INVALIDMESSAGEID");
-  await assert.rejects(carol.client.createMessage(`${carol.userId}-x`, [`${h.plainRealm}::nobody`]), (e: OpenGrooveError) => e.status === "NOSUCHUSER");
+  await assert.rejects(
+    carol.client.createMessage("wrong-prefix-1", [carol.userId]),
+    (e: OpenGrooveError) => e.status === "INVALIDMESSAGEID",
+  );
+  await assert.rejects(
+    carol.client.createMessage(`${carol.userId}-x`, [`${h.plainRealm}::nobody`]),
+    (e: OpenGrooveError) => e.status === "NOSUCHUSER",
+  );
   assert.equal((await carol.client.request("frobnicate")).status, "UNKNOWNCOMMAND");
   const anon = await h.connect(h.plainRealm);
   assert.equal((await anon.request("listinboundmessages")).status, "NOTALLOWED");
@@ -77,7 +92,10 @@ test("quota: a write that does not fit is refused whole and nothing is stored", 
   const id = dave.client.newMessageId(dave.userId);
   await dave.client.createMessage(id, [dave.userId]);
   await dave.client.writeMessageData(id, 0, Buffer.alloc(60_000, 1));
-  await assert.rejects(dave.client.writeMessageData(id, 60_000, Buffer.alloc(50_000, 2)), (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED");
+  await assert.rejects(
+    dave.client.writeMessageData(id, 60_000, Buffer.alloc(50_000, 2)),
+    (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED",
+  );
   assert.equal(await dave.client.messageSize(id), 60_000);
   assert.equal(await usage(dave.userId), 60_000n);
   const q = await dave.client.quotas();
@@ -97,6 +115,9 @@ test("sendmessage with an expected size refuses a message whose data did not all
   assert.deepEqual(await erin.client.inbox(), [id]);
   // A pipelined send over quota leaves nothing behind.
   await h.db.pool.query(`UPDATE users SET "quotaBytes" = 100 WHERE username = 'erin'`);
-  await assert.rejects(erin.client.send(erin.userId, [erin.userId], Buffer.alloc(1000)), (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED" && e.command === "writemessagedata");
+  await assert.rejects(
+    erin.client.send(erin.userId, [erin.userId], Buffer.alloc(1000)),
+    (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED" && e.command === "writemessagedata",
+  );
   assert.deepEqual(await erin.client.outbox(), [id]);
 });

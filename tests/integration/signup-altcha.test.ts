@@ -9,7 +9,12 @@ import { after, before, describe, test } from "node:test";
 import { solveChallenge, type Challenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/pbkdf2";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
-import { createAltchaChallenge, verifyAltcha, pruneAltchaReplayRecords, type AltchaSettings } from "../../lib/captcha/altcha.ts";
+import {
+  createAltchaChallenge,
+  verifyAltcha,
+  pruneAltchaReplayRecords,
+  type AltchaSettings,
+} from "../../lib/captcha/altcha.ts";
 import { loadOrCreateSecretFile, SECRET_FILE_NAME, type SecretSource } from "../../lib/captcha/server-secret.ts";
 
 const FAST: AltchaSettings = { cost: 10, maxCounter: 200, ttlSeconds: 60 };
@@ -17,7 +22,9 @@ const FAST: AltchaSettings = { cost: 10, maxCounter: 200, ttlSeconds: 60 };
 async function solvedPayload(challenge: Challenge): Promise<string> {
   const solution = await solveChallenge({ challenge, deriveKey, timeout: 30_000 });
   assert.ok(solution, "solver found a solution");
-  return Buffer.from(JSON.stringify({ challenge: { parameters: challenge.parameters, signature: challenge.signature }, solution })).toString("base64");
+  return Buffer.from(
+    JSON.stringify({ challenge: { parameters: challenge.parameters, signature: challenge.signature }, solution }),
+  ).toString("base64");
 }
 
 describe("ALTCHA proof-of-work captcha", () => {
@@ -47,14 +54,18 @@ describe("ALTCHA proof-of-work captcha", () => {
 
   test("the same solution submitted 10 times in parallel passes exactly once", async () => {
     const payload = await solvedPayload(await createAltchaChallenge({ settings: FAST, secretSource: source }));
-    const results = await Promise.all(Array.from({ length: 10 }, () => verifyAltcha(t.pool, payload, { secretSource: source })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => verifyAltcha(t.pool, payload, { secretSource: source })),
+    );
     assert.equal(results.filter((r) => r.ok).length, 1);
   });
 
   test("a challenge signed with another key is refused", async () => {
     const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), "og-altcha-other-"));
     try {
-      const payload = await solvedPayload(await createAltchaChallenge({ settings: FAST, secretSource: { dataDir: otherDir } }));
+      const payload = await solvedPayload(
+        await createAltchaChallenge({ settings: FAST, secretSource: { dataDir: otherDir } }),
+      );
       const r = await verifyAltcha(t.pool, payload, { secretSource: source });
       assert.equal(r.ok, false);
       if (!r.ok) assert.deepEqual(r.codes, ["invalid-signature"]);
@@ -65,9 +76,15 @@ describe("ALTCHA proof-of-work captcha", () => {
 
   test("tampered parameters, a wrong solution, test-mode and garbage payloads are refused", async () => {
     const challenge = await createAltchaChallenge({ settings: FAST, secretSource: source });
-    const good = JSON.parse(Buffer.from(await solvedPayload(challenge), "base64").toString()) as { challenge: Challenge; solution: { counter: number; derivedKey: string } };
+    const good = JSON.parse(Buffer.from(await solvedPayload(challenge), "base64").toString()) as {
+      challenge: Challenge;
+      solution: { counter: number; derivedKey: string };
+    };
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64");
-    const tampered = { ...good, challenge: { ...good.challenge, parameters: { ...good.challenge.parameters, cost: 1 } } };
+    const tampered = {
+      ...good,
+      challenge: { ...good.challenge, parameters: { ...good.challenge.parameters, cost: 1 } },
+    };
     const wrong = { ...good, solution: { ...good.solution, derivedKey: "00".repeat(32) } };
     for (const [payload, code] of [
       [enc(tampered), "invalid-signature"],
@@ -92,10 +109,15 @@ describe("ALTCHA proof-of-work captcha", () => {
   });
 
   test("replay records are pruned only when old", async () => {
-    await t.pool.query(`INSERT INTO rate_limit_buckets (key, "windowStart", count) VALUES ('altcha:old', now() - interval '3 days', 1), ('signup-ip:keep', now() - interval '3 days', 1)`);
+    await t.pool.query(
+      `INSERT INTO rate_limit_buckets (key, "windowStart", count) VALUES ('altcha:old', now() - interval '3 days', 1), ('signup-ip:keep', now() - interval '3 days', 1)`,
+    );
     assert.equal(await pruneAltchaReplayRecords(t.pool), 1);
     const left = await t.pool.query(`SELECT key FROM rate_limit_buckets WHERE key IN ('altcha:old', 'signup-ip:keep')`);
-    assert.deepEqual(left.rows.map((r) => r.key), ["signup-ip:keep"]);
+    assert.deepEqual(
+      left.rows.map((r) => r.key),
+      ["signup-ip:keep"],
+    );
   });
 
   test("the generated key file is 0600 and every process gets the same key", async () => {
@@ -105,7 +127,9 @@ describe("ALTCHA proof-of-work captcha", () => {
       const script = `import { loadOrCreateSecretFile } from ${JSON.stringify(mod)}; process.stdout.write(loadOrCreateSecretFile(${JSON.stringify(shared)}));`;
       const run = () =>
         new Promise<string>((resolve, reject) => {
-          const p = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+          const p = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+            stdio: ["ignore", "pipe", "inherit"],
+          });
           let out = "";
           p.stdout.on("data", (c: Buffer) => (out += c.toString()));
           p.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));

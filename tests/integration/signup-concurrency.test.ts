@@ -31,7 +31,9 @@ describe("registration under concurrency", () => {
     // 5 places are already taken.
     await t.pool.query(`UPDATE realms SET "userCount" = 5 WHERE id = $1`, [realmId]);
     const results = await Promise.allSettled(
-      Array.from({ length: 100 }, (_, i) => registerAccount(t.pool, { realmId, username: `user${i}`, password: PASSWORD, captchaPassed: true })),
+      Array.from({ length: 100 }, (_, i) =>
+        registerAccount(t.pool, { realmId, username: `user${i}`, password: PASSWORD, captchaPassed: true }),
+      ),
     );
     assert.deepEqual(codes(results), { OK: 10, REALMFULL: 90 });
     const users = await t.pool.query(`SELECT count(*)::int AS n FROM users WHERE "realmId" = $1`, [realmId]);
@@ -41,10 +43,23 @@ describe("registration under concurrency", () => {
   });
 
   test("an invite with 3 uses is used exactly 3 times under 20 parallel attempts; pending returns to 0", async () => {
-    const realmId = await createRealm(t.prisma, { slug: "invited", port: 40002, registrationMode: "INVITE", userCap: 100 });
+    const realmId = await createRealm(t.prisma, {
+      slug: "invited",
+      port: 40002,
+      registrationMode: "INVITE",
+      userCap: 100,
+    });
     const inviteId = await createInvite(t.prisma, realmId, "three-uses-code", 3);
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => registerAccount(t.pool, { realmId, username: `guest${i}`, password: PASSWORD, inviteCode: "three-uses-code", captchaPassed: false })),
+      Array.from({ length: 20 }, (_, i) =>
+        registerAccount(t.pool, {
+          realmId,
+          username: `guest${i}`,
+          password: PASSWORD,
+          inviteCode: "three-uses-code",
+          captchaPassed: false,
+        }),
+      ),
     );
     assert.deepEqual(codes(results), { OK: 3, BADINVITE: 17 });
     const inv = await t.pool.query(`SELECT pending, completed FROM invites WHERE id = $1`, [inviteId]);
@@ -56,20 +71,46 @@ describe("registration under concurrency", () => {
   test("a failed signup (taken name) gives the invite use back", async () => {
     const realmId = await createRealm(t.prisma, { slug: "giveback", port: 40003, registrationMode: "INVITE" });
     const inviteId = await createInvite(t.prisma, realmId, "three-uses-b", 3);
-    await registerAccount(t.pool, { realmId, username: "Alice", password: PASSWORD, inviteCode: "three-uses-b", captchaPassed: false });
+    await registerAccount(t.pool, {
+      realmId,
+      username: "Alice",
+      password: PASSWORD,
+      inviteCode: "three-uses-b",
+      captchaPassed: false,
+    });
     // Same name, other case and full-width: folds to the same key.
     const results = await Promise.allSettled(
-      ["ALICE", "Ａｌｉｃｅ"].map((username) => registerAccount(t.pool, { realmId, username, password: PASSWORD, inviteCode: "three-uses-b", captchaPassed: false })),
+      ["ALICE", "Ａｌｉｃｅ"].map((username) =>
+        registerAccount(t.pool, {
+          realmId,
+          username,
+          password: PASSWORD,
+          inviteCode: "three-uses-b",
+          captchaPassed: false,
+        }),
+      ),
     );
-    assert.equal(results.filter((r) => r.status === "rejected" && r.reason instanceof DomainError && r.reason.code === "ALREADYEXISTS").length, 2);
+    assert.equal(
+      results.filter(
+        (r) => r.status === "rejected" && r.reason instanceof DomainError && r.reason.code === "ALREADYEXISTS",
+      ).length,
+      2,
+    );
     const inv = await t.pool.query(`SELECT pending, completed FROM invites WHERE id = $1`, [inviteId]);
     assert.deepEqual(inv.rows[0], { pending: 0, completed: 1 });
   });
 
   test("50 parallel signups for one username create exactly one account and count one place", async () => {
-    const realmId = await createRealm(t.prisma, { slug: "samename", port: 40004, registrationMode: "OPEN", userCap: 100 });
+    const realmId = await createRealm(t.prisma, {
+      slug: "samename",
+      port: 40004,
+      registrationMode: "OPEN",
+      userCap: 100,
+    });
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => registerAccount(t.pool, { realmId, username: i % 2 ? "Bob" : "bob", password: PASSWORD, captchaPassed: true })),
+      Array.from({ length: 50 }, (_, i) =>
+        registerAccount(t.pool, { realmId, username: i % 2 ? "Bob" : "bob", password: PASSWORD, captchaPassed: true }),
+      ),
     );
     assert.deepEqual(codes(results), { OK: 1, ALREADYEXISTS: 49 });
     const realm = await t.pool.query(`SELECT "userCount" FROM realms WHERE id = $1`, [realmId]);

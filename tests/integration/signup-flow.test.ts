@@ -10,7 +10,16 @@ import { deriveKey } from "altcha-lib/algorithms/pbkdf2";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
 import { startHcaptchaVerifier, type HcaptchaVerifier } from "../helpers/hcaptcha-verifier.ts";
 import { createInvite, createRealm } from "../helpers/signup-fixtures.ts";
-import { findSignupRealm, submitSignup, submitTicketCaptcha, signupPurpose, ticketPurpose, ticketState, type AbuseContext, type SignupInput } from "../../app/signup/signup-flow.ts";
+import {
+  findSignupRealm,
+  submitSignup,
+  submitTicketCaptcha,
+  signupPurpose,
+  ticketPurpose,
+  ticketState,
+  type AbuseContext,
+  type SignupInput,
+} from "../../app/signup/signup-flow.ts";
 import { issueFormStamp } from "../../lib/captcha/form-guard.ts";
 import { createAltchaChallenge } from "../../lib/captcha/altcha.ts";
 import { openTicket, registerWithTicket } from "../../lib/domain/tickets.ts";
@@ -25,8 +34,16 @@ describe("web signup flow", () => {
   let ctx: AbuseContext;
   let ip = 0;
   const nextCtx = (): AbuseContext => ({ ...ctx, ip: `192.0.2.${++ip}` });
-  const stamp = (slug: string, agoMs = 5_000, purpose = signupPurpose(slug)) => issueFormStamp(purpose, { now: Date.now() - agoMs, secretSource: ctx.secretSource });
-  const form = (slug: string, over: Partial<SignupInput> = {}): SignupInput => ({ username: "newcomer", password: PASSWORD, confirm: PASSWORD, honeypot: "", formStamp: stamp(slug), ...over });
+  const stamp = (slug: string, agoMs = 5_000, purpose = signupPurpose(slug)) =>
+    issueFormStamp(purpose, { now: Date.now() - agoMs, secretSource: ctx.secretSource });
+  const form = (slug: string, over: Partial<SignupInput> = {}): SignupInput => ({
+    username: "newcomer",
+    password: PASSWORD,
+    confirm: PASSWORD,
+    honeypot: "",
+    formStamp: stamp(slug),
+    ...over,
+  });
 
   before(async () => {
     t = await createTestDb();
@@ -39,11 +56,24 @@ describe("web signup flow", () => {
       formTime: { minSeconds: 3, maxSeconds: 7200 },
       secretSource: { dataDir: dir },
     };
-    await createRealm(t.prisma, { slug: "hc", port: 41001, registrationMode: "OPEN", captchaProvider: "HCAPTCHA", hcaptchaSiteKey: SITE.siteKey, hcaptchaSecret: SITE.secret });
+    await createRealm(t.prisma, {
+      slug: "hc",
+      port: 41001,
+      registrationMode: "OPEN",
+      captchaProvider: "HCAPTCHA",
+      hcaptchaSiteKey: SITE.siteKey,
+      hcaptchaSecret: SITE.secret,
+    });
     await createRealm(t.prisma, { slug: "pow", port: 41002, registrationMode: "OPEN", captchaProvider: "ALTCHA" });
     const inv = await createRealm(t.prisma, { slug: "club", port: 41003, registrationMode: "INVITE" });
     await createInvite(t.prisma, inv, "club-invite-1", 1);
-    await createRealm(t.prisma, { slug: "shut", name: "Shut", port: 41004, registrationMode: "CLOSED", contactEmail: "ops@shut.test" });
+    await createRealm(t.prisma, {
+      slug: "shut",
+      name: "Shut",
+      port: 41004,
+      registrationMode: "CLOSED",
+      contactEmail: "ops@shut.test",
+    });
   });
   after(async () => {
     await v.close();
@@ -60,8 +90,19 @@ describe("web signup flow", () => {
   });
 
   test("hCaptcha realm: a verified token creates the account and shows the user id", async () => {
-    const r = await submitSignup(t.pool, "hc", form("hc", { username: "Alice", hcaptchaToken: v.issueToken(SITE.siteKey) }), nextCtx());
-    assert.deepEqual(r, { ok: true, userId: "realm.test:41001::Alice", username: "Alice", realmId: "realm.test:41001", realmName: "Hc" });
+    const r = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "Alice", hcaptchaToken: v.issueToken(SITE.siteKey) }),
+      nextCtx(),
+    );
+    assert.deepEqual(r, {
+      ok: true,
+      userId: "realm.test:41001::Alice",
+      username: "Alice",
+      realmId: "realm.test:41001",
+      realmName: "Hc",
+    });
     assert.equal(v.calls.at(-1)?.remoteip, `192.0.2.${ip}`);
   });
 
@@ -71,26 +112,40 @@ describe("web signup flow", () => {
     if (!none.ok) assert.match(none.fieldErrors.captcha ?? "", /not completed/);
 
     const token = v.issueToken(SITE.siteKey);
-    assert.equal((await submitSignup(t.pool, "hc", form("hc", { username: "bob2", hcaptchaToken: token }), nextCtx())).ok, true);
+    assert.equal(
+      (await submitSignup(t.pool, "hc", form("hc", { username: "bob2", hcaptchaToken: token }), nextCtx())).ok,
+      true,
+    );
     const reused = await submitSignup(t.pool, "hc", form("hc", { username: "bob3", hcaptchaToken: token }), nextCtx());
     assert.equal(reused.ok, false);
     if (!reused.ok) assert.match(reused.fieldErrors.captcha ?? "", /already used/);
 
-    const down = await submitSignup(t.pool, "hc", form("hc", { username: "bob4", hcaptchaToken: v.issueToken(SITE.siteKey) }), {
-      ...nextCtx(),
-      env: { OPENGROOVE_HCAPTCHA_VERIFY_URL: "http://127.0.0.1:9/siteverify" },
-    });
+    const down = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "bob4", hcaptchaToken: v.issueToken(SITE.siteKey) }),
+      {
+        ...nextCtx(),
+        env: { OPENGROOVE_HCAPTCHA_VERIFY_URL: "http://127.0.0.1:9/siteverify" },
+      },
+    );
     assert.equal(down.ok, false);
     if (!down.ok) {
       assert.equal(down.code, "BUSY");
       assert.match(down.message, /could not be reached.*try|submit the form again/);
     }
     const users = await t.pool.query(`SELECT username FROM users WHERE username LIKE 'bob%' ORDER BY username`);
-    assert.deepEqual(users.rows.map((u) => u.username), ["bob2"]);
+    assert.deepEqual(
+      users.rows.map((u) => u.username),
+      ["bob2"],
+    );
   });
 
   test("ALTCHA realm: a solved challenge signs up once; replaying it is refused", async () => {
-    const challenge = await createAltchaChallenge({ settings: { cost: 10, maxCounter: 100, ttlSeconds: 60 }, secretSource: ctx.secretSource });
+    const challenge = await createAltchaChallenge({
+      settings: { cost: 10, maxCounter: 100, ttlSeconds: 60 },
+      secretSource: ctx.secretSource,
+    });
     const solution = await solveChallenge({ challenge, deriveKey });
     const altchaPayload = Buffer.from(JSON.stringify({ challenge, solution })).toString("base64");
     const ok = await submitSignup(t.pool, "pow", form("pow", { username: "carol", altchaPayload }), nextCtx());
@@ -102,18 +157,31 @@ describe("web signup flow", () => {
 
   test("field errors come back together, per field, before the captcha is spent", async () => {
     const token = v.issueToken(SITE.siteKey);
-    const r = await submitSignup(t.pool, "hc", form("hc", { username: "a::b", password: "short", confirm: "other", hcaptchaToken: token }), nextCtx());
+    const r = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "a::b", password: "short", confirm: "other", hcaptchaToken: token }),
+      nextCtx(),
+    );
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.match(r.fieldErrors.username ?? "", /"::"/);
     assert.match(r.fieldErrors.password ?? "", /at least 10/);
     assert.match(r.fieldErrors.confirm ?? "", /do not match/);
     // The token was not sent to the verifier, so it still works.
-    assert.equal((await submitSignup(t.pool, "hc", form("hc", { username: "dave", hcaptchaToken: token }), nextCtx())).ok, true);
+    assert.equal(
+      (await submitSignup(t.pool, "hc", form("hc", { username: "dave", hcaptchaToken: token }), nextCtx())).ok,
+      true,
+    );
   });
 
   test("a taken username (any case) is reported on the username field", async () => {
-    const r = await submitSignup(t.pool, "hc", form("hc", { username: "ALICE", hcaptchaToken: v.issueToken(SITE.siteKey) }), nextCtx());
+    const r = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "ALICE", hcaptchaToken: v.issueToken(SITE.siteKey) }),
+      nextCtx(),
+    );
     assert.equal(r.ok, false);
     if (!r.ok) assert.match(r.fieldErrors.username ?? "", /taken/);
   });
@@ -122,8 +190,16 @@ describe("web signup flow", () => {
     const missing = await submitSignup(t.pool, "club", form("club", { username: "erin" }), nextCtx());
     assert.equal(missing.ok, false);
     if (!missing.ok) assert.match(missing.fieldErrors.invite ?? "", /invite-only/);
-    assert.equal((await submitSignup(t.pool, "club", form("club", { username: "erin", invite: " club-invite-1 " }), nextCtx())).ok, true);
-    const used = await submitSignup(t.pool, "club", form("club", { username: "frank", invite: "club-invite-1" }), nextCtx());
+    assert.equal(
+      (await submitSignup(t.pool, "club", form("club", { username: "erin", invite: " club-invite-1 " }), nextCtx())).ok,
+      true,
+    );
+    const used = await submitSignup(
+      t.pool,
+      "club",
+      form("club", { username: "frank", invite: "club-invite-1" }),
+      nextCtx(),
+    );
     assert.equal(used.ok, false);
     if (!used.ok) assert.match(used.fieldErrors.invite ?? "", /not valid/);
   });
@@ -131,7 +207,11 @@ describe("web signup flow", () => {
   test("closed and unknown realms say so and what to do", async () => {
     const closed = await submitSignup(t.pool, "shut", form("shut"), nextCtx());
     assert.equal(closed.ok, false);
-    if (!closed.ok) assert.deepEqual([closed.code, closed.message], ["REGISTRATIONCLOSED", "Shut is not accepting new accounts. Ask its operator (ops@shut.test) for an account."]);
+    if (!closed.ok)
+      assert.deepEqual(
+        [closed.code, closed.message],
+        ["REGISTRATIONCLOSED", "Shut is not accepting new accounts. Ask its operator (ops@shut.test) for an account."],
+      );
     const unknown = await submitSignup(t.pool, "ghost", form("ghost"), nextCtx());
     assert.equal(unknown.ok, false);
     if (!unknown.ok) assert.equal(unknown.code, "NOSUCHREALM");
@@ -156,10 +236,20 @@ describe("web signup flow", () => {
   test("the per-IP throttle stops the 4th attempt from one address", async () => {
     const c = { ...ctx, ip: "198.18.0.1" };
     for (let i = 0; i < 3; i++) {
-      const r = await submitSignup(t.pool, "hc", form("hc", { username: `thr${i}`, hcaptchaToken: v.issueToken(SITE.siteKey) }), c);
+      const r = await submitSignup(
+        t.pool,
+        "hc",
+        form("hc", { username: `thr${i}`, hcaptchaToken: v.issueToken(SITE.siteKey) }),
+        c,
+      );
       assert.equal(r.ok, true);
     }
-    const r = await submitSignup(t.pool, "hc", form("hc", { username: "thr3", hcaptchaToken: v.issueToken(SITE.siteKey) }), c);
+    const r = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "thr3", hcaptchaToken: v.issueToken(SITE.siteKey) }),
+      c,
+    );
     assert.equal(r.ok, false);
     if (!r.ok) {
       assert.equal(r.code, "RATELIMITED");
@@ -174,13 +264,29 @@ describe("web signup flow", () => {
     const formStamp = stamp("hc", 5_000, ticketPurpose("hc"));
     const bad = await submitTicketCaptcha(t.pool, "hc", ticket, { formStamp, hcaptchaToken: "P1_bogus" }, nextCtx());
     assert.equal(bad.ok, false);
-    const r = await submitTicketCaptcha(t.pool, "hc", ticket, { formStamp, hcaptchaToken: v.issueToken(SITE.siteKey) }, nextCtx());
+    const r = await submitTicketCaptcha(
+      t.pool,
+      "hc",
+      ticket,
+      { formStamp, hcaptchaToken: v.issueToken(SITE.siteKey) },
+      nextCtx(),
+    );
     assert.equal(r.ok, true);
     if (!r.ok) return;
-    const user = await registerWithTicket(t.pool, ticket, r.token, { realmId: realm!.id, username: "ticketholder", password: PASSWORD });
+    const user = await registerWithTicket(t.pool, ticket, r.token, {
+      realmId: realm!.id,
+      username: "ticketholder",
+      password: PASSWORD,
+    });
     assert.equal(user.username, "ticketholder");
     assert.equal(await ticketState(t.pool, ticket, realm!.id), "expired");
-    const again = await submitTicketCaptcha(t.pool, "hc", ticket, { formStamp, hcaptchaToken: v.issueToken(SITE.siteKey) }, nextCtx());
+    const again = await submitTicketCaptcha(
+      t.pool,
+      "hc",
+      ticket,
+      { formStamp, hcaptchaToken: v.issueToken(SITE.siteKey) },
+      nextCtx(),
+    );
     assert.equal(again.ok, false);
     if (!again.ok) assert.match(again.message, /expired or was already used.*Start the signup again/);
   });

@@ -118,9 +118,18 @@ describe("hCaptcha siteverify", () => {
 
   test("the verifier double itself follows the contract for missing fields", async () => {
     const post = async (body: string, type = "application/x-www-form-urlencoded") =>
-      (await (await fetch(v.verifyUrl, { method: "POST", headers: { "content-type": type }, body })).json()) as Record<string, unknown>;
+      (await (await fetch(v.verifyUrl, { method: "POST", headers: { "content-type": type }, body })).json()) as Record<
+        string,
+        unknown
+      >;
     assert.deepEqual(await post(""), { success: false, "error-codes": ["missing-input-secret"] });
-    assert.deepEqual(await post(`secret=${SITE.secret}`), { success: false, "error-codes": ["missing-input-response"] });
-    assert.deepEqual(await post(`{"secret":"x"}`, "application/json"), { success: false, "error-codes": ["bad-request"] });
+    assert.deepEqual(await post(`secret=${SITE.secret}`), {
+      success: false,
+      "error-codes": ["missing-input-response"],
+    });
+    assert.deepEqual(await post(`{"secret":"x"}`, "application/json"), {
+      success: false,
+      "error-codes": ["bad-request"],
+    });
   });
 });

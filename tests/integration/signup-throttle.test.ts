@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
-import { enforceSignupThrottle, pruneSignupThrottle, takeSignupAttempt, throttleKeyForIp, throttleSettingsFromEnv } from "../../lib/domain/signup-throttle.ts";
+import {
+  enforceSignupThrottle,
+  pruneSignupThrottle,
+  takeSignupAttempt,
+  throttleKeyForIp,
+  throttleSettingsFromEnv,
+} from "../../lib/domain/signup-throttle.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
 
 describe("signup throttle", () => {
@@ -16,7 +22,10 @@ describe("signup throttle", () => {
 
   test("settings default to 5 per 30 minutes and come from the environment", () => {
     assert.deepEqual(throttleSettingsFromEnv({}), { limit: 5, windowSeconds: 1800 });
-    assert.deepEqual(throttleSettingsFromEnv({ OPENGROOVE_SIGNUP_LIMIT: "20", OPENGROOVE_SIGNUP_WINDOW_MINUTES: "10" }), { limit: 20, windowSeconds: 600 });
+    assert.deepEqual(
+      throttleSettingsFromEnv({ OPENGROOVE_SIGNUP_LIMIT: "20", OPENGROOVE_SIGNUP_WINDOW_MINUTES: "10" }),
+      { limit: 20, windowSeconds: 600 },
+    );
     assert.throws(() => throttleSettingsFromEnv({ OPENGROOVE_SIGNUP_LIMIT: "0" }));
   });
 
@@ -43,21 +52,30 @@ describe("signup throttle", () => {
     const s = { limit: 7, windowSeconds: 1800 };
     const results = await Promise.all(Array.from({ length: 40 }, () => takeSignupAttempt(t.pool, "198.51.100.3", s)));
     assert.equal(results.filter((r) => r.allowed).length, 7);
-    assert.deepEqual(results.map((r) => r.count).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      results.map((r) => r.count).sort((a, b) => a - b),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
   });
 
   test("a new window opens once the old one has ended", async () => {
     const s = { limit: 1, windowSeconds: 60 };
     assert.equal((await takeSignupAttempt(t.pool, "198.51.100.4", s)).allowed, true);
     assert.equal((await takeSignupAttempt(t.pool, "198.51.100.4", s)).allowed, false);
-    await t.pool.query(`UPDATE rate_limit_buckets SET "windowStart" = "windowStart" - interval '61 seconds' WHERE key = $1`, [throttleKeyForIp("198.51.100.4")]);
+    await t.pool.query(
+      `UPDATE rate_limit_buckets SET "windowStart" = "windowStart" - interval '61 seconds' WHERE key = $1`,
+      [throttleKeyForIp("198.51.100.4")],
+    );
     const r = await takeSignupAttempt(t.pool, "198.51.100.4", s);
     assert.deepEqual([r.allowed, r.count], [true, 1]);
     assert.ok(r.resetAt.getTime() - Date.now() > 55_000);
   });
 
   test("old windows are pruned", async () => {
-    await t.pool.query(`UPDATE rate_limit_buckets SET "windowStart" = "windowStart" - interval '2 days' WHERE key = $1`, [throttleKeyForIp("198.51.100.1")]);
+    await t.pool.query(
+      `UPDATE rate_limit_buckets SET "windowStart" = "windowStart" - interval '2 days' WHERE key = $1`,
+      [throttleKeyForIp("198.51.100.1")],
+    );
     assert.equal(await pruneSignupThrottle(t.pool), 1);
   });
 });

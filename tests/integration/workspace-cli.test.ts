@@ -23,7 +23,9 @@ interface Run {
 
 function cli(user: string, args: string[], input = ""): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "--config-dir", dirs[user], ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "--config-dir", dirs[user], ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -42,7 +44,11 @@ before(async () => {
     u.client.close();
     ids[name] = u.userId;
     dirs[name] = fs.mkdtempSync(path.join(tmp, `${name}-`));
-    const r = await cli(name, ["login", u.userId, "--computer", "laptop", "--host", HOST, "--port", port, "--password-stdin"], `${u.password}\n`);
+    const r = await cli(
+      name,
+      ["login", u.userId, "--computer", "laptop", "--host", HOST, "--port", port, "--password-stdin"],
+      `${u.password}\n`,
+    );
     assert.equal(r.code, 0, r.stderr);
   }
 });
@@ -61,10 +67,13 @@ test("create, invite, accept, push a file with progress, pull it, watch for the 
   const acc = await cli("bob", ["workspace", "accept", ws]);
   assert.equal(acc.code, 0, acc.stderr);
   const m = await cli("bob", ["workspace", "members", ws, "--json"]);
-  assert.deepEqual((JSON.parse(m.stdout) as Array<{ userId: string; status: string }>).map((x) => [x.userId, x.status]), [
-    [ids.alice, "active"],
-    [ids.bob, "active"],
-  ]);
+  assert.deepEqual(
+    (JSON.parse(m.stdout) as Array<{ userId: string; status: string }>).map((x) => [x.userId, x.status]),
+    [
+      [ids.alice, "active"],
+      [ids.bob, "active"],
+    ],
+  );
 
   const file = path.join(tmp, "notes.bin");
   const body = crypto.randomBytes(1_500_000);
@@ -86,7 +95,11 @@ test("create, invite, accept, push a file with progress, pull it, watch for the 
   assert.equal((JSON.parse(list.stdout) as Array<{ head: number }>)[0].head, 1);
 
   // watch: bob stays connected and saves the next change as soon as it is published.
-  const child = spawn(process.execPath, [BIN, "--config-dir", dirs.bob, "workspace", "watch", ws, "--dir", out, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [BIN, "--config-dir", dirs.bob, "workspace", "watch", ws, "--dir", out, "--json"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d));
   const line = new Promise<string>((resolve) => {

@@ -14,7 +14,10 @@ before(async () => {
 after(async () => h.stop());
 
 async function workspaceBytes(username: string, t = h): Promise<bigint> {
-  const r = await t.db.pool.query<{ workspaceBytes: bigint }>(`SELECT "workspaceBytes" FROM users WHERE username = $1`, [username]);
+  const r = await t.db.pool.query<{ workspaceBytes: bigint }>(
+    `SELECT "workspaceBytes" FROM users WHERE username = $1`,
+    [username],
+  );
   return BigInt(r.rows[0].workspaceBytes);
 }
 
@@ -62,13 +65,21 @@ test("concurrent publishes from several members get a single total order that al
   );
   assert.equal(published.size, 60);
   const order = [...published.keys()].sort((a, b) => (a < b ? -1 : 1));
-  assert.deepEqual(order, Array.from({ length: 60 }, (_, i) => BigInt(i + 1)), "sequence numbers are 1..60 without gaps or duplicates");
+  assert.deepEqual(
+    order,
+    Array.from({ length: 60 }, (_, i) => BigInt(i + 1)),
+    "sequence numbers are 1..60 without gaps or duplicates",
+  );
   const expected = order.map((s) => published.get(s)!);
 
   // Every member's computer sees the same sequence, except its own changes (it has those).
   const views = await Promise.all(users.map((u) => drain(u.client, ws)));
   for (let i = 0; i < users.length; i++) {
-    assert.deepEqual(views[i], expected.filter((l) => !l.includes(` ${users[i].userId} `)), `member ${names[i]}`);
+    assert.deepEqual(
+      views[i],
+      expected.filter((l) => !l.includes(` ${users[i].userId} `)),
+      `member ${names[i]}`,
+    );
   }
   for (const n of names) assert.equal(await workspaceBytes(n), 0n, `${n}'s changes were all freed`);
 });
@@ -94,28 +105,40 @@ test("a member removed mid-stream stops receiving and stops pinning storage", as
   await gone.client.workspaces.write(handle, 0, Buffer.alloc(300_000, 9));
   assert.equal(await workspaceBytes("rex"), 300_000n);
 
-  const removedPush = new Promise<string>((resolve) => gone.client.workspaces.onEvent((e) => e.kind === "removed" && resolve(e.workspaceId)));
+  const removedPush = new Promise<string>((resolve) =>
+    gone.client.workspaces.onEvent((e) => e.kind === "removed" && resolve(e.workspaceId)),
+  );
   const chunks: number[] = [];
-  const reading = gone.client.workspaces.readStream(ws, { seq, size: body.length }, async (d, offset) => {
-    chunks.push(offset);
-    if (chunks.length === 2) {
-      const f = await owner.client.workspaces.remove(ws, gone.userId);
-      assert.deepEqual([f.freed, f.released], [1, BigInt(body.length) + 300_000n]);
-    }
-  }, 1);
+  const reading = gone.client.workspaces.readStream(
+    ws,
+    { seq, size: body.length },
+    async (d, offset) => {
+      chunks.push(offset);
+      if (chunks.length === 2) {
+        const f = await owner.client.workspaces.remove(ws, gone.userId);
+        assert.deepEqual([f.freed, f.released], [1, BigInt(body.length) + 300_000n]);
+      }
+    },
+    1,
+  );
   await assert.rejects(reading, (e: OpenGrooveError) => e.status === "UNAUTHORIZED" && e.reason.startsWith("removed:"));
   assert.equal(chunks.length, 2, "no chunk after the removal");
   assert.ok(chunks.length * WORKSPACE_CHUNK_BYTES < body.length);
   assert.equal(await removedPush, ws);
   assert.equal(await workspaceBytes("olga"), 0n, "the removed member no longer pins the change");
   assert.equal(await workspaceBytes("rex"), 0n, "the removed member's upload was dropped");
-  await assert.rejects(gone.client.workspaces.write(handle, 300_000, Buffer.alloc(10)), (e: OpenGrooveError) => e.status === "NOSUCHMESSAGE");
+  await assert.rejects(
+    gone.client.workspaces.write(handle, 300_000, Buffer.alloc(10)),
+    (e: OpenGrooveError) => e.status === "NOSUCHMESSAGE",
+  );
   await assert.rejects(gone.client.workspaces.pull(ws), (e: OpenGrooveError) => e.status === "UNAUTHORIZED");
 
   // Later changes reach the remaining member only.
   let rexPushes = 0;
   gone.client.workspaces.onEvent((e) => e.kind === "change" && rexPushes++);
-  const samPush = new Promise<bigint>((resolve) => stay.client.workspaces.onEvent((e) => e.kind === "change" && resolve(e.seq)));
+  const samPush = new Promise<bigint>((resolve) =>
+    stay.client.workspaces.onEvent((e) => e.kind === "change" && resolve(e.seq)),
+  );
   const next = await owner.client.workspaces.publish(ws, Buffer.from("after"));
   assert.equal(await samPush, next.seq);
   assert.equal(rexPushes, 0);
@@ -132,7 +155,9 @@ test("the daemon's sweep suspends a member idle past the limit; the returning me
     await idle.client.workspaces.accept(ws);
     await busy.client.workspaces.publish(ws, Buffer.alloc(20_000, 1));
     assert.equal(await workspaceBytes("busy", t), 20_000n);
-    const suspended = new Promise<void>((resolve) => idle.client.workspaces.onEvent((e) => e.kind === "suspended" && resolve()));
+    const suspended = new Promise<void>((resolve) =>
+      idle.client.workspaces.onEvent((e) => e.kind === "suspended" && resolve()),
+    );
     // The busy member keeps syncing; the idle one does nothing.
     const deadline = Date.now() + 8000;
     while ((await workspaceBytes("busy", t)) !== 0n && Date.now() < deadline) {
@@ -141,13 +166,22 @@ test("the daemon's sweep suspends a member idle past the limit; the returning me
     }
     assert.equal(await workspaceBytes("busy", t), 0n, "the idle member stopped pinning");
     await suspended;
-    const err = await idle.client.workspaces.pull(ws).then(() => null, (e: unknown) => e);
+    const err = await idle.client.workspaces.pull(ws).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(isSuspended(err), String(err));
     const list = await busy.client.workspaces.members(ws);
-    assert.deepEqual(list.map((m) => m.status), ["active", "suspended"]);
+    assert.deepEqual(
+      list.map((m) => m.status),
+      ["active", "suspended"],
+    );
     assert.equal(await idle.client.workspaces.resync(ws), 1n);
     await busy.client.workspaces.publish(ws, Buffer.alloc(10, 2));
-    assert.deepEqual((await idle.client.workspaces.pull(ws)).changes.map((c) => c.seq), [2n]);
+    assert.deepEqual(
+      (await idle.client.workspaces.pull(ws)).changes.map((c) => c.seq),
+      [2n],
+    );
   } finally {
     await t.stop();
   }

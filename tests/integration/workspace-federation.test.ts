@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
-import { startManagement, startRealmNode, waitFor, rawPeer, type ManagementHarness, type RealmNode } from "../helpers/federation.ts";
+import {
+  startManagement,
+  startRealmNode,
+  waitFor,
+  rawPeer,
+  type ManagementHarness,
+  type RealmNode,
+} from "../helpers/federation.ts";
 
 let m: ManagementHarness;
 let r1: RealmNode;
@@ -16,7 +23,9 @@ const PASSWORD = "correct horse battery";
 
 before(async () => {
   m = await startManagement();
-  [r1, r2] = await Promise.all((["r1", "r2"] as const).map(async (n) => startRealmNode(n, m.address, { token: await m.token() })));
+  [r1, r2] = await Promise.all(
+    (["r1", "r2"] as const).map(async (n) => startRealmNode(n, m.address, { token: await m.token() })),
+  );
   await Promise.all([r1.waitApproved(), r2.waitApproved()]);
 });
 after(async () => {
@@ -25,12 +34,18 @@ after(async () => {
 });
 
 async function workspaceBytes(node: RealmNode, username: string): Promise<bigint> {
-  const r = await node.db.pool.query<{ workspaceBytes: bigint }>(`SELECT "workspaceBytes" FROM users WHERE username = $1`, [username]);
+  const r = await node.db.pool.query<{ workspaceBytes: bigint }>(
+    `SELECT "workspaceBytes" FROM users WHERE username = $1`,
+    [username],
+  );
   return BigInt(r.rows[0].workspaceBytes);
 }
 
 async function heldFor(node: RealmNode, peer: RealmNode): Promise<bigint> {
-  const r = await node.db.pool.query<{ bytesHeld: bigint }>(`SELECT "bytesHeld" FROM federation_peers WHERE "realmId" = $1`, [peer.realmId]);
+  const r = await node.db.pool.query<{ bytesHeld: bigint }>(
+    `SELECT "bytesHeld" FROM federation_peers WHERE "realmId" = $1`,
+    [peer.realmId],
+  );
   return BigInt(r.rows[0]?.bytesHeld ?? 0);
 }
 
@@ -53,12 +68,22 @@ test("a@R1 invites b@R2; b accepts on R2; a publishes; both of b's computers pul
   const ws = await a.client.workspaces.create("across realms");
   state.ws = ws;
   assert.equal(await a.client.workspaces.invite(ws, b.userId), b.userId);
-  await waitFor(async () => (await b.client.workspaces.list().catch(() => [])).some((w) => w.id === ws && w.status === "invited"), 10_000, "the invitation on R2");
+  await waitFor(
+    async () => (await b.client.workspaces.list().catch(() => [])).some((w) => w.id === ws && w.status === "invited"),
+    10_000,
+    "the invitation on R2",
+  );
   await b.client.workspaces.accept(ws);
-  await waitFor(async () => (await a.client.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"), 10_000, "b active on R1");
+  await waitFor(
+    async () => (await a.client.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"),
+    10_000,
+    "b active on R1",
+  );
 
   const body = crypto.randomBytes(300_000); // several deliverdata chunks
-  const pushed = new Promise<bigint>((resolve) => b2.workspaces.onEvent((e) => e.kind === "change" && e.workspaceId === ws && resolve(e.seq)));
+  const pushed = new Promise<bigint>((resolve) =>
+    b2.workspaces.onEvent((e) => e.kind === "change" && e.workspaceId === ws && resolve(e.seq)),
+  );
   const { seq } = await a.client.workspaces.publish(ws, body);
   assert.equal(seq, 1n);
   assert.equal(await workspaceBytes(r1, "alice"), 300_000n);
@@ -77,7 +102,11 @@ test("a@R1 invites b@R2; b accepts on R2; a publishes; both of b's computers pul
   assert.ok(got2[0].body.equals(body));
   await b2.workspaces.ack(ws, 1n);
   assert.equal(await heldFor(r2, r1), 0n, "R2's copy is freed once both computers have it");
-  await waitFor(async () => (await workspaceBytes(r1, "alice")) === 0n, 10_000, "alice's bytes to be released after R2's ack");
+  await waitFor(
+    async () => (await workspaceBytes(r1, "alice")) === 0n,
+    10_000,
+    "alice's bytes to be released after R2's ack",
+  );
   const left = await r1.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1`, [ws]);
   assert.equal(left.rowCount, 0);
 });
@@ -89,7 +118,9 @@ test("R2 is down while a publishes; R2 comes back; the change arrives once", asy
   const { seq } = await a!.workspaces.publish(ws, body);
   assert.equal(seq, 2n);
   await new Promise((r) => setTimeout(r, 400));
-  const q = await r1.db.pool.query<{ attempts: number; lastError: string }>(`SELECT attempts, "lastError" FROM federation_outbox WHERE kind = 'ws-change' AND "deliveredAt" IS NULL`);
+  const q = await r1.db.pool.query<{ attempts: number; lastError: string }>(
+    `SELECT attempts, "lastError" FROM federation_outbox WHERE kind = 'ws-change' AND "deliveredAt" IS NULL`,
+  );
   assert.equal(q.rows.length, 1);
   assert.ok(q.rows[0].attempts >= 1, JSON.stringify(q.rows));
   assert.equal(await workspaceBytes(r1, "alice"), 70_000n);
@@ -112,7 +143,10 @@ test("R2 is down while a publishes; R2 comes back; the change arrives once", asy
 
   for (const c of [b1, b2]) {
     const got = await pullAll(c, ws);
-    assert.deepEqual(got.map((g) => g.seq), [2n]);
+    assert.deepEqual(
+      got.map((g) => g.seq),
+      [2n],
+    );
     assert.ok(got[0].body.equals(body));
     await c.workspaces.ack(ws, 2n);
   }
@@ -145,15 +179,25 @@ test("b@R2 publishes: R1 orders it between its own changes; a and b's other comp
   assert.equal((await a!.workspaces.publish(ws, z)).seq, 5n);
 
   const gotA = await pullAll(a!, ws);
-  assert.deepEqual(gotA.map((g) => g.seq), [4n]);
+  assert.deepEqual(
+    gotA.map((g) => g.seq),
+    [4n],
+  );
   assert.ok(gotA[0].body.equals(y));
   await a!.workspaces.ack(ws, 5n);
   await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 3, 10_000, "changes 3..5 on R2");
   const got2 = await pullAll(b2!, ws);
-  assert.deepEqual(got2.map((g) => g.seq), [3n, 4n, 5n]);
+  assert.deepEqual(
+    got2.map((g) => g.seq),
+    [3n, 4n, 5n],
+  );
   assert.ok(got2[1].body.equals(y));
   const got1 = await pullAll(b1!, ws);
-  assert.deepEqual(got1.map((g) => g.seq), [3n, 5n], "the author's own computer is not given its change");
+  assert.deepEqual(
+    got1.map((g) => g.seq),
+    [3n, 5n],
+    "the author's own computer is not given its change",
+  );
   const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 4`, [ws]);
   assert.equal(onR2.rowCount, 1, "R2's copy waits for b's second computer only");
   await b2!.workspaces.ack(ws, 5n);
@@ -171,7 +215,9 @@ test("R1 is down while b publishes: staged and charged on R2, invisible; arrives
   assert.equal((await b1!.workspaces.publish(ws, body)).seq, 0n);
   await new Promise((r) => setTimeout(r, 400));
   assert.equal(await workspaceBytes(r2, "bob"), 80_000n, "charged to b on R2 while R1 has not taken it");
-  const q = await r2.db.pool.query<{ attempts: number }>(`SELECT attempts FROM federation_outbox WHERE kind = 'ws-publish' AND "deliveredAt" IS NULL`);
+  const q = await r2.db.pool.query<{ attempts: number }>(
+    `SELECT attempts FROM federation_outbox WHERE kind = 'ws-publish' AND "deliveredAt" IS NULL`,
+  );
   assert.equal(q.rows.length, 1);
   assert.ok(q.rows[0].attempts >= 1);
   assert.equal((await b2!.workspaces.pull(ws)).changes.length, 0, "nobody sees it before R1 ordered it");
@@ -180,10 +226,16 @@ test("R1 is down while b publishes: staged and charged on R2, invisible; arrives
   state.a = await r1.login("alice", "laptop", PASSWORD);
   assert.deepEqual(await told, { seq: 6n });
   assert.equal(await workspaceBytes(r2, "bob"), 0n);
-  const onR1 = await r1.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND "originId" IS NOT NULL AND seq = 6`, [ws]);
+  const onR1 = await r1.db.pool.query(
+    `SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND "originId" IS NOT NULL AND seq = 6`,
+    [ws],
+  );
   assert.equal(onR1.rowCount, 1, "stored once");
   const got = await pullAll(state.a, ws);
-  assert.deepEqual(got.map((g) => g.seq), [6n]);
+  assert.deepEqual(
+    got.map((g) => g.seq),
+    [6n],
+  );
   assert.ok(got[0].body.equals(body));
   await state.a.workspaces.ack(ws, 6n);
   await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 1, 10_000, "change 6 on R2");
@@ -196,7 +248,9 @@ test("R1 is down while b publishes: staged and charged on R2, invisible; arrives
 test("R2 never hears R1's answer to its ws-publish: the forwarded change coming back settles it, and it is not ordered twice", async () => {
   const { ws, b1, b2 } = state;
   // Hold R2's own forwarding back and do its first attempt by hand, dropping the reply.
-  await r2.db.pool.query(`ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now() + interval '1 hour'`);
+  await r2.db.pool.query(
+    `ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now() + interval '1 hour'`,
+  );
   const body = crypto.randomBytes(3_000);
   const told = publishedOn(b1!, ws);
   try {
@@ -204,7 +258,9 @@ test("R2 never hears R1's answer to its ws-publish: the forwarded change coming 
   } finally {
     await r2.db.pool.query(`ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now()`);
   }
-  const row = await r2.db.pool.query<{ id: bigint; seq: bigint }>(`SELECT id, seq FROM federation_outbox WHERE kind = 'ws-publish' AND "deliveredAt" IS NULL`);
+  const row = await r2.db.pool.query<{ id: bigint; seq: bigint }>(
+    `SELECT id, seq FROM federation_outbox WHERE kind = 'ws-publish' AND "deliveredAt" IS NULL`,
+  );
   assert.equal(row.rows.length, 1);
   assert.equal(await workspaceBytes(r2, "bob"), 3_000n);
   const changeId = String(row.rows[0].seq);
@@ -212,14 +268,26 @@ test("R2 never hears R1's answer to its ws-publish: the forwarded change coming 
   assert.equal(auth.status, "OK");
   const begin = await link.request("wspublishbegin", [ws, changeId, "3000", state.bob, "one"]);
   assert.deepEqual(begin.lines, ["state=open"]);
-  assert.equal((await link.request("wspublishdata", joinFieldsWithTrailingData([ws, changeId, "0", "3000"], body))).status, "OK");
+  assert.equal(
+    (await link.request("wspublishdata", joinFieldsWithTrailingData([ws, changeId, "0", "3000"], body))).status,
+    "OK",
+  );
   const commit = await link.request("wspublishcommit", [ws, changeId]);
   assert.deepEqual(commit.lines, ["seq=7"]);
   link.close();
   assert.deepEqual(await told, { seq: 7n }, "settled by the ws-change that brought it back");
   assert.equal(await workspaceBytes(r2, "bob"), 0n);
   await r2.db.pool.query(`UPDATE federation_outbox SET "nextAttemptAt" = now() WHERE id = $1`, [row.rows[0].id]);
-  await waitFor(async () => (await r2.db.pool.query(`SELECT 1 FROM federation_outbox WHERE id = $1 AND "deliveredAt" IS NOT NULL`, [row.rows[0].id])).rowCount === 1, 10_000, "the ws-publish row closed");
+  await waitFor(
+    async () =>
+      (
+        await r2.db.pool.query(`SELECT 1 FROM federation_outbox WHERE id = $1 AND "deliveredAt" IS NOT NULL`, [
+          row.rows[0].id,
+        ])
+      ).rowCount === 1,
+    10_000,
+    "the ws-publish row closed",
+  );
   const head = await r1.db.pool.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [ws]);
   assert.equal(BigInt(head.rows[0].nextSeq), 8n, "ordered once");
   await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 1, 10_000, "change 7 on R2");
@@ -230,28 +298,47 @@ test("R2 never hears R1's answer to its ws-publish: the forwarded change coming 
 test("a publish by a member R1 already removed (R2 not told yet) is refused; b's bytes on R2 are released and b is told", async () => {
   const { ws, b1, bob } = state;
   // The removal as R1 records it, before its wsremove reached R2.
-  await r1.db.pool.query(`UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`, [ws, bob]);
+  await r1.db.pool.query(
+    `UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`,
+    [ws, bob],
+  );
   const told = publishedOn(b1!, ws);
   assert.equal((await b1!.workspaces.publish(ws, crypto.randomBytes(9_000))).seq, 0n);
   const out = await told;
   assert.ok("reason" in out && /^UNAUTHORIZED/.test(out.reason), JSON.stringify(out));
   assert.equal(await workspaceBytes(r2, "bob"), 0n);
   assert.equal(await heldFor(r1, r2), 0n);
-  const onR1 = await r1.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND "originId" IS NOT NULL`, [ws]);
+  const onR1 = await r1.db.pool.query(
+    `SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND "originId" IS NOT NULL`,
+    [ws],
+  );
   assert.equal(onR1.rowCount, 0);
   const head = await r1.db.pool.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [ws]);
   assert.equal(BigInt(head.rows[0].nextSeq), 8n, "nothing was ordered");
-  await r1.db.pool.query(`UPDATE workspace_members SET status = 'ACTIVE' WHERE "workspaceId" = $1 AND "memberId" = $2`, [ws, bob]);
+  await r1.db.pool.query(
+    `UPDATE workspace_members SET status = 'ACTIVE' WHERE "workspaceId" = $1 AND "memberId" = $2`,
+    [ws, bob],
+  );
 });
 
 test("b is removed on R1: R2 stops delivering to b and nothing is held for b any more", async () => {
   const { ws, a, b1, bob } = state;
   await a!.workspaces.remove(ws, bob);
-  await waitFor(async () => {
-    const r = await r2.db.pool.query<{ status: string }>(`SELECT status FROM workspace_members WHERE "workspaceId" = $1`, [ws]);
-    return r.rows[0]?.status === "REMOVED";
-  }, 10_000, "the removal on R2");
-  await assert.rejects(b1!.workspaces.pull(ws), (e: unknown) => e instanceof OpenGrooveError && e.status === "UNAUTHORIZED" && /removed/.test(e.message));
+  await waitFor(
+    async () => {
+      const r = await r2.db.pool.query<{ status: string }>(
+        `SELECT status FROM workspace_members WHERE "workspaceId" = $1`,
+        [ws],
+      );
+      return r.rows[0]?.status === "REMOVED";
+    },
+    10_000,
+    "the removal on R2",
+  );
+  await assert.rejects(
+    b1!.workspaces.pull(ws),
+    (e: unknown) => e instanceof OpenGrooveError && e.status === "UNAUTHORIZED" && /removed/.test(e.message),
+  );
   const { seq } = await a!.workspaces.publish(ws, crypto.randomBytes(10_000));
   assert.equal(seq, 8n);
   assert.equal(await workspaceBytes(r1, "alice"), 0n, "no remote cursor pins the change");
@@ -266,13 +353,28 @@ test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user
   const { ws, a } = state;
   const carol = await r2.user("carol");
   await a!.workspaces.invite(ws, carol.userId);
-  await waitFor(async () => (await carol.client.workspaces.list().catch(() => [])).some((w) => w.id === ws), 10_000, "the invitation on R2");
+  await waitFor(
+    async () => (await carol.client.workspaces.list().catch(() => [])).some((w) => w.id === ws),
+    10_000,
+    "the invitation on R2",
+  );
   await carol.client.workspaces.leave(ws);
-  await waitFor(async () => (await a!.workspaces.members(ws)).some((x) => x.userId === carol.userId && x.status === "left"), 10_000, "carol LEFT on R1");
+  await waitFor(
+    async () => (await a!.workspaces.members(ws)).some((x) => x.userId === carol.userId && x.status === "left"),
+    10_000,
+    "carol LEFT on R1",
+  );
 
   const ghost = `${r2.realmId}::nobody`;
   await a!.workspaces.invite(ws, ghost);
-  await waitFor(async () => !(await a!.workspaces.members(ws)).some((x) => x.userId === ghost), 10_000, "the refused invitation to be withdrawn");
-  const o = await r1.db.pool.query<{ lastError: string }>(`SELECT "lastError" FROM federation_outbox WHERE kind = 'ws-invite' AND "memberId" = $1 AND "failedAt" IS NOT NULL`, [ghost]);
+  await waitFor(
+    async () => !(await a!.workspaces.members(ws)).some((x) => x.userId === ghost),
+    10_000,
+    "the refused invitation to be withdrawn",
+  );
+  const o = await r1.db.pool.query<{ lastError: string }>(
+    `SELECT "lastError" FROM federation_outbox WHERE kind = 'ws-invite' AND "memberId" = $1 AND "failedAt" IS NOT NULL`,
+    [ghost],
+  );
   assert.match(o.rows[0]?.lastError ?? "", /NOSUCHUSER/);
 });

@@ -15,8 +15,15 @@ before(async () => {
 after(async () => h.stop());
 
 async function workspaceBytes(username: string): Promise<bigint> {
-  const r = await h.db.pool.query<{ workspaceBytes: bigint; bytesUsed: bigint }>(`SELECT "workspaceBytes", "bytesUsed" FROM users WHERE username = $1`, [username]);
-  assert.equal(BigInt(r.rows[0].bytesUsed), BigInt(r.rows[0].workspaceBytes), "only workspace bytes are stored in these tests");
+  const r = await h.db.pool.query<{ workspaceBytes: bigint; bytesUsed: bigint }>(
+    `SELECT "workspaceBytes", "bytesUsed" FROM users WHERE username = $1`,
+    [username],
+  );
+  assert.equal(
+    BigInt(r.rows[0].bytesUsed),
+    BigInt(r.rows[0].workspaceBytes),
+    "only workspace bytes are stored in these tests",
+  );
   return BigInt(r.rows[0].workspaceBytes);
 }
 
@@ -29,7 +36,10 @@ async function storedBlocks(workspaceId: string): Promise<number> {
 }
 
 /** A user with two computers; the second is connected unless `offline`. */
-async function member(name: string, opts: { offline?: boolean } = {}): Promise<{ userId: string; password: string; c1: RealmClient; c2?: RealmClient }> {
+async function member(
+  name: string,
+  opts: { offline?: boolean } = {},
+): Promise<{ userId: string; password: string; c1: RealmClient; c2?: RealmClient }> {
   const u = await h.user(h.plainRealm, name, { computer: "one" });
   await u.client.createComputer("two");
   let c2: RealmClient | undefined;
@@ -67,11 +77,14 @@ test("three members on two computers each, one offline: the change is held until
   assert.equal(await bob.c1.workspaces.accept(ws), 0n);
   assert.equal(await carol.c1.workspaces.accept(ws), 0n);
   const members = await bob.c2!.workspaces.members(ws);
-  assert.deepEqual(members.map((m) => [m.userId, m.role, m.status]), [
-    [alice.userId, "owner", "active"],
-    [bob.userId, "member", "active"],
-    [carol.userId, "member", "active"],
-  ]);
+  assert.deepEqual(
+    members.map((m) => [m.userId, m.role, m.status]),
+    [
+      [alice.userId, "owner", "active"],
+      [bob.userId, "member", "active"],
+      [carol.userId, "member", "active"],
+    ],
+  );
 
   const online = [alice.c2!, bob.c1, bob.c2!, carol.c1];
   const pushes = online.map((c) => nextPush(c, ws));
@@ -107,7 +120,10 @@ test("three members on two computers each, one offline: the change is held until
   assert.deepEqual([p.head, p.changes.length], [1n, 0]);
   await alice.c1.workspaces.ack(ws, 1n);
   const list = await alice.c1.workspaces.list();
-  assert.deepEqual(list.map((w) => [w.id, w.name, w.role, w.status, w.head, w.acked]), [[ws, "Design notes", "owner", "active", 1n, 1n]]);
+  assert.deepEqual(
+    list.map((w) => [w.id, w.name, w.role, w.status, w.head, w.acked]),
+    [[ws, "Design notes", "owner", "active", 1n, 1n]],
+  );
 });
 
 test("a change is invisible until sealed; over quota the whole change is discarded and nothing stays charged", async () => {
@@ -121,17 +137,29 @@ test("a change is invisible until sealed; over quota the whole change is discard
   assert.equal(await dave.client.workspaces.write(handle, 0, Buffer.alloc(100_000, 1)), 100_000);
   assert.equal(await workspaceBytes("dave"), 100_000n, "charged as written");
   assert.deepEqual((await erin.client.workspaces.pull(ws)).changes, [], "a half-uploaded change is never visible");
-  await assert.rejects(erin.client.workspaces.read(ws, 1n, 0, 10), (e: OpenGrooveError) => e.status === "NOSUCHMESSAGE");
-  await assert.rejects(dave.client.workspaces.write(handle, 5, Buffer.alloc(10)), (e: OpenGrooveError) => e.status === "INDEXOUTOFBOUNDS" && /100000/.test(e.reason));
+  await assert.rejects(
+    erin.client.workspaces.read(ws, 1n, 0, 10),
+    (e: OpenGrooveError) => e.status === "NOSUCHMESSAGE",
+  );
+  await assert.rejects(
+    dave.client.workspaces.write(handle, 5, Buffer.alloc(10)),
+    (e: OpenGrooveError) => e.status === "INDEXOUTOFBOUNDS" && /100000/.test(e.reason),
+  );
 
   await h.db.pool.query(`UPDATE users SET "quotaBytes" = 250000 WHERE username = 'dave'`);
   await dave.client.workspaces.write(handle, 100_000, Buffer.alloc(100_000, 2));
-  await assert.rejects(dave.client.workspaces.write(handle, 200_000, Buffer.alloc(100_000, 3)), (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED");
+  await assert.rejects(
+    dave.client.workspaces.write(handle, 200_000, Buffer.alloc(100_000, 3)),
+    (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED",
+  );
   assert.equal(await workspaceBytes("dave"), 0n, "nothing partial stays charged");
   assert.equal(await storedBlocks(ws), 0, "nothing partial stays stored");
   await assert.rejects(dave.client.workspaces.seal(handle), (e: OpenGrooveError) => e.status === "NOSUCHMESSAGE");
   // Declared sizes are refused before anything is sent; publish aborts what it started.
-  await assert.rejects(dave.client.workspaces.publish(ws, Buffer.alloc(300_000)), (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED");
+  await assert.rejects(
+    dave.client.workspaces.publish(ws, Buffer.alloc(300_000)),
+    (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED",
+  );
   await assert.rejects(
     dave.client.workspaces.publish(ws, [Buffer.alloc(200_000), Buffer.alloc(100_000)]),
     (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED",
@@ -143,8 +171,14 @@ test("a change is invisible until sealed; over quota the whole change is discard
   // The realm's maxWorkspaceChangeBytes bounds a change, declared or not.
   await h.db.pool.query(`UPDATE realms SET "maxWorkspaceChangeBytes" = 150000 WHERE id = $1`, [h.plainRealm]);
   try {
-    await assert.rejects(dave.client.workspaces.begin(ws, 150_001), (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED" && /maxWorkspaceChangeBytes/.test(e.reason));
-    await assert.rejects(dave.client.workspaces.publish(ws, [Buffer.alloc(100_000), Buffer.alloc(100_000)]), (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED");
+    await assert.rejects(
+      dave.client.workspaces.begin(ws, 150_001),
+      (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED" && /maxWorkspaceChangeBytes/.test(e.reason),
+    );
+    await assert.rejects(
+      dave.client.workspaces.publish(ws, [Buffer.alloc(100_000), Buffer.alloc(100_000)]),
+      (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED",
+    );
     assert.equal(await workspaceBytes("dave"), 0n);
     const ok = await dave.client.workspaces.publish(ws, Buffer.alloc(150_000, 7));
     assert.equal(ok.seq, 1n);
@@ -164,29 +198,56 @@ test("permissions: canCreateWorkspaces, owner/manager-only invites and removals,
 
   const ws = await frank.client.workspaces.create("team");
   await assert.rejects(hank.client.workspaces.pull(ws), (e: OpenGrooveError) => e.status === "NOSUCHWORKSPACE");
-  await assert.rejects(hank.client.workspaces.pull("not-a-workspace"), (e: OpenGrooveError) => e.status === "NOSUCHWORKSPACE");
-  await assert.rejects(frank.client.workspaces.invite(ws, `${h.plainRealm}::nobody`), (e: OpenGrooveError) => e.status === "NOSUCHUSER");
+  await assert.rejects(
+    hank.client.workspaces.pull("not-a-workspace"),
+    (e: OpenGrooveError) => e.status === "NOSUCHWORKSPACE",
+  );
+  await assert.rejects(
+    frank.client.workspaces.invite(ws, `${h.plainRealm}::nobody`),
+    (e: OpenGrooveError) => e.status === "NOSUCHUSER",
+  );
   await frank.client.workspaces.invite(ws, gina.userId);
-  await assert.rejects(frank.client.workspaces.invite(ws, gina.userId), (e: OpenGrooveError) => e.status === "ALREADYEXISTS");
-  await assert.rejects(gina.client.workspaces.pull(ws), (e: OpenGrooveError) => e.status === "UNAUTHORIZED" && /accept/.test(e.reason));
+  await assert.rejects(
+    frank.client.workspaces.invite(ws, gina.userId),
+    (e: OpenGrooveError) => e.status === "ALREADYEXISTS",
+  );
+  await assert.rejects(
+    gina.client.workspaces.pull(ws),
+    (e: OpenGrooveError) => e.status === "UNAUTHORIZED" && /accept/.test(e.reason),
+  );
   await gina.client.workspaces.accept(ws);
-  await assert.rejects(gina.client.workspaces.invite(ws, hank.userId), (e: OpenGrooveError) => e.status === "UNAUTHORIZED");
+  await assert.rejects(
+    gina.client.workspaces.invite(ws, hank.userId),
+    (e: OpenGrooveError) => e.status === "UNAUTHORIZED",
+  );
   await frank.client.workspaces.invite(ws, hank.userId, "manager");
   await hank.client.workspaces.accept(ws);
-  await assert.rejects(hank.client.workspaces.remove(ws, frank.userId), (e: OpenGrooveError) => e.status === "UNAUTHORIZED");
-  await assert.rejects(gina.client.workspaces.remove(ws, hank.userId), (e: OpenGrooveError) => e.status === "UNAUTHORIZED");
+  await assert.rejects(
+    hank.client.workspaces.remove(ws, frank.userId),
+    (e: OpenGrooveError) => e.status === "UNAUTHORIZED",
+  );
+  await assert.rejects(
+    gina.client.workspaces.remove(ws, hank.userId),
+    (e: OpenGrooveError) => e.status === "UNAUTHORIZED",
+  );
   await hank.client.workspaces.remove(ws, gina.userId);
-  await assert.rejects(gina.client.workspaces.pull(ws), (e: OpenGrooveError) => e.status === "UNAUTHORIZED" && e.reason.startsWith("removed:"));
+  await assert.rejects(
+    gina.client.workspaces.pull(ws),
+    (e: OpenGrooveError) => e.status === "UNAUTHORIZED" && e.reason.startsWith("removed:"),
+  );
   // A removed member can be invited again; a remote user is recorded as invited (delivery needs federation).
   await hank.client.workspaces.invite(ws, gina.userId);
   await frank.client.workspaces.invite(ws, "elsewhere.test:63745::zoe");
   const m = await frank.client.workspaces.members(ws);
-  assert.deepEqual(m.map((x) => [x.userId, x.status]), [
-    [frank.userId, "active"],
-    [hank.userId, "active"],
-    [gina.userId, "invited"],
-    ["elsewhere.test:63745::zoe", "invited"],
-  ]);
+  assert.deepEqual(
+    m.map((x) => [x.userId, x.status]),
+    [
+      [frank.userId, "active"],
+      [hank.userId, "active"],
+      [gina.userId, "invited"],
+      ["elsewhere.test:63745::zoe", "invited"],
+    ],
+  );
   await gina.client.workspaces.leave(ws);
   assert.deepEqual(await gina.client.workspaces.list(), []);
 });
@@ -202,25 +263,55 @@ test("inactivity: a member away longer than the realm's limit is suspended, stop
   const sweep = () => sweepWorkspaces(h.db.pool, { inactivityMs: 0, uploadExpiryMs: 86_400_000 });
 
   // 20 days away: within the realm's 21. 22 days: suspended, but not if the workspace allows 30.
-  await h.db.pool.query(`UPDATE workspace_members SET "lastSeenAt" = now() - interval '20 days' WHERE "memberId" = $1`, [judy.userId]);
-  assert.deepEqual((await sweep()).suspended.filter((s) => s.workspaceId === ws), []);
+  await h.db.pool.query(
+    `UPDATE workspace_members SET "lastSeenAt" = now() - interval '20 days' WHERE "memberId" = $1`,
+    [judy.userId],
+  );
+  assert.deepEqual(
+    (await sweep()).suspended.filter((s) => s.workspaceId === ws),
+    [],
+  );
   await h.db.pool.query(`UPDATE workspaces SET "inactivityDays" = 30 WHERE id = $1`, [ws]);
-  await h.db.pool.query(`UPDATE workspace_members SET "lastSeenAt" = now() - interval '22 days' WHERE "memberId" = $1`, [judy.userId]);
-  assert.deepEqual((await sweep()).suspended.filter((s) => s.workspaceId === ws), []);
+  await h.db.pool.query(
+    `UPDATE workspace_members SET "lastSeenAt" = now() - interval '22 days' WHERE "memberId" = $1`,
+    [judy.userId],
+  );
+  assert.deepEqual(
+    (await sweep()).suspended.filter((s) => s.workspaceId === ws),
+    [],
+  );
   await h.db.pool.query(`UPDATE workspaces SET "inactivityDays" = NULL WHERE id = $1`, [ws]);
-  const notice = new Promise<string>((resolve) => judy.client.workspaces.onEvent((e) => e.kind === "suspended" && resolve(e.name)));
+  const notice = new Promise<string>((resolve) =>
+    judy.client.workspaces.onEvent((e) => e.kind === "suspended" && resolve(e.name)),
+  );
   const r = await sweep();
-  assert.deepEqual(r.suspended.filter((s) => s.workspaceId === ws), [{ workspaceId: ws, memberId: judy.userId }]);
+  assert.deepEqual(
+    r.suspended.filter((s) => s.workspaceId === ws),
+    [{ workspaceId: ws, memberId: judy.userId }],
+  );
   assert.equal(await notice, "inactive");
   assert.equal(await workspaceBytes("ivan"), 0n, "the suspended member's cursor no longer pins the change");
 
-  const err = await judy.client.workspaces.pull(ws).then(() => null, (e: OpenGrooveError) => e);
-  assert.ok(err && err.status === "UNAUTHORIZED" && err.reason.startsWith("suspended:") && /21 days/.test(err.reason) && /workspaceresync/.test(err.reason), String(err));
+  const err = await judy.client.workspaces.pull(ws).then(
+    () => null,
+    (e: OpenGrooveError) => e,
+  );
+  assert.ok(
+    err &&
+      err.status === "UNAUTHORIZED" &&
+      err.reason.startsWith("suspended:") &&
+      /21 days/.test(err.reason) &&
+      /workspaceresync/.test(err.reason),
+    String(err),
+  );
   assert.equal((await judy.client.workspaces.list())[0].status, "suspended");
   assert.equal(await judy.client.workspaces.resync(ws), 1n);
   assert.deepEqual((await judy.client.workspaces.pull(ws)).changes, []);
   await ivan.client.workspaces.publish(ws, Buffer.alloc(10, 2));
   const p = await judy.client.workspaces.pull(ws);
-  assert.deepEqual(p.changes.map((c) => c.seq), [2n]);
+  assert.deepEqual(
+    p.changes.map((c) => c.seq),
+    [2n],
+  );
   assert.equal((await judy.client.workspaces.ack(ws, 2n)).released, 10n);
 });

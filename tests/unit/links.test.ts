@@ -1,7 +1,12 @@
 // opengroovemessage:// links: parse, format, round trip, and clear errors.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { formatMessageUrl, parseMessageTarget, parseMessageUrl, LINK_LIMITS } from "../../lib/links/opengroove-message-url.ts";
+import {
+  formatMessageUrl,
+  parseMessageTarget,
+  parseMessageUrl,
+  LINK_LIMITS,
+} from "../../lib/links/opengroove-message-url.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
 
 function rejects(input: string, re: RegExp, fn: (s: string) => unknown = parseMessageUrl): void {
@@ -40,8 +45,13 @@ describe("opengroovemessage:// links", () => {
   });
 
   test("IPv6 hosts, Unicode usernames, + as space, body, trailing slash and fragments", () => {
-    const l = parseMessageUrl("opengroovemessage://[2001:DB8::1]:63745/J%C3%BCrgen/?subject=hi+there&body=line1%0Aline2&x=ignored#frag");
-    assert.deepEqual([l.realmId, l.username, l.subject, l.body], ["[2001:db8::1]:63745", "Jürgen", "hi there", "line1\nline2"]);
+    const l = parseMessageUrl(
+      "opengroovemessage://[2001:DB8::1]:63745/J%C3%BCrgen/?subject=hi+there&body=line1%0Aline2&x=ignored#frag",
+    );
+    assert.deepEqual(
+      [l.realmId, l.username, l.subject, l.body],
+      ["[2001:db8::1]:63745", "Jürgen", "hi there", "line1\nline2"],
+    );
   });
 
   test("clear errors for malformed links", () => {
@@ -65,7 +75,10 @@ describe("opengroovemessage:// links", () => {
     rejects("opengroovemessage://example.com:63745/al%ZZ", /broken %-encoding/);
     rejects("opengroovemessage://example.com:63745/alice?subject=a%0Ab", /line breaks/);
     rejects("opengroovemessage://example.com:63745/alice?subject=a&subject=b", /subject twice/);
-    rejects(`opengroovemessage://example.com:63745/alice?subject=${"x".repeat(LINK_LIMITS.subjectMax + 1)}`, /longer than 200/);
+    rejects(
+      `opengroovemessage://example.com:63745/alice?subject=${"x".repeat(LINK_LIMITS.subjectMax + 1)}`,
+      /longer than 200/,
+    );
     rejects(`opengroovemessage://example.com:63745/${"x".repeat(LINK_LIMITS.urlMax)}`, /longer than/);
   });
 
@@ -82,7 +95,10 @@ describe("opengroovemessage:// links", () => {
       assert.equal(back.subject, opts.subject);
       assert.equal(back.body, opts.body);
     }
-    assert.equal(formatMessageUrl({ realmId: "example.com:63745", username: "alice" }, { subject: "a b" }), "opengroovemessage://example.com:63745/alice?subject=a%20b");
+    assert.equal(
+      formatMessageUrl({ realmId: "example.com:63745", username: "alice" }, { subject: "a b" }),
+      "opengroovemessage://example.com:63745/alice?subject=a%20b",
+    );
   });
 
   test("formatting refuses what parsing would refuse", () => {

@@ -4,9 +4,21 @@ import type { ReactNode } from "react";
 import type { RealmUser } from "../../../lib/account/realm-user.ts";
 import { accountSignOutAction } from "../_actions.ts";
 
-export function AccountShell({ user, current, children }: { user: RealmUser; current: "account" | "messages"; children: ReactNode }) {
+export function AccountShell({
+  user,
+  current,
+  children,
+}: {
+  user: RealmUser;
+  current: "account" | "messages";
+  children: ReactNode;
+}) {
   const tab = (href: string, label: string, active: boolean) => (
-    <Link href={href} aria-current={active ? "page" : undefined} className={`rounded-md px-3 py-1.5 text-sm font-medium ${active ? "bg-brand-100 text-brand-800" : "text-slate-700 hover:bg-slate-100"}`}>
+    <Link
+      href={href}
+      aria-current={active ? "page" : undefined}
+      className={`rounded-md px-3 py-1.5 text-sm font-medium ${active ? "bg-brand-100 text-brand-800" : "text-slate-700 hover:bg-slate-100"}`}
+    >
       {label}
     </Link>
   );

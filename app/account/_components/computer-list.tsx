@@ -20,10 +20,15 @@ export function ComputerList({ computers }: { computers: ComputerRow[] }) {
   return (
     <ul className="divide-y divide-slate-100" data-testid="computer-list">
       {computers.map((c) => (
-        <li key={c.name} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid={`computer-${c.name}`}>
+        <li
+          key={c.name}
+          className="flex flex-wrap items-center justify-between gap-3 py-3"
+          data-testid={`computer-${c.name}`}
+        >
           <div>
             <p className="font-medium">
-              <span className="font-mono">{c.name}</span> {c.online ? <Badge tone="green">online</Badge> : <Badge>offline</Badge>}
+              <span className="font-mono">{c.name}</span>{" "}
+              {c.online ? <Badge tone="green">online</Badge> : <Badge>offline</Badge>}
             </p>
             <p className="text-xs text-slate-600">
               Added {c.added} · last signed in {c.lastSeen}

@@ -108,7 +108,11 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
         {live}
       </p>
       {problem ? (
-        <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="mailbox-problem">
+        <div
+          role="alert"
+          className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800"
+          data-testid="mailbox-problem"
+        >
           {problem}
         </div>
       ) : null}
@@ -118,9 +122,17 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
             <label className="label" htmlFor="mailbox-password">
               Password
             </label>
-            <input id="mailbox-password" name="mailbox-password" type="password" className="input" autoComplete="current-password" aria-describedby="mailbox-password-hint" />
+            <input
+              id="mailbox-password"
+              name="mailbox-password"
+              type="password"
+              className="input"
+              autoComplete="current-password"
+              aria-describedby="mailbox-password-hint"
+            />
             <p id="mailbox-password-hint" className="hint">
-              Your password opens a connection from this browser to your realm, as your computer “web” (added on first use). It is not stored: you enter it again next time.
+              Your password opens a connection from this browser to your realm, as your computer “web” (added on first
+              use). It is not stored: you enter it again next time.
             </p>
           </div>
           <button type="submit" className="btn-primary" disabled={connecting} aria-disabled={connecting}>
@@ -143,15 +155,36 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
                 </button>
               </div>
             </div>
-            <p className="text-xs text-slate-600">Messages for your computer “web”. New messages appear here as they arrive.</p>
-            <InboxList messages={messages} selected={selected} onOpen={setSelected} onDelete={(id) => void remove(id)} />
+            <p className="text-xs text-slate-600">
+              Messages for your computer “web”. New messages appear here as they arrive.
+            </p>
+            <InboxList
+              messages={messages}
+              selected={selected}
+              onOpen={setSelected}
+              onDelete={(id) => void remove(id)}
+            />
           </section>
-          {current ? <MessageView key={current.id} socket={session.socket} summary={current} onDelete={() => void remove(current.id)} onClose={() => setSelected(null)} /> : null}
+          {current ? (
+            <MessageView
+              key={current.id}
+              socket={session.socket}
+              summary={current}
+              onDelete={() => void remove(current.id)}
+              onClose={() => setSelected(null)}
+            />
+          ) : null}
           <section aria-labelledby="compose-heading" className="card space-y-3">
             <h2 id="compose-heading" className="section-title">
               Write a message
             </h2>
-            <SendForm wsUrl={wsUrl} username={username} session={session} initialTo={initialTo} initialSubject={initialSubject} />
+            <SendForm
+              wsUrl={wsUrl}
+              username={username}
+              session={session}
+              initialTo={initialTo}
+              initialSubject={initialSubject}
+            />
           </section>
         </>
       )}

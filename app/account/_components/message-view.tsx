@@ -7,7 +7,17 @@ import { formatSize } from "./inbox-list.tsx";
 
 type Loaded = { text: string | null; url: string; filename: string; size: number } | { error: string } | null;
 
-export function MessageView({ socket, summary, onDelete, onClose }: { socket: RealmSocket; summary: MessageSummary; onDelete: () => void; onClose: () => void }) {
+export function MessageView({
+  socket,
+  summary,
+  onDelete,
+  onClose,
+}: {
+  socket: RealmSocket;
+  summary: MessageSummary;
+  onDelete: () => void;
+  onClose: () => void;
+}) {
   const [loaded, setLoaded] = useState<Loaded>(null);
   useEffect(() => {
     let url = "";
@@ -19,7 +29,12 @@ export function MessageView({ socket, summary, onDelete, onClose }: { socket: Re
         const copy = new Uint8Array(body.length);
         copy.set(body);
         url = URL.createObjectURL(new Blob([copy.buffer], { type: header.contentType ?? "application/octet-stream" }));
-        setLoaded({ text: bodyText(header, body, raw), url, filename: header.filename ?? "message.bin", size: body.length });
+        setLoaded({
+          text: bodyText(header, body, raw),
+          url,
+          filename: header.filename ?? "message.bin",
+          size: body.length,
+        });
       },
       (e: unknown) => !cancelled && setLoaded({ error: explainRealmError(e) }),
     );
@@ -60,13 +75,21 @@ export function MessageView({ socket, summary, onDelete, onClose }: { socket: Re
       ) : (
         <>
           {loaded.text !== null && !summary.filename ? (
-            <pre className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm whitespace-pre-wrap" data-testid="message-text">
+            <pre
+              className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm whitespace-pre-wrap"
+              data-testid="message-text"
+            >
               {loaded.text}
             </pre>
           ) : (
             <p className="text-sm text-slate-700">This message is a file ({formatSize(loaded.size)}).</p>
           )}
-          <a className="btn-secondary inline-block" href={loaded.url} download={loaded.filename} data-testid="message-download">
+          <a
+            className="btn-secondary inline-block"
+            href={loaded.url}
+            download={loaded.filename}
+            data-testid="message-download"
+          >
             Download {summary.filename ? summary.filename : "as a file"}
           </a>
         </>

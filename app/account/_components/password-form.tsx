@@ -10,7 +10,15 @@ export function PasswordForm() {
   return (
     <form action={action} className="max-w-md space-y-4" noValidate>
       <FormResult state={state} />
-      <TextField idPrefix="pw" name="current" label="Current password" type="password" autoComplete="current-password" required errors={errorsFor(state, "current")} />
+      <TextField
+        idPrefix="pw"
+        name="current"
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        required
+        errors={errorsFor(state, "current")}
+      />
       <TextField
         idPrefix="pw"
         name="password"
@@ -21,7 +29,15 @@ export function PasswordForm() {
         hint="At least 10 characters, not a common password, not containing your username."
         errors={errorsFor(state, "password")}
       />
-      <TextField idPrefix="pw" name="confirm" label="New password again" type="password" autoComplete="new-password" required errors={errorsFor(state, "confirm")} />
+      <TextField
+        idPrefix="pw"
+        name="confirm"
+        label="New password again"
+        type="password"
+        autoComplete="new-password"
+        required
+        errors={errorsFor(state, "confirm")}
+      />
       <SubmitButton pendingText="Changing…">Change password</SubmitButton>
     </form>
   );

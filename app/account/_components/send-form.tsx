@@ -26,7 +26,16 @@ type Outcome = { ok: true; text: string } | { ok: false; text: string; field?: "
 
 const USER_ID = /^.+:\d{1,5}::[^\s:]+$/u;
 
-export function SendForm({ wsUrl, username, session, initialTo = "", lockedTo = false, initialSubject = "", initialBody = "", onSent }: Props) {
+export function SendForm({
+  wsUrl,
+  username,
+  session,
+  initialTo = "",
+  lockedTo = false,
+  initialSubject = "",
+  initialBody = "",
+  onSent,
+}: Props) {
   const p = useId();
   const [to, setTo] = useState(initialTo);
   const [subject, setSubject] = useState(initialSubject);
@@ -41,16 +50,33 @@ export function SendForm({ wsUrl, username, session, initialTo = "", lockedTo = 
     const form = e.currentTarget;
     const passwordInput = form.elements.namedItem("password") as HTMLInputElement | null;
     const recipient = to.trim();
-    if (!USER_ID.test(recipient)) return setOutcome({ ok: false, field: "to", text: "Enter a user id: the realm’s host:port, “::”, then the username." });
-    if (!file && !body.trim()) return setOutcome({ ok: false, field: "body", text: "Write a message or choose a file." });
-    if (!session && !passwordInput?.value) return setOutcome({ ok: false, field: "password", text: "Enter your password to send." });
+    if (!USER_ID.test(recipient))
+      return setOutcome({
+        ok: false,
+        field: "to",
+        text: "Enter a user id: the realm’s host:port, “::”, then the username.",
+      });
+    if (!file && !body.trim())
+      return setOutcome({ ok: false, field: "body", text: "Write a message or choose a file." });
+    if (!session && !passwordInput?.value)
+      return setOutcome({ ok: false, field: "password", text: "Enter your password to send." });
     setBusy(true);
     setOutcome(null);
     let own: MailboxSession | null = null;
     try {
       const envelope = file
-        ? encodeEnvelope({ subject: subject.trim() || undefined, filename: file.name, contentType: file.type || "application/octet-stream" }, new Uint8Array(await file.arrayBuffer()))
-        : encodeEnvelope({ subject: subject.trim() || undefined, contentType: "text/plain; charset=utf-8" }, new TextEncoder().encode(body));
+        ? encodeEnvelope(
+            {
+              subject: subject.trim() || undefined,
+              filename: file.name,
+              contentType: file.type || "application/octet-stream",
+            },
+            new Uint8Array(await file.arrayBuffer()),
+          )
+        : encodeEnvelope(
+            { subject: subject.trim() || undefined, contentType: "text/plain; charset=utf-8" },
+            new TextEncoder().encode(body),
+          );
       let use = session ?? null;
       if (!use) {
         const opened = await openMailbox({ url: wsUrl, username, password: passwordInput?.value ?? "" });
@@ -73,7 +99,8 @@ export function SendForm({ wsUrl, username, session, initialTo = "", lockedTo = 
     }
   }
 
-  const err = (field: "to" | "body" | "password") => (outcome && !outcome.ok && outcome.field === field ? outcome.text : null);
+  const err = (field: "to" | "body" | "password") =>
+    outcome && !outcome.ok && outcome.field === field ? outcome.text : null;
   const fieldError = (field: "to" | "body" | "password") => {
     const text = err(field);
     return text ? (
@@ -114,7 +141,13 @@ export function SendForm({ wsUrl, username, session, initialTo = "", lockedTo = 
         <label className="label" htmlFor={`${p}-subject`}>
           Subject
         </label>
-        <input id={`${p}-subject`} className="input" value={subject} maxLength={200} onChange={(e) => setSubject(e.target.value)} />
+        <input
+          id={`${p}-subject`}
+          className="input"
+          value={subject}
+          maxLength={200}
+          onChange={(e) => setSubject(e.target.value)}
+        />
       </div>
       <div>
         <label className="label" htmlFor={`${p}-body`}>
@@ -136,7 +169,13 @@ export function SendForm({ wsUrl, username, session, initialTo = "", lockedTo = 
         <label className="label" htmlFor={`${p}-file`}>
           Or send a file instead (optional)
         </label>
-        <input key={fileKey} id={`${p}-file`} type="file" className="text-sm" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        <input
+          key={fileKey}
+          id={`${p}-file`}
+          type="file"
+          className="text-sm"
+          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+        />
       </div>
       {session ? null : (
         <div>

@@ -29,7 +29,14 @@ export function AccountSignInForm({ next, realm }: { next: string; realm: string
         defaultValue={valueFor(state, "username", "")}
         errors={errorsFor(state, "username")}
       />
-      <TextField name="password" label="Password" type="password" autoComplete="current-password" required errors={errorsFor(state, "password")} />
+      <TextField
+        name="password"
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        required
+        errors={errorsFor(state, "password")}
+      />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
     </form>
   );

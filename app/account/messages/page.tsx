@@ -10,7 +10,11 @@ export const dynamic = "force-dynamic";
 
 const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
 
-export default async function MessagesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function MessagesPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await requireRealmUser("/account/messages");
   const q = await searchParams;
   const wsUrl = await realmWsUrlForRequest(user.realmSlug);
@@ -18,9 +22,17 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
     <AccountShell user={user} current="messages">
       <div>
         <h1 className="page-title">Messages</h1>
-        <p className="mt-1 text-sm text-slate-700">Read and send OpenGroove messages from the browser. Messages are stored on your realm until every recipient has deleted them.</p>
+        <p className="mt-1 text-sm text-slate-700">
+          Read and send OpenGroove messages from the browser. Messages are stored on your realm until every recipient
+          has deleted them.
+        </p>
       </div>
-      <Mailbox wsUrl={wsUrl} username={user.username} initialTo={one(q.to).slice(0, 600)} initialSubject={one(q.subject).slice(0, 200)} />
+      <Mailbox
+        wsUrl={wsUrl}
+        username={user.username}
+        initialTo={one(q.to).slice(0, 600)}
+        initialSubject={one(q.subject).slice(0, 200)}
+      />
     </AccountShell>
   );
 }

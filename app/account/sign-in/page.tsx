@@ -12,17 +12,26 @@ export const dynamic = "force-dynamic";
 
 const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : "");
 
-export default async function AccountSignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AccountSignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const q = await searchParams;
   const next = one(q.next) || "/account";
-  if (await currentRealmUser()) redirect(next.startsWith("/account") || next.startsWith("/message") ? next : "/account");
+  if (await currentRealmUser())
+    redirect(next.startsWith("/account") || next.startsWith("/message") ? next : "/account");
   return (
-    <PublicPage title="Sign in to your account" subtitle="With the username and password you use in the OpenGroove app.">
+    <PublicPage
+      title="Sign in to your account"
+      subtitle="With the username and password you use in the OpenGroove app."
+    >
       <div className="card">
         <AccountSignInForm next={next} realm={one(q.realm)} />
       </div>
       <p className="text-sm text-slate-700">
-        No account yet? <Link href="/">Find a realm to join</Link>. Running this server? <Link href="/console/sign-in">Operators sign in here</Link>.
+        No account yet? <Link href="/">Find a realm to join</Link>. Running this server?{" "}
+        <Link href="/console/sign-in">Operators sign in here</Link>.
       </p>
     </PublicPage>
   );

@@ -17,7 +17,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   ];
   return (
     <div className="min-h-screen md:flex">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-10 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-10 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+      >
         Skip to content
       </a>
       <aside className="border-b border-slate-200 bg-white md:w-56 md:shrink-0 md:border-r md:border-b-0">
@@ -33,7 +36,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       <div className="min-w-0 flex-1">
         <header className="flex items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 py-2 text-sm">
           <span className="text-slate-700">
-            Signed in as <strong data-testid="operator-name">{actor.username}</strong> ({isAdmin(actor) ? "administrator" : "realm operator"})
+            Signed in as <strong data-testid="operator-name">{actor.username}</strong> (
+            {isAdmin(actor) ? "administrator" : "realm operator"})
           </span>
           <form action={signOutAction}>
             <button type="submit" className="btn-secondary py-1">

@@ -24,7 +24,10 @@ function StorageChart({ realms }: { realms: RealmStats[] }) {
           <li key={r.id} className="grid grid-cols-[8rem_1fr_6rem] items-center gap-3 text-sm">
             <span className="truncate font-medium">{r.name}</span>
             <span className="h-4 rounded bg-slate-100" aria-hidden="true">
-              <span className="block h-4 rounded bg-brand-600" style={{ width: `${(Number(r.storageUsed) / max) * 100}%`, minWidth: r.storageUsed > 0n ? "2px" : 0 }} />
+              <span
+                className="block h-4 rounded bg-brand-600"
+                style={{ width: `${(Number(r.storageUsed) / max) * 100}%`, minWidth: r.storageUsed > 0n ? "2px" : 0 }}
+              />
             </span>
             <span className="text-right tabular-nums">{formatBytes(r.storageUsed)}</span>
           </li>
@@ -37,7 +40,11 @@ function StorageChart({ realms }: { realms: RealmStats[] }) {
 export default async function DashboardPage() {
   const actor = await requireActor();
   const prisma = db().prisma;
-  const [realms, big, daemons] = await Promise.all([realmStats(prisma, actor), biggestUsers(prisma, actor), liveDaemons(prisma)]);
+  const [realms, big, daemons] = await Promise.all([
+    realmStats(prisma, actor),
+    biggestUsers(prisma, actor),
+    liveDaemons(prisma),
+  ]);
   const online = realms.reduce((n, r) => n + r.computersOnline, 0);
   return (
     <>
@@ -50,10 +57,22 @@ export default async function DashboardPage() {
             {daemons.length ? daemons.map((d) => `${d.count} ${d.kind}`).join(", ") : "none reporting"}
           </>
         }
-        actions={canCreateRealm(actor) ? <Link href="/console/realms/new" className="btn-primary">New realm</Link> : null}
+        actions={
+          canCreateRealm(actor) ? (
+            <Link href="/console/realms/new" className="btn-primary">
+              New realm
+            </Link>
+          ) : null
+        }
       />
       {realms.length === 0 ? (
-        <EmptyState title="No realms to show">{canCreateRealm(actor) ? <Link href="/console/realms/new">Create the first realm</Link> : "No realm is assigned to you yet; ask an administrator."}</EmptyState>
+        <EmptyState title="No realms to show">
+          {canCreateRealm(actor) ? (
+            <Link href="/console/realms/new">Create the first realm</Link>
+          ) : (
+            "No realm is assigned to you yet; ask an administrator."
+          )}
+        </EmptyState>
       ) : (
         <div className="space-y-6">
           <section aria-labelledby="realms-heading" className="card overflow-x-auto p-0 sm:p-0">
@@ -86,11 +105,19 @@ export default async function DashboardPage() {
                     </td>
                     <td className="w-56">
                       <UsageBar used={r.storageUsed} limit={r.storageAllocated} label="Storage" />
-                      {r.usersOverQuota > 0 ? <p className="mt-1 text-xs font-medium text-red-800">{r.usersOverQuota} over quota</p> : null}
+                      {r.usersOverQuota > 0 ? (
+                        <p className="mt-1 text-xs font-medium text-red-800">{r.usersOverQuota} over quota</p>
+                      ) : null}
                     </td>
                     <td className="tabular-nums">{r.messagesWaiting.toLocaleString("en")}</td>
                     <td className="tabular-nums">{r.computersOnline.toLocaleString("en")}</td>
-                    <td>{r.federationStatus ? <Badge tone={FED_TONE[r.federationStatus]}>{r.federationStatus.toLowerCase()}</Badge> : <Badge>not enrolled</Badge>}</td>
+                    <td>
+                      {r.federationStatus ? (
+                        <Badge tone={FED_TONE[r.federationStatus]}>{r.federationStatus.toLowerCase()}</Badge>
+                      ) : (
+                        <Badge>not enrolled</Badge>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

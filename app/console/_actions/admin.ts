@@ -1,7 +1,13 @@
 "use server";
 // Administrator-only server actions: operators and the federation registry.
 import { createOperator, setOperatorPassword, updateOperator } from "../../../lib/console/operators.ts";
-import { createEnrollmentToken, revokeEnrollmentToken, revokeKnownRealmKey, rotateRealmKey, setKnownRealmStatus } from "../../../lib/console/federation.ts";
+import {
+  createEnrollmentToken,
+  revokeEnrollmentToken,
+  revokeKnownRealmKey,
+  rotateRealmKey,
+  setKnownRealmStatus,
+} from "../../../lib/console/federation.ts";
 import type { ActionResult } from "../../../lib/console/command.ts";
 import { runCommand } from "../_lib/run-command.ts";
 

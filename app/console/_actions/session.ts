@@ -13,13 +13,26 @@ function safeNext(value: FormDataEntryValue | null): string {
 export async function signInAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const parsed = operatorCredentials.safeParse({ username: form.get("username"), password: form.get("password") });
   const username = typeof form.get("username") === "string" ? String(form.get("username")) : "";
-  if (!parsed.success) return { ok: false, status: 400, error: "Enter your username and password.", fieldErrors: zodFieldErrors(parsed.error), values: { username } };
+  if (!parsed.success)
+    return {
+      ok: false,
+      status: 400,
+      error: "Enter your username and password.",
+      fieldErrors: zodFieldErrors(parsed.error),
+      values: { username },
+    };
   try {
     await signIn("operator", { ...parsed.data, redirectTo: safeNext(form.get("next")) });
   } catch (e) {
     if (e instanceof AuthError) {
       const code = "code" in e ? (e as { code?: string }).code : undefined;
-      if (code === "rate_limited") return { ok: false, status: 429, error: "Too many failed sign-ins. Wait 15 minutes and try again.", values: { username } };
+      if (code === "rate_limited")
+        return {
+          ok: false,
+          status: 429,
+          error: "Too many failed sign-ins. Wait 15 minutes and try again.",
+          values: { username },
+        };
       return { ok: false, status: 401, error: "Wrong username or password.", values: { username } };
     }
     throw e; // the redirect after a successful sign-in

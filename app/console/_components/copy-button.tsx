@@ -10,7 +10,14 @@ export function CopyValue({ value, label }: { value: string; label: string }) {
         {label}
       </label>
       <div className="flex gap-2">
-        <input id="copy-value" readOnly value={value} className="input font-mono" onFocus={(e) => e.currentTarget.select()} data-testid="one-time-value" />
+        <input
+          id="copy-value"
+          readOnly
+          value={value}
+          className="input font-mono"
+          onFocus={(e) => e.currentTarget.select()}
+          data-testid="one-time-value"
+        />
         <button
           type="button"
           className="btn-secondary shrink-0"

@@ -74,7 +74,17 @@ interface TextFieldProps {
   idPrefix?: string;
 }
 
-export function TextField({ name, label, defaultValue, hint, errors, type = "text", className, idPrefix = "f", ...rest }: TextFieldProps) {
+export function TextField({
+  name,
+  label,
+  defaultValue,
+  hint,
+  errors,
+  type = "text",
+  className,
+  idPrefix = "f",
+  ...rest
+}: TextFieldProps) {
   const id = `${idPrefix}-${name}`;
   return (
     <FieldShell id={id} label={label} hint={hint} errors={errors} className={className}>
@@ -104,7 +114,17 @@ interface SelectFieldProps {
   idPrefix?: string;
 }
 
-export function SelectField({ name, label, options, defaultValue, hint, errors, className, disabled, idPrefix = "f" }: SelectFieldProps) {
+export function SelectField({
+  name,
+  label,
+  options,
+  defaultValue,
+  hint,
+  errors,
+  className,
+  disabled,
+  idPrefix = "f",
+}: SelectFieldProps) {
   const id = `${idPrefix}-${name}`;
   return (
     <FieldShell id={id} label={label} hint={hint} errors={errors} className={className}>
@@ -130,11 +150,30 @@ export function SelectField({ name, label, options, defaultValue, hint, errors, 
   );
 }
 
-export function CheckboxField({ name, label, defaultChecked, hint, idPrefix = "f" }: { name: string; label: string; defaultChecked?: boolean; hint?: ReactNode; idPrefix?: string }) {
+export function CheckboxField({
+  name,
+  label,
+  defaultChecked,
+  hint,
+  idPrefix = "f",
+}: {
+  name: string;
+  label: string;
+  defaultChecked?: boolean;
+  hint?: ReactNode;
+  idPrefix?: string;
+}) {
   const id = `${idPrefix}-${name}`;
   return (
     <div className="flex items-start gap-2">
-      <input id={id} name={name} type="checkbox" defaultChecked={defaultChecked} aria-describedby={hint ? `${id}-hint` : undefined} className="mt-0.5 size-4 accent-brand-600" />
+      <input
+        id={id}
+        name={name}
+        type="checkbox"
+        defaultChecked={defaultChecked}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        className="mt-0.5 size-4 accent-brand-600"
+      />
       <div>
         <label htmlFor={id} className="text-sm font-medium text-slate-800">
           {label}
@@ -186,7 +225,13 @@ export function SizeField({
           aria-describedby={describedBy(id, hint, errors)}
           className="input"
         />
-        <select key={unit} name={`${name}Unit`} defaultValue={unit} aria-label={`${label} unit`} className="input w-24 shrink-0">
+        <select
+          key={unit}
+          name={`${name}Unit`}
+          defaultValue={unit}
+          aria-label={`${label} unit`}
+          className="input w-24 shrink-0"
+        >
           <option value="MB">MB</option>
           <option value="GB">GB</option>
         </select>

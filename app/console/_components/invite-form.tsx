@@ -7,7 +7,13 @@ import { errorsFor, SelectField, TextField, valueFor } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
-const EXPIRY = [["7", "In 7 days"], ["1", "In 1 day"], ["30", "In 30 days"], ["90", "In 90 days"], ["never", "Never"]] as const;
+const EXPIRY = [
+  ["7", "In 7 days"],
+  ["1", "In 1 day"],
+  ["30", "In 30 days"],
+  ["90", "In 90 days"],
+  ["never", "Never"],
+] as const;
 
 export function InviteForm({ realmId }: { realmId: string }) {
   const [state, action] = useActionState(createInviteAction, null);
@@ -17,12 +23,38 @@ export function InviteForm({ realmId }: { realmId: string }) {
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="realmId" value={realmId} />
       <div className="grid gap-4 sm:grid-cols-3">
-        <TextField name="usesAllowed" label="Number of uses" type="number" min={1} max={10000} required defaultValue={valueFor(state, "usesAllowed", 1)} errors={errorsFor(state, "usesAllowed")} idPrefix="inv" />
-        <SelectField name="expiresIn" label="Expires" options={EXPIRY} defaultValue={valueFor(state, "expiresIn", "7")} errors={errorsFor(state, "expiresIn")} idPrefix="inv" />
-        <TextField name="note" label="Note (optional)" defaultValue={valueFor(state, "note", "")} errors={errorsFor(state, "note")} hint="Who it is for; only operators see it." idPrefix="inv" />
+        <TextField
+          name="usesAllowed"
+          label="Number of uses"
+          type="number"
+          min={1}
+          max={10000}
+          required
+          defaultValue={valueFor(state, "usesAllowed", 1)}
+          errors={errorsFor(state, "usesAllowed")}
+          idPrefix="inv"
+        />
+        <SelectField
+          name="expiresIn"
+          label="Expires"
+          options={EXPIRY}
+          defaultValue={valueFor(state, "expiresIn", "7")}
+          errors={errorsFor(state, "expiresIn")}
+          idPrefix="inv"
+        />
+        <TextField
+          name="note"
+          label="Note (optional)"
+          defaultValue={valueFor(state, "note", "")}
+          errors={errorsFor(state, "note")}
+          hint="Who it is for; only operators see it."
+          idPrefix="inv"
+        />
       </div>
       <SubmitButton pendingText="Creating…">Create invite</SubmitButton>
-      <FormResult state={state}>{link ? <CopyValue value={`${origin}${link}`} label="Invite link" /> : null}</FormResult>
+      <FormResult state={state}>
+        {link ? <CopyValue value={`${origin}${link}`} label="Invite link" /> : null}
+      </FormResult>
     </form>
   );
 }

@@ -6,14 +6,27 @@ import { CheckboxField, errorsFor, FieldErrors, SelectField, TextField, valueFor
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
-const ROLES = [["REALM_OPERATOR", "Realm operator (assigned realms only)"], ["ADMIN", "Administrator (everything)"]] as const;
+const ROLES = [
+  ["REALM_OPERATOR", "Realm operator (assigned realms only)"],
+  ["ADMIN", "Administrator (everything)"],
+] as const;
 
 export interface RealmChoice {
   id: string;
   name: string;
 }
 
-function RealmChecklist({ realms, selected, state, idPrefix }: { realms: RealmChoice[]; selected: string[]; state: FormState; idPrefix: string }) {
+function RealmChecklist({
+  realms,
+  selected,
+  state,
+  idPrefix,
+}: {
+  realms: RealmChoice[];
+  selected: string[];
+  state: FormState;
+  idPrefix: string;
+}) {
   return (
     <fieldset>
       <legend className="label">Realms (for realm operators)</legend>
@@ -21,7 +34,14 @@ function RealmChecklist({ realms, selected, state, idPrefix }: { realms: RealmCh
       <div className="grid gap-2 sm:grid-cols-2">
         {realms.map((r) => (
           <label key={r.id} className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="realmIds" value={r.id} defaultChecked={selected.includes(r.id)} className="size-4 accent-brand-600" id={`${idPrefix}-realm-${r.id}`} />
+            <input
+              type="checkbox"
+              name="realmIds"
+              value={r.id}
+              defaultChecked={selected.includes(r.id)}
+              className="size-4 accent-brand-600"
+              id={`${idPrefix}-realm-${r.id}`}
+            />
             {r.name} <span className="font-mono text-xs text-slate-600">{r.id}</span>
           </label>
         ))}
@@ -36,9 +56,33 @@ export function CreateOperatorForm({ realms }: { realms: RealmChoice[] }) {
   return (
     <form action={action} className="space-y-4" noValidate>
       <div className="grid gap-4 sm:grid-cols-3">
-        <TextField name="username" label="Username" required autoComplete="off" defaultValue={valueFor(state, "username", "")} errors={errorsFor(state, "username")} idPrefix="newop" />
-        <TextField name="password" label="Password" type="password" required autoComplete="new-password" errors={errorsFor(state, "password")} hint="At least 12 characters." idPrefix="newop" />
-        <SelectField name="role" label="Role" options={ROLES} defaultValue={valueFor(state, "role", "REALM_OPERATOR")} errors={errorsFor(state, "role")} idPrefix="newop" />
+        <TextField
+          name="username"
+          label="Username"
+          required
+          autoComplete="off"
+          defaultValue={valueFor(state, "username", "")}
+          errors={errorsFor(state, "username")}
+          idPrefix="newop"
+        />
+        <TextField
+          name="password"
+          label="Password"
+          type="password"
+          required
+          autoComplete="new-password"
+          errors={errorsFor(state, "password")}
+          hint="At least 12 characters."
+          idPrefix="newop"
+        />
+        <SelectField
+          name="role"
+          label="Role"
+          options={ROLES}
+          defaultValue={valueFor(state, "role", "REALM_OPERATOR")}
+          errors={errorsFor(state, "role")}
+          idPrefix="newop"
+        />
       </div>
       <RealmChecklist realms={realms} selected={[]} state={state} idPrefix="newop" />
       <SubmitButton pendingText="Creating…">Create operator</SubmitButton>
@@ -47,14 +91,38 @@ export function CreateOperatorForm({ realms }: { realms: RealmChoice[] }) {
   );
 }
 
-export function EditOperatorForm({ operatorId, role, disabled, realmIds, realms }: { operatorId: string; role: string; disabled: boolean; realmIds: string[]; realms: RealmChoice[] }) {
+export function EditOperatorForm({
+  operatorId,
+  role,
+  disabled,
+  realmIds,
+  realms,
+}: {
+  operatorId: string;
+  role: string;
+  disabled: boolean;
+  realmIds: string[];
+  realms: RealmChoice[];
+}) {
   const [state, action] = useActionState(updateOperatorAction, null);
   return (
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="operatorId" value={operatorId} />
-      <SelectField name="role" label="Role" options={ROLES} defaultValue={valueFor(state, "role", role)} errors={errorsFor(state, "role")} idPrefix="op" />
+      <SelectField
+        name="role"
+        label="Role"
+        options={ROLES}
+        defaultValue={valueFor(state, "role", role)}
+        errors={errorsFor(state, "role")}
+        idPrefix="op"
+      />
       <RealmChecklist realms={realms} selected={realmIds} state={state} idPrefix="op" />
-      <CheckboxField name="disabled" label="Disabled (cannot sign in; open sessions stop working)" defaultChecked={disabled} idPrefix="op" />
+      <CheckboxField
+        name="disabled"
+        label="Disabled (cannot sign in; open sessions stop working)"
+        defaultChecked={disabled}
+        idPrefix="op"
+      />
       <SubmitButton>Save operator</SubmitButton>
       <FormResult state={state} />
     </form>
@@ -66,7 +134,16 @@ export function OperatorPasswordForm({ operatorId }: { operatorId: string }) {
   return (
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="operatorId" value={operatorId} />
-      <TextField name="password" label="New password" type="password" required autoComplete="new-password" errors={errorsFor(state, "password")} hint="At least 12 characters." idPrefix="oppw" />
+      <TextField
+        name="password"
+        label="New password"
+        type="password"
+        required
+        autoComplete="new-password"
+        errors={errorsFor(state, "password")}
+        hint="At least 12 characters."
+        idPrefix="oppw"
+      />
       <SubmitButton variant="secondary">Set password</SubmitButton>
       <FormResult state={state} />
     </form>

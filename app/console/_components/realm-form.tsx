@@ -35,11 +35,30 @@ export interface RealmFormValues {
   status: string;
 }
 
-const MODES = [["OPEN", "Open: anyone can sign up"], ["INVITE", "Invite: sign up with an invite link"], ["CLOSED", "Closed: no new accounts"]] as const;
-const CAPTCHAS = [["NONE", "None"], ["ALTCHA", "ALTCHA (self-hosted proof of work)"], ["HCAPTCHA", "hCaptcha"]] as const;
-const STATUSES = [["ACTIVE", "Active"], ["DISABLED", "Disabled (refuses connections)"]] as const;
+const MODES = [
+  ["OPEN", "Open: anyone can sign up"],
+  ["INVITE", "Invite: sign up with an invite link"],
+  ["CLOSED", "Closed: no new accounts"],
+] as const;
+const CAPTCHAS = [
+  ["NONE", "None"],
+  ["ALTCHA", "ALTCHA (self-hosted proof of work)"],
+  ["HCAPTCHA", "hCaptcha"],
+] as const;
+const STATUSES = [
+  ["ACTIVE", "Active"],
+  ["DISABLED", "Disabled (refuses connections)"],
+] as const;
 
-export function RealmForm({ mode, initial, canChangeStatus }: { mode: "create" | "edit"; initial: RealmFormValues; canChangeStatus: boolean }) {
+export function RealmForm({
+  mode,
+  initial,
+  canChangeStatus,
+}: {
+  mode: "create" | "edit";
+  initial: RealmFormValues;
+  canChangeStatus: boolean;
+}) {
   const [state, action] = useActionState(mode === "create" ? createRealmAction : updateRealmAction, null);
   const router = useRouter();
   const created = mode === "create" && state?.ok ? (state.data as { slug?: string } | undefined)?.slug : undefined;
@@ -54,33 +73,103 @@ export function RealmForm({ mode, initial, canChangeStatus }: { mode: "create" |
   return (
     <form action={action} className="space-y-8" noValidate>
       {initial.realmId ? <input type="hidden" name="realmId" value={initial.realmId} /> : null}
-      <FormResult state={state}>{created ? <Link href={`/console/realms/${created}`}>Open the new realm</Link> : null}</FormResult>
+      <FormResult state={state}>
+        {created ? <Link href={`/console/realms/${created}`}>Open the new realm</Link> : null}
+      </FormResult>
 
       <fieldset className="grid gap-4 sm:grid-cols-2">
         <legend className="section-title mb-3">Identity</legend>
         {mode === "create" ? (
           <>
-            <TextField name="host" label="Host" required defaultValue={v("host")} errors={e("host")} hint="Public host name clients connect to, e.g. realm.example.com." />
-            <TextField name="port" label="Port" type="number" min={1} max={65535} required defaultValue={v("port")} errors={e("port")} hint="The realm's id is host:port." />
-            <TextField name="slug" label="Short name" required defaultValue={v("slug")} errors={e("slug")} hint="Lower case; used in the signup URL (/signup/short-name)." />
+            <TextField
+              name="host"
+              label="Host"
+              required
+              defaultValue={v("host")}
+              errors={e("host")}
+              hint="Public host name clients connect to, e.g. realm.example.com."
+            />
+            <TextField
+              name="port"
+              label="Port"
+              type="number"
+              min={1}
+              max={65535}
+              required
+              defaultValue={v("port")}
+              errors={e("port")}
+              hint="The realm's id is host:port."
+            />
+            <TextField
+              name="slug"
+              label="Short name"
+              required
+              defaultValue={v("slug")}
+              errors={e("slug")}
+              hint="Lower case; used in the signup URL (/signup/short-name)."
+            />
           </>
         ) : (
           <div className="sm:col-span-2 text-sm text-slate-700">
-            Realm id <span className="font-mono">{initial.realmId}</span> · short name <span className="font-mono">{initial.slug}</span> (fixed after creation)
+            Realm id <span className="font-mono">{initial.realmId}</span> · short name{" "}
+            <span className="font-mono">{initial.slug}</span> (fixed after creation)
           </div>
         )}
         <TextField name="name" label="Name" required defaultValue={v("name")} errors={e("name")} />
-        <TextField name="description" label="Description" defaultValue={v("description")} errors={e("description")} className="sm:col-span-2" />
-        <TextField name="contactEmail" label="Contact email" type="email" defaultValue={v("contactEmail")} errors={e("contactEmail")} />
-        <TextField name="contactUserId" label="Contact user" defaultValue={v("contactUserId")} errors={e("contactUserId")} hint="An OpenGroove user id people can message about this realm (optional)." />
-        {canChangeStatus ? <SelectField name="status" label="Status" options={STATUSES} defaultValue={v("status")} errors={e("status")} /> : null}
+        <TextField
+          name="description"
+          label="Description"
+          defaultValue={v("description")}
+          errors={e("description")}
+          className="sm:col-span-2"
+        />
+        <TextField
+          name="contactEmail"
+          label="Contact email"
+          type="email"
+          defaultValue={v("contactEmail")}
+          errors={e("contactEmail")}
+        />
+        <TextField
+          name="contactUserId"
+          label="Contact user"
+          defaultValue={v("contactUserId")}
+          errors={e("contactUserId")}
+          hint="An OpenGroove user id people can message about this realm (optional)."
+        />
+        {canChangeStatus ? (
+          <SelectField
+            name="status"
+            label="Status"
+            options={STATUSES}
+            defaultValue={v("status")}
+            errors={e("status")}
+          />
+        ) : null}
       </fieldset>
 
       <fieldset className="grid gap-4 sm:grid-cols-2">
         <legend className="section-title mb-3">Registration</legend>
-        <SelectField name="registrationMode" label="Registration mode" options={MODES} defaultValue={v("registrationMode")} errors={e("registrationMode")} />
-        <SelectField name="captchaProvider" label="Captcha for open signup" options={CAPTCHAS} defaultValue={v("captchaProvider")} errors={e("captchaProvider")} />
-        <TextField name="hcaptchaSiteKey" label="hCaptcha site key" defaultValue={v("hcaptchaSiteKey")} errors={e("hcaptchaSiteKey")} />
+        <SelectField
+          name="registrationMode"
+          label="Registration mode"
+          options={MODES}
+          defaultValue={v("registrationMode")}
+          errors={e("registrationMode")}
+        />
+        <SelectField
+          name="captchaProvider"
+          label="Captcha for open signup"
+          options={CAPTCHAS}
+          defaultValue={v("captchaProvider")}
+          errors={e("captchaProvider")}
+        />
+        <TextField
+          name="hcaptchaSiteKey"
+          label="hCaptcha site key"
+          defaultValue={v("hcaptchaSiteKey")}
+          errors={e("hcaptchaSiteKey")}
+        />
         <div>
           <TextField
             name="hcaptchaSecret"
@@ -112,18 +201,67 @@ export function RealmForm({ mode, initial, canChangeStatus }: { mode: "create" |
           hint={
             mode === "edit" ? (
               <span className={userCap < initial.userCount ? "font-semibold text-red-800" : undefined}>
-                {initial.userCount} account{initial.userCount === 1 ? "" : "s"} exist{initial.userCount === 1 ? "s" : ""}
+                {initial.userCount} account{initial.userCount === 1 ? "" : "s"} exist
+                {initial.userCount === 1 ? "s" : ""}
                 {userCap < initial.userCount ? " — the cap is below current use; new signups are refused" : ""}.
               </span>
             ) : undefined
           }
         />
-        <SizeField name="defaultQuota" label="Default storage quota per user" value={v("defaultQuota")} unit={v("defaultQuotaUnit")} errors={e("defaultQuota")} hint="Users without an override. Lowering it deletes nothing." />
-        <TextField name="maxComputersPerUser" label="Computers per user" type="number" min={1} required defaultValue={v("maxComputersPerUser")} errors={e("maxComputersPerUser")} />
-        <TextField name="messageRetentionDays" label="Message retention (days)" type="number" min={1} required defaultValue={v("messageRetentionDays")} errors={e("messageRetentionDays")} hint="Undelivered messages expire after this." />
-        <TextField name="imessageRatePerMinute" label="Immediate messages per minute" type="number" min={0} required defaultValue={v("imessageRatePerMinute")} errors={e("imessageRatePerMinute")} hint="Per user; 0 disables immediate messages." />
-        <TextField name="workspaceInactivityDays" label="Workspace inactivity (days)" type="number" min={1} required defaultValue={v("workspaceInactivityDays")} errors={e("workspaceInactivityDays")} hint="Members away longer must resynchronise." />
-        <SizeField name="maxWorkspaceChange" label="Largest workspace change" value={v("maxWorkspaceChange")} unit={v("maxWorkspaceChangeUnit")} errors={e("maxWorkspaceChange")} />
+        <SizeField
+          name="defaultQuota"
+          label="Default storage quota per user"
+          value={v("defaultQuota")}
+          unit={v("defaultQuotaUnit")}
+          errors={e("defaultQuota")}
+          hint="Users without an override. Lowering it deletes nothing."
+        />
+        <TextField
+          name="maxComputersPerUser"
+          label="Computers per user"
+          type="number"
+          min={1}
+          required
+          defaultValue={v("maxComputersPerUser")}
+          errors={e("maxComputersPerUser")}
+        />
+        <TextField
+          name="messageRetentionDays"
+          label="Message retention (days)"
+          type="number"
+          min={1}
+          required
+          defaultValue={v("messageRetentionDays")}
+          errors={e("messageRetentionDays")}
+          hint="Undelivered messages expire after this."
+        />
+        <TextField
+          name="imessageRatePerMinute"
+          label="Immediate messages per minute"
+          type="number"
+          min={0}
+          required
+          defaultValue={v("imessageRatePerMinute")}
+          errors={e("imessageRatePerMinute")}
+          hint="Per user; 0 disables immediate messages."
+        />
+        <TextField
+          name="workspaceInactivityDays"
+          label="Workspace inactivity (days)"
+          type="number"
+          min={1}
+          required
+          defaultValue={v("workspaceInactivityDays")}
+          errors={e("workspaceInactivityDays")}
+          hint="Members away longer must resynchronise."
+        />
+        <SizeField
+          name="maxWorkspaceChange"
+          label="Largest workspace change"
+          value={v("maxWorkspaceChange")}
+          unit={v("maxWorkspaceChangeUnit")}
+          errors={e("maxWorkspaceChange")}
+        />
       </fieldset>
 
       <div className="flex items-center gap-3">

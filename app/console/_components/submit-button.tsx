@@ -2,7 +2,15 @@
 import { useFormStatus } from "react-dom";
 import type { ReactNode } from "react";
 
-export function SubmitButton({ children, variant = "primary", pendingText = "Saving…" }: { children: ReactNode; variant?: "primary" | "secondary" | "danger"; pendingText?: string }) {
+export function SubmitButton({
+  children,
+  variant = "primary",
+  pendingText = "Saving…",
+}: {
+  children: ReactNode;
+  variant?: "primary" | "secondary" | "danger";
+  pendingText?: string;
+}) {
   const { pending } = useFormStatus();
   const cls = variant === "danger" ? "btn-danger" : variant === "secondary" ? "btn-secondary" : "btn-primary";
   return (

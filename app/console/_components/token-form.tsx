@@ -13,8 +13,26 @@ export function EnrollmentTokenForm() {
   return (
     <form action={action} className="space-y-4" noValidate>
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField name="realmId" label="Realm id (optional)" placeholder="host:port" defaultValue={valueFor(state, "realmId", "")} errors={errorsFor(state, "realmId")} hint="Limit the token to one realm id; blank allows any." idPrefix="tok" />
-        <TextField name="expiresInHours" label="Valid for (hours)" type="number" min={1} max={720} required defaultValue={valueFor(state, "expiresInHours", 24)} errors={errorsFor(state, "expiresInHours")} idPrefix="tok" />
+        <TextField
+          name="realmId"
+          label="Realm id (optional)"
+          placeholder="host:port"
+          defaultValue={valueFor(state, "realmId", "")}
+          errors={errorsFor(state, "realmId")}
+          hint="Limit the token to one realm id; blank allows any."
+          idPrefix="tok"
+        />
+        <TextField
+          name="expiresInHours"
+          label="Valid for (hours)"
+          type="number"
+          min={1}
+          max={720}
+          required
+          defaultValue={valueFor(state, "expiresInHours", 24)}
+          errors={errorsFor(state, "expiresInHours")}
+          idPrefix="tok"
+        />
       </div>
       <SubmitButton pendingText="Creating…">Create enrollment token</SubmitButton>
       <FormResult state={state}>{token ? <CopyValue value={token} label="Enrollment token" /> : null}</FormResult>

@@ -2,7 +2,15 @@
 import type { ReactNode } from "react";
 import { formatBytes } from "../../../lib/console/form.ts";
 
-export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <div className="mb-6 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
       <div>
@@ -36,7 +44,17 @@ export function Badge({ tone = "slate", children }: { tone?: keyof typeof TONES;
 }
 
 /** used / limit as a labelled bar; turns red (and says so) when over the limit. */
-export function UsageBar({ used, limit, label, format = "bytes" }: { used: bigint | number; limit: bigint | number; label: string; format?: "bytes" | "count" }) {
+export function UsageBar({
+  used,
+  limit,
+  label,
+  format = "bytes",
+}: {
+  used: bigint | number;
+  limit: bigint | number;
+  label: string;
+  format?: "bytes" | "count";
+}) {
   const u = Number(used);
   const l = Number(limit);
   const pct = l > 0 ? Math.min(100, (u / l) * 100) : u > 0 ? 100 : 0;
@@ -51,8 +69,18 @@ export function UsageBar({ used, limit, label, format = "bytes" }: { used: bigin
           {over ? " — over the limit" : ""}
         </span>
       </div>
-      <div className="mt-1 h-2 rounded-full bg-slate-200" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={l} aria-valuenow={u}>
-        <div className={`h-2 rounded-full ${over ? "bg-red-700" : pct > 85 ? "bg-amber-500" : "bg-brand-600"}`} style={{ width: `${pct}%` }} />
+      <div
+        className="mt-1 h-2 rounded-full bg-slate-200"
+        role="meter"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={l}
+        aria-valuenow={u}
+      >
+        <div
+          className={`h-2 rounded-full ${over ? "bg-red-700" : pct > 85 ? "bg-amber-500" : "bg-brand-600"}`}
+          style={{ width: `${pct}%` }}
+        />
       </div>
     </div>
   );

@@ -7,7 +7,15 @@ import { CheckboxField, errorsFor, SizeField, TextField, valueFor } from "./fiel
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
-export function UserStatusForm({ userId, username, status }: { userId: string; username: string; status: "ACTIVE" | "SUSPENDED" }) {
+export function UserStatusForm({
+  userId,
+  username,
+  status,
+}: {
+  userId: string;
+  username: string;
+  status: "ACTIVE" | "SUSPENDED";
+}) {
   const [state, action] = useActionState(setUserStatusAction, null);
   const suspend = status === "ACTIVE";
   return (
@@ -15,13 +23,20 @@ export function UserStatusForm({ userId, username, status }: { userId: string; u
       action={action}
       className="space-y-2"
       onSubmit={(e) => {
-        if (suspend && !window.confirm(`Suspend ${username}? Their live sessions are closed at once.`)) e.preventDefault();
+        if (suspend && !window.confirm(`Suspend ${username}? Their live sessions are closed at once.`))
+          e.preventDefault();
       }}
     >
       <input type="hidden" name="userId" value={userId} />
       <input type="hidden" name="status" value={suspend ? "SUSPENDED" : "ACTIVE"} />
-      <p className="text-sm text-slate-700">{suspend ? "Suspending signs the user out everywhere and refuses new sign-ins. Nothing is deleted." : "This user is suspended and cannot sign in."}</p>
-      <SubmitButton variant={suspend ? "danger" : "primary"}>{suspend ? "Suspend user" : "Reactivate user"}</SubmitButton>
+      <p className="text-sm text-slate-700">
+        {suspend
+          ? "Suspending signs the user out everywhere and refuses new sign-ins. Nothing is deleted."
+          : "This user is suspended and cannot sign in."}
+      </p>
+      <SubmitButton variant={suspend ? "danger" : "primary"}>
+        {suspend ? "Suspend user" : "Reactivate user"}
+      </SubmitButton>
       <FormResult state={state} />
     </form>
   );
@@ -33,9 +48,19 @@ export function UserPasswordForm({ userId }: { userId: string }) {
   return (
     <form action={action} className="space-y-3 border-t border-slate-200 pt-4" noValidate>
       <input type="hidden" name="userId" value={userId} />
-      <TextField name="password" label="New password" type="password" autoComplete="new-password" errors={errorsFor(state, "password")} hint="Leave blank to generate one. The user's sessions are closed." idPrefix="pw" />
+      <TextField
+        name="password"
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        errors={errorsFor(state, "password")}
+        hint="Leave blank to generate one. The user's sessions are closed."
+        idPrefix="pw"
+      />
       <SubmitButton variant="secondary">Reset password</SubmitButton>
-      <FormResult state={state}>{generated ? <CopyValue value={generated} label="Generated password" /> : null}</FormResult>
+      <FormResult state={state}>
+        {generated ? <CopyValue value={generated} label="Generated password" /> : null}
+      </FormResult>
     </form>
   );
 }
@@ -49,18 +74,61 @@ interface LimitsInitial {
   canCreateInvites: boolean;
 }
 
-export function UserLimitsForm({ userId, initial, realmDefault, realmRate }: { userId: string; initial: LimitsInitial; realmDefault: string; realmRate: number }) {
+export function UserLimitsForm({
+  userId,
+  initial,
+  realmDefault,
+  realmRate,
+}: {
+  userId: string;
+  initial: LimitsInitial;
+  realmDefault: string;
+  realmRate: number;
+}) {
   const [state, action] = useActionState(updateUserLimitsAction, null);
   return (
     <form action={action} className="mt-3 space-y-4" noValidate>
       <input type="hidden" name="userId" value={userId} />
-      <SizeField name="quota" label="Quota override" required={false} value={valueFor(state, "quota", initial.quota)} unit={valueFor(state, "quotaUnit", initial.quotaUnit)} errors={errorsFor(state, "quota")} hint={`Blank uses the realm default (${realmDefault}). Lowering it deletes nothing.`} idPrefix="lim" />
-      <TextField name="imessageRatePerMinute" label="Immediate messages per minute" type="number" min={0} defaultValue={valueFor(state, "imessageRatePerMinute", initial.imessageRatePerMinute)} errors={errorsFor(state, "imessageRatePerMinute")} hint={`Blank uses the realm's rate (${realmRate}).`} idPrefix="lim" />
+      <SizeField
+        name="quota"
+        label="Quota override"
+        required={false}
+        value={valueFor(state, "quota", initial.quota)}
+        unit={valueFor(state, "quotaUnit", initial.quotaUnit)}
+        errors={errorsFor(state, "quota")}
+        hint={`Blank uses the realm default (${realmDefault}). Lowering it deletes nothing.`}
+        idPrefix="lim"
+      />
+      <TextField
+        name="imessageRatePerMinute"
+        label="Immediate messages per minute"
+        type="number"
+        min={0}
+        defaultValue={valueFor(state, "imessageRatePerMinute", initial.imessageRatePerMinute)}
+        errors={errorsFor(state, "imessageRatePerMinute")}
+        hint={`Blank uses the realm's rate (${realmRate}).`}
+        idPrefix="lim"
+      />
       <fieldset className="space-y-2">
         <legend className="label">Permissions</legend>
-        <CheckboxField name="canMessageOtherRealms" label="May message users of other realms" defaultChecked={initial.canMessageOtherRealms} idPrefix="lim" />
-        <CheckboxField name="canCreateWorkspaces" label="May create workspaces" defaultChecked={initial.canCreateWorkspaces} idPrefix="lim" />
-        <CheckboxField name="canCreateInvites" label="May create invites to this realm" defaultChecked={initial.canCreateInvites} idPrefix="lim" />
+        <CheckboxField
+          name="canMessageOtherRealms"
+          label="May message users of other realms"
+          defaultChecked={initial.canMessageOtherRealms}
+          idPrefix="lim"
+        />
+        <CheckboxField
+          name="canCreateWorkspaces"
+          label="May create workspaces"
+          defaultChecked={initial.canCreateWorkspaces}
+          idPrefix="lim"
+        />
+        <CheckboxField
+          name="canCreateInvites"
+          label="May create invites to this realm"
+          defaultChecked={initial.canCreateInvites}
+          idPrefix="lim"
+        />
       </fieldset>
       <SubmitButton>Save quota and permissions</SubmitButton>
       <FormResult state={state} />

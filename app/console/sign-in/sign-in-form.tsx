@@ -11,8 +11,22 @@ export function SignInForm({ next }: { next: string }) {
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="next" value={next} />
       <FormResult state={state} />
-      <TextField name="username" label="Username" autoComplete="username" required defaultValue={valueFor(state, "username", "")} errors={errorsFor(state, "username")} />
-      <TextField name="password" label="Password" type="password" autoComplete="current-password" required errors={errorsFor(state, "password")} />
+      <TextField
+        name="username"
+        label="Username"
+        autoComplete="username"
+        required
+        defaultValue={valueFor(state, "username", "")}
+        errors={errorsFor(state, "username")}
+      />
+      <TextField
+        name="password"
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        required
+        errors={errorsFor(state, "password")}
+      />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
     </form>
   );

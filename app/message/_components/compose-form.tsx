@@ -6,7 +6,17 @@
 import { useMemo, useState } from "react";
 import { formatMessageUrl } from "../../../lib/links/opengroove-message-url.ts";
 
-export function ComposeForm({ userId, subject, body, signInHref }: { userId: string; subject: string; body: string; signInHref: string }) {
+export function ComposeForm({
+  userId,
+  subject,
+  body,
+  signInHref,
+}: {
+  userId: string;
+  subject: string;
+  body: string;
+  signInHref: string;
+}) {
   const [s, setS] = useState(subject);
   const [b, setB] = useState(body);
   const appLink = useMemo(() => {
@@ -34,12 +44,23 @@ export function ComposeForm({ userId, subject, body, signInHref }: { userId: str
         <label className="label" htmlFor="body">
           Message
         </label>
-        <textarea id="body" className="input min-h-40" value={b} maxLength={4000} onChange={(e) => setB(e.target.value)} />
+        <textarea
+          id="body"
+          className="input min-h-40"
+          value={b}
+          maxLength={4000}
+          onChange={(e) => setB(e.target.value)}
+        />
       </div>
-      <div className="rounded-lg border border-brand-100 bg-brand-50 p-4 text-sm text-slate-900" role="status" data-testid="send-unavailable">
+      <div
+        className="rounded-lg border border-brand-100 bg-brand-50 p-4 text-sm text-slate-900"
+        role="status"
+        data-testid="send-unavailable"
+      >
         <p className="font-semibold">Sign in to send from this page</p>
         <p className="mt-1">
-          Sending from the browser uses your own realm account. <a href={signInHref}>Sign in with your OpenGroove username and password</a>, or open this message in the
+          Sending from the browser uses your own realm account.{" "}
+          <a href={signInHref}>Sign in with your OpenGroove username and password</a>, or open this message in the
           OpenGroove app, which keeps the subject and text you typed here.
         </p>
       </div>

@@ -20,9 +20,14 @@ async function siteOrigin(): Promise<string> {
   return `${proto === "https" ? "https" : "http"}://${host}`;
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-export default async function MessageLinkPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function MessageLinkPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const q = await searchParams;
   const user = one(q.user).trim();
   const subject = one(q.subject);
@@ -47,13 +52,24 @@ export default async function MessageLinkPage({ searchParams }: { searchParams: 
   const qrDataUrl = qrSvg ? `data:image/svg+xml;base64,${Buffer.from(qrSvg).toString("base64")}` : "";
 
   return (
-    <PublicPage title="Make a “message me” link" subtitle="For a web page, an email signature or a printed card: people who follow it can write to you.">
+    <PublicPage
+      title="Make a “message me” link"
+      subtitle="For a web page, an email signature or a printed card: people who follow it can write to you."
+    >
       <form method="get" action="/message/link" className="card space-y-4" data-testid="link-builder">
         <div>
           <label className="label" htmlFor="user">
             Your user id
           </label>
-          <input id="user" name="user" className="input font-mono" defaultValue={user} placeholder="example.com:63745::alice" required aria-invalid={problem ? true : undefined} />
+          <input
+            id="user"
+            name="user"
+            className="input font-mono"
+            defaultValue={user}
+            placeholder="example.com:63745::alice"
+            required
+            aria-invalid={problem ? true : undefined}
+          />
           <p className="hint">Your realm’s host:port, then “::”, then your username.</p>
           {problem ? (
             <p className="field-error" role="alert" data-testid="error-user">
@@ -88,7 +104,9 @@ export default async function MessageLinkPage({ searchParams }: { searchParams: 
           <div>
             <p className="label">Link for the OpenGroove app</p>
             <Code testId="app-link">{result.appLink}</Code>
-            <p className="hint">Opens a new message to {result.username} in the app (after `opengroove install-url-handler`).</p>
+            <p className="hint">
+              Opens a new message to {result.username} in the app (after `opengroove install-url-handler`).
+            </p>
           </div>
           <div>
             <p className="label">Link for the web</p>
@@ -100,8 +118,15 @@ export default async function MessageLinkPage({ searchParams }: { searchParams: 
           </div>
           <div>
             <p className="label">QR code ({qrFor === "web" ? "web page" : "app link"})</p>
-            {/* eslint-disable-next-line @next/next/no-img-element -- a generated data: URL */}
-            <img src={qrDataUrl} alt={`QR code for ${qrText}`} width={200} height={200} className="rounded border border-slate-200 bg-white" data-testid="qr-code" />
+
+            <img
+              src={qrDataUrl}
+              alt={`QR code for ${qrText}`}
+              width={200}
+              height={200}
+              className="rounded border border-slate-200 bg-white"
+              data-testid="qr-code"
+            />
             <a className="mt-2 inline-block text-sm" href={qrDataUrl} download="message-me-qr.svg">
               Download the QR code (SVG)
             </a>

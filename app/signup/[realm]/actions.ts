@@ -34,16 +34,27 @@ export async function signupAction(slug: string, _prev: SignupResult | null, for
     { ip: await clientIp() },
   );
   if (r.ok) log.info({ realm: r.realmId, user: r.userId }, "account created on the web");
-  else if (r.code === "INTERNALERROR" || r.code === "BUSY") log.warn({ realm: slug, code: r.code, msg: r.message }, "web signup failed");
+  else if (r.code === "INTERNALERROR" || r.code === "BUSY")
+    log.warn({ realm: slug, code: r.code, msg: r.message }, "web signup failed");
   return r;
 }
 
-export async function ticketAction(slug: string, ticketId: string, _prev: TicketResult | null, form: FormData): Promise<TicketResult> {
+export async function ticketAction(
+  slug: string,
+  ticketId: string,
+  _prev: TicketResult | null,
+  form: FormData,
+): Promise<TicketResult> {
   const r = await submitTicketCaptcha(
     db().pool,
     slug,
     ticketId,
-    { hcaptchaToken: text(form, "hcaptchaToken"), altchaPayload: text(form, "altchaPayload"), honeypot: text(form, "website"), formStamp: text(form, "formStamp") },
+    {
+      hcaptchaToken: text(form, "hcaptchaToken"),
+      altchaPayload: text(form, "altchaPayload"),
+      honeypot: text(form, "website"),
+      formStamp: text(form, "formStamp"),
+    },
     { ip: await clientIp() },
   );
   if (r.ok) log.info({ realm: r.realmId, ticket: ticketId }, "signup ticket passed the captcha");

@@ -13,7 +13,10 @@ import { Code, Notice, PublicPage } from "../_components/ui.tsx";
 
 export const dynamic = "force-dynamic";
 
-type Params = { params: Promise<{ realm: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+type Params = {
+  params: Promise<{ realm: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
 
 export async function generateMetadata({ params }: Params): Promise<Metadata> {
   const realm = await findSignupRealm(db().pool, (await params).realm);
@@ -31,7 +34,10 @@ export default async function SignupPage({ params, searchParams }: Params) {
     return (
       <PublicPage title="Realm not found">
         <Notice tone="error" testId="no-realm">
-          <p>There is no realm with the signup address “{slug}” here. Check the link you followed, or ask the person who gave it to you for the right one.</p>
+          <p>
+            There is no realm with the signup address “{slug}” here. Check the link you followed, or ask the person who
+            gave it to you for the right one.
+          </p>
         </Notice>
       </PublicPage>
     );
@@ -53,7 +59,10 @@ export default async function SignupPage({ params, searchParams }: Params) {
       <PublicPage title={`Continue signing up for ${realm.name}`} subtitle={intro}>
         {state === "missing" || state === "expired" ? (
           <Notice tone="error" title="This signup link cannot be used" testId="ticket-invalid">
-            <p>It has expired (links last 30 minutes) or was already used. Start the signup again from your OpenGroove client to get a new link.</p>
+            <p>
+              It has expired (links last 30 minutes) or was already used. Start the signup again from your OpenGroove
+              client to get a new link.
+            </p>
           </Notice>
         ) : provider === "NONE" ? (
           <Notice tone="info" testId="ticket-no-captcha">
@@ -61,8 +70,17 @@ export default async function SignupPage({ params, searchParams }: Params) {
           </Notice>
         ) : (
           <div className="card">
-            <p className="mb-4 text-sm text-slate-700">Your OpenGroove client sent you here. Complete the check below to get a code for your client; you choose your username and password there.</p>
-            <TicketForm provider={provider} hcaptchaSiteKey={realm.hcaptchaSiteKey} realmName={realm.name} formStamp={issueFormStamp(ticketPurpose(realm.slug))} action={ticketAction.bind(null, realm.slug, ticket)} />
+            <p className="mb-4 text-sm text-slate-700">
+              Your OpenGroove client sent you here. Complete the check below to get a code for your client; you choose
+              your username and password there.
+            </p>
+            <TicketForm
+              provider={provider}
+              hcaptchaSiteKey={realm.hcaptchaSiteKey}
+              realmName={realm.name}
+              formStamp={issueFormStamp(ticketPurpose(realm.slug))}
+              action={ticketAction.bind(null, realm.slug, ticket)}
+            />
           </div>
         )}
       </PublicPage>
@@ -73,7 +91,10 @@ export default async function SignupPage({ params, searchParams }: Params) {
     return (
       <PublicPage title={`${realm.name} is not accepting new accounts`} subtitle={intro}>
         <Notice tone="warning" title="Registration is closed" testId="registration-closed">
-          <p>Accounts on this realm are created by its operator.{realm.contactEmail ? " To ask for one, write to:" : " Ask the person who runs it for an account."}</p>
+          <p>
+            Accounts on this realm are created by its operator.
+            {realm.contactEmail ? " To ask for one, write to:" : " Ask the person who runs it for an account."}
+          </p>
           {realm.contactEmail ? <Code>{realm.contactEmail}</Code> : null}
         </Notice>
       </PublicPage>
@@ -88,7 +109,13 @@ export default async function SignupPage({ params, searchParams }: Params) {
       ) : null}
       <div className="card">
         <SignupForm
-          realm={{ id: realm.id, name: realm.name, registrationMode: realm.registrationMode, captchaProvider: realm.captchaProvider, hcaptchaSiteKey: realm.hcaptchaSiteKey }}
+          realm={{
+            id: realm.id,
+            name: realm.name,
+            registrationMode: realm.registrationMode,
+            captchaProvider: realm.captchaProvider,
+            hcaptchaSiteKey: realm.hcaptchaSiteKey,
+          }}
           formStamp={issueFormStamp(signupPurpose(realm.slug))}
           invite={one(query.invite)?.slice(0, 512) ?? ""}
           usernameRule={`${ACCOUNT_LIMITS.usernameMin}–${ACCOUNT_LIMITS.usernameMax} letters, digits, _ . or -. Case does not matter: “Alice” and “alice” are the same user.`}
@@ -96,7 +123,9 @@ export default async function SignupPage({ params, searchParams }: Params) {
           action={signupAction.bind(null, realm.slug)}
         />
       </div>
-      <p className="text-sm text-slate-600">Already have an account? Sign in from the OpenGroove app or CLI with your user id.</p>
+      <p className="text-sm text-slate-600">
+        Already have an account? Sign in from the OpenGroove app or CLI with your user id.
+      </p>
     </PublicPage>
   );
 }

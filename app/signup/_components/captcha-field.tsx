@@ -19,7 +19,10 @@ export interface CaptchaFieldProps {
 
 type AltchaElement = HTMLElement & WidgetMethods;
 
-export const CaptchaField = forwardRef<CaptchaHandle, CaptchaFieldProps>(function CaptchaField({ provider, hcaptchaSiteKey, error }, ref) {
+export const CaptchaField = forwardRef<CaptchaHandle, CaptchaFieldProps>(function CaptchaField(
+  { provider, hcaptchaSiteKey, error },
+  ref,
+) {
   const hcaptcha = useRef<HCaptcha>(null);
   const altcha = useRef<AltchaElement>(null);
   const [token, setToken] = useState("");
@@ -81,7 +84,13 @@ export const CaptchaField = forwardRef<CaptchaHandle, CaptchaFieldProps>(functio
         )
       ) : (
         <>
-          <altcha-widget ref={altcha} challenge="/api/altcha/challenge" name="altchaPayload" auto="onload" data-testid="altcha-widget" />
+          <altcha-widget
+            ref={altcha}
+            challenge="/api/altcha/challenge"
+            name="altchaPayload"
+            auto="onload"
+            data-testid="altcha-widget"
+          />
           <p id="captcha-hint" className="hint" aria-live="polite">
             {status === "verified"
               ? "Done: your browser has finished the check."

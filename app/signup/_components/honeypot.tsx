@@ -2,7 +2,10 @@
 // readers); automated form fillers tend to fill it, and the server refuses those submissions.
 export function Honeypot() {
   return (
-    <div aria-hidden="true" style={{ position: "absolute", left: "-10000px", top: "auto", width: 1, height: 1, overflow: "hidden" }}>
+    <div
+      aria-hidden="true"
+      style={{ position: "absolute", left: "-10000px", top: "auto", width: 1, height: 1, overflow: "hidden" }}
+    >
       <label htmlFor="website">Leave this field empty</label>
       <input id="website" name="website" type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
     </div>

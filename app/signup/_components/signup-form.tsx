@@ -64,21 +64,57 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
       <input type="hidden" name="formStamp" value={formStamp} />
       <Honeypot />
       <Field id="username" label="Username" hint={usernameRule} error={errors.username}>
-        <input {...input("username")} autoComplete="username" autoCapitalize="none" spellCheck={false} required aria-describedby={describedBy("username", true, errors.username)} />
+        <input
+          {...input("username")}
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          aria-describedby={describedBy("username", true, errors.username)}
+        />
       </Field>
       <Field id="password" label="Password" hint={passwordRule} error={errors.password}>
-        <input {...input("password")} type="password" autoComplete="new-password" required aria-describedby={describedBy("password", true, errors.password)} />
+        <input
+          {...input("password")}
+          type="password"
+          autoComplete="new-password"
+          required
+          aria-describedby={describedBy("password", true, errors.password)}
+        />
       </Field>
       <Field id="confirm" label="Password again" error={errors.confirm}>
-        <input {...input("confirm")} type="password" autoComplete="new-password" required aria-describedby={describedBy("confirm", false, errors.confirm)} />
+        <input
+          {...input("confirm")}
+          type="password"
+          autoComplete="new-password"
+          required
+          aria-describedby={describedBy("confirm", false, errors.confirm)}
+        />
       </Field>
       {realm.registrationMode === "INVITE" ? (
-        <Field id="invite" label="Invite code" hint="The code from your invitation. Opening the invite link fills it in." error={errors.invite}>
-          <input {...input("invite")} autoComplete="off" spellCheck={false} required aria-describedby={describedBy("invite", true, errors.invite)} className="input font-mono" />
+        <Field
+          id="invite"
+          label="Invite code"
+          hint="The code from your invitation. Opening the invite link fills it in."
+          error={errors.invite}
+        >
+          <input
+            {...input("invite")}
+            autoComplete="off"
+            spellCheck={false}
+            required
+            aria-describedby={describedBy("invite", true, errors.invite)}
+            className="input font-mono"
+          />
         </Field>
       ) : null}
       {showCaptcha ? (
-        <CaptchaField ref={captcha} provider={realm.captchaProvider as "HCAPTCHA" | "ALTCHA"} hcaptchaSiteKey={realm.hcaptchaSiteKey} error={errors.captcha} />
+        <CaptchaField
+          ref={captcha}
+          provider={realm.captchaProvider as "HCAPTCHA" | "ALTCHA"}
+          hcaptchaSiteKey={realm.hcaptchaSiteKey}
+          error={errors.captcha}
+        />
       ) : null}
       <button type="submit" className="btn-primary w-full" disabled={pending} aria-disabled={pending}>
         {pending ? "Creating your account…" : `Create my account on ${realm.name}`}

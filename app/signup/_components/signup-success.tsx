@@ -16,12 +16,17 @@ export function SignupSuccess({ userId, realmName }: { userId: string; realmName
       </Notice>
       <div className="space-y-2 text-sm text-slate-800">
         <p className="font-semibold">Sign in</p>
-        <p>In the OpenGroove app, choose “Sign in” and enter your user id and the password you just chose. From a terminal, with the OpenGroove CLI:</p>
+        <p>
+          In the OpenGroove app, choose “Sign in” and enter your user id and the password you just chose. From a
+          terminal, with the OpenGroove CLI:
+        </p>
         <Code testId="cli-login">{cliLoginCommand(userId)}</Code>
         <p>The CLI asks for your password and a name for this computer.</p>
       </div>
       <p className="text-sm">
-        <Link href={`/message/link?user=${encodeURIComponent(userId)}`}>Make a “message me” link and QR code for your user id</Link>
+        <Link href={`/message/link?user=${encodeURIComponent(userId)}`}>
+          Make a “message me” link and QR code for your user id
+        </Link>
       </p>
     </div>
   );

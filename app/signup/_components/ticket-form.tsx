@@ -27,9 +27,15 @@ export function TicketForm({ provider, hcaptchaSiteKey, realmName, formStamp, ac
     return (
       <div className="space-y-4" data-testid="ticket-success">
         <Notice tone="success" title="Check passed">
-          <p>Copy this code into your OpenGroove client, where you started signing up, to finish creating your account on {realmName}:</p>
+          <p>
+            Copy this code into your OpenGroove client, where you started signing up, to finish creating your account on{" "}
+            {realmName}:
+          </p>
           <Code testId="completion-token">{state.token}</Code>
-          <p>The code works once, within 30 minutes of when your client started the signup. You can close this page afterwards.</p>
+          <p>
+            The code works once, within 30 minutes of when your client started the signup. You can close this page
+            afterwards.
+          </p>
         </Notice>
       </div>
     );

@@ -1,7 +1,15 @@
 // Small shared pieces of the public pages (signup, message links): page frame, field, notices.
 import type { ReactNode } from "react";
 
-export function PublicPage({ title, subtitle, children }: { title: string; subtitle?: ReactNode; children: ReactNode }) {
+export function PublicPage({
+  title,
+  subtitle,
+  children,
+}: {
+  title: string;
+  subtitle?: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <main className="mx-auto w-full max-w-lg px-4 py-10 sm:py-14">
       <p className="text-sm font-semibold tracking-wide text-brand-700">OpenGroove</p>
@@ -12,7 +20,19 @@ export function PublicPage({ title, subtitle, children }: { title: string; subti
   );
 }
 
-export function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: ReactNode; error?: string; children: ReactNode }) {
+export function Field({
+  id,
+  label,
+  hint,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  children: ReactNode;
+}) {
   return (
     <div>
       <label htmlFor={id} className="label">
@@ -39,7 +59,17 @@ export function describedBy(id: string, hint: boolean, error?: string): string |
   return ids.length ? ids.join(" ") : undefined;
 }
 
-export function Notice({ tone = "info", title, children, testId }: { tone?: "info" | "error" | "success" | "warning"; title?: string; children: ReactNode; testId?: string }) {
+export function Notice({
+  tone = "info",
+  title,
+  children,
+  testId,
+}: {
+  tone?: "info" | "error" | "success" | "warning";
+  title?: string;
+  children: ReactNode;
+  testId?: string;
+}) {
   const tones = {
     info: "border-brand-100 bg-brand-50 text-slate-900",
     error: "border-red-200 bg-red-50 text-red-900",
@@ -47,7 +77,11 @@ export function Notice({ tone = "info", title, children, testId }: { tone?: "inf
     warning: "border-amber-200 bg-amber-50 text-amber-950",
   } as const;
   return (
-    <div className={`rounded-lg border p-4 text-sm ${tones[tone]}`} role={tone === "error" ? "alert" : "status"} data-testid={testId}>
+    <div
+      className={`rounded-lg border p-4 text-sm ${tones[tone]}`}
+      role={tone === "error" ? "alert" : "status"}
+      data-testid={testId}
+    >
       {title ? <p className="mb-1 font-semibold">{title}</p> : null}
       <div className="space-y-2">{children}</div>
     </div>
@@ -56,7 +90,10 @@ export function Notice({ tone = "info", title, children, testId }: { tone?: "inf
 
 export function Code({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
-    <code className="block rounded-md border border-slate-200 bg-slate-100 px-3 py-2 font-mono text-sm break-all text-slate-900" data-testid={testId}>
+    <code
+      className="block rounded-md border border-slate-200 bg-slate-100 px-3 py-2 font-mono text-sm break-all text-slate-900"
+      data-testid={testId}
+    >
       {children}
     </code>
   );

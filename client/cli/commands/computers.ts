@@ -15,17 +15,22 @@ export const computers: Command = {
     const [action = "list", name] = ctx.args;
     if (action === "list") {
       if (name) throw usageError("computers list takes no name");
-      const { names, current } = await withSession(ctx, async (c, a) => ({ names: await step("listing computers", () => c.listComputers()), current: a.computer }));
+      const { names, current } = await withSession(ctx, async (c, a) => ({
+        names: await step("listing computers", () => c.listComputers()),
+        current: a.computer,
+      }));
       if (ctx.global.json) ctx.json(names.map((n) => ({ name: n, current: n === current })));
       else ctx.out(names.map((n) => `${n === current ? "*" : " "} ${n}\n`).join(""));
       return;
     }
-    if (action !== "add" && action !== "remove") throw usageError(`computers: unknown action "${action}"`, "use list, add NAME or remove NAME");
+    if (action !== "add" && action !== "remove")
+      throw usageError(`computers: unknown action "${action}"`, "use list, add NAME or remove NAME");
     if (!name) throw usageError(`computers ${action}: the computer name is missing`);
     await withSession(ctx, async (c, a) => {
       if (action === "add") await step(`adding computer "${name}"`, () => c.createComputer(name));
       else {
-        if (name === a.computer) ctx.note(`Removing the computer this login uses; log in again with another --computer afterwards`);
+        if (name === a.computer)
+          ctx.note(`Removing the computer this login uses; log in again with another --computer afterwards`);
         await step(`removing computer "${name}"`, () => c.deleteComputer(name));
       }
     });

@@ -15,12 +15,16 @@ export const del: Command = {
   async run(ctx) {
     const results = await withSession(ctx, async (client) => {
       const out: Array<{ id: string; released: bigint }> = [];
-      for (const id of ctx.args) out.push({ id, released: await step(`deleting message ${id}`, () => client.deleteMessage(id)) });
+      for (const id of ctx.args)
+        out.push({ id, released: await step(`deleting message ${id}`, () => client.deleteMessage(id)) });
       return out;
     });
     for (const r of results) {
       if (ctx.global.json) ctx.json({ id: r.id, deleted: true, releasedBytes: r.released });
-      else ctx.out(`Deleted ${r.id}${r.released > 0n ? ` (${humanBytes(r.released)} released from the sender's quota)` : ""}\n`);
+      else
+        ctx.out(
+          `Deleted ${r.id}${r.released > 0n ? ` (${humanBytes(r.released)} released from the sender's quota)` : ""}\n`,
+        );
     }
   },
 };

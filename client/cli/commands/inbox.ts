@@ -20,7 +20,17 @@ export const inbox: Command = {
       return out;
     });
     if (ctx.global.json) {
-      ctx.json(list.map((m) => ({ id: m.id, sender: m.sender, senderComputer: m.senderComputer, size: m.size ?? m.storedBytes, subject: m.subject ?? null, filename: m.filename ?? null, contentType: m.contentType ?? null })));
+      ctx.json(
+        list.map((m) => ({
+          id: m.id,
+          sender: m.sender,
+          senderComputer: m.senderComputer,
+          size: m.size ?? m.storedBytes,
+          subject: m.subject ?? null,
+          filename: m.filename ?? null,
+          contentType: m.contentType ?? null,
+        })),
+      );
       return;
     }
     if (!list.length) {
@@ -28,7 +38,13 @@ export const inbox: Command = {
       return;
     }
     const rows = [["ID", "FROM", "SIZE", "SUBJECT"]];
-    for (const m of list) rows.push([m.id, m.sender, humanBytes(m.size ?? m.storedBytes), m.subject ?? (m.filename ? `(file ${m.filename})` : "")]);
+    for (const m of list)
+      rows.push([
+        m.id,
+        m.sender,
+        humanBytes(m.size ?? m.storedBytes),
+        m.subject ?? (m.filename ? `(file ${m.filename})` : ""),
+      ]);
     ctx.out(table(rows));
   },
 };

@@ -14,4 +14,18 @@ import { quota } from "./quota.ts";
 import { installUrlHandler } from "./install-url-handler.ts";
 import { workspace } from "./workspace.ts";
 
-export const COMMANDS: Command[] = [register, login, logout, whoami, send, inbox, read, del, watch, computers, quota, workspace, installUrlHandler];
+export const COMMANDS: Command[] = [
+  register,
+  login,
+  logout,
+  whoami,
+  send,
+  inbox,
+  read,
+  del,
+  watch,
+  computers,
+  quota,
+  workspace,
+  installUrlHandler,
+];

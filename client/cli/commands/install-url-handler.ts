@@ -53,7 +53,10 @@ export const installUrlHandler: Command = {
   minArgs: 0,
   maxArgs: 0,
   async run(ctx) {
-    const dataHome = process.env.XDG_DATA_HOME && path.isAbsolute(process.env.XDG_DATA_HOME) ? process.env.XDG_DATA_HOME : path.join(os.homedir(), ".local", "share");
+    const dataHome =
+      process.env.XDG_DATA_HOME && path.isAbsolute(process.env.XDG_DATA_HOME)
+        ? process.env.XDG_DATA_HOME
+        : path.join(os.homedir(), ".local", "share");
     const dir = path.join(dataHome, "applications");
     const file = path.join(dir, DESKTOP_FILE);
     const bin = path.resolve(import.meta.dirname, "..", "bin.mjs");
@@ -62,7 +65,11 @@ export const installUrlHandler: Command = {
     const updateDb = onPath("update-desktop-database");
     const actions: string[] = [`write ${file}`];
     if (updateDb) actions.push(`run ${updateDb} ${dir}`);
-    actions.push(xdgMime ? `run ${xdgMime} default ${DESKTOP_FILE} ${MIME}` : `skip xdg-mime (not installed): set ${DESKTOP_FILE} as the ${MIME} handler in your desktop's settings`);
+    actions.push(
+      xdgMime
+        ? `run ${xdgMime} default ${DESKTOP_FILE} ${MIME}`
+        : `skip xdg-mime (not installed): set ${DESKTOP_FILE} as the ${MIME} handler in your desktop's settings`,
+    );
     const dry = ctx.flag("dry-run");
     const done: string[] = [];
     if (!dry) {
@@ -70,13 +77,25 @@ export const installUrlHandler: Command = {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(file, content, { mode: 0o644 });
       } catch (e) {
-        throw new CliError(`writing ${file}`, (e as NodeJS.ErrnoException).code ?? "EIO", (e as Error).message, EXIT.other);
+        throw new CliError(
+          `writing ${file}`,
+          (e as NodeJS.ErrnoException).code ?? "EIO",
+          (e as Error).message,
+          EXIT.other,
+        );
       }
       done.push(`wrote ${file}`);
       if (updateDb) spawnSync(updateDb, [dir], { stdio: "ignore" });
       if (xdgMime) {
         const r = spawnSync(xdgMime, ["default", DESKTOP_FILE, MIME], { encoding: "utf8" });
-        if (r.status !== 0) throw new CliError("running xdg-mime", "FAIL", (r.stderr || r.error?.message || `exit ${r.status}`).trim(), EXIT.other, `the .desktop file is in place; set it as the ${MIME} handler by hand`);
+        if (r.status !== 0)
+          throw new CliError(
+            "running xdg-mime",
+            "FAIL",
+            (r.stderr || r.error?.message || `exit ${r.status}`).trim(),
+            EXIT.other,
+            `the .desktop file is in place; set it as the ${MIME} handler by hand`,
+          );
         done.push(`set ${DESKTOP_FILE} as the default ${MIME} handler`);
       }
     }
@@ -85,6 +104,9 @@ export const installUrlHandler: Command = {
       return;
     }
     if (dry) ctx.out(`Would:\n${actions.map((a) => `  ${a}\n`).join("")}\n${file}:\n${content}`);
-    else ctx.out(`${done.map((d) => `${d[0].toUpperCase()}${d.slice(1)}\n`).join("")}${xdgMime ? "" : `${actions[actions.length - 1]}\n`}`);
+    else
+      ctx.out(
+        `${done.map((d) => `${d[0].toUpperCase()}${d.slice(1)}\n`).join("")}${xdgMime ? "" : `${actions[actions.length - 1]}\n`}`,
+      );
   },
 };

@@ -13,14 +13,18 @@ export const login: Command = {
   summary: "log in and store the credentials for the other commands",
   synopsis: "<user id realm:port::username> --computer NAME [--create-computer] [--password-stdin]",
   details: [
-    "Each device is a \"computer\" of the account; messages are delivered per computer.",
+    'Each device is a "computer" of the account; messages are delivered per computer.',
     "--create-computer adds the computer first (needed after register).",
     "The realm's TLS certificate is pinned on first use; a later change is refused.",
   ].join("\n"),
   options: {
     computer: { type: "string", value: "NAME", description: "this device's computer name (required)" },
     "create-computer": { type: "boolean", description: "create the computer if the account does not have it" },
-    "realm-name": { type: "string", value: "SLUG", description: "the realm's short name, when several realms share the port" },
+    "realm-name": {
+      type: "string",
+      value: "SLUG",
+      description: "the realm's short name, when several realms share the port",
+    },
     "password-stdin": PASSWORD_STDIN,
   },
   minArgs: 1,
@@ -28,8 +32,15 @@ export const login: Command = {
   async run(ctx) {
     const addr = parseUserId(ctx.args[0]);
     const computer = ctx.str("computer");
-    if (!computer) throw usageError("login: --computer NAME is required", "pick a name for this device, e.g. --computer laptop --create-computer");
-    const password = await readPassword({ fromStdin: ctx.flag("password-stdin"), prompt: `Password for ${addr.userId}: ` });
+    if (!computer)
+      throw usageError(
+        "login: --computer NAME is required",
+        "pick a name for this device, e.g. --computer laptop --create-computer",
+      );
+    const password = await readPassword({
+      fromStdin: ctx.flag("password-stdin"),
+      prompt: `Password for ${addr.userId}: `,
+    });
     const target = targetFor(ctx, addr, ctx.str("realm-name"));
     const what = `logging in as ${addr.userId}`;
 
@@ -53,7 +64,9 @@ export const login: Command = {
     const { client, realmId } = await connectRealm(ctx, target);
     let userId: string;
     try {
-      userId = await step(`${what} on computer "${computer}"`, () => client.authenticate(addr.username, computer, password));
+      userId = await step(`${what} on computer "${computer}"`, () =>
+        client.authenticate(addr.username, computer, password),
+      );
     } finally {
       client.close();
     }
@@ -73,6 +86,9 @@ export const login: Command = {
     ctx.store.saveAccount(account);
     if (previous && previous.userId !== userId) ctx.note(`Replaced the stored login of ${previous.userId}`);
     if (ctx.global.json) ctx.json({ userId, computer, realmId, credentials: ctx.store.credentialsFile });
-    else ctx.out(`Logged in as ${userId} on computer "${computer}"\nCredentials saved to ${ctx.store.credentialsFile} (readable only by you)\n`);
+    else
+      ctx.out(
+        `Logged in as ${userId} on computer "${computer}"\nCredentials saved to ${ctx.store.credentialsFile} (readable only by you)\n`,
+      );
   },
 };

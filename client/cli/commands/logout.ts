@@ -18,6 +18,11 @@ export const logout: Command = {
     }
     const removed = ctx.store.removeAccount();
     if (ctx.global.json) ctx.json({ loggedOut: removed, userId: account?.userId ?? null });
-    else ctx.out(removed ? `Logged out${account ? ` ${account.userId}` : ""}; removed ${ctx.store.credentialsFile}\n` : "Not logged in\n");
+    else
+      ctx.out(
+        removed
+          ? `Logged out${account ? ` ${account.userId}` : ""}; removed ${ctx.store.credentialsFile}\n`
+          : "Not logged in\n",
+      );
   },
 };

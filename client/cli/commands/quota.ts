@@ -14,7 +14,16 @@ export const quota: Command = {
   async run(ctx) {
     const q = await withSession(ctx, (c) => step("reading quotas", () => c.quotas()));
     if (ctx.global.json) {
-      ctx.json({ quotaBytes: q.storage, usedBytes: q.used, messageBytes: q.messages, workspaceBytes: q.workspaces, settingsBytes: q.settings, computers: q.computersUsed, maxComputers: q.computers, imessagesPerMinute: q.imessageRate });
+      ctx.json({
+        quotaBytes: q.storage,
+        usedBytes: q.used,
+        messageBytes: q.messages,
+        workspaceBytes: q.workspaces,
+        settingsBytes: q.settings,
+        computers: q.computersUsed,
+        maxComputers: q.computers,
+        imessagesPerMinute: q.imessageRate,
+      });
       return;
     }
     const pct = q.storage > 0n ? ` (${((Number(q.used) / Number(q.storage)) * 100).toFixed(1)}%)` : "";

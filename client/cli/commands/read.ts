@@ -11,9 +11,10 @@ export const read: Command = {
   name: "read",
   summary: "show a message, or save its body to a file",
   synopsis: "<id> [--out FILE]",
-  details: "A binary body is not written to a terminal: use --out FILE (or redirect stdout). --raw keeps the envelope line.",
+  details:
+    "A binary body is not written to a terminal: use --out FILE (or redirect stdout). --raw keeps the envelope line.",
   options: {
-    out: { type: "string", short: "o", value: "FILE", description: "write the body to FILE (\"-\" for stdout)" },
+    out: { type: "string", short: "o", value: "FILE", description: 'write the body to FILE ("-" for stdout)' },
     raw: { type: "boolean", description: "write the stored bytes as they are, envelope included" },
     progress: PROGRESS,
   },
@@ -32,29 +33,56 @@ export const read: Command = {
         bar.finish();
       }
     });
-    const { header, body }: { header: EnvelopeHeader; body: Buffer } = ctx.flag("raw") ? { header: {}, body: message } : decodeEnvelope(message);
+    const { header, body }: { header: EnvelopeHeader; body: Buffer } = ctx.flag("raw")
+      ? { header: {}, body: message }
+      : decodeEnvelope(message);
     const out = ctx.str("out");
-    const meta = { id, sender: info.sender, senderComputer: info.senderComputer, subject: header.subject ?? null, filename: header.filename ?? null, contentType: header.contentType ?? null, size: body.length };
+    const meta = {
+      id,
+      sender: info.sender,
+      senderComputer: info.senderComputer,
+      subject: header.subject ?? null,
+      filename: header.filename ?? null,
+      contentType: header.contentType ?? null,
+      size: body.length,
+    };
     if (out && out !== "-") {
       try {
         await fs.writeFile(out, body);
       } catch (e) {
-        throw new CliError(`writing ${out}`, (e as NodeJS.ErrnoException).code ?? "EIO", (e as Error).message, EXIT.other);
+        throw new CliError(
+          `writing ${out}`,
+          (e as NodeJS.ErrnoException).code ?? "EIO",
+          (e as Error).message,
+          EXIT.other,
+        );
       }
     }
     const toStdout = !out || out === "-";
     if (ctx.global.json) {
       const text = isText(header.contentType);
-      ctx.json({ ...meta, ...(out && out !== "-" ? { savedTo: out } : text ? { body: body.toString("utf8") } : { bodyBase64: body.toString("base64") }) });
+      ctx.json({
+        ...meta,
+        ...(out && out !== "-"
+          ? { savedTo: out }
+          : text
+            ? { body: body.toString("utf8") }
+            : { bodyBase64: body.toString("base64") }),
+      });
       return;
     }
-    ctx.note(`From: ${info.sender} (${info.senderComputer || "?"})${header.subject ? `\nSubject: ${header.subject}` : ""}${header.filename ? `\nFile: ${header.filename}` : ""}\nSize: ${humanBytes(body.length)}`);
+    ctx.note(
+      `From: ${info.sender} (${info.senderComputer || "?"})${header.subject ? `\nSubject: ${header.subject}` : ""}${header.filename ? `\nFile: ${header.filename}` : ""}\nSize: ${humanBytes(body.length)}`,
+    );
     if (!toStdout) {
       ctx.note(`Saved to ${out}`);
       return;
     }
     if (process.stdout.isTTY && !isText(header.contentType) && body.length && !ctx.flag("raw")) {
-      throw usageError(`read: the body is binary (${header.contentType ?? "unknown type"}); not writing it to the terminal`, `save it with: opengroove read ${id} --out ${header.filename ?? "FILE"}`);
+      throw usageError(
+        `read: the body is binary (${header.contentType ?? "unknown type"}); not writing it to the terminal`,
+        `save it with: opengroove read ${id} --out ${header.filename ?? "FILE"}`,
+      );
     }
     ctx.out(body);
     if (process.stdout.isTTY && body.length && body[body.length - 1] !== 0x0a) ctx.out("\n");

@@ -12,7 +12,13 @@ import { promptLine, readAllStdin } from "../prompt.ts";
 import { withSession } from "../session.ts";
 
 /** Like RealmClient.send, but retracts the half-written message when a step fails (so it stops counting against the quota). */
-async function upload(client: RealmClient, from: string, to: string, body: Buffer, onProgress: (done: number, total: number) => void): Promise<string> {
+async function upload(
+  client: RealmClient,
+  from: string,
+  to: string,
+  body: Buffer,
+  onProgress: (done: number, total: number) => void,
+): Promise<string> {
   const id = client.newMessageId(from);
   await client.createMessage(id, [to]);
   try {
@@ -34,7 +40,12 @@ async function readFile(file: string): Promise<Buffer> {
     return await fs.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "EIO";
-    throw new CliError(`reading ${file}`, code, (e as Error).message.replace(/^[A-Z]+: /, ""), code === "ENOENT" ? EXIT.notFound : EXIT.other);
+    throw new CliError(
+      `reading ${file}`,
+      code,
+      (e as Error).message.replace(/^[A-Z]+: /, ""),
+      code === "ENOENT" ? EXIT.notFound : EXIT.other,
+    );
   }
 }
 
@@ -54,7 +65,8 @@ async function bodyFromStdin(note: (t: string) => void, linkBody: string | undef
   }
   let body = await readAllStdin();
   if (!body.length && linkBody && !process.stdin.isTTY) body = Buffer.from(linkBody, "utf8");
-  if (!body.length) throw usageError("send: the message is empty", "give --text TEXT, --file PATH, or pipe the body into stdin");
+  if (!body.length)
+    throw usageError("send: the message is empty", "give --text TEXT, --file PATH, or pipe the body into stdin");
   return body;
 }
 
@@ -62,12 +74,17 @@ export const send: Command = {
   name: "send",
   summary: "send a message (text, a file, or stdin) to a user",
   synopsis: "<user id | opengroovemessage://host:port/user?subject=...> [--subject S] [--text TEXT | --file PATH]",
-  details: "Without --text or --file the body is read from stdin (on a terminal: type it, then Ctrl-D).\nA link's body= is used when stdin is empty, or offered as a draft on a terminal.",
+  details:
+    "Without --text or --file the body is read from stdin (on a terminal: type it, then Ctrl-D).\nA link's body= is used when stdin is empty, or offered as a draft on a terminal.",
   options: {
     subject: { type: "string", short: "s", value: "TEXT", description: "subject (overrides the URL's subject)" },
     text: { type: "string", short: "t", value: "TEXT", description: "the message text" },
     file: { type: "string", short: "f", value: "PATH", description: "send this file (its name travels with it)" },
-    "content-type": { type: "string", value: "TYPE", description: "content type (default: from the file name, else text/plain for UTF-8 text)" },
+    "content-type": {
+      type: "string",
+      value: "TYPE",
+      description: "content type (default: from the file name, else text/plain for UTF-8 text)",
+    },
     progress: PROGRESS,
   },
   minArgs: 1,
@@ -86,19 +103,30 @@ export const send: Command = {
       body = await readFile(file);
       filename = path.basename(file);
     } else body = await bodyFromStdin(ctx.note, linkBody);
-    const contentType = ctx.str("content-type") ?? (text !== undefined ? "text/plain; charset=utf-8" : guessContentType(filename, body));
+    const contentType =
+      ctx.str("content-type") ?? (text !== undefined ? "text/plain; charset=utf-8" : guessContentType(filename, body));
     const subject = ctx.str("subject") ?? urlSubject;
     const message = Buffer.from(encodeEnvelope({ subject, filename, contentType }, body));
 
     const id = await withSession(ctx, async (client, account) => {
       const bar = progress(`sending ${filename ?? "message"}`, mode, message.length);
       try {
-        return await step(`sending to ${to.userId}`, () => upload(client, account.userId, to.userId, message, bar.update));
+        return await step(`sending to ${to.userId}`, () =>
+          upload(client, account.userId, to.userId, message, bar.update),
+        );
       } finally {
         bar.finish();
       }
     });
-    if (ctx.global.json) ctx.json({ id, to: to.userId, subject: subject ?? null, filename: filename ?? null, contentType, bytes: body.length });
+    if (ctx.global.json)
+      ctx.json({
+        id,
+        to: to.userId,
+        subject: subject ?? null,
+        filename: filename ?? null,
+        contentType,
+        bytes: body.length,
+      });
     else ctx.out(`Sent ${id} to ${to.userId} (${humanBytes(body.length)}${filename ? `, ${filename}` : ""})\n`);
   },
 };

@@ -11,7 +11,7 @@ export const watch: Command = {
   name: "watch",
   summary: "stay connected and print live notifications (new messages, immediate messages)",
   synopsis: "[--json]",
-  details: "Lines go to stdout as they arrive; with --json one JSON object per line ({\"event\": ...}).",
+  details: 'Lines go to stdout as they arrive; with --json one JSON object per line ({"event": ...}).',
   options: {},
   minArgs: 0,
   maxArgs: 0,
@@ -25,7 +25,19 @@ export const watch: Command = {
     client.on("messageavailable", (r: Reply) => {
       const id = r.text.trim();
       describeMessage(client, id).then(
-        (m) => emit("messageavailable", { id, sender: m.sender, senderComputer: m.senderComputer, size: m.size ?? m.storedBytes, subject: m.subject ?? null, filename: m.filename ?? null }, `message ${id} from ${m.sender} (${humanBytes(m.size ?? m.storedBytes)})${m.subject ? `: ${m.subject}` : m.filename ? `: file ${m.filename}` : ""}`),
+        (m) =>
+          emit(
+            "messageavailable",
+            {
+              id,
+              sender: m.sender,
+              senderComputer: m.senderComputer,
+              size: m.size ?? m.storedBytes,
+              subject: m.subject ?? null,
+              filename: m.filename ?? null,
+            },
+            `message ${id} from ${m.sender} (${humanBytes(m.size ?? m.storedBytes)})${m.subject ? `: ${m.subject}` : m.filename ? `: file ${m.filename}` : ""}`,
+          ),
         () => emit("messageavailable", { id }, `message ${id}`),
       );
     });

@@ -14,9 +14,20 @@ export const whoami: Command = {
     if (ctx.flag("check")) await withSession(ctx, async () => undefined);
     const pin = ctx.store.pin(a.realmId);
     if (ctx.global.json) {
-      ctx.json({ userId: a.userId, computer: a.computer, realmId: a.realmId, host: a.host, port: a.port, transport: a.transport, fingerprint: pin?.fingerprint ?? null, verified: ctx.flag("check") });
+      ctx.json({
+        userId: a.userId,
+        computer: a.computer,
+        realmId: a.realmId,
+        host: a.host,
+        port: a.port,
+        transport: a.transport,
+        fingerprint: pin?.fingerprint ?? null,
+        verified: ctx.flag("check"),
+      });
       return;
     }
-    ctx.out(`${a.userId}\n  computer:  ${a.computer}\n  address:   ${a.host}:${a.port} (${a.transport})\n  realm key: ${pin ? `sha256 ${pin.fingerprint}` : "not pinned"}\n${ctx.flag("check") ? "  login:     ok\n" : ""}`);
+    ctx.out(
+      `${a.userId}\n  computer:  ${a.computer}\n  address:   ${a.host}:${a.port} (${a.transport})\n  realm key: ${pin ? `sha256 ${pin.fingerprint}` : "not pinned"}\n${ctx.flag("check") ? "  login:     ok\n" : ""}`,
+    );
   },
 };

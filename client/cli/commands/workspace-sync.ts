@@ -14,7 +14,14 @@ export async function wsStep<T>(what: string, workspaceId: string, fn: () => Pro
   try {
     return await fn();
   } catch (e) {
-    if (isSuspended(e)) throw new CliError(what, "SUSPENDED", (e as OpenGrooveError).reason.replace(/^suspended: /, ""), EXIT.auth, `rejoin with: opengroove workspace resync ${workspaceId}`);
+    if (isSuspended(e))
+      throw new CliError(
+        what,
+        "SUSPENDED",
+        (e as OpenGrooveError).reason.replace(/^suspended: /, ""),
+        EXIT.auth,
+        `rejoin with: opengroove workspace resync ${workspaceId}`,
+      );
     if (e instanceof OpenGrooveError) throw fromSdk(what, e);
     throw e;
   }
@@ -29,7 +36,12 @@ export async function push(ctx: CommandContext, workspaceId: string, file: strin
       size = (await fs.promises.stat(file)).size;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? "EIO";
-      throw new CliError(`reading ${file}`, code, (e as Error).message.replace(/^[A-Z]+: /, ""), code === "ENOENT" ? EXIT.notFound : EXIT.other);
+      throw new CliError(
+        `reading ${file}`,
+        code,
+        (e as Error).message.replace(/^[A-Z]+: /, ""),
+        code === "ENOENT" ? EXIT.notFound : EXIT.other,
+      );
     }
   }
   const source = file === "-" ? process.stdin : fs.createReadStream(file, { highWaterMark: 256 * 1024 });
@@ -37,7 +49,10 @@ export async function push(ctx: CommandContext, workspaceId: string, file: strin
     const bar = progress(`pushing ${file === "-" ? "stdin" : path.basename(file)}`, mode, size ?? 0);
     try {
       return await wsStep(`publishing to workspace ${workspaceId}`, workspaceId, () =>
-        client.workspaces.publish(workspaceId, source as AsyncIterable<Buffer>, { size, onProgress: (done) => bar.update(done, size ?? done) }),
+        client.workspaces.publish(workspaceId, source as AsyncIterable<Buffer>, {
+          size,
+          onProgress: (done) => bar.update(done, size ?? done),
+        }),
       );
     } finally {
       bar.finish();
@@ -52,13 +67,22 @@ function targetDir(ctx: CommandContext, workspaceId: string): string {
   return ctx.str("dir") ?? workspaceId;
 }
 
-async function writeChange(client: RealmClient, workspaceId: string, change: { seq: bigint; size: number }, file: string): Promise<void> {
+async function writeChange(
+  client: RealmClient,
+  workspaceId: string,
+  change: { seq: bigint; size: number },
+  file: string,
+): Promise<void> {
   const tmp = `${file}.part`;
   const out = fs.createWriteStream(tmp);
   const failed = new Promise<never>((_, reject) => out.once("error", reject));
   await Promise.race([
     failed,
-    client.workspaces.readStream(workspaceId, change, (d) => new Promise<void>((resolve, reject) => out.write(d, (e) => (e ? reject(e) : resolve())))),
+    client.workspaces.readStream(
+      workspaceId,
+      change,
+      (d) => new Promise<void>((resolve, reject) => out.write(d, (e) => (e ? reject(e) : resolve()))),
+    ),
   ]);
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   fs.renameSync(tmp, file);
@@ -68,18 +92,30 @@ async function writeChange(client: RealmClient, workspaceId: string, change: { s
 async function pullAll(ctx: CommandContext, client: RealmClient, workspaceId: string, dir: string): Promise<number> {
   let n = 0;
   for (;;) {
-    const p = await wsStep(`pulling workspace ${workspaceId}`, workspaceId, () => client.workspaces.pull(workspaceId, 100));
+    const p = await wsStep(`pulling workspace ${workspaceId}`, workspaceId, () =>
+      client.workspaces.pull(workspaceId, 100),
+    );
     for (const ch of p.changes) {
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${ch.seq}.change`);
       await wsStep(`downloading change ${ch.seq}`, workspaceId, () => writeChange(client, workspaceId, ch, file));
       await wsStep(`acknowledging change ${ch.seq}`, workspaceId, () => client.workspaces.ack(workspaceId, ch.seq));
-      if (ctx.global.json) ctx.json({ event: "change", workspace: workspaceId, seq: ch.seq, author: ch.author, authorComputer: ch.authorComputer, size: ch.size, path: file });
+      if (ctx.global.json)
+        ctx.json({
+          event: "change",
+          workspace: workspaceId,
+          seq: ch.seq,
+          author: ch.author,
+          authorComputer: ch.authorComputer,
+          size: ch.size,
+          path: file,
+        });
       else ctx.out(`change ${ch.seq} from ${ch.author} (${ch.authorComputer}), ${humanBytes(ch.size)} -> ${file}\n`);
       n++;
     }
     // Covers this computer's own changes, which are not listed.
-    if (p.upTo > p.acked) await wsStep(`acknowledging up to ${p.upTo}`, workspaceId, () => client.workspaces.ack(workspaceId, p.upTo));
+    if (p.upTo > p.acked)
+      await wsStep(`acknowledging up to ${p.upTo}`, workspaceId, () => client.workspaces.ack(workspaceId, p.upTo));
     if (!p.more) return n;
   }
 }
@@ -122,7 +158,15 @@ export async function watch(ctx: CommandContext, workspaceId: string): Promise<n
       if (e.workspaceId !== workspaceId) return;
       if (e.kind === "change") sync();
       else if (e.kind === "removed" || e.kind === "suspended") {
-        fail(new CliError(`watching workspace ${workspaceId}`, e.kind.toUpperCase(), `you were ${e.kind} from "${e.name}"`, EXIT.auth, e.kind === "suspended" ? `rejoin with: opengroove workspace resync ${workspaceId}` : undefined));
+        fail(
+          new CliError(
+            `watching workspace ${workspaceId}`,
+            e.kind.toUpperCase(),
+            `you were ${e.kind} from "${e.name}"`,
+            EXIT.auth,
+            e.kind === "suspended" ? `rejoin with: opengroove workspace resync ${workspaceId}` : undefined,
+          ),
+        );
       }
     });
     const stop = () => {
@@ -134,7 +178,9 @@ export async function watch(ctx: CommandContext, workspaceId: string): Promise<n
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     failWhenLost(client, "watching", reject);
-    ctx.note(`Watching workspace ${workspaceId} as ${account.userId} on "${account.computer}"; changes go to ${dir} (Ctrl-C to stop)`);
+    ctx.note(
+      `Watching workspace ${workspaceId} as ${account.userId} on "${account.computer}"; changes go to ${dir} (Ctrl-C to stop)`,
+    );
     sync();
   });
 }

@@ -24,7 +24,12 @@ async function list(ctx: CommandContext): Promise<void> {
   const rows = await withSession(ctx, (c) => wsStep("listing workspaces", "", () => c.workspaces.list()));
   if (ctx.global.json) return ctx.json(rows);
   if (!rows.length) return ctx.note("No workspaces");
-  ctx.out(table([["ID", "STATUS", "ROLE", "HEAD", "ACKED", "NAME"], ...rows.map((w) => [w.id, w.status, w.role, String(w.head), w.acked === null ? "-" : String(w.acked), w.name])]));
+  ctx.out(
+    table([
+      ["ID", "STATUS", "ROLE", "HEAD", "ACKED", "NAME"],
+      ...rows.map((w) => [w.id, w.status, w.role, String(w.head), w.acked === null ? "-" : String(w.acked), w.name]),
+    ]),
+  );
 }
 
 async function create(ctx: CommandContext, [name]: string[]): Promise<void> {
@@ -35,24 +40,38 @@ async function create(ctx: CommandContext, [name]: string[]): Promise<void> {
 
 async function invite(ctx: CommandContext, [ws, userId]: string[]): Promise<void> {
   const role = ctx.flag("manager") ? "manager" : "member";
-  const member = await withSession(ctx, (c) => wsStep(`inviting ${userId}`, ws, () => c.workspaces.invite(ws, userId, role)));
+  const member = await withSession(ctx, (c) =>
+    wsStep(`inviting ${userId}`, ws, () => c.workspaces.invite(ws, userId, role)),
+  );
   if (ctx.global.json) ctx.json({ workspace: ws, member, role });
   else ctx.out(`Invited ${member} as ${role}\n`);
 }
 
 function simple(action: "accept" | "leave" | "resync") {
   return async (ctx: CommandContext, [ws]: string[]): Promise<void> => {
-    const r = await withSession(ctx, (c) => wsStep(`${action === "resync" ? "resyncing" : `${action.replace(/e$/, "")}ing`} workspace ${ws}`, ws, async () => (action === "leave" ? (await c.workspaces.leave(ws), null) : c.workspaces[action](ws))));
+    const r = await withSession(ctx, (c) =>
+      wsStep(`${action === "resync" ? "resyncing" : `${action.replace(/e$/, "")}ing`} workspace ${ws}`, ws, async () =>
+        action === "leave" ? (await c.workspaces.leave(ws), null) : c.workspaces[action](ws),
+      ),
+    );
     if (ctx.global.json) ctx.json({ workspace: ws, action, head: r });
     else if (action === "leave") ctx.out(`Left workspace ${ws}\n`);
-    else ctx.out(`${action === "accept" ? "Joined" : "Resynced"} workspace ${ws} at change ${r}${action === "resync" ? "; fetch the workspace's current state from another member" : ""}\n`);
+    else
+      ctx.out(
+        `${action === "accept" ? "Joined" : "Resynced"} workspace ${ws} at change ${r}${action === "resync" ? "; fetch the workspace's current state from another member" : ""}\n`,
+      );
   };
 }
 
 async function members(ctx: CommandContext, [ws]: string[]): Promise<void> {
   const rows = await withSession(ctx, (c) => wsStep(`listing members of ${ws}`, ws, () => c.workspaces.members(ws)));
   if (ctx.global.json) return ctx.json(rows);
-  ctx.out(table([["USER", "ROLE", "STATUS", "LAST SYNC"], ...rows.map((m) => [m.userId, m.role, m.status, m.lastSeenAt?.toISOString().replace(/\.\d+Z$/, "Z") ?? "-"])]));
+  ctx.out(
+    table([
+      ["USER", "ROLE", "STATUS", "LAST SYNC"],
+      ...rows.map((m) => [m.userId, m.role, m.status, m.lastSeenAt?.toISOString().replace(/\.\d+Z$/, "Z") ?? "-"]),
+    ]),
+  );
 }
 
 async function remove(ctx: CommandContext, [ws, userId]: string[]): Promise<void> {
@@ -64,9 +83,10 @@ async function remove(ctx: CommandContext, [ws, userId]: string[]): Promise<void
 export const workspace: Command = {
   name: "workspace",
   summary: "shared workspaces: create, invite, accept, members, push, pull, watch",
-  synopsis: "<list | create NAME | invite WS USERID [--manager] | accept WS | members WS | remove WS USERID | leave WS | push WS FILE | pull WS [--dir DIR] | watch WS [--dir DIR] | resync WS>",
+  synopsis:
+    "<list | create NAME | invite WS USERID [--manager] | accept WS | members WS | remove WS USERID | leave WS | push WS FILE | pull WS [--dir DIR] | watch WS [--dir DIR] | resync WS>",
   details: [
-    "push streams FILE (\"-\" for stdin) as one change; pull saves each new change as DIR/<seq>.change",
+    'push streams FILE ("-" for stdin) as one change; pull saves each new change as DIR/<seq>.change',
     "(default DIR: the workspace id) and acknowledges it, so the realm can free it once every member",
     "computer has it; watch does the same whenever a change is published. A member away longer than",
     "the realm's limit is suspended and must `resync` (then fetch the current state from a member).",
@@ -81,8 +101,13 @@ export const workspace: Command = {
   async run(ctx) {
     const [action = "list", ...rest] = ctx.args;
     const spec = ACTIONS[action];
-    if (!spec) throw usageError(`workspace: unknown action "${action}"`, `use one of: ${Object.keys(ACTIONS).join(", ")}`);
-    if (rest.length !== spec.args.length) throw usageError(`workspace ${action}: expected ${spec.args.join(" ") || "no arguments"}`, `usage: opengroove workspace ${action} ${spec.args.join(" ")}`.trim());
+    if (!spec)
+      throw usageError(`workspace: unknown action "${action}"`, `use one of: ${Object.keys(ACTIONS).join(", ")}`);
+    if (rest.length !== spec.args.length)
+      throw usageError(
+        `workspace ${action}: expected ${spec.args.join(" ") || "no arguments"}`,
+        `usage: opengroove workspace ${action} ${spec.args.join(" ")}`.trim(),
+      );
     return spec.run(ctx, rest);
   },
 };

@@ -11,12 +11,23 @@ export default managementCommand({
   states: ANY,
   async handle(s, args) {
     const [realmId] = fields(args, ["realm id"]);
-    const r = await s.pool.query<{ fingerprint: string; validFrom: Date; validUntil: Date | null; tlsFingerprint: string | null }>(
+    const r = await s.pool.query<{
+      fingerprint: string;
+      validFrom: Date;
+      validUntil: Date | null;
+      tlsFingerprint: string | null;
+    }>(
       `SELECT k.fingerprint, k."validFrom", k."validUntil", k."tlsFingerprint" FROM known_realm_keys k JOIN known_realms r ON r."realmId" = k."realmId"
         WHERE k."realmId" = $1 AND r.status = 'APPROVED' AND k."revokedAt" IS NULL AND (k."validUntil" IS NULL OR k."validUntil" > now()) ORDER BY k."validFrom" DESC`,
       [realmId],
     );
     if (!r.rows.length) return { status: "NOSUCHREALM", data: `no approved realm ${realmId}` };
-    return { status: "OK", data: r.rows.map((k) => `${k.fingerprint}\t${k.validFrom.toISOString()}\t${k.validUntil?.toISOString() ?? "-"}\t${k.tlsFingerprint ?? "-"}`) };
+    return {
+      status: "OK",
+      data: r.rows.map(
+        (k) =>
+          `${k.fingerprint}\t${k.validFrom.toISOString()}\t${k.validUntil?.toISOString() ?? "-"}\t${k.tlsFingerprint ?? "-"}`,
+      ),
+    };
   },
 });

@@ -17,9 +17,19 @@ export default managementCommand({
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const kv = keyValues(args);
     const realmId = required(kv, "realm");
-    const key = presentedKey(pemField(kv, "key", s.limits.maxPublicKeyBytes), pemField(kv, "cert", s.limits.maxCertBytes, true));
+    const key = presentedKey(
+      pemField(kv, "key", s.limits.maxPublicKeyBytes),
+      pemField(kv, "cert", s.limits.maxCertBytes, true),
+    );
     checkPossession(key, managementKeyPayload("enroll", realmId, key.fingerprint, nonce), required(kv, "proof"));
-    const status = await enroll(s.pool, realmId, key, kv.get("token") ?? "", metadata(args, s.limits.maxMetadataBytes), s.limits.keyOverlapMs);
+    const status = await enroll(
+      s.pool,
+      realmId,
+      key,
+      kv.get("token") ?? "",
+      metadata(args, s.limits.maxMetadataBytes),
+      s.limits.keyOverlapMs,
+    );
     s.log.info({ realmId, fingerprint: key.fingerprint, status }, "realm enrolled");
     if (status === "APPROVED") {
       s.state = ManagementState.Realm;

@@ -15,7 +15,10 @@ export default managementCommand({
     const nonce = takeChallenge(s);
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const kv = keyValues(args);
-    const key = presentedKey(pemField(kv, "key", s.limits.maxPublicKeyBytes), pemField(kv, "cert", s.limits.maxCertBytes, true));
+    const key = presentedKey(
+      pemField(kv, "key", s.limits.maxPublicKeyBytes),
+      pemField(kv, "cert", s.limits.maxCertBytes, true),
+    );
     checkPossession(key, managementKeyPayload("rotate", s.realmId!, key.fingerprint, nonce), required(kv, "proof"));
     const until = await rotateKey(s.pool, s.realmId!, key, s.limits.keyOverlapMs);
     s.log.info({ realmId: s.realmId, fingerprint: key.fingerprint, oldValidUntil: until }, "realm key rotated");

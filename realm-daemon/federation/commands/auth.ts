@@ -13,7 +13,14 @@ export default peerCommand({
   states: [PeerState.Challenged],
   async handle(conn, args) {
     const proofs = decodeProofs(allLines(args));
-    const payload = realmAuthPayload("client", conn.peerRealmId, conn.realm.id, conn.serverNonce, conn.clientNonce, conn.binding);
+    const payload = realmAuthPayload(
+      "client",
+      conn.peerRealmId,
+      conn.realm.id,
+      conn.serverNonce,
+      conn.clientNonce,
+      conn.binding,
+    );
     try {
       await conn.federation.trust.verify(conn.peerRealmId, payload, proofs);
     } catch (e) {

@@ -15,7 +15,8 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const lines = allLines(args);
-    if (lines.length < 5 || !/^\d{1,13}$/.test(lines[3])) return { status: "BADARGUMENTS", data: "expected: message id, sender, sender computer, size, recipient lines" };
+    if (lines.length < 5 || !/^\d{1,13}$/.test(lines[3]))
+      return { status: "BADARGUMENTS", data: "expected: message id, sender, sender computer, size, recipient lines" };
     const [messageId, senderId, senderComputer, size, ...rest] = lines;
     const header = {
       localRealmId: conn.realm.id,
@@ -34,11 +35,17 @@ export default peerCommand({
       await conn.federation.recordSpoof(conn, messageId, senderId);
       throw spoof;
     }
-    const r = await beginInbound(conn.federation.daemon.db.pool, header, conn.federation.config.limits).catch((e: unknown) => {
-      if (e instanceof DomainError && e.code === "QUOTAEXCEEDED") conn.log.warn({ messageId, reason: e.message }, "delivery refused: per-realm storage limit");
-      throw e;
-    });
+    const r = await beginInbound(conn.federation.daemon.db.pool, header, conn.federation.config.limits).catch(
+      (e: unknown) => {
+        if (e instanceof DomainError && e.code === "QUOTAEXCEEDED")
+          conn.log.warn({ messageId, reason: e.message }, "delivery refused: per-realm storage limit");
+        throw e;
+      },
+    );
     if (r.state === "complete") return { status: "OK", data: "state=complete" };
-    return { status: "OK", data: ["state=open", ...r.rejected.map((x) => `refused=${x.recipientId}\t${x.status}\t${x.reason}`)] };
+    return {
+      status: "OK",
+      data: ["state=open", ...r.rejected.map((x) => `refused=${x.recipientId}\t${x.status}\t${x.reason}`)],
+    };
   },
 });

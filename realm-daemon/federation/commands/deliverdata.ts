@@ -9,9 +9,17 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const f = splitWithTrailingData(args, 3, 2);
-    if (!f.ok) throw new ProtocolError("BADARGUMENTS", `expected: message id, offset, length, data (${f.error.reason})`);
+    if (!f.ok)
+      throw new ProtocolError("BADARGUMENTS", `expected: message id, offset, length, data (${f.error.reason})`);
     const [messageId, offset] = f.value.fields;
-    await writeInbound(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, messageId, BigInt(int(offset, "offset")), f.value.data);
+    await writeInbound(
+      conn.federation.daemon.db.pool,
+      conn.realm.id,
+      conn.peerRealmId,
+      messageId,
+      BigInt(int(offset, "offset")),
+      f.value.data,
+    );
     return { status: "OK" };
   },
 });

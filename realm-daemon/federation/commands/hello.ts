@@ -19,7 +19,10 @@ export default peerCommand({
     conn.clientNonce = nonce;
     conn.serverNonce = newNonce();
     conn.state = PeerState.Challenged;
-    const proofs = proofsFor(keys, realmAuthPayload("server", conn.realm.id, conn.peerRealmId, nonce, conn.serverNonce, conn.binding));
+    const proofs = proofsFor(
+      keys,
+      realmAuthPayload("server", conn.realm.id, conn.peerRealmId, nonce, conn.serverNonce, conn.binding),
+    );
     return { status: "OK", data: [`nonce=${conn.serverNonce}`, `realm=${conn.realm.id}`, ...encodeProofs(proofs)] };
   },
 });

@@ -20,7 +20,8 @@ import wspublishcommit from "./wspublishcommit.ts";
 import ping from "./ping.ts";
 import quit from "./quit.ts";
 
-export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map([
+export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map(
+  [
     hello,
     auth,
     deliverbegin,
@@ -39,4 +40,5 @@ export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map([
     wspublishcommit,
     ping,
     quit,
-  ].map((c) => [c.name, c]));
+  ].map((c) => [c.name, c]),
+);

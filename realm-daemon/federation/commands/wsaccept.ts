@@ -9,7 +9,13 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const [ws, memberId] = fields(args, ["workspace", "member"]);
-    const head = await acceptRemote(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, workspaceId(ws), memberId);
+    const head = await acceptRemote(
+      conn.federation.daemon.db.pool,
+      conn.realm.id,
+      conn.peerRealmId,
+      workspaceId(ws),
+      memberId,
+    );
     return { status: "OK", data: `head=${head}` };
   },
 });

@@ -9,7 +9,14 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const [ws, memberId, seq] = fields(args, ["workspace", "member", "seq"]);
-    await ackRemote(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, workspaceId(ws), memberId, bigNumber(seq, "seq"));
+    await ackRemote(
+      conn.federation.daemon.db.pool,
+      conn.realm.id,
+      conn.peerRealmId,
+      workspaceId(ws),
+      memberId,
+      bigNumber(seq, "seq"),
+    );
     return { status: "OK" };
   },
 });

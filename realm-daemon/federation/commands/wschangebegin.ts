@@ -13,13 +13,23 @@ export default peerCommand({
   name: "wschangebegin",
   states: [PeerState.Authenticated],
   async handle(conn, args) {
-    const [ws, seq, size, authorId, authorComputer, origin] = optionalFields(args, ["workspace", "seq", "size", "author", "author computer", "origin change id"], 5);
+    const [ws, seq, size, authorId, authorComputer, origin] = optionalFields(
+      args,
+      ["workspace", "seq", "size", "author", "author computer", "origin change id"],
+      5,
+    );
     const fed = conn.federation;
     const state = await beginMirrorChange(
       fed.daemon.db.pool,
       conn.realm.id,
       conn.peerRealmId,
-      { workspaceId: workspaceId(ws), seq: bigNumber(seq, "seq"), size: bigNumber(size, "size"), authorId, authorComputer },
+      {
+        workspaceId: workspaceId(ws),
+        seq: bigNumber(seq, "seq"),
+        size: bigNumber(size, "size"),
+        authorId,
+        authorComputer,
+      },
       fed.config.limits.maxInboundBytesPerPeer,
       origin ? bigNumber(origin, "origin change id") : null,
     );

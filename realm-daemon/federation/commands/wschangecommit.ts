@@ -9,7 +9,13 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const [ws, seq] = fields(args, ["workspace", "seq"]);
-    await commitMirrorChange(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, workspaceId(ws), bigNumber(seq, "seq"));
+    await commitMirrorChange(
+      conn.federation.daemon.db.pool,
+      conn.realm.id,
+      conn.peerRealmId,
+      workspaceId(ws),
+      bigNumber(seq, "seq"),
+    );
     return { status: "OK" };
   },
 });

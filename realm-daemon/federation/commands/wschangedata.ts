@@ -9,9 +9,18 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const f = splitWithTrailingData(args, 4, 3);
-    if (!f.ok) throw new ProtocolError("BADARGUMENTS", `expected: workspace, seq, offset, length, data (${f.error.reason})`);
+    if (!f.ok)
+      throw new ProtocolError("BADARGUMENTS", `expected: workspace, seq, offset, length, data (${f.error.reason})`);
     const [ws, seq, offset] = f.value.fields;
-    await writeMirrorChange(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, workspaceId(ws), bigNumber(seq, "seq"), bigNumber(offset, "offset"), f.value.data);
+    await writeMirrorChange(
+      conn.federation.daemon.db.pool,
+      conn.realm.id,
+      conn.peerRealmId,
+      workspaceId(ws),
+      bigNumber(seq, "seq"),
+      bigNumber(offset, "offset"),
+      f.value.data,
+    );
     return { status: "OK" };
   },
 });

@@ -19,7 +19,13 @@ export default peerCommand({
     const [ws, name, creatorId, memberId, role] = fields(args, ["workspace", "name", "creator", "member", "role"]);
     const r = ROLES[role];
     if (!r) throw new DomainError("BADARGUMENTS", `role must be member or manager, not ${role}`);
-    await receiveInvite(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, { workspaceId: workspaceId(ws), name, creatorId, memberId, role: r });
+    await receiveInvite(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, {
+      workspaceId: workspaceId(ws),
+      name,
+      creatorId,
+      memberId,
+      role: r,
+    });
     return { status: "OK" };
   },
 });

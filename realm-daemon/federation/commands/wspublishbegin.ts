@@ -13,13 +13,25 @@ export default peerCommand({
   name: "wspublishbegin",
   states: [PeerState.Authenticated],
   async handle(conn, args) {
-    const [ws, changeId, size, authorId, authorComputer] = fields(args, ["workspace", "change id", "size", "author", "author computer"]);
+    const [ws, changeId, size, authorId, authorComputer] = fields(args, [
+      "workspace",
+      "change id",
+      "size",
+      "author",
+      "author computer",
+    ]);
     const fed = conn.federation;
     const r = await beginRemotePublish(
       fed.daemon.db.pool,
       conn.realm.id,
       conn.peerRealmId,
-      { workspaceId: workspaceId(ws), changeId: bigNumber(changeId, "change id").toString(), size: bigNumber(size, "size"), authorId, authorComputer },
+      {
+        workspaceId: workspaceId(ws),
+        changeId: bigNumber(changeId, "change id").toString(),
+        size: bigNumber(size, "size"),
+        authorId,
+        authorComputer,
+      },
       fed.config.limits.maxInboundBytesPerPeer,
     );
     return { status: "OK", data: r.state === "open" ? ["state=open"] : ["state=complete", `seq=${r.seq}`] };

@@ -9,7 +9,13 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const [ws, changeId] = fields(args, ["workspace", "change id"]);
-    const seq = await commitRemotePublish(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, workspaceId(ws), bigNumber(changeId, "change id").toString());
+    const seq = await commitRemotePublish(
+      conn.federation.daemon.db.pool,
+      conn.realm.id,
+      conn.peerRealmId,
+      workspaceId(ws),
+      bigNumber(changeId, "change id").toString(),
+    );
     return { status: "OK", data: [`seq=${seq}`] };
   },
 });

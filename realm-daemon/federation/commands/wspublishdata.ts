@@ -9,9 +9,20 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(conn, args) {
     const f = splitWithTrailingData(args, 4, 3);
-    if (!f.ok) throw new ProtocolError("BADARGUMENTS", `expected: workspace, change id, offset, length, data (${f.error.reason})`);
+    if (!f.ok)
+      throw new ProtocolError(
+        "BADARGUMENTS",
+        `expected: workspace, change id, offset, length, data (${f.error.reason})`,
+      );
     const [ws, changeId, offset] = f.value.fields;
-    await writeRemotePublish(conn.federation.daemon.db.pool, conn.peerRealmId, workspaceId(ws), bigNumber(changeId, "change id").toString(), bigNumber(offset, "offset"), f.value.data);
+    await writeRemotePublish(
+      conn.federation.daemon.db.pool,
+      conn.peerRealmId,
+      workspaceId(ws),
+      bigNumber(changeId, "change id").toString(),
+      bigNumber(offset, "offset"),
+      f.value.data,
+    );
     return { status: "OK" };
   },
 });

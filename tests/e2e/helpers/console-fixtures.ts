@@ -26,28 +26,73 @@ export interface ConsoleFixture {
 
 export async function createConsoleFixture(prisma: PrismaClient): Promise<ConsoleFixture> {
   await seed(prisma, { publicHost: PUBLIC_HOST, adminUsername: ADMIN.username, adminPassword: ADMIN.password });
-  const realmA = await prisma.realm.findUniqueOrThrow({ where: { slug: "opengroove" }, select: { id: true, slug: true } });
-  const realmB = await prisma.realm.findUniqueOrThrow({ where: { slug: "trivergia" }, select: { id: true, slug: true } });
+  const realmA = await prisma.realm.findUniqueOrThrow({
+    where: { slug: "opengroove" },
+    select: { id: true, slug: true },
+  });
+  const realmB = await prisma.realm.findUniqueOrThrow({
+    where: { slug: "trivergia" },
+    select: { id: true, slug: true },
+  });
   const admin = await prisma.operator.findUniqueOrThrow({ where: { username: ADMIN.username } });
   const opA = await prisma.operator.create({
-    data: { username: OPERATOR_A.username, passwordHash: await hashPassword(OPERATOR_A.password), role: "REALM_OPERATOR", realms: { create: [{ realmId: realmA.id }] } },
+    data: {
+      username: OPERATOR_A.username,
+      passwordHash: await hashPassword(OPERATOR_A.password),
+      role: "REALM_OPERATOR",
+      realms: { create: [{ realmId: realmA.id }] },
+    },
   });
   const mkUser = (realmId: string, username: string, bytes: bigint) =>
     prisma.user.create({
-      data: { realmId, username, usernameKey: username.toLowerCase(), passwordHash: "x", bytesUsed: bytes, messageBytes: bytes / 2n, workspaceBytes: bytes / 4n, settingsBytes: bytes - bytes / 2n - bytes / 4n },
+      data: {
+        realmId,
+        username,
+        usernameKey: username.toLowerCase(),
+        passwordHash: "x",
+        bytesUsed: bytes,
+        messageBytes: bytes / 2n,
+        workspaceBytes: bytes / 4n,
+        settingsBytes: bytes - bytes / 2n - bytes / 4n,
+      },
     });
   const userA = await mkUser(realmA.id, "Alice", 3n * 1024n * 1024n);
   const userB = await mkUser(realmB.id, "Bob", 7n * 1024n * 1024n);
-  await prisma.computer.createMany({ data: [{ userId: userA.id, name: "laptop" }, { userId: userA.id, name: "desktop" }] });
+  await prisma.computer.createMany({
+    data: [
+      { userId: userA.id, name: "laptop" },
+      { userId: userA.id, name: "desktop" },
+    ],
+  });
   await prisma.realm.update({ where: { id: realmA.id }, data: { userCount: 1 } });
   await prisma.realm.update({ where: { id: realmB.id }, data: { userCount: 1 } });
   const inviteA = await prisma.invite.create({ data: { realmId: realmA.id, codeHash: "fixture-a", usesAllowed: 3 } });
-  const inviteB = await prisma.invite.create({ data: { realmId: realmB.id, codeHash: "fixture-b", usesAllowed: 3, pending: 1, completed: 1 } });
-  const known = await prisma.knownRealm.create({ data: { realmId: "peer.example:63745", name: "Peer realm", address: "peer.example:63746" } });
-  const key = await prisma.knownRealmKey.create({ data: { realmId: known.realmId, publicKeyPem: "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----", fingerprint: "ab".repeat(32) } });
-  const token = await prisma.enrollmentToken.create({ data: { tokenHash: "fixture-token", expiresAt: new Date(Date.now() + 3_600_000), createdBy: "admin" } });
+  const inviteB = await prisma.invite.create({
+    data: { realmId: realmB.id, codeHash: "fixture-b", usesAllowed: 3, pending: 1, completed: 1 },
+  });
+  const known = await prisma.knownRealm.create({
+    data: { realmId: "peer.example:63745", name: "Peer realm", address: "peer.example:63746" },
+  });
+  const key = await prisma.knownRealmKey.create({
+    data: {
+      realmId: known.realmId,
+      publicKeyPem: "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----",
+      fingerprint: "ab".repeat(32),
+    },
+  });
+  const token = await prisma.enrollmentToken.create({
+    data: { tokenHash: "fixture-token", expiresAt: new Date(Date.now() + 3_600_000), createdBy: "admin" },
+  });
   await prisma.daemonInstance.create({ data: { id: "realm-daemon-1", kind: "realm", host: "localhost", pid: 1 } });
-  await prisma.presence.create({ data: { connectionId: "c1", instanceId: "realm-daemon-1", realmId: realmA.id, userId: userA.id, computer: "laptop" } });
+  await prisma.presence.create({
+    data: {
+      connectionId: "c1",
+      instanceId: "realm-daemon-1",
+      realmId: realmA.id,
+      userId: userA.id,
+      computer: "laptop",
+    },
+  });
   return {
     realmA,
     realmB,
@@ -68,7 +113,13 @@ export function adminActor(f: ConsoleFixture): Actor {
 }
 
 export function operatorAActor(f: ConsoleFixture): Actor {
-  return { kind: "operator", id: f.operatorAId, username: OPERATOR_A.username, role: "REALM_OPERATOR", realmIds: new Set([f.realmA.id]) };
+  return {
+    kind: "operator",
+    id: f.operatorAId,
+    username: OPERATOR_A.username,
+    role: "REALM_OPERATOR",
+    realmIds: new Set([f.realmA.id]),
+  };
 }
 
 /** Valid realm-settings form values (as strings, the way a browser posts them). */

@@ -1,7 +1,14 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { FrameParser, FrameParserMode, encodeFrame, checkPayloadLength, PROTOCOL_LIMITS, ProtocolError } from "../../../lib/protocol/index.js";
-import { everySplit, oneByteChunks, copyChunks, Rng } from "./helpers.js";
+import {
+  FrameParser,
+  FrameParserMode,
+  encodeFrame,
+  checkPayloadLength,
+  PROTOCOL_LIMITS,
+  ProtocolError,
+} from "../../../lib/protocol/index.ts";
+import { everySplit, oneByteChunks, copyChunks, Rng } from "./helpers.ts";
 
 const b = (s: string) => Buffer.from(s, "latin1");
 
@@ -12,7 +19,10 @@ function header(length: number): Buffer {
 }
 
 /** Pushes all chunks; returns the payloads (hex) and the error, if any. */
-function parseAll(chunks: Buffer[], parser = new FrameParser()): { frames: string[]; error: ProtocolError | null; parser: FrameParser } {
+function parseAll(
+  chunks: Buffer[],
+  parser = new FrameParser(),
+): { frames: string[]; error: ProtocolError | null; parser: FrameParser } {
   const frames: string[] = [];
   let error: ProtocolError | null = null;
   for (const chunk of chunks) {
@@ -47,7 +57,10 @@ describe("frames", () => {
   test("many frames in one chunk", () => {
     const payloads = Array.from({ length: 100 }, (_, i) => b(`${i} cmd\n${"x".repeat(i)}`));
     const r = parseAll([Buffer.concat(payloads.map((p) => encodeFrame(p)))]);
-    assert.deepEqual(r.frames, payloads.map((p) => p.toString("hex")));
+    assert.deepEqual(
+      r.frames,
+      payloads.map((p) => p.toString("hex")),
+    );
   });
 
   test("three frames split at every boundary, and one byte at a time", () => {

@@ -11,8 +11,8 @@ import {
   encodeGreetingError,
   encodeFrame,
   type StatusWord,
-} from "../../../lib/protocol/index.js";
-import { everySplit, oneByteChunks } from "./helpers.js";
+} from "../../../lib/protocol/index.ts";
+import { everySplit, oneByteChunks } from "./helpers.ts";
 
 /** Everything observable about a greeting run, independent of how the input was chunked. */
 interface Outcome {
@@ -77,19 +77,51 @@ const serverCases: Case[] = [
   { name: "CR", input: b("OpenGroove\rc"), expect: { mode: GreetingMode.Done, greeting: [], leftover: "" } },
   { name: "CRLF", input: b("OpenGroove\r\nc"), expect: { mode: GreetingMode.Done, greeting: [], leftover: "" } },
   { name: "lower case", input: b("opengroove\nc"), expect: { mode: GreetingMode.Done, greeting: [] } },
-  { name: "upper case with realm", input: b("OPENGROOVE trivergia\r\nc"), expect: { mode: GreetingMode.Done, greeting: ["trivergia"] } },
-  { name: "federation words", input: b("OpenGroove realm trivergia\r\nc"), expect: { mode: GreetingMode.Done, greeting: ["realm", "trivergia"] } },
-  { name: "extra spaces tolerated", input: b("OpenGroove  a  b \nc"), expect: { mode: GreetingMode.Done, greeting: ["a", "b"] } },
-  { name: "many CR/LF before c", input: b("OpenGroove\r\n\r\n\n\rc"), expect: { mode: GreetingMode.Done, greeting: [] } },
-  { name: "UTF-8 word", input: Buffer.from("OpenGroove café\nc", "utf8"), expect: { mode: GreetingMode.Done, greeting: ["café"] } },
+  {
+    name: "upper case with realm",
+    input: b("OPENGROOVE trivergia\r\nc"),
+    expect: { mode: GreetingMode.Done, greeting: ["trivergia"] },
+  },
+  {
+    name: "federation words",
+    input: b("OpenGroove realm trivergia\r\nc"),
+    expect: { mode: GreetingMode.Done, greeting: ["realm", "trivergia"] },
+  },
+  {
+    name: "extra spaces tolerated",
+    input: b("OpenGroove  a  b \nc"),
+    expect: { mode: GreetingMode.Done, greeting: ["a", "b"] },
+  },
+  {
+    name: "many CR/LF before c",
+    input: b("OpenGroove\r\n\r\n\n\rc"),
+    expect: { mode: GreetingMode.Done, greeting: [] },
+  },
+  {
+    name: "UTF-8 word",
+    input: Buffer.from("OpenGroove café\nc", "utf8"),
+    expect: { mode: GreetingMode.Done, greeting: ["café"] },
+  },
   {
     name: "packet bytes after c are leftover",
     input: Buffer.concat([b("OpenGroove trivergia\r\nc"), frame]),
     expect: { mode: GreetingMode.Done, greeting: ["trivergia"], leftover: frame.toString("hex") },
   },
-  { name: "leftover may look like a greeting", input: b("OpenGroove\ncOpenGroove\n"), expect: { mode: GreetingMode.Done, leftover: b("OpenGroove\n").toString("hex") } },
-  { name: "line without sync yet", input: b("OpenGroove x\r\n"), expect: { mode: GreetingMode.Sync, greeting: ["x"], done: false, error: null } },
-  { name: "incomplete line", input: b("OpenGroo"), expect: { mode: GreetingMode.Greeting, greeting: null, error: null } },
+  {
+    name: "leftover may look like a greeting",
+    input: b("OpenGroove\ncOpenGroove\n"),
+    expect: { mode: GreetingMode.Done, leftover: b("OpenGroove\n").toString("hex") },
+  },
+  {
+    name: "line without sync yet",
+    input: b("OpenGroove x\r\n"),
+    expect: { mode: GreetingMode.Sync, greeting: ["x"], done: false, error: null },
+  },
+  {
+    name: "incomplete line",
+    input: b("OpenGroo"),
+    expect: { mode: GreetingMode.Greeting, greeting: null, error: null },
+  },
   { name: "empty input", input: b(""), expect: { mode: GreetingMode.Greeting, greeting: null, error: null } },
   {
     name: "longest line accepted (255 + LF)",
@@ -121,14 +153,22 @@ const serverCases: Case[] = [
 ];
 
 const clientCases: Case[] = [
-  { name: "server greeting + c", input: Buffer.concat([SERVER_GREETING, SYNC_BYTE]), expect: { mode: GreetingMode.Done, greeting: "OpenGrooveServer", leftover: "" } },
+  {
+    name: "server greeting + c",
+    input: Buffer.concat([SERVER_GREETING, SYNC_BYTE]),
+    expect: { mode: GreetingMode.Done, greeting: "OpenGrooveServer", leftover: "" },
+  },
   { name: "LF only", input: b("OpenGrooveServer\nc"), expect: { mode: GreetingMode.Done } },
   {
     name: "packets after c",
     input: Buffer.concat([SERVER_GREETING, SYNC_BYTE, frame, frame]),
     expect: { mode: GreetingMode.Done, leftover: Buffer.concat([frame, frame]).toString("hex") },
   },
-  { name: "waiting for c", input: SERVER_GREETING, expect: { mode: GreetingMode.Sync, greeting: "OpenGrooveServer", done: false } },
+  {
+    name: "waiting for c",
+    input: SERVER_GREETING,
+    expect: { mode: GreetingMode.Sync, greeting: "OpenGrooveServer", done: false },
+  },
   ...(
     [
       ["refused: too long", "ERROR BADGREETING greeting too long\r\n", "BADGREETING", "greeting too long"],
@@ -241,7 +281,10 @@ describe("parser lifecycle", () => {
 
   test("a greeting then garbage in one chunk yields the greeting event, then the error", () => {
     const events = new GreetingParser().feed(b("OpenGroove\r\nX"));
-    assert.deepEqual(events.map((e) => e.type), ["greeting", "error"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["greeting", "error"],
+    );
   });
 });
 
@@ -264,10 +307,19 @@ describe("encoders", () => {
   test("full handshake in both directions", () => {
     const server = new GreetingParser();
     const events = server.feed(encodeClientGreeting(["trivergia"]));
-    assert.deepEqual(events.map((e) => e.type), ["greeting", "done"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["greeting", "done"],
+    );
     const client = new ServerGreetingParser();
-    assert.deepEqual(client.feed(SERVER_GREETING).map((e) => e.type), ["greeting"]);
-    assert.deepEqual(client.feed(SYNC_BYTE).map((e) => e.type), ["done"]);
+    assert.deepEqual(
+      client.feed(SERVER_GREETING).map((e) => e.type),
+      ["greeting"],
+    );
+    assert.deepEqual(
+      client.feed(SYNC_BYTE).map((e) => e.type),
+      ["done"],
+    );
   });
 
   test("encodeGreetingError round-trips through the client parser", () => {

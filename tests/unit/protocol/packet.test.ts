@@ -23,7 +23,7 @@ import {
   isStatusWord,
   statusClosesConnection,
   type Result,
-} from "../../../lib/protocol/index.js";
+} from "../../../lib/protocol/index.ts";
 
 const b = (s: string) => Buffer.from(s, "latin1");
 
@@ -41,11 +41,38 @@ function failure<T>(r: Result<T>): ProtocolError {
 describe("status registry", () => {
   test("every word of docs/protocol.md section 4, in order", () => {
     assert.deepEqual(STATUS_WORD_LIST, [
-      "OK", "FAIL", "BADAUTH", "BADCOMPUTER", "QUOTAEXCEEDED", "NOSUCHUSER", "NOSUCHCOMPUTER", "NOSUCHMESSAGE",
-      "NOSUCHSUBSCRIPTION", "NOSUCHREALM", "NOSUCHWORKSPACE", "ALREADYEXISTS", "UNAUTHORIZED",
-      "INVALIDMESSAGEID", "INDEXOUTOFBOUNDS", "NORESULTS", "BADUSERNAME", "BADPASSWORD", "BADINVITE",
-      "REALMFULL", "REGISTRATIONCLOSED", "CONTINUE", "BADARGUMENTS", "UNKNOWNCOMMAND", "NOTALLOWED",
-      "RATELIMITED", "TOOLARGE", "BADPACKET", "BADGREETING", "TIMEOUT", "BUSY", "INTERNALERROR",
+      "OK",
+      "FAIL",
+      "BADAUTH",
+      "BADCOMPUTER",
+      "QUOTAEXCEEDED",
+      "NOSUCHUSER",
+      "NOSUCHCOMPUTER",
+      "NOSUCHMESSAGE",
+      "NOSUCHSUBSCRIPTION",
+      "NOSUCHREALM",
+      "NOSUCHWORKSPACE",
+      "ALREADYEXISTS",
+      "UNAUTHORIZED",
+      "INVALIDMESSAGEID",
+      "INDEXOUTOFBOUNDS",
+      "NORESULTS",
+      "BADUSERNAME",
+      "BADPASSWORD",
+      "BADINVITE",
+      "REALMFULL",
+      "REGISTRATIONCLOSED",
+      "CONTINUE",
+      "BADARGUMENTS",
+      "UNKNOWNCOMMAND",
+      "NOTALLOWED",
+      "RATELIMITED",
+      "TOOLARGE",
+      "BADPACKET",
+      "BADGREETING",
+      "TIMEOUT",
+      "BUSY",
+      "INTERNALERROR",
     ]);
     for (const w of STATUS_WORD_LIST) assert.ok(STATUS_WORDS[w].meaning.length > 0);
   });
@@ -196,12 +223,22 @@ describe("replies and notifications", () => {
 
   test("decodeServerPacket tells replies from notifications", () => {
     assert.deepEqual(value(decodeServerPacket(encodeReply("5", "ping", "OK"))), {
-      kind: "reply", id: "5", command: "ping", status: "OK", data: Buffer.alloc(0),
+      kind: "reply",
+      id: "5",
+      command: "ping",
+      status: "OK",
+      data: Buffer.alloc(0),
     });
     assert.deepEqual(value(decodeServerPacket(encodeNotification("messageavailable", ["m1"]))), {
-      kind: "notification", event: "messageavailable", data: b("m1"),
+      kind: "notification",
+      event: "messageavailable",
+      data: b("m1"),
     });
-    assert.deepEqual(value(decodeServerPacket(b("* FutureEvent\r\nx"))), { kind: "notification", event: "futureevent", data: b("x") });
+    assert.deepEqual(value(decodeServerPacket(b("* FutureEvent\r\nx"))), {
+      kind: "notification",
+      event: "futureevent",
+      data: b("x"),
+    });
     assert.equal(failure(decodeServerPacket(b("*"))).reason, "missing event");
     assert.equal(failure(decodeServerPacket(b("* "))).reason, "missing event");
     assert.equal(failure(decodeServerPacket(b("* a b"))).reason, "invalid character in event");
@@ -214,7 +251,10 @@ describe("replies and notifications", () => {
     assert.equal(wire.toString(), "* error\nTOOLARGE\npacket of 2000000 bytes exceeds the limit");
     const pkt = value(decodeServerPacket(wire));
     assert.equal(pkt.kind, "notification");
-    assert.deepEqual(value(decodeErrorNotification(pkt.data)), { status: "TOOLARGE", reason: "packet of 2000000 bytes exceeds the limit" });
+    assert.deepEqual(value(decodeErrorNotification(pkt.data)), {
+      status: "TOOLARGE",
+      reason: "packet of 2000000 bytes exceeds the limit",
+    });
     assert.equal(failure(decodeErrorNotification(b("nope\nx"))).status, "BADPACKET");
     assert.deepEqual(value(decodeErrorNotification(b("BADPACKET"))), { status: "BADPACKET", reason: "" });
   });
@@ -240,7 +280,11 @@ describe("argument helpers", () => {
   });
 
   test("splitFields with max keeps the rest verbatim in the last field", () => {
-    assert.deepEqual(value(splitFields("to\nsubject\nbody line 1\r\nline 2", 3)), ["to", "subject", "body line 1\r\nline 2"]);
+    assert.deepEqual(value(splitFields("to\nsubject\nbody line 1\r\nline 2", 3)), [
+      "to",
+      "subject",
+      "body line 1\r\nline 2",
+    ]);
     assert.deepEqual(value(splitFields("a\r\nb", 1)), ["a\r\nb"]);
     assert.deepEqual(value(splitFields("a", 5)), ["a"]);
     assert.throws(() => splitFields("a", 0), RangeError);
@@ -256,7 +300,10 @@ describe("argument helpers", () => {
       assert.equal(e.status, "BADARGUMENTS");
       assert.equal(e.reason, "arguments are not valid UTF-8");
     }
-    assert.equal(failure(splitWithTrailingData(Buffer.concat([Buffer.from([0xff]), b("\n0\n")]), 2, 1)).status, "BADARGUMENTS");
+    assert.equal(
+      failure(splitWithTrailingData(Buffer.concat([Buffer.from([0xff]), b("\n0\n")]), 2, 1)).status,
+      "BADARGUMENTS",
+    );
   });
 
   test("splitExactFields", () => {

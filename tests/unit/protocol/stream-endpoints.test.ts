@@ -6,7 +6,15 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { acceptStream, type PacketSink } from "../../../lib/protocol/server-stream.ts";
 import { openStreamConnection, ConnectionFailure } from "../../../lib/protocol/client-connection.ts";
-import { decodeRequest, encodeReply, encodeFrame, encodeRequest, FrameParser, decodeServerPacket, ProtocolError } from "../../../lib/protocol/index.ts";
+import {
+  decodeRequest,
+  encodeReply,
+  encodeFrame,
+  encodeRequest,
+  FrameParser,
+  decodeServerPacket,
+  ProtocolError,
+} from "../../../lib/protocol/index.ts";
 
 async function echoServer(refuseWord?: string): Promise<{ port: number; close(): void }> {
   const server = net.createServer((socket) =>
@@ -14,12 +22,16 @@ async function echoServer(refuseWord?: string): Promise<{ port: number; close():
       maxPacketBytes: 4096,
       greetingTimeoutMs: 2000,
       maxWriteBufferBytes: 1 << 20,
-      onGreeting: (words) => (refuseWord && words[0] === refuseWord ? new ProtocolError("NOSUCHREALM", `no realm "${words[0]}"`) : null),
+      onGreeting: (words) =>
+        refuseWord && words[0] === refuseWord ? new ProtocolError("NOSUCHREALM", `no realm "${words[0]}"`) : null,
       onReady(transport, words): PacketSink {
         return {
           onPacket(p) {
             const r = decodeRequest(p);
-            if (r.ok) transport.send(encodeReply(r.value.id, r.value.command, "OK", [words.join(" "), r.value.args.toString()]));
+            if (r.ok)
+              transport.send(
+                encodeReply(r.value.id, r.value.command, "OK", [words.join(" "), r.value.args.toString()]),
+              );
           },
           fail: () => transport.close(),
           close: () => undefined,
@@ -63,10 +75,30 @@ for (const [name, parts] of [
 
 test("client connection: pipelined requests answered in order; a refused greeting is a ConnectionFailure", async () => {
   const srv = await echoServer("nope");
-  const c = await openStreamConnection({ host: "127.0.0.1", port: srv.port, tls: false, words: ["w"], timeoutMs: 2000, maxPacketBytes: 4096 });
+  const c = await openStreamConnection({
+    host: "127.0.0.1",
+    port: srv.port,
+    tls: false,
+    words: ["w"],
+    timeoutMs: 2000,
+    maxPacketBytes: 4096,
+  });
   const replies = await Promise.all(["1", "2", "3"].map((x) => c.request("echo", [x])));
-  assert.deepEqual(replies.map((r) => r.data.toString()), ["w\n1", "w\n2", "w\n3"]);
+  assert.deepEqual(
+    replies.map((r) => r.data.toString()),
+    ["w\n1", "w\n2", "w\n3"],
+  );
   c.close();
-  await assert.rejects(openStreamConnection({ host: "127.0.0.1", port: srv.port, tls: false, words: ["nope"], timeoutMs: 2000, maxPacketBytes: 4096 }), (e: ConnectionFailure) => e.status === "NOSUCHREALM" && e.phase === "greeting");
+  await assert.rejects(
+    openStreamConnection({
+      host: "127.0.0.1",
+      port: srv.port,
+      tls: false,
+      words: ["nope"],
+      timeoutMs: 2000,
+      maxPacketBytes: 4096,
+    }),
+    (e: ConnectionFailure) => e.status === "NOSUCHREALM" && e.phase === "greeting",
+  );
   srv.close();
 });

@@ -25,8 +25,8 @@ import {
   splitWithTrailingData,
   joinFieldsWithTrailingData,
   type Result,
-} from "../../../lib/protocol/index.js";
-import { Rng, randomChunks } from "./helpers.js";
+} from "../../../lib/protocol/index.ts";
+import { Rng, randomChunks } from "./helpers.ts";
 
 const SEQUENCES = 500;
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
@@ -54,7 +54,14 @@ function runPipeline<T>(
 ): Pipeline<T> {
   const frames = new FrameParser(maxPacketBytes === undefined ? {} : { maxPacketBytes });
   const out: Pipeline<T> = {
-    greetingEvents: 0, words: null, packets: [], greetingError: null, frameError: null, accounted: 0, frames, greetingMode: greeting.mode,
+    greetingEvents: 0,
+    words: null,
+    packets: [],
+    greetingError: null,
+    frameError: null,
+    accounted: 0,
+    frames,
+    greetingMode: greeting.mode,
   };
   const pushFrames = (bytes: Buffer) => {
     const r = frames.push(bytes);
@@ -120,14 +127,18 @@ function randomRequest(rng: Rng): RandomRequest {
     }
     case 2: {
       // Binary, biased towards the bytes that matter to the parsers.
-      const data = rng.bool() ? rng.bytes(rng.int(0, 4096)) : Buffer.from(Array.from({ length: rng.int(0, 64) }, () => rng.pick([0, 10, 13, 0x63, 0x20, 0xff])));
+      const data = rng.bool()
+        ? rng.bytes(rng.int(0, 4096))
+        : Buffer.from(Array.from({ length: rng.int(0, 64) }, () => rng.pick([0, 10, 13, 0x63, 0x20, 0xff])));
       return { ...base, args: data, expectArgs: data };
     }
     default: {
       const data = rng.bytes(rng.int(0, 3000));
       const fieldCount = rng.int(1, 4);
       const lengthIndex = rng.int(0, fieldCount - 1);
-      const fields = Array.from({ length: fieldCount }, (_, i) => (i === lengthIndex ? String(data.length) : randomText(rng, 20)));
+      const fields = Array.from({ length: fieldCount }, (_, i) =>
+        i === lengthIndex ? String(data.length) : randomText(rng, 20),
+      );
       const args = joinFieldsWithTrailingData(fields, data);
       return { ...base, args, expectArgs: args, trailing: { fieldCount, lengthIndex, fields, data } };
     }
@@ -173,7 +184,9 @@ describe("round trips through one stream at random chunkings", { timeout: 120_00
   test(`${SEQUENCES} server->client sequences`, () => {
     for (let seed = 1; seed <= SEQUENCES; seed++) {
       const rng = new Rng(seed * 7919);
-      type Want = { kind: "reply"; id: string; command: string; status: string; data: Buffer } | { kind: "notification"; event: string; data: Buffer };
+      type Want =
+        | { kind: "reply"; id: string; command: string; status: string; data: Buffer }
+        | { kind: "notification"; event: string; data: Buffer };
       const wants: Want[] = [];
       const payloads: Buffer[] = [];
       for (let n = rng.int(1, 8); n > 0; n--) {
@@ -196,7 +209,11 @@ describe("round trips through one stream at random chunkings", { timeout: 120_00
       assert.equal(got.greetingError, null, ctx);
       assert.equal(got.frameError, null, ctx);
       assert.equal(got.accounted, stream.length, ctx);
-      assert.deepEqual(got.packets.map((p) => expectOk(p, ctx)), wants, ctx);
+      assert.deepEqual(
+        got.packets.map((p) => expectOk(p, ctx)),
+        wants,
+        ctx,
+      );
     }
   });
 });
@@ -211,7 +228,10 @@ function garbage(rng: Rng, maxPacketBytes: number): Buffer {
         break;
       case 1: {
         const h = Buffer.alloc(4);
-        h.writeUInt32BE(rng.bool(0.1) ? rng.pick([0, maxPacketBytes + 1, 0xffffffff]) : rng.int(1, Math.min(maxPacketBytes, 200)), 0);
+        h.writeUInt32BE(
+          rng.bool(0.1) ? rng.pick([0, maxPacketBytes + 1, 0xffffffff]) : rng.int(1, Math.min(maxPacketBytes, 200)),
+          0,
+        );
         parts.push(h);
         break;
       }
@@ -219,17 +239,31 @@ function garbage(rng: Rng, maxPacketBytes: number): Buffer {
         parts.push(Buffer.from(rng.pick(["\r", "\n", "\r\n", "c", " ", "*"]), "latin1"));
         break;
       case 3:
-        parts.push(Buffer.from(rng.pick(["OpenGroove", "opengroove x", "GET / HTTP/1.1", "OpenGrooveServer"]), "latin1"));
+        parts.push(
+          Buffer.from(rng.pick(["OpenGroove", "opengroove x", "GET / HTTP/1.1", "OpenGrooveServer"]), "latin1"),
+        );
         break;
       case 4:
-        parts.push(encodeFrame(Buffer.from(`${rng.string(ID_ALPHABET, 0, 34)} ${rng.string(NAME_ALPHABET + " ", 0, 34)}\n`, "latin1")));
+        parts.push(
+          encodeFrame(
+            Buffer.from(`${rng.string(ID_ALPHABET, 0, 34)} ${rng.string(NAME_ALPHABET + " ", 0, 34)}\n`, "latin1"),
+          ),
+        );
         break;
       case 5: {
         // Reply- or notification-shaped, sometimes with a bad status word.
         const head = rng.bool(0.3)
           ? `* ${rng.string(NAME_ALPHABET, 0, 34)}`
           : `${rng.string(ID_ALPHABET, 1, 33)} ${rng.string(NAME_ALPHABET, 1, 33)} ${rng.bool(0.8) ? rng.pick(STATUS_WORD_LIST) : "ok"}`;
-        parts.push(encodeFrame(Buffer.concat([Buffer.from(head, "latin1"), rng.bool() ? Buffer.from(rng.pick(["\r", "\n", "\r\n"]), "latin1") : Buffer.alloc(0), rng.bytes(rng.int(0, 30))])));
+        parts.push(
+          encodeFrame(
+            Buffer.concat([
+              Buffer.from(head, "latin1"),
+              rng.bool() ? Buffer.from(rng.pick(["\r", "\n", "\r\n"]), "latin1") : Buffer.alloc(0),
+              rng.bytes(rng.int(0, 30)),
+            ]),
+          ),
+        );
         break;
       }
       default:
@@ -269,7 +303,10 @@ interface Stats {
 
 /** Guards against a vacuous property test: the garbage must reach every outcome. */
 function assertCoverage(stats: Stats): void {
-  assert.ok(stats.clean > 0 && stats.greetingErrors > 0 && stats.frameErrors > 0 && stats.goodPackets > 0, JSON.stringify(stats));
+  assert.ok(
+    stats.clean > 0 && stats.greetingErrors > 0 && stats.frameErrors > 0 && stats.goodPackets > 0,
+    JSON.stringify(stats),
+  );
 }
 
 describe("garbage never throws or stalls", { timeout: 120_000 }, () => {

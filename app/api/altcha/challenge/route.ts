@@ -16,6 +16,9 @@ export async function GET(): Promise<Response> {
     return Response.json(challenge, { headers: { "cache-control": "no-store" } });
   } catch (e) {
     log.error({ err: (e as Error).message }, "could not create an ALTCHA challenge");
-    return Response.json({ error: "The anti-robot check is not available right now. Reload the page in a minute." }, { status: 503, headers: { "cache-control": "no-store" } });
+    return Response.json(
+      { error: "The anti-robot check is not available right now. Reload the page in a minute." },
+      { status: 503, headers: { "cache-control": "no-store" } },
+    );
   }
 }

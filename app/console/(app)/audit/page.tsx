@@ -25,13 +25,25 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const realmSlug = one(sp.realm);
   const realm = realmSlug ? realms.find((r) => r.slug === realmSlug) : undefined;
   const before = one(sp.before);
-  const filter = { realmId: realm?.id ?? (realmSlug ? "(none)" : undefined), action: one(sp.action), actor: one(sp.actor), before: before && /^\d+$/.test(before) ? BigInt(before) : undefined };
-  const [{ rows, nextBefore }, actions] = await Promise.all([listAudit(prisma, actor, filter), listAuditActions(prisma)]);
+  const filter = {
+    realmId: realm?.id ?? (realmSlug ? "(none)" : undefined),
+    action: one(sp.action),
+    actor: one(sp.actor),
+    before: before && /^\d+$/.test(before) ? BigInt(before) : undefined,
+  };
+  const [{ rows, nextBefore }, actions] = await Promise.all([
+    listAudit(prisma, actor, filter),
+    listAuditActions(prisma),
+  ]);
   const realmName = new Map(realms.map((r) => [r.id, r.name]));
-  const query = (extra: Record<string, string>) => `/console/audit?${new URLSearchParams({ ...(realmSlug ? { realm: realmSlug } : {}), ...(filter.action ? { action: filter.action } : {}), ...(filter.actor ? { actor: filter.actor } : {}), ...extra })}`;
+  const query = (extra: Record<string, string>) =>
+    `/console/audit?${new URLSearchParams({ ...(realmSlug ? { realm: realmSlug } : {}), ...(filter.action ? { action: filter.action } : {}), ...(filter.actor ? { actor: filter.actor } : {}), ...extra })}`;
   return (
     <>
-      <PageHeader title="Audit log" description="Every change made in the console: who, when, and the values before and after. Secrets are recorded only as changed." />
+      <PageHeader
+        title="Audit log"
+        description="Every change made in the console: who, when, and the values before and after. Secrets are recorded only as changed."
+      />
       <form method="get" action="/console/audit" className="card mb-6 grid gap-4 sm:grid-cols-4 sm:items-end">
         <div>
           <label htmlFor="audit-realm" className="label">
@@ -63,7 +75,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <label htmlFor="audit-actor" className="label">
             Actor
           </label>
-          <input id="audit-actor" name="actor" defaultValue={filter.actor ?? ""} placeholder="operator name" className="input" />
+          <input
+            id="audit-actor"
+            name="actor"
+            defaultValue={filter.actor ?? ""}
+            placeholder="operator name"
+            className="input"
+          />
         </div>
         <div className="flex gap-2">
           <button type="submit" className="btn-primary">
@@ -93,7 +111,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   <span className="text-slate-700">
                     {r.targetType} <span className="font-mono text-xs">{r.targetId}</span>
                   </span>
-                  {r.realmId && r.targetType !== "realm" ? <span className="text-slate-700">in {realmName.get(r.realmId) ?? r.realmId}</span> : null}
+                  {r.realmId && r.targetType !== "realm" ? (
+                    <span className="text-slate-700">in {realmName.get(r.realmId) ?? r.realmId}</span>
+                  ) : null}
                 </div>
                 {keys.length ? (
                   <details className="mt-2 text-sm">

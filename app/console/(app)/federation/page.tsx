@@ -7,7 +7,11 @@ import { db } from "../../../../lib/db/client.ts";
 import { listEnrollmentTokens, listKnownRealms, tokenState } from "../../../../lib/console/federation.ts";
 import { formatFingerprint } from "../../../../lib/console/fingerprint.ts";
 import { canManageFederation } from "../../../../lib/domain/permissions.ts";
-import { revokeEnrollmentTokenAction, revokeKnownRealmKeyAction, setKnownRealmStatusAction } from "../../_actions/admin.ts";
+import {
+  revokeEnrollmentTokenAction,
+  revokeKnownRealmKeyAction,
+  setKnownRealmStatusAction,
+} from "../../_actions/admin.ts";
 import { ActionButton } from "../../_components/action-button.tsx";
 import { EnrollmentTokenForm } from "../../_components/token-form.tsx";
 import { Badge, EmptyState, formatDate, PageHeader } from "../../_components/ui.tsx";
@@ -25,14 +29,19 @@ export default async function FederationPage() {
   const now = new Date();
   return (
     <>
-      <PageHeader title="Federation" description="Realms registered with the management server, their keys, and tokens that let a new realm enroll." />
+      <PageHeader
+        title="Federation"
+        description="Realms registered with the management server, their keys, and tokens that let a new realm enroll."
+      />
       <div className="space-y-6">
         <section aria-labelledby="known-heading" className="space-y-3">
           <h2 id="known-heading" className="section-title">
             Registered realms
           </h2>
           {realms.length === 0 ? (
-            <EmptyState title="No realm has enrolled yet">Create an enrollment token below and give it to the realm's operator.</EmptyState>
+            <EmptyState title="No realm has enrolled yet">
+              Create an enrollment token below and give it to the realm's operator.
+            </EmptyState>
           ) : (
             <ul className="space-y-4">
               {realms.map((r) => (
@@ -50,8 +59,23 @@ export default async function FederationPage() {
                       </p>
                     </div>
                     <div className="flex flex-wrap gap-2">
-                      {r.status !== "APPROVED" ? <ActionButton action={setKnownRealmStatusAction} fields={{ realmId: r.realmId, status: "APPROVED" }} label="Approve" variant="primary" /> : null}
-                      {r.status !== "REVOKED" ? <ActionButton action={setKnownRealmStatusAction} fields={{ realmId: r.realmId, status: "REVOKED" }} label="Revoke" variant="danger" confirm={`Revoke ${r.realmId}? Other realms stop trusting it.`} /> : null}
+                      {r.status !== "APPROVED" ? (
+                        <ActionButton
+                          action={setKnownRealmStatusAction}
+                          fields={{ realmId: r.realmId, status: "APPROVED" }}
+                          label="Approve"
+                          variant="primary"
+                        />
+                      ) : null}
+                      {r.status !== "REVOKED" ? (
+                        <ActionButton
+                          action={setKnownRealmStatusAction}
+                          fields={{ realmId: r.realmId, status: "REVOKED" }}
+                          label="Revoke"
+                          variant="danger"
+                          confirm={`Revoke ${r.realmId}? Other realms stop trusting it.`}
+                        />
+                      ) : null}
                     </div>
                   </div>
                   <h3 className="mt-3 text-sm font-semibold">Keys</h3>
@@ -60,15 +84,27 @@ export default async function FederationPage() {
                   ) : (
                     <ul className="mt-1 space-y-2">
                       {r.keys.map((k) => (
-                        <li key={k.id} className="flex flex-wrap items-center justify-between gap-2 rounded border border-slate-200 p-2">
+                        <li
+                          key={k.id}
+                          className="flex flex-wrap items-center justify-between gap-2 rounded border border-slate-200 p-2"
+                        >
                           <div>
                             <p className="font-mono text-xs break-all">{formatFingerprint(k.fingerprint)}</p>
                             <p className="text-xs text-slate-600">
                               valid from {formatDate(k.validFrom)}
-                              {k.validUntil ? ` until ${formatDate(k.validUntil)}` : ""} {k.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}
+                              {k.validUntil ? ` until ${formatDate(k.validUntil)}` : ""}{" "}
+                              {k.revokedAt ? <Badge tone="red">revoked</Badge> : <Badge tone="green">active</Badge>}
                             </p>
                           </div>
-                          {!k.revokedAt ? <ActionButton action={revokeKnownRealmKeyAction} fields={{ keyId: k.id }} label="Revoke key" variant="danger" confirm="Revoke this key? Connections signed with it are refused." /> : null}
+                          {!k.revokedAt ? (
+                            <ActionButton
+                              action={revokeKnownRealmKeyAction}
+                              fields={{ keyId: k.id }}
+                              label="Revoke key"
+                              variant="danger"
+                              confirm="Revoke this key? Connections signed with it are refused."
+                            />
+                          ) : null}
                         </li>
                       ))}
                     </ul>
@@ -112,7 +148,16 @@ export default async function FederationPage() {
                         <td>
                           <Badge tone={TOKEN_TONE[st]}>{st}</Badge>
                         </td>
-                        <td>{st === "unused" ? <ActionButton action={revokeEnrollmentTokenAction} fields={{ tokenId: t.id }} label="Revoke" variant="danger" /> : null}</td>
+                        <td>
+                          {st === "unused" ? (
+                            <ActionButton
+                              action={revokeEnrollmentTokenAction}
+                              fields={{ tokenId: t.id }}
+                              label="Revoke"
+                              variant="danger"
+                            />
+                          ) : null}
+                        </td>
                       </tr>
                     );
                   })}

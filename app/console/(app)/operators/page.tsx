@@ -15,10 +15,16 @@ export default async function OperatorsPage() {
   const actor = await requireActor();
   if (!canManageOperators(actor)) notFound();
   const prisma = db().prisma;
-  const [operators, realms] = await Promise.all([listOperators(prisma), prisma.realm.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } })]);
+  const [operators, realms] = await Promise.all([
+    listOperators(prisma),
+    prisma.realm.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } }),
+  ]);
   return (
     <>
-      <PageHeader title="Operators" description="Who can sign in to this console, and which realms each realm operator manages." />
+      <PageHeader
+        title="Operators"
+        description="Who can sign in to this console, and which realms each realm operator manages."
+      />
       <div className="space-y-6">
         <div className="card overflow-x-auto p-0 sm:p-0">
           <table className="data-table min-w-[40rem]">
@@ -40,7 +46,15 @@ export default async function OperatorsPage() {
                     {o.disabled ? <Badge tone="red">disabled</Badge> : null}
                   </td>
                   <td>{o.role === "ADMIN" ? <Badge tone="blue">administrator</Badge> : "realm operator"}</td>
-                  <td>{o.role === "ADMIN" ? "all" : o.realms.length ? o.realms.map((r) => r.realm.name).join(", ") : <span className="text-red-800">none assigned</span>}</td>
+                  <td>
+                    {o.role === "ADMIN" ? (
+                      "all"
+                    ) : o.realms.length ? (
+                      o.realms.map((r) => r.realm.name).join(", ")
+                    ) : (
+                      <span className="text-red-800">none assigned</span>
+                    )}
+                  </td>
                   <td>{formatDate(o.lastLoginAt)}</td>
                 </tr>
               ))}

@@ -16,9 +16,25 @@ export default async function RealmsPage() {
   const realms = await listRealms(db().prisma, actor);
   return (
     <>
-      <PageHeader title="Realms" description="Registration, caps, quotas and limits of each realm." actions={canCreateRealm(actor) ? <Link href="/console/realms/new" className="btn-primary">New realm</Link> : null} />
+      <PageHeader
+        title="Realms"
+        description="Registration, caps, quotas and limits of each realm."
+        actions={
+          canCreateRealm(actor) ? (
+            <Link href="/console/realms/new" className="btn-primary">
+              New realm
+            </Link>
+          ) : null
+        }
+      />
       {realms.length === 0 ? (
-        <EmptyState title="No realms yet">{canCreateRealm(actor) ? <Link href="/console/realms/new">Create a realm</Link> : "An administrator has not assigned a realm to you yet."}</EmptyState>
+        <EmptyState title="No realms yet">
+          {canCreateRealm(actor) ? (
+            <Link href="/console/realms/new">Create a realm</Link>
+          ) : (
+            "An administrator has not assigned a realm to you yet."
+          )}
+        </EmptyState>
       ) : (
         <div className="card overflow-x-auto p-0 sm:p-0">
           <table className="data-table min-w-[40rem]">
@@ -47,7 +63,9 @@ export default async function RealmsPage() {
                     {r.userCount > r.userCap ? " (over cap)" : ""}
                   </td>
                   <td>{formatBytes(r.defaultQuotaBytes)}</td>
-                  <td>{r.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Disabled</Badge>}</td>
+                  <td>
+                    {r.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Disabled</Badge>}
+                  </td>
                 </tr>
               ))}
             </tbody>

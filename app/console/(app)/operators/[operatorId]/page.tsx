@@ -15,17 +15,29 @@ export default async function OperatorPage({ params }: { params: Promise<{ opera
   if (!canManageOperators(actor)) notFound();
   const { operatorId } = await params;
   const prisma = db().prisma;
-  const [op, realms] = await Promise.all([getOperator(prisma, decodeURIComponent(operatorId)), prisma.realm.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } })]);
+  const [op, realms] = await Promise.all([
+    getOperator(prisma, decodeURIComponent(operatorId)),
+    prisma.realm.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } }),
+  ]);
   if (!op) notFound();
   return (
     <>
       <p className="mb-2 text-sm">
         <Link href="/console/operators">← All operators</Link>
       </p>
-      <PageHeader title={op.username} description={`Created ${formatDate(op.createdAt)} · last sign-in ${formatDate(op.lastLoginAt)}`} />
+      <PageHeader
+        title={op.username}
+        description={`Created ${formatDate(op.createdAt)} · last sign-in ${formatDate(op.lastLoginAt)}`}
+      />
       <div className="grid gap-6 lg:grid-cols-2">
         <section className="card" aria-label="Role and realms">
-          <EditOperatorForm operatorId={op.id} role={op.role} disabled={op.disabled} realmIds={op.realms.map((r) => r.realmId)} realms={realms} />
+          <EditOperatorForm
+            operatorId={op.id}
+            role={op.role}
+            disabled={op.disabled}
+            realmIds={op.realms.map((r) => r.realmId)}
+            realms={realms}
+          />
         </section>
         <section className="card" aria-label="Password">
           <OperatorPasswordForm operatorId={op.id} />

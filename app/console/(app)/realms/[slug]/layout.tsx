@@ -4,7 +4,13 @@ import { loadRealm } from "../../../_lib/load-realm.ts";
 import { RealmTabs } from "../../../_components/realm-tabs.tsx";
 import { Badge } from "../../../_components/ui.tsx";
 
-export default async function RealmLayout({ children, params }: { children: ReactNode; params: Promise<{ slug: string }> }) {
+export default async function RealmLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ slug: string }>;
+}) {
   const { slug } = await params;
   const { realm } = await loadRealm(slug);
   return (

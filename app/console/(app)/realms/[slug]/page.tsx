@@ -18,25 +18,42 @@ export default async function RealmSettingsPage({ params }: { params: Promise<{ 
   const { slug } = await params;
   const { actor, realm } = await loadRealm(slug);
   const prisma = db().prisma;
-  const [warnings, keys] = await Promise.all([usageWarnings(prisma, realm), prisma.realmKey.findMany({ where: { realmId: realm.id }, orderBy: { validFrom: "desc" } })]);
+  const [warnings, keys] = await Promise.all([
+    usageWarnings(prisma, realm),
+    prisma.realmKey.findMany({ where: { realmId: realm.id }, orderBy: { validFrom: "desc" } }),
+  ]);
   return (
     <div className="space-y-6">
       {warnings.length ? <Warnings items={warnings} title="Limits below current use" /> : null}
       <section className="card" aria-label="Settings">
-        <RealmForm mode="edit" initial={realmFormValues(realm)} canChangeStatus={canChangeRealmStatus(actor, realm.id)} />
+        <RealmForm
+          mode="edit"
+          initial={realmFormValues(realm)}
+          canChangeStatus={canChangeRealmStatus(actor, realm.id)}
+        />
       </section>
       <section className="card" aria-labelledby="keys-heading">
         <h2 id="keys-heading" className="section-title">
           Realm keys
         </h2>
-        <p className="mt-1 text-sm text-slate-700">The realm daemon creates and rotates its key pair; clients check the TLS fingerprint published by the management server.</p>
+        <p className="mt-1 text-sm text-slate-700">
+          The realm daemon creates and rotates its key pair; clients check the TLS fingerprint published by the
+          management server.
+        </p>
         {canManageFederation(actor) && realm.status === "ACTIVE" ? (
           <div className="mt-3">
-            <ActionButton action={rotateRealmKeyAction} fields={{ realmId: realm.id }} label="Rotate key" confirm="Make a new key pair for this realm? The current key stays valid for 24 hours." />
+            <ActionButton
+              action={rotateRealmKeyAction}
+              fields={{ realmId: realm.id }}
+              label="Rotate key"
+              confirm="Make a new key pair for this realm? The current key stays valid for 24 hours."
+            />
           </div>
         ) : null}
         {keys.length === 0 ? (
-          <p className="mt-3 text-sm text-slate-700">No key yet: the realm daemon creates one when it first serves this realm.</p>
+          <p className="mt-3 text-sm text-slate-700">
+            No key yet: the realm daemon creates one when it first serves this realm.
+          </p>
         ) : (
           <ul className="mt-3 space-y-3">
             {keys.map((k) => (

@@ -21,7 +21,8 @@ export default async function InvitesPage({ params }: { params: Promise<{ slug: 
     <div className="space-y-6">
       {realm.registrationMode !== "INVITE" ? (
         <p className="rounded-md border border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-950">
-          Registration is <strong>{realm.registrationMode.toLowerCase()}</strong> on this realm; invites only matter when it is set to invite.
+          Registration is <strong>{realm.registrationMode.toLowerCase()}</strong> on this realm; invites only matter
+          when it is set to invite.
         </p>
       ) : null}
       <section className="card" aria-labelledby="new-invite-heading">
@@ -72,7 +73,17 @@ export default async function InvitesPage({ params }: { params: Promise<{ slug: 
                       <td>
                         <Badge tone={TONE[state]}>{state}</Badge>
                       </td>
-                      <td>{state === "active" ? <ActionButton action={revokeInviteAction} fields={{ inviteId: i.id }} label="Revoke" variant="danger" confirm="Revoke this invite? Its link stops working." /> : null}</td>
+                      <td>
+                        {state === "active" ? (
+                          <ActionButton
+                            action={revokeInviteAction}
+                            fields={{ inviteId: i.id }}
+                            label="Revoke"
+                            variant="danger"
+                            confirm="Revoke this invite? Its link stops working."
+                          />
+                        ) : null}
+                      </td>
                     </tr>
                   );
                 })}

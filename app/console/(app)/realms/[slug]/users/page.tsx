@@ -12,13 +12,22 @@ export const metadata: Metadata = { title: "Users" };
 type Search = { q?: string; after?: string; before?: string };
 const one = (v: unknown) => (typeof v === "string" ? v.slice(0, 200) : undefined);
 
-export default async function UsersPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<Search> }) {
+export default async function UsersPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<Search>;
+}) {
   const { slug } = await params;
   const sp = await searchParams;
   const q = one(sp.q) ?? "";
   const { realm } = await loadRealm(slug);
   const prisma = db().prisma;
-  const [page, matching] = await Promise.all([searchUsers(prisma, realm.id, { query: q, after: one(sp.after), before: one(sp.before), limit: 50 }), countUsersWithPrefix(prisma, realm.id, q)]);
+  const [page, matching] = await Promise.all([
+    searchUsers(prisma, realm.id, { query: q, after: one(sp.after), before: one(sp.before), limit: 50 }),
+    countUsersWithPrefix(prisma, realm.id, q),
+  ]);
   const base = `/console/realms/${realm.slug}/users`;
   const link = (cursor: Record<string, string>) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), ...cursor })}`;
   return (
@@ -28,7 +37,15 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
           <label htmlFor="user-search" className="label">
             Find users by name
           </label>
-          <input id="user-search" name="q" type="search" defaultValue={q} placeholder="Start of a username" className="input" aria-describedby="user-search-hint" />
+          <input
+            id="user-search"
+            name="q"
+            type="search"
+            defaultValue={q}
+            placeholder="Start of a username"
+            className="input"
+            aria-describedby="user-search-hint"
+          />
           <p id="user-search-hint" className="hint">
             Matches the beginning of the username, ignoring case.
           </p>
@@ -38,10 +55,20 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
         </button>
       </form>
       <p className="text-sm text-slate-700" aria-live="polite">
-        {q ? `${matching.toLocaleString("en")} user${matching === 1 ? "" : "s"} starting with “${q}”` : `${matching.toLocaleString("en")} user${matching === 1 ? "" : "s"} in this realm`}
+        {q
+          ? `${matching.toLocaleString("en")} user${matching === 1 ? "" : "s"} starting with “${q}”`
+          : `${matching.toLocaleString("en")} user${matching === 1 ? "" : "s"} in this realm`}
       </p>
       {page.rows.length === 0 ? (
-        <EmptyState title={q ? "No user matches" : "No users yet"}>{q ? "Try a shorter start of the name." : realm.registrationMode === "INVITE" ? <Link href={`/console/realms/${realm.slug}/invites`}>Create an invite</Link> : "People appear here after they sign up."}</EmptyState>
+        <EmptyState title={q ? "No user matches" : "No users yet"}>
+          {q ? (
+            "Try a shorter start of the name."
+          ) : realm.registrationMode === "INVITE" ? (
+            <Link href={`/console/realms/${realm.slug}/invites`}>Create an invite</Link>
+          ) : (
+            "People appear here after they sign up."
+          )}
+        </EmptyState>
       ) : (
         <div className="card overflow-x-auto p-0 sm:p-0">
           <table className="data-table min-w-[40rem]">
@@ -64,8 +91,12 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
                         {u.username}
                       </Link>
                     </td>
-                    <td>{u.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Suspended</Badge>}</td>
-                    <td className={u.bytesUsed > quota ? "font-semibold text-red-800" : undefined}>{formatBytes(u.bytesUsed)}</td>
+                    <td>
+                      {u.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Suspended</Badge>}
+                    </td>
+                    <td className={u.bytesUsed > quota ? "font-semibold text-red-800" : undefined}>
+                      {formatBytes(u.bytesUsed)}
+                    </td>
                     <td>
                       {formatBytes(quota)}
                       {u.quotaBytes !== null ? <span className="text-xs text-slate-600"> (override)</span> : null}

@@ -37,7 +37,11 @@ export default async function UserPage({ params }: { params: Promise<{ slug: str
           Storage
         </h3>
         <div className="mt-3">
-          <UsageBar used={user.bytesUsed} limit={effectiveQuotaBytes} label={`Total (quota ${user.quotaBytes === null ? "from realm default" : "override"})`} />
+          <UsageBar
+            used={user.bytesUsed}
+            limit={effectiveQuotaBytes}
+            label={`Total (quota ${user.quotaBytes === null ? "from realm default" : "override"})`}
+          />
         </div>
         <dl className="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-4">
           {parts.map((p) => (
@@ -58,7 +62,8 @@ export default async function UserPage({ params }: { params: Promise<{ slug: str
               <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
                 <span className="font-medium">{c.name}</span>
                 <span className="flex items-center gap-2 text-slate-700">
-                  {c.online ? <Badge tone="green">online</Badge> : <Badge>offline</Badge>} last seen {formatDate(c.lastSeenAt)}
+                  {c.online ? <Badge tone="green">online</Badge> : <Badge>offline</Badge>} last seen{" "}
+                  {formatDate(c.lastSeenAt)}
                 </span>
               </li>
             ))}
@@ -93,7 +98,8 @@ export default async function UserPage({ params }: { params: Promise<{ slug: str
         </section>
       </div>
       <p className="text-xs text-slate-600">
-        Created {formatDate(user.createdAt)} · last sign-in {formatDate(user.lastLoginAt)} · session epoch {user.sessionEpoch}
+        Created {formatDate(user.createdAt)} · last sign-in {formatDate(user.lastLoginAt)} · session epoch{" "}
+        {user.sessionEpoch}
       </p>
     </div>
   );
