@@ -8,6 +8,11 @@ import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
 import { expireMessages } from "../lib/domain/messages.ts";
+import {
+  pruneImmediateMessages,
+  readImmediateMessage,
+  type ImmediateNotice,
+} from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
 import { handleRotationRequest, type RotationRequest } from "./key-rotation.ts";
@@ -33,6 +38,7 @@ export class RealmDaemon {
   private notifier: Notifier;
   private http?: HttpHandle;
   private timers: NodeJS.Timeout[] = [];
+  private imessageChain: Promise<void> = Promise.resolve();
   private reloading?: Promise<void>;
   private reloadAgain = false;
 
@@ -69,6 +75,7 @@ export class RealmDaemon {
     };
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
+    every(30_000, () => pruneImmediateMessages(this.db.pool));
     every(this.config.limits.workspaceSweepMs, () =>
       sweepWorkspaces(this.db.pool, {
         inactivityMs: this.config.limits.workspaceInactivityMs,
@@ -180,22 +187,26 @@ export class RealmDaemon {
           this.log.error({ err: e }, "key rotation failed"),
         );
       } else if (channel === CHANNELS.user) void this.refreshUser(payload);
-      else if (channel === CHANNELS.imessage) {
-        const p = JSON.parse(payload) as {
-          userId: string;
-          computer: string;
-          from: string;
-          fromComputer: string;
-          body: string;
-        };
-        for (const c of this.connections) {
-          if (c.session?.userId === p.userId && c.session.computer === p.computer)
-            c.notify("receiveimessage", [p.from, p.fromComputer, p.body]);
-        }
-      }
+      else if (channel === CHANNELS.imessage) this.deliverImmediate(JSON.parse(payload) as ImmediateNotice);
     } catch (e) {
       this.log.warn({ err: e, channel }, "bad notification");
     }
+  }
+
+  /**
+   * An immediate message for a computer: only the instance holding its connection reads the
+   * body. Reads are chained so messages reach the recipient in the order they were notified.
+   */
+  private deliverImmediate(n: ImmediateNotice): void {
+    const holders = () =>
+      [...this.connections].filter((c) => c.session?.userId === n.userId && c.session.computer === n.computer);
+    if (!holders().length) return;
+    this.imessageChain = this.imessageChain
+      .then(async () => {
+        const m = await readImmediateMessage(this.db.pool, n.id);
+        if (m) for (const c of holders()) c.notify("receiveimessage", [m.fromUserId, m.fromComputer, m.body]);
+      })
+      .catch((e: unknown) => this.log.warn({ err: e }, "immediate message delivery failed"));
   }
 
   /** A user was suspended, reset or changed in the console: drop sessions that are no longer valid. */

@@ -1,5 +1,5 @@
 import { hitRateLimit } from "../../lib/domain/rate-limit.ts";
-import { notify, CHANNELS } from "../../lib/db/notify.ts";
+import { postImmediateMessage } from "../../lib/domain/immediate-messages.ts";
 import { WITH_COMPUTER } from "../state.ts";
 import { fields } from "./args.ts";
 import { resolveLocalUser } from "./settings-store.ts";
@@ -10,6 +10,7 @@ import { command } from "./types.ts";
  * online now (on any instance); nothing is stored. The recipient's rate (per sender, per minute,
  * set by the realm or per user) limits each sender: past it, RATELIMITED to the sender and
  * `imessagerejected` is not needed because nothing was delivered. NOSUCHCOMPUTER when offline.
+ * The body is stored for a moment and its id notified (lib/domain/immediate-messages.ts).
  */
 export default command({
   name: "sendimessage",
@@ -45,11 +46,11 @@ export default command({
         data: `the recipient accepts at most ${rate.rows[0].rate} immediate messages per minute from you`,
       };
     }
-    await notify(pool, CHANNELS.imessage, {
+    await postImmediateMessage(pool, {
       userId: target.id,
       computer,
-      from: conn.session!.fullId,
-      fromComputer: conn.session!.computer,
+      fromUserId: conn.session!.fullId,
+      fromComputer: conn.session!.computer!,
       body: text,
     });
     return { status: "OK" };
