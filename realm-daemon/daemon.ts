@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
 import { expireMessages } from "../lib/domain/messages.ts";
+import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
   readImmediateMessage,
@@ -64,6 +65,7 @@ export class RealmDaemon {
       os.hostname(),
       process.pid,
     ]);
+    await upgradeUsernameKeys(this.db.pool, this.log);
     await this.notifier.start();
     await this.reloadRealms();
     this.http = await startHttp(this);
