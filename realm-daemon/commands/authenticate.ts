@@ -1,7 +1,13 @@
 import { dummyHash, verifyPassword } from "../../lib/auth/password.ts";
 import { foldUsername } from "../../lib/domain/usernames.ts";
-import { hitRateLimit, peekRateLimit, resetRateLimit } from "../../lib/domain/rate-limit.ts";
-import { LOGIN_LIMITS, loginAccountBucket, loginIpBucket } from "../../lib/domain/login-limits.ts";
+import {
+  beginLoginAttempt,
+  LOCKOUT_REASON,
+  loginAccountBucket,
+  loginIpBucket,
+  loginSucceeded,
+  type LoginBuckets,
+} from "../../lib/domain/login-limits.ts";
 import { ConnectionState } from "../state.ts";
 import { fields } from "./args.ts";
 import { command } from "./types.ts";
@@ -9,7 +15,8 @@ import { command } from "./types.ts";
 /**
  * authenticate: username (or full user id), computer name (blank = account management only),
  * password. BADAUTH for a wrong name or password (which one is not revealed); BADCOMPUTER for
- * an unknown computer; UNAUTHORIZED for a suspended account; RATELIMITED after repeated failures.
+ * an unknown computer; UNAUTHORIZED for a suspended account; RATELIMITED after repeated failures
+ * (per account and per address, checked before the password: lib/domain/login-limits.ts).
  */
 export default command({
   name: "authenticate",
@@ -27,8 +34,14 @@ export default command({
       username = rawName.slice(at + 2);
     }
     const key = foldUsername(username);
-    const bucket = loginAccountBucket(realm.id, username);
-    const ipBucket = loginIpBucket(conn.remoteIp);
+    const buckets: LoginBuckets = {
+      account: loginAccountBucket(realm.id, username),
+      ip: loginIpBucket(conn.remoteIp),
+      accountRule: { limit: limits.authFailuresPerWindow, windowMs: limits.authFailureWindowMs },
+    };
+    // The limits first (account and address), before any lookup or hashing: during a lockout
+    // every attempt gets the same answer, right password or not.
+    if (!(await beginLoginAttempt(pool, buckets))) return { status: "RATELIMITED", data: LOCKOUT_REASON };
     const r = await pool.query<{
       id: string;
       username: string;
@@ -41,18 +54,8 @@ export default command({
     );
     const u = r.rows[0];
     const good = await verifyPassword(u?.passwordHash ?? (await dummyHash()), password);
-    if (!u || !good) {
-      const a = await hitRateLimit(pool, bucket, limits.authFailuresPerWindow, limits.authFailureWindowMs);
-      const b = await hitRateLimit(pool, ipBucket, LOGIN_LIMITS.ip.limit, LOGIN_LIMITS.ip.windowMs);
-      if (!a.allowed || !b.allowed)
-        return {
-          status: "RATELIMITED",
-          data: `too many failed logins; try again in ${Math.ceil(Math.max(a.retryAfterMs, b.retryAfterMs) / 60_000)} minute(s)`,
-        };
-      return { status: "BADAUTH", data: "wrong username or password" };
-    }
-    if ((await peekRateLimit(pool, bucket, limits.authFailureWindowMs)) >= limits.authFailuresPerWindow)
-      return { status: "RATELIMITED", data: "too many failed logins for this account; try again later" };
+    if (!u || !good) return { status: "BADAUTH", data: "wrong username or password" };
+    await loginSucceeded(pool, buckets);
     if (u.status !== "ACTIVE")
       return { status: "UNAUTHORIZED", data: "this account is suspended; contact the realm's operator" };
     if (computer) {
@@ -66,7 +69,6 @@ export default command({
           data: `no computer "${computer}" on this account; log in without a computer name and use createcomputer`,
         };
     }
-    await resetRateLimit(pool, bucket);
     await pool.query(`UPDATE users SET "lastLoginAt" = now() WHERE id = $1`, [u.id]);
     conn.session = {
       userId: u.id,
