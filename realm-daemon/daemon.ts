@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
 import { expireMessages } from "../lib/domain/messages.ts";
+import { reconcileSessions } from "./revocation.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
@@ -54,7 +55,13 @@ export class RealmDaemon {
       config.databaseUrl,
       log,
       (ch, p) => this.onNotification(ch, p),
-      () => void this.reloadRealms(),
+      // Notifications sent while the listener was down are lost: reload and reconcile.
+      () => {
+        void this.reloadRealms();
+        void this.reconcileAll("listener reconnected").catch((e: unknown) =>
+          this.log.warn({ err: e }, "session reconciliation failed"),
+        );
+      },
     );
     if (config.federation) this.federation = new Federation(this, config.federation);
   }
@@ -78,6 +85,7 @@ export class RealmDaemon {
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(30_000, () => pruneImmediateMessages(this.db.pool));
+    every(this.config.limits.reconcileIntervalMs, () => this.reconcileAll("periodic"));
     every(this.config.limits.workspaceSweepMs, () =>
       sweepWorkspaces(this.db.pool, {
         inactivityMs: this.config.limits.workspaceInactivityMs,
@@ -213,29 +221,13 @@ export class RealmDaemon {
 
   /** A user was suspended, reset or changed in the console: drop sessions that are no longer valid. */
   private async refreshUser(userId: string): Promise<void> {
-    const mine = [...this.connections].filter((c) => c.session?.userId === userId);
-    if (!mine.length) return;
-    const r = await this.db.pool.query<{ status: string; sessionEpoch: number; computers: string[] }>(
-      `SELECT status, "sessionEpoch", ARRAY(SELECT name FROM computers WHERE "userId" = users.id) AS computers FROM users WHERE id = $1`,
-      [userId],
-    );
-    const u = r.rows[0];
-    for (const c of mine) {
-      if (!u || u.status !== "ACTIVE" || u.sessionEpoch !== c.session!.sessionEpoch) {
-        c.notify(
-          "banned",
-          !u
-            ? "account deleted"
-            : u.status !== "ACTIVE"
-              ? "account suspended by the realm operator"
-              : "signed out by the realm operator",
-        );
-        c.close("banned");
-      } else if (c.session!.computer && !u.computers.includes(c.session!.computer)) {
-        c.notify("banned", "this computer was removed from the account");
-        c.close("computer deleted");
-      }
-    }
+    await reconcileSessions(this.db.pool, this.connections, [userId]);
+  }
+
+  /** Every live session against the database (after the listener reconnects, and periodically). */
+  async reconcileAll(why: string): Promise<void> {
+    const ended = await reconcileSessions(this.db.pool, this.connections);
+    if (ended) this.log.warn({ ended, why }, "sessions ended by reconciliation (a notification was missed)");
   }
 
   onConnectionClosed(c: Connection): void {
