@@ -9,6 +9,7 @@ import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
 import { expireMessages } from "../lib/domain/messages.ts";
 import { reconcileSessions } from "./revocation.ts";
+import { pruneTables } from "../lib/domain/pruning.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
@@ -84,6 +85,7 @@ export class RealmDaemon {
     };
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
+    every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
     every(30_000, () => pruneImmediateMessages(this.db.pool));
     every(this.config.limits.reconcileIntervalMs, () => this.reconcileAll("periodic"));
     every(this.config.limits.workspaceSweepMs, () =>
