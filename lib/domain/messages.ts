@@ -7,6 +7,7 @@ import { DomainError } from "./errors.ts";
 import { releaseBytes } from "./quota.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
 import { named } from "../db/named.ts";
+import { tx } from "../db/tx.ts";
 
 export const MESSAGE_LIMITS = {
   /** Stored block size; writes may start anywhere, blocks are read-modify-written. */
@@ -34,21 +35,6 @@ export interface Delivery {
   userId: string;
   computer: string;
   messageId: string;
-}
-
-export async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query("BEGIN");
-    const r = await fn(c);
-    await c.query("COMMIT");
-    return r;
-  } catch (e) {
-    await c.query("ROLLBACK").catch(() => undefined);
-    throw e;
-  } finally {
-    c.release();
-  }
 }
 
 export interface MessageRow {

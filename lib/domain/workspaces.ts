@@ -13,14 +13,15 @@
 // keeps a mirror of the workspace (workspace-federation.ts).
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
-import { tx, type Caller } from "./messages.ts";
+import { type Caller } from "./messages.ts";
+import { tx } from "../db/tx.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
 import { dropOpenChanges, freeAcked, type Freed } from "./workspace-gc.ts";
 import { queueWorkspaceEvent, realmOf } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
 
-export { tx, type Caller };
+export { type Caller };
 
 export const WORKSPACE_LIMITS = {
   maxNameLength: 200,

@@ -1,5 +1,5 @@
 import { DomainError } from "../../lib/domain/errors.ts";
-import { tx } from "../../lib/domain/messages.ts";
+import { tx } from "../../lib/db/tx.ts";
 import { LOGGED_IN } from "../state.ts";
 import { fields } from "./args.ts";
 import { command } from "./types.ts";

@@ -3,7 +3,7 @@
 import type pg from "pg";
 import { DomainError } from "../../lib/domain/errors.ts";
 import { chargeBytes, releaseBytes } from "../../lib/domain/quota.ts";
-import { tx } from "../../lib/domain/messages.ts";
+import { tx } from "../../lib/db/tx.ts";
 import { foldUsername } from "../../lib/domain/usernames.ts";
 import { REALM_DEFAULTS } from "../config.ts";
 

@@ -4,7 +4,7 @@
 // revocation reaches this realm within a minute. See docs/federation.md.
 import type { Logger } from "pino";
 import { generateRealmKey, storeRotatedKey } from "../../lib/realm/keys.ts";
-import { tx } from "../../lib/domain/messages.ts";
+import { tx } from "../../lib/db/tx.ts";
 import { LinkError } from "../../lib/federation/packet-client.ts";
 import { cachedPeerIds, markStale } from "../../lib/federation/peer-cache.ts";
 import { pruneReceived } from "../../lib/federation/inbound-store.ts";
