@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { releaseBytes } from "./quota.ts";
+import { canMessageOtherRealms } from "./accounts.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
 import { named } from "../db/named.ts";
 import { tx } from "../db/tx.ts";
@@ -80,7 +81,7 @@ export async function createMessage(
   caller: Caller,
   messageId: string,
   recipients: RecipientSpec[],
-  opts: { canMessageOtherRealms: boolean; retentionDays: number },
+  opts: { retentionDays: number },
 ): Promise<CreateResult> {
   const bad = checkMessageId(messageId, caller.fullId);
   if (bad) throw bad;
@@ -108,13 +109,16 @@ export async function createMessage(
     );
     for (const u of found.rows) users.set(u.usernameKey, u);
   }
+  // The console's per-user right, read only when a recipient is on another realm.
+  const mayMessageOtherRealms =
+    parsed.some((x) => x.p.realmId !== caller.realmId) && (await canMessageOtherRealms(pool, caller.userId));
   const rows = new Map<string, { recipientId: string; userId: string | null; computer: string }>();
   const add = (recipientId: string, userId: string | null, computer: string) =>
     rows.set(`${recipientId}\u0000${computer}`, { recipientId, userId, computer });
   const remote = new Set<string>();
   for (const { spec, p } of parsed) {
     if (p.realmId !== caller.realmId) {
-      if (!opts.canMessageOtherRealms)
+      if (!mayMessageOtherRealms)
         throw new DomainError("UNAUTHORIZED", "Your account may not send messages to other realms.");
       remote.add(p.realmId);
       add(spec.recipientId, null, spec.computer);
