@@ -11,10 +11,10 @@ import { command } from "./types.ts";
 export default command({
   name: "writemessagedata",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const r = fieldsWithData(args, ["id", "offset", "length"], 2);
     const [id, offset] = r.fields;
-    const size = await writeMessageData(conn.daemon.db.pool, caller(conn), id, BigInt(int(offset, "offset")), r.data);
+    const size = await writeMessageData(ctx.db, caller(ctx), id, BigInt(int(offset, "offset")), r.data);
     return { status: "OK", data: size.toString() };
   },
 });

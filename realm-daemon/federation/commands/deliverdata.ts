@@ -6,17 +6,10 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "deliverdata",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const f = fieldsWithData(args, ["message id", "offset", "length"], 2);
     const [messageId, offset] = f.fields;
-    await writeInbound(
-      conn.federation.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
-      messageId,
-      BigInt(int(offset, "offset")),
-      f.data,
-    );
+    await writeInbound(ctx.db, ctx.realm.id, ctx.peerRealmId, messageId, BigInt(int(offset, "offset")), f.data);
     return { status: "OK" };
   },
 });

@@ -1,0 +1,72 @@
+// Account operations of a logged-in user over the protocol: changing the password and finding
+// other users of the realm by username prefix.
+import type pg from "pg";
+import { hashPassword, verifyPassword } from "../auth/password.ts";
+import { DomainError } from "./errors.ts";
+import { checkPassword, foldUsername } from "./usernames.ts";
+import {
+  beginLoginAttempt,
+  LOCKOUT_REASON,
+  loginAccountBucket,
+  loginIpBucket,
+  loginSucceeded,
+} from "./login-limits.ts";
+import { changeUserPassword } from "./password-change.ts";
+
+/**
+ * BADAUTH when `current` is wrong, RATELIMITED under the login limits (checked before the
+ * password, login-limits.ts); the password rules' status otherwise. A change ends every other
+ * session of the account (password-change.ts): `session` is the caller's live session, which
+ * takes the new epoch before the change is announced so that it alone stays.
+ */
+export async function changePassword(
+  pool: pg.Pool,
+  session: { userId: string; username: string; sessionEpoch: number },
+  current: string,
+  next: string,
+  gate: { realmId: string; remoteIp: string; failuresPerWindow: number; failureWindowMs: number },
+): Promise<void> {
+  const buckets = {
+    account: loginAccountBucket(gate.realmId, session.username),
+    ip: loginIpBucket(gate.remoteIp),
+    accountRule: { limit: gate.failuresPerWindow, windowMs: gate.failureWindowMs },
+  };
+  if (!(await beginLoginAttempt(pool, buckets))) throw new DomainError("RATELIMITED", LOCKOUT_REASON);
+  const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [
+    session.userId,
+  ]);
+  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current)))
+    throw new DomainError("BADAUTH", "the current password is wrong");
+  await loginSucceeded(pool, buckets);
+  const bad = checkPassword(next, session.username);
+  if (bad) throw bad;
+  const hash = await hashPassword(next);
+  const before = session.sessionEpoch;
+  session.sessionEpoch = before + 1;
+  try {
+    const epoch = await changeUserPassword(pool, session.userId, hash);
+    if (epoch !== null) session.sessionEpoch = epoch;
+  } catch (e) {
+    session.sessionEpoch = before;
+    throw e;
+  }
+}
+
+/** Up to `limit` active usernames of the realm starting with `prefix` (case-folded), in order. */
+export async function searchUsers(pool: pg.Pool, realmId: string, prefix: string, limit: number): Promise<string[]> {
+  const key = foldUsername(prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
+  const r = await pool.query<{ username: string }>(
+    `SELECT username FROM users WHERE "realmId" = $1 AND "usernameKey" LIKE $2 AND status = 'ACTIVE' ORDER BY "usernameKey" LIMIT $3`,
+    [realmId, `${key}%`, limit],
+  );
+  return r.rows.map((x) => x.username);
+}
+
+/** Whether the user may message and share with users of other realms (set in the console). */
+export async function canMessageOtherRealms(db: pg.Pool | pg.PoolClient, userId: string): Promise<boolean> {
+  const r = await db.query<{ canMessageOtherRealms: boolean }>(
+    `SELECT "canMessageOtherRealms" FROM users WHERE id = $1`,
+    [userId],
+  );
+  return r.rows[0]?.canMessageOtherRealms ?? false;
+}
