@@ -87,7 +87,7 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       onReady(transport) {
         let chain = Promise.resolve();
         let closed = false;
-        const send = (p: Buffer) => {
+        const send = (p: Uint8Array) => {
           if (!transport.send(p)) close();
         };
         const close = () => {

@@ -48,13 +48,3 @@ export function takeChallenge(s: ManagementSession): string | null {
   s.challenge = undefined;
   return c && c.expiresAt > Date.now() ? c.nonce : null;
 }
-
-/** `key=value` lines into a map (first `=` splits; unknown keys are ignored by callers). */
-export function keyValues(args: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of args.toString("utf8").split(/\r\n|\r|\n/)) {
-    const i = line.indexOf("=");
-    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return out;
-}

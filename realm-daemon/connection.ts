@@ -22,7 +22,7 @@ export interface Transport {
   readonly kind: "tls" | "tcp" | "ws";
   readonly remoteAddress: string;
   /** Sends one packet payload; returns false when the peer is not reading (buffer over the limit). */
-  send(payload: Buffer): boolean;
+  send(payload: Uint8Array): boolean;
   close(): void;
 }
 
@@ -137,7 +137,7 @@ export class Connection {
     this.sendPayload(encodeNotification(event, data));
   }
 
-  private sendPayload(payload: Buffer): void {
+  private sendPayload(payload: Uint8Array): void {
     if (this.closed) return;
     this.daemon.metrics.bytesOut.inc(payload.length);
     if (!this.transport.send(payload)) {

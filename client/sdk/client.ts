@@ -61,12 +61,12 @@ export class RealmClient {
   }
 
   /** Sends a command and returns the reply, whatever its status. */
-  request(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+  request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
     return this.raw.request(command, args);
   }
 
   /** Sends a command and throws unless the status is OK. */
-  async call(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+  async call(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
     const r = await this.raw.request(command, args);
     if (r.status !== "OK") throw new OpenGrooveError(r.status, r.text, command);
     return r;

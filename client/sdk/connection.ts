@@ -3,7 +3,7 @@
 // WebSocket; several requests may be in flight. Notifications go to listeners.
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
-import { decodeErrorNotification, type StatusWord } from "../../lib/protocol/index.ts";
+import { decodeErrorNotification, textLines, type StatusWord } from "../../lib/protocol/index.ts";
 import {
   ClientPacketConnection,
   ConnectionFailure,
@@ -44,7 +44,7 @@ export class OpenGrooveError extends Error {
 }
 
 export interface RawConnection extends EventEmitter {
-  request(command: string, args?: Buffer | readonly string[]): Promise<Reply>;
+  request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply>;
   close(): void;
   readonly closed: boolean;
   readonly peerFingerprint?: string;
@@ -63,7 +63,7 @@ function toReply(status: StatusWord, data: Buffer): Reply {
     },
     get lines() {
       const t = this.text;
-      return (lines ??= t === "" ? [] : t.split(/\r\n|\r|\n/));
+      return (lines ??= textLines(t));
     },
   };
 }
@@ -102,7 +102,7 @@ class SdkConnection extends EventEmitter implements RawConnection {
     return this.core.peerFingerprint;
   }
 
-  async request(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+  async request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
     try {
       const r = await this.core.request(command, args);
       return toReply(r.status, r.data);

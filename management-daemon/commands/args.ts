@@ -1,7 +1,6 @@
 // Argument helpers for management commands.
-import { splitExactFields, ProtocolError } from "../../lib/protocol/index.ts";
+import { splitExactFields, ProtocolError, keyValuesOf as keyValues } from "../../lib/protocol/index.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
-import { keyValues } from "../session.ts";
 import type { RealmMetadata } from "../registry.ts";
 
 export function fields(args: Buffer, names: readonly string[]): string[] {
