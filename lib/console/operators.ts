@@ -2,7 +2,7 @@
 // new password. The last active administrator cannot be demoted or disabled, and nobody can
 // demote or disable themselves.
 import { z } from "zod";
-import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import { OperatorRole, type Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { hashPassword } from "../auth/password.ts";
 import { canManageOperators } from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
@@ -14,7 +14,7 @@ const realmIdList = z.preprocess(
   z.array(z.string().min(1).max(300)).max(1000),
 );
 const password = z.string().min(12, "Use at least 12 characters.").max(256, "Password must be at most 256 characters.");
-const role = z.enum(["ADMIN", "REALM_OPERATOR"], { error: "Choose a role." });
+const role = z.enum(OperatorRole, { error: "Choose a role." });
 
 export async function listOperators(prisma: PrismaClient) {
   return prisma.operator.findMany({

@@ -8,12 +8,14 @@ import { CaptchaField, type CaptchaHandle } from "./captcha-field.tsx";
 import { Honeypot } from "./honeypot.tsx";
 import { SignupSuccess } from "./signup-success.tsx";
 import { Field, Notice, describedBy } from "./ui.tsx";
+import type { CaptchaProvider, RegistrationMode } from "../../../lib/generated/prisma/enums.ts";
+import type { CaptchaWidget } from "../../../lib/captcha/types.ts";
 
 export interface SignupFormRealm {
   id: string;
   name: string;
-  registrationMode: "OPEN" | "INVITE";
-  captchaProvider: "NONE" | "HCAPTCHA" | "ALTCHA";
+  registrationMode: Exclude<RegistrationMode, "CLOSED">;
+  captchaProvider: CaptchaProvider;
   hcaptchaSiteKey: string | null;
 }
 
@@ -111,7 +113,7 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
       {showCaptcha ? (
         <CaptchaField
           ref={captcha}
-          provider={realm.captchaProvider as "HCAPTCHA" | "ALTCHA"}
+          provider={realm.captchaProvider as CaptchaWidget}
           hcaptchaSiteKey={realm.hcaptchaSiteKey}
           error={errors.captcha}
         />
