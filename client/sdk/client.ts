@@ -2,7 +2,14 @@
 // message in chunks. Non-OK replies throw OpenGrooveError carrying the status word.
 import crypto from "node:crypto";
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
-import { openConnection, OpenGrooveError, type ConnectOptions, type RawConnection, type Reply } from "./connection.ts";
+import {
+  openConnection,
+  OpenGrooveError,
+  type CommandCaller,
+  type ConnectOptions,
+  type RawConnection,
+  type Reply,
+} from "./connection.ts";
 import { Workspaces } from "./workspaces.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
@@ -27,7 +34,7 @@ export interface Quotas {
 export type RegisterResult =
   { status: "OK"; userId: string } | { status: "CONTINUE"; ticket: string; url: string; message: string };
 
-export class RealmClient {
+export class RealmClient implements CommandCaller {
   private ws?: Workspaces;
   private constructor(readonly raw: RawConnection) {}
 

@@ -43,6 +43,19 @@ export class OpenGrooveError extends Error {
   }
 }
 
+/**
+ * What a command group (workspaces.ts) needs from a client: RealmClient provides it. Declared
+ * here so the groups depend on the connection layer, not on client.ts (which imports them).
+ */
+export interface CommandCaller {
+  /** The reply, whatever its status. */
+  request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply>;
+  /** The reply; throws OpenGrooveError unless the status is OK. */
+  call(command: string, args?: Uint8Array | readonly string[]): Promise<Reply>;
+  /** Notifications by event name. */
+  on(event: string, fn: (r: Reply) => void): unknown;
+}
+
 export interface RawConnection extends EventEmitter {
   request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply>;
   close(): void;
