@@ -4,7 +4,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
-import { zodFieldErrors, type ActionResult } from "../console/command.ts";
+import { fieldProblems, zodFieldErrors, type ActionResult } from "../console/command.ts";
 import { deleteComputer } from "../domain/computers.ts";
 import { DomainError } from "../domain/errors.ts";
 import { hitRateLimit, peekRateLimit, resetRateLimit } from "../domain/rate-limit.ts";
@@ -53,13 +53,7 @@ export const changePasswordInput = z
  */
 export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknown): Promise<ActionResult> {
   const parsed = changePasswordInput.safeParse(raw);
-  if (!parsed.success)
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: zodFieldErrors(parsed.error),
-    };
+  if (!parsed.success) return fieldProblems(zodFieldErrors(parsed.error));
   const { current, password } = parsed.data;
   const bucket = realmAccountKey(user.realmId, user.username);
   const rule = REALM_SIGN_IN_RULES.account;
@@ -70,21 +64,10 @@ export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknow
     const hit = await hitRateLimit(pool, bucket, rule.limit, rule.windowMs);
     if (!hit.allowed)
       return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: { current: ["That is not your current password."] },
-    };
+    return fieldProblems({ current: ["That is not your current password."] });
   }
   const bad = checkPassword(password, user.username);
-  if (bad)
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: { password: [bad.message] },
-    };
+  if (bad) return fieldProblems({ password: [bad.message] });
   await pool.query(`UPDATE users SET "passwordHash" = $2 WHERE id = $1`, [user.userId, await hashPassword(password)]);
   await resetRateLimit(pool, bucket);
   log.info({ userId: user.userId }, "password changed on the web");

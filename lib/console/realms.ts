@@ -19,7 +19,7 @@ import {
   type Actor,
 } from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
-import { ConsoleError, defineCommand } from "./command.ts";
+import { ConsoleError, defineCommand, FIX_FIELDS } from "./command.ts";
 import { checkbox, formatBytes, id, intField, sizeField, sizeUnit, toBytes, trimmed } from "./form.ts";
 
 const emailOrBlank = z
@@ -105,7 +105,7 @@ function checkCaptcha(
     const errors: Record<string, string[]> = {};
     if (!input.hcaptchaSiteKey) errors.hcaptchaSiteKey = ["hCaptcha needs a site key."];
     if (!secret) errors.hcaptchaSecret = ["hCaptcha needs a secret."];
-    if (Object.keys(errors).length) throw new ConsoleError(400, "Please correct the highlighted fields.", errors);
+    if (Object.keys(errors).length) throw new ConsoleError(400, FIX_FIELDS, errors);
   }
   return secret;
 }
@@ -185,7 +185,7 @@ export const updateRealm = defineCommand({
       const before = await tx.realm.findUnique({ where: { id: input.realmId } });
       if (!before) throw new ConsoleError(404, "Not found.");
       if (input.status && input.status !== before.status && !canChangeRealmStatus(ctx.actor, before.id)) {
-        throw new ConsoleError(400, "Please correct the highlighted fields.", {
+        throw new ConsoleError(400, FIX_FIELDS, {
           status: ["Only an administrator can enable or disable a realm."],
         });
       }
