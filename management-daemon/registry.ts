@@ -11,6 +11,7 @@ import { hashCode } from "../lib/domain/registration.ts";
 import { publicKeyFingerprint, certFingerprint } from "../lib/realm/keys.ts";
 import { anyProofValid, verify, type Proof } from "../lib/federation/signing.ts";
 import type { RegistryRecord, RegistryStatus } from "../lib/federation/registry-wire.ts";
+import type { RegistrationMode } from "../lib/generated/prisma/enums.ts";
 
 export const REALM_ID = /^[A-Za-z0-9.-]{1,253}:\d{1,5}$/;
 
@@ -18,7 +19,7 @@ export interface RealmMetadata {
   address: string;
   name: string;
   description: string;
-  registrationMode: "OPEN" | "INVITE" | "CLOSED";
+  registrationMode: RegistrationMode;
   captchaRequired: boolean;
   signupUrl: string;
 }

@@ -4,7 +4,6 @@
 // connection (server.ts) or the pool's owner.
 import type pg from "pg";
 import type { Logger } from "pino";
-import { checkTextFields } from "../lib/protocol/index.ts";
 import type { CommandResult, SessionCommand } from "../lib/protocol/session.ts";
 import type { ManagementLimits } from "./config.ts";
 
@@ -39,18 +38,4 @@ export type ManagementCommand = SessionCommand<ManagementState, ManagementContex
 
 export function managementCommand(spec: ManagementCommand): ManagementCommand {
   return spec;
-}
-
-/** `key=value` lines into a map (first `=` splits; unknown keys are ignored by callers). */
-export function keyValues(args: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of args.toString("utf8").split(/\r\n|\r|\n/)) {
-    const i = line.indexOf("=");
-    if (i <= 0) continue;
-    // The one text rule (lib/protocol/text-rule.ts) for key=value arguments too.
-    const t = checkTextFields([line.slice(0, i), line.slice(i + 1)], ["key", line.slice(0, i)]);
-    if (!t.ok) throw t.error;
-    out.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return out;
 }

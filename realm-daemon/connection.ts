@@ -14,7 +14,7 @@ export interface Transport {
   readonly kind: "tls" | "tcp" | "ws";
   readonly remoteAddress: string;
   /** Sends one packet payload; returns false when the peer is not reading (buffer over the limit). */
-  send(payload: Buffer): boolean;
+  send(payload: Uint8Array): boolean;
   close(): void;
 }
 

@@ -16,6 +16,7 @@ export const ANY_STATE = [
   ConnectionState.AccountOnly,
   ConnectionState.Authenticated,
 ] as const;
+import type { Realm } from "../lib/generated/prisma/client.ts";
 export const LOGGED_IN = [ConnectionState.AccountOnly, ConnectionState.Authenticated] as const;
 export const WITH_COMPUTER = [ConnectionState.Authenticated] as const;
 
@@ -29,18 +30,20 @@ export interface Session {
   sessionEpoch: number;
 }
 
-export interface RealmInfo {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  host: string;
-  port: number;
-  contactEmail: string;
-  contactUserId: string;
-  registrationMode: "OPEN" | "INVITE" | "CLOSED";
-  captchaProvider: "NONE" | "HCAPTCHA" | "ALTCHA";
-  status: "ACTIVE" | "DISABLED";
-  maxComputersPerUser: number;
-  messageRetentionDays: number;
-}
+/** The realm row columns the daemon keeps in memory (types from the Prisma schema). */
+export type RealmInfo = Pick<
+  Realm,
+  | "id"
+  | "slug"
+  | "name"
+  | "description"
+  | "host"
+  | "port"
+  | "contactEmail"
+  | "contactUserId"
+  | "registrationMode"
+  | "captchaProvider"
+  | "status"
+  | "maxComputersPerUser"
+  | "messageRetentionDays"
+>;

@@ -7,7 +7,7 @@ import { signIn, signOut } from "../../auth.ts";
 import { realmUserCredentials } from "../../lib/account/sign-in.ts";
 import { changePassword, removeComputer } from "../../lib/account/changes.ts";
 import { currentRealmUser } from "../../lib/account/current-user.ts";
-import { zodFieldErrors, type ActionResult } from "../../lib/console/command.ts";
+import { fieldProblems, zodFieldErrors, type ActionResult } from "../../lib/console/command.ts";
 import { db } from "../../lib/db/client.ts";
 
 const SIGNED_OUT: ActionResult = { ok: false, status: 401, error: "Your session has ended. Sign in again." };
@@ -26,14 +26,7 @@ export async function accountSignInAction(_prev: ActionResult | null, form: Form
     username: values.username,
     password: str("password"),
   });
-  if (!parsed.success)
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: zodFieldErrors(parsed.error),
-      values,
-    };
+  if (!parsed.success) return fieldProblems(zodFieldErrors(parsed.error), values);
   try {
     await signIn("realm-user", { ...parsed.data, redirectTo: safeNext(form.get("next")) });
   } catch (e) {

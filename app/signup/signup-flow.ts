@@ -14,17 +14,14 @@ import { verifyHcaptcha } from "../../lib/captcha/hcaptcha.ts";
 import { verifyAltcha } from "../../lib/captcha/altcha.ts";
 import type { SecretSource } from "../../lib/captcha/server-secret.ts";
 import type { StatusWord } from "../../lib/protocol/status.ts";
+import type { Realm } from "../../lib/generated/prisma/client.ts";
 
 export type SignupField = "username" | "password" | "confirm" | "invite" | "captcha" | "form";
 
-export interface SignupRealm {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  contactEmail: string;
-  registrationMode: "OPEN" | "INVITE" | "CLOSED";
-  captchaProvider: "NONE" | "HCAPTCHA" | "ALTCHA";
+export interface SignupRealm extends Pick<
+  Realm,
+  "id" | "slug" | "name" | "description" | "contactEmail" | "registrationMode" | "captchaProvider"
+> {
   /** The realm's hCaptcha site key, or the installation's (OPENGROOVE_HCAPTCHA_SITEKEY). */
   hcaptchaSiteKey: string | null;
 }

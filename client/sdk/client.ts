@@ -2,7 +2,14 @@
 // message in chunks. Non-OK replies throw OpenGrooveError carrying the status word.
 import crypto from "node:crypto";
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
-import { openConnection, OpenGrooveError, type ConnectOptions, type RawConnection, type Reply } from "./connection.ts";
+import {
+  openConnection,
+  OpenGrooveError,
+  type CommandCaller,
+  type ConnectOptions,
+  type RawConnection,
+  type Reply,
+} from "./connection.ts";
 import { Workspaces } from "./workspaces.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
@@ -27,7 +34,7 @@ export interface Quotas {
 export type RegisterResult =
   { status: "OK"; userId: string } | { status: "CONTINUE"; ticket: string; url: string; message: string };
 
-export class RealmClient {
+export class RealmClient implements CommandCaller {
   private ws?: Workspaces;
   private constructor(readonly raw: RawConnection) {}
 
@@ -61,12 +68,12 @@ export class RealmClient {
   }
 
   /** Sends a command and returns the reply, whatever its status. */
-  request(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+  request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
     return this.raw.request(command, args);
   }
 
   /** Sends a command and throws unless the status is OK. */
-  async call(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+  async call(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
     const r = await this.raw.request(command, args);
     if (r.status !== "OK") throw new OpenGrooveError(r.status, r.text, command);
     return r;

@@ -3,7 +3,7 @@
 // WebSocket; several requests may be in flight. Notifications go to listeners.
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
-import { decodeErrorNotification, type StatusWord } from "../../lib/protocol/index.ts";
+import { decodeErrorNotification, textLines, type StatusWord } from "../../lib/protocol/index.ts";
 import {
   ClientPacketConnection,
   ConnectionFailure,
@@ -43,8 +43,21 @@ export class OpenGrooveError extends Error {
   }
 }
 
+/**
+ * What a command group (workspaces.ts) needs from a client: RealmClient provides it. Declared
+ * here so the groups depend on the connection layer, not on client.ts (which imports them).
+ */
+export interface CommandCaller {
+  /** The reply, whatever its status. */
+  request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply>;
+  /** The reply; throws OpenGrooveError unless the status is OK. */
+  call(command: string, args?: Uint8Array | readonly string[]): Promise<Reply>;
+  /** Notifications by event name. */
+  on(event: string, fn: (r: Reply) => void): unknown;
+}
+
 export interface RawConnection extends EventEmitter {
-  request(command: string, args?: Buffer | readonly string[]): Promise<Reply>;
+  request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply>;
   close(): void;
   readonly closed: boolean;
   readonly peerFingerprint?: string;
@@ -63,7 +76,7 @@ function toReply(status: StatusWord, data: Buffer): Reply {
     },
     get lines() {
       const t = this.text;
-      return (lines ??= t === "" ? [] : t.split(/\r\n|\r|\n/));
+      return (lines ??= textLines(t));
     },
   };
 }
@@ -102,7 +115,7 @@ class SdkConnection extends EventEmitter implements RawConnection {
     return this.core.peerFingerprint;
   }
 
-  async request(command: string, args?: Buffer | readonly string[]): Promise<Reply> {
+  async request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
     try {
       const r = await this.core.request(command, args);
       return toReply(r.status, r.data);

@@ -3,8 +3,7 @@
 // streaming reads, acknowledging, and the `workspacechange` push. Memory use stays at a few
 // chunks whatever the size of a change.
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
-import { OpenGrooveError, type Reply } from "./connection.ts";
-import type { RealmClient } from "./client.ts";
+import { OpenGrooveError, type CommandCaller, type Reply } from "./connection.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 /** Chunk size of workspace uploads and reads: eight 64 KiB storage blocks, half the default 1 MiB packet. */
@@ -116,7 +115,7 @@ class Window {
 }
 
 export class Workspaces {
-  constructor(private readonly client: RealmClient) {}
+  constructor(private readonly client: CommandCaller) {}
 
   async create(name: string): Promise<string> {
     return kv((await this.client.call("workspacecreate", [name])).lines).workspace;

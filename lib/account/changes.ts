@@ -4,7 +4,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
-import { zodFieldErrors, type ActionResult } from "../console/command.ts";
+import { fieldProblems, zodFieldErrors, type ActionResult } from "../console/command.ts";
 import { deleteComputer } from "../domain/computers.ts";
 import { DomainError } from "../domain/errors.ts";
 import { beginLoginAttempt, loginSucceeded } from "../domain/login-limits.ts";
@@ -54,13 +54,7 @@ export const changePasswordInput = z
  */
 export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknown): Promise<ActionResult> {
   const parsed = changePasswordInput.safeParse(raw);
-  if (!parsed.success)
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: zodFieldErrors(parsed.error),
-    };
+  if (!parsed.success) return fieldProblems(zodFieldErrors(parsed.error));
   const { current, password } = parsed.data;
   // The same limits as every password check (lib/domain/login-limits.ts), before hashing.
   const buckets = { account: realmAccountKey(user.realmId, user.username), ip: null };
@@ -68,21 +62,10 @@ export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknow
     return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
   const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [user.userId]);
   if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current)))
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: { current: ["That is not your current password."] },
-    };
+    return fieldProblems({ current: ["That is not your current password."] });
   await loginSucceeded(pool, buckets);
   const bad = checkPassword(password, user.username);
-  if (bad)
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: { password: [bad.message] },
-    };
+  if (bad) return fieldProblems({ password: [bad.message] });
   // A new session epoch: every session of the account ends, this web session included (its
   // token carries the old epoch), and the realm daemons drop protocol sessions.
   await changeUserPassword(pool, user.userId, await hashPassword(password));

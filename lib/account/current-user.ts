@@ -3,7 +3,7 @@
 // everywhere" (sessionEpoch) ends the web session at once. An operator's session never counts.
 import { cache } from "react";
 import { redirect } from "next/navigation";
-import { auth } from "../../auth.ts";
+import { auth } from "../auth/next-auth.ts";
 import { db } from "../db/client.ts";
 import { loadRealmUser, type RealmUser } from "./realm-user.ts";
 

@@ -1,21 +1,27 @@
 // The browser's realm client: the client protocol over the realm daemon's WebSocket transport
-// (/ws/<realm-slug>, one packet per binary message, no greeting). Browser-safe (Uint8Array,
-// the WebSocket API); the tests hand in the `ws` package's WebSocket instead.
+// (/ws/<realm-slug>, one packet per binary message, no greeting). Browser-safe: the packet
+// codec is lib/protocol's (plain Uint8Array, no Buffer), the same one the daemons and the SDK
+// use; the tests hand in the `ws` package's WebSocket instead.
 // The browser is one of the user's computers (named "web" by default), created on first use
 // in account-only mode. The password is used to authenticate and then forgotten.
 import {
+  bytesToText,
   concatBytes,
   decodeServerPacket,
   encodeRequest,
-  fieldsWithData,
-  keyValues,
-  linesOf,
-  textOf,
-  type RequestArgs,
-} from "./wire.ts";
+  joinFieldsWithTrailingData,
+  keyValueLines,
+  textLines,
+} from "../protocol/index.ts";
 import { decodeHeader, MAX_HEADER_BYTES, type EnvelopeHeader } from "../envelope.ts";
 
 export const WEB_COMPUTER = "web";
+
+/** Request arguments: raw bytes, or text fields joined with LF. */
+export type RequestArgs = Uint8Array | readonly string[];
+
+const lines = (data: Uint8Array) => textLines(bytesToText(data));
+const keyValues = (data: Uint8Array) => keyValueLines(lines(data));
 export const CHUNK_BYTES = 64_000;
 
 export interface WebSocketLike {
@@ -110,8 +116,9 @@ export class RealmSocket {
   private onPayload(raw: unknown): void {
     const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : raw instanceof Uint8Array ? raw : null;
     if (!bytes) return;
-    const p = decodeServerPacket(bytes);
-    if (!p) return this.fail("the realm server sent a malformed packet");
+    const decoded = decodeServerPacket(bytes);
+    if (!decoded.ok) return this.fail(`the realm server sent a malformed packet: ${decoded.error.reason}`);
+    const p = decoded.value;
     if (p.kind === "notification") {
       for (const l of this.notificationListeners) l(p.event, p.data);
       return;
@@ -161,7 +168,7 @@ export class RealmSocket {
   /** OK or a RealmError carrying the status word and reason. */
   async call(command: string, args?: RequestArgs): Promise<Uint8Array> {
     const r = await this.raw(command, args);
-    if (r.status !== "OK") throw new RealmError(r.status, textOf(r.data), command);
+    if (r.status !== "OK") throw new RealmError(r.status, bytesToText(r.data), command);
     return r.data;
   }
 
@@ -177,7 +184,7 @@ export class RealmSocket {
   }
 
   async inbox(): Promise<string[]> {
-    return linesOf(await this.call("listinboundmessages"));
+    return lines(await this.call("listinboundmessages"));
   }
 
   async describe(id: string): Promise<MessageSummary> {
@@ -198,7 +205,7 @@ export class RealmSocket {
   }
 
   async read(id: string): Promise<Uint8Array> {
-    const size = Number(textOf(await this.call("getmessagesize", [id])));
+    const size = Number(bytesToText(await this.call("getmessagesize", [id])));
     const parts: Uint8Array[] = [];
     for (let off = 0; off < size; off += CHUNK_BYTES)
       parts.push(await this.readRange(id, off, Math.min(CHUNK_BYTES, size - off)));
@@ -218,7 +225,7 @@ export class RealmSocket {
       await this.call("setmessagesize", [id, String(body.length)]);
       for (let off = 0; off < body.length; off += CHUNK_BYTES) {
         const chunk = body.subarray(off, off + CHUNK_BYTES);
-        await this.call("writemessagedata", fieldsWithData([id, String(off), String(chunk.length)], chunk));
+        await this.call("writemessagedata", joinFieldsWithTrailingData([id, String(off), String(chunk.length)], chunk));
       }
       await this.call("sendmessage", [id]);
     } catch (e) {

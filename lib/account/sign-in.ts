@@ -5,6 +5,7 @@
 // Kept free of next-auth so it can be tested directly; auth.ts wraps it in a provider.
 import { z } from "zod";
 import type { DbHandle } from "../db/client.ts";
+import type { Realm } from "../generated/prisma/client.ts";
 import { createLogger } from "../log.ts";
 import { dummyHash, verifyPassword } from "../auth/password.ts";
 import {
@@ -61,10 +62,7 @@ export class RealmUserSignInError extends Error {
 
 const INVALID = "Wrong realm, username or password.";
 
-interface RealmRow {
-  id: string;
-  status: string;
-}
+type RealmRow = Pick<Realm, "id" | "status">;
 
 /** The realm from a full user id ("realm::username", which wins) or from the realm field (slug or id). */
 async function findRealm(

@@ -5,7 +5,7 @@
 import { cache } from "react";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { auth } from "../../auth.ts";
+import { auth } from "./next-auth.ts";
 import { db, type DbHandle } from "../db/client.ts";
 import type { Actor } from "../domain/permissions.ts";
 import type { Principal } from "./principal.ts";

@@ -2,10 +2,14 @@
 // (solve it again); `unavailable` is transient (try again shortly); `misconfigured` is the
 // operator's to fix. None of them ever lets an account be created.
 
+/** A provider that shows a widget (every one but NONE). */
+export type CaptchaWidget = Exclude<CaptchaProvider, "NONE">;
+import type { CaptchaProvider } from "../generated/prisma/enums.ts";
+
 export type CaptchaFailureKind = "rejected" | "unavailable" | "misconfigured";
 
 export type CaptchaOutcome =
-  | { ok: true; provider: "HCAPTCHA" | "ALTCHA" }
+  | { ok: true; provider: CaptchaWidget }
   | {
       ok: false;
       kind: CaptchaFailureKind;

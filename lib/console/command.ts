@@ -70,6 +70,14 @@ function echoValues(raw: unknown): Record<string, string> | undefined {
   return out;
 }
 
+/** The summary shown above a form whose fields have errors. */
+export const FIX_FIELDS = "Please correct the highlighted fields.";
+
+/** A 400 result with field errors (and the values to show again), for any form's action. */
+export function fieldProblems(fieldErrors: FieldErrors, values?: Record<string, string>): ActionResult<never> {
+  return { ok: false, status: 400, error: FIX_FIELDS, fieldErrors, ...(values ? { values } : {}) };
+}
+
 export function zodFieldErrors(error: z.ZodError): FieldErrors {
   const out: FieldErrors = {};
   for (const issue of error.issues) {
@@ -85,15 +93,7 @@ export async function executeCommand<S extends z.ZodType, T>(
   raw: unknown,
 ): Promise<ActionResult<T>> {
   const parsed = cmd.schema.safeParse(raw);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      status: 400,
-      error: "Please correct the highlighted fields.",
-      fieldErrors: zodFieldErrors(parsed.error),
-      values: echoValues(raw),
-    };
-  }
+  if (!parsed.success) return fieldProblems(zodFieldErrors(parsed.error), echoValues(raw));
   const input = parsed.data as z.output<S>;
   try {
     if (!(await cmd.authorize(ctx, input))) return { ok: false, status: 404, error: NOT_FOUND };

@@ -1,7 +1,13 @@
 // Dashboard figures, read from maintained counters and small aggregates (no per-user scans
 // beyond one SUM per realm). "Online" means a presence row whose daemon instance sent a
 // heartbeat within LIVE_HEARTBEAT_SECONDS.
-import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import {
+  Prisma,
+  type KnownRealmStatus,
+  type PrismaClient,
+  type RealmStatus,
+  type RegistrationMode,
+} from "../generated/prisma/client.ts";
 import { visibleRealmIds, type Actor } from "../domain/permissions.ts";
 import { LIVE_HEARTBEAT_SECONDS } from "./users.ts";
 import { effectiveQuotaSql } from "../domain/quota-rule.ts";
@@ -14,8 +20,8 @@ export interface RealmStats {
   id: string;
   slug: string;
   name: string;
-  status: "ACTIVE" | "DISABLED";
-  registrationMode: "OPEN" | "INVITE" | "CLOSED";
+  status: RealmStatus;
+  registrationMode: RegistrationMode;
   userCount: number;
   userCap: number;
   defaultQuotaBytes: bigint;
@@ -25,7 +31,7 @@ export interface RealmStats {
   usersOverQuota: number;
   messagesWaiting: number;
   computersOnline: number;
-  federationStatus: "PENDING" | "APPROVED" | "REVOKED" | null;
+  federationStatus: KnownRealmStatus | null;
 }
 
 export interface BigUser {

@@ -2,7 +2,7 @@
 // keys, approval / revocation, and enrollment tokens (stored as sha256, shown once). The
 // management daemon picks changes up from CHANNELS.registry.
 import { z } from "zod";
-import type { PrismaClient } from "../generated/prisma/client.ts";
+import { KnownRealmStatus, type PrismaClient } from "../generated/prisma/client.ts";
 import { CHANNELS, notify } from "../db/notify.ts";
 import { canManageFederation } from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
@@ -29,7 +29,7 @@ export function tokenState(t: { usedAt: Date | null; expiresAt: Date }, now = ne
 
 export const setKnownRealmStatus = defineCommand({
   name: "federation.realm-status",
-  schema: z.object({ realmId: id, status: z.enum(["APPROVED", "REVOKED", "PENDING"]) }),
+  schema: z.object({ realmId: id, status: z.enum(KnownRealmStatus) }),
   authorize: (ctx) => canManageFederation(ctx.actor),
   async run(ctx, input) {
     await ctx.prisma.$transaction(async (tx) => {

@@ -2,11 +2,11 @@
 // new password. The last active administrator cannot be demoted or disabled, and nobody can
 // demote or disable themselves.
 import { z } from "zod";
-import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import { OperatorRole, type Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { hashPassword } from "../auth/password.ts";
 import { canManageOperators } from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
-import { ConsoleError, defineCommand } from "./command.ts";
+import { ConsoleError, defineCommand, FIX_FIELDS } from "./command.ts";
 import { checkbox, id } from "./form.ts";
 
 const realmIdList = z.preprocess(
@@ -14,7 +14,7 @@ const realmIdList = z.preprocess(
   z.array(z.string().min(1).max(300)).max(1000),
 );
 const password = z.string().min(12, "Use at least 12 characters.").max(256, "Password must be at most 256 characters.");
-const role = z.enum(["ADMIN", "REALM_OPERATOR"], { error: "Choose a role." });
+const role = z.enum(OperatorRole, { error: "Choose a role." });
 
 export async function listOperators(prisma: PrismaClient) {
   return prisma.operator.findMany({
@@ -36,7 +36,7 @@ async function existingRealmIds(tx: Prisma.TransactionClient, ids: string[]): Pr
   if (!ids.length) return [];
   const found = await tx.realm.findMany({ where: { id: { in: ids } }, select: { id: true } });
   if (found.length !== new Set(ids).size)
-    throw new ConsoleError(400, "Please correct the highlighted fields.", {
+    throw new ConsoleError(400, FIX_FIELDS, {
       realmIds: ["One of the chosen realms no longer exists."],
     });
   return found.map((r) => r.id);
@@ -71,7 +71,7 @@ export const createOperator = defineCommand({
     const passwordHash = await hashPassword(input.password);
     const exists = await ctx.prisma.operator.findUnique({ where: { username: input.username }, select: { id: true } });
     if (exists)
-      throw new ConsoleError(409, "Please correct the highlighted fields.", {
+      throw new ConsoleError(409, FIX_FIELDS, {
         username: ["An operator with this name exists."],
       });
     const op = await ctx.prisma.$transaction(async (tx) => {

@@ -2,7 +2,14 @@
 // the realm daemons apply it without a restart. Lowering a cap or quota below current use is
 // allowed; the result carries warnings and nothing is deleted.
 import { z } from "zod";
-import type { Prisma, PrismaClient, Realm } from "../generated/prisma/client.ts";
+import {
+  CaptchaProvider,
+  RealmStatus,
+  RegistrationMode,
+  type Prisma,
+  type PrismaClient,
+  type Realm,
+} from "../generated/prisma/client.ts";
 import { CHANNELS, notify } from "../db/notify.ts";
 import {
   canChangeRealmStatus,
@@ -12,7 +19,7 @@ import {
   type Actor,
 } from "../domain/permissions.ts";
 import { recordAudit } from "./audit.ts";
-import { ConsoleError, defineCommand } from "./command.ts";
+import { ConsoleError, defineCommand, FIX_FIELDS } from "./command.ts";
 import { checkbox, formatBytes, id, intField, sizeField, sizeUnit, toBytes, trimmed } from "./form.ts";
 
 const emailOrBlank = z
@@ -26,8 +33,8 @@ const settingsShape = {
   description: trimmed(500, "Description").default(""),
   contactEmail: emailOrBlank.default(""),
   contactUserId: trimmed(200, "Contact user").default(""),
-  registrationMode: z.enum(["OPEN", "INVITE", "CLOSED"], { error: "Choose a registration mode." }),
-  captchaProvider: z.enum(["NONE", "HCAPTCHA", "ALTCHA"], { error: "Choose a captcha provider." }),
+  registrationMode: z.enum(RegistrationMode, { error: "Choose a registration mode." }),
+  captchaProvider: z.enum(CaptchaProvider, { error: "Choose a captcha provider." }),
   hcaptchaSiteKey: trimmed(200, "Site key").default(""),
   /** Write-only: blank keeps the stored secret. */
   hcaptchaSecret: z.string().trim().max(200, "Secret must be at most 200 characters.").default(""),
@@ -57,13 +64,13 @@ export const createRealmSchema = z.object({
     .trim()
     .toLowerCase()
     .regex(/^[a-z][a-z0-9-]{1,31}$/, "2–32 lower-case letters, digits or hyphens, starting with a letter."),
-  status: z.enum(["ACTIVE", "DISABLED"]).default("ACTIVE"),
+  status: z.enum(RealmStatus).default("ACTIVE"),
   ...settingsShape,
 });
 
 export const updateRealmSchema = z.object({
   realmId: id,
-  status: z.enum(["ACTIVE", "DISABLED"]).optional(),
+  status: z.enum(RealmStatus).optional(),
   ...settingsShape,
 });
 
@@ -98,7 +105,7 @@ function checkCaptcha(
     const errors: Record<string, string[]> = {};
     if (!input.hcaptchaSiteKey) errors.hcaptchaSiteKey = ["hCaptcha needs a site key."];
     if (!secret) errors.hcaptchaSecret = ["hCaptcha needs a secret."];
-    if (Object.keys(errors).length) throw new ConsoleError(400, "Please correct the highlighted fields.", errors);
+    if (Object.keys(errors).length) throw new ConsoleError(400, FIX_FIELDS, errors);
   }
   return secret;
 }
@@ -178,7 +185,7 @@ export const updateRealm = defineCommand({
       const before = await tx.realm.findUnique({ where: { id: input.realmId } });
       if (!before) throw new ConsoleError(404, "Not found.");
       if (input.status && input.status !== before.status && !canChangeRealmStatus(ctx.actor, before.id)) {
-        throw new ConsoleError(400, "Please correct the highlighted fields.", {
+        throw new ConsoleError(400, FIX_FIELDS, {
           status: ["Only an administrator can enable or disable a realm."],
         });
       }

@@ -3,7 +3,7 @@
 // sessionEpoch where live sessions must go and announce the user on CHANNELS.user.
 import crypto from "node:crypto";
 import { z } from "zod";
-import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import { Prisma, UserStatus, type PrismaClient } from "../generated/prisma/client.ts";
 import { hashPassword } from "../auth/password.ts";
 import { CHANNELS, notify } from "../db/notify.ts";
 import { canManageUsers } from "../domain/permissions.ts";
@@ -17,7 +17,7 @@ export interface UserListRow {
   id: string;
   username: string;
   usernameKey: string;
-  status: "ACTIVE" | "SUSPENDED";
+  status: UserStatus;
   bytesUsed: bigint;
   quotaBytes: bigint | null;
   createdAt: Date;
@@ -154,7 +154,7 @@ const userAudit = (u: {
 
 export const setUserStatus = defineCommand({
   name: "user.status",
-  schema: z.object({ userId: id, status: z.enum(["ACTIVE", "SUSPENDED"]) }),
+  schema: z.object({ userId: id, status: z.enum(UserStatus) }),
   authorize: (ctx, input) => authorizeUser(ctx, input.userId),
   async run(ctx, input) {
     const user = await ctx.prisma.$transaction(async (tx) => {

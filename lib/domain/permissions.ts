@@ -3,7 +3,8 @@
 // A denied realm-scoped check is answered with 404 by callers, so an operator of realm A cannot
 // even learn whether a realm-B object exists.
 
-export type OperatorRole = "ADMIN" | "REALM_OPERATOR";
+import type { OperatorRole } from "../generated/prisma/enums.ts";
+export type { OperatorRole };
 
 /** A signed-in console operator, as loaded from the database on each request. */
 export interface OperatorActor {

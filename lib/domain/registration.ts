@@ -7,6 +7,7 @@ import type pg from "pg";
 import { hashPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
 import { checkPassword, checkUsername, foldUsername } from "./usernames.ts";
+import type { Realm } from "../generated/prisma/client.ts";
 
 export function hashCode(code: string): string {
   return crypto.createHash("sha256").update(code.trim()).digest("hex");
@@ -31,12 +32,7 @@ export interface RegisteredUser {
   username: string;
 }
 
-interface RealmRow {
-  id: string;
-  status: string;
-  registrationMode: "OPEN" | "INVITE" | "CLOSED";
-  captchaProvider: "NONE" | "HCAPTCHA" | "ALTCHA";
-}
+type RealmRow = Pick<Realm, "id" | "status" | "registrationMode" | "captchaProvider">;
 
 /** Throws DomainError (BADUSERNAME, BADPASSWORD, REGISTRATIONCLOSED, BADINVITE, REALMFULL, ALREADYEXISTS, NOSUCHREALM, UNAUTHORIZED). */
 export async function registerAccount(pool: pg.Pool, input: RegisterInput): Promise<RegisteredUser> {

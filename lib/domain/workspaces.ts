@@ -21,6 +21,7 @@ import { dropOpenChanges, freeAcked, type Freed } from "./workspace-gc.ts";
 import { queueWorkspaceEvent, realmOf } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
+import type { WorkspaceMemberStatus as MemberStatus, WorkspaceRole } from "../generated/prisma/enums.ts";
 
 export { type Caller };
 
@@ -30,8 +31,7 @@ export const WORKSPACE_LIMITS = {
   blockBytes: 65536,
 } as const;
 
-export type MemberStatus = "INVITED" | "ACTIVE" | "LEFT" | "REMOVED" | "SUSPENDED";
-export type WorkspaceRole = "OWNER" | "MANAGER" | "MEMBER";
+export type { MemberStatus, WorkspaceRole };
 type Queryable = pg.Pool | pg.PoolClient;
 
 export interface Membership {

@@ -3,7 +3,7 @@
 // per request that also closes the link, and the TLS exported keying material that binds realm
 // proofs to this connection.
 import { EventEmitter } from "node:events";
-import type { StatusWord } from "../protocol/index.ts";
+import { textLines, type StatusWord } from "../protocol/index.ts";
 import { ClientPacketConnection, ConnectionFailure, openStreamConnection } from "../protocol/client-connection.ts";
 import { CHANNEL_BINDING_LABEL } from "./signing.ts";
 
@@ -90,11 +90,11 @@ export class PacketLink extends EventEmitter {
     }
   }
 
-  async request(command: string, args?: Buffer | readonly string[]): Promise<LinkReply> {
+  async request(command: string, args?: Uint8Array | readonly string[]): Promise<LinkReply> {
     try {
       const r = await this.core.request(command, args);
       const text = r.data.toString("utf8");
-      return { status: r.status, data: r.data, text, lines: text === "" ? [] : text.split(/\r\n|\r|\n/) };
+      return { status: r.status, data: r.data, text, lines: textLines(text) };
     } catch (e) {
       if (!(e instanceof ConnectionFailure)) throw e;
       throw new LinkError(

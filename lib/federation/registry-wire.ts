@@ -4,8 +4,9 @@
 //   address=host:port
 //   key=<fingerprint> TAB <valid-from ISO> TAB <valid-until ISO or -> TAB <base64 public key PEM>
 import { publicKeyFingerprint } from "../realm/keys.ts";
+import type { KnownRealmStatus } from "../generated/prisma/enums.ts";
 
-export type RegistryStatus = "PENDING" | "APPROVED" | "REVOKED";
+export type RegistryStatus = KnownRealmStatus;
 
 export interface RegistryKey {
   fingerprint: string;

@@ -10,6 +10,7 @@ import { ServerGreetingParser, encodeClientGreeting } from "./greeting.ts";
 import { FrameParser, encodeFrame } from "./frame-parser.ts";
 import { encodeRequest, decodeServerPacket } from "./packet.ts";
 import type { StatusWord } from "./status.ts";
+import { asBuffer } from "./node-bytes.ts";
 
 export type ConnectionStatus = StatusWord | "DISCONNECTED" | "TIMEOUT";
 
@@ -45,7 +46,7 @@ export class ClientPacketConnection extends EventEmitter {
   binding: Buffer = Buffer.alloc(0);
 
   constructor(
-    private readonly sendPayload: (payload: Buffer) => void,
+    private readonly sendPayload: (payload: Uint8Array) => void,
     private readonly end: () => void,
     private readonly opts: { timeoutMs: number; idPrefix?: string; closeOnTimeout?: boolean },
   ) {
@@ -67,7 +68,7 @@ export class ClientPacketConnection extends EventEmitter {
     w.resolve({ status: pkt.status, data: pkt.data });
   }
 
-  request(command: string, args?: Buffer | readonly string[]): Promise<RawReply> {
+  request(command: string, args?: Uint8Array | readonly string[]): Promise<RawReply> {
     if (this.closed) return Promise.reject(new ConnectionFailure("DISCONNECTED", "connection closed", "established"));
     const id = `${this.opts.idPrefix ?? "r"}${this.nextId++}`;
     return new Promise((resolve, reject) => {
@@ -164,7 +165,7 @@ export function openStreamConnection(opts: StreamConnectOptions): Promise<Client
     socket.on("data", (chunk: Buffer) => {
       if (ready) {
         const r = frames.push(chunk);
-        for (const f of r.frames) conn.onPayload(f);
+        for (const f of r.frames) conn.onPayload(asBuffer(f));
         if (r.error) conn.fail(new ConnectionFailure(r.error.status, r.error.reason, "established"));
         return;
       }

@@ -7,6 +7,7 @@
 // validated the moment its 4 bytes are known, so an oversized body is never buffered.
 import { ProtocolError } from "./errors.ts";
 import { PROTOCOL_LIMITS } from "./limits.ts";
+import { concatBytes } from "./bytes.ts";
 
 const HEADER_BYTES = PROTOCOL_LIMITS.lengthPrefixBytes;
 
@@ -20,7 +21,7 @@ export enum FrameParserMode {
 }
 
 /** A frame is its payload: the bytes after the length prefix. */
-export type Frame = Buffer;
+export type Frame = Uint8Array;
 
 export interface FrameParseResult {
   /** Frames completed by this push, in order. They may share memory with the pushed chunks. */
@@ -64,13 +65,14 @@ export class FrameParser {
   #mode: FrameParserMode = FrameParserMode.Header;
   #error: ProtocolError | null = null;
   /** Partial length prefix, when it is split across chunks. */
-  readonly #header = Buffer.alloc(HEADER_BYTES);
+  readonly #header = new Uint8Array(HEADER_BYTES);
+  readonly #headerView = new DataView(this.#header.buffer);
   #headerFill = 0;
   /** Length of the frame being collected, and how many of its bytes are still missing. */
   #bodyLength = 0;
   #bodyMissing = 0;
   /** Slices of the current frame's body, concatenated once when it is complete. */
-  #parts: Buffer[] = [];
+  #parts: Uint8Array[] = [];
 
   constructor(options: FrameParserOptions = {}) {
     this.maxPacketBytes = resolveMax(options.maxPacketBytes);
@@ -96,7 +98,7 @@ export class FrameParser {
    * zero or oversized length it returns the frames completed before it plus the error, and
    * stays in Error mode. Chunks must not be mutated after being pushed (slices are kept).
    */
-  push(chunk: Buffer): FrameParseResult {
+  push(chunk: Uint8Array): FrameParseResult {
     if (this.#mode === FrameParserMode.Error) return { frames: [], error: this.#error };
     const frames: Frame[] = [];
     let i = 0;
@@ -105,16 +107,16 @@ export class FrameParser {
         let length: number;
         if (this.#headerFill === 0 && chunk.length - i >= HEADER_BYTES) {
           // Fast path: whole prefix in this chunk.
-          length = chunk.readUInt32BE(i);
+          length = readUint32(chunk, i);
           i += HEADER_BYTES;
         } else {
           const take = Math.min(HEADER_BYTES - this.#headerFill, chunk.length - i);
-          chunk.copy(this.#header, this.#headerFill, i, i + take);
+          this.#header.set(chunk.subarray(i, i + take), this.#headerFill);
           this.#headerFill += take;
           i += take;
           if (this.#headerFill < HEADER_BYTES) break;
           this.#headerFill = 0;
-          length = this.#header.readUInt32BE(0);
+          length = this.#headerView.getUint32(0);
         }
         const bad = checkPayloadLength(length, this.maxPacketBytes);
         if (bad) {
@@ -139,7 +141,7 @@ export class FrameParser {
         this.#bodyMissing -= take;
         i += take;
         if (this.#bodyMissing === 0) {
-          frames.push(Buffer.concat(this.#parts, this.#bodyLength));
+          frames.push(concatBytes(this.#parts, this.#bodyLength));
           this.#parts = [];
           this.#mode = FrameParserMode.Header;
         }
@@ -150,11 +152,19 @@ export class FrameParser {
 }
 
 /** Prefixes a payload with its length. Throws (programmer error) for an empty or oversized payload. */
-export function encodeFrame(payload: Buffer, maxPacketBytes: number = PROTOCOL_LIMITS.defaultMaxPacketBytes): Buffer {
+export function encodeFrame(
+  payload: Uint8Array,
+  maxPacketBytes: number = PROTOCOL_LIMITS.defaultMaxPacketBytes,
+): Uint8Array {
   const bad = checkPayloadLength(payload.length, resolveMax(maxPacketBytes));
   if (bad) throw new RangeError(`cannot encode frame: ${bad.reason}`);
-  const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  payload.copy(out, HEADER_BYTES);
+  const out = new Uint8Array(HEADER_BYTES + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length);
+  out.set(payload, HEADER_BYTES);
   return out;
+}
+
+/** Big-endian uint32 at `at` (the caller checked that 4 bytes are there). */
+function readUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }

@@ -1,4 +1,5 @@
-// Greeting and sync (docs/protocol.md section 2), as pure streaming parsers over Buffers.
+// Greeting and sync (docs/protocol.md section 2), as pure streaming parsers over Uint8Array
+// (no Buffer API, so the same code runs in the browser).
 //
 //   client -> server   "OpenGroove[ words]" NL   then the sync byte "c"
 //   server -> client   "OpenGrooveServer" CRLF   then, after it has seen the client's "c", "c"
@@ -12,6 +13,7 @@
 import { ProtocolError, ok, fail, type Result } from "./errors.ts";
 import { PROTOCOL_LIMITS } from "./limits.ts";
 import { isStatusWord } from "./status.ts";
+import { concatBytes, decodeUtf8Strict, latin1Bytes, utf8Bytes, utf8Length } from "./bytes.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -21,13 +23,13 @@ const SYNC_CHAR = 0x63; // "c"
 
 const GREETING_WORD = "OpenGroove";
 /** Lower-case bytes of GREETING_WORD, for case-insensitive matching while scanning. */
-const GREETING_WORD_LOWER = Buffer.from(GREETING_WORD.toLowerCase(), "latin1");
+const GREETING_WORD_LOWER = latin1Bytes(GREETING_WORD.toLowerCase());
 const SERVER_WORD = "OpenGrooveServer";
 
 /** What the server sends in answer to a valid greeting line. Do not mutate. */
-export const SERVER_GREETING: Buffer = Buffer.from(`${SERVER_WORD}\r\n`, "latin1");
+export const SERVER_GREETING: Uint8Array = latin1Bytes(`${SERVER_WORD}\r\n`);
 /** The sync byte "c" (0x63): sent by the client after its greeting, and by the server after it has seen the client's. Do not mutate. */
-export const SYNC_BYTE: Buffer = Buffer.from([SYNC_CHAR]);
+export const SYNC_BYTE: Uint8Array = new Uint8Array([SYNC_CHAR]);
 
 export enum GreetingMode {
   /** Reading the greeting line. */
@@ -45,7 +47,7 @@ export type GreetingEvent<T> =
   /** The greeting line is complete (the server should now answer SERVER_GREETING, or refuse e.g. NOSUCHREALM). */
   | { readonly type: "greeting"; readonly greeting: T }
   /** The sync byte arrived. `leftover` = bytes after it in the same chunk: the start of the packet stream (may be empty; shares memory with the chunk). */
-  | { readonly type: "done"; readonly greeting: T; readonly leftover: Buffer }
+  | { readonly type: "done"; readonly greeting: T; readonly leftover: Uint8Array }
   | { readonly type: "error"; readonly error: ProtocolError };
 
 /** What the server learns from a client's greeting. */
@@ -64,15 +66,7 @@ export interface GreetingParserOptions {
   maxLineBytes?: number;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function decodeUtf8(bytes: Buffer): string | null {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return null;
-  }
-}
+const decodeUtf8 = decodeUtf8Strict;
 
 function isControl(b: number): boolean {
   return b < SP || b === DEL;
@@ -83,7 +77,7 @@ abstract class LineThenSyncParser<T> {
   #mode: GreetingMode = GreetingMode.Greeting;
   readonly #maxLineBytes: number;
   /** Line content without the newline; at most maxLineBytes - 1 bytes, allocated once. */
-  readonly #line: Buffer;
+  readonly #line: Uint8Array;
   #lineLength = 0;
   #greeting: T | null = null;
   #error: ProtocolError | null = null;
@@ -92,13 +86,13 @@ abstract class LineThenSyncParser<T> {
     const max = options.maxLineBytes ?? PROTOCOL_LIMITS.maxGreetingLineBytes;
     if (!Number.isSafeInteger(max) || max < 2) throw new RangeError(`maxLineBytes must be an integer >= 2, got ${max}`);
     this.#maxLineBytes = max;
-    this.#line = Buffer.alloc(max - 1);
+    this.#line = new Uint8Array(max - 1);
   }
 
   /** Called for every non-newline byte before it is stored; return an error to reject early. */
   protected abstract checkByte(byte: number, index: number): ProtocolError | null;
   /** Called with the complete line (without its newline). */
-  protected abstract finishLine(line: Buffer): Result<T>;
+  protected abstract finishLine(line: Uint8Array): Result<T>;
 
   get mode(): GreetingMode {
     return this.#mode;
@@ -119,7 +113,7 @@ abstract class LineThenSyncParser<T> {
    * and the parser stays in Error mode (feeding again returns the same error). Throws only if
    * called after Done, which is a caller bug: those bytes belong to the frame parser.
    */
-  feed(chunk: Buffer): GreetingEvent<T>[] {
+  feed(chunk: Uint8Array): GreetingEvent<T>[] {
     if (this.#mode === GreetingMode.Error && this.#error) return [{ type: "error", error: this.#error }];
     if (this.#mode === GreetingMode.Done) {
       throw new Error("greeting already complete: feed further bytes to the frame parser");
@@ -193,7 +187,7 @@ export class GreetingParser extends LineThenSyncParser<ClientGreeting> {
     return null;
   }
 
-  protected finishLine(line: Buffer): Result<ClientGreeting> {
+  protected finishLine(line: Uint8Array): Result<ClientGreeting> {
     if (line.length < GREETING_WORD_LOWER.length) return { ok: false, error: notAGreeting() };
     const rest = decodeUtf8(line.subarray(GREETING_WORD_LOWER.length));
     if (rest === null) return fail("BADGREETING", "greeting is not valid UTF-8");
@@ -221,7 +215,7 @@ export class ServerGreetingParser extends LineThenSyncParser<ServerGreeting> {
     return null;
   }
 
-  protected finishLine(line: Buffer): Result<ServerGreeting> {
+  protected finishLine(line: Uint8Array): Result<ServerGreeting> {
     const text = decodeUtf8(line);
     if (text === null) return fail("BADGREETING", "server greeting is not valid UTF-8");
     if (text.toLowerCase() === SERVER_WORD.toLowerCase()) return ok({ line: text });
@@ -241,20 +235,20 @@ export class ServerGreetingParser extends LineThenSyncParser<ServerGreeting> {
  * Throws (programmer error) for empty words, words with spaces or control characters, or a
  * line longer than 256 bytes including the CRLF.
  */
-export function encodeClientGreeting(words: readonly string[] = []): Buffer {
+export function encodeClientGreeting(words: readonly string[] = []): Uint8Array {
   for (const w of words) {
     if (w === "" || /[\s\u0000-\u001f\u007f]/.test(w)) {
       throw new TypeError(`invalid greeting word ${JSON.stringify(w)}`);
     }
   }
   const line = [GREETING_WORD, ...words].join(" ") + "\r\n";
-  const bytes = Buffer.from(line, "utf8");
+  const bytes = utf8Bytes(line);
   if (bytes.length > PROTOCOL_LIMITS.maxGreetingLineBytes) {
     throw new RangeError(
       `greeting line is ${bytes.length} bytes; the limit is ${PROTOCOL_LIMITS.maxGreetingLineBytes}`,
     );
   }
-  return Buffer.concat([bytes, SYNC_BYTE]);
+  return concatBytes([bytes, SYNC_BYTE]);
 }
 
 /**
@@ -262,16 +256,16 @@ export function encodeClientGreeting(words: readonly string[] = []): Buffer {
  * (e.g. `ERROR BADGREETING greeting too long`, `ERROR TIMEOUT`). Control characters in the
  * reason become spaces, and the reason is shortened so the line fits the greeting limit.
  */
-export function encodeGreetingError(error: ProtocolError): Buffer {
+export function encodeGreetingError(error: ProtocolError): Uint8Array {
   let reason = error.reason.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
   const head = `ERROR ${error.status}`;
-  const room = PROTOCOL_LIMITS.maxGreetingLineBytes - 2 - Buffer.byteLength(head) - 1;
-  if (Buffer.byteLength(reason) > room) {
+  const room = PROTOCOL_LIMITS.maxGreetingLineBytes - 2 - utf8Length(head) - 1;
+  if (utf8Length(reason) > room) {
     // Cut by code points, so a multi-byte character is never split.
     const chars = Array.from(reason);
-    let bytes = Buffer.byteLength(reason);
-    while (bytes > room) bytes -= Buffer.byteLength(chars.pop() ?? "");
+    let bytes = utf8Length(reason);
+    while (bytes > room) bytes -= utf8Length(chars.pop() ?? "");
     reason = chars.join("").trim();
   }
-  return Buffer.from(reason ? `${head} ${reason}\r\n` : `${head}\r\n`, "utf8");
+  return utf8Bytes(reason ? `${head} ${reason}\r\n` : `${head}\r\n`);
 }

@@ -58,3 +58,5 @@ export {
   type PacketData,
   type FieldsWithData,
 } from "./packet.ts";
+export { textLines, keyValueMap, keyValueLines, keyValuesOf } from "./key-values.ts";
+export { bytesToText, concatBytes, utf8Bytes } from "./bytes.ts";

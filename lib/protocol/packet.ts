@@ -8,41 +8,48 @@
 // The header ends at the first CR or LF (CRLF is one newline: the payload length is known, so
 // there is no ambiguity) or at the end of the payload. Headers are pure ASCII and are checked
 // byte by byte; only argument text is decoded as UTF-8, strictly.
+//
+// Plain Uint8Array throughout (no Buffer API), so the browser mailbox uses this same codec.
+// Decoded slices are `subarray`s of the payload: a Buffer payload gives Buffer slices.
 import { ok, fail, type Result, type ProtocolError } from "./errors.ts";
 import { PROTOCOL_LIMITS } from "./limits.ts";
 import { isStatusWord, type StatusWord } from "./status.ts";
+import { EMPTY_BYTES, concatBytes, decodeUtf8Strict, latin1, utf8Bytes } from "./bytes.ts";
 
 export { PROTOCOL_LIMITS, type ProtocolLimits } from "./limits.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
-const NL = Buffer.from("\n", "latin1");
+const NL = new Uint8Array([LF]);
 
-export interface RequestPacket {
+// The packet types are generic over the byte type: decoding a Buffer (Node) gives Buffer
+// slices, decoding a plain Uint8Array (browser) gives Uint8Array slices; `subarray` keeps the
+// type at run time.
+export interface RequestPacket<B extends Uint8Array = Uint8Array> {
   readonly id: string;
   /** Lower case (the server folds case). */
   readonly command: string;
   /** Bytes after the header's newline; empty when there are none. Shares memory with the payload. */
-  readonly args: Buffer;
+  readonly args: B;
 }
 
-export interface ReplyPacket {
+export interface ReplyPacket<B extends Uint8Array = Uint8Array> {
   readonly id: string;
   readonly command: string;
   readonly status: StatusWord;
   /** Bytes after the header's newline; empty when there are none. Shares memory with the payload. */
-  readonly data: Buffer;
+  readonly data: B;
 }
 
-export interface NotificationPacket {
+export interface NotificationPacket<B extends Uint8Array = Uint8Array> {
   /** Lower case; may be an event this build does not know (ignore those). */
   readonly event: string;
-  readonly data: Buffer;
+  readonly data: B;
 }
 
-export type ServerPacket =
-  ({ readonly kind: "reply" } & ReplyPacket) | ({ readonly kind: "notification" } & NotificationPacket);
+export type ServerPacket<B extends Uint8Array = Uint8Array> =
+  ({ readonly kind: "reply" } & ReplyPacket<B>) | ({ readonly kind: "notification" } & NotificationPacket<B>);
 
 export const NOTIFICATION_EVENTS = [
   "messageavailable",
@@ -60,7 +67,7 @@ export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const NOTIFICATION_ID = "*";
 
 /** Packet data as callers hand it in: raw bytes, one UTF-8 string, or LF-joined text fields. */
-export type PacketData = Buffer | string | readonly string[];
+export type PacketData = Uint8Array | string | readonly string[];
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -89,31 +96,36 @@ function tokenProblem(bytes: Uint8Array, what: string, max: number, valid: (b: n
 }
 
 export function isValidPacketId(id: string): boolean {
-  return tokenProblem(Buffer.from(id, "utf8"), "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte) === null;
+  return tokenProblem(utf8Bytes(id), "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte) === null;
 }
 
 /** Command and event names: 1-32 of [A-Za-z0-9] (folded to lower case on the wire). */
 export function isValidCommandName(name: string): boolean {
-  return tokenProblem(Buffer.from(name, "utf8"), "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte) === null;
+  return tokenProblem(utf8Bytes(name), "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte) === null;
 }
 
 function assertToken(value: string, what: string, max: number, valid: (b: number) => boolean): void {
-  const problem = tokenProblem(Buffer.from(value, "utf8"), what, max, valid);
+  const problem = tokenProblem(utf8Bytes(value), what, max, valid);
   if (problem) throw new TypeError(`${problem}: ${JSON.stringify(value)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-interface SplitPayload {
-  header: Buffer;
-  body: Buffer;
+interface SplitPayload<B extends Uint8Array> {
+  header: Uint8Array;
+  body: B;
+}
+
+/** A slice of `bytes` with its type: TypedArray#subarray builds the same (sub)class at run time. */
+function slice<B extends Uint8Array>(bytes: B, start: number, end?: number): B {
+  return bytes.subarray(start, end) as B;
 }
 
 /** Splits at the first CR or LF; CRLF counts as one newline. */
-function splitHeader(payload: Buffer): SplitPayload {
+function splitHeader<B extends Uint8Array>(payload: B): SplitPayload<B> {
   const { end, next } = nextNewline(payload, 0);
-  return { header: payload.subarray(0, end), body: payload.subarray(next) };
+  return { header: payload.subarray(0, end), body: slice(payload, next) };
 }
 
 /** Index of the first CR/LF at or after `from` (or the length), and the index after it. */
@@ -130,8 +142,8 @@ function nextNewline(buf: Uint8Array, from: number): { end: number; next: number
  * Splits the header at its first `count - 1` spaces. The last token keeps any further spaces,
  * so doubled or trailing spaces show up as an invalid character rather than being skipped.
  */
-function splitTokens(header: Buffer, count: number): Buffer[] {
-  const tokens: Buffer[] = [];
+function splitTokens(header: Uint8Array, count: number): Uint8Array[] {
+  const tokens: Uint8Array[] = [];
   let start = 0;
   while (tokens.length < count - 1) {
     const sp = header.indexOf(SP, start);
@@ -143,11 +155,11 @@ function splitTokens(header: Buffer, count: number): Buffer[] {
   return tokens;
 }
 
-function ascii(bytes: Buffer): string {
-  return bytes.toString("latin1");
+function ascii(bytes: Uint8Array): string {
+  return latin1(bytes);
 }
 
-export function decodeRequest(payload: Buffer): Result<RequestPacket> {
+export function decodeRequest<B extends Uint8Array>(payload: B): Result<RequestPacket<B>> {
   if (payload.length === 0) return fail("BADPACKET", "empty packet");
   const { header, body } = splitHeader(payload);
   const [idBytes, commandBytes] = splitTokens(header, 2);
@@ -159,13 +171,13 @@ export function decodeRequest(payload: Buffer): Result<RequestPacket> {
   return ok({ id: ascii(idBytes!), command: ascii(commandBytes).toLowerCase(), args: body });
 }
 
-export function decodeReply(payload: Buffer): Result<ReplyPacket> {
+export function decodeReply<B extends Uint8Array>(payload: B): Result<ReplyPacket<B>> {
   if (payload.length === 0) return fail("BADPACKET", "empty packet");
   const { header, body } = splitHeader(payload);
   return decodeReplyHeader(header, body);
 }
 
-function decodeReplyHeader(header: Buffer, body: Buffer): Result<ReplyPacket> {
+function decodeReplyHeader<B extends Uint8Array>(header: Uint8Array, body: B): Result<ReplyPacket<B>> {
   const [idBytes, commandBytes, statusBytes] = splitTokens(header, 3);
   const idProblem = tokenProblem(idBytes!, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte);
   if (idProblem) return fail("BADPACKET", idProblem);
@@ -180,7 +192,7 @@ function decodeReplyHeader(header: Buffer, body: Buffer): Result<ReplyPacket> {
 }
 
 /** Decodes anything a server sends: a reply, or (packet id `*`) a notification. */
-export function decodeServerPacket(payload: Buffer): Result<ServerPacket> {
+export function decodeServerPacket<B extends Uint8Array>(payload: B): Result<ServerPacket<B>> {
   if (payload.length === 0) return fail("BADPACKET", "empty packet");
   const { header, body } = splitHeader(payload);
   if (header[0] === 0x2a /* * */ && (header.length === 1 || header[1] === SP)) {
@@ -197,31 +209,32 @@ export function decodeServerPacket(payload: Buffer): Result<ServerPacket> {
 // ---------------------------------------------------------------------------------------------
 // Encoding (throws TypeError for invalid ids, names, statuses or fields: programmer errors)
 
-function dataBytes(data: PacketData | undefined): Buffer {
-  if (data === undefined) return Buffer.alloc(0);
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (Buffer.isBuffer(data)) return data;
+function dataBytes(data: PacketData | undefined): Uint8Array {
+  if (data === undefined) return EMPTY_BYTES;
+  if (typeof data === "string") return utf8Bytes(data);
+  if (data instanceof Uint8Array) return data;
   for (const field of data) {
     if (/[\r\n]/.test(field)) throw new TypeError(`text field contains a newline: ${JSON.stringify(field)}`);
   }
-  return Buffer.from(data.join("\n"), "utf8");
+  return utf8Bytes(data.join("\n"));
 }
 
 /** Header, then (only when there is data) LF and the data. */
-function assemble(header: string, data: PacketData | undefined): Buffer {
-  const head = Buffer.from(header, "latin1");
+function assemble(header: string, data: PacketData | undefined): Uint8Array {
+  // Headers are validated ASCII, so UTF-8 and Latin-1 give the same bytes.
+  const head = utf8Bytes(header);
   const body = dataBytes(data);
-  return body.length === 0 ? head : Buffer.concat([head, NL, body]);
+  return body.length === 0 ? head : concatBytes([head, NL, body]);
 }
 
 /** `args`: raw bytes, or text fields joined with LF. */
-export function encodeRequest(id: string, command: string, args?: Buffer | readonly string[]): Buffer {
+export function encodeRequest(id: string, command: string, args?: Uint8Array | readonly string[]): Uint8Array {
   assertToken(id, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte);
   assertToken(command, "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte);
   return assemble(`${id} ${command.toLowerCase()}`, args);
 }
 
-export function encodeReply(id: string, command: string, status: StatusWord, data?: PacketData): Buffer {
+export function encodeReply(id: string, command: string, status: StatusWord, data?: PacketData): Uint8Array {
   assertToken(id, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte);
   assertToken(command, "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte);
   if (!isStatusWord(status)) throw new TypeError(`unknown status word: ${JSON.stringify(status)}`);
@@ -229,11 +242,11 @@ export function encodeReply(id: string, command: string, status: StatusWord, dat
 }
 
 /** A non-OK reply whose data is the error's reason, flattened to one line as the spec requires. */
-export function encodeErrorReply(id: string, command: string, error: ProtocolError): Buffer {
+export function encodeErrorReply(id: string, command: string, error: ProtocolError): Uint8Array {
   return encodeReply(id, command, error.status, oneLine(error.reason));
 }
 
-export function encodeNotification(event: NotificationEvent, data?: PacketData): Buffer {
+export function encodeNotification(event: NotificationEvent, data?: PacketData): Uint8Array {
   assertToken(event, "event", PROTOCOL_LIMITS.maxEventBytes, isNameByte);
   return assemble(`${NOTIFICATION_ID} ${event}`, data);
 }
@@ -243,12 +256,12 @@ export function encodeNotification(event: NotificationEvent, data?: PacketData):
  * notification grammar has no status slot, so the status word is the first LF-separated data
  * field and the one-line reason the second: `* error` LF `TOOLARGE` LF `reason`.
  */
-export function encodeErrorNotification(error: ProtocolError): Buffer {
+export function encodeErrorNotification(error: ProtocolError): Uint8Array {
   return encodeNotification("error", [error.status, oneLine(error.reason)]);
 }
 
 /** Reads the data of an `* error` notification (see encodeErrorNotification). */
-export function decodeErrorNotification(data: Buffer): Result<{ status: StatusWord; reason: string }> {
+export function decodeErrorNotification(data: Uint8Array): Result<{ status: StatusWord; reason: string }> {
   const fields = splitFields(data, 2);
   if (!fields.ok) return fields;
   const [status, reason = ""] = fields.value;
@@ -264,14 +277,9 @@ function oneLine(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 function decodeText(bytes: Uint8Array): Result<string> {
-  try {
-    return ok(utf8.decode(bytes));
-  } catch {
-    return fail("BADARGUMENTS", "arguments are not valid UTF-8");
-  }
+  const text = decodeUtf8Strict(bytes);
+  return text === null ? fail("BADARGUMENTS", "arguments are not valid UTF-8") : ok(text);
 }
 
 function splitText(text: string, max: number): string[] {
@@ -294,7 +302,7 @@ function splitText(text: string, max: number): string[] {
  * the last one holds the rest of the text verbatim (newlines included), for a trailing
  * free-text field. Invalid UTF-8 gives BADARGUMENTS.
  */
-export function splitFields(args: Buffer | string, max?: number): Result<string[]> {
+export function splitFields(args: Uint8Array | string, max?: number): Result<string[]> {
   if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) {
     throw new RangeError(`max must be a positive integer, got ${max}`);
   }
@@ -304,7 +312,7 @@ export function splitFields(args: Buffer | string, max?: number): Result<string[
 }
 
 /** splitFields, then BADARGUMENTS unless there are exactly `count` fields. */
-export function splitExactFields(args: Buffer | string, count: number): Result<string[]> {
+export function splitExactFields(args: Uint8Array | string, count: number): Result<string[]> {
   const fields = splitFields(args);
   if (!fields.ok) return fields;
   if (fields.value.length !== count) {
@@ -313,10 +321,10 @@ export function splitExactFields(args: Buffer | string, count: number): Result<s
   return fields;
 }
 
-export interface FieldsWithData {
+export interface FieldsWithData<B extends Uint8Array = Uint8Array> {
   readonly fields: string[];
   /** The trailing binary data; shares memory with args. */
-  readonly data: Buffer;
+  readonly data: B;
 }
 
 /**
@@ -326,11 +334,11 @@ export interface FieldsWithData {
  * bytes; the fields are the bytes before it, minus one newline (CR, LF or CRLF) separating
  * them from the data if present.
  */
-export function splitWithTrailingData(
-  args: Buffer,
+export function splitWithTrailingData<B extends Uint8Array>(
+  args: B,
   fieldCount: number,
   lengthFieldIndex: number,
-): Result<FieldsWithData> {
+): Result<FieldsWithData<B>> {
   if (!Number.isSafeInteger(fieldCount) || fieldCount < 1)
     throw new RangeError(`fieldCount must be a positive integer, got ${fieldCount}`);
   if (!Number.isSafeInteger(lengthFieldIndex) || lengthFieldIndex < 0 || lengthFieldIndex >= fieldCount) {
@@ -366,10 +374,10 @@ export function splitWithTrailingData(
   if (!text.ok) return text;
   const fields = splitText(text.value, Number.POSITIVE_INFINITY);
   if (fields.length !== fieldCount) return countError(fields.length);
-  return ok({ fields, data: args.subarray(dataStart) });
+  return ok({ fields, data: slice(args, dataStart) });
 }
 
 /** Builds args for splitWithTrailingData: the fields joined with LF, an LF, then the data. */
-export function joinFieldsWithTrailingData(fields: readonly string[], data: Buffer): Buffer {
-  return Buffer.concat([dataBytes(fields), NL, data]);
+export function joinFieldsWithTrailingData(fields: readonly string[], data: Uint8Array): Uint8Array {
+  return concatBytes([dataBytes(fields), NL, data]);
 }

@@ -6,12 +6,13 @@ import type net from "node:net";
 import { GreetingParser, SERVER_GREETING, SYNC_BYTE, encodeGreetingError } from "./greeting.ts";
 import { FrameParser, encodeFrame } from "./frame-parser.ts";
 import { ProtocolError } from "./errors.ts";
+import { asBuffer } from "./node-bytes.ts";
 
 /** What a connection handler gets to talk back with. */
 export interface StreamTransport {
   readonly remoteAddress: string;
   /** Sends one packet payload; false when the peer is not reading (queued bytes over the bound). */
-  send(payload: Buffer): boolean;
+  send(payload: Uint8Array): boolean;
   close(): void;
 }
 
@@ -69,9 +70,9 @@ export function acceptStream(socket: net.Socket, opts: AcceptStreamOptions): voi
     },
   };
 
-  const onFrames = (chunk: Buffer) => {
+  const onFrames = (chunk: Uint8Array) => {
     const r = frames.push(chunk);
-    for (const f of r.frames) sink!.onPacket(f);
+    for (const f of r.frames) sink!.onPacket(asBuffer(f));
     if (r.error) sink!.fail(r.error);
   };
 

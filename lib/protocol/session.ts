@@ -28,7 +28,7 @@ export interface SessionCommand<S, C> {
 /** Where packets go out; false from send means the peer is not reading (buffer over the bound). */
 export interface SessionTransport {
   readonly remoteAddress: string;
-  send(payload: Buffer): boolean;
+  send(payload: Uint8Array): boolean;
   close(): void;
 }
 
@@ -194,7 +194,7 @@ export abstract class ProtocolSession<S, C> {
   }
 
   /** Sends a packet (a reply, a notification); a peer that is not reading is disconnected. */
-  send(payload: Buffer): void {
+  send(payload: Uint8Array): void {
     if (this.closed) return;
     this.opts.hooks?.bytesOut?.(payload.length);
     if (!this.opts.transport.send(payload)) {

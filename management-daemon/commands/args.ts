@@ -1,7 +1,6 @@
 // Argument helpers for management commands.
-import { splitExactFields, checkTextFields, ProtocolError } from "../../lib/protocol/index.ts";
+import { splitExactFields, checkTextFields, ProtocolError, keyValuesOf } from "../../lib/protocol/index.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
-import { keyValues } from "../session.ts";
 import type { RealmMetadata } from "../registry.ts";
 
 export function fields(args: Buffer, names: readonly string[]): string[] {
@@ -54,4 +53,12 @@ export function metadata(args: Buffer, maxBytes: number): RealmMetadata {
   };
 }
 
-export { keyValues };
+/** `key=value` lines into a map, with the one text rule (lib/protocol/text-rule.ts) on keys and values. */
+export function keyValues(args: Uint8Array): Map<string, string> {
+  const kv = keyValuesOf(args);
+  for (const [k, v] of kv) {
+    const t = checkTextFields([k, v], ["key", k]);
+    if (!t.ok) throw t.error;
+  }
+  return kv;
+}

@@ -9,6 +9,7 @@ import {
   ProtocolError,
   type FieldsWithData,
 } from "../../lib/protocol/index.ts";
+import { asBuffer } from "../../lib/protocol/node-bytes.ts";
 import type { Caller } from "../../lib/domain/messages.ts";
 import type { RealmContext } from "./types.ts";
 
@@ -32,10 +33,15 @@ export function text(values: readonly string[], names: readonly string[] = []): 
 }
 
 /** `names.length` text fields then trailing binary data whose length is the field at `lengthIndex`. */
-export function fieldsWithData(args: Buffer, names: readonly string[], lengthIndex: number): FieldsWithData {
+export function fieldsWithData(
+  args: Buffer,
+  names: readonly string[],
+  lengthIndex: number,
+): FieldsWithData & { data: Buffer } {
   const r = splitWithTrailingData(args, names.length, lengthIndex);
   if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected: ${names.join(", ")}, data (${r.error.reason})`);
-  return { fields: text(r.value.fields, names), data: r.value.data };
+  // The codec hands out Uint8Array views; the daemon's storage code takes Buffers (zero-copy).
+  return { fields: text(r.value.fields, names), data: asBuffer(r.value.data) };
 }
 
 /** URL-query arguments (registeraccount): each decoded value passes the text rule. */

@@ -65,7 +65,7 @@ export class ManagementLink {
     await this.connect();
   }
 
-  private async request(command: string, args?: Buffer | readonly string[]): Promise<LinkReply> {
+  private async request(command: string, args?: Uint8Array | readonly string[]): Promise<LinkReply> {
     if (!this.link || this.link.closed) throw new LinkError("DISCONNECTED", "not connected to the management server");
     return this.link.request(command, args);
   }

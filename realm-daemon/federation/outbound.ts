@@ -4,7 +4,7 @@
 // blocks, delivercommit. Each step is idempotent on the receiving side, so a retry after any
 // failure is safe.
 import { DomainError } from "../../lib/domain/errors.ts";
-import { joinFieldsWithTrailingData, type StatusWord } from "../../lib/protocol/index.ts";
+import { joinFieldsWithTrailingData, keyValueMap, type StatusWord } from "../../lib/protocol/index.ts";
 import { PacketLink, LinkError, type LinkReply } from "../../lib/federation/packet-client.ts";
 import { decodeProofs, encodeProofs, newNonce, realmAuthPayload } from "../../lib/federation/signing.ts";
 import { loadSigningKeys, proofsFor } from "../../lib/federation/local-keys.ts";
@@ -79,7 +79,7 @@ export class OutboundLink {
       const clientNonce = newNonce();
       const hello = await link.request("hello", [clientNonce]);
       if (hello.status !== "OK") throw new LinkError(hello.status, `hello: ${hello.text}`);
-      const kv = new Map(hello.lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+      const kv = keyValueMap(hello.lines);
       const serverNonce = kv.get("nonce") ?? "";
       if (kv.get("realm") !== targetRealmId)
         throw new LinkError("BADAUTH", `${peer.address} answered as realm ${kv.get("realm")}, not ${targetRealmId}`);
@@ -116,7 +116,7 @@ export class OutboundLink {
   }
 
   /** One request; OK or throws (PermanentRefusal for refusals a retry will not fix, LinkError otherwise). */
-  async call(command: string, args: Buffer | readonly string[]): Promise<LinkReply> {
+  async call(command: string, args: Uint8Array | readonly string[]): Promise<LinkReply> {
     this.lastUsed = Date.now();
     const r = await this.link.request(command, args);
     if (r.status === "OK") return r;

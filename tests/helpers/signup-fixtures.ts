@@ -1,13 +1,13 @@
 // Realms and invites for signup tests (integration and e2e), created through Prisma.
-import type { PrismaClient } from "../../lib/generated/prisma/client.ts";
+import type { CaptchaProvider, PrismaClient, RegistrationMode } from "../../lib/generated/prisma/client.ts";
 import { hashCode } from "../../lib/domain/registration.ts";
 
 export interface RealmFixture {
   slug: string;
   name?: string;
   port: number;
-  registrationMode: "OPEN" | "INVITE" | "CLOSED";
-  captchaProvider?: "NONE" | "HCAPTCHA" | "ALTCHA";
+  registrationMode: RegistrationMode;
+  captchaProvider?: CaptchaProvider;
   hcaptchaSiteKey?: string;
   hcaptchaSecret?: string;
   userCap?: number;

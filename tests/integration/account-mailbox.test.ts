@@ -1,7 +1,7 @@
 // The account page's changes and the browser mailbox, against a real realm daemon: storage
 // breakdown, removing a computer (deletecomputer's semantics, shared code), changing the
-// password, the browser-safe codec and envelope (byte-compatible with the Node codec and the
-// CLI), and the mailbox client over the WebSocket transport, live updates included.
+// password, the shared codec on plain Uint8Array and the browser-safe envelope (byte-compatible
+// with the CLI), and the mailbox client over the WebSocket transport, live updates included.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
@@ -10,12 +10,6 @@ import { verifyPassword } from "../../lib/auth/password.ts";
 import { getAccountOverview } from "../../lib/account/overview.ts";
 import { changePassword, removeComputer } from "../../lib/account/changes.ts";
 import { loadRealmUser, type RealmUser } from "../../lib/account/realm-user.ts";
-import {
-  decodeServerPacket as webDecode,
-  encodeRequest as webEncode,
-  fieldsWithData,
-  keyValues,
-} from "../../lib/account/wire.ts";
 import {
   decodeEnvelope as webDecodeEnvelope,
   encodeEnvelope as webEncodeEnvelope,
@@ -31,10 +25,14 @@ import {
 } from "../../lib/account/mailbox-client.ts";
 import { realmWsUrl } from "../../lib/account/ws-url.ts";
 import {
+  bytesToText,
   decodeRequest,
+  decodeServerPacket,
   encodeNotification,
   encodeReply,
+  encodeRequest,
   joinFieldsWithTrailingData,
+  keyValuesOf,
   splitWithTrailingData,
 } from "../../lib/protocol/index.ts";
 
@@ -85,38 +83,49 @@ test("the WebSocket URL: configured base or the daemon's default port on the pag
   assert.throws(() => realmWsUrl({ envBase: "http://nope", hostHeader: "h", https: false, slug: "a" }), /ws:\/\//);
 });
 
-test("browser codec and envelope are byte-compatible with the Node codec and the CLI", () => {
-  const req = decodeRequest(Buffer.from(webEncode("w1", "Authenticate", ["alice", "web", "pässword"])));
+test("the mailbox's codec is lib/protocol's, on plain Uint8Array; the envelope is byte-compatible with the CLI", () => {
+  // The browser mailbox has no codec of its own any more: it sends what encodeRequest makes and
+  // reads what decodeServerPacket reads (tests/unit/protocol/browser-codec.test.ts runs them
+  // without Buffer). Here: plain Uint8Array in, plain Uint8Array out, no Buffer conversion.
+  const wire = encodeRequest("w1", "Authenticate", ["alice", "web", "pässword"]);
+  assert.equal(Buffer.isBuffer(wire), false);
+  const req = decodeRequest(wire);
   assert.ok(req.ok);
   assert.deepEqual(
-    [req.value.id, req.value.command, req.value.args.toString("utf8")],
+    [req.value.id, req.value.command, bytesToText(req.value.args)],
     ["w1", "authenticate", "alice\nweb\npässword"],
   );
   const data = new Uint8Array([0, 10, 13, 255, 7]);
-  const args = Buffer.from(fieldsWithData(["id-1", "0", "5"], data));
-  assert.deepEqual(args, joinFieldsWithTrailingData(["id-1", "0", "5"], Buffer.from(data)));
-  const split = splitWithTrailingData(args, 3, 2);
+  const split = splitWithTrailingData(joinFieldsWithTrailingData(["id-1", "0", "5"], data), 3, 2);
   assert.ok(split.ok && Buffer.from(split.value.data).equals(Buffer.from(data)));
-  const reply = webDecode(new Uint8Array(encodeReply("w2", "getmessageinfo", "OK", ["sender=a", "size=3"])));
-  assert.deepEqual(reply && { ...reply, data: keyValues(reply.data) }, {
-    kind: "reply",
-    id: "w2",
-    command: "getmessageinfo",
-    status: "OK",
-    data: { sender: "a", size: "3" },
-  });
-  const bare = webDecode(new Uint8Array(encodeReply("w3", "ping", "NOSUCHMESSAGE")));
-  assert.deepEqual(bare && { ...bare, data: bare.data.length }, {
-    kind: "reply",
-    id: "w3",
-    command: "ping",
-    status: "NOSUCHMESSAGE",
-    data: 0,
-  });
-  const n = webDecode(encodeNotification("messageavailable", "x::y-1"));
-  assert.equal(n?.kind, "notification");
-  assert.equal(webDecode(new Uint8Array(0)), null);
-  assert.equal(webDecode(Buffer.from("bad packet header with spaces\n")), null);
+  const reply = decodeServerPacket(new Uint8Array(encodeReply("w2", "getmessageinfo", "OK", ["sender=a", "size=3"])));
+  assert.ok(reply.ok && reply.value.kind === "reply");
+  assert.deepEqual(
+    { ...reply.value, data: Object.fromEntries(keyValuesOf(reply.value.data)) },
+    {
+      kind: "reply",
+      id: "w2",
+      command: "getmessageinfo",
+      status: "OK",
+      data: { sender: "a", size: "3" },
+    },
+  );
+  const bare = decodeServerPacket(new Uint8Array(encodeReply("w3", "ping", "NOSUCHMESSAGE")));
+  assert.ok(bare.ok);
+  assert.deepEqual(
+    { ...bare.value, data: bare.value.data.length },
+    {
+      kind: "reply",
+      id: "w3",
+      command: "ping",
+      status: "NOSUCHMESSAGE",
+      data: 0,
+    },
+  );
+  const n = decodeServerPacket(encodeNotification("messageavailable", "x::y-1"));
+  assert.equal(n.ok && n.value.kind, "notification");
+  assert.equal(decodeServerPacket(new Uint8Array(0)).ok, false);
+  assert.equal(decodeServerPacket(new TextEncoder().encode("bad packet header with spaces\n")).ok, false);
 
   const body = new TextEncoder().encode("héllo\n");
   const fromWeb = webEncodeEnvelope({ subject: "Hi", contentType: "text/plain; charset=utf-8" }, body);

@@ -4,7 +4,7 @@
 // and adds arrivals live from `messageavailable` notifications.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { explainRealmError, openMailbox, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
-import { textOf } from "../../../lib/account/wire.ts";
+import { bytesToText } from "../../../lib/protocol/bytes.ts";
 import { InboxList } from "./inbox-list.tsx";
 import { MessageView } from "./message-view.tsx";
 import { SendForm, type MailboxSession } from "./send-form.tsx";
@@ -55,7 +55,7 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
       const s = { socket, userId };
       socket.onNotification((event, data) => {
         if (event === "messageavailable") {
-          const id = textOf(data);
+          const id = bytesToText(data);
           void socket.describe(id).then(
             (m) => {
               setMessages((list) => (list.some((x) => x.id === id) ? list : [m, ...list]));
@@ -64,7 +64,7 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
             () => undefined,
           );
         } else if (event === "banned" || event === "shutdown") {
-          setProblem(`The realm closed the connection: ${textOf(data)}`);
+          setProblem(`The realm closed the connection: ${bytesToText(data)}`);
         }
       });
       socket.onClose(() => {

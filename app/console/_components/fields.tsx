@@ -1,7 +1,11 @@
-// Labelled form controls with hints and zod field errors (aria-invalid + aria-describedby).
+// Labelled form controls with hints and zod field errors (aria-invalid + aria-describedby), on
+// the shared field frame (app/_components/field.tsx) that signup uses too.
 // Plain components: usable from server pages and from client forms alike.
 import type { ReactNode } from "react";
 import type { ActionResult } from "../../../lib/console/command.ts";
+import { Field, describedBy } from "../../_components/field.tsx";
+
+export { FieldErrors } from "../../_components/field.tsx";
 
 export type FormState = ActionResult | null;
 
@@ -13,48 +17,6 @@ export function errorsFor(state: FormState, name: string): string[] | undefined 
 export function valueFor(state: FormState, name: string, fallback: string | number | null | undefined): string {
   if (state && !state.ok && state.values && name in state.values) return state.values[name];
   return fallback === null || fallback === undefined ? "" : String(fallback);
-}
-
-interface FieldShellProps {
-  id: string;
-  label: string;
-  hint?: ReactNode;
-  errors?: string[];
-  children: ReactNode;
-  className?: string;
-}
-
-export function FieldShell({ id, label, hint, errors, children, className }: FieldShellProps) {
-  return (
-    <div className={className}>
-      <label htmlFor={id} className="label">
-        {label}
-      </label>
-      {children}
-      {hint ? (
-        <p id={`${id}-hint`} className="hint">
-          {hint}
-        </p>
-      ) : null}
-      <FieldErrors id={id} errors={errors} />
-    </div>
-  );
-}
-
-export function FieldErrors({ id, errors }: { id: string; errors?: string[] }) {
-  if (!errors?.length) return null;
-  return (
-    <ul id={`${id}-error`} className="field-error">
-      {errors.map((e) => (
-        <li key={e}>{e}</li>
-      ))}
-    </ul>
-  );
-}
-
-function describedBy(id: string, hint: unknown, errors?: string[]): string | undefined {
-  const ids = [hint ? `${id}-hint` : null, errors?.length ? `${id}-error` : null].filter(Boolean);
-  return ids.length ? ids.join(" ") : undefined;
 }
 
 interface TextFieldProps {
@@ -87,7 +49,7 @@ export function TextField({
 }: TextFieldProps) {
   const id = `${idPrefix}-${name}`;
   return (
-    <FieldShell id={id} label={label} hint={hint} errors={errors} className={className}>
+    <Field id={id} label={label} hint={hint} errors={errors} className={className}>
       <input
         id={id}
         name={name}
@@ -98,7 +60,7 @@ export function TextField({
         className="input"
         {...rest}
       />
-    </FieldShell>
+    </Field>
   );
 }
 
@@ -127,7 +89,7 @@ export function SelectField({
 }: SelectFieldProps) {
   const id = `${idPrefix}-${name}`;
   return (
-    <FieldShell id={id} label={label} hint={hint} errors={errors} className={className}>
+    <Field id={id} label={label} hint={hint} errors={errors} className={className}>
       {/* Keyed by its default: React sets a select's default option only when it mounts, and
           the form reset after a server action returns to that option. */}
       <select
@@ -146,7 +108,7 @@ export function SelectField({
           </option>
         ))}
       </select>
-    </FieldShell>
+    </Field>
   );
 }
 
@@ -210,7 +172,7 @@ export function SizeField({
 }) {
   const id = `${idPrefix}-${name}`;
   return (
-    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+    <Field id={id} label={label} hint={hint} errors={errors}>
       <div className="flex gap-2">
         <input
           id={id}
@@ -236,6 +198,6 @@ export function SizeField({
           <option value="GB">GB</option>
         </select>
       </div>
-    </FieldShell>
+    </Field>
   );
 }

@@ -5,11 +5,12 @@ import { createOperatorAction, setOperatorPasswordAction, updateOperatorAction }
 import { CheckboxField, errorsFor, FieldErrors, SelectField, TextField, valueFor, type FormState } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
+import type { OperatorRole } from "../../../lib/generated/prisma/enums.ts";
 
 const ROLES = [
   ["REALM_OPERATOR", "Realm operator (assigned realms only)"],
   ["ADMIN", "Administrator (everything)"],
-] as const;
+] as const satisfies readonly (readonly [OperatorRole, string])[];
 
 export interface RealmChoice {
   id: string;

@@ -8,6 +8,7 @@ import { createRealmAction, updateRealmAction } from "../_actions/realms.ts";
 import { CheckboxField, errorsFor, SelectField, SizeField, TextField, valueFor, type FormState } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
+import type { CaptchaProvider, RealmStatus, RegistrationMode } from "../../../lib/generated/prisma/enums.ts";
 
 export interface RealmFormValues {
   realmId?: string;
@@ -39,16 +40,16 @@ const MODES = [
   ["OPEN", "Open: anyone can sign up"],
   ["INVITE", "Invite: sign up with an invite link"],
   ["CLOSED", "Closed: no new accounts"],
-] as const;
+] as const satisfies readonly (readonly [RegistrationMode, string])[];
 const CAPTCHAS = [
   ["NONE", "None"],
   ["ALTCHA", "ALTCHA (self-hosted proof of work)"],
   ["HCAPTCHA", "hCaptcha"],
-] as const;
+] as const satisfies readonly (readonly [CaptchaProvider, string])[];
 const STATUSES = [
   ["ACTIVE", "Active"],
   ["DISABLED", "Disabled (refuses connections)"],
-] as const;
+] as const satisfies readonly (readonly [RealmStatus, string])[];
 
 export function RealmForm({
   mode,

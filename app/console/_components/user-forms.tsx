@@ -6,16 +6,9 @@ import { CopyValue } from "./copy-button.tsx";
 import { CheckboxField, errorsFor, SizeField, TextField, valueFor } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
+import type { UserStatus } from "../../../lib/generated/prisma/enums.ts";
 
-export function UserStatusForm({
-  userId,
-  username,
-  status,
-}: {
-  userId: string;
-  username: string;
-  status: "ACTIVE" | "SUSPENDED";
-}) {
+export function UserStatusForm({ userId, username, status }: { userId: string; username: string; status: UserStatus }) {
   const [state, action] = useActionState(setUserStatusAction, null);
   const suspend = status === "ACTIVE";
   return (

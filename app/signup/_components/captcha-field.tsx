@@ -6,13 +6,14 @@ import HCaptcha from "@hcaptcha/react-hcaptcha";
 import type {} from "altcha/types/react";
 import type { WidgetMethods } from "altcha/types";
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
+import type { CaptchaWidget } from "../../../lib/captcha/types.ts";
 
 export interface CaptchaHandle {
   reset(): void;
 }
 
 export interface CaptchaFieldProps {
-  provider: "HCAPTCHA" | "ALTCHA";
+  provider: CaptchaWidget;
   hcaptchaSiteKey: string | null;
   error?: string;
 }

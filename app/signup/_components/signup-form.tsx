@@ -7,13 +7,16 @@ import type { SignupResult } from "../signup-flow.ts";
 import { CaptchaField, type CaptchaHandle } from "./captcha-field.tsx";
 import { Honeypot } from "./honeypot.tsx";
 import { SignupSuccess } from "./signup-success.tsx";
-import { Field, Notice, describedBy } from "./ui.tsx";
+import { Notice } from "./ui.tsx";
+import { Field, describedBy } from "../../_components/field.tsx";
+import type { CaptchaProvider, RegistrationMode } from "../../../lib/generated/prisma/enums.ts";
+import type { CaptchaWidget } from "../../../lib/captcha/types.ts";
 
 export interface SignupFormRealm {
   id: string;
   name: string;
-  registrationMode: "OPEN" | "INVITE";
-  captchaProvider: "NONE" | "HCAPTCHA" | "ALTCHA";
+  registrationMode: Exclude<RegistrationMode, "CLOSED">;
+  captchaProvider: CaptchaProvider;
   hcaptchaSiteKey: string | null;
 }
 
@@ -63,7 +66,7 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
       ) : null}
       <input type="hidden" name="formStamp" value={formStamp} />
       <Honeypot />
-      <Field id="username" label="Username" hint={usernameRule} error={errors.username}>
+      <Field id="username" label="Username" hint={usernameRule} errors={errors.username} announce>
         <input
           {...input("username")}
           autoComplete="username"
@@ -73,7 +76,7 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
           aria-describedby={describedBy("username", true, errors.username)}
         />
       </Field>
-      <Field id="password" label="Password" hint={passwordRule} error={errors.password}>
+      <Field id="password" label="Password" hint={passwordRule} errors={errors.password} announce>
         <input
           {...input("password")}
           type="password"
@@ -82,7 +85,7 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
           aria-describedby={describedBy("password", true, errors.password)}
         />
       </Field>
-      <Field id="confirm" label="Password again" error={errors.confirm}>
+      <Field id="confirm" label="Password again" errors={errors.confirm} announce>
         <input
           {...input("confirm")}
           type="password"
@@ -96,7 +99,8 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
           id="invite"
           label="Invite code"
           hint="The code from your invitation. Opening the invite link fills it in."
-          error={errors.invite}
+          errors={errors.invite}
+          announce
         >
           <input
             {...input("invite")}
@@ -111,7 +115,7 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
       {showCaptcha ? (
         <CaptchaField
           ref={captcha}
-          provider={realm.captchaProvider as "HCAPTCHA" | "ALTCHA"}
+          provider={realm.captchaProvider as CaptchaWidget}
           hcaptchaSiteKey={realm.hcaptchaSiteKey}
           error={errors.captcha}
         />

@@ -7,9 +7,10 @@ import type { TicketResult } from "../signup-flow.ts";
 import { CaptchaField, type CaptchaHandle } from "./captcha-field.tsx";
 import { Honeypot } from "./honeypot.tsx";
 import { Code, Notice } from "./ui.tsx";
+import type { CaptchaWidget } from "../../../lib/captcha/types.ts";
 
 interface Props {
-  provider: "HCAPTCHA" | "ALTCHA";
+  provider: CaptchaWidget;
   hcaptchaSiteKey: string | null;
   realmName: string;
   formStamp: string;

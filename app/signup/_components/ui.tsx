@@ -1,4 +1,5 @@
-// Small shared pieces of the public pages (signup, message links): page frame, field, notices.
+// Small shared pieces of the public pages (signup, message links): page frame, notices, code.
+// The labelled field is the console's too: app/_components/field.tsx.
 import type { ReactNode } from "react";
 
 export function PublicPage({
@@ -18,45 +19,6 @@ export function PublicPage({
       <div className="mt-6 space-y-6">{children}</div>
     </main>
   );
-}
-
-export function Field({
-  id,
-  label,
-  hint,
-  error,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: ReactNode;
-  error?: string;
-  children: ReactNode;
-}) {
-  return (
-    <div>
-      <label htmlFor={id} className="label">
-        {label}
-      </label>
-      {children}
-      {hint ? (
-        <p id={`${id}-hint`} className="hint">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="field-error" role="alert" data-testid={`error-${id}`}>
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-/** aria-describedby for a field with an optional hint and error. */
-export function describedBy(id: string, hint: boolean, error?: string): string | undefined {
-  const ids = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean);
-  return ids.length ? ids.join(" ") : undefined;
 }
 
 export function Notice({

@@ -1,5 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { asBuffer } from "../../../lib/protocol/node-bytes.ts";
 import {
   GreetingMode,
   GreetingParser,
@@ -51,7 +52,7 @@ function run(make: () => AnyParser, chunks: Buffer[]): Outcome {
         assert.equal(out.done, false, "done event emitted twice");
         assert.notEqual(out.greeting, null, "done before greeting");
         out.done = true;
-        leftover.push(e.leftover);
+        leftover.push(asBuffer(e.leftover));
       } else {
         assert.ok(e.error instanceof ProtocolError);
         out.error = { status: e.error.status, reason: e.error.reason };
@@ -70,7 +71,7 @@ interface Case {
 }
 
 const b = (s: string) => Buffer.from(s, "latin1");
-const frame = encodeFrame(b("1 login\nalice"));
+const frame = asBuffer(encodeFrame(b("1 login\nalice")));
 
 const serverCases: Case[] = [
   { name: "LF", input: b("OpenGroove\nc"), expect: { mode: GreetingMode.Done, greeting: [], leftover: "" } },
@@ -166,7 +167,7 @@ const clientCases: Case[] = [
   },
   {
     name: "waiting for c",
-    input: SERVER_GREETING,
+    input: asBuffer(SERVER_GREETING),
     expect: { mode: GreetingMode.Sync, greeting: "OpenGrooveServer", done: false },
   },
   ...(
@@ -290,8 +291,11 @@ describe("parser lifecycle", () => {
 
 describe("encoders", () => {
   test("encodeClientGreeting", () => {
-    assert.equal(encodeClientGreeting().toString("latin1"), "OpenGroove\r\nc");
-    assert.equal(encodeClientGreeting(["realm", "trivergia"]).toString("latin1"), "OpenGroove realm trivergia\r\nc");
+    assert.equal(asBuffer(encodeClientGreeting()).toString("latin1"), "OpenGroove\r\nc");
+    assert.equal(
+      asBuffer(encodeClientGreeting(["realm", "trivergia"])).toString("latin1"),
+      "OpenGroove realm trivergia\r\nc",
+    );
     for (const bad of ["", "a b", "a\nb", "a\tb", "\u0000"]) {
       assert.throws(() => encodeClientGreeting([bad]), TypeError, JSON.stringify(bad));
     }
@@ -300,13 +304,13 @@ describe("encoders", () => {
   });
 
   test("SERVER_GREETING and SYNC_BYTE", () => {
-    assert.equal(SERVER_GREETING.toString("latin1"), "OpenGrooveServer\r\n");
-    assert.equal(SYNC_BYTE.toString("latin1"), "c");
+    assert.equal(asBuffer(SERVER_GREETING).toString("latin1"), "OpenGrooveServer\r\n");
+    assert.equal(asBuffer(SYNC_BYTE).toString("latin1"), "c");
   });
 
   test("full handshake in both directions", () => {
     const server = new GreetingParser();
-    const events = server.feed(encodeClientGreeting(["trivergia"]));
+    const events = server.feed(asBuffer(encodeClientGreeting(["trivergia"])));
     assert.deepEqual(
       events.map((e) => e.type),
       ["greeting", "done"],
@@ -329,14 +333,14 @@ describe("encoders", () => {
       [new ProtocolError("NOSUCHREALM", "no realm\r\nnamed x"), "ERROR NOSUCHREALM no realm  named x\r\n"],
     ];
     for (const [error, wire] of cases) {
-      const bytes = encodeGreetingError(error);
+      const bytes = asBuffer(encodeGreetingError(error));
       assert.equal(bytes.toString("utf8"), wire);
       const client = new ServerGreetingParser();
       const events = client.feed(bytes);
       assert.equal(events[0]?.type, "error");
       assert.equal(client.error?.status, error.status);
     }
-    const long = encodeGreetingError(new ProtocolError("BADGREETING", "é".repeat(400)));
+    const long = asBuffer(encodeGreetingError(new ProtocolError("BADGREETING", "é".repeat(400))));
     assert.ok(long.length <= 256, `${long.length}`);
     const client = new ServerGreetingParser();
     client.feed(long);

@@ -1,5 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { asBuffer } from "../../../lib/protocol/node-bytes.ts";
 import {
   decodeRequest,
   decodeReply,
@@ -100,13 +101,13 @@ describe("requests", () => {
       ["8", "empty", [], Buffer.alloc(0)],
     ];
     for (const [id, command, args, wireArgs] of cases) {
-      const decoded = value(decodeRequest(encodeRequest(id, command, args)));
+      const decoded = value(decodeRequest(asBuffer(encodeRequest(id, command, args))));
       assert.deepEqual(decoded, { id, command, args: wireArgs });
     }
   });
 
   test("encoding folds the command to lower case; decoding folds too", () => {
-    assert.equal(encodeRequest("1", "LogIn").toString(), "1 login");
+    assert.equal(asBuffer(encodeRequest("1", "LogIn")).toString(), "1 login");
     assert.equal(value(decodeRequest(b("1 LOGIN"))).command, "login");
   });
 
@@ -159,8 +160,8 @@ describe("requests", () => {
 
   test("binary trailing data with CR, LF and NUL survives", () => {
     const data = Buffer.from([13, 10, 0, 13, 13, 10, 10, 0, 0xff, 0xfe]);
-    const args = joinFieldsWithTrailingData(["bob", String(data.length)], data);
-    const req = value(decodeRequest(encodeRequest("42", "putfile", args)));
+    const args = asBuffer(joinFieldsWithTrailingData(["bob", String(data.length)], data));
+    const req = value(decodeRequest(asBuffer(encodeRequest("42", "putfile", args))));
     const parsed = value(splitWithTrailingData(req.args, 2, 1));
     assert.deepEqual(parsed.fields, ["bob", "10"]);
     assert.deepEqual(parsed.data, data);
@@ -196,14 +197,17 @@ describe("replies and notifications", () => {
       [Buffer.from([0, 10, 13]), "\u0000\n\r"],
     ];
     for (const [data, wireData] of cases) {
-      const r = value(decodeReply(encodeReply("id1", "Login", "OK", data)));
+      const r = value(decodeReply(asBuffer(encodeReply("id1", "Login", "OK", data))));
       assert.deepEqual(r, { id: "id1", command: "login", status: "OK", data: b(wireData) });
     }
-    assert.equal(encodeReply("9", "get", "NOSUCHUSER", "no user bob").toString(), "9 get NOSUCHUSER\nno user bob");
+    assert.equal(
+      asBuffer(encodeReply("9", "get", "NOSUCHUSER", "no user bob")).toString(),
+      "9 get NOSUCHUSER\nno user bob",
+    );
   });
 
   test("error replies are one line", () => {
-    const wire = encodeErrorReply("3", "login", new ProtocolError("BADAUTH", "wrong\r\npassword"));
+    const wire = asBuffer(encodeErrorReply("3", "login", new ProtocolError("BADAUTH", "wrong\r\npassword")));
     assert.equal(wire.toString(), "3 login BADAUTH\nwrong password");
   });
 
@@ -222,14 +226,14 @@ describe("replies and notifications", () => {
   });
 
   test("decodeServerPacket tells replies from notifications", () => {
-    assert.deepEqual(value(decodeServerPacket(encodeReply("5", "ping", "OK"))), {
+    assert.deepEqual(value(decodeServerPacket(asBuffer(encodeReply("5", "ping", "OK")))), {
       kind: "reply",
       id: "5",
       command: "ping",
       status: "OK",
       data: Buffer.alloc(0),
     });
-    assert.deepEqual(value(decodeServerPacket(encodeNotification("messageavailable", ["m1"]))), {
+    assert.deepEqual(value(decodeServerPacket(asBuffer(encodeNotification("messageavailable", ["m1"])))), {
       kind: "notification",
       event: "messageavailable",
       data: b("m1"),
@@ -247,7 +251,9 @@ describe("replies and notifications", () => {
   });
 
   test("* error notification carries a status word and a reason", () => {
-    const wire = encodeErrorNotification(new ProtocolError("TOOLARGE", "packet of 2000000 bytes\nexceeds the limit"));
+    const wire = asBuffer(
+      encodeErrorNotification(new ProtocolError("TOOLARGE", "packet of 2000000 bytes\nexceeds the limit")),
+    );
     assert.equal(wire.toString(), "* error\nTOOLARGE\npacket of 2000000 bytes exceeds the limit");
     const pkt = value(decodeServerPacket(wire));
     assert.equal(pkt.kind, "notification");

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { asBuffer } from "../../../lib/protocol/node-bytes.ts";
 import { acceptStream, type PacketSink } from "../../../lib/protocol/server-stream.ts";
 import { openStreamConnection, ConnectionFailure } from "../../../lib/protocol/client-connection.ts";
 import {
@@ -30,7 +31,7 @@ async function echoServer(refuseWord?: string): Promise<{ port: number; close():
             const r = decodeRequest(p);
             if (r.ok)
               transport.send(
-                encodeReply(r.value.id, r.value.command, "OK", [words.join(" "), r.value.args.toString()]),
+                asBuffer(encodeReply(r.value.id, r.value.command, "OK", [words.join(" "), r.value.args.toString()])),
               );
           },
           fail: () => transport.close(),
@@ -59,7 +60,7 @@ for (const [name, parts] of [
       s.write(p);
       await new Promise((r) => setTimeout(r, 15)); // separate TCP reads on the server
     }
-    s.write(encodeFrame(encodeRequest("a", "echo", ["x"])));
+    s.write(asBuffer(encodeFrame(encodeRequest("a", "echo", ["x"]))));
     const chunks: Buffer[] = [];
     s.on("data", (d) => chunks.push(d));
     await new Promise((r) => setTimeout(r, 150));

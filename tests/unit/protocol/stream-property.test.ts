@@ -3,6 +3,7 @@
 // or stall. Deterministic: the PRNG is seeded, so a failure names a reproducible seed.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { asBuffer } from "../../../lib/protocol/node-bytes.ts";
 import {
   GreetingMode,
   GreetingParser,
@@ -67,7 +68,7 @@ function runPipeline<T>(
     const r = frames.push(bytes);
     for (const f of r.frames) {
       out.accounted += 4 + f.length;
-      out.packets.push(decode(f));
+      out.packets.push(decode(asBuffer(f)));
     }
     if (r.error) out.frameError = r.error;
   };
@@ -83,7 +84,7 @@ function runPipeline<T>(
         if ("words" in e.greeting) out.words = e.greeting.words;
       } else if (e.type === "done") {
         out.accounted += chunk.length - e.leftover.length;
-        pushFrames(e.leftover);
+        pushFrames(asBuffer(e.leftover));
       } else {
         out.greetingError = e.error;
       }
@@ -139,7 +140,7 @@ function randomRequest(rng: Rng): RandomRequest {
       const fields = Array.from({ length: fieldCount }, (_, i) =>
         i === lengthIndex ? String(data.length) : randomText(rng, 20),
       );
-      const args = joinFieldsWithTrailingData(fields, data);
+      const args = asBuffer(joinFieldsWithTrailingData(fields, data));
       return { ...base, args, expectArgs: args, trailing: { fieldCount, lengthIndex, fields, data } };
     }
   }
@@ -152,8 +153,8 @@ describe("round trips through one stream at random chunkings", { timeout: 120_00
       const words = Array.from({ length: rng.int(0, 3) }, () => rng.string(NAME_ALPHABET, 1, 20));
       const requests = Array.from({ length: rng.int(1, 8) }, () => randomRequest(rng));
       const stream = Buffer.concat([
-        encodeClientGreeting(words),
-        ...requests.map((r) => encodeFrame(encodeRequest(r.id, r.command, r.args))),
+        asBuffer(encodeClientGreeting(words)),
+        ...requests.map((r) => asBuffer(encodeFrame(encodeRequest(r.id, r.command, r.args)))),
       ]);
       const got = runPipeline(new GreetingParser(), decodeRequest, randomChunks(stream, rng));
       const ctx = `seed ${seed}`;
@@ -193,17 +194,17 @@ describe("round trips through one stream at random chunkings", { timeout: 120_00
         const data = rng.bool() ? rng.bytes(rng.int(0, 2000)) : Buffer.from(randomText(rng, 60), "utf8");
         if (rng.bool(0.3)) {
           const event = rng.pick(NOTIFICATION_EVENTS);
-          payloads.push(encodeNotification(event, data));
+          payloads.push(asBuffer(encodeNotification(event, data)));
           wants.push({ kind: "notification", event, data });
         } else {
           const id = rng.string(ID_ALPHABET, 1, 32);
           const command = rng.string(NAME_ALPHABET, 1, 32);
           const status = rng.pick(STATUS_WORD_LIST);
-          payloads.push(encodeReply(id, command, status, data));
+          payloads.push(asBuffer(encodeReply(id, command, status, data)));
           wants.push({ kind: "reply", id, command: command.toLowerCase(), status, data });
         }
       }
-      const stream = Buffer.concat([SERVER_GREETING, SYNC_BYTE, ...payloads.map((p) => encodeFrame(p))]);
+      const stream = Buffer.concat([SERVER_GREETING, SYNC_BYTE, ...payloads.map((p) => asBuffer(encodeFrame(p)))]);
       const got = runPipeline(new ServerGreetingParser(), decodeServerPacket, randomChunks(stream, rng));
       const ctx = `seed ${seed}`;
       assert.equal(got.greetingError, null, ctx);
@@ -245,8 +246,10 @@ function garbage(rng: Rng, maxPacketBytes: number): Buffer {
         break;
       case 4:
         parts.push(
-          encodeFrame(
-            Buffer.from(`${rng.string(ID_ALPHABET, 0, 34)} ${rng.string(NAME_ALPHABET + " ", 0, 34)}\n`, "latin1"),
+          asBuffer(
+            encodeFrame(
+              Buffer.from(`${rng.string(ID_ALPHABET, 0, 34)} ${rng.string(NAME_ALPHABET + " ", 0, 34)}\n`, "latin1"),
+            ),
           ),
         );
         break;
@@ -256,12 +259,14 @@ function garbage(rng: Rng, maxPacketBytes: number): Buffer {
           ? `* ${rng.string(NAME_ALPHABET, 0, 34)}`
           : `${rng.string(ID_ALPHABET, 1, 33)} ${rng.string(NAME_ALPHABET, 1, 33)} ${rng.bool(0.8) ? rng.pick(STATUS_WORD_LIST) : "ok"}`;
         parts.push(
-          encodeFrame(
-            Buffer.concat([
-              Buffer.from(head, "latin1"),
-              rng.bool() ? Buffer.from(rng.pick(["\r", "\n", "\r\n"]), "latin1") : Buffer.alloc(0),
-              rng.bytes(rng.int(0, 30)),
-            ]),
+          asBuffer(
+            encodeFrame(
+              Buffer.concat([
+                Buffer.from(head, "latin1"),
+                rng.bool() ? Buffer.from(rng.pick(["\r", "\n", "\r\n"]), "latin1") : Buffer.alloc(0),
+                rng.bytes(rng.int(0, 30)),
+              ]),
+            ),
           ),
         );
         break;
@@ -316,7 +321,7 @@ describe("garbage never throws or stalls", { timeout: 120_000 }, () => {
       const rng = new Rng(1_000_000 + seed);
       const max = rng.pick([1, 16, 100, 1000, 1_048_576]);
       // Half of the streams start with a valid greeting so the garbage reaches the frame parser.
-      const prefix = rng.bool() ? encodeClientGreeting(rng.bool() ? [] : ["trivergia"]) : Buffer.alloc(0);
+      const prefix = rng.bool() ? asBuffer(encodeClientGreeting(rng.bool() ? [] : ["trivergia"])) : Buffer.alloc(0);
       const stream = Buffer.concat([prefix, garbage(rng, max)]);
       const ctx = `seed ${seed}`;
       const got = runPipeline(new GreetingParser(), decodeRequest, randomChunks(stream, rng), max);
