@@ -4,6 +4,7 @@
 // look up other realms (docs/federation.md). Requests on one connection run in arrival order.
 import crypto from "node:crypto";
 import net from "node:net";
+import tls from "node:tls";
 import type { Logger } from "pino";
 import type pg from "pg";
 import { decodeRequest, encodeReply, encodeErrorNotification, ProtocolError } from "../lib/protocol/index.ts";
@@ -13,6 +14,8 @@ import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
 import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
 import { CLIENT_COMMANDS, REALM_COMMANDS } from "./commands/index.ts";
 import { realmStatus } from "./registry.ts";
+import { CHANNEL_BINDING_LABEL } from "../lib/federation/signing.ts";
+import type { ManagementIdentity } from "./tls-identity.ts";
 import { ManagementState, type ManagementResult, type ManagementSession } from "./session.ts";
 
 export interface PacketServerOptions {
@@ -22,6 +25,8 @@ export interface PacketServerOptions {
   port: number;
   kind: "client" | "realm";
   limits?: ManagementLimits;
+  /** TLS with the management key (the default); absent = plain TCP (loopback only, see config.ts). */
+  identity?: ManagementIdentity;
 }
 
 async function execute(
@@ -66,7 +71,7 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
   const limits = opts.limits ?? MANAGEMENT_DEFAULTS;
   const perIp = new Map<string, number>();
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket) => {
     const ip = socket.remoteAddress ?? "?";
     if ((perIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) return void socket.destroy();
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
@@ -78,6 +83,13 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       pool: opts.pool,
       limits,
       state: ManagementState.Anonymous,
+      tls: socket instanceof tls.TLSSocket,
+      // Channel binding: realm proofs sign it, so a relayed proof does not verify here.
+      binding:
+        socket instanceof tls.TLSSocket
+          ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0))
+          : Buffer.alloc(0),
+      remoteIp: ip,
     };
     acceptStream(socket, {
       maxPacketBytes: limits.maxPacketBytes,
@@ -126,7 +138,12 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       if (n <= 0) perIp.delete(ip);
       else perIp.set(ip, n);
     });
-  });
+  };
+  const server = opts.identity ? tls.createServer(opts.identity.options(), onSocket) : net.createServer(onSocket);
+  if (server instanceof tls.Server) {
+    opts.identity!.serve(server);
+    server.on("tlsClientError", (e) => opts.log.debug({ err: e.message }, "TLS handshake failed"));
+  }
   const port = await listenOrFail(
     server,
     opts.port,

@@ -22,6 +22,11 @@ export interface ManagementSession {
   readonly pool: pg.Pool;
   readonly limits: ManagementLimits;
   state: ManagementState;
+  /** Whether this connection is TLS (enrollment tokens travel only over TLS). */
+  readonly tls: boolean;
+  /** TLS exported keying material of this connection; empty on plain TCP. */
+  readonly binding: Buffer;
+  readonly remoteIp: string;
   realmId?: string;
   /** The outstanding challenge; consumed by the command that answers it. */
   challenge?: { nonce: string; expiresAt: number };

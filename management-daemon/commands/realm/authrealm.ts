@@ -5,7 +5,7 @@ import { ANONYMOUS, ManagementState, managementCommand, takeChallenge } from "..
 
 /**
  * authrealm: realm id, then one "proof=<fingerprint> <signature>" line per key the realm holds
- * (signatures of the auth payload over the last challenge). OK "status=APPROVED". PENDING realms
+ * (signatures of the auth payload over the last challenge and this TLS channel's binding). OK "status=APPROVED". PENDING realms
  * get NOTALLOWED, revoked ones UNAUTHORIZED.
  */
 export default managementCommand({
@@ -17,7 +17,13 @@ export default managementCommand({
     const f = splitFields(args);
     if (!f.ok || f.value.length < 2) return { status: "BADARGUMENTS", data: "expected: realm id, proof lines" };
     const [realmId, ...rest] = f.value;
-    await authenticateRealm(s.pool, realmId, decodeProofs(rest), managementAuthPayload(realmId, nonce));
+    await authenticateRealm(
+      s.pool,
+      realmId,
+      decodeProofs(rest),
+      managementAuthPayload(realmId, nonce, s.binding),
+      s.remoteIp,
+    );
     s.state = ManagementState.Realm;
     s.realmId = realmId;
     s.log.info({ realmId }, "realm authenticated");

@@ -1,12 +1,13 @@
-import { managementKeyPayload } from "../../../lib/federation/signing.ts";
+import { decodeProofs, managementKeyPayload } from "../../../lib/federation/signing.ts";
 import { checkPossession, presentedKey, rotateKey } from "../../registry.ts";
 import { REALM, managementCommand, takeChallenge } from "../../session.ts";
 import { keyValues, pemField, required } from "../args.ts";
 
 /**
- * rotatekey: key, cert (optional), proof (the rotate payload over the last challenge, signed with
- * the NEW key). The connection is already authenticated with a current key. Every other key of the
- * realm stays valid for the overlap window: OK "oldvaliduntil=<ISO>".
+ * rotatekey: key, cert (optional), proof (the rotate payload over the last challenge and the TLS
+ * binding, signed with the NEW key), and one or more "vouch=<fingerprint> <signature>" lines: the
+ * vouch payload signed by a key that is current for the realm (an authenticated session alone is
+ * not enough). Every other key stays valid for the overlap window: OK "oldvaliduntil=<ISO>".
  */
 export default managementCommand({
   name: "rotatekey",
@@ -19,8 +20,21 @@ export default managementCommand({
       pemField(kv, "key", s.limits.maxPublicKeyBytes),
       pemField(kv, "cert", s.limits.maxCertBytes, true),
     );
-    checkPossession(key, managementKeyPayload("rotate", s.realmId!, key.fingerprint, nonce), required(kv, "proof"));
-    const until = await rotateKey(s.pool, s.realmId!, key, s.limits.keyOverlapMs);
+    const realmId = s.realmId!;
+    checkPossession(
+      key,
+      managementKeyPayload("rotate", realmId, key.fingerprint, nonce, s.binding),
+      required(kv, "proof"),
+    );
+    const until = await rotateKey(
+      s.pool,
+      realmId,
+      key,
+      decodeProofs(args.toString("utf8").split("\n"), "vouch"),
+      managementKeyPayload("vouch", realmId, key.fingerprint, nonce, s.binding),
+      s.limits.keyOverlapMs,
+      s.remoteIp,
+    );
     s.log.info({ realmId: s.realmId, fingerprint: key.fingerprint, oldValidUntil: until }, "realm key rotated");
     return { status: "OK", data: `oldvaliduntil=${until.toISOString()}` };
   },
