@@ -1,8 +1,9 @@
 // The management server's own key pair (issue #12): made on first start, stored like realm keys
 // (public half + certificate in management_keys, private half in management_key_secrets), served
-// as the TLS certificate of both management ports. Rotation (console) makes a new key that the
-// current one vouches for (a signature over the new fingerprint); the older key stays listed for
-// an overlap window so clients that pinned it can follow the chain (management-pin.ts).
+// as the TLS certificate of both management ports. Rotation (console, lib/console/federation-trust.ts)
+// makes a new key that the current one vouches for (a signature over the new fingerprint); the
+// older key stays listed for an overlap window so clients that pinned it can follow the chain
+// (management-pin.ts).
 import crypto from "node:crypto";
 import type pg from "pg";
 import { generateRealmKey } from "../realm/keys.ts";
@@ -88,27 +89,6 @@ export async function ensureManagementKey(pool: pg.Pool, host = "localhost"): Pr
   const have = await currentManagementKey(pool);
   if (have) return have;
   return locked(pool, async (c) => (await currentManagementKey(c)) ?? insertKey(c, host, null));
-}
-
-/**
- * A new management key, vouched for by the current one; every older key stays valid for
- * `overlapMs`. Returns the new fingerprint and until when the older keys are listed.
- */
-export async function rotateManagementKey(
-  pool: pg.Pool,
-  overlapMs = MANAGEMENT_KEY_OVERLAP_MS,
-  host = "localhost",
-): Promise<{ fingerprint: string; previous: string | null; oldValidUntil: Date }> {
-  return locked(pool, async (c) => {
-    const cur = await currentManagementKey(c);
-    const k = await insertKey(c, host, cur);
-    const until = new Date(Date.now() + overlapMs);
-    await c.query(
-      `UPDATE management_keys SET "validUntil" = LEAST(COALESCE("validUntil", $2), $2) WHERE id <> $1 AND "revokedAt" IS NULL`,
-      [k.id, until],
-    );
-    return { fingerprint: k.fingerprint, previous: cur?.fingerprint ?? null, oldValidUntil: until };
-  });
 }
 
 /** Every valid management key with its vouch, newest first (the `managementkeys` answer). */
