@@ -3,7 +3,7 @@
 // them (its cache is older, or the management server is down) still verifies it.
 import type pg from "pg";
 import { sign, type Proof } from "./signing.ts";
-import { tx } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import { storeRotatedKey, type RealmKeyMaterial } from "../realm/keys.ts";
 
 export interface SigningKey {

@@ -15,7 +15,7 @@ import { executeCommand, type CommandContext } from "../../lib/console/command.t
 import { rotateRealmKey } from "../../lib/console/federation.ts";
 import { rotateManagementKey } from "../../lib/console/federation-trust.ts";
 import { CHANNELS, notify } from "../../lib/db/notify.ts";
-import { tx } from "../../lib/domain/messages.ts";
+import { tx } from "../../lib/db/tx.ts";
 import { generateRealmKey, storeRotatedKey } from "../../lib/realm/keys.ts";
 import type { PrismaClient } from "../../lib/generated/prisma/client.ts";
 import { startManagementServer } from "../../management-daemon/server.ts";

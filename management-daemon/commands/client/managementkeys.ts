@@ -10,7 +10,7 @@ import { ANY, managementCommand } from "../../session.ts";
 export default managementCommand({
   name: "managementkeys",
   states: ANY,
-  async handle(s) {
-    return { status: "OK", data: encodeManagementKeys(await listManagementKeys(s.pool)) };
+  async handle(ctx) {
+    return { status: "OK", data: encodeManagementKeys(await listManagementKeys(ctx.db)) };
   },
 });

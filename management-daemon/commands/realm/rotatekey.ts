@@ -1,6 +1,6 @@
 import { decodeProofs, managementKeyPayload } from "../../../lib/federation/signing.ts";
 import { checkPossession, presentedKey, rotateKey } from "../../registry.ts";
-import { REALM, managementCommand, takeChallenge } from "../../session.ts";
+import { REALM, managementCommand } from "../../session.ts";
 import { keyValues, pemField, required } from "../args.ts";
 
 /**
@@ -12,30 +12,30 @@ import { keyValues, pemField, required } from "../args.ts";
 export default managementCommand({
   name: "rotatekey",
   states: REALM,
-  async handle(s, args) {
-    const nonce = takeChallenge(s);
+  async handle(ctx, args) {
+    const nonce = ctx.takeChallenge();
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const kv = keyValues(args);
     const key = presentedKey(
-      pemField(kv, "key", s.limits.maxPublicKeyBytes),
-      pemField(kv, "cert", s.limits.maxCertBytes, true),
+      pemField(kv, "key", ctx.limits.maxPublicKeyBytes),
+      pemField(kv, "cert", ctx.limits.maxCertBytes, true),
     );
-    const realmId = s.realmId!;
+    const realmId = ctx.realmId!;
     checkPossession(
       key,
-      managementKeyPayload("rotate", realmId, key.fingerprint, nonce, s.binding),
+      managementKeyPayload("rotate", realmId, key.fingerprint, nonce, ctx.binding),
       required(kv, "proof"),
     );
     const until = await rotateKey(
-      s.pool,
+      ctx.db,
       realmId,
       key,
       decodeProofs(args.toString("utf8").split("\n"), "vouch"),
-      managementKeyPayload("vouch", realmId, key.fingerprint, nonce, s.binding),
-      s.limits.keyOverlapMs,
-      s.remoteIp,
+      managementKeyPayload("vouch", realmId, key.fingerprint, nonce, ctx.binding),
+      ctx.limits.keyOverlapMs,
+      ctx.remoteIp,
     );
-    s.log.info({ realmId: s.realmId, fingerprint: key.fingerprint, oldValidUntil: until }, "realm key rotated");
+    ctx.log.info({ realmId: ctx.realmId, fingerprint: key.fingerprint, oldValidUntil: until }, "realm key rotated");
     return { status: "OK", data: `oldvaliduntil=${until.toISOString()}` };
   },
 });
