@@ -25,12 +25,16 @@ export const MANAGEMENT_DEFAULTS = {
 export type ManagementLimits = { readonly [K in keyof typeof MANAGEMENT_DEFAULTS]: number };
 
 const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export const managementEnvSchema = baseEnvSchema.extend({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
   OPENGROOVE_MANAGEMENT_BIND_HOST: z.string().min(1).default("0.0.0.0"),
   OPENGROOVE_MANAGEMENT_CLIENT_PORT: port.default(63746),
   OPENGROOVE_MANAGEMENT_REALM_PORT: port.default(63747),
+  /** Plain TCP instead of TLS on both ports: only on a loopback bind host, only when set explicitly. */
+  OPENGROOVE_MANAGEMENT_PLAIN_TCP: bool.default(false),
   OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS: z.coerce
     .number()
     .int()
@@ -43,4 +47,15 @@ export type ManagementEnv = z.infer<typeof managementEnvSchema>;
 
 export function limitsFromEnv(env: ManagementEnv): ManagementLimits {
   return { ...MANAGEMENT_DEFAULTS, keyOverlapMs: env.OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS };
+}
+
+/** Plain TCP would expose tokens and registry answers to the network: loopback only. */
+export function checkTransport(env: ManagementEnv): void {
+  if (env.OPENGROOVE_MANAGEMENT_PLAIN_TCP && !LOOPBACK.test(env.OPENGROOVE_MANAGEMENT_BIND_HOST)) {
+    const e = new Error(
+      `OPENGROOVE_MANAGEMENT_PLAIN_TCP: plain TCP is only allowed on a loopback address (OPENGROOVE_MANAGEMENT_BIND_HOST is ${env.OPENGROOVE_MANAGEMENT_BIND_HOST})`,
+    );
+    e.name = "ConfigError";
+    throw e;
+  }
 }

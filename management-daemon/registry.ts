@@ -87,10 +87,34 @@ async function retireOtherKeys(c: pg.PoolClient, realmId: string, keep: string, 
   return until;
 }
 
+/** Where a registry request came from: for the audit log and the TLS-only token rule. */
+export interface Channel {
+  tls: boolean;
+  ip: string;
+}
+
+/** A registry event in audit_log (console's audit view), written by the management server itself. */
+export async function auditRegistry(
+  db: pg.Pool | pg.PoolClient,
+  action: string,
+  realmId: string,
+  details: Record<string, unknown>,
+  ip: string | null,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log ("actorLabel", action, "targetType", "targetId", after, ip) VALUES ('management-server', $1, 'known-realm', $2, $3, $4)`,
+    [action, realmId, JSON.stringify(details), ip],
+  );
+}
+
 /**
  * Enrollment. A new realm with a valid token (or one hosted by this same install, proven by its
- * key) is APPROVED at once; otherwise it is PENDING until an administrator approves it in the console. A known realm re-enrolling with one of its
- * keys just refreshes its metadata (and is approved if it brings a token while pending).
+ * key) is APPROVED at once; otherwise it is PENDING until an administrator approves it in the
+ * console. A known realm re-enrolling with one of its keys just refreshes its metadata (and is
+ * approved if it brings a token while pending). A known realm presenting a key the registry does
+ * not know never replaces anything, token or not: the key becomes a claim (realm_key_claims)
+ * that an administrator accepts or rejects in the console with both fingerprints in view; the
+ * realm's keys, status and address stay as they are. Tokens are taken only over TLS.
  */
 export async function enroll(
   pool: pg.Pool,
@@ -98,15 +122,32 @@ export async function enroll(
   key: PresentedKey,
   token: string,
   meta: RealmMetadata,
-  overlapMs: number,
+  channel: Channel,
 ): Promise<RegistryStatus> {
   if (!REALM_ID.test(realmId)) throw new DomainError("BADARGUMENTS", "realm: expected host:port");
+  if (token && !channel.tls)
+    throw new DomainError(
+      "NOTALLOWED",
+      "enrollment tokens are accepted only over TLS (this management port runs plain TCP)",
+    );
   return tx(pool, async (c) => {
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`known-realm:${realmId}`]);
     const cur = await c.query<{ status: RegistryStatus }>(
       `SELECT status FROM known_realms WHERE "realmId" = $1 FOR UPDATE`,
       [realmId],
     );
+    if (cur.rows[0]) {
+      if (cur.rows[0].status === "REVOKED")
+        throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server's administrator`);
+      const known = await c.query(
+        `SELECT 1 FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`,
+        [realmId, key.fingerprint],
+      );
+      if (!known.rowCount) {
+        await claimKey(c, realmId, key, meta.address, channel.ip);
+        return "PENDING";
+      }
+    }
     let tokenOk = token ? await useToken(c, token, realmId) : false;
     if (token && !tokenOk)
       throw new DomainError(
@@ -142,23 +183,7 @@ export async function enroll(
       );
       await insertKey(c, realmId, key);
     } else {
-      status = cur.rows[0].status;
-      if (status === "REVOKED")
-        throw new DomainError("UNAUTHORIZED", `realm ${realmId} is revoked by the management server's administrator`);
-      const known = await c.query(
-        `SELECT 1 FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2 AND "revokedAt" IS NULL`,
-        [realmId, key.fingerprint],
-      );
-      if (!known.rowCount) {
-        if (!tokenOk)
-          throw new DomainError(
-            "UNAUTHORIZED",
-            `realm ${realmId} is already enrolled with another key: authenticate with that key and rotate, or ask the administrator for an enrollment token`,
-          );
-        await insertKey(c, realmId, key);
-        await retireOtherKeys(c, realmId, key.fingerprint, overlapMs);
-      }
-      if (tokenOk) status = "APPROVED";
+      status = tokenOk ? "APPROVED" : cur.rows[0].status;
       await c.query(
         `UPDATE known_realms SET status = $2, name = $3, description = $4, "registrationMode" = $5, "captchaRequired" = $6, "signupUrl" = $7, address = $8, "lastHeartbeatAt" = now()
           WHERE "realmId" = $1`,
@@ -179,12 +204,36 @@ export async function enroll(
   });
 }
 
+/** An unknown key for a known realm: recorded (once) for an administrator; nothing else changes. */
+async function claimKey(c: pg.PoolClient, realmId: string, key: PresentedKey, address: string, ip: string) {
+  const r = await c.query(
+    `INSERT INTO realm_key_claims (id, "realmId", "publicKeyPem", fingerprint, "tlsFingerprint", address, "remoteIp")
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ("realmId", fingerprint) DO NOTHING`,
+    [crypto.randomUUID(), realmId, key.publicKeyPem, key.fingerprint, key.tlsFingerprint, address, ip],
+  );
+  if (r.rowCount) {
+    const current = await c.query<{ fingerprint: string }>(
+      `SELECT fingerprint FROM known_realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL AND ("validUntil" IS NULL OR "validUntil" > now())`,
+      [realmId],
+    );
+    await auditRegistry(
+      c,
+      "federation.key-claim",
+      realmId,
+      { presented: key.fingerprint, current: current.rows.map((x) => x.fingerprint), address },
+      ip,
+    );
+    await notify(c, CHANNELS.registry, realmId);
+  }
+}
+
 /** Checks a realm's proof against its currently valid keys. */
 export async function authenticateRealm(
   pool: pg.Pool,
   realmId: string,
   proofs: Proof[],
   payload: Buffer,
+  ip: string | null = null,
 ): Promise<void> {
   const r = await pool.query<{ status: RegistryStatus }>(`SELECT status FROM known_realms WHERE "realmId" = $1`, [
     realmId,
@@ -197,8 +246,11 @@ export async function authenticateRealm(
     `SELECT fingerprint, "publicKeyPem" FROM known_realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL AND ("validUntil" IS NULL OR "validUntil" > now())`,
     [realmId],
   );
-  if (!anyProofValid(keys.rows, proofs, payload))
-    throw new DomainError("BADAUTH", `no proof verifies with a valid key of realm ${realmId}`);
+  if (!anyProofValid(keys.rows, proofs, payload)) {
+    // A relayed or replayed proof (signed over another TLS channel or challenge) lands here.
+    await auditRegistry(pool, "federation.auth-refused", realmId, { reason: "no proof verifies" }, ip);
+    throw new DomainError("BADAUTH", `no proof verifies with a valid key of realm ${realmId} on this connection`);
+  }
   if (status === "PENDING")
     throw new DomainError("NOTALLOWED", `realm ${realmId} is waiting for an administrator's approval`);
 }
@@ -218,20 +270,69 @@ export async function heartbeat(pool: pg.Pool, realmId: string, meta: RealmMetad
   );
 }
 
-/** Publishes a new key; every other key stays valid for the overlap window only. */
-export async function rotateKey(pool: pg.Pool, realmId: string, key: PresentedKey, overlapMs: number): Promise<Date> {
-  return tx(pool, async (c) => {
+/**
+ * Publishes a new key; every other key stays valid for the overlap window only. The new key must
+ * be vouched for by a key that is current for the realm (`vouches` over `vouchPayload`): being
+ * authenticated is not enough, so a session taken over on the path cannot swap the key. A key
+ * already published (a realm resuming a rotation after a crash) answers with the current overlap.
+ */
+export async function rotateKey(
+  pool: pg.Pool,
+  realmId: string,
+  key: PresentedKey,
+  vouches: Proof[],
+  vouchPayload: Buffer,
+  overlapMs: number,
+  ip: string | null,
+): Promise<Date> {
+  const until = await tx(pool, async (c): Promise<Date | null> => {
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`known-realm:${realmId}`]);
-    const dup = await c.query(`SELECT "revokedAt" FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2`, [
+    const current = await c.query<{ fingerprint: string; publicKeyPem: string; validUntil: Date | null }>(
+      `SELECT fingerprint, "publicKeyPem", "validUntil" FROM known_realm_keys WHERE "realmId" = $1 AND "revokedAt" IS NULL AND ("validUntil" IS NULL OR "validUntil" > now())`,
+      [realmId],
+    );
+    const voucher = anyProofValid(
+      current.rows.filter((k) => k.fingerprint !== key.fingerprint),
+      vouches,
+      vouchPayload,
+    );
+    const dup = current.rows.find((k) => k.fingerprint === key.fingerprint);
+    if (!voucher) {
+      await auditRegistry(
+        c,
+        "federation.rotate-refused",
+        realmId,
+        { presented: key.fingerprint, reason: "not vouched for by a current key of the realm" },
+        ip,
+      );
+      return null; // committed with its audit row; refused below
+    }
+    if (dup) {
+      const others = current.rows.filter((k) => k.fingerprint !== key.fingerprint && k.validUntil);
+      return others.length
+        ? new Date(Math.max(...others.map((k) => k.validUntil!.getTime())))
+        : new Date(Date.now() + overlapMs);
+    }
+    const old = await c.query(`SELECT 1 FROM known_realm_keys WHERE "realmId" = $1 AND fingerprint = $2`, [
       realmId,
       key.fingerprint,
     ]);
-    if (dup.rows[0]) throw new DomainError("ALREADYEXISTS", "this key was already published; generate a new one");
+    if (old.rowCount) throw new DomainError("ALREADYEXISTS", "this key was already published; generate a new one");
     await insertKey(c, realmId, key);
-    const until = await retireOtherKeys(c, realmId, key.fingerprint, overlapMs);
+    const retiredUntil = await retireOtherKeys(c, realmId, key.fingerprint, overlapMs);
+    await auditRegistry(
+      c,
+      "federation.key-rotated",
+      realmId,
+      { fingerprint: key.fingerprint, vouchedBy: voucher.fingerprint, oldValidUntil: retiredUntil.toISOString() },
+      ip,
+    );
     await notify(c, CHANNELS.registry, realmId);
-    return until;
+    return retiredUntil;
   });
+  if (!until)
+    throw new DomainError("BADAUTH", "rotatekey: the new key must be signed (vouch=) by a current key of this realm");
+  return until;
 }
 
 export async function lookup(pool: pg.Pool, realmId: string): Promise<RegistryRecord | null> {

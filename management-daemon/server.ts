@@ -5,9 +5,10 @@
 // (lib/protocol/session.ts); what is particular here is the tables, the context and the
 // revocation check before every request of an authenticated realm.
 import net from "node:net";
+import tls from "node:tls";
 import type { Logger } from "pino";
 import type pg from "pg";
-import { newNonce } from "../lib/federation/signing.ts";
+import { CHANNEL_BINDING_LABEL, newNonce } from "../lib/federation/signing.ts";
 import { acceptStream, type StreamTransport } from "../lib/protocol/server-stream.ts";
 import { ProtocolSession, type CommandResult } from "../lib/protocol/session.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
@@ -15,6 +16,7 @@ import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
 import { CLIENT_COMMANDS, REALM_COMMANDS } from "./commands/index.ts";
 import { realmStatus } from "./registry.ts";
 import { ManagementState, type ManagementContext } from "./session.ts";
+import type { ManagementIdentity } from "./tls-identity.ts";
 
 export interface PacketServerOptions {
   pool: pg.Pool;
@@ -23,6 +25,15 @@ export interface PacketServerOptions {
   port: number;
   kind: "client" | "realm";
   limits?: ManagementLimits;
+  /** TLS with the management key (the default); absent = plain TCP (loopback only, see config.ts). */
+  identity?: ManagementIdentity;
+}
+
+/** What a connection knows about its channel: TLS or not, its binding, the peer's address. */
+interface Channel {
+  tls: boolean;
+  binding: Buffer;
+  remoteIp: string;
 }
 
 class ManagementConnection extends ProtocolSession<ManagementState, ManagementContext> {
@@ -36,6 +47,7 @@ class ManagementConnection extends ProtocolSession<ManagementState, ManagementCo
     kind: "client" | "realm",
     log: Logger,
     transport: StreamTransport,
+    private readonly channel: Channel,
   ) {
     super({
       transport,
@@ -62,6 +74,9 @@ class ManagementConnection extends ProtocolSession<ManagementState, ManagementCo
       db: this.pool,
       log: this.log,
       limits: this.limits,
+      tls: this.channel.tls,
+      binding: this.channel.binding,
+      remoteIp: this.channel.remoteIp,
       realmId: this.realmId,
       newChallenge: () => {
         const nonce = newNonce();
@@ -98,7 +113,7 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
   const limits = opts.limits ?? MANAGEMENT_DEFAULTS;
   const perIp = new Map<string, number>();
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket) => {
     const ip = socket.remoteAddress ?? "?";
     if ((perIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) return void socket.destroy();
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
@@ -108,7 +123,16 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       greetingTimeoutMs: limits.greetingTimeoutMs,
       maxWriteBufferBytes: limits.maxWriteBufferBytes,
       onGreeting: () => null,
-      onReady: (transport) => new ManagementConnection(opts.pool, limits, opts.kind, opts.log, transport),
+      onReady: (transport) =>
+        new ManagementConnection(opts.pool, limits, opts.kind, opts.log, transport, {
+          tls: socket instanceof tls.TLSSocket,
+          // Channel binding: realm proofs sign it, so a relayed proof does not verify here.
+          binding:
+            socket instanceof tls.TLSSocket
+              ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0))
+              : Buffer.alloc(0),
+          remoteIp: ip,
+        }),
     });
     socket.on("close", () => {
       sockets.delete(socket);
@@ -116,7 +140,12 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       if (n <= 0) perIp.delete(ip);
       else perIp.set(ip, n);
     });
-  });
+  };
+  const server = opts.identity ? tls.createServer(opts.identity.options(), onSocket) : net.createServer(onSocket);
+  if (server instanceof tls.Server) {
+    opts.identity!.serve(server);
+    server.on("tlsClientError", (e) => opts.log.debug({ err: e.message }, "TLS handshake failed"));
+  }
   const port = await listenOrFail(
     server,
     opts.port,

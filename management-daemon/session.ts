@@ -22,6 +22,12 @@ export interface ManagementContext {
   /** Logs with this connection's id. */
   readonly log: Logger;
   readonly limits: ManagementLimits;
+  /** Whether this connection is TLS (enrollment tokens travel only over TLS). */
+  readonly tls: boolean;
+  /** TLS exported keying material of this connection (channel binding); empty on plain TCP. */
+  readonly binding: Buffer;
+  /** The peer's address, for the audit log. */
+  readonly remoteIp: string;
   /** The realm this connection acts for (realm port, after enroll or authrealm). */
   readonly realmId?: string;
   /** Issues a fresh challenge nonce (replacing any outstanding one). */

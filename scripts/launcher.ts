@@ -197,8 +197,15 @@ async function main(): Promise<void> {
     // The realm daemon federates through the management server started here (unless told
     // otherwise); realms of this install are recognised by their keys and approved at once.
     const realmPort = /:(\d+) \(realm servers\)/.exec(addresses.join(" "))?.[1];
+    // Its key fingerprint is handed over too, so the realm daemon pins the management key
+    // (TLS) from the start instead of on first use.
+    const fingerprint = /sha256:([0-9a-f]{64}) \(management key\)/.exec(addresses.join(" "))?.[1];
     if (realmPort && !process.env.OPENGROOVE_MANAGEMENT_ADDRESS)
-      realmEnv = { ...childEnv, OPENGROOVE_MANAGEMENT_ADDRESS: `127.0.0.1:${realmPort}` };
+      realmEnv = {
+        ...childEnv,
+        OPENGROOVE_MANAGEMENT_ADDRESS: `127.0.0.1:${realmPort}`,
+        ...(fingerprint ? { OPENGROOVE_MANAGEMENT_FINGERPRINT: fingerprint } : {}),
+      };
   }
   if (components.has("realm")) await startDaemon("realm-daemon", "realm-daemon/main.ts", realmEnv);
   if (components.has("web")) {

@@ -77,3 +77,20 @@ export function parseRecipient(input: string): { to: UserAddress; subject?: stri
     body: l.body,
   };
 }
+
+export const DEFAULT_MANAGEMENT_PORT = 63746;
+
+/** A management server's client port, `host[:port]` (default 63746). */
+export function parseManagementAddress(input: string): { address: string; host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(input.trim());
+  const port = m?.[2] === undefined ? DEFAULT_MANAGEMENT_PORT : Number(m[2]);
+  if (!m || port < 1 || port > 65535)
+    throw new CliError(
+      `bad management server address "${input}"`,
+      "BADADDRESS",
+      "expected host:port, e.g. directory.example:63746",
+      EXIT.usage,
+    );
+  const host = m[1].toLowerCase();
+  return { address: `${host}:${port}`, host: host.replace(/^\[|\]$/g, ""), port };
+}

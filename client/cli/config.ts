@@ -1,5 +1,6 @@
 // Where the CLI keeps its state: credentials.json (the logged-in account, mode 0600) and
-// known-realms.json (TLS fingerprints pinned on first use, kept across logout) in
+// known-realms.json (TLS fingerprints, verified with the trusted management server or pinned on
+// first use, kept across logout), management.json (the trusted management server and its key) in
 // $OPENGROOVE_CONFIG_DIR, or $XDG_CONFIG_HOME/opengroove, or ~/.config/opengroove (mode 0700).
 import fs from "node:fs";
 import os from "node:os";
@@ -27,6 +28,13 @@ export interface Account {
 export interface Pin {
   fingerprint: string;
   firstSeen: string;
+}
+
+/** A management server this CLI trusts: its address (client port) and pinned key fingerprint. */
+export interface ManagementTrust {
+  address: string;
+  fingerprint: string;
+  pinnedAt: string;
 }
 
 export function configDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -147,5 +155,23 @@ export class ConfigStore {
     const realms = this.loadPins();
     realms[realmId.toLowerCase()] = { fingerprint, firstSeen: new Date().toISOString() };
     writeJson(this.dir, this.pinsFile, { version: 1, realms });
+  }
+
+  get managementFile(): string {
+    return path.join(this.dir, "management.json");
+  }
+
+  /** The management server the CLI asks about realm keys (set by `opengroove trust-management`). */
+  management(): ManagementTrust | undefined {
+    const v = readJson(this.managementFile) as { current?: ManagementTrust } | undefined;
+    const m = v?.current;
+    return m && typeof m.address === "string" && typeof m.fingerprint === "string" ? m : undefined;
+  }
+
+  saveManagement(address: string, fingerprint: string): void {
+    writeJson(this.dir, this.managementFile, {
+      version: 1,
+      current: { address, fingerprint, pinnedAt: new Date().toISOString() },
+    });
   }
 }

@@ -1,9 +1,10 @@
-// Connecting to a realm with trust on first use of its TLS certificate, and opening an
+// Connecting to a realm, its TLS certificate checked (realm-trust.ts), and opening an
 // authenticated session from the stored credentials.
 import { RealmClient, OpenGrooveError } from "../sdk/index.ts";
 import type { Account, Transport } from "./config.ts";
 import type { CommandContext } from "./command.ts";
 import { CliError, EXIT, fromSdk, step } from "./errors.ts";
+import { checkRealmCertificate } from "./realm-trust.ts";
 
 export interface Target {
   host: string;
@@ -55,20 +56,11 @@ export async function connectRealm(ctx: CommandContext, t: Target): Promise<{ cl
   const realmId = info.realmid || t.realmId;
   const fp = client.fingerprint;
   if (t.transport === "tls" && fp) {
-    const pin = ctx.store.pin(realmId);
-    if (pin && pin.fingerprint !== fp) {
+    try {
+      await checkRealmCertificate(ctx, realmId, fp);
+    } catch (e) {
       client.close();
-      throw new CliError(
-        `connecting to realm ${realmId}`,
-        "FINGERPRINT",
-        `the realm's TLS certificate changed since ${pin.firstSeen.slice(0, 10)}: pinned sha256 ${pin.fingerprint}, the server presented ${fp}`,
-        EXIT.auth,
-        `this may be an attack; if the operator really replaced the realm's key, remove "${realmId.toLowerCase()}" from ${ctx.store.pinsFile} and try again`,
-      );
-    }
-    if (!pin) {
-      ctx.store.savePin(realmId, fp);
-      ctx.note(`Pinned the TLS certificate of realm ${realmId} on first use: sha256 ${fp}`);
+      throw e;
     }
   }
   return { client, realmId };

@@ -61,6 +61,8 @@ export interface RawConnection extends EventEmitter {
   close(): void;
   readonly closed: boolean;
   readonly peerFingerprint?: string;
+  /** SHA-256 of the server certificate's public key (what management pins name). */
+  readonly peerKeyFingerprint?: string;
 }
 
 function toReply(status: StatusWord, data: Buffer): Reply {
@@ -113,6 +115,10 @@ class SdkConnection extends EventEmitter implements RawConnection {
 
   get peerFingerprint(): string | undefined {
     return this.core.peerFingerprint;
+  }
+
+  get peerKeyFingerprint(): string | undefined {
+    return this.core.peerKeyFingerprint;
   }
 
   async request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {

@@ -19,3 +19,4 @@ export {
   type WorkspaceEvent,
   type PublishOptions,
 } from "./workspaces.ts";
+export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";

@@ -58,6 +58,11 @@ export class PacketLink extends EventEmitter {
     return this.core.closed;
   }
 
+  /** SHA-256 of the server certificate's public key; undefined on plain TCP. */
+  get peerKeyFingerprint(): string | undefined {
+    return this.core.peerKeyFingerprint;
+  }
+
   /** TLS exported keying material; empty on plain TCP. */
   get binding(): Buffer {
     return this.core.binding;

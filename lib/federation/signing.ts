@@ -15,19 +15,35 @@ export function isNonce(s: string): boolean {
   return /^[A-Za-z0-9_-]{32,128}$/.test(s);
 }
 
-/** A realm proves to the management server that it holds a key of `realmId`. */
-export function managementAuthPayload(realmId: string, nonce: string): Buffer {
-  return Buffer.from(`OpenGroove-management-auth\n${realmId}\n${nonce}`);
+/**
+ * A realm proves to the management server that it holds a key of `realmId`. `binding` is the TLS
+ * exported keying material of this connection (empty on the loopback-only plain TCP setting), so a
+ * proof relayed by a machine in the middle does not verify on the relay's own connection.
+ */
+export function managementAuthPayload(realmId: string, nonce: string, binding: Buffer): Buffer {
+  return Buffer.from(`OpenGroove-management-auth\n${realmId}\n${nonce}\n${binding.toString("hex")}`);
 }
 
-/** A realm proves it holds the private half of the key it enrolls or rotates to. */
+/**
+ * A realm proves it holds the private half of the key it enrolls or rotates to ("enroll",
+ * "rotate"), and a current key of the realm vouches for the new one ("vouch": rotatekey needs
+ * both). Bound to the challenge and the TLS channel like the auth payload.
+ */
 export function managementKeyPayload(
-  purpose: "enroll" | "rotate",
+  purpose: "enroll" | "rotate" | "vouch",
   realmId: string,
   fingerprint: string,
   nonce: string,
+  binding: Buffer,
 ): Buffer {
-  return Buffer.from(`OpenGroove-management-${purpose}\n${realmId}\n${fingerprint}\n${nonce}`);
+  return Buffer.from(
+    `OpenGroove-management-${purpose}\n${realmId}\n${fingerprint}\n${nonce}\n${binding.toString("hex")}`,
+  );
+}
+
+/** The management server's previous key vouches for its next one (clients follow the rotation). */
+export function managementVouchPayload(newFingerprint: string): Buffer {
+  return Buffer.from(`OpenGroove-management-key-vouch\n${newFingerprint}`);
 }
 
 /**
@@ -66,14 +82,15 @@ export interface Proof {
   signature: string;
 }
 
-export function encodeProofs(proofs: readonly Proof[]): string[] {
-  return proofs.map((p) => `proof=${p.fingerprint} ${p.signature}`);
+export function encodeProofs(proofs: readonly Proof[], label = "proof"): string[] {
+  return proofs.map((p) => `${label}=${p.fingerprint} ${p.signature}`);
 }
 
-export function decodeProofs(lines: readonly string[]): Proof[] {
+export function decodeProofs(lines: readonly string[], label = "proof"): Proof[] {
   const out: Proof[] = [];
+  const re = new RegExp(`^${label}=([0-9a-f]{64}) ([A-Za-z0-9+/=]{16,200})$`);
   for (const l of lines) {
-    const m = /^proof=([0-9a-f]{64}) ([A-Za-z0-9+/=]{16,200})$/.exec(l);
+    const m = re.exec(l);
     if (m) out.push({ fingerprint: m[1], signature: m[2] });
   }
   return out;

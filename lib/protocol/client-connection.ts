@@ -3,6 +3,7 @@
 // the greeting, wait for the server's greeting and sync byte, then pipelined requests matched
 // to replies by packet id, notifications as events, and a timeout per request. WebSocket
 // callers hand in their own send function and feed payloads to onPayload.
+import { createHash } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
 import { EventEmitter } from "node:events";
@@ -42,6 +43,8 @@ export class ClientPacketConnection extends EventEmitter {
   closed = false;
   /** SHA-256 of the server's TLS certificate (hex, lower case); undefined without TLS. */
   peerFingerprint?: string;
+  /** SHA-256 of the server certificate's public key (SubjectPublicKeyInfo, hex); undefined without TLS. */
+  peerKeyFingerprint?: string;
   /** TLS exported keying material (channel binding); empty without TLS or when not asked for. */
   binding: Buffer = Buffer.alloc(0);
 
@@ -148,7 +151,12 @@ export function openStreamConnection(opts: StreamConnectOptions): Promise<Client
     socket.once(opts.tls ? "secureConnect" : "connect", () => {
       if (opts.tls) {
         const t = socket as tls.TLSSocket;
-        conn.peerFingerprint = t.getPeerX509Certificate()?.fingerprint256.replace(/:/g, "").toLowerCase();
+        const peerCert = t.getPeerX509Certificate();
+        conn.peerFingerprint = peerCert?.fingerprint256.replace(/:/g, "").toLowerCase();
+        if (peerCert)
+          conn.peerKeyFingerprint = createHash("sha256")
+            .update(peerCert.publicKey.export({ type: "spki", format: "der" }))
+            .digest("hex");
         const want = opts.fingerprint?.toLowerCase().replace(/:/g, "");
         if (want && conn.peerFingerprint !== want)
           return settle(

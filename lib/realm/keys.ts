@@ -81,7 +81,7 @@ export async function ensureRealmKey(pool: pg.Pool, realmId: string, host: strin
       }>(
         `SELECT k.id, k."publicKeyPem", k."tlsCertPem", k.fingerprint, k."tlsFingerprint", s."privateKeyPem"
            FROM realm_keys k JOIN realm_key_secrets s ON s."keyId" = k.id
-          WHERE k."realmId" = $1 AND k."revokedAt" IS NULL AND (k."validUntil" IS NULL OR k."validUntil" > now())
+          WHERE k."realmId" = $1 AND k."revokedAt" IS NULL AND NOT k."publishPending" AND (k."validUntil" IS NULL OR k."validUntil" > now())
           ORDER BY k."validFrom" DESC LIMIT 1`,
         [realmId],
       )
@@ -125,14 +125,15 @@ export const KEY_OVERLAP_MS = 24 * 3_600_000;
 
 /**
  * Stores a new current key for a realm and gives its other keys `oldValidUntil` (the overlap
- * window). Used by local rotation and by federation (after the management server took the key).
+ * window). Used by local rotation; federation stores the key pending first (oldValidUntil null).
  */
 export async function storeRotatedKey(
   c: pg.PoolClient,
   k: Omit<RealmKeyMaterial, "keyId">,
-  oldValidUntil: Date,
+  oldValidUntil: Date | null,
 ): Promise<string> {
   const id = await insertRealmKey(c, k);
+  if (!oldValidUntil) return id; // stored for publication first (lib/federation/local-keys.ts)
   await c.query(
     `UPDATE realm_keys SET "validUntil" = LEAST(COALESCE("validUntil", $3), $3) WHERE "realmId" = $1 AND id <> $2 AND "revokedAt" IS NULL`,
     [k.realmId, id, oldValidUntil],

@@ -2,6 +2,7 @@
 // object (tests shrink the timings), plus the zod schema of the environment variables.
 import { z } from "zod";
 import { MESSAGE_LIMITS } from "../../lib/domain/messages.ts";
+import { normalizeFingerprint } from "../../lib/federation/management-pin.ts";
 
 export const FEDERATION_DEFAULTS = {
   /** Heartbeat to the management server; also how often a pending realm asks again. */
@@ -43,6 +44,10 @@ export type FederationLimits = { readonly [K in keyof typeof FEDERATION_DEFAULTS
 export interface FederationConfig {
   /** host:port of the management server's realm port (63747). */
   managementAddress: string;
+  /** TLS to the management server (default); false only with OPENGROOVE_MANAGEMENT_PLAIN_TCP on loopback. */
+  managementTls: boolean;
+  /** The management key fingerprint given by its operator ("" = same install, or pin on first use). */
+  managementFingerprint: string;
   /** One-time enrollment token from the management server's administrator ("" = ask for approval). */
   enrollmentToken: string;
   /** Host published as this daemon's realm-to-realm address (default: each realm's host). */
@@ -59,6 +64,16 @@ export const federationEnvSchema = z.object({
     .regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, "host:port of the management server's realm port")
     .optional(),
   OPENGROOVE_ENROLLMENT_TOKEN: z.string().max(200).default(""),
+  /** SHA-256 of the management server's key (its operator gives it with the enrollment token). */
+  OPENGROOVE_MANAGEMENT_FINGERPRINT: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || normalizeFingerprint(v) !== null, "64 hex digits (colons allowed)"),
+  /** Plain TCP to the management server: only to a loopback address, only when set explicitly. */
+  OPENGROOVE_MANAGEMENT_PLAIN_TCP: z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default("false")
+    .transform((v) => ["true", "1", "yes"].includes(v)),
   OPENGROOVE_FEDERATION_ADVERTISE_HOST: z.string().max(253).default(""),
   OPENGROOVE_FEDERATION_MAX_BYTES_PER_REALM: z.coerce
     .number()
@@ -69,8 +84,20 @@ export const federationEnvSchema = z.object({
 
 export function federationFromEnv(env: z.infer<typeof federationEnvSchema>): FederationConfig | undefined {
   if (!env.OPENGROOVE_MANAGEMENT_ADDRESS) return undefined;
+  if (
+    env.OPENGROOVE_MANAGEMENT_PLAIN_TCP &&
+    !/^(127\.\d+\.\d+\.\d+|\[?::1\]?|localhost):\d+$/.test(env.OPENGROOVE_MANAGEMENT_ADDRESS)
+  ) {
+    const e = new Error(
+      `OPENGROOVE_MANAGEMENT_PLAIN_TCP: plain TCP to the management server is only allowed to a loopback address (OPENGROOVE_MANAGEMENT_ADDRESS is ${env.OPENGROOVE_MANAGEMENT_ADDRESS})`,
+    );
+    e.name = "ConfigError";
+    throw e;
+  }
   return {
     managementAddress: env.OPENGROOVE_MANAGEMENT_ADDRESS,
+    managementTls: !env.OPENGROOVE_MANAGEMENT_PLAIN_TCP,
+    managementFingerprint: normalizeFingerprint(env.OPENGROOVE_MANAGEMENT_FINGERPRINT) ?? "",
     enrollmentToken: env.OPENGROOVE_ENROLLMENT_TOKEN,
     advertiseHost: env.OPENGROOVE_FEDERATION_ADVERTISE_HOST,
     plainTcp: false,

@@ -3,8 +3,14 @@
 // realm-to-realm connections, the outbox worker, and periodic refresh of every cached peer so a
 // revocation reaches this realm within a minute. See docs/federation.md.
 import type { Logger } from "pino";
-import { generateRealmKey, storeRotatedKey } from "../../lib/realm/keys.ts";
-import { tx } from "../../lib/db/tx.ts";
+import { generateRealmKey } from "../../lib/realm/keys.ts";
+import { CHANNELS, notify } from "../../lib/db/notify.ts";
+import {
+  loadPendingKeys,
+  loadSigningKeys,
+  markKeyPublished,
+  storePendingKey,
+} from "../../lib/federation/local-keys.ts";
 import { LinkError } from "../../lib/federation/packet-client.ts";
 import { cachedPeerIds, markStale } from "../../lib/federation/peer-cache.ts";
 import { pruneReceived } from "../../lib/federation/inbound-store.ts";
@@ -76,6 +82,13 @@ export class Federation {
         log: this.log,
         metadata: (r) => this.metadata(r),
         realm: () => this.daemon.realmById(id),
+        onApproved: (realmId) =>
+          void this.publishPending(realmId).catch((e: unknown) =>
+            this.log.warn(
+              { realm: realmId, err: e },
+              "could not publish a pending key yet; retrying at the next connection",
+            ),
+          ),
       });
       this.links.set(id, link);
       void link.start();
@@ -158,26 +171,44 @@ export class Federation {
     }
   }
 
-  /**
-   * Key rotation: a new key pair is published to the management server (proved with the new
-   * key), then stored; the older keys stay valid for the overlap window the management server
-   * set, and this realm keeps signing with both until then. The TLS certificate switches at the
-   * next start. Returns the new key's fingerprint.
-   */
-  /** Whether this instance has an approved management link for the realm (so it can publish a new key). */
+  /** Whether this realm federates through a management link here (its keys must be published there). */
   servesRealm(realmId: string): boolean {
-    return this.links.get(realmId)?.usable ?? false;
+    return this.links.has(realmId);
   }
 
+  /**
+   * Key rotation, crash-safe: the new key pair is committed locally as pending first, then
+   * published (proved by the new key, vouched for by the current ones). Only when the management
+   * server took it does it become current here; the older keys stay valid for the overlap window
+   * the management server set, and this realm signs with all of them until then. A crash or an
+   * unreachable management server leaves the key pending: the next approved connection publishes
+   * it. The TLS certificate switches when the listeners reload. Returns the new key's fingerprint.
+   */
   async rotateKey(realmId: string): Promise<string> {
     const realm = this.daemon.realmById(realmId);
-    const link = this.links.get(realmId);
-    if (!realm || !link) throw new Error(`realm ${realmId} is not served here`);
+    if (!realm || !this.links.has(realmId)) throw new Error(`realm ${realmId} is not served here`);
     const k = await generateRealmKey(realmId, realm.host);
-    const oldUntil = await link.publishKey(k);
-    await tx(this.daemon.db.pool, (c) => storeRotatedKey(c, k, oldUntil));
-    this.log.info({ realm: realmId, fingerprint: k.fingerprint, oldValidUntil: oldUntil }, "realm key rotated");
+    await storePendingKey(this.daemon.db.pool, k);
+    this.log.info({ realm: realmId, fingerprint: k.fingerprint }, "new realm key stored; publishing it");
+    const pause = Number(process.env.OPENGROOVE_TEST_PAUSE_BEFORE_PUBLISH_MS ?? 0);
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause)); // tests: a crash window
+    if (this.links.get(realmId)?.usable) await this.publishPending(realmId);
     return k.fingerprint;
+  }
+
+  /** Publishes every key of the realm still pending (after a crash or an outage). */
+  async publishPending(realmId: string): Promise<number> {
+    const pool = this.daemon.db.pool;
+    const link = this.links.get(realmId);
+    const pending = await loadPendingKeys(pool, realmId);
+    if (!link || !pending.length) return 0;
+    for (const k of pending) {
+      const oldUntil = await link.publishKey(k, await loadSigningKeys(pool, realmId));
+      await markKeyPublished(pool, realmId, k.keyId, oldUntil);
+      this.log.info({ realm: realmId, fingerprint: k.fingerprint, oldValidUntil: oldUntil }, "realm key rotated");
+    }
+    await notify(pool, CHANNELS.realm, realmId);
+    return pending.length;
   }
 
   async stop(): Promise<void> {

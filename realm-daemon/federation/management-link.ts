@@ -6,7 +6,8 @@ import type pg from "pg";
 import { PacketLink, LinkError, type LinkReply } from "../../lib/federation/packet-client.ts";
 import { decodeRecord, type RegistryRecord } from "../../lib/federation/registry-wire.ts";
 import { encodeProofs, managementAuthPayload, managementKeyPayload, sign } from "../../lib/federation/signing.ts";
-import { loadSigningKeys, proofsFor } from "../../lib/federation/local-keys.ts";
+import { loadSigningKeys, proofsFor, type SigningKey } from "../../lib/federation/local-keys.ts";
+import { verifyManagementKey } from "./management-pinning.ts";
 import type { RealmInfo } from "../state.ts";
 import type { FederationConfig } from "./config.ts";
 
@@ -19,6 +20,8 @@ export interface LinkContext {
   /** The realm's current metadata lines for enroll/heartbeat (address, name, ...). */
   metadata(realm: RealmInfo): string[];
   realm(): RealmInfo | undefined;
+  /** Called each time the link is approved (publishes keys a crash left unpublished). */
+  onApproved?(realmId: string): void;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -82,17 +85,27 @@ export class ManagementLink {
       this.link?.close();
       this.link = await PacketLink.open({
         address: config.managementAddress,
-        tls: false,
+        tls: config.managementTls,
         words: [],
         timeoutMs: config.limits.requestTimeoutMs,
         maxPacketBytes: 65_536,
       });
+      try {
+        await verifyManagementKey(this.link, this.ctx.pool, config, log);
+      } catch (e) {
+        if (!(e instanceof LinkError) || e.status !== "BADAUTH") throw e;
+        this.state = "refused";
+        this.lastError = e.message;
+        this.link.close();
+        log.error({ realm: this.realmId, error: e.message }, "management server key mismatch");
+        return this.schedule(config.limits.managementHeartbeatMs);
+      }
       const keys = await loadSigningKeys(this.ctx.pool, this.realmId);
       if (!keys.length) throw new Error(`realm ${this.realmId} has no key yet`);
       const nonce = await this.challenge();
       const auth = await this.request("authrealm", [
         this.realmId,
-        ...encodeProofs(proofsFor(keys, managementAuthPayload(this.realmId, nonce))),
+        ...encodeProofs(proofsFor(keys, managementAuthPayload(this.realmId, nonce, this.link.binding))),
       ]);
       if (auth.status === "OK") this.state = "approved";
       else if (auth.status === "NOTALLOWED") this.state = "pending";
@@ -105,7 +118,9 @@ export class ManagementLink {
         await this.heartbeat();
         this.retryMs = config.limits.managementReconnectMinMs;
         log.info({ realm: this.realmId }, "authenticated to the management server");
-        return this.schedule(config.limits.managementHeartbeatMs);
+        this.schedule(config.limits.managementHeartbeatMs);
+        this.ctx.onApproved?.(this.realmId);
+        return;
       }
       this.link.close();
       if (this.state === "pending")
@@ -136,7 +151,7 @@ export class ManagementLink {
       `realm=${this.realmId}`,
       `key=${b64(key.publicKeyPem)}`,
       `cert=${b64(key.certPem)}`,
-      `proof=${sign(key.privateKeyPem, managementKeyPayload("enroll", this.realmId, key.fingerprint, nonce))}`,
+      `proof=${sign(key.privateKeyPem, managementKeyPayload("enroll", this.realmId, key.fingerprint, nonce, this.link!.binding))}`,
       `token=${this.ctx.config.enrollmentToken}`,
       ...this.ctx.metadata(realm),
     ];
@@ -176,20 +191,23 @@ export class ManagementLink {
     return rec;
   }
 
-  /** Publishes a new key (proved with the new key); returns until when the older keys stay valid. */
-  async publishKey(key: {
-    fingerprint: string;
-    publicKeyPem: string;
-    privateKeyPem: string;
-    certPem: string;
-  }): Promise<Date> {
+  /**
+   * Publishes a new key: proved with the new key and vouched for by the current ones (both bound
+   * to the challenge and this TLS channel). Returns until when the older keys stay valid.
+   */
+  async publishKey(key: SigningKey, current: readonly SigningKey[]): Promise<Date> {
     if (!this.usable)
       throw new LinkError("DISCONNECTED", `the management server is unreachable (${this.lastError || this.state})`);
     const nonce = await this.challenge();
+    const binding = this.link!.binding;
     const r = await this.request("rotatekey", [
       `key=${b64(key.publicKeyPem)}`,
       `cert=${b64(key.certPem)}`,
-      `proof=${sign(key.privateKeyPem, managementKeyPayload("rotate", this.realmId, key.fingerprint, nonce))}`,
+      `proof=${sign(key.privateKeyPem, managementKeyPayload("rotate", this.realmId, key.fingerprint, nonce, binding))}`,
+      ...encodeProofs(
+        proofsFor(current, managementKeyPayload("vouch", this.realmId, key.fingerprint, nonce, binding)),
+        "vouch",
+      ),
     ]);
     if (r.status !== "OK") throw new LinkError(r.status, `rotatekey: ${r.text}`);
     return new Date(r.text.replace(/^oldvaliduntil=/, ""));

@@ -13,6 +13,7 @@ import { loadSigningKeys, proofsFor } from "../../lib/federation/local-keys.ts";
 import { RealmClient } from "../../client/sdk/index.ts";
 import { MANAGEMENT_DEFAULTS } from "../../management-daemon/config.ts";
 import { startManagementServer, type ManagementServer } from "../../management-daemon/server.ts";
+import { ManagementIdentity } from "../../management-daemon/tls-identity.ts";
 import { RealmDaemon } from "../../realm-daemon/daemon.ts";
 import { REALM_DEFAULTS, type RealmDaemonConfig } from "../../realm-daemon/config.ts";
 import { FEDERATION_DEFAULTS, type FederationLimits } from "../../realm-daemon/federation/config.ts";
@@ -51,6 +52,10 @@ export interface ManagementHarness {
   db: TestDb;
   address: string;
   clientPort: number;
+  /** The management key's fingerprint at start (TLS on both ports, as in production). */
+  fingerprint: string;
+  identity: ManagementIdentity;
+  logs: string[];
   /** A one-time enrollment token (as the console creates them). */
   token(realmId?: string): Promise<string>;
   setStatus(realmId: string, status: "APPROVED" | "REVOKED" | "PENDING"): Promise<void>;
@@ -62,8 +67,10 @@ export interface ManagementHarness {
 
 export async function startManagement(overlapMs = 60_000): Promise<ManagementHarness> {
   const db = await createTestDb();
-  const { log } = captureLogger("management");
+  const { log, lines } = captureLogger("management");
+  const identity = await ManagementIdentity.load(db.pool, log, "localhost", 500);
   let server: ManagementServer | undefined = await startManagementServer({
+    identity,
     pool: db.pool,
     log,
     host: HOST,
@@ -76,6 +83,9 @@ export async function startManagement(overlapMs = 60_000): Promise<ManagementHar
     db,
     address: `${HOST}:${ports.realm}`,
     clientPort: ports.client,
+    fingerprint: identity.fingerprint,
+    identity,
+    logs: lines,
     async token(realmId) {
       const t = newCode(24);
       await db.pool.query(
@@ -97,6 +107,7 @@ export async function startManagement(overlapMs = 60_000): Promise<ManagementHar
     },
     async restart() {
       server = await startManagementServer({
+        identity,
         pool: db.pool,
         log,
         host: HOST,
@@ -106,6 +117,7 @@ export async function startManagement(overlapMs = 60_000): Promise<ManagementHar
       });
     },
     async drop() {
+      identity.close();
       await server?.close();
       await db.drop();
     },
@@ -131,7 +143,13 @@ export interface RealmNode {
 export async function startRealmNode(
   name: string,
   management: string,
-  opts: { token?: string; limits?: Partial<FederationLimits>; quotaBytes?: bigint } = {},
+  opts: {
+    token?: string;
+    limits?: Partial<FederationLimits>;
+    quotaBytes?: bigint;
+    /** The management key fingerprint this realm is configured with ("" = pin on first use). */
+    managementFingerprint?: string;
+  } = {},
 ): Promise<RealmNode> {
   const db = await createTestDb();
   const realmId = `${name}.test:63745`;
@@ -150,6 +168,8 @@ export async function startRealmNode(
     limits: { ...REALM_DEFAULTS },
     federation: {
       managementAddress: management,
+      managementTls: true,
+      managementFingerprint: opts.managementFingerprint ?? "",
       enrollmentToken: opts.token ?? "",
       advertiseHost: HOST,
       plainTcp: false,

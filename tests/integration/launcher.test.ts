@@ -87,16 +87,22 @@ test("start, refuse a second launcher, restart a crashed daemon, stop without or
   await waitFor(first, "opengroove: all components ready");
   const out1 = first.out();
   assert.match(out1, /^postgres: ready at 127\.0\.0\.1:\d+/m);
-  assert.match(out1, /^management-daemon: ready at tcp:\/\/127\.0\.0\.1:\d+ \(clients\)/m);
+  // The default install runs both management ports over TLS with the management key.
+  assert.match(
+    out1,
+    /^management-daemon: ready at tls:\/\/127\.0\.0\.1:\d+ \(clients\), tls:\/\/127\.0\.0\.1:\d+ \(realm servers\), sha256:[0-9a-f]{64} \(management key\)/m,
+  );
+  const mgmtKey = /sha256:([0-9a-f]{64}) \(management key\)/.exec(out1)![1];
   assert.match(out1, /^realm-daemon: ready at tls:\/\/127\.0\.0\.1:\d+ \(opengroove\)/m);
   const password = /created with password (\S+)/.exec(out1)?.[1];
   assert.ok(password, "first start prints the generated administrator password");
 
   // The realms of this install enrolled with the management server started beside them.
-  const mgmtPort = Number(/tcp:\/\/127\.0\.0\.1:(\d+) \(clients\)/.exec(out1)?.[1]);
+  const mgmtPort = Number(/tls:\/\/127\.0\.0\.1:(\d+) \(clients\)/.exec(out1)?.[1]);
   let listed = "";
   for (let i = 0; i < 50 && !listed.includes("localhost:63741"); i++) {
-    const c = await openConnection({ host: "127.0.0.1", port: mgmtPort, transport: "tcp" });
+    const c = await openConnection({ host: "127.0.0.1", port: mgmtPort, transport: "tls" });
+    assert.equal(c.peerKeyFingerprint, mgmtKey, "the client port presents the management key");
     listed = (await c.request("listrealms")).text;
     c.close();
     if (!listed.includes("localhost:63741")) await new Promise((r) => setTimeout(r, 200));

@@ -8,6 +8,7 @@ import {
   rotateRealmKey,
   setKnownRealmStatus,
 } from "../../../lib/console/federation.ts";
+import { decideKeyClaim, rotateManagementKey } from "../../../lib/console/federation-trust.ts";
 import type { ActionResult } from "../../../lib/console/command.ts";
 import { runCommand } from "../_lib/run-command.ts";
 
@@ -41,4 +42,12 @@ export async function revokeEnrollmentTokenAction(_prev: ActionResult | null, fo
 
 export async function rotateRealmKeyAction(_prev: ActionResult | null, form: FormData) {
   return runCommand(rotateRealmKey, form);
+}
+
+export async function rotateManagementKeyAction(_prev: ActionResult | null, form: FormData) {
+  return runCommand(rotateManagementKey, form);
+}
+
+export async function decideKeyClaimAction(_prev: ActionResult | null, form: FormData) {
+  return runCommand(decideKeyClaim, form);
 }

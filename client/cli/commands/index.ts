@@ -13,6 +13,7 @@ import { computers } from "./computers.ts";
 import { quota } from "./quota.ts";
 import { installUrlHandler } from "./install-url-handler.ts";
 import { workspace } from "./workspace.ts";
+import { trustManagement } from "./trust-management.ts";
 
 export const COMMANDS: Command[] = [
   register,
@@ -27,5 +28,6 @@ export const COMMANDS: Command[] = [
   computers,
   quota,
   workspace,
+  trustManagement,
   installUrlHandler,
 ];

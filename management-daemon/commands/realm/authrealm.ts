@@ -5,7 +5,7 @@ import { ANONYMOUS, managementCommand } from "../../session.ts";
 
 /**
  * authrealm: realm id, then one "proof=<fingerprint> <signature>" line per key the realm holds
- * (signatures of the auth payload over the last challenge). OK "status=APPROVED". PENDING realms
+ * (signatures of the auth payload over the last challenge and this TLS channel's binding). OK "status=APPROVED". PENDING realms
  * get NOTALLOWED, revoked ones UNAUTHORIZED.
  */
 export default managementCommand({
@@ -19,7 +19,13 @@ export default managementCommand({
     const t = checkTextFields(f.value, ["realm id"]);
     if (!t.ok) return { status: "BADARGUMENTS", data: t.error.reason };
     const [realmId, ...rest] = f.value;
-    await authenticateRealm(ctx.db, realmId, decodeProofs(rest), managementAuthPayload(realmId, nonce));
+    await authenticateRealm(
+      ctx.db,
+      realmId,
+      decodeProofs(rest),
+      managementAuthPayload(realmId, nonce, ctx.binding),
+      ctx.remoteIp,
+    );
     ctx.authenticated(realmId);
     ctx.log.info({ realmId }, "realm authenticated");
     return { status: "OK", data: "status=APPROVED" };

@@ -6,7 +6,8 @@ import { keyValues, metadata, pemField, required } from "../args.ts";
 /**
  * enroll: key=value lines: realm, key (base64 PEM public key), cert (base64 PEM, optional),
  * proof (signature of the enroll payload over the last challenge with that key), token
- * (optional enrollment token), and the metadata of heartbeat. OK "status=APPROVED|PENDING";
+ * (optional enrollment token, TLS only), and the metadata of heartbeat. OK "status=APPROVED|PENDING"
+ * (PENDING also when a known realm presents an unknown key: an administrator decides);
  * APPROVED also authenticates this connection as the realm.
  */
 export default managementCommand({
@@ -21,14 +22,18 @@ export default managementCommand({
       pemField(kv, "key", ctx.limits.maxPublicKeyBytes),
       pemField(kv, "cert", ctx.limits.maxCertBytes, true),
     );
-    checkPossession(key, managementKeyPayload("enroll", realmId, key.fingerprint, nonce), required(kv, "proof"));
+    checkPossession(
+      key,
+      managementKeyPayload("enroll", realmId, key.fingerprint, nonce, ctx.binding),
+      required(kv, "proof"),
+    );
     const status = await enroll(
       ctx.db,
       realmId,
       key,
       kv.get("token") ?? "",
       metadata(args, ctx.limits.maxMetadataBytes),
-      ctx.limits.keyOverlapMs,
+      { tls: ctx.tls, ip: ctx.remoteIp },
     );
     ctx.log.info({ realmId, fingerprint: key.fingerprint, status }, "realm enrolled");
     if (status === "APPROVED") {

@@ -1,12 +1,13 @@
-import { managementKeyPayload } from "../../../lib/federation/signing.ts";
+import { decodeProofs, managementKeyPayload } from "../../../lib/federation/signing.ts";
 import { checkPossession, presentedKey, rotateKey } from "../../registry.ts";
 import { REALM, managementCommand } from "../../session.ts";
 import { keyValues, pemField, required } from "../args.ts";
 
 /**
- * rotatekey: key, cert (optional), proof (the rotate payload over the last challenge, signed with
- * the NEW key). The connection is already authenticated with a current key. Every other key of the
- * realm stays valid for the overlap window: OK "oldvaliduntil=<ISO>".
+ * rotatekey: key, cert (optional), proof (the rotate payload over the last challenge and the TLS
+ * binding, signed with the NEW key), and one or more "vouch=<fingerprint> <signature>" lines: the
+ * vouch payload signed by a key that is current for the realm (an authenticated session alone is
+ * not enough). Every other key stays valid for the overlap window: OK "oldvaliduntil=<ISO>".
  */
 export default managementCommand({
   name: "rotatekey",
@@ -19,8 +20,21 @@ export default managementCommand({
       pemField(kv, "key", ctx.limits.maxPublicKeyBytes),
       pemField(kv, "cert", ctx.limits.maxCertBytes, true),
     );
-    checkPossession(key, managementKeyPayload("rotate", ctx.realmId!, key.fingerprint, nonce), required(kv, "proof"));
-    const until = await rotateKey(ctx.db, ctx.realmId!, key, ctx.limits.keyOverlapMs);
+    const realmId = ctx.realmId!;
+    checkPossession(
+      key,
+      managementKeyPayload("rotate", realmId, key.fingerprint, nonce, ctx.binding),
+      required(kv, "proof"),
+    );
+    const until = await rotateKey(
+      ctx.db,
+      realmId,
+      key,
+      decodeProofs(args.toString("utf8").split("\n"), "vouch"),
+      managementKeyPayload("vouch", realmId, key.fingerprint, nonce, ctx.binding),
+      ctx.limits.keyOverlapMs,
+      ctx.remoteIp,
+    );
     ctx.log.info({ realmId: ctx.realmId, fingerprint: key.fingerprint, oldValidUntil: until }, "realm key rotated");
     return { status: "OK", data: `oldvaliduntil=${until.toISOString()}` };
   },

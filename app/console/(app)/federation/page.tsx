@@ -14,6 +14,7 @@ import {
 } from "../../_actions/admin.ts";
 import { ActionButton } from "../../_components/action-button.tsx";
 import { EnrollmentTokenForm } from "../../_components/token-form.tsx";
+import { FederationTrust } from "../../_components/federation-trust.tsx";
 import { Badge, EmptyState, formatDate, PageHeader } from "../../_components/ui.tsx";
 
 export const metadata: Metadata = { title: "Federation" };
@@ -34,6 +35,7 @@ export default async function FederationPage() {
         description="Realms registered with the management server, their keys, and tokens that let a new realm enroll."
       />
       <div className="space-y-6">
+        <FederationTrust prisma={prisma} />
         <section aria-labelledby="known-heading" className="space-y-3">
           <h2 id="known-heading" className="section-title">
             Registered realms
