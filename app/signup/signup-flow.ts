@@ -44,6 +44,15 @@ async function realmRow(pool: pg.Pool, slug: string): Promise<RealmRow | null> {
   return r.rows[0] ?? null;
 }
 
+/** The name of a realm that exists but is disabled (its signup page says it is closed), else null. */
+export async function disabledRealmName(pool: pg.Pool, slug: string): Promise<string | null> {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) return null;
+  const r = await pool.query<{ name: string }>(`SELECT name FROM realms WHERE slug = $1 AND status <> 'ACTIVE'`, [
+    slug,
+  ]);
+  return r.rows[0]?.name ?? null;
+}
+
 /** The realm as the signup page may show it (never the captcha secret). */
 export async function findSignupRealm(
   pool: pg.Pool,

@@ -1,17 +1,6 @@
-// Output helpers: human-readable sizes, aligned tables, and a progress display on stderr.
-
-export function humanBytes(n: number | bigint): string {
-  const v = Number(n);
-  if (v < 1024) return `${v} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let x = v / 1024;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return `${x >= 100 ? x.toFixed(0) : x.toFixed(1)} ${units[i]}`;
-}
+// Output helpers: aligned tables and a progress display on stderr (sizes: lib/format/bytes.ts,
+// the formatter the web console and account pages use too).
+import { formatBytes } from "../../lib/format/bytes.ts";
 
 export function table(rows: string[][]): string {
   if (!rows.length) return "";
@@ -57,7 +46,7 @@ export function progress(
       const s = Math.floor(pct / 25);
       if (s <= lastStep) return;
       lastStep = s;
-      stderr.write(`${label}: ${humanBytes(done)} of ${humanBytes(all)} (${pct}%)\n`);
+      stderr.write(`${label}: ${formatBytes(done)} of ${formatBytes(all)} (${pct}%)\n`);
     } else if (resolved === "bar") {
       const now = Date.now();
       if (now - lastDraw < 80 && done < all) return;
@@ -65,7 +54,7 @@ export function progress(
       const width = 30;
       const fill = Math.round((pct / 100) * width);
       stderr.write(
-        `\r${label} [${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${humanBytes(done)} / ${humanBytes(all)}\x1b[K`,
+        `\r${label} [${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${formatBytes(done)} / ${formatBytes(all)}\x1b[K`,
       );
       drawn = true;
     }

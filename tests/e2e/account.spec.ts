@@ -134,8 +134,8 @@ test("a realm user signs in; account and console sessions do not open each other
   await expect(page.getByTestId("signed-in-as")).toHaveText(WEB.id);
 
   // Storage against the 10 MB quota, and what uses it.
-  await expect(page.getByTestId("storage-summary")).toHaveText("4.01 KB of 10 MB used, 10 MB free.");
-  await expect(page.getByTestId("storage-messages")).toContainText("4 KB");
+  await expect(page.getByTestId("storage-summary")).toHaveText("4 KiB of 10 MiB used, 10 MiB free.");
+  await expect(page.getByTestId("storage-messages")).toContainText("4 KiB");
   await expect(page.getByTestId("storage-workspaces")).toContainText("0 B");
   await expect(page.getByTestId("storage-settings")).toContainText("9 B");
   await expect(page.getByTestId("computer-laptop")).toContainText("online");
@@ -189,7 +189,7 @@ test("removing a computer deletes what waited for it and releases the sender's s
   await expect(page.getByTestId("computer-old-phone")).toHaveCount(0);
   await expect(page.getByTestId("computer-laptop")).toBeVisible();
   await expect.poll(bytes).toBe(0n);
-  await expect(page.getByTestId("storage-messages")).toContainText("4 KB"); // webber's own message to penpal still waits
+  await expect(page.getByTestId("storage-messages")).toContainText("4 KiB"); // webber's own message to penpal still waits
 });
 
 test("changing the password: the current one is checked, the new one works everywhere", async ({ page }) => {

@@ -74,7 +74,7 @@ test("quota edits in the console reach the connected client without a restart", 
   // The realm's default quota…
   await page.goto(`/console/realms/${REALM.slug}`);
   await page.getByLabel("Default storage quota per user", { exact: true }).fill("80");
-  await page.getByLabel("Default storage quota per user unit").selectOption("MB");
+  await page.getByLabel("Default storage quota per user unit").selectOption("MiB");
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByText(`Settings of ${REALM.name} saved.`)).toBeVisible();
   await expect.poll(async () => (await client.quotas()).storage, { timeout: 2_000 }).toBe(80n * MB);
@@ -82,7 +82,7 @@ test("quota edits in the console reach the connected client without a restart", 
   // …and a per-user override, plus the immediate-message rate.
   await page.goto(`/console/realms/${REALM.slug}/users/${userId}`);
   await page.getByLabel("Quota override", { exact: true }).fill("2");
-  await page.getByLabel("Quota override unit").selectOption("GB");
+  await page.getByLabel("Quota override unit").selectOption("GiB");
   await page.getByLabel("Immediate messages per minute").fill("7");
   await page.getByRole("button", { name: "Save quota and permissions" }).click();
   await expect(page.getByText(`Limits of ${USER.username} saved.`)).toBeVisible();

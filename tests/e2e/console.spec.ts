@@ -47,7 +47,7 @@ test("sign-in: a wrong password shows an error, the right one opens the dashboar
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/console\/sign-in$/);
   await page.goto("/console/realms");
-  await expect(page).toHaveURL(/\/console\/sign-in$/);
+  await expect(page).toHaveURL(/\/console\/sign-in\?next=%2Fconsole%2Frealms$/);
 });
 
 test("realm create shows field errors, then creates; edit lowers a cap below use with a clear warning", async ({
@@ -72,7 +72,7 @@ test("realm create shows field errors, then creates; edit lowers a cap below use
   await page.getByLabel("Short name").fill("e2erealm");
   await page.getByLabel("User cap").fill("5");
   await page.getByLabel("Default storage quota per user", { exact: true }).fill("2");
-  await page.getByLabel("Default storage quota per user unit").selectOption("GB");
+  await page.getByLabel("Default storage quota per user unit").selectOption("GiB");
   await page.getByRole("button", { name: "Create realm" }).click();
   await expect(page).toHaveURL(/\/console\/realms\/e2erealm$/);
   await expect(page.getByRole("heading", { name: "E2E Realm" })).toBeVisible();
@@ -90,7 +90,7 @@ test("realm create shows field errors, then creates; edit lowers a cap below use
   await page.getByLabel("Immediate messages per minute").fill("30");
   await page.getByLabel("Captcha for open signup").selectOption("ALTCHA");
   await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByRole("status").getByText("Settings of Trivergia saved.")).toBeVisible();
+  await expect(page.getByRole("main").getByRole("status").getByText("Settings of Trivergia saved.")).toBeVisible();
   // After the save the form shows what was stored (selects included), not its first render.
   await expect(page.getByLabel("Captcha for open signup")).toHaveValue("ALTCHA");
   await expect(page.getByLabel("User cap")).toHaveValue("0");
@@ -137,10 +137,10 @@ test("users: search, the user's page, quota override, suspension bumps the sessi
   await expect(page.getByText("laptop")).toBeVisible();
 
   await page.getByLabel("Quota override", { exact: true }).fill("1");
-  await page.getByLabel("Quota override unit").selectOption("MB");
+  await page.getByLabel("Quota override unit").selectOption("MiB");
   await page.getByRole("button", { name: "Save quota and permissions" }).click();
-  await expect(page.getByText("more than the 1 MB quota")).toBeVisible();
-  await expect(page.getByLabel("Quota override unit")).toHaveValue("MB");
+  await expect(page.getByText("more than the 1 MiB quota")).toBeVisible();
+  await expect(page.getByLabel("Quota override unit")).toHaveValue("MiB");
   await expect(page.getByLabel("Quota override", { exact: true })).toHaveValue("1");
 
   const db = e2eDb().prisma;

@@ -1,12 +1,7 @@
 "use client";
 // The inbox table: sender, subject (or file name), size; open and delete per row.
 import type { MessageSummary } from "../../../lib/account/mailbox-client.ts";
-
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
+import { formatBytes } from "../../../lib/format/bytes.ts";
 
 export function InboxList({
   messages,
@@ -55,7 +50,7 @@ export function InboxList({
             <td className="py-2 pr-3">
               {m.subject || (m.filename ? `File: ${m.filename}` : <span className="text-slate-500">(no subject)</span>)}
             </td>
-            <td className="py-2 pr-3 text-right whitespace-nowrap">{formatSize(m.size ?? m.storedBytes)}</td>
+            <td className="py-2 pr-3 text-right whitespace-nowrap">{formatBytes(m.size ?? m.storedBytes)}</td>
             <td className="py-2 text-right whitespace-nowrap">
               <button
                 type="button"

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { bodyText, decodeEnvelope } from "../../../lib/envelope.ts";
 import { explainRealmError, type MessageSummary, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
-import { formatSize } from "./inbox-list.tsx";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 
 type Loaded = { text: string | null; url: string; filename: string; size: number } | { error: string } | null;
 
@@ -82,7 +82,7 @@ export function MessageView({
               {loaded.text}
             </pre>
           ) : (
-            <p className="text-sm text-slate-700">This message is a file ({formatSize(loaded.size)}).</p>
+            <p className="text-sm text-slate-700">This message is a file ({formatBytes(loaded.size)}).</p>
           )}
           <a
             className="btn-secondary inline-block"

@@ -7,9 +7,11 @@ import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
 const ROLES = [
-  ["REALM_OPERATOR", "Realm operator (assigned realms only)"],
-  ["ADMIN", "Administrator (everything)"],
+  ["REALM_OPERATOR", "Realm operator"],
+  ["ADMIN", "Administrator"],
 ] as const;
+// The long explanation lives in the hint: a select shows its option text on one line and cuts it.
+const ROLE_HINT = "Realm operators manage only the realms ticked below; administrators manage everything.";
 
 export interface RealmChoice {
   id: string;
@@ -55,7 +57,7 @@ export function CreateOperatorForm({ realms }: { realms: RealmChoice[] }) {
   const [state, action] = useActionState(createOperatorAction, null);
   return (
     <form action={action} className="space-y-4" noValidate>
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         <TextField
           name="username"
           label="Username"
@@ -81,6 +83,7 @@ export function CreateOperatorForm({ realms }: { realms: RealmChoice[] }) {
           options={ROLES}
           defaultValue={valueFor(state, "role", "REALM_OPERATOR")}
           errors={errorsFor(state, "role")}
+          hint={ROLE_HINT}
           idPrefix="newop"
         />
       </div>
@@ -114,6 +117,7 @@ export function EditOperatorForm({
         options={ROLES}
         defaultValue={valueFor(state, "role", role)}
         errors={errorsFor(state, "role")}
+        hint={ROLE_HINT}
         idPrefix="op"
       />
       <RealmChecklist realms={realms} selected={realmIds} state={state} idPrefix="op" />

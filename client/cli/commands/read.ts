@@ -4,7 +4,8 @@ import fs from "node:fs/promises";
 import { PROGRESS, type Command } from "../command.ts";
 import { CliError, EXIT, step, usageError } from "../errors.ts";
 import { decodeEnvelope, isText, type EnvelopeHeader } from "../../../lib/envelope.ts";
-import { humanBytes, parseProgressMode, progress } from "../format.ts";
+import { parseProgressMode, progress } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { withSession } from "../session.ts";
 
 export const read: Command = {
@@ -72,7 +73,7 @@ export const read: Command = {
       return;
     }
     ctx.note(
-      `From: ${info.sender} (${info.senderComputer || "?"})${header.subject ? `\nSubject: ${header.subject}` : ""}${header.filename ? `\nFile: ${header.filename}` : ""}\nSize: ${humanBytes(body.length)}`,
+      `From: ${info.sender} (${info.senderComputer || "?"})${header.subject ? `\nSubject: ${header.subject}` : ""}${header.filename ? `\nFile: ${header.filename}` : ""}\nSize: ${formatBytes(body.length)}`,
     );
     if (!toStdout) {
       ctx.note(`Saved to ${out}`);
