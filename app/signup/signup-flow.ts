@@ -109,7 +109,8 @@ export type Failure = {
   /** True when the captcha answer was sent for checking: the page must get a fresh one. */
   captchaSpent: boolean;
 };
-export type SignupResult = { ok: true; userId: string; username: string; realmId: string; realmName: string } | Failure;
+export type SignupResult =
+  { ok: true; userId: string; username: string; realmId: string; realmName: string; realmSlug: string } | Failure;
 export type TicketResult = { ok: true; token: string; realmId: string; realmName: string } | Failure;
 
 export const signupPurpose = (slug: string) => `signup:${slug}`;
@@ -231,6 +232,7 @@ export async function submitSignup(
       username: user.username,
       realmId: user.realmId,
       realmName: realm.name,
+      realmSlug: realm.slug,
     };
   } catch (e) {
     return failureFromError(e, spent);

@@ -199,18 +199,18 @@ test("changing the password: the current one is checked, the new one works every
   await page.getByLabel("New password", { exact: true }).fill(next);
   await page.getByLabel("New password again", { exact: true }).fill(next);
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByText("That is not your current password.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("That is not your current password.")).toBeVisible();
   await page.getByLabel("Current password", { exact: true }).fill(WEB.password);
   await page.getByLabel("New password", { exact: true }).fill("short");
   await page.getByLabel("New password again", { exact: true }).fill("short");
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByText("A password has at least 10 characters.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("A password has at least 10 characters.")).toBeVisible();
   await shot(page, "account-password-errors");
   await page.getByLabel("Current password", { exact: true }).fill(WEB.password);
   await page.getByLabel("New password", { exact: true }).fill(next);
   await page.getByLabel("New password again", { exact: true }).fill(next);
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByText("Your password was changed.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("Your password was changed.")).toBeVisible();
   WEB.password = next;
   const c = await connect();
   try {

@@ -139,7 +139,7 @@ test("users: search, the user's page, quota override, suspension bumps the sessi
   await page.getByLabel("Quota override", { exact: true }).fill("1");
   await page.getByLabel("Quota override unit").selectOption("MiB");
   await page.getByRole("button", { name: "Save quota and permissions" }).click();
-  await expect(page.getByText("more than the 1 MiB quota")).toBeVisible();
+  await expect(page.getByRole("main").getByText("more than the 1 MiB quota")).toBeVisible();
   await expect(page.getByLabel("Quota override unit")).toHaveValue("MiB");
   await expect(page.getByLabel("Quota override", { exact: true })).toHaveValue("1");
 
@@ -147,7 +147,7 @@ test("users: search, the user's page, quota override, suspension bumps the sessi
   const before = await db.user.findFirstOrThrow({ where: { username: "Alice" } });
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Suspend user" }).click();
-  await expect(page.getByText("Alice is suspended")).toBeVisible();
+  await expect(page.getByRole("main").getByText("Alice is suspended")).toBeVisible();
   await expect(page.getByRole("button", { name: "Reactivate user" })).toBeVisible();
   const after = await db.user.findUniqueOrThrow({ where: { id: before.id } });
   expect(after.status).toBe("SUSPENDED");
@@ -166,7 +166,7 @@ test("operators, federation and the audit log", async ({ page }) => {
   await page.getByLabel("Password").fill("e2e-operator-password");
   await page.getByLabel(/^Trivergia/).check();
   await page.getByRole("button", { name: "Create operator" }).click();
-  await expect(page.getByText("Operator e2e-operator created.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("Operator e2e-operator created.")).toBeVisible();
   await expect(page.getByRole("row", { name: /e2e-operator/ })).toContainText("Trivergia");
   await shot(page, "operators");
 
@@ -186,11 +186,11 @@ test("operators, federation and the audit log", async ({ page }) => {
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/action=realm.update/);
   const entries = page.getByTestId("audit-entries").locator("> li");
-  await expect(entries.first()).toContainText("operator:admin");
+  await expect(entries.first()).toContainText("by admin");
   await entries
     .first()
     .getByText(/fields? changed/)
     .click();
-  await expect(entries.first().getByRole("cell", { name: "userCap" })).toBeVisible();
+  await expect(entries.first().getByText("User cap:")).toBeVisible();
   await shot(page, "audit");
 });

@@ -167,3 +167,53 @@ test("a deep link survives sign-in (?next=), and only console paths are followed
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/console$/);
 });
+
+test("the audit log reads as sentences: labels, units, realm names, relative time with the exact time on hover", async ({
+  page,
+}) => {
+  await signIn(page, ADMIN);
+  await page.goto("/console/realms/trivergia");
+  await page.getByLabel("Default storage quota per user", { exact: true }).fill("2");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByTestId("toast")).toHaveText(/saved/);
+
+  await page.goto("/console/audit?realm=trivergia&action=realm.update");
+  // Filters stay selected after filtering.
+  await expect(page.getByLabel("Realm", { exact: true })).toHaveValue("trivergia");
+  await expect(page.getByLabel("Action")).toHaveValue("realm.update");
+  const entry = page.getByTestId("audit-entry").first();
+  await expect(entry).toContainText("Realm settings changed");
+  await expect(entry).toContainText("by admin");
+  await expect(entry).toContainText("realm Trivergia");
+  const time = entry.locator("time");
+  await expect(time).toHaveText(/just now|minutes? ago/);
+  await expect(time).toHaveAttribute("title", /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  await entry.getByText(/fields? changed/).click();
+  const changes = entry.getByTestId("audit-changes");
+  await expect(changes).toContainText("Default quota:");
+  await expect(changes).toContainText("5 GiB → 2 GiB");
+  await expect(changes).not.toContainText("updatedAt");
+  await expect(changes).not.toContainText("defaultQuotaBytes");
+  await shot(page, "audit-human");
+});
+
+test("signup success: the exact CLI commands (with --computer) and a link to the account page", async ({ page }) => {
+  await e2eDb().prisma.realm.update({
+    where: { slug: "opengroove" },
+    data: { captchaProvider: "NONE", registrationMode: "OPEN" },
+  });
+  await page.goto("/signup/opengroove");
+  await page.getByLabel("Username").fill("Newcomer");
+  await page.getByLabel("Password", { exact: true }).fill("a-long-new-passphrase-1");
+  await page.getByLabel("Password again").fill("a-long-new-passphrase-1");
+  // The form-time guard wants a few seconds between showing the form and sending it.
+  await page.waitForTimeout(3500);
+  await page.getByRole("button", { name: /Create my account/ }).click();
+  await expect(page.getByTestId("signup-success")).toBeVisible();
+  const id = await page.getByTestId("new-user-id").innerText();
+  await expect(page.getByTestId("cli-login")).toHaveText(
+    `opengroove login ${id} --computer laptop --create-computer --realm-name opengroove`,
+  );
+  await expect(page.getByTestId("account-link")).toHaveAttribute("href", "/account/sign-in");
+  await shot(page, "signup-success");
+});

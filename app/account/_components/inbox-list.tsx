@@ -2,6 +2,7 @@
 // The inbox table: sender, subject (or file name), size; open and delete per row.
 import type { MessageSummary } from "../../../lib/account/mailbox-client.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
+import { UserId } from "../../_components/user-id.tsx";
 
 export function InboxList({
   messages,
@@ -46,7 +47,9 @@ export function InboxList({
             className={`border-b border-slate-100 ${selected === m.id ? "bg-brand-50" : ""}`}
             data-testid="inbox-row"
           >
-            <td className="py-2 pr-3 font-mono text-xs break-all">{m.sender}</td>
+            <td className="py-2 pr-3 font-mono text-xs">
+              <UserId id={m.sender} />
+            </td>
             <td className="py-2 pr-3">
               {m.subject || (m.filename ? `File: ${m.filename}` : <span className="text-slate-500">(no subject)</span>)}
             </td>
