@@ -214,7 +214,9 @@ export async function submitSignup(
     if (Object.keys(fieldErrors).length)
       return fail("BADARGUMENTS", "Some fields need attention; see the notes below each one.", fieldErrors);
 
-    await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
+    // An invite is its own limit (its uses, checked atomically by registerAccount; its code is
+    // too long to guess), so invited colleagues behind one NAT do not use up the address's slots.
+    if (realm.registrationMode !== "INVITE") await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
     if (realm.registrationMode === "OPEN") {
       spent = true;
       await checkCaptcha(pool, realm, input, ctx);

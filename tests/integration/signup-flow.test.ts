@@ -102,6 +102,7 @@ describe("web signup flow", () => {
       username: "Alice",
       realmId: "realm.test:41001",
       realmName: "Hc",
+      realmSlug: "hc",
     });
     assert.equal(v.calls.at(-1)?.remoteip, `192.0.2.${ip}`);
   });
@@ -255,6 +256,39 @@ describe("web signup flow", () => {
       assert.equal(r.code, "RATELIMITED");
       assert.match(r.message, /Too many signup attempts.*Wait \d+ minutes/);
     }
+  });
+
+  test("invite signups are limited by the invite, not the address: 10 colleagues behind one NAT, at once", async () => {
+    const realm = await t.prisma.realm.findUniqueOrThrow({ where: { slug: "club" } });
+    await createInvite(t.prisma, realm.id, "office-invite-10", 10);
+    const office = { ...ctx, ip: "198.18.0.77", throttle: { limit: 3, windowSeconds: 1800 } };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        submitSignup(t.pool, "club", form("club", { username: `colleague${i}`, invite: "office-invite-10" }), office),
+      ),
+    );
+    assert.equal(results.filter((r) => r.ok).length, 10, JSON.stringify(results.filter((r) => !r.ok)));
+    for (const r of results.filter((x) => !x.ok)) if (!r.ok) assert.notEqual(r.code, "RATELIMITED");
+    // Open signups from the same address still count against its throttle.
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (
+          await submitSignup(
+            t.pool,
+            "hc",
+            form("hc", { username: `opener${i}`, hcaptchaToken: v.issueToken(SITE.siteKey) }),
+            office,
+          )
+        ).ok,
+        true,
+      );
+    const fourth = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "opener3", hcaptchaToken: v.issueToken(SITE.siteKey) }),
+      office,
+    );
+    assert.equal(fourth.ok ? "ok" : fourth.code, "RATELIMITED");
   });
 
   test("ticket mode: captcha only, then the client registers with the token", async () => {
