@@ -9,7 +9,12 @@ import { registerAccount } from "../../lib/domain/registration.ts";
 import { passTicketCaptcha } from "../../lib/domain/tickets.ts";
 import { checkPassword, checkUsername, formatUserId } from "../../lib/domain/usernames.ts";
 import { enforceSignupThrottle, type ThrottleSettings } from "../../lib/domain/signup-throttle.ts";
-import { checkFormStamp, checkHoneypot, type FormTimeSettings } from "../../lib/captcha/form-guard.ts";
+import {
+  checkFormStamp,
+  checkHoneypot,
+  formTimeSettingsFromEnv,
+  type FormTimeSettings,
+} from "../../lib/captcha/form-guard.ts";
 import { verifyHcaptcha } from "../../lib/captcha/hcaptcha.ts";
 import { verifyAltcha } from "../../lib/captcha/altcha.ts";
 import type { SecretSource } from "../../lib/captcha/server-secret.ts";
@@ -191,8 +196,12 @@ export async function submitSignup(
         `${realm.name} is not accepting new accounts. Ask its operator${realm.contactEmail ? ` (${realm.contactEmail})` : ""} for an account.`,
       );
     checkHoneypot(input.honeypot);
+    // The minimum fill time stops scripts only where nothing else does (open signup without a
+    // captcha); elsewhere the captcha or the invite does, and a password manager that fills the
+    // form at once and is submitted straight away must not be refused as "too quick".
+    const timeGuard = realm.registrationMode === "OPEN" && realm.captchaProvider === "NONE";
     checkFormStamp(input.formStamp, signupPurpose(realm.slug), {
-      settings: ctx.formTime,
+      settings: timeGuard ? ctx.formTime : { ...(ctx.formTime ?? formTimeSettingsFromEnv()), minSeconds: 0 },
       secretSource: ctx.secretSource,
     });
 
