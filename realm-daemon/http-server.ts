@@ -5,7 +5,6 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { checkPayloadLength, ProtocolError } from "../lib/protocol/index.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
 import { Connection, type Transport } from "./connection.ts";
-import { storageMetrics } from "./metrics.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
 
@@ -33,18 +32,16 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
       return;
     }
     if (url.pathname === "/metrics") {
-      d.metrics.registry
-        .render(() => storageMetrics(d).catch(() => ""))
-        .then(
-          (text) => {
-            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-            res.end(text);
-          },
-          () => {
-            res.writeHead(500, { "content-type": "text/plain" });
-            res.end("metrics unavailable\n");
-          },
-        );
+      d.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { "content-type": d.metrics.registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500, { "content-type": "text/plain" });
+          res.end("metrics unavailable\n");
+        },
+      );
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" });

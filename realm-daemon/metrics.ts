@@ -1,47 +1,98 @@
-// Prometheus metrics of the realm daemon (/metrics on its HTTP port).
-import { Counter, Gauge, Histogram, Registry } from "../lib/runtime/metrics.ts";
+// Prometheus metrics of the realm daemon (/metrics on its HTTP port), on prom-client: one
+// registry per daemon (tests run several in one process) with prom-client's default process
+// metrics (CPU, memory, event-loop lag, GC, handles) next to the daemon's own.
+import client from "prom-client";
 import type { RealmDaemon } from "./daemon.ts";
 
+type Labels = Record<string, string>;
+
+/** Call sites count as `inc(n, labels)`; prom-client takes `inc(labels, n)`. */
+function counter(registry: client.Registry, name: string, help: string, labelNames: string[] = []) {
+  const c = new client.Counter({ name, help, labelNames, registers: [registry] });
+  return { inc: (n = 1, labels?: Labels) => (labels ? c.inc(labels, n) : c.inc(n)) };
+}
+
 export function createRealmMetrics(d: RealmDaemon) {
-  const registry = new Registry();
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const commandSeconds = new client.Histogram({
+    name: "opengroove_command_seconds",
+    help: "Time to handle a command",
+    labelNames: ["command"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: "opengroove_connections",
+    help: "Open client connections, by realm",
+    labelNames: ["realm"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const by = new Map<string, number>();
+      for (const c of d.connections) by.set(c.realm.slug, (by.get(c.realm.slug) ?? 0) + 1);
+      for (const [realm, n] of by) this.set({ realm }, n);
+    },
+  });
+  registerStorageMetrics(d, registry);
   return {
     registry,
-    connectionsOpened: registry.register(
-      new Counter("opengroove_connections_opened_total", "Client connections accepted, by realm"),
+    connectionsOpened: counter(
+      registry,
+      "opengroove_connections_opened_total",
+      "Client connections accepted, by realm",
+      ["realm"],
     ),
-    packets: registry.register(new Counter("opengroove_packets_total", "Requests handled, by command and status")),
-    errors: registry.register(new Counter("opengroove_errors_total", "Protocol and internal errors, by place")),
-    bytesIn: registry.register(new Counter("opengroove_bytes_received_total", "Packet payload bytes received")),
-    bytesOut: registry.register(new Counter("opengroove_bytes_sent_total", "Packet payload bytes sent")),
-    commandSeconds: registry.register(new Histogram("opengroove_command_seconds", "Time to handle a command")),
-    connections: registry.register(
-      new Gauge("opengroove_connections", "Open client connections, by realm", () => {
-        const by = new Map<string, number>();
-        for (const c of d.connections) by.set(c.realm.slug, (by.get(c.realm.slug) ?? 0) + 1);
-        return [...by].map(([realm, n]) => [{ realm }, n] as [Record<string, string>, number]);
-      }),
-    ),
+    packets: counter(registry, "opengroove_packets_total", "Requests handled, by command and status", [
+      "command",
+      "status",
+    ]),
+    errors: counter(registry, "opengroove_errors_total", "Protocol and internal errors, by place", ["command"]),
+    bytesIn: counter(registry, "opengroove_bytes_received_total", "Packet payload bytes received"),
+    bytesOut: counter(registry, "opengroove_bytes_sent_total", "Packet payload bytes sent"),
+    commandSeconds: {
+      observe: (seconds: number, labels?: Labels) =>
+        labels ? commandSeconds.observe(labels, seconds) : commandSeconds.observe(seconds),
+    },
   };
 }
 
 export type RealmMetrics = ReturnType<typeof createRealmMetrics>;
 
 /** Database-wide figures read at scrape time: bytes stored and messages waiting, per realm. */
-export async function storageMetrics(d: RealmDaemon): Promise<string> {
-  const r = await d.db.pool.query<{ slug: string; bytes: string; waiting: string }>(
-    `SELECT r.slug, COALESCE((SELECT sum("bytesUsed") FROM users u WHERE u."realmId" = r.id), 0)::text AS bytes,
-            (SELECT count(*) FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE m."realmId" = r.id AND m."sentAt" IS NOT NULL)::text AS waiting
-       FROM realms r`,
-  );
-  const lines = [
-    "# HELP opengroove_bytes_stored Bytes charged to users, by realm",
-    "# TYPE opengroove_bytes_stored gauge",
-  ];
-  for (const x of r.rows) lines.push(`opengroove_bytes_stored{realm="${x.slug}"} ${x.bytes}`);
-  lines.push(
-    "# HELP opengroove_queue_depth Message deliveries waiting for a recipient computer, by realm",
-    "# TYPE opengroove_queue_depth gauge",
-  );
-  for (const x of r.rows) lines.push(`opengroove_queue_depth{realm="${x.slug}"} ${x.waiting}`);
-  return lines.join("\n");
+function registerStorageMetrics(d: RealmDaemon, registry: client.Registry): void {
+  // One query serves both gauges of a scrape: the first collect starts it, the second reuses it.
+  let pending: Promise<{ slug: string; bytes: string; waiting: string }[]> | null = null;
+  const rows = () => {
+    pending ??= d.db.pool
+      .query<{ slug: string; bytes: string; waiting: string }>(
+        `SELECT r.slug, COALESCE((SELECT sum("bytesUsed") FROM users u WHERE u."realmId" = r.id), 0)::text AS bytes,
+                (SELECT count(*) FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE m."realmId" = r.id AND m."sentAt" IS NOT NULL)::text AS waiting
+           FROM realms r`,
+      )
+      .then((r) => r.rows)
+      .catch(() => [])
+      .finally(() => setTimeout(() => (pending = null), 0));
+    return pending;
+  };
+  new client.Gauge({
+    name: "opengroove_bytes_stored",
+    help: "Bytes charged to users, by realm",
+    labelNames: ["realm"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const x of await rows()) this.set({ realm: x.slug }, Number(x.bytes));
+    },
+  });
+  new client.Gauge({
+    name: "opengroove_queue_depth",
+    help: "Message deliveries waiting for a recipient computer, by realm",
+    labelNames: ["realm"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const x of await rows()) this.set({ realm: x.slug }, Number(x.waiting));
+    },
+  });
 }

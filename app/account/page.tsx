@@ -3,7 +3,7 @@
 import type { Metadata } from "next";
 import { requireRealmUser } from "../../lib/account/current-user.ts";
 import { getAccountOverview } from "../../lib/account/overview.ts";
-import { formatBytes } from "../../lib/console/form.ts";
+import { formatBytes } from "../../lib/format/bytes.ts";
 import { db } from "../../lib/db/client.ts";
 import { formatDate, UsageBar } from "../console/_components/ui.tsx";
 import { AccountShell } from "./_components/account-shell.tsx";

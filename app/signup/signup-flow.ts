@@ -9,7 +9,12 @@ import { registerAccount } from "../../lib/domain/registration.ts";
 import { passTicketCaptcha } from "../../lib/domain/tickets.ts";
 import { checkPassword, checkUsername, formatUserId } from "../../lib/domain/usernames.ts";
 import { enforceSignupThrottle, type ThrottleSettings } from "../../lib/domain/signup-throttle.ts";
-import { checkFormStamp, checkHoneypot, type FormTimeSettings } from "../../lib/captcha/form-guard.ts";
+import {
+  checkFormStamp,
+  checkHoneypot,
+  formTimeSettingsFromEnv,
+  type FormTimeSettings,
+} from "../../lib/captcha/form-guard.ts";
 import { verifyHcaptcha } from "../../lib/captcha/hcaptcha.ts";
 import { verifyAltcha } from "../../lib/captcha/altcha.ts";
 import type { SecretSource } from "../../lib/captcha/server-secret.ts";
@@ -39,6 +44,15 @@ async function realmRow(pool: pg.Pool, slug: string): Promise<RealmRow | null> {
     [slug],
   );
   return r.rows[0] ?? null;
+}
+
+/** The name of a realm that exists but is disabled (its signup page says it is closed), else null. */
+export async function disabledRealmName(pool: pg.Pool, slug: string): Promise<string | null> {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) return null;
+  const r = await pool.query<{ name: string }>(`SELECT name FROM realms WHERE slug = $1 AND status <> 'ACTIVE'`, [
+    slug,
+  ]);
+  return r.rows[0]?.name ?? null;
 }
 
 /** The realm as the signup page may show it (never the captcha secret). */
@@ -97,7 +111,8 @@ export type Failure = {
   /** True when the captcha answer was sent for checking: the page must get a fresh one. */
   captchaSpent: boolean;
 };
-export type SignupResult = { ok: true; userId: string; username: string; realmId: string; realmName: string } | Failure;
+export type SignupResult =
+  { ok: true; userId: string; username: string; realmId: string; realmName: string; realmSlug: string } | Failure;
 export type TicketResult = { ok: true; token: string; realmId: string; realmName: string } | Failure;
 
 export const signupPurpose = (slug: string) => `signup:${slug}`;
@@ -178,8 +193,12 @@ export async function submitSignup(
         `${realm.name} is not accepting new accounts. Ask its operator${realm.contactEmail ? ` (${realm.contactEmail})` : ""} for an account.`,
       );
     checkHoneypot(input.honeypot);
+    // The minimum fill time stops scripts only where nothing else does (open signup without a
+    // captcha); elsewhere the captcha or the invite does, and a password manager that fills the
+    // form at once and is submitted straight away must not be refused as "too quick".
+    const timeGuard = realm.registrationMode === "OPEN" && realm.captchaProvider === "NONE";
     checkFormStamp(input.formStamp, signupPurpose(realm.slug), {
-      settings: ctx.formTime,
+      settings: timeGuard ? ctx.formTime : { ...(ctx.formTime ?? formTimeSettingsFromEnv()), minSeconds: 0 },
       secretSource: ctx.secretSource,
     });
 
@@ -201,7 +220,9 @@ export async function submitSignup(
     if (Object.keys(fieldErrors).length)
       return fail("BADARGUMENTS", "Some fields need attention; see the notes below each one.", fieldErrors);
 
-    await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
+    // An invite is its own limit (its uses, checked atomically by registerAccount; its code is
+    // too long to guess), so invited colleagues behind one NAT do not use up the address's slots.
+    if (realm.registrationMode !== "INVITE") await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
     if (realm.registrationMode === "OPEN") {
       spent = true;
       await checkCaptcha(pool, realm, input, ctx);
@@ -219,6 +240,7 @@ export async function submitSignup(
       username: user.username,
       realmId: user.realmId,
       realmName: realm.name,
+      realmSlug: realm.slug,
     };
   } catch (e) {
     return failureFromError(e, spent);

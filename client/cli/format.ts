@@ -1,18 +1,7 @@
-// Output helpers: human-readable sizes, aligned tables, and a progress display on stderr.
+// Output helpers: aligned tables and a progress display on stderr (sizes: lib/format/bytes.ts,
+// the formatter the web console and account pages use too).
+import { formatBytes } from "../../lib/format/bytes.ts";
 import { escapeControls } from "./safe-text.ts";
-
-export function humanBytes(n: number | bigint): string {
-  const v = Number(n);
-  if (v < 1024) return `${v} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let x = v / 1024;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return `${x >= 100 ? x.toFixed(0) : x.toFixed(1)} ${units[i]}`;
-}
 
 /** Aligned columns; each cell stays on its line (control characters escaped, safe-text.ts). */
 export function table(input: string[][]): string {
@@ -60,7 +49,7 @@ export function progress(
       const s = Math.floor(pct / 25);
       if (s <= lastStep) return;
       lastStep = s;
-      stderr.write(`${label}: ${humanBytes(done)} of ${humanBytes(all)} (${pct}%)\n`);
+      stderr.write(`${label}: ${formatBytes(done)} of ${formatBytes(all)} (${pct}%)\n`);
     } else if (resolved === "bar") {
       const now = Date.now();
       if (now - lastDraw < 80 && done < all) return;
@@ -68,7 +57,7 @@ export function progress(
       const width = 30;
       const fill = Math.round((pct / 100) * width);
       stderr.write(
-        `\r${label} [${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${humanBytes(done)} / ${humanBytes(all)}\x1b[K`,
+        `\r${label} [${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${formatBytes(done)} / ${formatBytes(all)}\x1b[K`,
       );
       drawn = true;
     }

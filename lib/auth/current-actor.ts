@@ -10,6 +10,7 @@ import { db, type DbHandle } from "../db/client.ts";
 import type { Actor } from "../domain/permissions.ts";
 import type { Principal } from "./principal.ts";
 import { clientIpFrom } from "./request-meta.ts";
+import { signInHref } from "../console/next-path.ts";
 
 /** The console actor for a session principal, or null (not an operator, unknown, disabled, or signed out by a password change). */
 export async function loadActor(prisma: DbHandle["prisma"], principal: Principal | undefined): Promise<Actor | null> {
@@ -37,7 +38,7 @@ export const currentActor = cache(async (): Promise<Actor | null> => {
 /** For pages: the actor, or a redirect to the sign-in page. */
 export async function requireActor(): Promise<Actor> {
   const actor = await currentActor();
-  if (!actor) redirect("/console/sign-in");
+  if (!actor) redirect(signInHref((await headers()).get("x-og-path")));
   return actor;
 }
 

@@ -1,5 +1,6 @@
 // FormData -> plain object for zod, and small zod building blocks shared by the console forms.
 import { z } from "zod";
+import type { SizeUnit } from "../format/bytes.ts";
 
 /** Repeated keys become arrays; Next's internal $ACTION fields are dropped. Files are ignored. */
 export function formToObject(form: FormData): Record<string, string | string[]> {
@@ -61,37 +62,13 @@ export function optionalSizeField(label: string) {
   return z.preprocess(blankToUndefined, sizeNumber(label).optional());
 }
 
-export const sizeUnit = z.enum(["MB", "GB"]).default("MB");
+/** MiB or GiB (the older "MB"/"GB" spellings are read as the same binary units). */
+export const sizeUnit = z
+  .enum(["MiB", "GiB", "MB", "GB"])
+  .default("MiB")
+  .transform((u): SizeUnit => (u === "GB" || u === "GiB" ? "GiB" : "MiB"));
 
-export const MB = 1024n * 1024n;
-export const GB = 1024n * MB;
-
-export function toBytes(value: number, unit: "MB" | "GB"): bigint {
-  const base = unit === "GB" ? 1024 ** 3 : 1024 ** 2;
-  return BigInt(Math.round(value * base));
-}
-
-/** Picks the larger unit that shows the value without a long fraction. */
-export function fromBytes(bytes: bigint): { value: string; unit: "MB" | "GB" } {
-  if (bytes >= GB && bytes % (GB / 100n) === 0n) return { value: trimNumber(Number(bytes) / 1024 ** 3), unit: "GB" };
-  return { value: trimNumber(Number(bytes) / 1024 ** 2), unit: "MB" };
-}
-
-function trimNumber(n: number): string {
-  return String(Math.round(n * 100) / 100);
-}
-
-export function formatBytes(bytes: bigint | number): string {
-  const n = typeof bytes === "bigint" ? Number(bytes) : bytes;
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1).replace(/\.?0+$/, "")} ${units[i]}`;
-}
+export { fromBytes, GiB, MiB, toBytes } from "../format/bytes.ts";
 
 export const trimmed = (max: number, label: string) =>
   z.string().trim().max(max, `${label} must be at most ${max} characters.`);

@@ -18,9 +18,11 @@ import {
   visibleRealmIds,
   type Actor,
 } from "../domain/permissions.ts";
+import { parseUserId } from "../domain/usernames.ts";
 import { recordAudit } from "./audit.ts";
 import { ConsoleError, defineCommand, FIX_FIELDS } from "./command.ts";
-import { checkbox, formatBytes, id, intField, sizeField, sizeUnit, toBytes, trimmed } from "./form.ts";
+import { checkbox, id, intField, sizeField, sizeUnit, toBytes, trimmed } from "./form.ts";
+import { formatBytes } from "../format/bytes.ts";
 
 const emailOrBlank = z
   .string()
@@ -32,7 +34,12 @@ const settingsShape = {
   name: z.string().trim().min(1, "Name is required.").max(80, "Name must be at most 80 characters."),
   description: trimmed(500, "Description").default(""),
   contactEmail: emailOrBlank.default(""),
-  contactUserId: trimmed(200, "Contact user").default(""),
+  contactUserId: trimmed(200, "Contact user")
+    .refine(
+      (v) => v === "" || parseUserId(v) !== null,
+      "Enter a full user id (realm host:port::username, e.g. example.com:63745::alice), or leave it blank.",
+    )
+    .default(""),
   registrationMode: z.enum(RegistrationMode, { error: "Choose a registration mode." }),
   captchaProvider: z.enum(CaptchaProvider, { error: "Choose a captcha provider." }),
   hcaptchaSiteKey: trimmed(200, "Site key").default(""),

@@ -11,7 +11,8 @@ import { checkPassword, foldUsername } from "../domain/usernames.ts";
 import { effectiveQuota } from "../domain/quota-rule.ts";
 import { recordAudit } from "./audit.ts";
 import { defineCommand, type CommandContext } from "./command.ts";
-import { checkbox, formatBytes, id, optionalIntField, optionalSizeField, sizeUnit, toBytes } from "./form.ts";
+import { checkbox, id, optionalIntField, optionalSizeField, sizeUnit, toBytes } from "./form.ts";
+import { formatBytes } from "../format/bytes.ts";
 
 export interface UserListRow {
   id: string;

@@ -134,8 +134,8 @@ test("a realm user signs in; account and console sessions do not open each other
   await expect(page.getByTestId("signed-in-as")).toHaveText(WEB.id);
 
   // Storage against the 10 MB quota, and what uses it.
-  await expect(page.getByTestId("storage-summary")).toHaveText("4.01 KB of 10 MB used, 10 MB free.");
-  await expect(page.getByTestId("storage-messages")).toContainText("4 KB");
+  await expect(page.getByTestId("storage-summary")).toHaveText("4 KiB of 10 MiB used, 10 MiB free.");
+  await expect(page.getByTestId("storage-messages")).toContainText("4 KiB");
   await expect(page.getByTestId("storage-workspaces")).toContainText("0 B");
   await expect(page.getByTestId("storage-settings")).toContainText("9 B");
   await expect(page.getByTestId("computer-laptop")).toContainText("online");
@@ -189,7 +189,7 @@ test("removing a computer deletes what waited for it and releases the sender's s
   await expect(page.getByTestId("computer-old-phone")).toHaveCount(0);
   await expect(page.getByTestId("computer-laptop")).toBeVisible();
   await expect.poll(bytes).toBe(0n);
-  await expect(page.getByTestId("storage-messages")).toContainText("4 KB"); // webber's own message to penpal still waits
+  await expect(page.getByTestId("storage-messages")).toContainText("4 KiB"); // webber's own message to penpal still waits
 });
 
 test("changing the password: the current one is checked, the new one works everywhere", async ({ page }) => {
@@ -199,18 +199,18 @@ test("changing the password: the current one is checked, the new one works every
   await page.getByLabel("New password", { exact: true }).fill(next);
   await page.getByLabel("New password again", { exact: true }).fill(next);
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByText("That is not your current password.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("That is not your current password.")).toBeVisible();
   await page.getByLabel("Current password", { exact: true }).fill(WEB.password);
   await page.getByLabel("New password", { exact: true }).fill("short");
   await page.getByLabel("New password again", { exact: true }).fill("short");
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByText("A password has at least 10 characters.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("A password has at least 10 characters.")).toBeVisible();
   await shot(page, "account-password-errors");
   await page.getByLabel("Current password", { exact: true }).fill(WEB.password);
   await page.getByLabel("New password", { exact: true }).fill(next);
   await page.getByLabel("New password again", { exact: true }).fill(next);
   await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByText("Your password was changed.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("Your password was changed.")).toBeVisible();
   WEB.password = next;
   const c = await connect();
   try {

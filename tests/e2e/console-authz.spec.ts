@@ -131,7 +131,7 @@ test("replayed administrator actions: 404 for a realm operator, 401 without a se
   const opReq = await captureAction(adminPage, () =>
     adminPage.getByRole("button", { name: "Create operator" }).click(),
   );
-  await expect(adminPage.getByText("Operator replayed-admin created.")).toBeVisible();
+  await expect(adminPage.getByRole("main").getByText("Operator replayed-admin created.")).toBeVisible();
   await db.operator.delete({ where: { username: "replayed-admin" } });
 
   const tokens = () => db.enrollmentToken.count();

@@ -74,18 +74,18 @@ test("quota edits in the console reach the connected client without a restart", 
   // The realm's default quota…
   await page.goto(`/console/realms/${REALM.slug}`);
   await page.getByLabel("Default storage quota per user", { exact: true }).fill("80");
-  await page.getByLabel("Default storage quota per user unit").selectOption("MB");
+  await page.getByLabel("Default storage quota per user unit").selectOption("MiB");
   await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByText(`Settings of ${REALM.name} saved.`)).toBeVisible();
+  await expect(page.getByRole("main").getByText(`Settings of ${REALM.name} saved.`)).toBeVisible();
   await expect.poll(async () => (await client.quotas()).storage, { timeout: 2_000 }).toBe(80n * MB);
 
   // …and a per-user override, plus the immediate-message rate.
   await page.goto(`/console/realms/${REALM.slug}/users/${userId}`);
   await page.getByLabel("Quota override", { exact: true }).fill("2");
-  await page.getByLabel("Quota override unit").selectOption("GB");
+  await page.getByLabel("Quota override unit").selectOption("GiB");
   await page.getByLabel("Immediate messages per minute").fill("7");
   await page.getByRole("button", { name: "Save quota and permissions" }).click();
-  await expect(page.getByText(`Limits of ${USER.username} saved.`)).toBeVisible();
+  await expect(page.getByRole("main").getByText(`Limits of ${USER.username} saved.`)).toBeVisible();
   await expect
     .poll(
       async () => {
@@ -104,7 +104,7 @@ test("suspending the user in the console closes their live session within a seco
   page.once("dialog", (d) => void d.accept());
   const clicked = Date.now();
   await page.getByRole("button", { name: "Suspend user" }).click();
-  await expect(page.getByText(`${USER.username} is suspended`)).toBeVisible();
+  await expect(page.getByRole("main").getByText(`${USER.username} is suspended`)).toBeVisible();
   const at = await Promise.race([
     closed,
     new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the session was not closed")), 5_000)),

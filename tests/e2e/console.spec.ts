@@ -47,7 +47,7 @@ test("sign-in: a wrong password shows an error, the right one opens the dashboar
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/console\/sign-in$/);
   await page.goto("/console/realms");
-  await expect(page).toHaveURL(/\/console\/sign-in$/);
+  await expect(page).toHaveURL(/\/console\/sign-in\?next=%2Fconsole%2Frealms$/);
 });
 
 test("realm create shows field errors, then creates; edit lowers a cap below use with a clear warning", async ({
@@ -72,7 +72,7 @@ test("realm create shows field errors, then creates; edit lowers a cap below use
   await page.getByLabel("Short name").fill("e2erealm");
   await page.getByLabel("User cap").fill("5");
   await page.getByLabel("Default storage quota per user", { exact: true }).fill("2");
-  await page.getByLabel("Default storage quota per user unit").selectOption("GB");
+  await page.getByLabel("Default storage quota per user unit").selectOption("GiB");
   await page.getByRole("button", { name: "Create realm" }).click();
   await expect(page).toHaveURL(/\/console\/realms\/e2erealm$/);
   await expect(page.getByRole("heading", { name: "E2E Realm" })).toBeVisible();
@@ -90,7 +90,7 @@ test("realm create shows field errors, then creates; edit lowers a cap below use
   await page.getByLabel("Immediate messages per minute").fill("30");
   await page.getByLabel("Captcha for open signup").selectOption("ALTCHA");
   await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByRole("status").getByText("Settings of Trivergia saved.")).toBeVisible();
+  await expect(page.getByRole("main").getByRole("status").getByText("Settings of Trivergia saved.")).toBeVisible();
   // After the save the form shows what was stored (selects included), not its first render.
   await expect(page.getByLabel("Captcha for open signup")).toHaveValue("ALTCHA");
   await expect(page.getByLabel("User cap")).toHaveValue("0");
@@ -137,17 +137,17 @@ test("users: search, the user's page, quota override, suspension bumps the sessi
   await expect(page.getByText("laptop")).toBeVisible();
 
   await page.getByLabel("Quota override", { exact: true }).fill("1");
-  await page.getByLabel("Quota override unit").selectOption("MB");
+  await page.getByLabel("Quota override unit").selectOption("MiB");
   await page.getByRole("button", { name: "Save quota and permissions" }).click();
-  await expect(page.getByText("more than the 1 MB quota")).toBeVisible();
-  await expect(page.getByLabel("Quota override unit")).toHaveValue("MB");
+  await expect(page.getByRole("main").getByText("more than the 1 MiB quota")).toBeVisible();
+  await expect(page.getByLabel("Quota override unit")).toHaveValue("MiB");
   await expect(page.getByLabel("Quota override", { exact: true })).toHaveValue("1");
 
   const db = e2eDb().prisma;
   const before = await db.user.findFirstOrThrow({ where: { username: "Alice" } });
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Suspend user" }).click();
-  await expect(page.getByText("Alice is suspended")).toBeVisible();
+  await expect(page.getByRole("main").getByText("Alice is suspended")).toBeVisible();
   await expect(page.getByRole("button", { name: "Reactivate user" })).toBeVisible();
   const after = await db.user.findUniqueOrThrow({ where: { id: before.id } });
   expect(after.status).toBe("SUSPENDED");
@@ -166,7 +166,7 @@ test("operators, federation and the audit log", async ({ page }) => {
   await page.getByLabel("Password").fill("e2e-operator-password");
   await page.getByLabel(/^Trivergia/).check();
   await page.getByRole("button", { name: "Create operator" }).click();
-  await expect(page.getByText("Operator e2e-operator created.")).toBeVisible();
+  await expect(page.getByRole("main").getByText("Operator e2e-operator created.")).toBeVisible();
   await expect(page.getByRole("row", { name: /e2e-operator/ })).toContainText("Trivergia");
   await shot(page, "operators");
 
@@ -186,11 +186,11 @@ test("operators, federation and the audit log", async ({ page }) => {
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/action=realm.update/);
   const entries = page.getByTestId("audit-entries").locator("> li");
-  await expect(entries.first()).toContainText("operator:admin");
+  await expect(entries.first()).toContainText("by admin");
   await entries
     .first()
     .getByText(/fields? changed/)
     .click();
-  await expect(entries.first().getByRole("cell", { name: "userCap" })).toBeVisible();
+  await expect(entries.first().getByText("User cap:")).toBeVisible();
   await shot(page, "audit");
 });

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
 import { passTicketCaptcha } from "../../lib/domain/tickets.ts";
+import { cliFirstSteps } from "../../lib/account/cli-commands.ts";
 
 const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-acct-"));
@@ -184,6 +185,23 @@ test("login stores credentials with mode 0600; whoami, computers, logout", async
   assert.ok(!fs.existsSync(file));
   assert.ok(fs.existsSync(path.join(dir, "known-realms.json")), "pins survive logout");
   assertCleanError(await cli(["whoami"]), 3, /not logged in/);
+});
+
+test("the commands the signup success page prints work as printed (new account, no computer yet)", async () => {
+  const reg = await cli(["register", "plain.test:63999", "frank", ...at, "--password-stdin"], `${PASSWORD}\n`);
+  assert.equal(reg.code, 0, reg.stderr);
+  const steps = cliFirstSteps("plain.test:63999::frank", { realmSlug: "plain" });
+  // Shell-style split (double quotes group words); the test adds only the address override.
+  const argv = (cmd: string) => [...cmd.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]).slice(1);
+  const own = { OPENGROOVE_CONFIG_DIR: fs.mkdtempSync(path.join(tmp, "firststeps-")) };
+  const login = await cli([...argv(steps.login), ...at, "--password-stdin"], `${PASSWORD}\n`, own);
+  assert.equal(login.code, 0, login.stderr);
+  assert.match(login.stdout, /Logged in as plain\.test:63999::frank on computer "laptop"/);
+  const send = await cli(argv(steps.send), "", own);
+  assert.equal(send.code, 0, send.stderr);
+  const inbox = await cli(argv(steps.inbox), "", own);
+  assert.equal(inbox.code, 0, inbox.stderr);
+  assert.match(inbox.stdout, /plain\.test:63999::frank\s+18 B/); // "hello from the CLI"
 });
 
 test("a wrong password and an unknown user fail with exit 3 and no stored credentials", async () => {

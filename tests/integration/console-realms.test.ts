@@ -59,6 +59,24 @@ test("invalid realm forms come back with field errors and the submitted values",
   assert.equal(r.values?.host, "bad host!");
 });
 
+test("the contact user must be a full user id (host:port::username) or blank", async () => {
+  for (const bad of ["bob", "example.com::bob", "example.com:99999::bob", "example.com:63745::"]) {
+    const r = await executeCommand(updateRealm, ctx(), {
+      realmId: f.realmA.id,
+      ...realmSettingsForm({ contactUserId: bad }),
+    });
+    assert.equal(r.ok, false, bad);
+    if (!r.ok) assert.match(r.fieldErrors?.contactUserId?.[0] ?? "", /full user id/, bad);
+  }
+  for (const good of ["", "example.com:63745::bob"]) {
+    const r = await executeCommand(updateRealm, ctx(), {
+      realmId: f.realmA.id,
+      ...realmSettingsForm({ contactUserId: good }),
+    });
+    assert.equal(r.ok, true, good);
+  }
+});
+
 test("create a realm: stored with bytes from MB/GB, audited, announced", async () => {
   const r = await executeCommand(createRealm, ctx(), {
     host: "Realm.Example",

@@ -52,6 +52,10 @@ test("/healthz and /metrics", async () => {
   assert.match(text, /^opengroove_connections\{realm="plain"\} \d+$/m);
   assert.match(text, /^opengroove_bytes_stored\{realm="plain"\} \d+$/m);
   assert.match(text, /^opengroove_queue_depth\{realm="plain"\} \d+$/m);
-  assert.match(text, /^opengroove_command_seconds_bucket\{command="ping",le="0.001"\} \d+$/m);
+  assert.match(text, /^opengroove_command_seconds_bucket\{le="0.001",command="ping"\} \d+$/m);
+  // prom-client's default process metrics: memory, event-loop lag, GC.
+  assert.match(text, /^process_resident_memory_bytes \d+/m);
+  assert.match(text, /^nodejs_eventloop_lag_seconds [\d.e-]+$/m);
+  assert.match(text, /^# TYPE nodejs_gc_duration_seconds histogram$/m);
   assert.equal((await fetch(`${base}/nope`)).status, 404);
 });

@@ -102,6 +102,7 @@ describe("web signup flow", () => {
       username: "Alice",
       realmId: "realm.test:41001",
       realmName: "Hc",
+      realmSlug: "hc",
     });
     assert.equal(v.calls.at(-1)?.remoteip, `192.0.2.${ip}`);
   });
@@ -222,7 +223,6 @@ describe("web signup flow", () => {
       [{ honeypot: "http://spam.example" }, /looked automated/],
       [{ formStamp: undefined }, /incomplete or was altered/],
       [{ formStamp: stamp("pow").replace(/.$/, (c) => (c === "A" ? "B" : "A")) }, /incomplete or was altered/],
-      [{ formStamp: stamp("pow", 0) }, /too quickly/],
       [{ formStamp: stamp("pow", 3 * 3600_000) }, /expired/],
       [{ formStamp: stamp("pow", 5_000, signupPurpose("hc")) }, /incomplete or was altered/],
     ];
@@ -255,6 +255,67 @@ describe("web signup flow", () => {
       assert.equal(r.code, "RATELIMITED");
       assert.match(r.message, /Too many signup attempts.*Wait \d+ minutes/);
     }
+  });
+
+  test("the minimum form time applies only without a captcha or invite: an instant (password-manager) submit passes elsewhere", async () => {
+    await createRealm(t.prisma, { slug: "bare", port: 41005, registrationMode: "OPEN", captchaProvider: "NONE" });
+    const quick = await submitSignup(
+      t.pool,
+      "bare",
+      form("bare", { username: "speedy", formStamp: stamp("bare", 0) }),
+      nextCtx(),
+    );
+    assert.equal(quick.ok, false);
+    if (!quick.ok) assert.match(quick.fieldErrors.form ?? "", /too quickly/);
+    const hc = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "keeper", formStamp: stamp("hc", 0), hcaptchaToken: v.issueToken(SITE.siteKey) }),
+      nextCtx(),
+    );
+    assert.equal(hc.ok, true, JSON.stringify(hc));
+    const realm = await t.prisma.realm.findUniqueOrThrow({ where: { slug: "club" } });
+    await createInvite(t.prisma, realm.id, "instant-invite", 1);
+    const inv = await submitSignup(
+      t.pool,
+      "club",
+      form("club", { username: "filler", invite: "instant-invite", formStamp: stamp("club", 0) }),
+      nextCtx(),
+    );
+    assert.equal(inv.ok, true, JSON.stringify(inv));
+  });
+
+  test("invite signups are limited by the invite, not the address: 10 colleagues behind one NAT, at once", async () => {
+    const realm = await t.prisma.realm.findUniqueOrThrow({ where: { slug: "club" } });
+    await createInvite(t.prisma, realm.id, "office-invite-10", 10);
+    const office = { ...ctx, ip: "198.18.0.77", throttle: { limit: 3, windowSeconds: 1800 } };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        submitSignup(t.pool, "club", form("club", { username: `colleague${i}`, invite: "office-invite-10" }), office),
+      ),
+    );
+    assert.equal(results.filter((r) => r.ok).length, 10, JSON.stringify(results.filter((r) => !r.ok)));
+    for (const r of results.filter((x) => !x.ok)) if (!r.ok) assert.notEqual(r.code, "RATELIMITED");
+    // Open signups from the same address still count against its throttle.
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (
+          await submitSignup(
+            t.pool,
+            "hc",
+            form("hc", { username: `opener${i}`, hcaptchaToken: v.issueToken(SITE.siteKey) }),
+            office,
+          )
+        ).ok,
+        true,
+      );
+    const fourth = await submitSignup(
+      t.pool,
+      "hc",
+      form("hc", { username: "opener3", hcaptchaToken: v.issueToken(SITE.siteKey) }),
+      office,
+    );
+    assert.equal(fourth.ok ? "ok" : fourth.code, "RATELIMITED");
   });
 
   test("ticket mode: captcha only, then the client registers with the token", async () => {

@@ -1,12 +1,8 @@
 "use client";
 // The inbox table: sender, subject (or file name), size; open and delete per row.
 import type { MessageSummary } from "../../../lib/account/mailbox-client.ts";
-
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
+import { formatBytes } from "../../../lib/format/bytes.ts";
+import { UserId } from "../../_components/user-id.tsx";
 
 export function InboxList({
   messages,
@@ -51,11 +47,13 @@ export function InboxList({
             className={`border-b border-slate-100 ${selected === m.id ? "bg-brand-50" : ""}`}
             data-testid="inbox-row"
           >
-            <td className="py-2 pr-3 font-mono text-xs break-all">{m.sender}</td>
+            <td className="py-2 pr-3 font-mono text-xs">
+              <UserId id={m.sender} />
+            </td>
             <td className="py-2 pr-3">
               {m.subject || (m.filename ? `File: ${m.filename}` : <span className="text-slate-500">(no subject)</span>)}
             </td>
-            <td className="py-2 pr-3 text-right whitespace-nowrap">{formatSize(m.size ?? m.storedBytes)}</td>
+            <td className="py-2 pr-3 text-right whitespace-nowrap">{formatBytes(m.size ?? m.storedBytes)}</td>
             <td className="py-2 text-right whitespace-nowrap">
               <button
                 type="button"

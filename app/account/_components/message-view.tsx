@@ -3,7 +3,8 @@
 import { useEffect, useState } from "react";
 import { bodyText, decodeEnvelope } from "../../../lib/envelope.ts";
 import { explainRealmError, type MessageSummary, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
-import { formatSize } from "./inbox-list.tsx";
+import { formatBytes } from "../../../lib/format/bytes.ts";
+import { UserId } from "../../_components/user-id.tsx";
 
 type Loaded = { text: string | null; url: string; filename: string; size: number } | { error: string } | null;
 
@@ -52,7 +53,7 @@ export function MessageView({
             {summary.subject || summary.filename || "(no subject)"}
           </h2>
           <p className="text-xs text-slate-600">
-            From <span className="font-mono">{summary.sender}</span> ({summary.senderComputer || "unknown computer"})
+            From <UserId id={summary.sender} className="font-mono" /> ({summary.senderComputer || "unknown computer"})
           </p>
         </div>
         <div className="flex gap-2">
@@ -82,7 +83,7 @@ export function MessageView({
               {loaded.text}
             </pre>
           ) : (
-            <p className="text-sm text-slate-700">This message is a file ({formatSize(loaded.size)}).</p>
+            <p className="text-sm text-slate-700">This message is a file ({formatBytes(loaded.size)}).</p>
           )}
           <a
             className="btn-secondary inline-block"

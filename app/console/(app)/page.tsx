@@ -5,7 +5,7 @@ import Link from "next/link";
 import { requireActor } from "../../../lib/auth/current-actor.ts";
 import { db } from "../../../lib/db/client.ts";
 import { biggestUsers, liveDaemons, realmStats, type RealmStats } from "../../../lib/console/dashboard.ts";
-import { formatBytes } from "../../../lib/console/form.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { canCreateRealm } from "../../../lib/domain/permissions.ts";
 import { AutoRefresh } from "../_components/auto-refresh.tsx";
 import { Badge, EmptyState, PageHeader, UsageBar } from "../_components/ui.tsx";

@@ -3,12 +3,8 @@
 import { AuthError } from "next-auth";
 import { signIn, signOut } from "../../../auth.ts";
 import { operatorCredentials } from "../../../lib/auth/operator-credentials.ts";
+import { safeNextPath } from "../../../lib/console/next-path.ts";
 import { zodFieldErrors, type ActionResult } from "../../../lib/console/command.ts";
-
-function safeNext(value: FormDataEntryValue | null): string {
-  const v = typeof value === "string" ? value : "";
-  return v.startsWith("/console") && !v.startsWith("//") ? v : "/console";
-}
 
 export async function signInAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const parsed = operatorCredentials.safeParse({ username: form.get("username"), password: form.get("password") });
@@ -22,7 +18,7 @@ export async function signInAction(_prev: ActionResult | null, form: FormData): 
       values: { username },
     };
   try {
-    await signIn("operator", { ...parsed.data, redirectTo: safeNext(form.get("next")) });
+    await signIn("operator", { ...parsed.data, redirectTo: safeNextPath(form.get("next")) });
   } catch (e) {
     if (e instanceof AuthError) {
       const code = "code" in e ? (e as { code?: string }).code : undefined;

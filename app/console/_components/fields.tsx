@@ -74,6 +74,7 @@ interface SelectFieldProps {
   className?: string;
   disabled?: boolean;
   idPrefix?: string;
+  onChange?: (value: string) => void;
 }
 
 export function SelectField({
@@ -86,6 +87,7 @@ export function SelectField({
   className,
   disabled,
   idPrefix = "f",
+  onChange,
 }: SelectFieldProps) {
   const id = `${idPrefix}-${name}`;
   return (
@@ -98,6 +100,7 @@ export function SelectField({
         name={name}
         defaultValue={defaultValue}
         disabled={disabled}
+        onChange={onChange ? (ev) => onChange(ev.currentTarget.value) : undefined}
         aria-invalid={errors?.length ? true : undefined}
         aria-describedby={describedBy(id, hint, errors)}
         className="input"
@@ -150,7 +153,7 @@ export function CheckboxField({
   );
 }
 
-/** A size typed as a number with an MB/GB unit next to it. */
+/** A size typed as a number with a MiB/GiB unit next to it. */
 export function SizeField({
   name,
   label,
@@ -194,8 +197,8 @@ export function SizeField({
           aria-label={`${label} unit`}
           className="input w-24 shrink-0"
         >
-          <option value="MB">MB</option>
-          <option value="GB">GB</option>
+          <option value="MiB">MiB</option>
+          <option value="GiB">GiB</option>
         </select>
       </div>
     </Field>

@@ -5,7 +5,7 @@ import { usePathname } from "next/navigation";
 export function NavLinks({ links }: { links: { href: string; label: string }[] }) {
   const pathname = usePathname();
   return (
-    <ul className="flex gap-1 overflow-x-auto md:flex-col">
+    <ul className="flex flex-wrap gap-1 md:flex-col">
       {links.map((l) => {
         const active = l.href === "/console" ? pathname === "/console" : pathname.startsWith(l.href);
         return (

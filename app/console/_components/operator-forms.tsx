@@ -8,9 +8,11 @@ import { SubmitButton } from "./submit-button.tsx";
 import type { OperatorRole } from "../../../lib/generated/prisma/enums.ts";
 
 const ROLES = [
-  ["REALM_OPERATOR", "Realm operator (assigned realms only)"],
-  ["ADMIN", "Administrator (everything)"],
+  ["REALM_OPERATOR", "Realm operator"],
+  ["ADMIN", "Administrator"],
 ] as const satisfies readonly (readonly [OperatorRole, string])[];
+// The long explanation lives in the hint: a select shows its option text on one line and cuts it.
+const ROLE_HINT = "Realm operators manage only the realms ticked below; administrators manage everything.";
 
 export interface RealmChoice {
   id: string;
@@ -56,7 +58,7 @@ export function CreateOperatorForm({ realms }: { realms: RealmChoice[] }) {
   const [state, action] = useActionState(createOperatorAction, null);
   return (
     <form action={action} className="space-y-4" noValidate>
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         <TextField
           name="username"
           label="Username"
@@ -82,6 +84,7 @@ export function CreateOperatorForm({ realms }: { realms: RealmChoice[] }) {
           options={ROLES}
           defaultValue={valueFor(state, "role", "REALM_OPERATOR")}
           errors={errorsFor(state, "role")}
+          hint={ROLE_HINT}
           idPrefix="newop"
         />
       </div>
@@ -115,6 +118,7 @@ export function EditOperatorForm({
         options={ROLES}
         defaultValue={valueFor(state, "role", role)}
         errors={errorsFor(state, "role")}
+        hint={ROLE_HINT}
         idPrefix="op"
       />
       <RealmChecklist realms={realms} selected={realmIds} state={state} idPrefix="op" />

@@ -3,7 +3,7 @@
 // warnings, shown next to the success message. The hCaptcha secret is write-only.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { createRealmAction, updateRealmAction } from "../_actions/realms.ts";
 import { CheckboxField, errorsFor, SelectField, SizeField, TextField, valueFor, type FormState } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
@@ -70,6 +70,10 @@ export function RealmForm({
   const v = (name: keyof RealmFormValues) => valueFor(s, name, initial[name] as string | number);
   const e = (name: string) => errorsFor(s, name);
   const userCap = Number(v("userCap"));
+  // Only hCaptcha has keys; the fields stay in the form (hidden) so switching back keeps them.
+  const [provider, setProvider] = useState(v("captchaProvider"));
+  const submitted = v("captchaProvider");
+  useEffect(() => setProvider(submitted), [state, submitted]);
 
   return (
     <form action={action} className="space-y-8" noValidate>
@@ -164,28 +168,42 @@ export function RealmForm({
           options={CAPTCHAS}
           defaultValue={v("captchaProvider")}
           errors={e("captchaProvider")}
+          onChange={setProvider}
+          hint={
+            provider === "ALTCHA"
+              ? "ALTCHA runs on this server: nothing to configure."
+              : provider === "NONE"
+                ? "Open signup is then protected only by the per-address throttle."
+                : undefined
+          }
         />
-        <TextField
-          name="hcaptchaSiteKey"
-          label="hCaptcha site key"
-          defaultValue={v("hcaptchaSiteKey")}
-          errors={e("hcaptchaSiteKey")}
-        />
-        <div>
+        <div
+          hidden={provider !== "HCAPTCHA"}
+          className="grid gap-4 sm:col-span-2 sm:grid-cols-2"
+          data-testid="hcaptcha-keys"
+        >
           <TextField
-            name="hcaptchaSecret"
-            label="hCaptcha secret"
-            type="password"
-            autoComplete="off"
-            errors={e("hcaptchaSecret")}
-            placeholder={initial.hasHcaptchaSecret ? "Stored — leave blank to keep" : "Not set"}
-            hint="Write-only: a stored secret is never shown."
+            name="hcaptchaSiteKey"
+            label="hCaptcha site key"
+            defaultValue={v("hcaptchaSiteKey")}
+            errors={e("hcaptchaSiteKey")}
           />
-          {initial.hasHcaptchaSecret ? (
-            <div className="mt-2">
-              <CheckboxField name="clearHcaptchaSecret" label="Remove the stored secret" />
-            </div>
-          ) : null}
+          <div>
+            <TextField
+              name="hcaptchaSecret"
+              label="hCaptcha secret"
+              type="password"
+              autoComplete="off"
+              errors={e("hcaptchaSecret")}
+              placeholder={initial.hasHcaptchaSecret ? "Stored — leave blank to keep" : "Not set"}
+              hint="Write-only: a stored secret is never shown."
+            />
+            {initial.hasHcaptchaSecret ? (
+              <div className="mt-2">
+                <CheckboxField name="clearHcaptchaSecret" label="Remove the stored secret" />
+              </div>
+            ) : null}
+          </div>
         </div>
       </fieldset>
 

@@ -1,6 +1,6 @@
 // Small presentational pieces shared by the console pages.
 import type { ReactNode } from "react";
-import { formatBytes } from "../../../lib/console/form.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 
 export function PageHeader({
   title,

@@ -1,5 +1,5 @@
 // Realm rows -> the serialisable values the realm form starts from.
-import { fromBytes, GB, MB } from "../../../lib/console/form.ts";
+import { fromBytes, GiB, MiB } from "../../../lib/console/form.ts";
 import type { RealmView } from "../../../lib/console/realms.ts";
 import type { RealmFormValues } from "../_components/realm-form.tsx";
 
@@ -47,13 +47,13 @@ export const NEW_REALM_VALUES: RealmFormValues = {
   hasHcaptchaSecret: false,
   userCap: 100,
   userCount: 0,
-  defaultQuota: fromBytes(GB).value,
-  defaultQuotaUnit: "GB",
+  defaultQuota: fromBytes(GiB).value,
+  defaultQuotaUnit: "GiB",
   maxComputersPerUser: 8,
   messageRetentionDays: 30,
   imessageRatePerMinute: 60,
   workspaceInactivityDays: 21,
-  maxWorkspaceChange: fromBytes(256n * MB).value,
-  maxWorkspaceChangeUnit: "MB",
+  maxWorkspaceChange: fromBytes(256n * MiB).value,
+  maxWorkspaceChangeUnit: "MiB",
   status: "ACTIVE",
 };

@@ -5,7 +5,7 @@ import type { Metadata } from "next";
 import { db } from "../../../lib/db/client.ts";
 import { ACCOUNT_LIMITS } from "../../../lib/domain/usernames.ts";
 import { issueFormStamp } from "../../../lib/captcha/form-guard.ts";
-import { findSignupRealm, signupPurpose, ticketPurpose, ticketState } from "../signup-flow.ts";
+import { disabledRealmName, findSignupRealm, signupPurpose, ticketPurpose, ticketState } from "../signup-flow.ts";
 import { signupAction, ticketAction } from "./actions.ts";
 import { SignupForm } from "../_components/signup-form.tsx";
 import { TicketForm } from "../_components/ticket-form.tsx";
@@ -30,6 +30,18 @@ export default async function SignupPage({ params, searchParams }: Params) {
   const query = await searchParams;
   const realm = await findSignupRealm(db().pool, slug);
 
+  const disabledName = realm ? null : await disabledRealmName(db().pool, slug);
+  if (disabledName)
+    return (
+      <PublicPage title={`${disabledName} is closed`}>
+        <Notice tone="warning" title="This realm is not running" testId="realm-disabled">
+          <p>
+            Its operator has closed {disabledName} for now: it takes no new accounts and no connections. Try again
+            later, or ask the person who gave you this link.
+          </p>
+        </Notice>
+      </PublicPage>
+    );
   if (!realm)
     return (
       <PublicPage title="Realm not found">

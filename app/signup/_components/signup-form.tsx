@@ -39,7 +39,7 @@ export function SignupForm({ realm, formStamp, invite, usernameRule, passwordRul
     if (state && !state.ok && state.captchaSpent) captcha.current?.reset();
   }, [state]);
 
-  if (state?.ok) return <SignupSuccess userId={state.userId} realmName={state.realmName} />;
+  if (state?.ok) return <SignupSuccess userId={state.userId} realmName={state.realmName} realmSlug={state.realmSlug} />;
 
   const errors = state && !state.ok ? state.fieldErrors : {};
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {

@@ -1,13 +1,19 @@
-// What a person sees once the account exists: the user id and how to sign in.
+// What a person sees once the account exists: the user id, the exact CLI commands to start
+// with (lib/account/cli-commands.ts), and the web account page.
 import Link from "next/link";
+import { cliFirstSteps } from "../../../lib/account/cli-commands.ts";
 import { Code, Notice } from "./ui.tsx";
 
-/** How the CLI signs in; kept in one place so it follows the CLI's wording. */
-export function cliLoginCommand(userId: string): string {
-  return `opengroove login ${userId}`;
-}
-
-export function SignupSuccess({ userId, realmName }: { userId: string; realmName: string }) {
+export function SignupSuccess({
+  userId,
+  realmName,
+  realmSlug,
+}: {
+  userId: string;
+  realmName: string;
+  realmSlug: string;
+}) {
+  const cli = cliFirstSteps(userId, { realmSlug });
   return (
     <div className="space-y-4" data-testid="signup-success">
       <Notice tone="success" title={`Your account on ${realmName} is ready`}>
@@ -15,13 +21,22 @@ export function SignupSuccess({ userId, realmName }: { userId: string; realmName
         <Code testId="new-user-id">{userId}</Code>
       </Notice>
       <div className="space-y-2 text-sm text-slate-800">
-        <p className="font-semibold">Sign in</p>
+        <p className="font-semibold">On the web</p>
         <p>
-          In the OpenGroove app, choose “Sign in” and enter your user id and the password you just chose. From a
-          terminal, with the OpenGroove CLI:
+          <Link href="/account/sign-in" data-testid="account-link">
+            Open your account page
+          </Link>{" "}
+          to see your storage, your computers and your messages, and to change your password.
         </p>
-        <Code testId="cli-login">{cliLoginCommand(userId)}</Code>
-        <p>The CLI asks for your password and a name for this computer.</p>
+      </div>
+      <div className="space-y-2 text-sm text-slate-800">
+        <p className="font-semibold">From a terminal, with the OpenGroove CLI</p>
+        <p>Sign in once on this device (it becomes your computer “laptop”; pick any name):</p>
+        <Code testId="cli-login">{cli.login}</Code>
+        <p>Then read and send messages:</p>
+        <Code testId="cli-inbox">{cli.inbox}</Code>
+        <Code testId="cli-send">{cli.send}</Code>
+        <p>In the OpenGroove app, choose “Sign in” and enter your user id and the password you just chose.</p>
       </div>
       <p className="text-sm">
         <Link href={`/message/link?user=${encodeURIComponent(userId)}`}>

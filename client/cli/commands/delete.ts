@@ -2,7 +2,7 @@
 // delete retracts a message it sent).
 import type { Command } from "../command.ts";
 import { step } from "../errors.ts";
-import { humanBytes } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { withSession } from "../session.ts";
 
 export const del: Command = {
@@ -23,7 +23,7 @@ export const del: Command = {
       if (ctx.global.json) ctx.json({ id: r.id, deleted: true, releasedBytes: r.released });
       else
         ctx.out(
-          `Deleted ${r.id}${r.released > 0n ? ` (${humanBytes(r.released)} released from the sender's quota)` : ""}\n`,
+          `Deleted ${r.id}${r.released > 0n ? ` (${formatBytes(r.released)} released from the sender's quota)` : ""}\n`,
         );
     }
   },

@@ -1,7 +1,8 @@
 // `opengroove inbox`: messages waiting for this computer (id, sender, size, subject).
 import type { Command } from "../command.ts";
 import { step } from "../errors.ts";
-import { humanBytes, table } from "../format.ts";
+import { table } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { describeMessage, type MessageSummary } from "../messages.ts";
 import { withSession } from "../session.ts";
 
@@ -42,7 +43,7 @@ export const inbox: Command = {
       rows.push([
         m.id,
         m.sender,
-        humanBytes(m.size ?? m.storedBytes),
+        formatBytes(m.size ?? m.storedBytes),
         m.subject ?? (m.filename ? `(file ${m.filename})` : ""),
       ]);
     ctx.out(table(rows));

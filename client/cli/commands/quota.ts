@@ -1,7 +1,7 @@
 // `opengroove quota`: storage used of the quota, by category, and the account's limits.
 import type { Command } from "../command.ts";
 import { step } from "../errors.ts";
-import { humanBytes } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { withSession } from "../session.ts";
 
 export const quota: Command = {
@@ -29,10 +29,10 @@ export const quota: Command = {
     const pct = q.storage > 0n ? ` (${((Number(q.used) / Number(q.storage)) * 100).toFixed(1)}%)` : "";
     ctx.out(
       [
-        `Storage:    ${humanBytes(q.used)} used of ${humanBytes(q.storage)}${pct}, ${humanBytes(q.storage > q.used ? q.storage - q.used : 0n)} free`,
-        `  messages:   ${humanBytes(q.messages)}`,
-        `  workspaces: ${humanBytes(q.workspaces)}`,
-        `  settings:   ${humanBytes(q.settings)}`,
+        `Storage:    ${formatBytes(q.used)} used of ${formatBytes(q.storage)}${pct}, ${formatBytes(q.storage > q.used ? q.storage - q.used : 0n)} free`,
+        `  messages:   ${formatBytes(q.messages)}`,
+        `  workspaces: ${formatBytes(q.workspaces)}`,
+        `  settings:   ${formatBytes(q.settings)}`,
         `Computers:  ${q.computersUsed} of ${q.computers}`,
         `Immediate messages: up to ${q.imessageRate} per minute from each sender`,
         "",

@@ -5,7 +5,8 @@ import fs from "node:fs/promises";
 import { PROGRESS, type Command } from "../command.ts";
 import { CliError, EXIT, step, usageError } from "../errors.ts";
 import { decodeEnvelope, isText, type EnvelopeHeader } from "../../../lib/envelope.ts";
-import { humanBytes, parseProgressMode, progress } from "../format.ts";
+import { parseProgressMode, progress } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { withSession } from "../session.ts";
 
 export const read: Command = {
@@ -77,7 +78,7 @@ export const read: Command = {
         `From: ${info.sender} (${info.senderComputer || "?"})`,
         ...(header.subject ? [`Subject: ${header.subject}`] : []),
         ...(header.filename ? [`File: ${header.filename}`] : []),
-        `Size: ${humanBytes(body.length)}`,
+        `Size: ${formatBytes(body.length)}`,
       ]
         .map((line) => escapeControls(line, true))
         .join("\n"),

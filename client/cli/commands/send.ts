@@ -7,7 +7,8 @@ import { parseRecipient } from "../address.ts";
 import { PROGRESS, type Command } from "../command.ts";
 import { CliError, EXIT, step, usageError } from "../errors.ts";
 import { encodeEnvelope, guessContentType } from "../../../lib/envelope.ts";
-import { humanBytes, parseProgressMode, progress } from "../format.ts";
+import { parseProgressMode, progress } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { promptLine, readAllStdin } from "../prompt.ts";
 import { withSession } from "../session.ts";
 
@@ -127,6 +128,6 @@ export const send: Command = {
         contentType,
         bytes: body.length,
       });
-    else ctx.out(`Sent ${id} to ${to.userId} (${humanBytes(body.length)}${filename ? `, ${filename}` : ""})\n`);
+    else ctx.out(`Sent ${id} to ${to.userId} (${formatBytes(body.length)}${filename ? `, ${filename}` : ""})\n`);
   },
 };

@@ -3,7 +3,7 @@
 import type { Reply } from "../../sdk/index.ts";
 import type { Command } from "../command.ts";
 import { EXIT } from "../errors.ts";
-import { humanBytes } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { describeMessage } from "../messages.ts";
 import { failWhenLost, openSession } from "../session.ts";
 
@@ -36,7 +36,7 @@ export const watch: Command = {
               subject: m.subject ?? null,
               filename: m.filename ?? null,
             },
-            `message ${id} from ${m.sender} (${humanBytes(m.size ?? m.storedBytes)})${m.subject ? `: ${m.subject}` : m.filename ? `: file ${m.filename}` : ""}`,
+            `message ${id} from ${m.sender} (${formatBytes(m.size ?? m.storedBytes)})${m.subject ? `: ${m.subject}` : m.filename ? `: file ${m.filename}` : ""}`,
           ),
         () => emit("messageavailable", { id }, `message ${id}`),
       );

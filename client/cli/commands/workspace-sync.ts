@@ -6,7 +6,8 @@ import path from "node:path";
 import { OpenGrooveError, isSuspended, type RealmClient } from "../../sdk/index.ts";
 import type { CommandContext } from "../command.ts";
 import { CliError, EXIT, fromSdk, usageError } from "../errors.ts";
-import { humanBytes, parseProgressMode, progress } from "../format.ts";
+import { parseProgressMode, progress } from "../format.ts";
+import { formatBytes } from "../../../lib/format/bytes.ts";
 import { failWhenLost, openSession, withSession } from "../session.ts";
 
 /** Like step(), with the way back for a suspended member as the hint. */
@@ -59,7 +60,7 @@ export async function push(ctx: CommandContext, workspaceId: string, file: strin
     }
   });
   if (ctx.global.json) ctx.json({ workspace: workspaceId, seq: r.seq, size: r.size });
-  else ctx.out(`Published change ${r.seq} to ${workspaceId} (${humanBytes(r.size)})\n`);
+  else ctx.out(`Published change ${r.seq} to ${workspaceId} (${formatBytes(r.size)})\n`);
 }
 
 /** Where changes are saved; created when the first one arrives. */
@@ -110,7 +111,7 @@ async function pullAll(ctx: CommandContext, client: RealmClient, workspaceId: st
           size: ch.size,
           path: file,
         });
-      else ctx.out(`change ${ch.seq} from ${ch.author} (${ch.authorComputer}), ${humanBytes(ch.size)} -> ${file}\n`);
+      else ctx.out(`change ${ch.seq} from ${ch.author} (${ch.authorComputer}), ${formatBytes(ch.size)} -> ${file}\n`);
       n++;
     }
     // Covers this computer's own changes, which are not listed.

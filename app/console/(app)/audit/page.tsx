@@ -3,7 +3,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requireActor } from "../../../../lib/auth/current-actor.ts";
 import { db } from "../../../../lib/db/client.ts";
-import { changedKeys, listAudit, listAuditActions } from "../../../../lib/console/audit.ts";
+import { listAudit, listAuditActions } from "../../../../lib/console/audit.ts";
+import { actionLabel, actorName, describeChanges, relativeTime } from "../../../../lib/console/audit-view.ts";
 import { listRealms } from "../../../../lib/console/realms.ts";
 import { EmptyState, formatDate, PageHeader } from "../../_components/ui.tsx";
 
@@ -11,11 +12,6 @@ export const metadata: Metadata = { title: "Audit log" };
 
 type Search = { realm?: string; action?: string; actor?: string; before?: string };
 const one = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim().slice(0, 200) : undefined);
-
-function show(v: unknown): string {
-  if (v === undefined) return "—";
-  return typeof v === "string" ? v : JSON.stringify(v);
-}
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Search> }) {
   const actor = await requireActor();
@@ -35,7 +31,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     listAudit(prisma, actor, filter),
     listAuditActions(prisma),
   ]);
-  const realmName = new Map(realms.map((r) => [r.id, r.name]));
+  const names = new Map(realms.map((r) => [r.id, r.name]));
+  const realmName = (id: string) => names.get(id) ?? id;
+  const now = new Date();
   const query = (extra: Record<string, string>) =>
     `/console/audit?${new URLSearchParams({ ...(realmSlug ? { realm: realmSlug } : {}), ...(filter.action ? { action: filter.action } : {}), ...(filter.actor ? { actor: filter.actor } : {}), ...extra })}`;
   return (
@@ -66,7 +64,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             <option value="">All actions</option>
             {actions.map((a) => (
               <option key={a} value={a}>
-                {a}
+                {actionLabel(a)}
               </option>
             ))}
           </select>
@@ -97,49 +95,47 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       ) : (
         <ol className="space-y-3" data-testid="audit-entries">
           {rows.map((r) => {
-            const keys = changedKeys(r.before, r.after);
-            const b = (r.before ?? {}) as Record<string, unknown>;
-            const a = (r.after ?? {}) as Record<string, unknown>;
+            const changes = describeChanges(r.before, r.after, realmName);
             return (
-              <li key={r.id.toString()} className="card py-3 sm:py-4">
+              <li key={r.id.toString()} className="card py-3 sm:py-4" data-testid="audit-entry">
                 <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm">
-                  <span className="font-mono font-semibold">{r.action}</span>
-                  <span>
-                    by <strong>{r.actorLabel}</strong>
+                  <span className="font-semibold" title={r.action}>
+                    {actionLabel(r.action)}
                   </span>
-                  <span className="text-slate-700">{formatDate(r.at)}</span>
+                  <span>
+                    by <strong>{actorName(r.actorLabel)}</strong>
+                  </span>
+                  <time dateTime={r.at.toISOString()} title={formatDate(r.at)} className="text-slate-700">
+                    {relativeTime(r.at, now)}
+                  </time>
                   <span className="text-slate-700">
-                    {r.targetType} <span className="font-mono text-xs">{r.targetId}</span>
+                    {r.targetType === "realm" ? (
+                      <>realm {realmName(r.targetId)}</>
+                    ) : (
+                      <>
+                        {r.targetType} <span className="font-mono text-xs break-all">{r.targetId}</span>
+                      </>
+                    )}
                   </span>
                   {r.realmId && r.targetType !== "realm" ? (
-                    <span className="text-slate-700">in {realmName.get(r.realmId) ?? r.realmId}</span>
+                    <span className="text-slate-700">in {realmName(r.realmId)}</span>
                   ) : null}
                 </div>
-                {keys.length ? (
+                {changes.length ? (
                   <details className="mt-2 text-sm">
                     <summary className="cursor-pointer text-brand-700">
-                      {keys.length} field{keys.length === 1 ? "" : "s"} changed
+                      {changes.length} field{changes.length === 1 ? "" : "s"} changed
                     </summary>
-                    <div className="mt-2 overflow-x-auto">
-                      <table className="data-table">
-                        <thead>
-                          <tr>
-                            <th scope="col">Field</th>
-                            <th scope="col">Before</th>
-                            <th scope="col">After</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {keys.map((k) => (
-                            <tr key={k}>
-                              <td className="font-mono text-xs">{k}</td>
-                              <td className="font-mono text-xs break-all">{show(b[k])}</td>
-                              <td className="font-mono text-xs break-all">{show(a[k])}</td>
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    </div>
+                    <dl className="mt-2 space-y-1" data-testid="audit-changes">
+                      {changes.map((c) => (
+                        <div key={c.key} className="flex flex-wrap gap-x-2">
+                          <dt className="font-medium text-slate-800">{c.label}:</dt>
+                          <dd className="break-words text-slate-700">
+                            {c.before} → <span className="text-slate-900">{c.after}</span>
+                          </dd>
+                        </div>
+                      ))}
+                    </dl>
                   </details>
                 ) : null}
               </li>

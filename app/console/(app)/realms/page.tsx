@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requireActor } from "../../../../lib/auth/current-actor.ts";
 import { db } from "../../../../lib/db/client.ts";
-import { formatBytes } from "../../../../lib/console/form.ts";
+import { formatBytes } from "../../../../lib/format/bytes.ts";
 import { listRealms } from "../../../../lib/console/realms.ts";
 import { canCreateRealm } from "../../../../lib/domain/permissions.ts";
 import { Badge, EmptyState, PageHeader } from "../../_components/ui.tsx";

@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { db } from "../../../../../../lib/db/client.ts";
-import { formatBytes } from "../../../../../../lib/console/form.ts";
+import { formatBytes } from "../../../../../../lib/format/bytes.ts";
 import { countUsersWithPrefix, searchUsers } from "../../../../../../lib/console/users.ts";
 import { Badge, EmptyState, formatDate } from "../../../../_components/ui.tsx";
 import { loadRealm } from "../../../../_lib/load-realm.ts";

@@ -3,7 +3,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { db } from "../../../../../../../lib/db/client.ts";
-import { formatBytes, fromBytes } from "../../../../../../../lib/console/form.ts";
+import { fromBytes } from "../../../../../../../lib/console/form.ts";
+import { formatBytes } from "../../../../../../../lib/format/bytes.ts";
 import { getUserDetail } from "../../../../../../../lib/console/users.ts";
 import { UserLimitsForm, UserPasswordForm, UserStatusForm } from "../../../../../_components/user-forms.tsx";
 import { Badge, formatDate, Stat, UsageBar } from "../../../../../_components/ui.tsx";
@@ -88,7 +89,7 @@ export default async function UserPage({ params }: { params: Promise<{ slug: str
             realmRate={realm.imessageRatePerMinute}
             initial={{
               quota: quota?.value ?? "",
-              quotaUnit: quota?.unit ?? "GB",
+              quotaUnit: quota?.unit ?? "GiB",
               imessageRatePerMinute: user.imessageRatePerMinute === null ? "" : String(user.imessageRatePerMinute),
               canMessageOtherRealms: user.canMessageOtherRealms,
               canCreateWorkspaces: user.canCreateWorkspaces,
