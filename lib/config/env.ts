@@ -44,6 +44,12 @@ export const launcherEnvSchema = baseEnvSchema.extend({
 
 export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
 
+/** The passphrase that encrypts backups (a backup holds the realms' private keys). */
+const backupKey = z.string().min(12, "must be at least 12 characters (it encrypts backups, which hold private keys)");
+
+/** `npm run backup` / `npm run restore`. */
+export const backupEnvSchema = baseEnvSchema.extend({ OPENGROOVE_BACKUP_KEY: backupKey });
+
 export class ConfigError extends Error {}
 
 /** Parses env with a schema; on failure throws ConfigError listing each variable and rule. */
@@ -56,7 +62,7 @@ export function parseEnv<S extends z.ZodType>(
   const lines = r.error.issues.map((i) => {
     const name = i.path.join(".") || "(environment)";
     const shown =
-      typeof env[name] === "string" && !/PASSWORD|SECRET|TOKEN|DATABASE_URL/.test(name)
+      typeof env[name] === "string" && !/PASSWORD|SECRET|TOKEN|KEY|DATABASE_URL/.test(name)
         ? ` (got ${JSON.stringify(env[name])})`
         : "";
     return `  ${name}: ${i.message}${shown}`;
