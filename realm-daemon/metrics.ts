@@ -1,6 +1,7 @@
 // Prometheus metrics of the realm daemon (/metrics on its HTTP port).
 import { Counter, Gauge, Histogram, Registry } from "../lib/runtime/metrics.ts";
 import type { RealmDaemon } from "./daemon.ts";
+import { backupMetrics } from "../lib/backup/runs.ts";
 
 export function createRealmMetrics(d: RealmDaemon) {
   const registry = new Registry();
@@ -43,5 +44,6 @@ export async function storageMetrics(d: RealmDaemon): Promise<string> {
     "# TYPE opengroove_queue_depth gauge",
   );
   for (const x of r.rows) lines.push(`opengroove_queue_depth{realm="${x.slug}"} ${x.waiting}`);
+  lines.push(await backupMetrics(d.db.pool));
   return lines.join("\n");
 }

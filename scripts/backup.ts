@@ -7,9 +7,11 @@ import { parseEnv, backupEnvSchema, ConfigError } from "../lib/config/env.ts";
 import { EXIT_CONFIG } from "../lib/runtime/daemon-lifecycle.ts";
 import { openInstallDb } from "../lib/backup/locate.ts";
 import { writeBackup } from "../lib/backup/export.ts";
-import { progressBar, formatBytes } from "../lib/backup/progress.ts";
+import { progressBar } from "../lib/backup/progress.ts";
+import { formatBytes } from "../lib/console/form.ts";
 import { DataDirLockedError } from "../lib/launcher/lock.ts";
 import { RestoreRefusedError } from "../lib/backup/restore.ts";
+import { recordBackupRun } from "../lib/backup/runs.ts";
 
 const usage = "usage: npm run backup -- --out FILE   (passphrase in OPENGROOVE_BACKUP_KEY)";
 
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const db = await openInstallDb(env);
+  const startedAt = new Date();
   try {
     console.log(`backup: snapshot of ${db.where}`);
     const bar = progressBar();
@@ -51,12 +54,24 @@ async function main(): Promise<number> {
         ),
     });
     bar.finish();
+    await recordBackupRun(db.databaseUrl, {
+      ok: true,
+      trigger: "manual",
+      file,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      startedAt,
+    });
     const rows = r.manifest.tables.reduce((a, t) => a + t.rows, 0);
     console.log(
       `backup: wrote ${r.file} (${formatBytes(r.bytes)}, ${r.manifest.tables.length} tables, ${rows} rows) in ${(r.ms / 1000).toFixed(1)} s`,
     );
     console.log(`backup: sha256 ${r.sha256} (also in ${path.basename(r.file)}.sha256; check with sha256sum -c)`);
     return 0;
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    await recordBackupRun(db.databaseUrl, { ok: false, trigger: "manual", file, bytes: 0, error, startedAt });
+    throw e;
   } finally {
     await db.release();
   }

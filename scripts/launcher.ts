@@ -11,6 +11,8 @@ import { Supervisor, FatalComponentError } from "../lib/launcher/supervisor.ts";
 import { startEmbeddedPostgres, type EmbeddedPgHandle } from "../lib/db/embedded-postgres.ts";
 import { pgDataDir } from "../lib/launcher/pg-dir.ts";
 import { ensureDatabase, migrate } from "../lib/db/migrate.ts";
+import { startBackupSchedule } from "../lib/backup/schedule.ts";
+import { formatBytes } from "../lib/console/form.ts";
 import { connectDb } from "../lib/db/client.ts";
 import { seed } from "../lib/domain/seed.ts";
 import { createLogger } from "../lib/log.ts";
@@ -23,11 +25,13 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 let lock: DataDirLock | undefined;
 let embedded: EmbeddedPgHandle | undefined;
 const supervisors: Supervisor[] = [];
+let backups: { stop(): void } | undefined;
 let shuttingDown = false;
 
 async function shutdown(code: number): Promise<never> {
   if (!shuttingDown) {
     shuttingDown = true;
+    backups?.stop();
     // Reverse start order: web, realm, management; PostgreSQL last.
     for (const s of [...supervisors].reverse()) await s.stop().catch(() => undefined);
     if (embedded) await embedded.stop().catch((e) => log.error({ err: e }, "postgres stop failed"));
@@ -146,6 +150,25 @@ async function main(): Promise<void> {
     const addresses = await s.start();
     say(`web: ready at ${addresses.join(", ")}`);
     say(`console: ${addresses[0]}/console`);
+  }
+  if (env.OPENGROOVE_BACKUP_INTERVAL_MINUTES && env.OPENGROOVE_BACKUP_KEY) {
+    const dir = path.resolve(env.OPENGROOVE_BACKUP_DIR ?? path.join(dataDir, "backups"));
+    backups = startBackupSchedule({
+      databaseUrl,
+      dir,
+      intervalMs: env.OPENGROOVE_BACKUP_INTERVAL_MINUTES * 60_000,
+      keep: env.OPENGROOVE_BACKUP_KEEP,
+      passphrase: env.OPENGROOVE_BACKUP_KEY,
+      onResult: (r) =>
+        r.ok
+          ? say(
+              `backup: wrote ${r.file} (${formatBytes(r.bytes)})${r.pruned.length ? `; removed ${r.pruned.length} old` : ""}`,
+            )
+          : say(`backup: FAILED (${r.file}): ${r.error}`),
+    });
+    say(
+      `backups: every ${env.OPENGROOVE_BACKUP_INTERVAL_MINUTES} min into ${dir}, keeping ${env.OPENGROOVE_BACKUP_KEEP}`,
+    );
   }
   say("opengroove: all components ready (Ctrl-C stops everything)");
 }
