@@ -12,7 +12,8 @@
 // Every byte charged to them is released: their counters go with the row, and the data behind
 // the counters is deleted or no longer charged to anyone.
 import type pg from "pg";
-import { tx, dropMessage } from "./messages.ts";
+import { dropMessage } from "./messages.ts";
+import { tx } from "../db/tx.ts";
 import { detach } from "./workspaces.ts";
 import { queueWorkspaceEvent } from "./workspace-federation.ts";
 import { DomainError } from "./errors.ts";
