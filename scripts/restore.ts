@@ -6,7 +6,7 @@ import path from "node:path";
 import { parseEnv, backupEnvSchema, ConfigError } from "../lib/config/env.ts";
 import { EXIT_CONFIG } from "../lib/runtime/daemon-lifecycle.ts";
 import { createRestoreTarget } from "../lib/backup/locate.ts";
-import { checkPassphrase, restoreBackup, RestoreRefusedError } from "../lib/backup/restore.ts";
+import { checkPassphrase, restoreBackup, RestoreRefusedError, verifyBackup } from "../lib/backup/restore.ts";
 import { BackupFileError } from "../lib/backup/cipher.ts";
 import { localMigrations, migrate } from "../lib/db/migrate.ts";
 import { progressBar } from "../lib/backup/progress.ts";
@@ -32,8 +32,9 @@ async function main(): Promise<number> {
     console.error(`restore: ${file} does not exist`);
     return 1;
   }
-  // Wrong passphrase or not a backup: refused before anything is created.
+  // Wrong passphrase, not a backup, truncated or damaged: refused before anything is created.
   await checkPassphrase(file, env.OPENGROOVE_BACKUP_KEY);
+  await verifyBackup(file, env.OPENGROOVE_BACKUP_KEY);
   const target = await createRestoreTarget(env, say);
   let ok = false;
   try {

@@ -30,6 +30,26 @@ export async function checkPassphrase(file: string, passphrase: string): Promise
   }
 }
 
+/**
+ * Reads the whole file once (decrypting, checking every chunk and the content checksum) without
+ * touching any database: a truncated or damaged file is refused before a target is created.
+ */
+export async function verifyBackup(file: string, passphrase: string): Promise<BackupManifest> {
+  const input = fs.createReadStream(file);
+  const plain = input.pipe(decryptStream(passphrase));
+  input.on("error", (e) => plain.destroy(e));
+  let manifest: BackupManifest | undefined;
+  try {
+    for await (const rec of readRecords(plain))
+      if (rec.type === RecordType.MANIFEST) manifest = json<BackupManifest>(rec);
+  } finally {
+    plain.destroy();
+    input.destroy();
+  }
+  if (!manifest) throw new BackupFileError("corrupted", "backup content is corrupted (no manifest)");
+  return manifest;
+}
+
 /** Throws RestoreRefusedError when the database holds any row (outside the migrations table). */
 export async function assertEmptyDatabase(databaseUrl: string): Promise<void> {
   const c = new pg.Client(databaseUrl);
