@@ -3,6 +3,7 @@
 // metrics (CPU, memory, event-loop lag, GC, handles) next to the daemon's own.
 import client from "prom-client";
 import type { RealmDaemon } from "./daemon.ts";
+import { backupStatus } from "../lib/backup/runs.ts";
 
 type Labels = Record<string, string>;
 
@@ -35,6 +36,7 @@ export function createRealmMetrics(d: RealmDaemon) {
     },
   });
   registerStorageMetrics(d, registry);
+  registerBackupMetrics(d, registry);
   return {
     registry,
     connectionsOpened: counter(
@@ -93,6 +95,45 @@ function registerStorageMetrics(d: RealmDaemon, registry: client.Registry): void
     async collect() {
       this.reset();
       for (const x of await rows()) this.set({ realm: x.slug }, Number(x.waiting));
+    },
+  });
+}
+
+/** The last backup run (backup_runs, written by the launcher's schedule or `npm run backup`). */
+function registerBackupMetrics(d: RealmDaemon, registry: client.Registry): void {
+  let pending: ReturnType<typeof backupStatus> | null = null;
+  const status = () => {
+    pending ??= backupStatus(d.db.pool).finally(() => setTimeout(() => (pending = null), 0));
+    return pending;
+  };
+  new client.Gauge({
+    name: "opengroove_backup_last_success_timestamp_seconds",
+    help: "When the last successful backup finished (0: never)",
+    registers: [registry],
+    async collect() {
+      const s = await status().catch(() => null);
+      this.set(s?.lastSuccessAt ? Math.floor(s.lastSuccessAt.getTime() / 1000) : 0);
+    },
+  });
+  // Absent (no sample) until the first run: "never ran" is not "failed".
+  new client.Gauge({
+    name: "opengroove_backup_last_run_ok",
+    help: "1 if the last backup run succeeded, 0 if it failed (absent: none yet)",
+    registers: [registry],
+    async collect() {
+      const s = await status().catch(() => null);
+      if (s?.last) this.set(s.last.ok ? 1 : 0);
+      else this.remove();
+    },
+  });
+  new client.Gauge({
+    name: "opengroove_backup_last_bytes",
+    help: "Size of the last backup file in bytes",
+    registers: [registry],
+    async collect() {
+      const s = await status().catch(() => null);
+      if (s?.last) this.set(Number(s.last.bytes));
+      else this.remove();
     },
   });
 }

@@ -4,13 +4,15 @@
 import "dotenv/config";
 import fs from "node:fs";
 import path from "node:path";
-import crypto from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
-import pg from "pg";
+import { spawn } from "node:child_process";
 import { launcherEnvSchema, parseEnv, ConfigError, type LauncherEnv } from "../lib/config/env.ts";
 import { acquireLock, DataDirLockedError, type DataDirLock } from "../lib/launcher/lock.ts";
 import { Supervisor, FatalComponentError } from "../lib/launcher/supervisor.ts";
-import { startEmbeddedPostgres, checkTraversable, type EmbeddedPgHandle } from "../lib/db/embedded-postgres.ts";
+import { startEmbeddedPostgres, type EmbeddedPgHandle } from "../lib/db/embedded-postgres.ts";
+import { pgDataDir } from "../lib/launcher/pg-dir.ts";
+import { ensureDatabase, migrate } from "../lib/db/migrate.ts";
+import { startBackupSchedule } from "../lib/backup/schedule.ts";
+import { formatBytes } from "../lib/console/form.ts";
 import { connectDb } from "../lib/db/client.ts";
 import { seed } from "../lib/domain/seed.ts";
 import { createLogger } from "../lib/log.ts";
@@ -23,11 +25,13 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 let lock: DataDirLock | undefined;
 let embedded: EmbeddedPgHandle | undefined;
 const supervisors: Supervisor[] = [];
+let backups: { stop(): void } | undefined;
 let shuttingDown = false;
 
 async function shutdown(code: number): Promise<never> {
   if (!shuttingDown) {
     shuttingDown = true;
+    backups?.stop();
     // Reverse start order: web, realm, management; PostgreSQL last.
     for (const s of [...supervisors].reverse()) await s.stop().catch(() => undefined);
     if (embedded) await embedded.stop().catch((e) => log.error({ err: e }, "postgres stop failed"));
@@ -36,75 +40,9 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-function pgDataDir(dataDir: string): string {
-  const preferred = path.join(dataDir, "pg");
-  const blocked = checkTraversable(preferred);
-  if (!blocked) return preferred;
-  // As root, PostgreSQL runs as the `postgres` user, which cannot enter a 0700 folder such as
-  // /root. Keep the cluster in a folder it can reach, tied to this data directory.
-  const alt = path.join(
-    "/var/lib/opengroove",
-    crypto.createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 16),
-    "pg",
-  );
-  say(`postgres: ${blocked} is not reachable by the 'postgres' user; keeping the cluster in ${alt}`);
-  fs.mkdirSync(path.dirname(alt), { recursive: true, mode: 0o755 });
-  fs.writeFileSync(path.join(dataDir, "pg-location"), `${alt}\n`);
-  return alt;
-}
-
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const c = new pg.Client(adminUrl);
-  await c.connect();
-  try {
-    const r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (r.rowCount === 0) await c.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Names of migrations in prisma/migrations not yet recorded as applied (all of them on a new database). */
-async function pendingMigrations(databaseUrl: string): Promise<string[]> {
-  const dir = path.join(root, "prisma/migrations");
-  const wanted = fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name);
-  const c = new pg.Client(databaseUrl);
-  await c.connect();
-  try {
-    const t = await c.query(`SELECT to_regclass('_prisma_migrations') AS t`);
-    if (!t.rows[0].t) return wanted;
-    const r = await c.query<{ migration_name: string }>(
-      `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-    );
-    const done = new Set(r.rows.map((x) => x.migration_name));
-    return wanted.filter((m) => !done.has(m));
-  } finally {
-    await c.end();
-  }
-}
-
-async function migrate(databaseUrl: string): Promise<void> {
-  // The Prisma CLI takes ~3 s to start; skip it when every migration is already applied.
-  const pending = await pendingMigrations(databaseUrl);
-  if (pending.length === 0) {
-    say("migrations: up to date");
-    return;
-  }
-  const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
-  const r = spawnSync(
-    process.execPath,
-    ["--require", path.join(root, "scripts/unref-long-timers.cjs"), prismaCli, "migrate", "deploy"],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" },
-      encoding: "utf8",
-    },
-  );
-  if (r.status !== 0) throw new Error(`prisma migrate deploy failed:\n${r.stdout}\n${r.stderr}`);
-  say(`migrations: applied ${pending.join(", ")}`);
+async function runMigrations(databaseUrl: string): Promise<void> {
+  const applied = await migrate(databaseUrl);
+  say(applied.length ? `migrations: applied ${applied.join(", ")}` : "migrations: up to date");
 }
 
 async function buildWebIfMissing(env: LauncherEnv): Promise<void> {
@@ -144,7 +82,7 @@ async function main(): Promise<void> {
     if (!components.has("postgres"))
       throw new ConfigError("DATABASE_URL: required when postgres is not among OPENGROOVE_COMPONENTS");
     embedded = await startEmbeddedPostgres({
-      dataDir: pgDataDir(dataDir),
+      dataDir: pgDataDir(dataDir, say),
       port: env.OPENGROOVE_PG_PORT,
       onLog: (l) => log.debug({ pg: l }),
     });
@@ -155,7 +93,7 @@ async function main(): Promise<void> {
     say(`postgres: using DATABASE_URL (${new URL(databaseUrl).host})`);
   }
 
-  await migrate(databaseUrl);
+  await runMigrations(databaseUrl);
   const handle = connectDb(databaseUrl, { max: 2, applicationName: "opengroove-launcher" });
   const seeded = await seed(handle.prisma, {
     publicHost: env.OPENGROOVE_PUBLIC_HOST,
@@ -219,6 +157,25 @@ async function main(): Promise<void> {
     const addresses = await s.start();
     say(`web: ready at ${addresses.join(", ")}`);
     say(`console: ${addresses[0]}/console`);
+  }
+  if (env.OPENGROOVE_BACKUP_INTERVAL_MINUTES && env.OPENGROOVE_BACKUP_KEY) {
+    const dir = path.resolve(env.OPENGROOVE_BACKUP_DIR ?? path.join(dataDir, "backups"));
+    backups = startBackupSchedule({
+      databaseUrl,
+      dir,
+      intervalMs: env.OPENGROOVE_BACKUP_INTERVAL_MINUTES * 60_000,
+      keep: env.OPENGROOVE_BACKUP_KEEP,
+      passphrase: env.OPENGROOVE_BACKUP_KEY,
+      onResult: (r) =>
+        r.ok
+          ? say(
+              `backup: wrote ${r.file} (${formatBytes(r.bytes)})${r.pruned.length ? `; removed ${r.pruned.length} old` : ""}`,
+            )
+          : say(`backup: FAILED (${r.file}): ${r.error}`),
+    });
+    say(
+      `backups: every ${env.OPENGROOVE_BACKUP_INTERVAL_MINUTES} min into ${dir}, keeping ${env.OPENGROOVE_BACKUP_KEEP}`,
+    );
   }
   say("opengroove: all components ready (Ctrl-C stops everything)");
 }

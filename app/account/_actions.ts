@@ -9,6 +9,8 @@ import { changePassword, removeComputer } from "../../lib/account/changes.ts";
 import { currentRealmUser } from "../../lib/account/current-user.ts";
 import { fieldProblems, zodFieldErrors, type ActionResult } from "../../lib/console/command.ts";
 import { db } from "../../lib/db/client.ts";
+import { deleteOwnAccount } from "../../lib/account/delete-account.ts";
+import { requestIp } from "../../lib/auth/current-actor.ts";
 
 const SIGNED_OUT: ActionResult = { ok: false, status: 401, error: "Your session has ended. Sign in again." };
 
@@ -68,4 +70,19 @@ export async function changePasswordAction(_prev: ActionResult | null, form: For
     password: form.get("password"),
     confirm: form.get("confirm") ?? "",
   });
+}
+
+/** Deletes the signed-in user's account (password again), then ends the web session. */
+export async function deleteAccountAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const user = await currentRealmUser();
+  if (!user) return SIGNED_OUT;
+  const r = await deleteOwnAccount(
+    db().pool,
+    user,
+    { password: form.get("password") ?? "", confirm: form.get("confirm") ?? "" },
+    await requestIp(),
+  );
+  if (!r.ok) return r;
+  await signOut({ redirectTo: "/account/sign-in?deleted=1" });
+  return r;
 }

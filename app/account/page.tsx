@@ -9,6 +9,7 @@ import { formatDate, UsageBar } from "../console/_components/ui.tsx";
 import { AccountShell } from "./_components/account-shell.tsx";
 import { ComputerList } from "./_components/computer-list.tsx";
 import { PasswordForm } from "./_components/password-form.tsx";
+import { DeleteAccountForm } from "./_components/delete-account-form.tsx";
 
 export const metadata: Metadata = { title: "Your account", robots: { index: false } };
 export const dynamic = "force-dynamic";
@@ -99,6 +100,25 @@ export default async function AccountPage() {
           For this website and every OpenGroove app. Apps that are signed in stay signed in.
         </p>
         <PasswordForm />
+      </section>
+
+      <section aria-labelledby="data-heading" className="card space-y-4">
+        <h2 id="data-heading" className="section-title">
+          Your data
+        </h2>
+        <p className="text-sm text-slate-700">
+          Download everything this realm holds for you: profile, settings, computers, workspace memberships and the
+          messages waiting here (yours and those sent to you), as one archive.
+        </p>
+        <a href="/account/export" className="btn-secondary" download>
+          Download my data
+        </a>
+        <h3 className="section-title pt-2">Delete my account</h3>
+        <p className="text-sm text-slate-700">
+          Deletes your account for good: your messages still waiting here are retracted, you leave every workspace and
+          your storage is released. Download your data first if you want to keep it.
+        </p>
+        <DeleteAccountForm username={user.username} />
       </section>
     </AccountShell>
   );

@@ -30,6 +30,24 @@ export interface EmbeddedPgHandle {
 }
 
 const USER = "opengroove";
+const PASSWORD = "opengroove-local"; // bound to 127.0.0.1 only; see docs/configuration.md
+
+/** URL of a database on the embedded cluster listening on `port` (e.g. found in postmaster.pid). */
+export function embeddedUrl(port: number, database = "postgres"): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/** Port of a running cluster, from line 4 of its postmaster.pid (undefined when not running). */
+export function runningPort(pgDir: string): number | undefined {
+  const pid = postmasterPid(pgDir);
+  if (!pid || !isAlive(pid)) return undefined;
+  try {
+    const port = Number(fs.readFileSync(path.join(pgDir, "postmaster.pid"), "utf8").split("\n")[3]);
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** PostgreSQL runs as the `postgres` system user when we are root: every parent folder must be traversable by it. */
 export function checkTraversable(dir: string): string | null {
@@ -100,7 +118,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     );
   }
   const port = opts.port || (await freePort());
-  const password = "opengroove-local"; // bound to 127.0.0.1 only; see docs/configuration.md
+  const password = PASSWORD;
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -117,7 +135,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   if (!fs.existsSync(path.join(pgDir, "PG_VERSION"))) await pg.initialise();
   await stopStalePostmaster(pgDir);
   await pg.start();
-  const url = (database = "postgres") => `postgresql://${USER}:${password}@127.0.0.1:${port}/${database}`;
+  const url = (database = "postgres") => embeddedUrl(port, database);
   return {
     url,
     port,

@@ -300,7 +300,7 @@ export async function acceptInvite(pool: pg.Pool, caller: Caller, workspaceId: s
 }
 
 /** Stops delivery to a member and its pinning: cursors and unsealed uploads go, then acked changes are freed. */
-async function detach(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<Freed> {
+export async function detach(c: pg.PoolClient, workspaceId: string, memberId: string): Promise<Freed> {
   await c.query(
     named(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [workspaceId, memberId]),
   );

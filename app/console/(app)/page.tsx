@@ -7,6 +7,7 @@ import { db } from "../../../lib/db/client.ts";
 import { biggestUsers, liveDaemons, realmStats, type RealmStats } from "../../../lib/console/dashboard.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { canCreateRealm } from "../../../lib/domain/permissions.ts";
+import { backupStatus, type BackupStatus } from "../../../lib/backup/runs.ts";
 import { AutoRefresh } from "../_components/auto-refresh.tsx";
 import { Badge, EmptyState, PageHeader, UsageBar } from "../_components/ui.tsx";
 
@@ -37,13 +38,23 @@ function StorageChart({ realms }: { realms: RealmStats[] }) {
   );
 }
 
+/** The last backup run, one phrase (docs/operations.md). */
+function describeBackup(b: BackupStatus): string {
+  if (!b.last) return "last backup: none recorded";
+  const at = b.last.finishedAt.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  if (b.last.ok) return `last backup: ${at}, OK (${formatBytes(b.last.bytes)})`;
+  const good = b.lastSuccessAt ? `; last good ${b.lastSuccessAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : "";
+  return `last backup: ${at}, FAILED: ${b.last.error ?? "unknown error"}${good}`;
+}
+
 export default async function DashboardPage() {
   const actor = await requireActor();
   const prisma = db().prisma;
-  const [realms, big, daemons] = await Promise.all([
+  const [realms, big, daemons, backup] = await Promise.all([
     realmStats(prisma, actor),
     biggestUsers(prisma, actor),
     liveDaemons(prisma),
+    backupStatus(db().pool),
   ]);
   const online = realms.reduce((n, r) => n + r.computersOnline, 0);
   return (
@@ -54,7 +65,8 @@ export default async function DashboardPage() {
         description={
           <>
             {online} computer{online === 1 ? "" : "s"} online now · daemons live:{" "}
-            {daemons.length ? daemons.map((d) => `${d.count} ${d.kind}`).join(", ") : "none reporting"}
+            {daemons.length ? daemons.map((d) => `${d.count} ${d.kind}`).join(", ") : "none reporting"} ·{" "}
+            <span data-testid="last-backup">{describeBackup(backup)}</span>
           </>
         }
         actions={

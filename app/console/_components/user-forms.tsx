@@ -1,7 +1,12 @@
 "use client";
 // Forms on one user's page: suspend/reactivate, reset password, quota and permission flags.
 import { useActionState } from "react";
-import { resetUserPasswordAction, setUserStatusAction, updateUserLimitsAction } from "../_actions/users.ts";
+import {
+  deleteUserAccountAction,
+  resetUserPasswordAction,
+  setUserStatusAction,
+  updateUserLimitsAction,
+} from "../_actions/users.ts";
 import { CopyValue } from "./copy-button.tsx";
 import { CheckboxField, errorsFor, SizeField, TextField, valueFor } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
@@ -126,5 +131,44 @@ export function UserLimitsForm({
       <SubmitButton>Save quota and permissions</SubmitButton>
       <FormResult state={state} />
     </form>
+  );
+}
+
+/** Export (download, audited) and deletion of the user's account. */
+export function UserDataForm({
+  userId,
+  username,
+  exportHref,
+}: {
+  userId: string;
+  username: string;
+  exportHref: string;
+}) {
+  const [state, action] = useActionState(deleteUserAccountAction, null);
+  if (state?.ok) return <FormResult state={state} />;
+  return (
+    <div className="space-y-3 border-t border-slate-200 pt-4">
+      <a href={exportHref} className="btn-secondary" download>
+        Export user data
+      </a>
+      <form
+        action={action}
+        className="space-y-2"
+        onSubmit={(e) => {
+          if (!window.confirm(`Delete ${username} for good?`)) e.preventDefault();
+        }}
+      >
+        <input type="hidden" name="userId" value={userId} />
+        <TextField
+          name="confirm"
+          label={`Type ${username} to delete this account`}
+          errors={errorsFor(state, "confirm")}
+          hint="Retracts their waiting messages, removes them from workspaces and releases their storage."
+          idPrefix="del"
+        />
+        <SubmitButton variant="danger">Delete account</SubmitButton>
+        <FormResult state={state} />
+      </form>
+    </div>
   );
 }

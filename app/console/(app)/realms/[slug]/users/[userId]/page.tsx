@@ -6,7 +6,12 @@ import { db } from "../../../../../../../lib/db/client.ts";
 import { fromBytes } from "../../../../../../../lib/console/form.ts";
 import { formatBytes } from "../../../../../../../lib/format/bytes.ts";
 import { getUserDetail } from "../../../../../../../lib/console/users.ts";
-import { UserLimitsForm, UserPasswordForm, UserStatusForm } from "../../../../../_components/user-forms.tsx";
+import {
+  UserDataForm,
+  UserLimitsForm,
+  UserPasswordForm,
+  UserStatusForm,
+} from "../../../../../_components/user-forms.tsx";
 import { Badge, formatDate, Stat, UsageBar } from "../../../../../_components/ui.tsx";
 import { loadRealm } from "../../../../../_lib/load-realm.ts";
 
@@ -78,6 +83,11 @@ export default async function UserPage({ params }: { params: Promise<{ slug: str
           </h3>
           <UserStatusForm userId={user.id} username={user.username} status={user.status} />
           <UserPasswordForm userId={user.id} />
+          <UserDataForm
+            userId={user.id}
+            username={user.username}
+            exportHref={`/console/realms/${slug}/users/${user.id}/export`}
+          />
         </section>
         <section className="card" aria-labelledby="limits-heading">
           <h3 id="limits-heading" className="section-title">
