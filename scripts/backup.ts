@@ -8,7 +8,7 @@ import { EXIT_CONFIG } from "../lib/runtime/daemon-lifecycle.ts";
 import { openInstallDb } from "../lib/backup/locate.ts";
 import { writeBackup } from "../lib/backup/export.ts";
 import { progressBar } from "../lib/backup/progress.ts";
-import { formatBytes } from "../lib/console/form.ts";
+import { formatBytes } from "../lib/format/bytes.ts";
 import { DataDirLockedError } from "../lib/launcher/lock.ts";
 import { RestoreRefusedError } from "../lib/backup/restore.ts";
 import { recordBackupRun } from "../lib/backup/runs.ts";

@@ -12,7 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPgHandle } from "../lib/db/embedded
 import { pgDataDir } from "../lib/launcher/pg-dir.ts";
 import { ensureDatabase, migrate } from "../lib/db/migrate.ts";
 import { startBackupSchedule } from "../lib/backup/schedule.ts";
-import { formatBytes } from "../lib/console/form.ts";
+import { formatBytes } from "../lib/format/bytes.ts";
 import { connectDb } from "../lib/db/client.ts";
 import { seed } from "../lib/domain/seed.ts";
 import { createLogger } from "../lib/log.ts";

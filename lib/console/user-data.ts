@@ -8,7 +8,8 @@ import { deleteAccount } from "../domain/account-deletion.ts";
 import { exportAccountTar } from "../domain/account-export.ts";
 import { canManageUsers, type Actor } from "../domain/permissions.ts";
 import { defineCommand, ConsoleError, type CommandContext } from "./command.ts";
-import { formatBytes, id } from "./form.ts";
+import { id } from "./form.ts";
+import { formatBytes } from "../format/bytes.ts";
 
 async function userRealm(prisma: PrismaClient, userId: string) {
   return prisma.user.findUnique({ where: { id: userId }, select: { realmId: true, username: true } });
