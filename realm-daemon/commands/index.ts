@@ -21,6 +21,7 @@ import listoutboundmessages from "./listoutboundmessages.ts";
 import listusersettings from "./listusersettings.ts";
 import nop from "./nop.ts";
 import ping from "./ping.ts";
+import postmessage from "./postmessage.ts";
 import quit from "./quit.ts";
 import readmessagedata from "./readmessagedata.ts";
 import registeraccount from "./registeraccount.ts";
@@ -71,6 +72,7 @@ const ALL: CommandSpec[] = [
   listusersettings,
   nop,
   ping,
+  postmessage,
   quit,
   readmessagedata,
   registeraccount,
