@@ -38,7 +38,7 @@ let hash: string | undefined;
 /** Makes `n` users with one computer each ("laptop"). */
 export async function makeUsers(pool: pg.Pool, prefix: string, n: number): Promise<Cred[]> {
   hash ??= await hashPassword(PASSWORD);
-  const names = Array.from({ length: n }, () => `${prefix}${userSeq++}`);
+  const names = Array.from({ length: n }, () => `${prefix}${String(userSeq++).padStart(5, "0")}`);
   await pool.query(
     `WITH u AS (INSERT INTO users (id, "realmId", username, "usernameKey", "passwordHash")
                 SELECT gen_random_uuid(), $1, x, x, $3 FROM unnest($2::text[]) AS x RETURNING id)

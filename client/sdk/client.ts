@@ -1,7 +1,7 @@
 // The typed OpenGroove SDK: one method per protocol command, plus helpers that stream a whole
 // message in chunks. Non-OK replies throw OpenGrooveError carrying the status word.
 import crypto from "node:crypto";
-import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
+import { joinFieldsWithTrailingData, type StatusWord } from "../../lib/protocol/index.ts";
 import { openConnection, OpenGrooveError, type ConnectOptions, type RawConnection, type Reply } from "./connection.ts";
 import { Workspaces } from "./workspaces.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
@@ -255,34 +255,46 @@ export class RealmClient {
 
   /**
    * Downloads and deletes every waiting message, calling `onMessage` with each body before its
-   * delete is sent. Reads are pipelined `window` deep and each delete goes out as soon as its
-   * message is complete, so the server can batch the deletes of many connections together.
-   * Returns how many messages were taken.
+   * delete is sent. Messages are read `window` at a time (pipelined) and deleted with one
+   * `deletemessages` per window, while the next window is being read; the server commits the
+   * deletes of many connections together. Returns how many messages were taken.
    */
   async receiveAll(
     onMessage: (id: string, body: Buffer) => void | Promise<void>,
     opts: { window?: number; pageSize?: number } = {},
   ): Promise<number> {
-    const window = opts.window ?? 8;
+    const window = opts.window ?? 16;
     let taken = 0;
+    let deleting: Promise<void> | undefined;
     for (;;) {
       let any = false;
       for await (const page of this.inboxPages(opts.pageSize ?? INBOX_PAGE)) {
         any = true;
-        const inFlight = new Set<Promise<void>>();
-        for (const id of page) {
-          const p = (async () => {
-            await onMessage(id, await this.readWhole(id));
-            await this.deleteMessage(id);
-            taken++;
-          })().finally(() => inFlight.delete(p));
-          inFlight.add(p);
-          if (inFlight.size >= window) await Promise.race(inFlight);
+        for (let i = 0; i < page.length; i += window) {
+          const ids = page.slice(i, i + window);
+          const bodies = await Promise.all(ids.map((id) => this.readWhole(id)));
+          for (let k = 0; k < ids.length; k++) await onMessage(ids[k], bodies[k]);
+          await deleting;
+          deleting = this.deleteMessages(ids).then((r) => {
+            const bad = r.find((x) => x.status !== "OK");
+            if (bad) throw new OpenGrooveError(bad.status as StatusWord, bad.reason, "deletemessages");
+            taken += ids.length;
+          });
         }
-        await Promise.all(inFlight);
       }
+      await deleting;
+      deleting = undefined;
       if (!any) return taken;
     }
+  }
+
+  /** Deletes several messages in one request (`deletemessages`); one result per id, in order. */
+  async deleteMessages(ids: string[]): Promise<Array<{ status: string; released: bigint; reason: string }>> {
+    const lines = (await this.call("deletemessages", ids)).lines;
+    return lines.map((l) => {
+      const [status, rest = ""] = l.split(/ (.*)/s, 2);
+      return status === "OK" ? { status, released: BigInt(rest), reason: "" } : { status, released: 0n, reason: rest };
+    });
   }
 
   /** Reads a message chunk by chunk until a short chunk: one round trip for a small message. */

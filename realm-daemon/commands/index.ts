@@ -6,6 +6,7 @@ import createcomputer from "./createcomputer.ts";
 import createmessage from "./createmessage.ts";
 import deletecomputer from "./deletecomputer.ts";
 import deletemessage from "./deletemessage.ts";
+import deletemessages from "./deletemessages.ts";
 import deleteusersetting from "./deleteusersetting.ts";
 import getmessageinfo from "./getmessageinfo.ts";
 import getmessagesize from "./getmessagesize.ts";
@@ -57,6 +58,7 @@ const ALL: CommandSpec[] = [
   createmessage,
   deletecomputer,
   deletemessage,
+  deletemessages,
   deleteusersetting,
   getmessageinfo,
   getmessagesize,

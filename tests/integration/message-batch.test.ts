@@ -211,3 +211,17 @@ test("postmessage refuses bad input with status words and stores nothing", async
   assert.deepEqual(await s.client.outbox(), []);
   assert.equal(await used("ba_bad"), 0n);
 });
+
+test("deletemessages: one request, one result per id, a bad id does not affect the others", async () => {
+  const s = await h.user(h.plainRealm, "ba_multisender");
+  const r = await h.user(h.plainRealm, "ba_multireader");
+  const a = await s.client.send(s.userId, [r.userId], Buffer.alloc(100, 1));
+  const b = await s.client.send(s.userId, [r.userId], Buffer.alloc(200, 2));
+  const res = await r.client.deleteMessages([a, `${s.userId}-nope`, b, a]);
+  assert.deepEqual(
+    res.map((x) => `${x.status} ${x.released}`),
+    ["OK 100", "NOSUCHMESSAGE 0", "OK 200", "NOSUCHMESSAGE 0"],
+  );
+  assert.equal(await used("ba_multisender"), 0n);
+  assert.equal((await r.client.request("deletemessages", [])).status, "BADARGUMENTS");
+});
