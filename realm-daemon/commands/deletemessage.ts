@@ -10,9 +10,9 @@ import { command } from "./types.ts";
 export default command({
   name: "deletemessage",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    const r = await conn.daemon.messages.delete(caller(conn), id); // batched with other connections' (group commit)
+    const r = await ctx.messages.delete(caller(ctx), id); // batched with other connections' (group commit)
     return { status: "OK", data: `released=${r.released}` };
   },
 });

@@ -14,14 +14,14 @@ const MAX_IDS = 1000;
 export default command({
   name: "deletemessages",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const ids = allLines(args).filter((l) => l.trim());
     if (ids.length === 0 || ids.length > MAX_IDS)
       throw new ProtocolError("BADARGUMENTS", `expected 1 to ${MAX_IDS} message ids, one per line`);
-    const who = caller(conn);
+    const who = caller(ctx);
     const lines = await Promise.all(
       ids.map((id) =>
-        conn.daemon.messages.delete(who, id).then(
+        ctx.messages.delete(who, id).then(
           (r) => `OK ${r.released}`,
           (e: unknown) => {
             if (e instanceof DomainError) return `${e.code} ${e.message}`;

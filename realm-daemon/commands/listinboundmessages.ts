@@ -11,10 +11,10 @@ import { command } from "./types.ts";
 export default command({
   name: "listinboundmessages",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [limit, after] = optionalFields(args, ["limit", "after id"], 0);
-    if (limit === "") return { status: "OK", data: await listInbound(conn.daemon.db.pool, caller(conn)) };
+    if (limit === "") return { status: "OK", data: await listInbound(ctx.db, caller(ctx)) };
     const n = Math.max(1, int(limit, "limit", 10_000));
-    return { status: "OK", data: await listInboundPage(conn.daemon.db.pool, caller(conn), n, after || undefined) };
+    return { status: "OK", data: await listInboundPage(ctx.db, caller(ctx), n, after || undefined) };
   },
 });

@@ -12,7 +12,7 @@ import { command } from "./types.ts";
 export default command({
   name: "postmessage",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const head = args.subarray(0, 2048).toString("latin1").split("\n", 2);
     const n = head.length === 2 ? int(head[1], "recipient count", 500) : NaN;
     if (Number.isNaN(n))
@@ -25,13 +25,7 @@ export default command({
       const [recipientId, computer = ""] = l.trim().split(/\s+/, 2);
       return { recipientId, computer };
     });
-    const res = await conn.daemon.messages.post(
-      caller(conn),
-      id,
-      recipients,
-      r.value.data,
-      conn.realm.messageRetentionDays,
-    );
+    const res = await ctx.messages.post(caller(ctx), id, recipients, r.value.data, ctx.realm.messageRetentionDays);
     return { status: "OK", data: [`recipients=${res.deliveries.length}`, `remoterealms=${res.remoteRealms.length}`] };
   },
 });
