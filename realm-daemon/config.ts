@@ -25,6 +25,8 @@ export const REALM_DEFAULTS = {
   heartbeatMs: 5_000,
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,
+  /** Every live session is checked against the database this often (revocation backstop). */
+  reconcileIntervalMs: 5 * 60_000,
   shutdownGraceMs: 5_000,
   maxSearchResults: 50,
   ...SETTING_LIMITS,
