@@ -70,6 +70,7 @@ export class Connection extends ProtocolSession<ConnectionState, RealmContext> {
     const daemon = this.daemon;
     return {
       db: daemon.db.pool,
+      messages: daemon.messages,
       session: this.session,
       realm: this.realm,
       limits: daemon.config.limits,

@@ -7,7 +7,8 @@ import os from "node:os";
 import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
-import { expireMessages } from "../lib/domain/messages.ts";
+import { expireMessages, type Delivery } from "../lib/domain/messages.ts";
+import { MessageWriter } from "../lib/domain/message-writer.ts";
 import { reconcileSessions } from "./revocation.ts";
 import { pruneTables } from "../lib/domain/pruning.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
@@ -34,6 +35,8 @@ export class RealmDaemon {
   readonly connections = new Set<Connection>();
   readonly metrics: RealmMetrics;
   readonly db: DbHandle;
+  /** Group commit of postmessage and deletemessage across connections. */
+  readonly messages: MessageWriter;
   readonly listeners: RealmListeners;
   /** Realm-to-realm federation; present when a management server is configured. */
   readonly federation?: Federation;
@@ -50,6 +53,10 @@ export class RealmDaemon {
     readonly log: Logger,
   ) {
     this.db = connectDb(config.databaseUrl, { max: 20, applicationName: "opengroove-realm" });
+    this.messages = new MessageWriter(this.db.pool, {
+      origin: this.instanceId,
+      onDelivered: (d) => this.pushMessages(d),
+    });
     this.metrics = createRealmMetrics(this);
     this.listeners = new RealmListeners(this);
     this.notifier = new Notifier(
@@ -181,15 +188,9 @@ export class RealmDaemon {
     try {
       if (channel === CHANNELS.realm) void this.reloadRealms();
       else if (channel === CHANNELS.message) {
-        const p = JSON.parse(payload) as { userId: string; computer: string; messageId: string };
-        for (const c of this.connections) {
-          if (
-            c.session?.userId === p.userId &&
-            c.session.computer &&
-            (p.computer === "" || p.computer === c.session.computer)
-          )
-            c.notify("messageavailable", p.messageId);
-        }
+        const p = JSON.parse(payload) as Delivery & { origin?: string };
+        // This instance pushed its own batch's deliveries right after the commit.
+        if (p.origin !== this.instanceId) this.pushMessages([p]);
       } else if (channel === CHANNELS.workspace) {
         void routeWorkspaceNotification(this, payload).catch((e: unknown) =>
           this.log.warn({ err: e }, "workspace notification failed"),
@@ -202,6 +203,18 @@ export class RealmDaemon {
       else if (channel === CHANNELS.imessage) this.deliverImmediate(JSON.parse(payload) as ImmediateNotice);
     } catch (e) {
       this.log.warn({ err: e, channel }, "bad notification");
+    }
+  }
+
+  /** `messageavailable` to the computers of these deliveries connected here (one pass over the connections). */
+  pushMessages(deliveries: Delivery[]): void {
+    const byUser = new Map<string, Delivery[]>();
+    for (const d of deliveries) byUser.set(d.userId, [...(byUser.get(d.userId) ?? []), d]);
+    for (const c of this.connections) {
+      const mine = c.session?.computer ? byUser.get(c.session.userId) : undefined;
+      if (!mine) continue;
+      for (const d of mine)
+        if (d.computer === "" || d.computer === c.session!.computer) c.notify("messageavailable", d.messageId);
     }
   }
 

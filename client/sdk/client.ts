@@ -1,7 +1,7 @@
 // The typed OpenGroove SDK: one method per protocol command, plus helpers that stream a whole
 // message in chunks. Non-OK replies throw OpenGrooveError carrying the status word.
 import crypto from "node:crypto";
-import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
+import { joinFieldsWithTrailingData, type StatusWord } from "../../lib/protocol/index.ts";
 import {
   openConnection,
   OpenGrooveError,
@@ -17,6 +17,8 @@ export { OpenGrooveError, type ConnectOptions, type Reply };
 
 // One stored block (lib/domain/messages.ts): aligned whole-block writes skip read-modify-write.
 export const CHUNK_BYTES = 65_536;
+/** Inbox ids per listinboundmessages page. */
+export const INBOX_PAGE = 1000;
 
 const kv = keyValueLines;
 
@@ -174,7 +176,25 @@ export class RealmClient implements CommandCaller {
     await this.call("sendmessage", [id]);
   }
 
-  /** createmessage + chunked writes + sendmessage. `onProgress` gets bytes written so far. */
+  /**
+   * A small message in one request and one transaction (`postmessage`): created, written and
+   * sent, or nothing at all. The body must fit in one packet (at most CHUNK_BYTES here).
+   */
+  async post(
+    id: string,
+    recipients: Array<string | { userId: string; computer?: string }>,
+    body: Buffer,
+  ): Promise<void> {
+    const lines = recipients.map((r) =>
+      typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId,
+    );
+    await this.call(
+      "postmessage",
+      joinFieldsWithTrailingData([id, String(lines.length), ...lines, String(body.length)], body),
+    );
+  }
+
+  /** createmessage + chunked writes + sendmessage (one `postmessage` when it fits one chunk). `onProgress` gets bytes written so far. */
   async send(
     fromUserId: string,
     recipients: Array<string | { userId: string; computer?: string }>,
@@ -184,26 +204,7 @@ export class RealmClient implements CommandCaller {
     const body = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const id = this.newMessageId(fromUserId);
     if (body.length <= CHUNK_BYTES) {
-      // One chunk: pipeline the three requests (the server runs a connection's requests in
-      // order), one round trip instead of three. The first failure is the one reported; the
-      // requests after it fail harmlessly (NOSUCHMESSAGE) and nothing is sent.
-      const lines = recipients.map((r) =>
-        typeof r === "string" ? r : r.computer ? `${r.userId} ${r.computer}` : r.userId,
-      );
-      const replies = await Promise.all([
-        this.raw.request("createmessage", [id, ...lines]),
-        body.length
-          ? this.raw.request("writemessagedata", joinFieldsWithTrailingData([id, "0", String(body.length)], body))
-          : undefined,
-        this.raw.request("sendmessage", [id, String(body.length)]),
-      ]);
-      const names = ["createmessage", "writemessagedata", "sendmessage"];
-      const failed = replies.findIndex((r) => r && r.status !== "OK");
-      if (failed >= 0) {
-        // Do not leave an unsent message holding quota behind.
-        if (replies[0].status === "OK") await this.raw.request("deletemessage", [id]).catch(() => undefined);
-        throw new OpenGrooveError(replies[failed]!.status, replies[failed]!.text, names[failed]);
-      }
+      await this.post(id, recipients, body);
       onProgress?.(body.length, body.length);
       return id;
     }
@@ -230,8 +231,87 @@ export class RealmClient implements CommandCaller {
     return Buffer.concat(parts);
   }
 
-  async inbox(): Promise<string[]> {
-    return (await this.call("listinboundmessages")).lines;
+  /** Every message id waiting for this computer, oldest first, fetched a page at a time. */
+  async inbox(pageSize = INBOX_PAGE): Promise<string[]> {
+    const all: string[] = [];
+    for await (const page of this.inboxPages(pageSize)) all.push(...page);
+    return all;
+  }
+
+  /** One page of the inbox: at most `limit` ids, oldest first, after the id `after` (see docs/protocol.md). */
+  async inboxPage(limit: number, after?: string): Promise<string[]> {
+    return (await this.call("listinboundmessages", after ? [String(limit), after] : [String(limit)])).lines;
+  }
+
+  /**
+   * The inbox as a stream of pages, so a backlog of any size never arrives as one packet. Ids
+   * already yielded are not repeated (when the cursor message is deleted meanwhile, the server
+   * starts again from the oldest).
+   */
+  async *inboxPages(pageSize = INBOX_PAGE): AsyncGenerator<string[]> {
+    const seen = new Set<string>();
+    let after: string | undefined;
+    for (;;) {
+      const page = (await this.inboxPage(pageSize, after)).filter((id) => !seen.has(id));
+      if (page.length === 0) return;
+      for (const id of page) seen.add(id);
+      after = page[page.length - 1];
+      yield page;
+    }
+  }
+
+  /**
+   * Downloads and deletes every waiting message, calling `onMessage` with each body before its
+   * delete is sent. Messages are read `window` at a time (pipelined) and deleted with one
+   * `deletemessages` per window, while the next window is being read; the server commits the
+   * deletes of many connections together. Returns how many messages were taken.
+   */
+  async receiveAll(
+    onMessage: (id: string, body: Buffer) => void | Promise<void>,
+    opts: { window?: number; pageSize?: number } = {},
+  ): Promise<number> {
+    const window = opts.window ?? 16;
+    let taken = 0;
+    let deleting: Promise<void> | undefined;
+    for (;;) {
+      let any = false;
+      for await (const page of this.inboxPages(opts.pageSize ?? INBOX_PAGE)) {
+        any = true;
+        for (let i = 0; i < page.length; i += window) {
+          const ids = page.slice(i, i + window);
+          const bodies = await Promise.all(ids.map((id) => this.readWhole(id)));
+          for (let k = 0; k < ids.length; k++) await onMessage(ids[k], bodies[k]);
+          await deleting;
+          deleting = this.deleteMessages(ids).then((r) => {
+            const bad = r.find((x) => x.status !== "OK");
+            if (bad) throw new OpenGrooveError(bad.status as StatusWord, bad.reason, "deletemessages");
+            taken += ids.length;
+          });
+        }
+      }
+      await deleting;
+      deleting = undefined;
+      if (!any) return taken;
+    }
+  }
+
+  /** Deletes several messages in one request (`deletemessages`); one result per id, in order. */
+  async deleteMessages(ids: string[]): Promise<Array<{ status: string; released: bigint; reason: string }>> {
+    const lines = (await this.call("deletemessages", ids)).lines;
+    return lines.map((l) => {
+      const [status, rest = ""] = l.split(/ (.*)/s, 2);
+      return status === "OK" ? { status, released: BigInt(rest), reason: "" } : { status, released: 0n, reason: rest };
+    });
+  }
+
+  /** Reads a message chunk by chunk until a short chunk: one round trip for a small message. */
+  private async readWhole(id: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (let off = 0; ; off += CHUNK_BYTES) {
+      const chunk = await this.readMessageData(id, off, CHUNK_BYTES);
+      parts.push(chunk);
+      if (chunk.length < CHUNK_BYTES) return parts.length === 1 ? chunk : Buffer.concat(parts);
+    }
   }
 
   async outbox(): Promise<string[]> {

@@ -251,6 +251,29 @@ export async function listInbound(pool: pg.Pool, caller: Caller): Promise<string
   return r.rows.map((x) => x.messageId);
 }
 
+/**
+ * One page of the inbox, oldest first: at most `limit` ids after the message `after` (an id the
+ * caller got from an earlier page). If `after` no longer exists (deleted meanwhile), the page
+ * starts again from the oldest waiting message; callers skip ids they already have. Each branch
+ * walks the (userId, computer, messageId) index in order and stops at the limit, so the cost of
+ * a page does not grow with the backlog.
+ */
+export async function listInboundPage(pool: pg.Pool, caller: Caller, limit: number, after?: string): Promise<string[]> {
+  const r = await pool.query<{ messageId: string }>(
+    named(
+      `WITH cur AS (SELECT COALESCE((SELECT id FROM messages WHERE "realmId" = $3 AND "messageId" = $4), 0) AS id),
+       e AS ((SELECT mr."messageId" AS id FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" AND m."sentAt" IS NOT NULL
+               WHERE mr."userId" = $1 AND mr.computer = $2 AND mr."messageId" > (SELECT id FROM cur) ORDER BY mr."messageId" LIMIT $5)
+             UNION
+             (SELECT mr."messageId" FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" AND m."sentAt" IS NOT NULL
+               WHERE mr."userId" = $1 AND mr.computer = '' AND mr."messageId" > (SELECT id FROM cur) ORDER BY mr."messageId" LIMIT $5))
+     SELECT m."messageId" FROM (SELECT id FROM e ORDER BY id LIMIT $5) e JOIN messages m ON m.id = e.id ORDER BY e.id`,
+      [caller.userId, caller.computer, caller.realmId, after ?? "", limit],
+    ),
+  );
+  return r.rows.map((x) => x.messageId);
+}
+
 export async function listOutbound(pool: pg.Pool, caller: Caller): Promise<string[]> {
   const r = await pool.query<{ messageId: string }>(
     `SELECT "messageId" FROM messages WHERE "senderUserId" = $1 ORDER BY id`,

@@ -1,4 +1,3 @@
-import { deleteMessage } from "../../lib/domain/messages.ts";
 import { WITH_COMPUTER } from "../state.ts";
 import { caller, fields } from "./args.ts";
 import { command } from "./types.ts";
@@ -13,7 +12,7 @@ export default command({
   states: WITH_COMPUTER,
   async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    const r = await deleteMessage(ctx.db, caller(ctx), id);
+    const r = await ctx.messages.delete(caller(ctx), id); // batched with other connections' (group commit)
     return { status: "OK", data: `released=${r.released}` };
   },
 });

@@ -6,6 +6,7 @@ import createcomputer from "./createcomputer.ts";
 import createmessage from "./createmessage.ts";
 import deletecomputer from "./deletecomputer.ts";
 import deletemessage from "./deletemessage.ts";
+import deletemessages from "./deletemessages.ts";
 import deleteusersetting from "./deleteusersetting.ts";
 import getmessageinfo from "./getmessageinfo.ts";
 import getmessagesize from "./getmessagesize.ts";
@@ -21,6 +22,7 @@ import listoutboundmessages from "./listoutboundmessages.ts";
 import listusersettings from "./listusersettings.ts";
 import nop from "./nop.ts";
 import ping from "./ping.ts";
+import postmessage from "./postmessage.ts";
 import quit from "./quit.ts";
 import readmessagedata from "./readmessagedata.ts";
 import registeraccount from "./registeraccount.ts";
@@ -56,6 +58,7 @@ const ALL: CommandSpec[] = [
   createmessage,
   deletecomputer,
   deletemessage,
+  deletemessages,
   deleteusersetting,
   getmessageinfo,
   getmessagesize,
@@ -71,6 +74,7 @@ const ALL: CommandSpec[] = [
   listusersettings,
   nop,
   ping,
+  postmessage,
   quit,
   readmessagedata,
   registeraccount,

@@ -3,6 +3,7 @@
 // the connection: they validate arguments and call the domain (lib/domain, lib/federation).
 import type { Logger } from "pino";
 import type { DbHandle } from "../../lib/db/client.ts";
+import type { MessageWriter } from "../../lib/domain/message-writer.ts";
 import type { NotificationEvent, PacketData } from "../../lib/protocol/index.ts";
 import type { CommandResult, SessionCommand } from "../../lib/protocol/session.ts";
 import type { RealmDaemonConfig } from "../config.ts";
@@ -12,6 +13,8 @@ export type { CommandResult };
 
 export interface RealmContext {
   readonly db: DbHandle["pool"];
+  /** Group commit of postmessage and deletemessage(s) across connections. */
+  readonly messages: MessageWriter;
   /** The logged-in account; set once authenticate succeeded. */
   readonly session?: Session;
   readonly realm: RealmInfo;

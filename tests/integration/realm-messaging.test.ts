@@ -117,7 +117,7 @@ test("sendmessage with an expected size refuses a message whose data did not all
   await h.db.pool.query(`UPDATE users SET "quotaBytes" = 100 WHERE username = 'erin'`);
   await assert.rejects(
     erin.client.send(erin.userId, [erin.userId], Buffer.alloc(1000)),
-    (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED" && e.command === "writemessagedata",
+    (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED" && e.command === "postmessage",
   );
   assert.deepEqual(await erin.client.outbox(), [id]);
 });

@@ -1,0 +1,201 @@
+// The measurements: store and drain against same-run pg baselines, live push latency at a
+// fixed offered load, idle connection memory, and the cost of a growing store.
+import crypto from "node:crypto";
+import type pg from "pg";
+import { makeUsers, split, REALM, type Daemon, type Workers } from "./setup.ts";
+import type { Cred } from "./load-worker.ts";
+
+export interface Figure {
+  name: string;
+  concurrency?: number;
+  bytes?: number;
+  preloaded?: number;
+  messages?: number;
+  perSec?: number;
+  baselinePerSec?: number;
+  ratio?: number;
+  offeredPerSec?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  maxMs?: number;
+  connections?: number;
+  rssKbPerConn?: number;
+}
+
+export interface Ctx {
+  pool: pg.Pool;
+  url: string;
+  daemon: Daemon;
+  workers: Workers;
+}
+
+export function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Store N messages from `c` senders, drain them with `c` recipients; raw INSERT/DELETE baselines with `c` connections. */
+export async function storeDrain(
+  ctx: Ctx,
+  c: number,
+  bytes: number,
+  total: number,
+  preloaded = 0,
+): Promise<[Figure, Figure]> {
+  const perConn = Math.max(1, Math.ceil(total / c));
+  const n = perConn * c;
+  const senders = await makeUsers(ctx.pool, "s", c);
+  const readers = await makeUsers(ctx.pool, "r", c);
+  const W = Math.min(c, ctx.workers.size);
+  const store = await ctx.workers.run(
+    split(senders, W).map((part) => ({
+      kind: "store" as const,
+      port: ctx.daemon.port,
+      senders: part,
+      recipients: readers.map((r) => r.userId),
+      perConn,
+      bytes,
+    })),
+  );
+  const drain = await ctx.workers.run(
+    split(readers, W).map((part) => ({ kind: "drain" as const, port: ctx.daemon.port, readers: part, bytes })),
+  );
+  if (store.count !== n || drain.count !== n) throw new Error(`stored ${store.count}, drained ${drain.count} of ${n}`);
+
+  await ctx.pool.query(
+    "CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, recipient text NOT NULL, data bytea NOT NULL)",
+  );
+  await ctx.pool.query("TRUNCATE bench_baseline");
+  const parts = split(
+    Array.from({ length: c }, (_, i) => i),
+    W,
+  );
+  const ins = await ctx.workers.run(
+    parts.map((p) => ({
+      kind: "insert" as const,
+      url: ctx.url,
+      conns: p.length,
+      first: p[0] * 1_000_000,
+      perConn,
+      bytes,
+    })),
+  );
+  const del = await ctx.workers.run(
+    parts.map((p) => ({ kind: "delete" as const, url: ctx.url, conns: p.length, first: p[0] * 1_000_000 })),
+  );
+  if (process.env.OG_BENCH_DEBUG) {
+    const st = await ctx.daemon.request<{ writer: object }>({ op: "stats" }, "stats");
+    console.error(
+      `store ${store.secs.toFixed(2)} s, drain ${drain.secs.toFixed(2)} s, writer ${JSON.stringify(st.writer)}`,
+    );
+  }
+  const storeRate = n / store.secs;
+  const drainRate = n / drain.secs;
+  const insRate = ins.count / ins.secs;
+  const delRate = del.count / del.secs;
+  const base = { concurrency: c, bytes, preloaded, messages: n };
+  return [
+    {
+      name: "store",
+      ...base,
+      perSec: Math.round(storeRate),
+      baselinePerSec: Math.round(insRate),
+      ratio: r2(storeRate / insRate),
+    },
+    {
+      name: "drain",
+      ...base,
+      perSec: Math.round(drainRate),
+      baselinePerSec: Math.round(delRate),
+      ratio: r2(drainRate / delRate),
+    },
+  ];
+}
+
+/** Live push latency at a fixed offered load: 8 recipients online, 32 senders, open loop. */
+export async function live(ctx: Ctx, perSec: number, seconds: number): Promise<Figure> {
+  const senders = await makeUsers(ctx.pool, "ls", 32);
+  const readers = await makeUsers(ctx.pool, "lr", 8);
+  const r = await ctx.workers.run([
+    { kind: "live", port: ctx.daemon.port, senders, readers, perSec, seconds, bytes: 1024 },
+  ]);
+  const offered = Math.round(perSec * seconds);
+  if (r.count < offered) console.error(`live ${perSec}/s: ${r.count} of ${offered} pushes arrived`);
+  return {
+    name: "live",
+    concurrency: senders.length,
+    offeredPerSec: perSec,
+    messages: r.count,
+    p50Ms: r2(pct(r.latencies, 50)),
+    p99Ms: r2(pct(r.latencies, 99)),
+    maxMs: r2(Math.max(...r.latencies)),
+  };
+}
+
+/** Daemon RSS per idle greeted TLS connection. */
+export async function idle(ctx: Ctx, count: number): Promise<Figure> {
+  const rss = () => ctx.daemon.request<{ rss: number; connections: number }>({ op: "rss" }, "rss");
+  const before = await rss();
+  const parts = split(
+    Array.from({ length: count }, (_, i) => i),
+    ctx.workers.size,
+  );
+  await ctx.workers.run(parts.map((p) => ({ kind: "idle" as const, port: ctx.daemon.port, count: p.length })));
+  const after = await rss();
+  await ctx.workers.release();
+  const held = after.connections - before.connections;
+  return {
+    name: "idle",
+    connections: held,
+    rssKbPerConn: r2((after.rss - before.rss) / 1024 / held),
+  };
+}
+
+/**
+ * Preloads `n` more waiting messages (64-byte bodies) in bulk with SQL, spread over 100 backlog
+ * recipients, from one backlog sender who is charged for them.
+ */
+export async function preload(
+  pool: pg.Pool,
+  n: number,
+  backlog: { sender: string; readerNames: string[]; readerIds: string[] },
+): Promise<void> {
+  const step = 100_000;
+  for (let done = 0; done < n; done += step) {
+    const k = Math.min(step, n - done);
+    const tag = crypto.randomBytes(4).toString("hex");
+    await pool.query(
+      `WITH s AS (SELECT id, username FROM users WHERE "realmId" = $1 AND username = $2),
+       m AS (INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", size, "sentAt", "expiresAt")
+             SELECT $1, $1 || '::' || s.username || '-pre' || $4 || '-' || g, $1 || '::' || s.username, s.id, 'laptop', 64, now(), now() + interval '30 days'
+               FROM s, generate_series(1, $3::int) g RETURNING id),
+       b AS (INSERT INTO message_blocks ("messageId", block, data) SELECT id, 0, decode(repeat('ab', 64), 'hex') FROM m),
+       r AS (INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer)
+             SELECT m.id, $1 || '::' || ($5::text[])[1 + m.id % $7], ($6::text[])[1 + m.id % $7], 'laptop' FROM m)
+       UPDATE users SET "bytesUsed" = "bytesUsed" + 64 * $3, "messageBytes" = "messageBytes" + 64 * $3 WHERE id = (SELECT id FROM s)`,
+      [REALM, backlog.sender, k, tag, backlog.readerNames, backlog.readerIds, backlog.readerNames.length],
+    );
+  }
+  await pool.query("VACUUM ANALYZE messages, message_recipients, message_blocks");
+}
+
+/** Latency of one command, sequentially, on one logged-in connection. */
+export async function latency(
+  ctx: Ctx,
+  name: string,
+  cred: Cred,
+  command: string,
+  args: string[],
+  preloaded: number,
+): Promise<Figure> {
+  const r = await ctx.workers.run([{ kind: "latency", port: ctx.daemon.port, cred, command, args, n: 200 }]);
+  return {
+    name,
+    preloaded,
+    p50Ms: r2(pct(r.latencies, 50)),
+    p99Ms: r2(pct(r.latencies, 99)),
+    maxMs: r2(Math.max(...r.latencies)),
+  };
+}
