@@ -65,6 +65,7 @@ export class PeerConnection {
     this.state = PeerState.Authenticated;
     clearTimeout(this.handshakeTimer);
     this.log.info("peer realm authenticated");
+    void this.federation.peerSeen(this.peerRealmId).catch((err: unknown) => this.log.warn({ err }, "peerSeen failed"));
   }
 
   onPacket(payload: Buffer): void {

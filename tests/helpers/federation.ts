@@ -1,5 +1,8 @@
-// Federation test harness: an in-process management server and realm daemons, each on its own
-// fresh database (createTestDb), TLS realm listeners on ephemeral loopback ports, fast timings.
+// Federation test harness: an in-process management server and realm daemons, TLS realm
+// listeners on ephemeral loopback ports, fast timings. Two layouts (startRealmNodes): each realm on
+// its own fresh database (createTestDb), or every realm on ONE database (as the two default realms
+// of an install), each served by its own daemon (serveRealms) so one can stop while others run.
+// OG_FEDERATION_LAYOUT=one-db selects the second; the *-one-db.test.ts files run a test file so.
 // Also a raw realm-to-realm client that proves a realm's key from that realm's database, to
 // play a misbehaving or unknown realm.
 import { Writable } from "node:stream";
@@ -128,12 +131,46 @@ export interface RealmNode {
   drop(): Promise<void>;
 }
 
+export type FederationLayout = "one-db" | "two-db";
+
+export function federationLayout(): FederationLayout {
+  return process.env.OG_FEDERATION_LAYOUT === "one-db" ? "one-db" : "two-db";
+}
+
+export interface RealmNodeOptions {
+  token?: string;
+  limits?: Partial<FederationLimits>;
+  quotaBytes?: bigint;
+  /** Put the realm on this node's database (the owner drops it, after stopping its sharers). */
+  shareDbWith?: RealmNode;
+}
+
+/** Realm nodes in the given layout (default: OG_FEDERATION_LAYOUT), started one after the other. */
+export async function startRealmNodes(
+  names: string[],
+  management: string,
+  opts: (name: string) => Promise<RealmNodeOptions> | RealmNodeOptions,
+  layout: FederationLayout = federationLayout(),
+): Promise<RealmNode[]> {
+  const nodes: RealmNode[] = [];
+  for (const n of names)
+    nodes.push(
+      await startRealmNode(n, management, {
+        ...(await opts(n)),
+        shareDbWith: layout === "one-db" ? nodes[0] : undefined,
+      }),
+    );
+  return nodes;
+}
+
 export async function startRealmNode(
   name: string,
   management: string,
-  opts: { token?: string; limits?: Partial<FederationLimits>; quotaBytes?: bigint } = {},
+  opts: RealmNodeOptions = {},
 ): Promise<RealmNode> {
-  const db = await createTestDb();
+  const owner = opts.shareDbWith;
+  const db = owner ? owner.db : await createTestDb();
+  const sharers: RealmNode[] = [];
   const realmId = `${name}.test:63745`;
   await db.pool.query(
     `INSERT INTO realms (id, host, port, slug, name, "registrationMode", "captchaProvider", "userCap", "defaultQuotaBytes", "updatedAt") VALUES ($1, $2, 63745, $3, $4, 'OPEN', 'NONE', 1000, $5, now())`,
@@ -155,6 +192,7 @@ export async function startRealmNode(
       plainTcp: false,
       limits: { ...FEDERATION_DEFAULTS, ...FAST, ...opts.limits },
     },
+    serveRealms: [realmId],
   };
   const clients: RealmClient[] = [];
   const node: RealmNode = {
@@ -201,10 +239,13 @@ export async function startRealmNode(
       await node.daemon.start();
     },
     async drop() {
+      await Promise.allSettled(sharers.map((x) => x.stop()));
       await node.stop().catch(() => undefined);
-      await db.drop();
+      if (!owner) await db.drop();
     },
   };
+  if (owner) (owner as RealmNode & { sharers?: RealmNode[] }).sharers?.push(node);
+  (node as RealmNode & { sharers?: RealmNode[] }).sharers = sharers;
   await node.daemon.start();
   return node;
 }
