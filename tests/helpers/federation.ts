@@ -126,6 +126,8 @@ export interface RealmNode {
   /** The state of this realm's management link. */
   linkState(): string;
   waitApproved(timeoutMs?: number): Promise<void>;
+  /** Another daemon instance serving this realm on the same database (stopped with the node). */
+  extraInstance(): Promise<RealmDaemon>;
   stop(): Promise<void>;
   start(): Promise<void>;
   drop(): Promise<void>;
@@ -195,6 +197,7 @@ export async function startRealmNode(
     serveRealms: [realmId],
   };
   const clients: RealmClient[] = [];
+  const extra: RealmDaemon[] = [];
   const node: RealmNode = {
     realmId,
     db,
@@ -230,8 +233,15 @@ export async function startRealmNode(
         `${realmId} approved by the management server`,
       );
     },
+    async extraInstance() {
+      const d = new RealmDaemon(config, log);
+      extra.push(d);
+      await d.start();
+      return d;
+    },
     async stop() {
       for (const c of clients.splice(0)) c.close();
+      await Promise.allSettled(extra.splice(0).map((d) => d.stop()));
       await node.daemon.stop();
     },
     async start() {

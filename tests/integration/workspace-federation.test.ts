@@ -353,7 +353,7 @@ test("b is removed on R1: R2 stops delivering to b and nothing is held for b any
   assert.equal(onR2.rowCount, 0);
 });
 
-test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user R2 does not have is withdrawn", async () => {
+test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user R2 does not have is refused visibly", async () => {
   const { ws, a } = state;
   const carol = await r2.user("carol");
   await a!.workspaces.invite(ws, carol.userId);
@@ -371,10 +371,18 @@ test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user
 
   const ghost = `${r2.realmId}::nobody`;
   await a!.workspaces.invite(ws, ghost);
+  // The inviter sees it: the member stays listed, REMOVED, with its invitation refused.
   await waitFor(
-    async () => !(await a!.workspaces.members(ws)).some((x) => x.userId === ghost),
+    async () =>
+      (await a!.workspaces.members(ws)).some(
+        (x) => x.userId === ghost && x.status === "removed" && x.invitation === "refused",
+      ),
     10_000,
-    "the refused invitation to be withdrawn",
+    "the refused invitation to be shown to the inviter",
+  );
+  assert.ok(
+    (await a!.workspaces.members(ws)).some((x) => x.userId === carol.userId && x.invitation === "delivered"),
+    "carol's invitation was delivered",
   );
   const o = await r1.db.pool.query<{ lastError: string }>(
     `SELECT "lastError" FROM federation_outbox WHERE kind = 'ws-invite' AND "memberId" = $1 AND "failedAt" IS NOT NULL`,

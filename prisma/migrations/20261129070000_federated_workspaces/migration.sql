@@ -54,3 +54,6 @@ CREATE TRIGGER "federation_outbox_fill" BEFORE INSERT ON "federation_outbox"
 INSERT INTO "federation_targets" ("sourceRealmId", "targetRealmId")
   SELECT DISTINCT "sourceRealmId", "targetRealmId" FROM "federation_outbox" WHERE "deliveredAt" IS NULL AND "failedAt" IS NULL
   ON CONFLICT DO NOTHING;
+
+-- workspacemembers shows where each remote member's invitation stands (its latest ws-invite row).
+CREATE INDEX "federation_outbox_invite_idx" ON "federation_outbox"("workspaceId", "memberId", "id") WHERE kind = 'ws-invite';
