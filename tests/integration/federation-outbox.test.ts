@@ -45,11 +45,11 @@ test("a burst of changes queued during an outage arrive in order and exactly onc
   const ws = await a.client.workspaces.create("burst");
   const mb = mirrorIdFor(r2.realmId, r1.realmId, ws);
   await a.client.workspaces.invite(ws, b.userId);
-  await waitFor(async () => (await b.client.workspaces.list()).some((w) => w.id === mb), 10_000, "the invitation");
+  await waitFor(async () => (await b.client.workspaces.list()).some((w) => w.id === mb), 30_000, "the invitation");
   await b.client.workspaces.accept(mb);
   await waitFor(
     async () => (await a.client.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"),
-    10_000,
+    30_000,
     "bob active on R1",
   );
   await r1.extraInstance(); // a second daemon of R1 on the same database shares the queue
