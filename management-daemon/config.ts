@@ -9,6 +9,8 @@ export const MANAGEMENT_DEFAULTS = {
   /** Realms heartbeat every 20 s by default, so an authenticated link is never idle this long. */
   idleTimeoutMs: 120_000,
   maxConnectionsPerIp: 32,
+  /** Requests received but not yet answered, per connection; more is BUSY. */
+  maxQueuedRequests: 16,
   /** Bytes queued for a peer that does not read before it is disconnected. */
   maxWriteBufferBytes: 1024 * 1024,
   /** How long a realm's previous key stays valid after it rotates (Synapse: old_verify_keys). */

@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import type pg from "pg";
 import { CHANNELS, notify } from "../lib/db/notify.ts";
 import { DomainError } from "../lib/domain/errors.ts";
-import { tx } from "../lib/domain/messages.ts";
+import { tx } from "../lib/db/tx.ts";
 import { hashCode } from "../lib/domain/registration.ts";
 import { publicKeyFingerprint, certFingerprint } from "../lib/realm/keys.ts";
 import { anyProofValid, verify, type Proof } from "../lib/federation/signing.ts";

@@ -1,19 +1,20 @@
 // The management server's two ports (63746 clients, 63747 realm servers) speak the same
 // greeting and packet format as realms (docs/protocol.md). Clients list realms and fetch key
 // fingerprints; realm servers enroll, prove possession of their key, heartbeat, rotate keys and
-// look up other realms (docs/federation.md). Requests on one connection run in arrival order.
-import crypto from "node:crypto";
+// look up other realms (docs/federation.md). Each connection runs on the shared engine
+// (lib/protocol/session.ts); what is particular here is the tables, the context and the
+// revocation check before every request of an authenticated realm.
 import net from "node:net";
 import type { Logger } from "pino";
 import type pg from "pg";
-import { decodeRequest, encodeReply, encodeErrorNotification, ProtocolError } from "../lib/protocol/index.ts";
-import { acceptStream } from "../lib/protocol/server-stream.ts";
-import { DomainError } from "../lib/domain/errors.ts";
+import { newNonce } from "../lib/federation/signing.ts";
+import { acceptStream, type StreamTransport } from "../lib/protocol/server-stream.ts";
+import { ProtocolSession, type CommandResult } from "../lib/protocol/session.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
 import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
 import { CLIENT_COMMANDS, REALM_COMMANDS } from "./commands/index.ts";
 import { realmStatus } from "./registry.ts";
-import { ManagementState, type ManagementResult, type ManagementSession } from "./session.ts";
+import { ManagementState, type ManagementContext } from "./session.ts";
 
 export interface PacketServerOptions {
   pool: pg.Pool;
@@ -24,41 +25,72 @@ export interface PacketServerOptions {
   limits?: ManagementLimits;
 }
 
-async function execute(
-  s: ManagementSession,
-  kind: "client" | "realm",
-  command: string,
-  args: Buffer,
-): Promise<ManagementResult & { close?: boolean }> {
-  const spec = (kind === "client" ? CLIENT_COMMANDS : REALM_COMMANDS).get(command);
-  if (!spec) return { status: "UNKNOWNCOMMAND", data: `unknown command "${command}" on the management ${kind} port` };
-  if (!spec.states.includes(s.state))
-    return {
-      status: "NOTALLOWED",
-      data:
-        s.state === ManagementState.Anonymous
-          ? `${command}: authenticate as a realm first`
-          : `${command}: already authenticated`,
-    };
-  if (s.state === ManagementState.Realm) {
-    // Revocation takes effect on the very next request of an open connection.
-    const status = await realmStatus(s.pool, s.realmId!);
-    if (status !== "APPROVED") {
-      s.log.warn({ realmId: s.realmId, status }, "realm no longer approved; closing");
-      return {
-        status: "UNAUTHORIZED",
-        data: `realm ${s.realmId} is ${status === "REVOKED" ? "revoked" : "no longer approved"} by the management server's administrator`,
-        close: true,
-      };
-    }
+class ManagementConnection extends ProtocolSession<ManagementState, ManagementContext> {
+  private realmId?: string;
+  /** The outstanding challenge; consumed by the command that answers it. */
+  private challenge?: { nonce: string; expiresAt: number };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly limits: ManagementLimits,
+    kind: "client" | "realm",
+    log: Logger,
+    transport: StreamTransport,
+  ) {
+    super({
+      transport,
+      log,
+      logFields: { port: kind },
+      state: ManagementState.Anonymous,
+      commands: kind === "client" ? CLIENT_COMMANDS : REALM_COMMANDS,
+      maxInFlight: limits.maxQueuedRequests,
+      // Realms heartbeat well inside the idle timeout; anything quieter is closed.
+      idleTimeoutMs: limits.idleTimeoutMs,
+      words: {
+        unknown: (command) => `unknown command "${command}" on the management ${kind} port`,
+        notAllowed: (state, command) =>
+          state === ManagementState.Anonymous
+            ? `${command}: authenticate as a realm first`
+            : `${command}: already authenticated`,
+        logName: "the management daemon's log",
+      },
+    });
   }
-  try {
-    return await spec.handle(s, args);
-  } catch (e) {
-    if (e instanceof DomainError) return { status: e.code, data: e.message };
-    if (e instanceof ProtocolError) return { status: e.status, data: e.reason };
-    s.log.error({ err: e, command }, "management command failed");
-    return { status: "INTERNALERROR", data: "internal error; see the management daemon's log" };
+
+  protected context(): ManagementContext {
+    return {
+      db: this.pool,
+      log: this.log,
+      limits: this.limits,
+      realmId: this.realmId,
+      newChallenge: () => {
+        const nonce = newNonce();
+        this.challenge = { nonce, expiresAt: Date.now() + this.limits.challengeTtlMs };
+        return nonce;
+      },
+      takeChallenge: () => {
+        const c = this.challenge;
+        this.challenge = undefined;
+        return c && c.expiresAt > Date.now() ? c.nonce : null;
+      },
+      authenticated: (realmId) => {
+        this.realmId = realmId;
+        this.state = ManagementState.Realm;
+      },
+    };
+  }
+
+  /** Revocation takes effect on the very next request of an open connection. */
+  protected async guard(): Promise<CommandResult | null> {
+    if (this.state !== ManagementState.Realm) return null;
+    const status = await realmStatus(this.pool, this.realmId!);
+    if (status === "APPROVED") return null;
+    this.log.warn({ realmId: this.realmId, status }, "realm no longer approved; closing");
+    return {
+      status: "UNAUTHORIZED",
+      data: `realm ${this.realmId} is ${status === "REVOKED" ? "revoked" : "no longer approved"} by the management server's administrator`,
+      close: true,
+    };
   }
 }
 
@@ -71,54 +103,12 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
     if ((perIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) return void socket.destroy();
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     sockets.add(socket);
-    const id = crypto.randomUUID();
-    const session: ManagementSession = {
-      id,
-      log: opts.log.child({ conn: id, port: opts.kind, remote: `${ip}:${socket.remotePort ?? 0}` }),
-      pool: opts.pool,
-      limits,
-      state: ManagementState.Anonymous,
-    };
     acceptStream(socket, {
       maxPacketBytes: limits.maxPacketBytes,
       greetingTimeoutMs: limits.greetingTimeoutMs,
       maxWriteBufferBytes: limits.maxWriteBufferBytes,
       onGreeting: () => null,
-      onReady(transport) {
-        let chain = Promise.resolve();
-        let closed = false;
-        const send = (p: Buffer) => {
-          if (!transport.send(p)) close();
-        };
-        const close = () => {
-          if (closed) return;
-          closed = true;
-          transport.close();
-        };
-        const fail = (e: ProtocolError) => {
-          send(encodeErrorNotification(e));
-          close();
-        };
-        // Realms heartbeat well inside the idle timeout; anything quieter is closed.
-        socket.setTimeout(limits.idleTimeoutMs, () => fail(new ProtocolError("TIMEOUT", "idle")));
-        return {
-          fail,
-          close,
-          onPacket(f) {
-            if (closed) return;
-            const req = decodeRequest(f);
-            if (!req.ok) return fail(req.error);
-            const { id: packetId, command, args } = req.value;
-            chain = chain.then(async () => {
-              if (closed) return;
-              const out = await execute(session, opts.kind, command, args);
-              if (closed) return;
-              send(encodeReply(packetId, command, out.status, out.data));
-              if (out.close) close();
-            });
-          },
-        };
-      },
+      onReady: (transport) => new ManagementConnection(opts.pool, limits, opts.kind, opts.log, transport),
     });
     socket.on("close", () => {
       sockets.delete(socket);

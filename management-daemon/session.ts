@@ -1,14 +1,15 @@
-// One connection to the management server and the typed dispatch-table entry. Realm-port
+// What a management command handler sees, and the typed dispatch-table entry. Realm-port
 // connections start anonymous and become `realm` once the peer proved possession of a key of an
-// approved realm; the client port has only the anonymous state.
+// approved realm; the client port has only the anonymous state. Handlers never see the
+// connection (server.ts) or the pool's owner.
 import type pg from "pg";
 import type { Logger } from "pino";
-import type { PacketData, StatusWord } from "../lib/protocol/index.ts";
+import type { CommandResult, SessionCommand } from "../lib/protocol/session.ts";
 import type { ManagementLimits } from "./config.ts";
 
 export enum ManagementState {
   Anonymous = "anonymous",
-  /** Authenticated as `session.realmId` (an approved realm). */
+  /** Authenticated as `ctx.realmId` (an approved realm). */
   Realm = "realm",
 }
 
@@ -16,37 +17,27 @@ export const ANY = [ManagementState.Anonymous, ManagementState.Realm] as const;
 export const ANONYMOUS = [ManagementState.Anonymous] as const;
 export const REALM = [ManagementState.Realm] as const;
 
-export interface ManagementSession {
-  readonly id: string;
+export interface ManagementContext {
+  readonly db: pg.Pool;
+  /** Logs with this connection's id. */
   readonly log: Logger;
-  readonly pool: pg.Pool;
   readonly limits: ManagementLimits;
-  state: ManagementState;
-  realmId?: string;
-  /** The outstanding challenge; consumed by the command that answers it. */
-  challenge?: { nonce: string; expiresAt: number };
+  /** The realm this connection acts for (realm port, after enroll or authrealm). */
+  readonly realmId?: string;
+  /** Issues a fresh challenge nonce (replacing any outstanding one). */
+  newChallenge(): string;
+  /** Takes the outstanding challenge (single use); null when none or expired. */
+  takeChallenge(): string | null;
+  /** The realm proved its key: this connection acts for it from now on. */
+  authenticated(realmId: string): void;
 }
 
-export interface ManagementResult {
-  status: StatusWord;
-  data?: PacketData;
-}
+export type ManagementResult = CommandResult;
 
-export interface ManagementCommand {
-  name: string;
-  states: readonly ManagementState[];
-  handle(session: ManagementSession, args: Buffer): Promise<ManagementResult>;
-}
+export type ManagementCommand = SessionCommand<ManagementState, ManagementContext>;
 
 export function managementCommand(spec: ManagementCommand): ManagementCommand {
   return spec;
-}
-
-/** Takes the outstanding challenge (single use). */
-export function takeChallenge(s: ManagementSession): string | null {
-  const c = s.challenge;
-  s.challenge = undefined;
-  return c && c.expiresAt > Date.now() ? c.nonce : null;
 }
 
 /** `key=value` lines into a map (first `=` splits; unknown keys are ignored by callers). */

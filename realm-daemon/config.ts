@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { baseEnvSchema } from "../lib/config/env.ts";
 import { LOGIN_LIMITS } from "../lib/domain/login-limits.ts";
+import { SETTING_LIMITS } from "../lib/domain/settings.ts";
 import { federationEnvSchema, federationFromEnv, type FederationConfig } from "./federation/config.ts";
 
 export const REALM_DEFAULTS = {
@@ -26,9 +27,7 @@ export const REALM_DEFAULTS = {
   retentionSweepMs: 60_000,
   shutdownGraceMs: 5_000,
   maxSearchResults: 50,
-  maxSettingKeyBytes: 256,
-  maxSettingValueBytes: 64 * 1024,
-  maxSettingsBytesPerUser: 128 * 1024,
+  ...SETTING_LIMITS,
   maxImessageBytes: 16 * 1024,
   /** Workspaces: how often to suspend inactive members, drop abandoned uploads and free changes left acked. */
   workspaceSweepMs: 60_000,

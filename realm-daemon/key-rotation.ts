@@ -4,7 +4,7 @@
 // to the management server first (the old one stays valid for the overlap window); either way
 // every instance is told to reload, and new connections get the new certificate.
 import { generateRealmKey, storeRotatedKey, KEY_OVERLAP_MS } from "../lib/realm/keys.ts";
-import { tx } from "../lib/domain/messages.ts";
+import { tx } from "../lib/db/tx.ts";
 import { notify, CHANNELS } from "../lib/db/notify.ts";
 import type { RealmDaemon } from "./daemon.ts";
 

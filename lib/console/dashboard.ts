@@ -4,6 +4,11 @@
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { visibleRealmIds, type Actor } from "../domain/permissions.ts";
 import { LIVE_HEARTBEAT_SECONDS } from "./users.ts";
+import { effectiveQuotaSql } from "../domain/quota-rule.ts";
+
+// The effective-quota rule (quota-rule.ts) over the aliases these queries use.
+const QUOTA_X = Prisma.raw(effectiveQuotaSql("x", "r"));
+const QUOTA_U = Prisma.raw(effectiveQuotaSql("u", "r"));
 
 export interface RealmStats {
   id: string;
@@ -57,8 +62,8 @@ export async function realmStats(prisma: PrismaClient, actor: Actor): Promise<Re
     FROM realms r
     LEFT JOIN LATERAL (
       SELECT sum(x."bytesUsed") AS used,
-             sum(COALESCE(x."quotaBytes", r."defaultQuotaBytes")) AS allocated,
-             count(*) FILTER (WHERE x."bytesUsed" > COALESCE(x."quotaBytes", r."defaultQuotaBytes")) AS over
+             sum(${QUOTA_X}) AS allocated,
+             count(*) FILTER (WHERE x."bytesUsed" > ${QUOTA_X}) AS over
       FROM users x WHERE x."realmId" = r.id
     ) u ON TRUE
     LEFT JOIN known_realms k ON k."realmId" = r.id
@@ -77,7 +82,7 @@ export async function realmStats(prisma: PrismaClient, actor: Actor): Promise<Re
 export async function biggestUsers(prisma: PrismaClient, actor: Actor, limit = 10): Promise<BigUser[]> {
   return prisma.$queryRaw<BigUser[]>`
     SELECT u.id, u.username, r.slug AS "realmSlug", r.name AS "realmName", u."bytesUsed",
-           COALESCE(u."quotaBytes", r."defaultQuotaBytes") AS "quotaBytes"
+           ${QUOTA_U} AS "quotaBytes"
     FROM users u JOIN realms r ON r.id = u."realmId"
     WHERE u."bytesUsed" > 0 AND ${realmFilter(actor, Prisma.sql`u."realmId"`)}
     ORDER BY u."bytesUsed" DESC LIMIT ${limit}`;

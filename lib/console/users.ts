@@ -8,6 +8,7 @@ import { hashPassword } from "../auth/password.ts";
 import { CHANNELS, notify } from "../db/notify.ts";
 import { canManageUsers } from "../domain/permissions.ts";
 import { checkPassword, foldUsername } from "../domain/usernames.ts";
+import { effectiveQuota } from "../domain/quota-rule.ts";
 import { recordAudit } from "./audit.ts";
 import { defineCommand, type CommandContext } from "./command.ts";
 import { checkbox, formatBytes, id, optionalIntField, optionalSizeField, sizeUnit, toBytes } from "./form.ts";
@@ -114,7 +115,7 @@ export async function getUserDetail(prisma: PrismaClient, userId: string) {
   return {
     user: safeUser,
     realm,
-    effectiveQuotaBytes: user.quotaBytes ?? user.realm.defaultQuotaBytes,
+    effectiveQuotaBytes: effectiveQuota(user, user.realm),
     messagesWaiting: waiting,
     computers: user.computers.map((c) => ({ ...c, online: online.has(c.name) })),
   };
@@ -265,7 +266,7 @@ export const updateUserLimits = defineCommand({
         after: userAudit(after),
       });
       await notify(tx, CHANNELS.user, before.id);
-      return { user: after, effective: quotaBytes ?? before.realm.defaultQuotaBytes };
+      return { user: after, effective: effectiveQuota(after, before.realm) };
     });
     const warnings =
       user.bytesUsed > effective

@@ -1,11 +1,12 @@
-// A user's computers. Deleting one is shared by the protocol's deletecomputer command and the
+// A user's computers: created under the realm's per-user limit, listed, deleted. Deleting one is shared by the protocol's deletecomputer command and the
 // web account page, so both release the same bytes and leave the same rows behind.
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
-import { deleteMessageIn, tx, type Caller } from "./messages.ts";
+import { deleteMessageIn, type Caller } from "./messages.ts";
 import { freeAcked } from "./workspace-gc.ts";
 import { queueMirrorAck } from "./workspace-federation.ts";
 import { notify, CHANNELS } from "../db/notify.ts";
+import { tx } from "../db/tx.ts";
 
 export interface ComputerOwner {
   realmId: string;
@@ -65,4 +66,39 @@ export async function deleteComputer(pool: pg.Pool, owner: ComputerOwner, name: 
     }
     await notify(c, CHANNELS.user, owner.userId);
   });
+}
+
+/**
+ * Adds a computer to the user's account. QUOTAEXCEEDED past the realm's computers-per-user
+ * limit (the user row is locked, so parallel calls cannot exceed it); ALREADYEXISTS for a name
+ * in use. Messages addressed to "all computers" while the user had none go to this one.
+ */
+export async function createComputer(pool: pg.Pool, userId: string, name: string): Promise<void> {
+  await tx(pool, async (c) => {
+    const u = await c.query<{ max: number }>(
+      `SELECT r."maxComputersPerUser" AS max FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1 FOR UPDATE OF u`,
+      [userId],
+    );
+    const n = await c.query<{ n: string }>(`SELECT count(*) AS n FROM computers WHERE "userId" = $1`, [userId]);
+    if (Number(n.rows[0].n) >= u.rows[0].max)
+      throw new DomainError(
+        "QUOTAEXCEEDED",
+        `this realm allows at most ${u.rows[0].max} computers per user; delete one first`,
+      );
+    const ins = await c.query(
+      `INSERT INTO computers (id, "userId", name) VALUES (gen_random_uuid(), $1, $2) ON CONFLICT ("userId", name) DO NOTHING`,
+      [userId, name],
+    );
+    if (!ins.rowCount) throw new DomainError("ALREADYEXISTS", `you already have a computer named "${name}"`);
+    await c.query(`UPDATE message_recipients SET computer = $2 WHERE "userId" = $1 AND computer = ''`, [userId, name]);
+  });
+}
+
+/** The user's computer names, oldest first. */
+export async function listComputers(pool: pg.Pool, userId: string): Promise<string[]> {
+  const r = await pool.query<{ name: string }>(
+    `SELECT name FROM computers WHERE "userId" = $1 ORDER BY "createdAt", name`,
+    [userId],
+  );
+  return r.rows.map((x) => x.name);
 }

@@ -4,7 +4,9 @@ import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { chargeBytes, releaseBytes } from "./quota.ts";
 import { named } from "../db/named.ts";
-import { MESSAGE_LIMITS, lockMessage, ownUnsent, tx, type Caller, type MessageRow } from "./messages.ts";
+import { effectiveQuotaSql } from "./quota-rule.ts";
+import { MESSAGE_LIMITS, lockMessage, ownUnsent, type Caller, type MessageRow } from "./messages.ts";
+import { tx } from "../db/tx.ts";
 
 /** Grows (charging the sender) or shrinks (releasing) a message. */
 async function resize(c: pg.PoolClient, m: MessageRow, newSize: bigint): Promise<void> {
@@ -63,7 +65,7 @@ async function appendBlock(
       `WITH m AS (SELECT id FROM messages WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" = $3 AND "sentAt" IS NULL AND size = $4::bigint FOR UPDATE),
      q AS (UPDATE users u SET "bytesUsed" = u."bytesUsed" + $5, "messageBytes" = u."messageBytes" + $5
              FROM realms r WHERE u.id = $3 AND r.id = u."realmId" AND EXISTS (SELECT 1 FROM m)
-              AND u."bytesUsed" + $5 <= COALESCE(u."quotaBytes", r."defaultQuotaBytes") AND $4::bigint + $5 <= $7::bigint
+              AND u."bytesUsed" + $5 <= ${effectiveQuotaSql("u", "r")} AND $4::bigint + $5 <= $7::bigint
            RETURNING u.id),
      b AS (INSERT INTO message_blocks ("messageId", block, data) SELECT m.id, $6, $8 FROM m, q
            ON CONFLICT ("messageId", block) DO UPDATE SET data = EXCLUDED.data),

@@ -5,8 +5,10 @@
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { releaseBytes } from "./quota.ts";
+import { canMessageOtherRealms } from "./accounts.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
 import { named } from "../db/named.ts";
+import { tx } from "../db/tx.ts";
 
 export const MESSAGE_LIMITS = {
   /** Stored block size; writes may start anywhere, blocks are read-modify-written. */
@@ -34,21 +36,6 @@ export interface Delivery {
   userId: string;
   computer: string;
   messageId: string;
-}
-
-export async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query("BEGIN");
-    const r = await fn(c);
-    await c.query("COMMIT");
-    return r;
-  } catch (e) {
-    await c.query("ROLLBACK").catch(() => undefined);
-    throw e;
-  } finally {
-    c.release();
-  }
 }
 
 export interface MessageRow {
@@ -94,7 +81,7 @@ export async function createMessage(
   caller: Caller,
   messageId: string,
   recipients: RecipientSpec[],
-  opts: { canMessageOtherRealms: boolean; retentionDays: number },
+  opts: { retentionDays: number },
 ): Promise<CreateResult> {
   const bad = checkMessageId(messageId, caller.fullId);
   if (bad) throw bad;
@@ -122,13 +109,16 @@ export async function createMessage(
     );
     for (const u of found.rows) users.set(u.usernameKey, u);
   }
+  // The console's per-user right, read only when a recipient is on another realm.
+  const mayMessageOtherRealms =
+    parsed.some((x) => x.p.realmId !== caller.realmId) && (await canMessageOtherRealms(pool, caller.userId));
   const rows = new Map<string, { recipientId: string; userId: string | null; computer: string }>();
   const add = (recipientId: string, userId: string | null, computer: string) =>
     rows.set(`${recipientId}\u0000${computer}`, { recipientId, userId, computer });
   const remote = new Set<string>();
   for (const { spec, p } of parsed) {
     if (p.realmId !== caller.realmId) {
-      if (!opts.canMessageOtherRealms)
+      if (!mayMessageOtherRealms)
         throw new DomainError("UNAUTHORIZED", "Your account may not send messages to other realms.");
       remote.add(p.realmId);
       add(spec.recipientId, null, spec.computer);

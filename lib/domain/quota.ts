@@ -4,6 +4,7 @@
 // `recomputeUsage` is the consistency check that rebuilds the counters from the data.
 import type pg from "pg";
 import { named } from "../db/named.ts";
+import { effectiveQuotaSql } from "./quota-rule.ts";
 
 export type StorageCategory = "message" | "workspace" | "settings";
 
@@ -28,7 +29,7 @@ export async function chargeBytes(
     named(
       `UPDATE users u SET "bytesUsed" = u."bytesUsed" + $2, ${col} = u.${col} + $2
        FROM realms r
-      WHERE u.id = $1 AND r.id = u."realmId" AND u."bytesUsed" + $2 <= COALESCE(u."quotaBytes", r."defaultQuotaBytes")`,
+      WHERE u.id = $1 AND r.id = u."realmId" AND u."bytesUsed" + $2 <= ${effectiveQuotaSql("u", "r")}`,
       [userId, delta.toString()],
     ),
   );
@@ -75,7 +76,7 @@ export async function getQuotas(db: Queryable, userId: string): Promise<Quotas |
     rate: number;
   }>(
     named(
-      `SELECT COALESCE(u."quotaBytes", r."defaultQuotaBytes") AS quota, u."bytesUsed", u."messageBytes", u."workspaceBytes", u."settingsBytes",
+      `SELECT ${effectiveQuotaSql("u", "r")} AS quota, u."bytesUsed", u."messageBytes", u."workspaceBytes", u."settingsBytes",
             r."maxComputersPerUser" AS "maxComputers", (SELECT count(*) FROM computers c WHERE c."userId" = u.id) AS computers,
             COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate
        FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,

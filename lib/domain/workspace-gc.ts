@@ -5,7 +5,7 @@
 // ack (a computer deleted, a member removed on another instance).
 import type pg from "pg";
 import { releaseBytes, releasePeerBytes } from "./quota.ts";
-import { tx } from "./messages.ts";
+import { tx } from "../db/tx.ts";
 import { realmOf } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";

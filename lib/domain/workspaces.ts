@@ -13,14 +13,16 @@
 // keeps a mirror of the workspace (workspace-federation.ts).
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
-import { tx, type Caller } from "./messages.ts";
+import { type Caller } from "./messages.ts";
+import { tx } from "../db/tx.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
+import { canMessageOtherRealms } from "./accounts.ts";
 import { dropOpenChanges, freeAcked, type Freed } from "./workspace-gc.ts";
 import { queueWorkspaceEvent, realmOf } from "./workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
 import { named } from "../db/named.ts";
 
-export { tx, type Caller };
+export { type Caller };
 
 export const WORKSPACE_LIMITS = {
   maxNameLength: 200,
@@ -218,7 +220,7 @@ export async function inviteMember(
   workspaceId: string,
   memberId: string,
   role: WorkspaceRole,
-  opts: { canMessageOtherRealms: boolean; maxMembers: number },
+  opts: { maxMembers: number },
 ): Promise<string> {
   const p = parseUserId(memberId);
   if (!p) throw new DomainError("NOSUCHUSER", `"${memberId}" is not a user id (realm host:port::username).`);
@@ -243,7 +245,7 @@ export async function inviteMember(
       if (!u.rows[0]) throw new DomainError("NOSUCHUSER", `No user ${memberId}.`);
       canonical = `${caller.realmId}::${u.rows[0].username}`;
       userId = u.rows[0].id;
-    } else if (!opts.canMessageOtherRealms)
+    } else if (!(await canMessageOtherRealms(c, caller.userId)))
       throw new DomainError("UNAUTHORIZED", "Your account may not share with users of other realms.");
     const n = await c.query<{ n: string }>(
       named(

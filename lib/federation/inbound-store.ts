@@ -5,7 +5,8 @@
 // the recipients deleted it, so a retry never makes a second copy.
 import type pg from "pg";
 import { DomainError } from "../domain/errors.ts";
-import { MESSAGE_LIMITS, checkMessageId, tx } from "../domain/messages.ts";
+import { MESSAGE_LIMITS, checkMessageId } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import { foldUsername, parseUserId } from "../domain/usernames.ts";
 
 export interface InboundLimits {

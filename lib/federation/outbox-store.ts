@@ -4,7 +4,8 @@
 // sender's charge, alive until that realm took it; dropMessage releases the bytes.
 import crypto from "node:crypto";
 import type pg from "pg";
-import { MESSAGE_LIMITS, dropMessage, tx } from "../domain/messages.ts";
+import { MESSAGE_LIMITS, dropMessage } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import { parseUserId } from "../domain/usernames.ts";
 
 export interface OutboxRow {

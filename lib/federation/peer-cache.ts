@@ -2,7 +2,7 @@
 // in the realm's own database). It is what keeps realms that already know each other talking
 // while the management server is down: cached keys stay usable until their own validUntil.
 import type pg from "pg";
-import { tx } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import type { RegistryRecord, RegistryStatus } from "./registry-wire.ts";
 
 export interface CachedKey {

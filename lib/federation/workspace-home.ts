@@ -5,7 +5,7 @@
 // and its computers have it.
 import type pg from "pg";
 import { DomainError } from "../domain/errors.ts";
-import { tx } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import { parseUserId } from "../domain/usernames.ts";
 import { dropOpenChanges, freeAcked } from "../domain/workspace-gc.ts";
 import type { MemberStatus } from "../domain/workspaces.ts";

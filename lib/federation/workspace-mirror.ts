@@ -8,7 +8,7 @@
 import crypto from "node:crypto";
 import type pg from "pg";
 import { DomainError } from "../domain/errors.ts";
-import { tx } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import { chargePeerBytes, releasePeerBytes } from "../domain/quota.ts";
 import { foldUsername, parseUserId } from "../domain/usernames.ts";
 import { WORKSPACE_LIMITS, type WorkspaceRole } from "../domain/workspaces.ts";

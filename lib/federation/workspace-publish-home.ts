@@ -5,7 +5,7 @@
 // like any change. The usual freeing rule (workspace-gc.ts) releases that allowance.
 import type pg from "pg";
 import { DomainError } from "../domain/errors.ts";
-import { tx } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import { chargePeerBytes, releasePeerBytes } from "../domain/quota.ts";
 import { parseUserId } from "../domain/usernames.ts";
 import { WORKSPACE_LIMITS } from "../domain/workspaces.ts";

@@ -6,7 +6,7 @@
 // author's bytes are released; the author's computers get `workspacechange published <ws> <seq>`
 // or `workspacechange refused <ws> <reason>`.
 import type pg from "pg";
-import { tx } from "../domain/messages.ts";
+import { tx } from "../db/tx.ts";
 import { dropChange } from "../domain/workspace-gc.ts";
 import { CHANNELS } from "../db/notify.ts";
 import type { OutboxRow } from "./outbox-store.ts";

@@ -1,7 +1,7 @@
 // Argument helpers shared by the command handlers: fields by count, integers, the caller.
 import { splitFields, splitExactFields, ProtocolError } from "../../lib/protocol/index.ts";
 import type { Caller } from "../../lib/domain/messages.ts";
-import type { Connection } from "../connection.ts";
+import type { RealmContext } from "./types.ts";
 
 /** Exactly `count` newline-separated fields, or BADARGUMENTS naming them. */
 export function fields(args: Buffer, names: readonly string[]): string[] {
@@ -42,7 +42,7 @@ export function int(value: string, name: string, max = Number.MAX_SAFE_INTEGER):
   return Number(value);
 }
 
-export function caller(conn: Connection): Caller {
-  const s = conn.session!;
-  return { realmId: conn.realm.id, userId: s.userId, fullId: s.fullId, computer: s.computer };
+export function caller(ctx: RealmContext): Caller {
+  const s = ctx.session!;
+  return { realmId: ctx.realm.id, userId: s.userId, fullId: s.fullId, computer: s.computer };
 }

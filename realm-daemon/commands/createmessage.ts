@@ -11,7 +11,7 @@ import { command } from "./types.ts";
 export default command({
   name: "createmessage",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id, ...lines] = allLines(args);
     if (!id || lines.length === 0)
       return { status: "BADARGUMENTS", data: "expected: message id, then one recipient per line (userid [computer])" };
@@ -21,14 +21,7 @@ export default command({
         const [recipientId, computer = ""] = l.trim().split(/\s+/, 2);
         return { recipientId, computer };
       });
-    const perms = await conn.daemon.db.pool.query<{ canMessageOtherRealms: boolean }>(
-      `SELECT "canMessageOtherRealms" FROM users WHERE id = $1`,
-      [conn.session!.userId],
-    );
-    await createMessage(conn.daemon.db.pool, caller(conn), id, recipients, {
-      canMessageOtherRealms: perms.rows[0]?.canMessageOtherRealms ?? false,
-      retentionDays: conn.realm.messageRetentionDays,
-    });
+    await createMessage(ctx.db, caller(ctx), id, recipients, { retentionDays: ctx.realm.messageRetentionDays });
     return { status: "OK" };
   },
 });

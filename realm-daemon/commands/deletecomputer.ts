@@ -12,10 +12,10 @@ import { command } from "./types.ts";
 export default command({
   name: "deletecomputer",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [name] = fields(args, ["name"]);
-    const { realmId, userId, fullId } = caller(conn);
-    await deleteComputer(conn.daemon.db.pool, { realmId, userId, fullId }, name);
+    const { realmId, userId, fullId } = caller(ctx);
+    await deleteComputer(ctx.db, { realmId, userId, fullId }, name);
     return { status: "OK" };
   },
 });

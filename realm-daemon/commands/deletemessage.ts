@@ -11,9 +11,9 @@ import { command } from "./types.ts";
 export default command({
   name: "deletemessage",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    const r = await deleteMessage(conn.daemon.db.pool, caller(conn), id);
+    const r = await deleteMessage(ctx.db, caller(ctx), id);
     return { status: "OK", data: `released=${r.released}` };
   },
 });

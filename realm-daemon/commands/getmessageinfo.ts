@@ -7,9 +7,9 @@ import { command } from "./types.ts";
 export default command({
   name: "getmessageinfo",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    const i = await getMessageInfo(conn.daemon.db.pool, caller(conn), id);
+    const i = await getMessageInfo(ctx.db, caller(ctx), id);
     return {
       status: "OK",
       data: [

@@ -7,8 +7,8 @@ import { command } from "./types.ts";
 export default command({
   name: "getmessagesize",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    return { status: "OK", data: (await getMessageSize(conn.daemon.db.pool, caller(conn), id)).toString() };
+    return { status: "OK", data: (await getMessageSize(ctx.db, caller(ctx), id)).toString() };
   },
 });

@@ -6,8 +6,8 @@ import { command } from "./types.ts";
 export default command({
   name: "getquotasremainer",
   states: LOGGED_IN,
-  async handle(conn) {
-    const q = await getQuotas(conn.daemon.db.pool, conn.session!.userId);
+  async handle(ctx) {
+    const q = await getQuotas(ctx.db, ctx.session!.userId);
     if (!q) return { status: "NOSUCHUSER", data: "account not found" };
     const left = q.quotaBytes - q.bytesUsed;
     return {

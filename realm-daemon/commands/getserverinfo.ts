@@ -9,8 +9,8 @@ import { command } from "./types.ts";
 export default command({
   name: "getserverinfo",
   states: ANY_STATE,
-  async handle(conn) {
-    const r = conn.realm;
+  async handle(ctx) {
+    const r = ctx.realm;
     const lines = [
       `realmid=${r.id}`,
       `name=${r.name}`,
@@ -18,7 +18,7 @@ export default command({
       `openregistration=${r.registrationMode === "OPEN"}`,
       `registration=${r.registrationMode.toLowerCase()}`,
       `captcha=${r.captchaProvider.toLowerCase()}`,
-      `signupurl=${conn.daemon.config.webUrl}/signup/${r.slug}`,
+      `signupurl=${ctx.webUrl}/signup/${r.slug}`,
       `contactemail=${r.contactEmail}`,
       `contactuserid=${r.contactUserId}`,
     ];

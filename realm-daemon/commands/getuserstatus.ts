@@ -1,6 +1,7 @@
+import { onlineComputers } from "../../lib/domain/presence.ts";
+import { resolveLocalUser } from "../../lib/domain/settings.ts";
 import { LOGGED_IN } from "../state.ts";
 import { fields } from "./args.ts";
-import { resolveLocalUser } from "./settings-store.ts";
 import { command } from "./types.ts";
 
 /**
@@ -10,15 +11,10 @@ import { command } from "./types.ts";
 export default command({
   name: "getuserstatus",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [userId] = fields(args, ["user id"]);
-    const pool = conn.daemon.db.pool;
-    const target = await resolveLocalUser(pool, conn.realm.id, userId, conn.session!.userId);
-    const r = await pool.query<{ computer: string }>(
-      `SELECT DISTINCT p.computer FROM presences p JOIN daemon_instances d ON d.id = p."instanceId"
-        WHERE p."userId" = $1 AND d."heartbeatAt" > now() - $2 * interval '1 millisecond' ORDER BY 1`,
-      [target.id, conn.daemon.config.limits.presenceStaleMs],
-    );
-    return { status: "OK", data: [`online=${r.rows.length > 0}`, ...r.rows.map((x) => `computer=${x.computer}`)] };
+    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userId, ctx.session!.userId);
+    const computers = await onlineComputers(ctx.db, target.id, ctx.limits.presenceStaleMs);
+    return { status: "OK", data: [`online=${computers.length > 0}`, ...computers.map((c) => `computer=${c}`)] };
   },
 });

@@ -1,3 +1,4 @@
+import { listComputers } from "../../lib/domain/computers.ts";
 import { LOGGED_IN } from "../state.ts";
 import { command } from "./types.ts";
 
@@ -5,11 +6,7 @@ import { command } from "./types.ts";
 export default command({
   name: "listcomputers",
   states: LOGGED_IN,
-  async handle(conn) {
-    const r = await conn.daemon.db.pool.query<{ name: string }>(
-      `SELECT name FROM computers WHERE "userId" = $1 ORDER BY "createdAt", name`,
-      [conn.session!.userId],
-    );
-    return { status: "OK", data: r.rows.map((x) => x.name) };
+  async handle(ctx) {
+    return { status: "OK", data: await listComputers(ctx.db, ctx.session!.userId) };
   },
 });

@@ -7,5 +7,5 @@ import { command } from "./types.ts";
 export default command({
   name: "listinboundmessages",
   states: WITH_COMPUTER,
-  handle: async (conn) => ({ status: "OK", data: await listInbound(conn.daemon.db.pool, caller(conn)) }),
+  handle: async (ctx) => ({ status: "OK", data: await listInbound(ctx.db, caller(ctx)) }),
 });

@@ -7,5 +7,5 @@ import { command } from "./types.ts";
 export default command({
   name: "listoutboundmessages",
   states: WITH_COMPUTER,
-  handle: async (conn) => ({ status: "OK", data: await listOutbound(conn.daemon.db.pool, caller(conn)) }),
+  handle: async (ctx) => ({ status: "OK", data: await listOutbound(ctx.db, caller(ctx)) }),
 });

@@ -5,8 +5,8 @@ import { command } from "./types.ts";
 export default command({
   name: "quit",
   states: ANY_STATE,
-  async handle(conn) {
-    setImmediate(() => conn.close("quit"));
+  async handle(ctx) {
+    setImmediate(() => ctx.close("quit"));
     return { status: "OK", data: "bye" };
   },
 });

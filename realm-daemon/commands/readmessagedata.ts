@@ -7,14 +7,14 @@ import { command } from "./types.ts";
 export default command({
   name: "readmessagedata",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id, offset, length] = fields(args, ["id", "offset", "length"]);
     const data = await readMessageData(
-      conn.daemon.db.pool,
-      caller(conn),
+      ctx.db,
+      caller(ctx),
       id,
       BigInt(int(offset, "offset")),
-      int(length, "length", conn.daemon.config.limits.maxPacketBytes - 512),
+      int(length, "length", ctx.limits.maxPacketBytes - 512),
     );
     return { status: "OK", data };
   },

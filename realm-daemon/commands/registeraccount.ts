@@ -14,14 +14,14 @@ import { command } from "./types.ts";
 export default command({
   name: "registeraccount",
   states: [ConnectionState.Anonymous],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const q = new URLSearchParams(args.toString("utf8").trim());
-    const realm = conn.realm;
-    const pool = conn.daemon.db.pool;
-    const { registrationsPerIp, registrationWindowMs } = conn.daemon.config.limits;
+    const realm = ctx.realm;
+    const pool = ctx.db;
+    const { registrationsPerIp, registrationWindowMs } = ctx.limits;
     const limit = await hitRateLimit(
       pool,
-      `register:${realm.id}:${conn.remoteIp}`,
+      `register:${realm.id}:${ctx.remoteIp}`,
       registrationsPerIp,
       registrationWindowMs,
     );
@@ -40,7 +40,7 @@ export default command({
     const token = q.get("token");
     if (realm.registrationMode === "OPEN" && realm.captchaProvider !== "NONE" && !(ticket && token)) {
       const id = await openTicket(pool, realm.id);
-      const url = `${conn.daemon.config.webUrl}/signup/${realm.slug}?ticket=${id}`;
+      const url = `${ctx.webUrl}/signup/${realm.slug}?ticket=${id}`;
       return {
         status: "CONTINUE",
         data: [
@@ -54,7 +54,7 @@ export default command({
       ticket && token
         ? await registerWithTicket(pool, ticket, token, input)
         : await registerAccount(pool, { ...input, captchaPassed: false });
-    conn.log.info({ userId: user.id }, "account registered");
+    ctx.log.info({ userId: user.id }, "account registered");
     return { status: "OK", data: `userid=${realm.id}::${user.username}` };
   },
 });

@@ -1,8 +1,7 @@
-import { hitRateLimit } from "../../lib/domain/rate-limit.ts";
-import { notify, CHANNELS } from "../../lib/db/notify.ts";
+import { sendImessage } from "../../lib/domain/presence.ts";
+import { resolveLocalUser } from "../../lib/domain/settings.ts";
 import { WITH_COMPUTER } from "../state.ts";
 import { fields } from "./args.ts";
-import { resolveLocalUser } from "./settings-store.ts";
 import { command } from "./types.ts";
 
 /**
@@ -14,44 +13,29 @@ import { command } from "./types.ts";
 export default command({
   name: "sendimessage",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [userId, computer, text] = fields(args, ["user id", "computer", "text"]);
-    const pool = conn.daemon.db.pool;
-    if (Buffer.byteLength(text) > conn.daemon.config.limits.maxImessageBytes)
-      return {
-        status: "TOOLARGE",
-        data: `an immediate message has at most ${conn.daemon.config.limits.maxImessageBytes} bytes`,
-      };
-    const target = await resolveLocalUser(pool, conn.realm.id, userId, conn.session!.userId);
-    const rate = await pool.query<{ rate: number }>(
-      `SELECT COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
-      [target.id],
-    );
-    const online = await pool.query(
-      `SELECT 1 FROM presences p JOIN daemon_instances d ON d.id = p."instanceId" WHERE p."userId" = $1 AND p.computer = $2 AND d."heartbeatAt" > now() - $3 * interval '1 millisecond' LIMIT 1`,
-      [target.id, computer, conn.daemon.config.limits.presenceStaleMs],
-    );
-    if (!online.rowCount)
-      return { status: "NOSUCHCOMPUTER", data: `${userId} is not online on computer "${computer}"` };
-    const limit = await hitRateLimit(pool, `im:${target.id}:${conn.session!.userId}`, rate.rows[0].rate, 60_000);
-    if (!limit.allowed) {
-      conn.notify("imessagerejected", [
-        userId,
-        computer,
-        `rate limit of ${rate.rows[0].rate} per minute reached; try again in ${Math.ceil(limit.retryAfterMs / 1000)} s`,
-      ]);
-      return {
-        status: "RATELIMITED",
-        data: `the recipient accepts at most ${rate.rows[0].rate} immediate messages per minute from you`,
-      };
-    }
-    await notify(pool, CHANNELS.imessage, {
-      userId: target.id,
-      computer,
-      from: conn.session!.fullId,
-      fromComputer: conn.session!.computer,
+    const max = ctx.limits.maxImessageBytes;
+    if (Buffer.byteLength(text) > max)
+      return { status: "TOOLARGE", data: `an immediate message has at most ${max} bytes` };
+    const s = ctx.session!;
+    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userId, s.userId);
+    const r = await sendImessage(ctx.db, {
+      from: { userId: s.userId, fullId: s.fullId, computer: s.computer },
+      to: { userId: target.id, computer },
       body: text,
+      staleMs: ctx.limits.presenceStaleMs,
     });
-    return { status: "OK" };
+    if (r.sent) return { status: "OK" };
+    if (r.offline) return { status: "NOSUCHCOMPUTER", data: `${userId} is not online on computer "${computer}"` };
+    ctx.notify("imessagerejected", [
+      userId,
+      computer,
+      `rate limit of ${r.ratePerMinute} per minute reached; try again in ${Math.ceil(r.retryAfterMs / 1000)} s`,
+    ]);
+    return {
+      status: "RATELIMITED",
+      data: `the recipient accepts at most ${r.ratePerMinute} immediate messages per minute from you`,
+    };
   },
 });

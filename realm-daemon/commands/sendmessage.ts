@@ -12,14 +12,9 @@ import { command } from "./types.ts";
 export default command({
   name: "sendmessage",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id, size] = optionalFields(args, ["id", "expected size"], 1);
-    const r = await sendMessage(
-      conn.daemon.db.pool,
-      caller(conn),
-      id,
-      size === "" ? undefined : BigInt(int(size, "expected size")),
-    );
+    const r = await sendMessage(ctx.db, caller(ctx), id, size === "" ? undefined : BigInt(int(size, "expected size")));
     return { status: "OK", data: [`recipients=${r.deliveries.length}`, `remoterealms=${r.remoteRealms.length}`] };
   },
 });

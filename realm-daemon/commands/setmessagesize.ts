@@ -7,9 +7,9 @@ import { command } from "./types.ts";
 export default command({
   name: "setmessagesize",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [id, size] = fields(args, ["id", "size"]);
-    await setMessageSize(conn.daemon.db.pool, caller(conn), id, BigInt(int(size, "size")));
+    await setMessageSize(ctx.db, caller(ctx), id, BigInt(int(size, "size")));
     return { status: "OK" };
   },
 });

@@ -1,12 +1,37 @@
-// The typed dispatch table's entry: a handler and the connection states it is allowed in.
-import type { Connection, CommandResult } from "../connection.ts";
-import type { ConnectionState } from "../state.ts";
+// What a client command handler sees, and the typed dispatch table's entry (a handler and the
+// connection states it is allowed in). Handlers get this narrow context, never the daemon or
+// the connection: they validate arguments and call the domain (lib/domain, lib/federation).
+import type { Logger } from "pino";
+import type { DbHandle } from "../../lib/db/client.ts";
+import type { NotificationEvent, PacketData } from "../../lib/protocol/index.ts";
+import type { CommandResult, SessionCommand } from "../../lib/protocol/session.ts";
+import type { RealmDaemonConfig } from "../config.ts";
+import type { ConnectionState, RealmInfo, Session } from "../state.ts";
 
-export interface CommandSpec {
-  name: string;
-  states: readonly ConnectionState[];
-  handle(conn: Connection, args: Buffer): Promise<CommandResult>;
+export type { CommandResult };
+
+export interface RealmContext {
+  readonly db: DbHandle["pool"];
+  /** The logged-in account; set once authenticate succeeded. */
+  readonly session?: Session;
+  readonly realm: RealmInfo;
+  readonly limits: RealmDaemonConfig["limits"];
+  /** The web console / signup address shown to users. */
+  readonly webUrl: string;
+  /** Logs with this connection's id. */
+  readonly log: Logger;
+  /** Presence rows name the connection and the daemon instance that holds it. */
+  readonly connectionId: string;
+  readonly instanceId: string;
+  /** The peer's address without the port (rate-limit buckets). */
+  readonly remoteIp: string;
+  notify(event: NotificationEvent, data?: PacketData): void;
+  /** authenticate succeeded: the connection is logged in, with a computer or account-only. */
+  login(session: Session): void;
+  close(reason: string): void;
 }
+
+export type CommandSpec = SessionCommand<ConnectionState, RealmContext>;
 
 export function command(spec: CommandSpec): CommandSpec {
   return spec;

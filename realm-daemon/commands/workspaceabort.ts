@@ -8,9 +8,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceabort",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [handle] = fields(args, ["handle"]);
-    const released = await abortChange(conn.daemon.db.pool, caller(conn), bigNumber(handle, "handle"));
+    const released = await abortChange(ctx.db, caller(ctx), bigNumber(handle, "handle"));
     return { status: "OK", data: `released=${released}` };
   },
 });

@@ -8,9 +8,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceaccept",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws] = fields(args, ["workspace"]);
-    const head = await acceptInvite(conn.daemon.db.pool, caller(conn), workspaceId(ws));
+    const head = await acceptInvite(ctx.db, caller(ctx), workspaceId(ws));
     return { status: "OK", data: `head=${head}` };
   },
 });

@@ -12,9 +12,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceack",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, seq] = fields(args, ["workspace", "seq"]);
-    const r = await ackChanges(conn.daemon.db.pool, caller(conn), workspaceId(ws), bigNumber(seq, "seq"));
+    const r = await ackChanges(ctx.db, caller(ctx), workspaceId(ws), bigNumber(seq, "seq"));
     return { status: "OK", data: [`acked=${r.acked}`, `freed=${r.freed.changes}`, `released=${r.freed.bytes}`] };
   },
 });

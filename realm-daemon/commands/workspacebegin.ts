@@ -12,17 +12,11 @@ import { command } from "./types.ts";
 export default command({
   name: "workspacebegin",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, size] = optionalFields(args, ["workspace", "size"], 1);
-    const handle = await beginChange(
-      conn.daemon.db.pool,
-      caller(conn),
-      workspaceId(ws),
-      size ? bigNumber(size, "size") : null,
-      {
-        maxOpenChanges: conn.daemon.config.limits.maxOpenWorkspaceChangesPerUser,
-      },
-    );
+    const handle = await beginChange(ctx.db, caller(ctx), workspaceId(ws), size ? bigNumber(size, "size") : null, {
+      maxOpenChanges: ctx.limits.maxOpenWorkspaceChangesPerUser,
+    });
     return { status: "OK", data: `change=${handle}` };
   },
 });

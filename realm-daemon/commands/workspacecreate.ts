@@ -10,9 +10,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspacecreate",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [name] = fields(args, ["name"]);
-    const id = await createWorkspace(conn.daemon.db.pool, caller(conn), name);
+    const id = await createWorkspace(ctx.db, caller(ctx), name);
     return { status: "OK", data: `workspace=${id}` };
   },
 });

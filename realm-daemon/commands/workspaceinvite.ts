@@ -12,25 +12,13 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceinvite",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, memberId, rawRole] = optionalFields(args, ["workspace", "member", "role"], 2);
     const role = (rawRole || "member").toUpperCase();
     if (role !== "MEMBER" && role !== "MANAGER") return { status: "BADARGUMENTS", data: "role is member or manager" };
-    const perms = await conn.daemon.db.pool.query<{ canMessageOtherRealms: boolean }>(
-      `SELECT "canMessageOtherRealms" FROM users WHERE id = $1`,
-      [conn.session!.userId],
-    );
-    const member = await inviteMember(
-      conn.daemon.db.pool,
-      caller(conn),
-      workspaceId(ws),
-      memberId.trim(),
-      role as WorkspaceRole,
-      {
-        canMessageOtherRealms: perms.rows[0]?.canMessageOtherRealms ?? false,
-        maxMembers: conn.daemon.config.limits.maxWorkspaceMembers,
-      },
-    );
+    const member = await inviteMember(ctx.db, caller(ctx), workspaceId(ws), memberId.trim(), role as WorkspaceRole, {
+      maxMembers: ctx.limits.maxWorkspaceMembers,
+    });
     return { status: "OK", data: `member=${member}` };
   },
 });

@@ -12,9 +12,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceleave",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws] = fields(args, ["workspace"]);
-    const f = await leaveWorkspace(conn.daemon.db.pool, caller(conn), workspaceId(ws));
+    const f = await leaveWorkspace(ctx.db, caller(ctx), workspaceId(ws));
     return { status: "OK", data: [`freed=${f.changes}`, `released=${f.bytes}`] };
   },
 });

@@ -11,8 +11,8 @@ import { command } from "./types.ts";
 export default command({
   name: "workspacelist",
   states: LOGGED_IN,
-  async handle(conn) {
-    const rows = await listWorkspaces(conn.daemon.db.pool, caller(conn));
+  async handle(ctx) {
+    const rows = await listWorkspaces(ctx.db, caller(ctx));
     if (!rows.length) return { status: "NORESULTS", data: "no workspaces" };
     return {
       status: "OK",

@@ -11,9 +11,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspacemembers",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws] = fields(args, ["workspace"]);
-    const rows = await listMembers(conn.daemon.db.pool, caller(conn), workspaceId(ws));
+    const rows = await listMembers(ctx.db, caller(ctx), workspaceId(ws));
     return {
       status: "OK",
       data: rows.map(

@@ -13,10 +13,10 @@ import { command } from "./types.ts";
 export default command({
   name: "workspacepublish",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const r = splitWithTrailingData(args, 2, 1);
     if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected: workspace, length, data (${r.error.reason})`);
-    const s = await publishChange(conn.daemon.db.pool, caller(conn), workspaceId(r.value.fields[0]), r.value.data);
+    const s = await publishChange(ctx.db, caller(ctx), workspaceId(r.value.fields[0]), r.value.data);
     return { status: "OK", data: [`seq=${s.seq}`, `size=${s.size}`] };
   },
 });

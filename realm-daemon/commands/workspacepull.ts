@@ -13,11 +13,11 @@ import { command } from "./types.ts";
 export default command({
   name: "workspacepull",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, rawMax] = optionalFields(args, ["workspace", "max"], 1);
-    const limit = conn.daemon.config.limits.maxWorkspacePullEntries;
+    const limit = ctx.limits.maxWorkspacePullEntries;
     const max = rawMax ? Math.max(1, Math.min(int(rawMax, "max"), limit)) : limit;
-    const r = await pullChanges(conn.daemon.db.pool, caller(conn), workspaceId(ws), max);
+    const r = await pullChanges(ctx.db, caller(ctx), workspaceId(ws), max);
     return {
       status: "OK",
       data: [

@@ -8,12 +8,12 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceread",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, seq, offset, length] = fields(args, ["workspace", "seq", "offset", "length"]);
-    const max = conn.daemon.config.limits.maxPacketBytes - 512;
+    const max = ctx.limits.maxPacketBytes - 512;
     const data = await readChange(
-      conn.daemon.db.pool,
-      caller(conn),
+      ctx.db,
+      caller(ctx),
       workspaceId(ws),
       bigNumber(seq, "seq"),
       bigNumber(offset, "offset"),

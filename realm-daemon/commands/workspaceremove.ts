@@ -13,9 +13,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceremove",
   states: LOGGED_IN,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, member] = fields(args, ["workspace", "member"]);
-    const f = await removeMember(conn.daemon.db.pool, caller(conn), workspaceId(ws), member.trim());
+    const f = await removeMember(ctx.db, caller(ctx), workspaceId(ws), member.trim());
     return { status: "OK", data: [`freed=${f.changes}`, `released=${f.bytes}`] };
   },
 });

@@ -12,9 +12,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceresync",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws] = fields(args, ["workspace"]);
-    const head = await resyncMember(conn.daemon.db.pool, caller(conn), workspaceId(ws));
+    const head = await resyncMember(ctx.db, caller(ctx), workspaceId(ws));
     return { status: "OK", data: `head=${head}` };
   },
 });

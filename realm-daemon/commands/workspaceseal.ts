@@ -12,9 +12,9 @@ import { command } from "./types.ts";
 export default command({
   name: "workspaceseal",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [handle] = fields(args, ["handle"]);
-    const s = await sealChange(conn.daemon.db.pool, caller(conn), bigNumber(handle, "handle"));
+    const s = await sealChange(ctx.db, caller(ctx), bigNumber(handle, "handle"));
     return { status: "OK", data: [`seq=${s.seq}`, `size=${s.size}`] };
   },
 });

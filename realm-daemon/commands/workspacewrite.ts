@@ -14,13 +14,13 @@ import { command } from "./types.ts";
 export default command({
   name: "workspacewrite",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const r = splitWithTrailingData(args, 3, 2);
     if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected: handle, offset, length, data (${r.error.reason})`);
     const [handle, offset] = r.value.fields;
     const size = await writeChange(
-      conn.daemon.db.pool,
-      caller(conn),
+      ctx.db,
+      caller(ctx),
       bigNumber(handle, "handle"),
       bigNumber(offset, "offset"),
       r.value.data,

@@ -12,17 +12,11 @@ import { command } from "./types.ts";
 export default command({
   name: "writemessagedata",
   states: WITH_COMPUTER,
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const r = splitWithTrailingData(args, 3, 2);
     if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected: id, offset, length, data (${r.error.reason})`);
     const [id, offset] = r.value.fields;
-    const size = await writeMessageData(
-      conn.daemon.db.pool,
-      caller(conn),
-      id,
-      BigInt(int(offset, "offset")),
-      r.value.data,
-    );
+    const size = await writeMessageData(ctx.db, caller(ctx), id, BigInt(int(offset, "offset")), r.value.data);
     return { status: "OK", data: size.toString() };
   },
 });

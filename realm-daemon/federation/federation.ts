@@ -4,7 +4,7 @@
 // revocation reaches this realm within a minute. See docs/federation.md.
 import type { Logger } from "pino";
 import { generateRealmKey, storeRotatedKey } from "../../lib/realm/keys.ts";
-import { tx } from "../../lib/domain/messages.ts";
+import { tx } from "../../lib/db/tx.ts";
 import { LinkError } from "../../lib/federation/packet-client.ts";
 import { cachedPeerIds, loadPeer, markStale } from "../../lib/federation/peer-cache.ts";
 import { peerBack, waitingTargets } from "../../lib/federation/outbox-queue.ts";
@@ -113,7 +113,11 @@ export class Federation {
   }
 
   /** A peer realm tried to deliver a message whose sender belongs to another realm: refused, logged, audited. */
-  async recordSpoof(conn: PeerConnection, messageId: string, senderId: string): Promise<void> {
+  async recordSpoof(
+    conn: { log: Logger; realmId: string; peerRealmId: string; id: string; ip: string },
+    messageId: string,
+    senderId: string,
+  ): Promise<void> {
     conn.log.warn({ messageId, senderId }, "refused a message from a peer realm that claims a sender of another realm");
     await this.daemon.db.pool
       .query(
@@ -121,9 +125,9 @@ export class Federation {
         [
           `realm:${conn.peerRealmId}`,
           messageId,
-          conn.realm.id,
+          conn.realmId,
           JSON.stringify({ peer: conn.peerRealmId, senderId, connection: conn.id }),
-          conn.transport.remoteAddress.replace(/:\d+$/, ""),
+          conn.ip,
         ],
       )
       .catch((e: unknown) => conn.log.error({ err: e }, "could not write the audit record"));

@@ -1,3 +1,4 @@
+import { approvedRealmKeys } from "../../../lib/federation/directory.ts";
 import { fields } from "../args.ts";
 import { ANY, managementCommand } from "../../session.ts";
 
@@ -9,22 +10,13 @@ import { ANY, managementCommand } from "../../session.ts";
 export default managementCommand({
   name: "getrealmkeys",
   states: ANY,
-  async handle(s, args) {
+  async handle(ctx, args) {
     const [realmId] = fields(args, ["realm id"]);
-    const r = await s.pool.query<{
-      fingerprint: string;
-      validFrom: Date;
-      validUntil: Date | null;
-      tlsFingerprint: string | null;
-    }>(
-      `SELECT k.fingerprint, k."validFrom", k."validUntil", k."tlsFingerprint" FROM known_realm_keys k JOIN known_realms r ON r."realmId" = k."realmId"
-        WHERE k."realmId" = $1 AND r.status = 'APPROVED' AND k."revokedAt" IS NULL AND (k."validUntil" IS NULL OR k."validUntil" > now()) ORDER BY k."validFrom" DESC`,
-      [realmId],
-    );
-    if (!r.rows.length) return { status: "NOSUCHREALM", data: `no approved realm ${realmId}` };
+    const keys = await approvedRealmKeys(ctx.db, realmId);
+    if (!keys.length) return { status: "NOSUCHREALM", data: `no approved realm ${realmId}` };
     return {
       status: "OK",
-      data: r.rows.map(
+      data: keys.map(
         (k) =>
           `${k.fingerprint}\t${k.validFrom.toISOString()}\t${k.validUntil?.toISOString() ?? "-"}\t${k.tlsFingerprint ?? "-"}`,
       ),

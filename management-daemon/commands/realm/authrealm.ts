@@ -1,7 +1,7 @@
 import { decodeProofs, managementAuthPayload } from "../../../lib/federation/signing.ts";
 import { splitFields } from "../../../lib/protocol/index.ts";
 import { authenticateRealm } from "../../registry.ts";
-import { ANONYMOUS, ManagementState, managementCommand, takeChallenge } from "../../session.ts";
+import { ANONYMOUS, managementCommand } from "../../session.ts";
 
 /**
  * authrealm: realm id, then one "proof=<fingerprint> <signature>" line per key the realm holds
@@ -11,16 +11,15 @@ import { ANONYMOUS, ManagementState, managementCommand, takeChallenge } from "..
 export default managementCommand({
   name: "authrealm",
   states: ANONYMOUS,
-  async handle(s, args) {
-    const nonce = takeChallenge(s);
+  async handle(ctx, args) {
+    const nonce = ctx.takeChallenge();
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const f = splitFields(args);
     if (!f.ok || f.value.length < 2) return { status: "BADARGUMENTS", data: "expected: realm id, proof lines" };
     const [realmId, ...rest] = f.value;
-    await authenticateRealm(s.pool, realmId, decodeProofs(rest), managementAuthPayload(realmId, nonce));
-    s.state = ManagementState.Realm;
-    s.realmId = realmId;
-    s.log.info({ realmId }, "realm authenticated");
+    await authenticateRealm(ctx.db, realmId, decodeProofs(rest), managementAuthPayload(realmId, nonce));
+    ctx.authenticated(realmId);
+    ctx.log.info({ realmId }, "realm authenticated");
     return { status: "OK", data: "status=APPROVED" };
   },
 });

@@ -1,13 +1,11 @@
-import { newNonce } from "../../../lib/federation/signing.ts";
 import { ANY, managementCommand } from "../../session.ts";
 
 /** challenge: no arguments. OK "nonce=<base64url>": sign it in the next enroll, authrealm or rotatekey (single use, short-lived). */
 export default managementCommand({
   name: "challenge",
   states: ANY,
-  async handle(s) {
-    const nonce = newNonce();
-    s.challenge = { nonce, expiresAt: Date.now() + s.limits.challengeTtlMs };
+  async handle(ctx) {
+    const nonce = ctx.newChallenge();
     return { status: "OK", data: `nonce=${nonce}` };
   },
 });

@@ -1,6 +1,6 @@
 import { managementKeyPayload } from "../../../lib/federation/signing.ts";
 import { checkPossession, enroll, presentedKey } from "../../registry.ts";
-import { ANONYMOUS, ManagementState, managementCommand, takeChallenge } from "../../session.ts";
+import { ANONYMOUS, managementCommand } from "../../session.ts";
 import { keyValues, metadata, pemField, required } from "../args.ts";
 
 /**
@@ -12,28 +12,27 @@ import { keyValues, metadata, pemField, required } from "../args.ts";
 export default managementCommand({
   name: "enroll",
   states: ANONYMOUS,
-  async handle(s, args) {
-    const nonce = takeChallenge(s);
+  async handle(ctx, args) {
+    const nonce = ctx.takeChallenge();
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const kv = keyValues(args);
     const realmId = required(kv, "realm");
     const key = presentedKey(
-      pemField(kv, "key", s.limits.maxPublicKeyBytes),
-      pemField(kv, "cert", s.limits.maxCertBytes, true),
+      pemField(kv, "key", ctx.limits.maxPublicKeyBytes),
+      pemField(kv, "cert", ctx.limits.maxCertBytes, true),
     );
     checkPossession(key, managementKeyPayload("enroll", realmId, key.fingerprint, nonce), required(kv, "proof"));
     const status = await enroll(
-      s.pool,
+      ctx.db,
       realmId,
       key,
       kv.get("token") ?? "",
-      metadata(args, s.limits.maxMetadataBytes),
-      s.limits.keyOverlapMs,
+      metadata(args, ctx.limits.maxMetadataBytes),
+      ctx.limits.keyOverlapMs,
     );
-    s.log.info({ realmId, fingerprint: key.fingerprint, status }, "realm enrolled");
+    ctx.log.info({ realmId, fingerprint: key.fingerprint, status }, "realm enrolled");
     if (status === "APPROVED") {
-      s.state = ManagementState.Realm;
-      s.realmId = realmId;
+      ctx.authenticated(realmId);
     }
     return { status: "OK", data: `status=${status}` };
   },

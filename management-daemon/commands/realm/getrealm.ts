@@ -7,9 +7,9 @@ import { fields } from "../args.ts";
 export default managementCommand({
   name: "getrealm",
   states: REALM,
-  async handle(s, args) {
+  async handle(ctx, args) {
     const [realmId] = fields(args, ["realm id"]);
-    const r = await lookup(s.pool, realmId);
+    const r = await lookup(ctx.db, realmId);
     if (!r) return { status: "NOSUCHREALM", data: `realm ${realmId} is not registered with the management server` };
     return { status: "OK", data: encodeRecord(r) };
   },

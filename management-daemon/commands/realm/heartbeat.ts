@@ -6,8 +6,8 @@ import { metadata } from "../args.ts";
 export default managementCommand({
   name: "heartbeat",
   states: REALM,
-  async handle(s, args) {
-    await heartbeat(s.pool, s.realmId!, metadata(args, s.limits.maxMetadataBytes));
+  async handle(ctx, args) {
+    await heartbeat(ctx.db, ctx.realmId!, metadata(args, ctx.limits.maxMetadataBytes));
     return { status: "OK", data: "status=APPROVED" };
   },
 });

@@ -1,6 +1,6 @@
 import { managementKeyPayload } from "../../../lib/federation/signing.ts";
 import { checkPossession, presentedKey, rotateKey } from "../../registry.ts";
-import { REALM, managementCommand, takeChallenge } from "../../session.ts";
+import { REALM, managementCommand } from "../../session.ts";
 import { keyValues, pemField, required } from "../args.ts";
 
 /**
@@ -11,17 +11,17 @@ import { keyValues, pemField, required } from "../args.ts";
 export default managementCommand({
   name: "rotatekey",
   states: REALM,
-  async handle(s, args) {
-    const nonce = takeChallenge(s);
+  async handle(ctx, args) {
+    const nonce = ctx.takeChallenge();
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const kv = keyValues(args);
     const key = presentedKey(
-      pemField(kv, "key", s.limits.maxPublicKeyBytes),
-      pemField(kv, "cert", s.limits.maxCertBytes, true),
+      pemField(kv, "key", ctx.limits.maxPublicKeyBytes),
+      pemField(kv, "cert", ctx.limits.maxCertBytes, true),
     );
-    checkPossession(key, managementKeyPayload("rotate", s.realmId!, key.fingerprint, nonce), required(kv, "proof"));
-    const until = await rotateKey(s.pool, s.realmId!, key, s.limits.keyOverlapMs);
-    s.log.info({ realmId: s.realmId, fingerprint: key.fingerprint, oldValidUntil: until }, "realm key rotated");
+    checkPossession(key, managementKeyPayload("rotate", ctx.realmId!, key.fingerprint, nonce), required(kv, "proof"));
+    const until = await rotateKey(ctx.db, ctx.realmId!, key, ctx.limits.keyOverlapMs);
+    ctx.log.info({ realmId: ctx.realmId, fingerprint: key.fingerprint, oldValidUntil: until }, "realm key rotated");
     return { status: "OK", data: `oldvaliduntil=${until.toISOString()}` };
   },
 });

@@ -11,26 +11,26 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "auth",
   states: [PeerState.Challenged],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const proofs = decodeProofs(allLines(args));
     const payload = realmAuthPayload(
       "client",
-      conn.peerRealmId,
-      conn.realm.id,
-      conn.serverNonce,
-      conn.clientNonce,
-      conn.binding,
+      ctx.peerRealmId,
+      ctx.realm.id,
+      ctx.nonces.server,
+      ctx.nonces.client,
+      ctx.binding,
     );
     try {
-      await conn.federation.trust.verify(conn.peerRealmId, payload, proofs);
+      await ctx.verifyPeer(payload, proofs);
     } catch (e) {
       if (e instanceof DomainError) {
-        conn.log.warn({ status: e.code, reason: e.message }, "peer realm refused");
+        ctx.log.warn({ status: e.code, reason: e.message }, "peer realm refused");
         return { status: e.code, data: e.message, close: true };
       }
       throw e;
     }
-    conn.authenticated();
-    return { status: "OK", data: `realm=${conn.realm.id}` };
+    ctx.authenticated();
+    return { status: "OK", data: `realm=${ctx.realm.id}` };
   },
 });

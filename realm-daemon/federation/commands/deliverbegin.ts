@@ -13,14 +13,14 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "deliverbegin",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const lines = allLines(args);
     if (lines.length < 5 || !/^\d{1,13}$/.test(lines[3]))
       return { status: "BADARGUMENTS", data: "expected: message id, sender, sender computer, size, recipient lines" };
     const [messageId, senderId, senderComputer, size, ...rest] = lines;
     const header = {
-      localRealmId: conn.realm.id,
-      peerRealmId: conn.peerRealmId,
+      localRealmId: ctx.realm.id,
+      peerRealmId: ctx.peerRealmId,
       messageId,
       senderId,
       senderComputer,
@@ -32,16 +32,14 @@ export default peerCommand({
     };
     const spoof = checkSenderRealm(header);
     if (spoof?.code === "UNAUTHORIZED") {
-      await conn.federation.recordSpoof(conn, messageId, senderId);
+      await ctx.recordSpoof(messageId, senderId);
       throw spoof;
     }
-    const r = await beginInbound(conn.federation.daemon.db.pool, header, conn.federation.config.limits).catch(
-      (e: unknown) => {
-        if (e instanceof DomainError && e.code === "QUOTAEXCEEDED")
-          conn.log.warn({ messageId, reason: e.message }, "delivery refused: per-realm storage limit");
-        throw e;
-      },
-    );
+    const r = await beginInbound(ctx.db, header, ctx.limits).catch((e: unknown) => {
+      if (e instanceof DomainError && e.code === "QUOTAEXCEEDED")
+        ctx.log.warn({ messageId, reason: e.message }, "delivery refused: per-realm storage limit");
+      throw e;
+    });
     if (r.state === "complete") return { status: "OK", data: "state=complete" };
     return {
       status: "OK",

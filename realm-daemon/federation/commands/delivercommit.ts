@@ -6,10 +6,10 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "delivercommit",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [messageId] = fields(args, ["message id"]);
-    const n = await commitInbound(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, messageId);
-    conn.log.debug({ messageId, deliveries: n }, "message taken from peer realm");
+    const n = await commitInbound(ctx.db, ctx.realm.id, ctx.peerRealmId, messageId);
+    ctx.log.debug({ messageId, deliveries: n }, "message taken from peer realm");
     return { status: "OK" };
   },
 });

@@ -7,19 +7,12 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "deliverdata",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const f = splitWithTrailingData(args, 3, 2);
     if (!f.ok)
       throw new ProtocolError("BADARGUMENTS", `expected: message id, offset, length, data (${f.error.reason})`);
     const [messageId, offset] = f.value.fields;
-    await writeInbound(
-      conn.federation.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
-      messageId,
-      BigInt(int(offset, "offset")),
-      f.value.data,
-    );
+    await writeInbound(ctx.db, ctx.realm.id, ctx.peerRealmId, messageId, BigInt(int(offset, "offset")), f.value.data);
     return { status: "OK" };
   },
 });

@@ -11,18 +11,18 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "hello",
   states: [PeerState.Greeted],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [nonce] = fields(args, ["nonce"]);
     if (!isNonce(nonce)) return { status: "BADARGUMENTS", data: "nonce: 32 to 128 base64url characters", close: true };
-    const keys = await loadSigningKeys(conn.federation.daemon.db.pool, conn.realm.id);
+    const keys = await loadSigningKeys(ctx.db, ctx.realm.id);
     if (!keys.length) return { status: "INTERNALERROR", data: "this realm has no key", close: true };
-    conn.clientNonce = nonce;
-    conn.serverNonce = newNonce();
-    conn.state = PeerState.Challenged;
+    ctx.nonces.client = nonce;
+    ctx.nonces.server = newNonce();
+    ctx.challenged();
     const proofs = proofsFor(
       keys,
-      realmAuthPayload("server", conn.realm.id, conn.peerRealmId, nonce, conn.serverNonce, conn.binding),
+      realmAuthPayload("server", ctx.realm.id, ctx.peerRealmId, nonce, ctx.nonces.server, ctx.binding),
     );
-    return { status: "OK", data: [`nonce=${conn.serverNonce}`, `realm=${conn.realm.id}`, ...encodeProofs(proofs)] };
+    return { status: "OK", data: [`nonce=${ctx.nonces.server}`, `realm=${ctx.realm.id}`, ...encodeProofs(proofs)] };
   },
 });

@@ -7,15 +7,9 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wsaccept",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, memberId] = fields(args, ["workspace", "member"]);
-    const head = await acceptRemote(
-      conn.federation.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
-      workspaceId(ws),
-      memberId,
-    );
+    const head = await acceptRemote(ctx.db, ctx.realm.id, ctx.peerRealmId, workspaceId(ws), memberId);
     return { status: "OK", data: `head=${head}` };
   },
 });

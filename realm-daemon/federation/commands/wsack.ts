@@ -7,16 +7,9 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wsack",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, memberId, seq] = fields(args, ["workspace", "member", "seq"]);
-    await ackRemote(
-      conn.federation.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
-      workspaceId(ws),
-      memberId,
-      bigNumber(seq, "seq"),
-    );
+    await ackRemote(ctx.db, ctx.realm.id, ctx.peerRealmId, workspaceId(ws), memberId, bigNumber(seq, "seq"));
     return { status: "OK" };
   },
 });

@@ -12,17 +12,16 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wschangebegin",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, seq, size, authorId, authorComputer, origin] = optionalFields(
       args,
       ["workspace", "seq", "size", "author", "author computer", "origin change id"],
       5,
     );
-    const fed = conn.federation;
     const state = await beginMirrorChange(
-      fed.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
+      ctx.db,
+      ctx.realm.id,
+      ctx.peerRealmId,
       {
         workspaceId: workspaceId(ws),
         seq: bigNumber(seq, "seq"),
@@ -30,7 +29,7 @@ export default peerCommand({
         authorId,
         authorComputer,
       },
-      fed.config.limits.maxInboundBytesPerPeer,
+      ctx.limits.maxInboundBytesPerPeer,
       origin ? bigNumber(origin, "origin change id") : null,
     );
     return { status: "OK", data: `state=${state}` };

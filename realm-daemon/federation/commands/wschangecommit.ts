@@ -7,15 +7,9 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wschangecommit",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, seq] = fields(args, ["workspace", "seq"]);
-    await commitMirrorChange(
-      conn.federation.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
-      workspaceId(ws),
-      bigNumber(seq, "seq"),
-    );
+    await commitMirrorChange(ctx.db, ctx.realm.id, ctx.peerRealmId, workspaceId(ws), bigNumber(seq, "seq"));
     return { status: "OK" };
   },
 });

@@ -7,15 +7,15 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wschangedata",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const f = splitWithTrailingData(args, 4, 3);
     if (!f.ok)
       throw new ProtocolError("BADARGUMENTS", `expected: workspace, seq, offset, length, data (${f.error.reason})`);
     const [ws, seq, offset] = f.value.fields;
     await writeMirrorChange(
-      conn.federation.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
+      ctx.db,
+      ctx.realm.id,
+      ctx.peerRealmId,
       workspaceId(ws),
       bigNumber(seq, "seq"),
       bigNumber(offset, "offset"),

@@ -15,11 +15,11 @@ const ROLES: Record<string, WorkspaceRole> = { member: "MEMBER", manager: "MANAG
 export default peerCommand({
   name: "wsinvite",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, name, creatorId, memberId, role] = fields(args, ["workspace", "name", "creator", "member", "role"]);
     const r = ROLES[role];
     if (!r) throw new DomainError("BADARGUMENTS", `role must be member or manager, not ${role}`);
-    await receiveInvite(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, {
+    await receiveInvite(ctx.db, ctx.realm.id, ctx.peerRealmId, {
       workspaceId: workspaceId(ws),
       name,
       creatorId,

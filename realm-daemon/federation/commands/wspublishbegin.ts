@@ -12,7 +12,7 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wspublishbegin",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, changeId, size, authorId, authorComputer] = fields(args, [
       "workspace",
       "change id",
@@ -20,11 +20,10 @@ export default peerCommand({
       "author",
       "author computer",
     ]);
-    const fed = conn.federation;
     const r = await beginRemotePublish(
-      fed.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
+      ctx.db,
+      ctx.realm.id,
+      ctx.peerRealmId,
       {
         workspaceId: workspaceId(ws),
         changeId: bigNumber(changeId, "change id").toString(),
@@ -32,7 +31,7 @@ export default peerCommand({
         authorId,
         authorComputer,
       },
-      fed.config.limits.maxInboundBytesPerPeer,
+      ctx.limits.maxInboundBytesPerPeer,
     );
     return { status: "OK", data: r.state === "open" ? ["state=open"] : ["state=complete", `seq=${r.seq}`] };
   },

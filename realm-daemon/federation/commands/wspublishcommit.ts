@@ -7,12 +7,12 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wspublishcommit",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, changeId] = fields(args, ["workspace", "change id"]);
     const seq = await commitRemotePublish(
-      conn.federation.daemon.db.pool,
-      conn.realm.id,
-      conn.peerRealmId,
+      ctx.db,
+      ctx.realm.id,
+      ctx.peerRealmId,
       workspaceId(ws),
       bigNumber(changeId, "change id").toString(),
     );

@@ -7,7 +7,7 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wspublishdata",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const f = splitWithTrailingData(args, 4, 3);
     if (!f.ok)
       throw new ProtocolError(
@@ -16,8 +16,8 @@ export default peerCommand({
       );
     const [ws, changeId, offset] = f.value.fields;
     await writeRemotePublish(
-      conn.federation.daemon.db.pool,
-      conn.peerRealmId,
+      ctx.db,
+      ctx.peerRealmId,
       workspaceId(ws),
       bigNumber(changeId, "change id").toString(),
       bigNumber(offset, "offset"),

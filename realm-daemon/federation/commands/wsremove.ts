@@ -7,9 +7,9 @@ import { PeerState, peerCommand } from "../peer-state.ts";
 export default peerCommand({
   name: "wsremove",
   states: [PeerState.Authenticated],
-  async handle(conn, args) {
+  async handle(ctx, args) {
     const [ws, memberId] = fields(args, ["workspace", "member"]);
-    await receiveRemove(conn.federation.daemon.db.pool, conn.realm.id, conn.peerRealmId, workspaceId(ws), memberId);
+    await receiveRemove(ctx.db, ctx.realm.id, ctx.peerRealmId, workspaceId(ws), memberId);
     return { status: "OK" };
   },
 });

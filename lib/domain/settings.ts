@@ -1,11 +1,16 @@
-// User and computer settings, shared by the setting commands. Bytes (key + value) count
-// against the user's storage quota and a per-user settings limit.
+// User and computer settings (the setting commands). Bytes (key + value) count against the
+// user's storage quota and a per-user settings limit. Other users read only "public-" keys.
 import type pg from "pg";
-import { DomainError } from "../../lib/domain/errors.ts";
-import { chargeBytes, releaseBytes } from "../../lib/domain/quota.ts";
-import { tx } from "../../lib/domain/messages.ts";
-import { foldUsername } from "../../lib/domain/usernames.ts";
-import { REALM_DEFAULTS } from "../config.ts";
+import { DomainError } from "./errors.ts";
+import { chargeBytes, releaseBytes } from "./quota.ts";
+import { tx } from "../db/tx.ts";
+import { foldUsername } from "./usernames.ts";
+
+export const SETTING_LIMITS = {
+  maxSettingKeyBytes: 256,
+  maxSettingValueBytes: 64 * 1024,
+  maxSettingsBytesPerUser: 128 * 1024,
+} as const;
 
 export async function putSetting(
   pool: pg.Pool,
@@ -15,13 +20,13 @@ export async function putSetting(
   value: string | null,
 ): Promise<void> {
   const kb = Buffer.byteLength(key);
-  if (!key || kb > REALM_DEFAULTS.maxSettingKeyBytes || /[\r\n]/.test(key))
+  if (!key || kb > SETTING_LIMITS.maxSettingKeyBytes || /[\r\n]/.test(key))
     throw new DomainError(
       "BADARGUMENTS",
-      `a setting key has 1 to ${REALM_DEFAULTS.maxSettingKeyBytes} bytes and no newline`,
+      `a setting key has 1 to ${SETTING_LIMITS.maxSettingKeyBytes} bytes and no newline`,
     );
-  if (value !== null && Buffer.byteLength(value) > REALM_DEFAULTS.maxSettingValueBytes)
-    throw new DomainError("TOOLARGE", `a setting value has at most ${REALM_DEFAULTS.maxSettingValueBytes} bytes`);
+  if (value !== null && Buffer.byteLength(value) > SETTING_LIMITS.maxSettingValueBytes)
+    throw new DomainError("TOOLARGE", `a setting value has at most ${SETTING_LIMITS.maxSettingValueBytes} bytes`);
   await tx(pool, async (c) => {
     const old = await c.query<{ value: string }>(
       `SELECT value FROM settings WHERE "userId" = $1 AND computer = $2 AND key = $3 FOR UPDATE`,
@@ -33,10 +38,10 @@ export async function putSetting(
       const u = await c.query<{ settingsBytes: bigint }>(`SELECT "settingsBytes" FROM users WHERE id = $1 FOR UPDATE`, [
         userId,
       ]);
-      if (Number(u.rows[0].settingsBytes) + after - before > REALM_DEFAULTS.maxSettingsBytesPerUser)
+      if (Number(u.rows[0].settingsBytes) + after - before > SETTING_LIMITS.maxSettingsBytesPerUser)
         throw new DomainError(
           "QUOTAEXCEEDED",
-          `settings are limited to ${REALM_DEFAULTS.maxSettingsBytesPerUser} bytes per user`,
+          `settings are limited to ${SETTING_LIMITS.maxSettingsBytesPerUser} bytes per user`,
         );
       if (!(await chargeBytes(c, userId, BigInt(after - before), "settings")))
         throw new DomainError("QUOTAEXCEEDED", "this would exceed your storage quota");
@@ -70,4 +75,30 @@ export async function resolveLocalUser(
   ]);
   if (!r.rows[0]) throw new DomainError("NOSUCHUSER", `no user ${fullId}`);
   return { id: r.rows[0].id, self: r.rows[0].id === selfId };
+}
+
+/** A local user and whether it is the viewer (settings of others: "public-" keys only). */
+export interface SettingsOwner {
+  id: string;
+  self: boolean;
+}
+
+/** One setting's value, or null when unset. UNAUTHORIZED for another user's non-public key. */
+export async function getSetting(pool: pg.Pool, target: SettingsOwner, computer: string, key: string) {
+  if (!target.self && !key.startsWith("public-"))
+    throw new DomainError("UNAUTHORIZED", 'only settings whose key starts with "public-" are readable by other users');
+  const r = await pool.query<{ value: string }>(
+    `SELECT value FROM settings WHERE "userId" = $1 AND computer = $2 AND key = $3`,
+    [target.id, computer, key],
+  );
+  return r.rows[0]?.value ?? null;
+}
+
+/** Setting keys of a user's computer ("" = the user's own), sorted; only "public-" ones of others. */
+export async function listSettingKeys(pool: pg.Pool, target: SettingsOwner, computer: string): Promise<string[]> {
+  const r = await pool.query<{ key: string }>(
+    `SELECT key FROM settings WHERE "userId" = $1 AND computer = $2 ${target.self ? "" : "AND key LIKE 'public-%'"} ORDER BY key`,
+    [target.id, computer],
+  );
+  return r.rows.map((x) => x.key);
 }

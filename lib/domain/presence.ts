@@ -1,0 +1,55 @@
+// Who is online: a presence row per logged-in computer connection, valid while the daemon
+// instance holding it sends heartbeats (daemon_instances.heartbeatAt within `staleMs`).
+// Immediate messages (sendimessage) go only to a computer that is online now; nothing is stored.
+import type pg from "pg";
+import { CHANNELS, notify } from "../db/notify.ts";
+import { hitRateLimit } from "./rate-limit.ts";
+
+/** The computers of a user connected now, on any instance, sorted. */
+export async function onlineComputers(pool: pg.Pool, userId: string, staleMs: number): Promise<string[]> {
+  const r = await pool.query<{ computer: string }>(
+    `SELECT DISTINCT p.computer FROM presences p JOIN daemon_instances d ON d.id = p."instanceId"
+      WHERE p."userId" = $1 AND d."heartbeatAt" > now() - $2 * interval '1 millisecond' ORDER BY 1`,
+    [userId, staleMs],
+  );
+  return r.rows.map((x) => x.computer);
+}
+
+export interface Imessage {
+  from: { userId: string; fullId: string; computer: string };
+  to: { userId: string; computer: string };
+  body: string;
+  staleMs: number;
+}
+
+export type ImessageOutcome =
+  | { sent: true }
+  | { sent: false; offline: true }
+  | { sent: false; offline: false; ratePerMinute: number; retryAfterMs: number };
+
+/**
+ * Sends an immediate message to a computer that is online now, within the recipient's rate
+ * (per sender, per minute; the user's own or the realm's).
+ */
+export async function sendImessage(pool: pg.Pool, m: Imessage): Promise<ImessageOutcome> {
+  const rate = await pool.query<{ rate: number }>(
+    `SELECT COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
+    [m.to.userId],
+  );
+  const online = await pool.query(
+    `SELECT 1 FROM presences p JOIN daemon_instances d ON d.id = p."instanceId" WHERE p."userId" = $1 AND p.computer = $2 AND d."heartbeatAt" > now() - $3 * interval '1 millisecond' LIMIT 1`,
+    [m.to.userId, m.to.computer, m.staleMs],
+  );
+  if (!online.rowCount) return { sent: false, offline: true };
+  const ratePerMinute = rate.rows[0].rate;
+  const limit = await hitRateLimit(pool, `im:${m.to.userId}:${m.from.userId}`, ratePerMinute, 60_000);
+  if (!limit.allowed) return { sent: false, offline: false, ratePerMinute, retryAfterMs: limit.retryAfterMs };
+  await notify(pool, CHANNELS.imessage, {
+    userId: m.to.userId,
+    computer: m.to.computer,
+    from: m.from.fullId,
+    fromComputer: m.from.computer,
+    body: m.body,
+  });
+  return { sent: true };
+}
