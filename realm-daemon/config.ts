@@ -64,6 +64,8 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(1)
     .max(100_000)
     .default(REALM_DEFAULTS.maxConnectionsPerIp),
+  /** Comma-separated realm ids this daemon serves (default: every realm in the database). */
+  OPENGROOVE_REALM_SERVE: z.string().optional(),
   OPENGROOVE_REALM_IDLE_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -84,6 +86,11 @@ export interface RealmDaemonConfig {
   limits: RealmDefaults & { maxConnectionsPerIp: number; idleTimeoutMs: number };
   /** Realm-to-realm federation (realm-daemon/federation/config.ts); off without a management server. */
   federation?: FederationConfig;
+  /**
+   * The realms this daemon serves (listeners, management links, outbox of those realms); every
+   * realm in the database when unset. Lets several realms on one database run in separate daemons.
+   */
+  serveRealms?: string[];
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -109,5 +116,8 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
       idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS,
     },
     federation: federationFromEnv(env),
+    serveRealms: env.OPENGROOVE_REALM_SERVE?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
   };
 }

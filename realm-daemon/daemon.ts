@@ -125,8 +125,10 @@ export class RealmDaemon {
         const r = await this.db.pool.query<RealmInfo>(
           `SELECT id, slug, name, description, host, port, "contactEmail", "contactUserId", "registrationMode", "captchaProvider", status, "maxComputersPerUser", "messageRetentionDays" FROM realms`,
         );
-        this.realms = new Map(r.rows.map((x) => [x.id, x]));
-        await this.listeners.reconcile(r.rows);
+        const serve = this.config.serveRealms;
+        const rows = serve ? r.rows.filter((x) => serve.includes(x.id)) : r.rows;
+        this.realms = new Map(rows.map((x) => [x.id, x]));
+        await this.listeners.reconcile(rows);
         // Sessions on realms that are now disabled or gone are closed.
         for (const c of this.connections) {
           const now = this.realms.get(c.realm.id);

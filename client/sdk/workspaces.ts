@@ -29,6 +29,8 @@ export interface WorkspaceMember {
   role: WorkspaceRole;
   status: WorkspaceMemberStatus;
   lastSeenAt: Date | null;
+  /** A member of another realm: where its invitation stands (taken by its realm, still queued, refused for good). */
+  invitation?: "queued" | "delivered" | "refused";
 }
 
 export interface ChangeEntry {
@@ -159,12 +161,13 @@ export class Workspaces {
 
   async members(workspaceId: string): Promise<WorkspaceMember[]> {
     return (await this.client.call("workspacemembers", [workspaceId])).lines.map((l) => {
-      const [userId, role, status, seen] = l.split(" ");
+      const [userId, role, status, seen, invitation] = l.split(" ");
       return {
         userId,
         role: role as WorkspaceRole,
         status: status as WorkspaceMemberStatus,
         lastSeenAt: seen === "-" ? null : new Date(seen),
+        ...(invitation ? { invitation: invitation as WorkspaceMember["invitation"] } : {}),
       };
     });
   }

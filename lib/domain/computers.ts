@@ -2,7 +2,9 @@
 // web account page, so both release the same bytes and leave the same rows behind.
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
-import { deleteMessage, type Caller } from "./messages.ts";
+import { deleteMessageIn, type Caller } from "./messages.ts";
+import { freeAcked } from "./workspace-gc.ts";
+import { queueMirrorAck } from "./workspace-federation.ts";
 import { notify, CHANNELS } from "../db/notify.ts";
 import { tx } from "../db/tx.ts";
 
@@ -14,26 +16,56 @@ export interface ComputerOwner {
 }
 
 /**
- * Deletes a computer of the user. Its pending deliveries are deleted as that computer would
- * delete them, so the senders' bytes are released when it was the last recipient; then its
- * remaining delivery entries, its settings and the computer itself go. A user-change
- * notification then makes every realm-daemon instance close that computer's live sessions
- * with `banned`.
- * NOSUCHCOMPUTER when the user has no computer of that name.
+ * Deletes a computer of the user, in one transaction: its pending deliveries are deleted as that
+ * computer would delete them (the senders' bytes are released when it was the last recipient),
+ * its workspace cursors go and the changes only it still pinned are freed (a computer created
+ * later under the same name starts at each workspace's head, docs/protocol.md §9), then its
+ * remaining delivery entries, its settings and the computer itself. A user-change notification
+ * (sent at commit) makes every realm-daemon instance close that computer's live sessions with
+ * `banned`. NOSUCHCOMPUTER when the user has no computer of that name.
  */
 export async function deleteComputer(pool: pg.Pool, owner: ComputerOwner, name: string): Promise<void> {
-  const exists = await pool.query(`SELECT 1 FROM computers WHERE "userId" = $1 AND name = $2`, [owner.userId, name]);
-  if (!exists.rowCount) throw new DomainError("NOSUCHCOMPUTER", `no computer "${name}"`);
-  const pending = await pool.query<{ messageId: string }>(
-    `SELECT m."messageId" FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE mr."userId" = $1 AND mr.computer = $2 AND m."sentAt" IS NOT NULL`,
-    [owner.userId, name],
-  );
-  const as: Caller = { ...owner, computer: name };
-  for (const p of pending.rows) await deleteMessage(pool, as, p.messageId).catch(() => undefined);
-  await pool.query(`DELETE FROM message_recipients WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
-  await pool.query(`DELETE FROM settings WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
-  await pool.query(`DELETE FROM computers WHERE "userId" = $1 AND name = $2`, [owner.userId, name]);
-  await notify(pool, CHANNELS.user, owner.userId);
+  await tx(pool, async (c) => {
+    const exists = await c.query(`SELECT 1 FROM computers WHERE "userId" = $1 AND name = $2 FOR UPDATE`, [
+      owner.userId,
+      name,
+    ]);
+    if (!exists.rowCount) throw new DomainError("NOSUCHCOMPUTER", `no computer "${name}"`);
+    const pending = await c.query<{ messageId: string }>(
+      `SELECT m."messageId" FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE mr."userId" = $1 AND mr.computer = $2 AND m."sentAt" IS NOT NULL ORDER BY m.id`,
+      [owner.userId, name],
+    );
+    const as: Caller = { ...owner, computer: name };
+    for (const p of pending.rows) {
+      // NOSUCHMESSAGE: deleted meanwhile (a check in JS, no SQL error: the transaction goes on).
+      await deleteMessageIn(c, as, p.messageId).catch((e: unknown) => {
+        if (!(e instanceof DomainError)) throw e;
+      });
+    }
+    await c.query(`DELETE FROM message_recipients WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
+    await c.query(`DELETE FROM settings WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
+    await c.query(`DELETE FROM computers WHERE "userId" = $1 AND name = $2`, [owner.userId, name]);
+    // Workspace cursors, each under its workspace's lock (as every cursor change), in id order.
+    const ws = await c.query<{ workspaceId: string }>(
+      `SELECT DISTINCT "workspaceId" FROM workspace_cursors WHERE "memberId" = $1 AND computer = $2 ORDER BY "workspaceId"`,
+      [owner.fullId, name],
+    );
+    for (const { workspaceId } of ws.rows) {
+      const w = await c.query<{ homeRealmId: string | null }>(
+        `SELECT "homeRealmId" FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`,
+        [workspaceId],
+      );
+      await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2 AND computer = $3`, [
+        workspaceId,
+        owner.fullId,
+        name,
+      ]);
+      await freeAcked(c, workspaceId);
+      // On a mirror, the member's other computers may now be the lowest: the home realm is told.
+      if (w.rows[0]?.homeRealmId) await queueMirrorAck(c, workspaceId, owner.fullId, w.rows[0].homeRealmId);
+    }
+    await notify(c, CHANNELS.user, owner.userId);
+  });
 }
 
 /**

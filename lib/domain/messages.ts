@@ -309,7 +309,16 @@ export async function getMessageInfo(pool: pg.Pool, caller: Caller, messageId: s
  * data go and the sender's bytes are released. The sender's delete retracts the whole message.
  */
 export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: string): Promise<{ released: bigint }> {
-  return tx(pool, async (c) => {
+  return tx(pool, (c) => deleteMessageIn(c, caller, messageId));
+}
+
+/** deleteMessage inside the caller's transaction (e.g. deleteComputer's). */
+export async function deleteMessageIn(
+  c: pg.PoolClient,
+  caller: Caller,
+  messageId: string,
+): Promise<{ released: bigint }> {
+  {
     const m = await lockMessage(c, caller.realmId, messageId);
     if (m.senderUserId !== caller.userId) {
       if (!m.sentAt) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
@@ -326,7 +335,7 @@ export async function deleteMessage(pool: pg.Pool, caller: Caller, messageId: st
       if (Number(d.rows[0].total) > Number(d.rows[0].deleted)) return { released: 0n };
     }
     return { released: await dropMessage(c, m) };
-  });
+  }
 }
 
 /**

@@ -431,6 +431,12 @@ export interface MemberSummary {
   role: WorkspaceRole;
   status: MemberStatus;
   lastSeenAt: Date | null;
+  /**
+   * A member of another realm: where the last invitation stands. `queued` (not taken by that
+   * realm yet: it is down or not federated yet), `delivered`, or `refused` (for good, e.g. no such
+   * user there: the member is then REMOVED). Null for local members.
+   */
+  invitation: "queued" | "delivered" | "refused" | null;
 }
 
 /** Members of a workspace the caller belongs to (active, invited or suspended). */
@@ -439,7 +445,15 @@ export async function listMembers(pool: pg.Pool, caller: Caller, workspaceId: st
   if (m.status === "LEFT" || m.status === "REMOVED") throw notActive(m);
   const r = await pool.query<MemberSummary>(
     named(
-      `SELECT "memberId", role, status, "lastSeenAt" FROM workspace_members WHERE "workspaceId" = $1 ORDER BY "invitedAt", "memberId"`,
+      `SELECT m."memberId", m.role, m.status, m."lastSeenAt",
+              CASE WHEN m."userId" IS NOT NULL OR o.id IS NULL THEN NULL
+                   WHEN o."failedAt" IS NOT NULL THEN 'refused'
+                   WHEN o."deliveredAt" IS NOT NULL THEN 'delivered' ELSE 'queued' END AS invitation
+         FROM workspace_members m
+         LEFT JOIN LATERAL (SELECT id, "deliveredAt", "failedAt" FROM federation_outbox
+                             WHERE kind = 'ws-invite' AND "workspaceId" = m."workspaceId" AND "memberId" = m."memberId"
+                             ORDER BY id DESC LIMIT 1) o ON true
+        WHERE m."workspaceId" = $1 ORDER BY m."invitedAt", m."memberId"`,
       [workspaceId],
     ),
   );

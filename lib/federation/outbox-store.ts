@@ -1,6 +1,5 @@
 // The sending side's queue (federation_outbox): one row per message and remote realm, written by
-// sendMessage. Rows are claimed with FOR UPDATE SKIP LOCKED plus a lease, so several daemon
-// instances share the work and a crashed instance's rows come back after the lease. The remote
+// sendMessage. Order, leases and retries: outbox-queue.ts. The remote
 // recipients' entries (message_recipients with userId NULL) keep the message, and so the
 // sender's charge, alive until that realm took it; dropMessage releases the bytes.
 import crypto from "node:crypto";
@@ -20,43 +19,8 @@ export interface OutboxRow {
   workspaceId: string | null;
   memberId: string | null;
   seq: bigint | null;
-}
-
-export async function claimDue(
-  pool: pg.Pool,
-  batch: number,
-  leaseMs: number,
-  busyTargets: string[],
-): Promise<OutboxRow[]> {
-  const r = await pool.query<{
-    id: bigint;
-    kind: string;
-    messageId: bigint | null;
-    targetRealmId: string;
-    attempts: number;
-    workspaceId: string | null;
-    memberId: string | null;
-    seq: bigint | null;
-  }>(
-    `WITH due AS (
-       SELECT id FROM federation_outbox
-        WHERE "deliveredAt" IS NULL AND "failedAt" IS NULL AND "nextAttemptAt" <= now() AND NOT ("targetRealmId" = ANY($3))
-        ORDER BY "nextAttemptAt" LIMIT $1 FOR UPDATE SKIP LOCKED)
-     UPDATE federation_outbox o SET "nextAttemptAt" = now() + $2 * interval '1 millisecond', attempts = o.attempts + 1
-       FROM due WHERE o.id = due.id
-     RETURNING o.id, o.kind, o."messageId", o."targetRealmId", o.attempts, o."workspaceId", o."memberId", o.seq`,
-    [batch, leaseMs, busyTargets],
-  );
-  return r.rows.map((x) => ({
-    id: x.id,
-    kind: x.kind,
-    messageDbId: x.messageId === null ? 0n : BigInt(x.messageId),
-    targetRealmId: x.targetRealmId,
-    attempts: x.attempts,
-    workspaceId: x.workspaceId,
-    memberId: x.memberId,
-    seq: x.seq === null ? null : BigInt(x.seq),
-  }));
+  /** In-order lane to the target: the workspace for workspace events, '' for messages. */
+  stream: string;
 }
 
 export interface Outgoing {
@@ -232,13 +196,6 @@ export async function failDelivery(pool: pg.Pool, row: OutboxRow, status: string
     await bounce(c, m, row.targetRealmId, refusals);
     await settle(c, m, row.targetRealmId);
   });
-}
-
-export async function reschedule(pool: pg.Pool, row: OutboxRow, delayMs: number, error: string): Promise<void> {
-  await pool.query(
-    `UPDATE federation_outbox SET "nextAttemptAt" = now() + $2 * interval '1 millisecond', "lastError" = $3 WHERE id = $1`,
-    [row.id, delayMs, error.slice(0, 1000)],
-  );
 }
 
 /** The message is gone (retracted by its sender or expired): nothing left to deliver. */

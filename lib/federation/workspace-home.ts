@@ -130,8 +130,10 @@ export async function leaveRemote(
 
 /** Home: an invitation the member's realm refused for good (no such user there): the invitation is withdrawn. */
 export async function inviteRefused(pool: pg.Pool, workspaceId: string, memberId: string): Promise<void> {
+  // Kept (REMOVED), not deleted: the inviter sees the refusal in workspacemembers (invitation
+  // "refused") and may invite again.
   await pool.query(
-    `DELETE FROM workspace_members WHERE "workspaceId" = $1 AND "memberId" = $2 AND status = 'INVITED' AND "userId" IS NULL`,
+    `UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2 AND status = 'INVITED' AND "userId" IS NULL`,
     [workspaceId, memberId],
   );
 }

@@ -3,6 +3,9 @@
 // the home realm forwards (wschangebegin/data/commit), stored for the members' computers here,
 // charged to the home realm's allowance (federation_peers.bytesHeld) and freed by the usual
 // rule (workspace-gc.ts). Every step is idempotent: a change is keyed by (workspace, seq).
+// The mirror has its own id on this realm (mirrorIdFor): the wire carries the home realm's id
+// (workspaces.remoteId here), so any number of realms on one database each keep their own mirror.
+import crypto from "node:crypto";
 import type pg from "pg";
 import { DomainError } from "../domain/errors.ts";
 import { tx } from "../db/tx.ts";
@@ -28,22 +31,53 @@ function notify(c: pg.PoolClient, event: object): Promise<unknown> {
   return c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify(event)]);
 }
 
-/** Locks the mirror of `workspaceId` kept for `homeRealmId` (null: none here). */
+/**
+ * The id of this realm's mirror of a workspace of `homeRealmId` (`remoteId` is its id there): a
+ * UUID derived from all three, so a retried invitation finds the same row and two realms on one
+ * database never collide.
+ */
+export function mirrorIdFor(localRealmId: string, homeRealmId: string, remoteId: string): string {
+  const h = crypto
+    .createHash("sha256")
+    .update(`${localRealmId}\n${homeRealmId}\n${remoteId.toLowerCase()}`)
+    .digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+interface Mirror {
+  /** The mirror's id on this realm. */
+  id: string;
+  head: bigint;
+  name: string;
+}
+
+/** Locks this realm's mirror of the home realm's workspace `remoteId` (null: none here). */
 async function lockMirror(
   c: pg.PoolClient,
   localRealmId: string,
   homeRealmId: string,
-  workspaceId: string,
-): Promise<{ head: bigint; name: string } | null> {
-  const r = await c.query<{ nextSeq: bigint; name: string; homeRealmId: string | null }>(
-    `SELECT "nextSeq", name, "homeRealmId" FROM workspaces WHERE id = $1 AND "realmId" = $2 FOR NO KEY UPDATE`,
-    [workspaceId, localRealmId],
+  remoteId: string,
+): Promise<Mirror | null> {
+  const r = await c.query<{ id: string; nextSeq: bigint; name: string }>(
+    `SELECT id, "nextSeq", name FROM workspaces WHERE "realmId" = $1 AND "homeRealmId" = $2 AND "remoteId" = $3 FOR NO KEY UPDATE`,
+    [localRealmId, homeRealmId, remoteId],
   );
   const w = r.rows[0];
-  if (!w) return null;
-  if (w.homeRealmId !== homeRealmId)
-    throw new DomainError("UNAUTHORIZED", `workspace ${workspaceId} does not belong to realm ${homeRealmId}`);
-  return { head: BigInt(w.nextSeq) - 1n, name: w.name };
+  return w ? { id: w.id, head: BigInt(w.nextSeq) - 1n, name: w.name } : null;
+}
+
+/** The local id of this realm's mirror of `remoteId` (no lock; null when there is none). */
+async function findMirror(
+  c: pg.PoolClient,
+  localRealmId: string,
+  homeRealmId: string,
+  remoteId: string,
+): Promise<string | null> {
+  const r = await c.query<{ id: string }>(
+    `SELECT id FROM workspaces WHERE "realmId" = $1 AND "homeRealmId" = $2 AND "remoteId" = $3`,
+    [localRealmId, homeRealmId, remoteId],
+  );
+  return r.rows[0]?.id ?? null;
 }
 
 /** wsinvite: creates (or renames) the mirror and records the local user as INVITED; they are notified. */
@@ -69,22 +103,28 @@ export async function receiveInvite(
     const user = u.rows[0];
     if (!user) throw new DomainError("NOSUCHUSER", `no user ${inv.memberId}`);
     const canonical = `${localRealmId}::${user.username}`;
+    await c.query(
+      `INSERT INTO workspaces (id, "realmId", name, "creatorId", "homeRealmId", "remoteId") VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT DO NOTHING`,
+      [
+        mirrorIdFor(localRealmId, peerRealmId, inv.workspaceId),
+        localRealmId,
+        inv.name,
+        inv.creatorId,
+        peerRealmId,
+        inv.workspaceId,
+      ],
+    );
     const have = await lockMirror(c, localRealmId, peerRealmId, inv.workspaceId);
-    if (!have)
-      await c.query(
-        `INSERT INTO workspaces (id, "realmId", name, "creatorId", "homeRealmId") VALUES ($1, $2, $3, $4, $5)`,
-        [inv.workspaceId, localRealmId, inv.name, inv.creatorId, peerRealmId],
-      );
-    else if (have.name !== inv.name)
-      await c.query(`UPDATE workspaces SET name = $2 WHERE id = $1`, [inv.workspaceId, inv.name]);
+    if (!have) throw new DomainError("FAIL", `the mirror of workspace ${inv.workspaceId} could not be created`);
+    if (have.name !== inv.name) await c.query(`UPDATE workspaces SET name = $2 WHERE id = $1`, [have.id, inv.name]);
     const r = await c.query(
       `INSERT INTO workspace_members ("workspaceId", "memberId", "userId", role, status) VALUES ($1, $2, $3, $4, 'INVITED')
        ON CONFLICT ("workspaceId", "memberId") DO UPDATE SET status = 'INVITED', role = EXCLUDED.role, "invitedAt" = now(), "joinedAt" = NULL, "suspendedAt" = NULL, "remoteAckedSeq" = NULL
         WHERE workspace_members.status IN ('LEFT', 'REMOVED')`,
-      [inv.workspaceId, canonical, user.id, inv.role],
+      [have.id, canonical, user.id, inv.role],
     );
-    if (r.rowCount)
-      await notify(c, { kind: "invited", workspaceId: inv.workspaceId, userId: user.id, detail: inv.name });
+    if (r.rowCount) await notify(c, { kind: "invited", workspaceId: have.id, userId: user.id, detail: inv.name });
   });
 }
 
@@ -101,16 +141,13 @@ export async function receiveRemove(
     if (!w) return;
     const r = await c.query<{ memberId: string; userId: string | null }>(
       `UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND lower("memberId") = lower($2) AND status NOT IN ('LEFT', 'REMOVED') RETURNING "memberId", "userId"`,
-      [workspaceId, memberId],
+      [w.id, memberId],
     );
     const m = r.rows[0];
     if (!m) return;
-    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [
-      workspaceId,
-      m.memberId,
-    ]);
-    await freeAcked(c, workspaceId);
-    if (m.userId) await notify(c, { kind: "removed", workspaceId, userId: m.userId, detail: w.name });
+    await c.query(`DELETE FROM workspace_cursors WHERE "workspaceId" = $1 AND "memberId" = $2`, [w.id, m.memberId]);
+    await freeAcked(c, w.id);
+    if (m.userId) await notify(c, { kind: "removed", workspaceId: w.id, userId: m.userId, detail: w.name });
   });
 }
 
@@ -198,20 +235,20 @@ export async function beginMirrorChange(
   return tx(pool, async (c) => {
     const w = await lockMirror(c, localRealmId, peerRealmId, ch.workspaceId);
     if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${ch.workspaceId} here`);
-    if (originChangeId !== null) await settleChange(c, ch.workspaceId, originChangeId, { seq: ch.seq }, ch.authorId);
+    if (originChangeId !== null) await settleChange(c, w.id, originChangeId, { seq: ch.seq }, ch.authorId);
     if (ch.seq <= w.head) return "complete";
     if (ch.seq > w.head + 1n) throw outOfOrder(ch.seq, w.head);
     const active = await c.query(
       `SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND status = 'ACTIVE' LIMIT 1`,
-      [ch.workspaceId],
+      [w.id],
     );
     if (!active.rowCount) {
-      await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [ch.workspaceId, (ch.seq + 1n).toString()]);
+      await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [w.id, (ch.seq + 1n).toString()]);
       return "complete";
     }
     const staged = await c.query<{ id: bigint; size: bigint }>(
       `SELECT id, size FROM workspace_changes WHERE "workspaceId" = $1 AND "stagedSeq" = $2 FOR UPDATE`,
-      [ch.workspaceId, ch.seq.toString()],
+      [w.id, ch.seq.toString()],
     );
     if (staged.rows[0]) {
       if (BigInt(staged.rows[0].size) === ch.size) return "open";
@@ -225,7 +262,7 @@ export async function beginMirrorChange(
       );
     await c.query(
       `INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer", size, "stagedSeq") VALUES ($1, $2, NULL, $3, $4, $5)`,
-      [ch.workspaceId, ch.authorId, ch.authorComputer, ch.size.toString(), ch.seq.toString()],
+      [w.id, ch.authorId, ch.authorComputer, ch.size.toString(), ch.seq.toString()],
     );
     return "open";
   });
@@ -258,10 +295,12 @@ export async function writeMirrorChange(
 ): Promise<void> {
   if (offset % BigInt(B) !== 0n) throw new DomainError("BADARGUMENTS", `offset must be a multiple of ${B}`);
   await tx(pool, async (c) => {
-    const ch = await lockStaged(c, localRealmId, peerRealmId, workspaceId, seq);
+    const id = await findMirror(c, localRealmId, peerRealmId, workspaceId);
+    if (!id) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${workspaceId} here`);
+    const ch = await lockStaged(c, localRealmId, peerRealmId, id, seq);
     if (!ch) {
       const done = await c.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = $2`, [
-        workspaceId,
+        id,
         seq.toString(),
       ]);
       if (done.rowCount) return;
@@ -293,7 +332,7 @@ export async function commitMirrorChange(
     if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${workspaceId} here`);
     if (seq <= w.head) return;
     if (seq > w.head + 1n) throw outOfOrder(seq, w.head);
-    const ch = await lockStaged(c, localRealmId, peerRealmId, workspaceId, seq);
+    const ch = await lockStaged(c, localRealmId, peerRealmId, w.id, seq);
     if (!ch)
       throw new DomainError("NOSUCHMESSAGE", `no transfer of change ${seq} in progress; send wschangebegin first`);
     const got = await c.query<{ n: bigint }>(
@@ -306,15 +345,15 @@ export async function commitMirrorChange(
       `UPDATE workspace_changes SET seq = "stagedSeq", "stagedSeq" = NULL, "sealedAt" = now() WHERE id = $1 RETURNING "authorId", "authorComputer"`,
       [ch.id],
     );
-    await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [workspaceId, (seq + 1n).toString()]);
+    await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [w.id, (seq + 1n).toString()]);
     await notify(c, {
       kind: "change",
-      workspaceId,
+      workspaceId: w.id,
       seq: seq.toString(),
       authorId: a.rows[0].authorId,
       authorComputer: a.rows[0].authorComputer,
     });
-    await freeAcked(c, workspaceId, seq);
-    await queueMirrorAcks(c, workspaceId, peerRealmId);
+    await freeAcked(c, w.id, seq);
+    await queueMirrorAcks(c, w.id, peerRealmId);
   });
 }

@@ -10,6 +10,8 @@ import type { OutboxRow } from "./outbox-store.ts";
 export interface WorkspaceSend {
   /** The local realm that speaks (the workspace's realm here). */
   localRealmId: string;
+  /** The workspace's id on the wire: the home realm's id (a mirror's remoteId). */
+  wireId: string;
   command: "wsinvite" | "wsremove" | "wschangebegin" | "wsaccept" | "wsack" | "wsleave" | "wspublishbegin";
   args: string[];
   /** ws-change / ws-publish: the stored change to stream after the begin command, keyed by `seq` (a ws-publish: the change id here). */
@@ -25,12 +27,13 @@ export interface WorkspaceSend {
 /** What to send for a workspace row; null when there is nothing left to send (the row is closed). */
 export async function loadWorkspaceEvent(pool: pg.Pool, row: OutboxRow): Promise<WorkspaceSend | null> {
   const ws = row.workspaceId ?? "";
-  const w = await pool.query<{ realmId: string; name: string; creatorId: string }>(
-    `SELECT "realmId", name, "creatorId" FROM workspaces WHERE id = $1`,
+  const w = await pool.query<{ realmId: string; name: string; creatorId: string; remoteId: string | null }>(
+    `SELECT "realmId", name, "creatorId", "remoteId" FROM workspaces WHERE id = $1`,
     [ws],
   );
   if (!w.rows[0]) return null;
   const localRealmId = w.rows[0].realmId;
+  const wireId = w.rows[0].remoteId ?? ws;
   const member = row.memberId ?? "";
   switch (row.kind) {
     case "ws-invite": {
@@ -41,18 +44,19 @@ export async function loadWorkspaceEvent(pool: pg.Pool, row: OutboxRow): Promise
       if (!m.rows[0]) return null;
       return {
         localRealmId,
+        wireId,
         command: "wsinvite",
-        args: [ws, w.rows[0].name, w.rows[0].creatorId, member, m.rows[0].role.toLowerCase()],
+        args: [wireId, w.rows[0].name, w.rows[0].creatorId, member, m.rows[0].role.toLowerCase()],
       };
     }
     case "ws-remove":
-      return { localRealmId, command: "wsremove", args: [ws, member] };
+      return { localRealmId, wireId, command: "wsremove", args: [wireId, member] };
     case "ws-accept":
-      return { localRealmId, command: "wsaccept", args: [ws, member] };
+      return { localRealmId, wireId, command: "wsaccept", args: [wireId, member] };
     case "ws-leave":
-      return { localRealmId, command: "wsleave", args: [ws, member] };
+      return { localRealmId, wireId, command: "wsleave", args: [wireId, member] };
     case "ws-ack":
-      return { localRealmId, command: "wsack", args: [ws, member, (row.seq ?? 0n).toString()] };
+      return { localRealmId, wireId, command: "wsack", args: [wireId, member, (row.seq ?? 0n).toString()] };
     case "ws-change": {
       const seq = row.seq ?? 0n;
       // Only while someone on the target realm still takes changes (removal stops the flow at once).
@@ -79,8 +83,9 @@ export async function loadWorkspaceEvent(pool: pg.Pool, row: OutboxRow): Promise
         : [];
       return {
         localRealmId,
+        wireId,
         command: "wschangebegin",
-        args: [ws, seq.toString(), c.size.toString(), c.authorId, c.authorComputer, ...origin],
+        args: [wireId, seq.toString(), c.size.toString(), c.authorId, c.authorComputer, ...origin],
         change: { dbId: BigInt(c.id), seq, size: BigInt(c.size), data: "wschangedata", commit: "wschangecommit" },
       };
     }
@@ -89,8 +94,9 @@ export async function loadWorkspaceEvent(pool: pg.Pool, row: OutboxRow): Promise
       if (!f) return null;
       return {
         localRealmId,
+        wireId,
         command: "wspublishbegin",
-        args: [ws, f.dbId.toString(), f.size.toString(), f.authorId, f.authorComputer],
+        args: [wireId, f.dbId.toString(), f.size.toString(), f.authorId, f.authorComputer],
         change: { dbId: f.dbId, seq: f.dbId, size: f.size, data: "wspublishdata", commit: "wspublishcommit" },
       };
     }

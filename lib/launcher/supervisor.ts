@@ -44,10 +44,15 @@ export class Supervisor {
   start(): Promise<string[]> {
     return new Promise((resolve, reject) => {
       const startedAt = Date.now();
+      // Its own process group: Ctrl-C in a terminal signals the launcher's group only, so the
+      // launcher stops each child itself (a child that died of the terminal's SIGINT first would be
+      // taken for a crash and "restarted" during shutdown). A child whose launcher is gone exits
+      // on the IPC disconnect (lib/runtime/daemon-lifecycle.ts).
       const child = fork(this.spec.script, this.spec.args ?? [], {
         env: this.spec.env,
         execArgv: ["--import", "tsx"],
         stdio: ["ignore", "inherit", "pipe", "ipc"],
+        detached: true,
       });
       this.child = child;
       let ready = false;

@@ -18,12 +18,21 @@ export const FEDERATION_DEFAULTS = {
   /** Every cached peer is re-fetched this often, so revocations and rotations arrive within a minute. */
   peerRefreshMs: 30_000,
   outboxPollMs: 250,
+  /** Rows read per round from one target's queue. */
   outboxBatch: 32,
-  /** A claimed outbox row is not picked by another instance for this long. */
-  outboxLeaseMs: 120_000,
-  retryBaseMs: 2_000,
-  retryMaxMs: 15 * 60_000,
-  /** After this many failed attempts the sender gets a bounce. */
+  /** At most this many rows of one stream per round, so streams to one realm take turns. */
+  outboxPerStream: 8,
+  /** Targets one instance delivers to at the same time. */
+  outboxTargets: 16,
+  /**
+   * A target leased by an instance is not taken by another for this long (renewed while it
+   * delivers); released at once when the holder stops or its daemon_instances row goes stale.
+   */
+  outboxLeaseMs: 60_000,
+  /** Backoff of the connection to an unreachable realm (and of a stream refused for now): doubling from base to max, with jitter. */
+  retryBaseMs: 1_000,
+  retryMaxMs: 60_000,
+  /** After this many failed attempts (of a row, or consecutive of a connection) the sender gets a bounce. */
   maxAttempts: 200,
   /** An outbound connection to a peer with nothing to deliver is closed after this. */
   linkIdleMs: 60_000,
@@ -80,6 +89,18 @@ export const federationEnvSchema = z.object({
     .int()
     .min(0)
     .default(FEDERATION_DEFAULTS.maxInboundBytesPerPeer),
+  OPENGROOVE_FEDERATION_OUTBOX_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(FEDERATION_DEFAULTS.outboxLeaseMs),
+  OPENGROOVE_FEDERATION_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(86_400_000)
+    .default(FEDERATION_DEFAULTS.retryMaxMs),
 });
 
 export function federationFromEnv(env: z.infer<typeof federationEnvSchema>): FederationConfig | undefined {
@@ -101,6 +122,11 @@ export function federationFromEnv(env: z.infer<typeof federationEnvSchema>): Fed
     enrollmentToken: env.OPENGROOVE_ENROLLMENT_TOKEN,
     advertiseHost: env.OPENGROOVE_FEDERATION_ADVERTISE_HOST,
     plainTcp: false,
-    limits: { ...FEDERATION_DEFAULTS, maxInboundBytesPerPeer: env.OPENGROOVE_FEDERATION_MAX_BYTES_PER_REALM },
+    limits: {
+      ...FEDERATION_DEFAULTS,
+      maxInboundBytesPerPeer: env.OPENGROOVE_FEDERATION_MAX_BYTES_PER_REALM,
+      outboxLeaseMs: env.OPENGROOVE_FEDERATION_OUTBOX_LEASE_MS,
+      retryMaxMs: env.OPENGROOVE_FEDERATION_RETRY_MAX_MS,
+    },
   };
 }

@@ -12,7 +12,8 @@ import {
   storePendingKey,
 } from "../../lib/federation/local-keys.ts";
 import { LinkError } from "../../lib/federation/packet-client.ts";
-import { cachedPeerIds, markStale } from "../../lib/federation/peer-cache.ts";
+import { cachedPeerIds, loadPeer, markStale } from "../../lib/federation/peer-cache.ts";
+import { peerBack, waitingTargets } from "../../lib/federation/outbox-queue.ts";
 import { pruneReceived } from "../../lib/federation/inbound-store.ts";
 import type { Transport } from "../connection.ts";
 import type { RealmDaemon } from "../daemon.ts";
@@ -145,19 +146,35 @@ export class Federation {
       .catch((e: unknown) => conn.log.error({ err: e }, "could not write the audit record"));
   }
 
-  /** Re-fetches every cached peer; connections of peers that are no longer approved are closed. */
+  /**
+   * Re-fetches every cached peer and every realm deliveries are waiting for; connections of peers
+   * that are no longer approved are closed; a peer that moved or became approved gets what is
+   * queued for it at once.
+   */
   async refreshPeers(): Promise<void> {
-    for (const id of await cachedPeerIds(this.daemon.db.pool)) {
+    const pool = this.daemon.db.pool;
+    const ids = new Set([...(await cachedPeerIds(pool)), ...(await waitingTargets(pool))]);
+    for (const id of ids) {
       if (this.stopped) return;
       let ok = true;
       try {
+        const before = await loadPeer(pool, id);
         const p = await this.trust.refresh(id);
         ok = p?.status === "APPROVED";
+        if (ok && (before?.status !== "APPROVED" || before.address !== p?.address)) await this.peerSeen(id);
       } catch (e) {
         if (e instanceof LinkError) return; // management server down: keep using the cache
         throw e;
       }
       if (!ok) this.dropPeer(id, "no longer approved by the management server");
+    }
+  }
+
+  /** A peer showed it is back (it connected here, moved, or was approved): what waits for it goes now. */
+  async peerSeen(realmId: string): Promise<void> {
+    if (await peerBack(this.daemon.db.pool, realmId)) {
+      this.log.info({ peer: realmId }, "realm is back; delivering what is queued for it");
+      this.outbox.kick();
     }
   }
 

@@ -22,6 +22,14 @@ export class PermanentRefusal extends Error {
   }
 }
 
+/** The peer answered a request with an error that a later retry may not get (FAIL, BUSY...): the link itself is fine. */
+export class ReplyError extends LinkError {
+  constructor(status: StatusWord, message: string) {
+    super(status, message);
+    this.name = "ReplyError";
+  }
+}
+
 const PERMANENT: ReadonlySet<string> = new Set([
   "QUOTAEXCEEDED",
   "NOSUCHUSER",
@@ -52,11 +60,17 @@ export class OutboundLink {
     return this.link.closed;
   }
 
-  /** The target's registry entry; revoked or unregistered targets are a permanent refusal. Checked before every delivery group, open link or not. */
+  /**
+   * The target's registry entry. A revoked target is a permanent refusal; a target that is not
+   * registered or not approved (yet: a realm just created is federated some seconds later) is
+   * unreachable for now, so what is queued for it waits (docs/federation.md §4b).
+   */
   static async trusted(fed: Federation, targetRealmId: string) {
     return fed.trust.peer(targetRealmId).catch((e: unknown) => {
-      if (e instanceof DomainError && (e.code === "NOSUCHREALM" || e.code === "UNAUTHORIZED"))
+      if (e instanceof DomainError && e.code === "UNAUTHORIZED" && /revoked/.test(e.message))
         throw new PermanentRefusal(e.code, e.message);
+      if (e instanceof DomainError && (e.code === "NOSUCHREALM" || e.code === "UNAUTHORIZED"))
+        throw new LinkError(e.code, `realm ${targetRealmId} is not federated yet (${e.message}); queued until it is`);
       throw e;
     });
   }
@@ -121,7 +135,7 @@ export class OutboundLink {
     const r = await this.link.request(command, args);
     if (r.status === "OK") return r;
     if (isPermanent(r.status)) throw new PermanentRefusal(r.status, r.text);
-    throw new LinkError(r.status, `${command}: ${r.text}`);
+    throw new ReplyError(r.status, `${command}: ${r.text}`);
   }
 
   /** Delivers one message; returns the recipients the peer refused (they bounce). */

@@ -1,32 +1,66 @@
-// Forwards queued messages to other realms. Every outboxPollMs it claims due rows (FOR UPDATE
-// SKIP LOCKED with a lease, so several daemon instances never deliver the same row at once),
-// groups them by target realm and delivers each group over one authenticated link. Success
-// removes the remote recipients' entries (releasing the sender's bytes once nothing else holds
-// the message); a permanent refusal bounces to the sender; anything else retries with
-// exponential backoff and jitter.
+// Forwards queued messages and workspace events to other realms (docs/federation.md §4b). Every
+// outboxPollMs (and at once when a peer comes back) it leases targets in the database
+// (federation_targets: one instance at a time per sending realm and target realm) and drains
+// each over one authenticated link: rows in order per stream, streams taking turns.
+// * The peer cannot be reached: one backoff for the whole connection (not per row); nothing else
+//   of that target is tried until it ends or the peer shows it is back.
+// * The peer refuses one row for good: the row is closed (a message bounces to its sender).
+// * The peer answers "not now" for one row (a change before its predecessor, its allowance is
+//   full, any other error reply): only that row's stream waits, with its own backoff.
 import { LinkError } from "../../lib/federation/packet-client.ts";
 import {
-  claimDue,
   completeDelivery,
   discard,
   failDelivery,
   loadOutgoing,
-  reschedule,
   type OutboxRow,
 } from "../../lib/federation/outbox-store.ts";
+import {
+  claimTargets,
+  countAttempt,
+  holdStream,
+  noteError,
+  nextRows,
+  pendingRows,
+  releaseTarget,
+  renewLease,
+  resetFailures,
+  targetFailed,
+  type TargetLease,
+} from "../../lib/federation/outbox-queue.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
 import { failWorkspaceEvent } from "../../lib/federation/workspace-outbox.ts";
-import { OutboundLink, PermanentRefusal } from "./outbound.ts";
+import { OutboundLink, PermanentRefusal, ReplyError } from "./outbound.ts";
 import { deliverWorkspaceEvent } from "./workspace-delivery.ts";
 import type { Federation } from "./federation.ts";
+
+/** The target could not be reached (connect, handshake, trust lookup, a dropped link). */
+class PeerDown extends Error {
+  constructor(readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "PeerDown";
+  }
+}
+
+type Outcome = "done" | "held" | { down: string };
+
+const errorText = (e: unknown) =>
+  e instanceof LinkError || e instanceof DomainError || e instanceof PermanentRefusal
+    ? e.message
+    : e instanceof Error
+      ? `${e.name}: ${e.message}`
+      : String(e);
 
 export class OutboxWorker {
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  private again = false;
   private stopped = false;
-  /** Targets with a delivery group in flight (not claimed again until it ends). */
+  /** Targets this instance holds a lease for (key source\0target). */
   private busy = new Set<string>();
   private links = new Map<string, OutboundLink>();
+  /** When each open link's target was last checked against the registry cache. */
+  private trustedAt = new Map<string, number>();
   private running = new Set<Promise<void>>();
 
   constructor(private readonly fed: Federation) {}
@@ -37,28 +71,54 @@ export class OutboxWorker {
     this.timer.unref();
   }
 
-  backoffMs(attempts: number): number {
+  /** Looks for work now (a peer came back, rows were released). */
+  kick(): void {
+    void this.tick();
+  }
+
+  /** Exponential backoff with jitter, for the connection to a peer (n-th consecutive failure). */
+  backoffMs(n: number): number {
     const l = this.fed.config.limits;
-    const base = Math.min(l.retryBaseMs * 2 ** Math.min(attempts - 1, 30), l.retryMaxMs);
+    const base = Math.min(l.retryBaseMs * 2 ** Math.min(Math.max(n, 1) - 1, 30), l.retryMaxMs);
     return Math.round(base * (0.75 + Math.random() * 0.5));
   }
 
+  private get pool() {
+    return this.fed.daemon.db.pool;
+  }
+
   private async tick(): Promise<void> {
-    if (this.ticking || this.stopped) return;
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
     this.ticking = true;
     try {
       const l = this.fed.config.limits;
-      const rows = await claimDue(this.fed.daemon.db.pool, l.outboxBatch, l.outboxLeaseMs, [...this.busy]);
-      const groups = new Map<string, OutboxRow[]>();
-      for (const r of rows) groups.set(r.targetRealmId, [...(groups.get(r.targetRealmId) ?? []), r]);
-      for (const [target, list] of groups) {
-        this.busy.add(target);
-        const p = this.deliverGroup(target, list).finally(() => {
-          this.busy.delete(target);
-          this.running.delete(p);
+      do {
+        this.again = false;
+        const slots = l.outboxTargets - this.busy.size;
+        if (slots <= 0) break;
+        const leases = await claimTargets(this.pool, {
+          owner: this.fed.daemon.instanceId,
+          served: this.fed.daemon.config.serveRealms ?? null,
+          leaseMs: l.outboxLeaseMs,
+          instanceStaleMs: this.fed.daemon.config.limits.presenceStaleMs,
+          max: slots,
         });
-        this.running.add(p);
-      }
+        for (const t of leases) {
+          const key = `${t.sourceRealmId}\u0000${t.targetRealmId}`;
+          this.busy.add(key);
+          const p = this.drain(t)
+            .catch((err: unknown) => this.fed.log.warn({ err, target: t.targetRealmId }, "outbox delivery failed"))
+            .finally(() => {
+              this.busy.delete(key);
+              this.running.delete(p);
+            });
+          this.running.add(p);
+        }
+      } while (this.again && !this.stopped);
       for (const [key, link] of this.links) {
         if (link.closed || Date.now() - link.lastUsed > l.linkIdleMs) {
           link.close();
@@ -74,102 +134,136 @@ export class OutboxWorker {
 
   private async link(localRealmId: string, target: string): Promise<OutboundLink> {
     const key = `${localRealmId}\u0000${target}`;
-    const have = this.links.get(key);
-    if (have && !have.closed) {
-      try {
-        await OutboundLink.trusted(this.fed, target);
-      } catch (e) {
+    try {
+      const have = this.links.get(key);
+      if (have && !have.closed) {
+        // Revocation is checked at most once a second per link, not per row.
+        if (Date.now() - (this.trustedAt.get(key) ?? 0) > 1000) {
+          await OutboundLink.trusted(this.fed, target);
+          this.trustedAt.set(key, Date.now());
+        }
+        return have;
+      }
+      const link = await OutboundLink.open(this.fed, localRealmId, target);
+      this.links.set(key, link);
+      this.trustedAt.set(key, Date.now());
+      return link;
+    } catch (e) {
+      if (e instanceof PermanentRefusal) {
         this.dropLinks(target);
         throw e;
       }
-      return have;
+      throw new PeerDown(e);
     }
-    const link = await OutboundLink.open(this.fed, localRealmId, target);
-    this.links.set(key, link);
-    return link;
   }
 
-  private async deliverGroup(target: string, rows: OutboxRow[]): Promise<void> {
-    const pool = this.fed.daemon.db.pool;
-    const log = this.fed.log.child({ target });
-    for (const row of rows) {
-      if (this.stopped) return;
-      try {
-        if (row.kind !== "message") {
-          await deliverWorkspaceEvent(this.fed, (local) => this.link(local, target), row);
-          continue;
-        }
-        const m = await loadOutgoing(pool, row.messageDbId, target);
-        if (!m) {
-          await discard(pool, row);
-          continue;
-        }
-        if (!m.recipients.length) {
-          await completeDelivery(pool, row, []);
-          continue;
-        }
-        const link = await this.link(m.realmId, target);
-        const refused = await link.deliver(m, row.messageDbId);
-        await completeDelivery(pool, row, refused);
-        log.debug({ messageId: m.messageId, refused: refused.length }, "message forwarded");
-      } catch (e) {
-        await this.failed(row, e).catch((err: unknown) => log.warn({ err }, "could not record a delivery failure"));
-        if (!(e instanceof PermanentRefusal) || row.kind === "ws-change") {
-          // The peer is unreachable or unhappy: the rest of this group waits for its own retry time.
-          for (const rest of rows.slice(rows.indexOf(row) + 1))
-            await reschedule(pool, rest, this.backoffMs(rest.attempts), `not attempted: ${(e as Error).message}`).catch(
-              () => undefined,
-            );
-          return;
-        }
+  /** Sends a leased target's rows until none is due, the peer fails, or the lease is lost. */
+  private async drain(t: TargetLease): Promise<void> {
+    const l = this.fed.config.limits;
+    const owner = this.fed.daemon.instanceId;
+    const log = this.fed.log.child({ source: t.sourceRealmId, target: t.targetRealmId });
+    let answered = false;
+    for (;;) {
+      if (this.stopped) return releaseTarget(this.pool, t, owner, answered);
+      const rows = await nextRows(this.pool, t, l.outboxBatch, l.outboxPerStream);
+      if (!rows.length) return releaseTarget(this.pool, t, owner, answered);
+      const held = new Set<string>();
+      for (const row of rows) {
+        if (this.stopped) break;
+        if (held.has(row.stream)) continue;
+        const out = await this.deliverRow(t, row);
+        if (out === "held") held.add(row.stream);
+        else if (out !== "done") return this.peerFailed(t, row, out.down, log);
+        else answered = true;
       }
+      if (!(await renewLease(this.pool, t, owner, l.outboxLeaseMs))) return;
     }
   }
 
-  private async failed(row: OutboxRow, e: unknown): Promise<void> {
-    const pool = this.fed.daemon.db.pool;
+  private async peerFailed(t: TargetLease, row: OutboxRow, reason: string, log: typeof this.fed.log): Promise<void> {
+    const l = this.fed.config.limits;
+    this.dropLinks(t.targetRealmId);
+    await noteError(this.pool, row, reason);
+    const delay = this.backoffMs(t.failures + 1);
+    const failures = await targetFailed(this.pool, t, this.fed.daemon.instanceId, delay, reason);
+    log.info({ reason, failures, retryInMs: delay }, "realm unreachable; its deliveries wait");
+    if (failures < l.maxAttempts) return;
+    log.warn({ reason, failures }, "giving up on everything queued for a realm after the maximum number of attempts");
+    const why = `realm ${t.targetRealmId} could not be reached after ${failures} attempts (${reason})`;
+    for (const row of await pendingRows(this.pool, t)) await this.giveUp(row, "TIMEOUT", why);
+    await resetFailures(this.pool, t);
+  }
+
+  private async giveUp(row: OutboxRow, status: string, reason: string): Promise<void> {
+    if (row.kind === "message") await failDelivery(this.pool, row, status, reason);
+    else await failWorkspaceEvent(this.pool, row, status, reason);
+  }
+
+  private async deliverRow(t: TargetLease, row: OutboxRow): Promise<Outcome> {
+    const pool = this.pool;
+    const target = t.targetRealmId;
+    row.attempts = await countAttempt(pool, row);
+    try {
+      if (row.kind !== "message") {
+        await deliverWorkspaceEvent(this.fed, (local) => this.link(local, target), row);
+        return "done";
+      }
+      const m = await loadOutgoing(pool, row.messageDbId, target);
+      if (!m) {
+        await discard(pool, row);
+        return "done";
+      }
+      if (!m.recipients.length) {
+        await completeDelivery(pool, row, []);
+        return "done";
+      }
+      const link = await this.link(m.realmId, target);
+      const refused = await link.deliver(m, row.messageDbId);
+      await completeDelivery(pool, row, refused);
+      this.fed.log.debug({ messageId: m.messageId, refused: refused.length, target }, "message forwarded");
+      return "done";
+    } catch (e) {
+      return this.rowFailed(row, e);
+    }
+  }
+
+  private async rowFailed(row: OutboxRow, e: unknown): Promise<Outcome> {
+    const pool = this.pool;
     const log = this.fed.log.child({ target: row.targetRealmId, outbox: row.id.toString(), attempts: row.attempts });
+    if (e instanceof PeerDown) return { down: errorText(e.cause) };
+    if (e instanceof LinkError && !(e instanceof ReplyError)) return { down: errorText(e) };
     // A workspace change over the target's allowance waits until its members there caught up.
     const waits = row.kind === "ws-change" && e instanceof PermanentRefusal && e.status === "QUOTAEXCEEDED";
-    if (e instanceof PermanentRefusal && !waits && row.kind !== "message") {
-      log.warn({ kind: row.kind, status: e.status, reason: e.reason }, "realm refused a workspace event");
-      return failWorkspaceEvent(pool, row, e.status, e.reason);
-    }
     if (e instanceof PermanentRefusal && !waits) {
-      log.warn({ status: e.status, reason: e.reason }, "realm refused a message; bouncing to the sender");
-      return failDelivery(pool, row, e.status, e.reason);
+      if (row.kind !== "message") {
+        log.warn({ kind: row.kind, status: e.status, reason: e.reason }, "realm refused a workspace event");
+        await failWorkspaceEvent(pool, row, e.status, e.reason);
+      } else {
+        log.warn({ status: e.status, reason: e.reason }, "realm refused a message; bouncing to the sender");
+        await failDelivery(pool, row, e.status, e.reason);
+      }
+      return "done";
     }
-    const msg =
-      e instanceof LinkError || e instanceof DomainError || e instanceof PermanentRefusal
-        ? e.message
-        : e instanceof Error
-          ? `${e.name}: ${e.message}`
-          : String(e);
-    if (!(e instanceof LinkError) && !(e instanceof DomainError) && !(e instanceof PermanentRefusal))
+    const msg = errorText(e);
+    if (!(e instanceof DomainError) && !(e instanceof PermanentRefusal) && !(e instanceof ReplyError))
       log.error({ err: e }, "delivery failed unexpectedly");
     if (row.attempts >= this.fed.config.limits.maxAttempts) {
-      log.warn({ reason: msg }, "giving up on a message after the maximum number of attempts");
-      if (row.kind !== "message")
-        return failWorkspaceEvent(
-          pool,
-          row,
-          "TIMEOUT",
-          `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`,
-        );
-      return failDelivery(
-        pool,
+      log.warn({ reason: msg }, "giving up on a row after the maximum number of attempts");
+      await this.giveUp(
         row,
         "TIMEOUT",
-        `realm ${row.targetRealmId} could not be reached after ${row.attempts} attempts (${msg})`,
+        `realm ${row.targetRealmId} did not take it after ${row.attempts} attempts (${msg})`,
       );
+      return "done";
     }
-    for (const [key, link] of this.links) if (link.targetRealmId === row.targetRealmId && key) link.close();
+    // Only this stream waits; the others to the same realm go on.
     const delay = this.backoffMs(row.attempts);
-    log.info({ reason: msg, retryInMs: delay }, "delivery failed; will retry");
-    await reschedule(pool, row, delay, msg);
+    log.info({ reason: msg, stream: row.stream, retryInMs: delay }, "delivery refused for now; its stream waits");
+    await holdStream(pool, row, delay, msg);
+    return "held";
   }
 
-  /** Drops open links to a realm (it was revoked or its keys changed). */
+  /** Drops open links to a realm (it was revoked, its keys changed, or it stopped answering). */
   dropLinks(target: string): void {
     for (const [key, link] of this.links) {
       if (link.targetRealmId === target) {

@@ -69,6 +69,8 @@ export class PeerConnection extends ProtocolSession<PeerState, PeerContext> {
         this.state = PeerState.Authenticated;
         this.handshakeDone();
         this.log.info("peer realm authenticated");
+        // A peer that connects is up: what is queued for it goes now (docs/federation.md §4b).
+        void fed.peerSeen(this.peerRealmId).catch((err: unknown) => this.log.warn({ err }, "peerSeen failed"));
       },
     };
   }

@@ -3,7 +3,7 @@
 // blocks, wschangecommit (a change published on this mirror: wspublishbegin/data/commit). Every step is idempotent on the receiving side (by workspace and seq),
 // so a retry after any failure is safe.
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
-import { LinkError } from "../../lib/federation/packet-client.ts";
+import { DomainError } from "../../lib/domain/errors.ts";
 import type { OutboxRow } from "../../lib/federation/outbox-store.ts";
 import { completeWorkspaceEvent, loadWorkspaceEvent, readChangeBytes } from "../../lib/federation/workspace-outbox.ts";
 import type { OutboundLink } from "./outbound.ts";
@@ -29,13 +29,16 @@ export async function deliverWorkspaceEvent(
       const len = Number(ch.size - off < chunk ? ch.size - off : chunk);
       const data = await readChangeBytes(pool, ch.dbId, off, len);
       if (!data)
-        throw new LinkError("FAIL", `change ${ch.seq} of workspace ${row.workspaceId} was freed while being forwarded`);
+        throw new DomainError(
+          "FAIL",
+          `change ${ch.seq} of workspace ${row.workspaceId} was freed while being forwarded`,
+        );
       await link.call(
         ch.data,
-        joinFieldsWithTrailingData([row.workspaceId ?? "", ch.seq.toString(), off.toString(), String(len)], data),
+        joinFieldsWithTrailingData([ev.wireId, ch.seq.toString(), off.toString(), String(len)], data),
       );
     }
-    reply = await link.call(ch.commit, [row.workspaceId ?? "", ch.seq.toString()]);
+    reply = await link.call(ch.commit, [ev.wireId, ch.seq.toString()]);
   }
   await completeWorkspaceEvent(pool, row, reply.lines);
   fed.log.debug(

@@ -1,5 +1,8 @@
-// Federation test harness: an in-process management server and realm daemons, each on its own
-// fresh database (createTestDb), TLS realm listeners on ephemeral loopback ports, fast timings.
+// Federation test harness: an in-process management server and realm daemons, TLS realm
+// listeners on ephemeral loopback ports, fast timings. Two layouts (startRealmNodes): each realm on
+// its own fresh database (createTestDb), or every realm on ONE database (as the two default realms
+// of an install), each served by its own daemon (serveRealms) so one can stop while others run.
+// OG_FEDERATION_LAYOUT=one-db selects the second; the *-one-db.test.ts files run a test file so.
 // Also a raw realm-to-realm client that proves a realm's key from that realm's database, to
 // play a misbehaving or unknown realm.
 import { Writable } from "node:stream";
@@ -135,23 +138,55 @@ export interface RealmNode {
   /** The state of this realm's management link. */
   linkState(): string;
   waitApproved(timeoutMs?: number): Promise<void>;
+  /** Another daemon instance serving this realm on the same database (stopped with the node). */
+  extraInstance(): Promise<RealmDaemon>;
   stop(): Promise<void>;
   start(): Promise<void>;
   drop(): Promise<void>;
 }
 
+export type FederationLayout = "one-db" | "two-db";
+
+export function federationLayout(): FederationLayout {
+  return process.env.OG_FEDERATION_LAYOUT === "one-db" ? "one-db" : "two-db";
+}
+
+export interface RealmNodeOptions {
+  token?: string;
+  limits?: Partial<FederationLimits>;
+  quotaBytes?: bigint;
+  /** Put the realm on this node's database (the owner drops it, after stopping its sharers). */
+  shareDbWith?: RealmNode;
+  /** The management key fingerprint this realm is configured with ("" = pin on first use). */
+  managementFingerprint?: string;
+}
+
+/** Realm nodes in the given layout (default: OG_FEDERATION_LAYOUT), started one after the other. */
+export async function startRealmNodes(
+  names: string[],
+  management: string,
+  opts: (name: string) => Promise<RealmNodeOptions> | RealmNodeOptions,
+  layout: FederationLayout = federationLayout(),
+): Promise<RealmNode[]> {
+  const nodes: RealmNode[] = [];
+  for (const n of names)
+    nodes.push(
+      await startRealmNode(n, management, {
+        ...(await opts(n)),
+        shareDbWith: layout === "one-db" ? nodes[0] : undefined,
+      }),
+    );
+  return nodes;
+}
+
 export async function startRealmNode(
   name: string,
   management: string,
-  opts: {
-    token?: string;
-    limits?: Partial<FederationLimits>;
-    quotaBytes?: bigint;
-    /** The management key fingerprint this realm is configured with ("" = pin on first use). */
-    managementFingerprint?: string;
-  } = {},
+  opts: RealmNodeOptions = {},
 ): Promise<RealmNode> {
-  const db = await createTestDb();
+  const owner = opts.shareDbWith;
+  const db = owner ? owner.db : await createTestDb();
+  const sharers: RealmNode[] = [];
   const realmId = `${name}.test:63745`;
   await db.pool.query(
     `INSERT INTO realms (id, host, port, slug, name, "registrationMode", "captchaProvider", "userCap", "defaultQuotaBytes", "updatedAt") VALUES ($1, $2, 63745, $3, $4, 'OPEN', 'NONE', 1000, $5, now())`,
@@ -175,8 +210,10 @@ export async function startRealmNode(
       plainTcp: false,
       limits: { ...FEDERATION_DEFAULTS, ...FAST, ...opts.limits },
     },
+    serveRealms: [realmId],
   };
   const clients: RealmClient[] = [];
+  const extra: RealmDaemon[] = [];
   const node: RealmNode = {
     realmId,
     db,
@@ -212,8 +249,15 @@ export async function startRealmNode(
         `${realmId} approved by the management server`,
       );
     },
+    async extraInstance() {
+      const d = new RealmDaemon(config, log);
+      extra.push(d);
+      await d.start();
+      return d;
+    },
     async stop() {
       for (const c of clients.splice(0)) c.close();
+      await Promise.allSettled(extra.splice(0).map((d) => d.stop()));
       await node.daemon.stop();
     },
     async start() {
@@ -221,10 +265,13 @@ export async function startRealmNode(
       await node.daemon.start();
     },
     async drop() {
+      await Promise.allSettled(sharers.map((x) => x.stop()));
       await node.stop().catch(() => undefined);
-      await db.drop();
+      if (!owner) await db.drop();
     },
   };
+  if (owner) (owner as RealmNode & { sharers?: RealmNode[] }).sharers?.push(node);
+  (node as RealmNode & { sharers?: RealmNode[] }).sharers = sharers;
   await node.daemon.start();
   return node;
 }

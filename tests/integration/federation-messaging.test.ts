@@ -1,5 +1,5 @@
 // Realm-to-realm federation over real TLS sockets: a management server and three realm daemons
-// on loopback, each with its own PostgreSQL database.
+// on loopback, each with its own PostgreSQL database (or all on one: federation-messaging-one-db.test.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
@@ -7,6 +7,8 @@ import { loadSigningKeys } from "../../lib/federation/local-keys.ts";
 import {
   startManagement,
   startRealmNode,
+  startRealmNodes,
+  federationLayout,
   waitFor,
   nextMessage,
   usage,
@@ -22,14 +24,10 @@ let r3: RealmNode;
 
 before(async () => {
   m = await startManagement();
-  [r1, r2, r3] = await Promise.all(
-    (["r1", "r2", "r3"] as const).map(async (n) =>
-      startRealmNode(n, m.address, {
-        token: await m.token(),
-        limits: n === "r2" ? { maxInboundBytesPerPeer: 3 * 1024 * 1024 } : {},
-      }),
-    ),
-  );
+  [r1, r2, r3] = await startRealmNodes(["r1", "r2", "r3"], m.address, async (n) => ({
+    token: await m.token(),
+    limits: n === "r2" ? { maxInboundBytesPerPeer: 3 * 1024 * 1024 } : {},
+  }));
   await Promise.all([r1.waitApproved(), r2.waitApproved(), r3.waitApproved()]);
 });
 after(async () => {
@@ -48,7 +46,10 @@ test("a@R1 sends to b@R2 and c@R3; both download; the sender is charged until bo
   const sealed = Date.now(); // sendmessage answered: the message is sealed on R1
   const { got, at } = await bGot;
   assert.equal(got, id);
-  assert.ok(at - sealed < 1000, `messageavailable on the remote realm took ${at - sealed} ms after sendmessage`);
+  // A bound that catches a delivery waiting for a timer (a retry, a poll gone wrong), not a speed
+  // figure: on a loaded test machine a first TLS handshake plus 300 KB takes well over a second
+  // (bench/federation-outbox.ts measures the speed).
+  assert.ok(at - sealed < 15_000, `messageavailable on the remote realm took ${at - sealed} ms after sendmessage`);
   assert.ok((await b.client.read(id)).equals(body));
   assert.equal((await b.client.messageInfo(id)).sender, a.userId);
   assert.equal(await usage(r1, a.userId), 300_000n, "still charged: R3 has not taken it");
@@ -72,16 +73,29 @@ test("R2 is stopped while R1 queues messages for it; R2 comes back; everything a
   await r2.stop();
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push(await a.send(alice, [bob], Buffer.from(`queued ${i}`)));
-  await new Promise((r) => setTimeout(r, 400)); // a few failed attempts with backoff
+  // One backoff for the connection, not one per row: only the first row is tried.
+  await waitFor(
+    async () =>
+      (
+        await r1.db.pool.query(
+          `SELECT 1 FROM federation_targets WHERE "sourceRealmId" = $1 AND "targetRealmId" = $2 AND failures >= 1`,
+          [r1.realmId, r2.realmId],
+        )
+      ).rowCount === 1,
+    10_000,
+    "a failed connection to R2",
+  );
   const q = await r1.db.pool.query<{ attempts: number; lastError: string }>(
-    `SELECT attempts, "lastError" FROM federation_outbox WHERE "deliveredAt" IS NULL AND "targetRealmId" = $1`,
+    `SELECT attempts, "lastError" FROM federation_outbox WHERE "deliveredAt" IS NULL AND "targetRealmId" = $1 ORDER BY id`,
     [r2.realmId],
   );
   assert.equal(q.rows.length, 5);
-  assert.ok(
-    q.rows.every((r) => r.attempts >= 1 && /connect/i.test(r.lastError)),
-    JSON.stringify(q.rows),
+  assert.ok(q.rows[0].attempts >= 1 && /connect/i.test(q.rows[0].lastError), JSON.stringify(q.rows));
+  const t = await r1.db.pool.query<{ failures: number; lastError: string }>(
+    `SELECT failures, "lastError" FROM federation_targets WHERE "sourceRealmId" = $1 AND "targetRealmId" = $2`,
+    [r1.realmId, r2.realmId],
   );
+  assert.ok(t.rows[0].failures >= 1 && /connect/i.test(t.rows[0].lastError), JSON.stringify(t.rows));
   assert.ok((await usage(r1, alice)) > 0n);
 
   await r2.start(); // a new ephemeral port: R1 learns it from the management server
@@ -211,7 +225,10 @@ test("key rotation while messages flow loses nothing", async () => {
 });
 
 test("management server down: known realms keep exchanging; a realm never seen is refused with a clear error", async () => {
-  const r4 = await startRealmNode("r4", m.address, { token: await m.token() });
+  const r4 = await startRealmNode("r4", m.address, {
+    token: await m.token(),
+    shareDbWith: federationLayout() === "one-db" ? r1 : undefined,
+  });
   try {
     await r4.waitApproved();
     const dave = await r4.user("dave");

@@ -35,10 +35,12 @@ interface Launched {
   exited: Promise<number | null>;
 }
 
-function launch(env: Record<string, string> = {}): Launched {
+/** `group`: the launcher leads its own process group, as in a terminal (Ctrl-C signals the group). */
+function launch(env: Record<string, string> = {}, opts: { group?: boolean } = {}): Launched {
   const proc = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/launcher.ts")], {
     cwd: root,
     env: { ...baseEnv, ...env },
+    detached: opts.group ?? false,
   });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
@@ -127,16 +129,19 @@ test("start, refuse a second launcher, restart a crashed daemon, stop without or
   assert.ok(!fs.existsSync(path.join(dataDir, "launcher.lock")));
 
   const t0 = Date.now();
-  const again = launch();
+  const again = launch({}, { group: true });
   after(() => void again.proc.kill("SIGKILL"));
   await waitFor(again, "opengroove: all components ready", 30_000);
   const seconds = (Date.now() - t0) / 1000;
   assert.ok(seconds < 10, `second start took ${seconds} s`);
   assert.match(again.out(), /seed: realms already present/);
   assert.doesNotMatch(again.out(), /created with password/);
-  again.proc.kill("SIGINT");
+  // Ctrl-C in a terminal: SIGINT to the whole foreground process group.
+  const seen = again.out().length;
+  process.kill(-again.proc.pid!, "SIGINT");
   assert.equal(await again.exited, 0);
   assert.deepEqual(processesUsing(dataDir), []);
+  assert.doesNotMatch(again.out().slice(seen), /crashed|restarting/, "a clean shutdown log");
 });
 
 test("a port already in use gives a one-line error naming the port", async () => {

@@ -1,15 +1,18 @@
 // Workspaces across realms (issue #7): a workspace on its home realm R1 with a member of R2.
 // The invitation, the acceptance, the changes and the acks travel over realm-to-realm
-// federation (real TLS links, each realm with its own database); the author stays charged
-// until R2 acknowledged the change for every computer of its member.
+// federation (real TLS links); the author stays charged until R2 acknowledged the change for
+// every computer of its member. Runs twice: each realm with its own database, and both realms on
+// one database (workspace-federation-one-db.test.ts), as the two default realms of an install.
+// R2 keeps its own mirror of the workspace, under its own id (mb()).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
+import { mirrorIdFor } from "../../lib/federation/workspace-mirror.ts";
 import {
   startManagement,
-  startRealmNode,
+  startRealmNodes,
   waitFor,
   rawPeer,
   type ManagementHarness,
@@ -23,9 +26,7 @@ const PASSWORD = "correct horse battery";
 
 before(async () => {
   m = await startManagement();
-  [r1, r2] = await Promise.all(
-    (["r1", "r2"] as const).map(async (n) => startRealmNode(n, m.address, { token: await m.token() })),
-  );
+  [r1, r2] = await startRealmNodes(["r1", "r2"], m.address, async () => ({ token: await m.token() }));
   await Promise.all([r1.waitApproved(), r2.waitApproved()]);
 });
 after(async () => {
@@ -35,8 +36,8 @@ after(async () => {
 
 async function workspaceBytes(node: RealmNode, username: string): Promise<bigint> {
   const r = await node.db.pool.query<{ workspaceBytes: bigint }>(
-    `SELECT "workspaceBytes" FROM users WHERE username = $1`,
-    [username],
+    `SELECT "workspaceBytes" FROM users WHERE username = $1 AND "realmId" = $2`,
+    [username, node.realmId],
   );
   return BigInt(r.rows[0].workspaceBytes);
 }
@@ -57,6 +58,8 @@ async function pullAll(c: RealmClient, ws: string): Promise<Array<{ seq: bigint;
 }
 
 const state: { ws: string; a?: RealmClient; b1?: RealmClient; b2?: RealmClient; bob: string } = { ws: "", bob: "" };
+/** The workspace's id on R2 (its mirror there). */
+const mb = () => mirrorIdFor(r2.realmId, r1.realmId, state.ws);
 
 test("a@R1 invites b@R2; b accepts on R2; a publishes; both of b's computers pull and ack; a is released only after R2 acknowledged", async () => {
   const a = await r1.user("alice");
@@ -69,11 +72,11 @@ test("a@R1 invites b@R2; b accepts on R2; a publishes; both of b's computers pul
   state.ws = ws;
   assert.equal(await a.client.workspaces.invite(ws, b.userId), b.userId);
   await waitFor(
-    async () => (await b.client.workspaces.list().catch(() => [])).some((w) => w.id === ws && w.status === "invited"),
+    async () => (await b.client.workspaces.list().catch(() => [])).some((w) => w.id === mb() && w.status === "invited"),
     10_000,
     "the invitation on R2",
   );
-  await b.client.workspaces.accept(ws);
+  await b.client.workspaces.accept(mb());
   await waitFor(
     async () => (await a.client.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"),
     10_000,
@@ -82,25 +85,25 @@ test("a@R1 invites b@R2; b accepts on R2; a publishes; both of b's computers pul
 
   const body = crypto.randomBytes(300_000); // several deliverdata chunks
   const pushed = new Promise<bigint>((resolve) =>
-    b2.workspaces.onEvent((e) => e.kind === "change" && e.workspaceId === ws && resolve(e.seq)),
+    b2.workspaces.onEvent((e) => e.kind === "change" && e.workspaceId === mb() && resolve(e.seq)),
   );
   const { seq } = await a.client.workspaces.publish(ws, body);
   assert.equal(seq, 1n);
   assert.equal(await workspaceBytes(r1, "alice"), 300_000n);
   assert.equal(await pushed, 1n, "b's computer on R2 is told");
 
-  const got1 = await pullAll(b.client, ws);
+  const got1 = await pullAll(b.client, mb());
   assert.equal(got1.length, 1);
   assert.ok(got1[0].body.equals(body));
-  await b.client.workspaces.ack(ws, 1n);
+  await b.client.workspaces.ack(mb(), 1n);
   assert.equal(await heldFor(r2, r1), 300_000n, "R2 holds its copy for b's second computer, charged to R1's allowance");
   await new Promise((r) => setTimeout(r, 400));
   assert.equal(await workspaceBytes(r1, "alice"), 300_000n, "still charged: b's second computer on R2 has not acked");
 
-  const got2 = await pullAll(b2, ws);
+  const got2 = await pullAll(b2, mb());
   assert.equal(got2.length, 1);
   assert.ok(got2[0].body.equals(body));
-  await b2.workspaces.ack(ws, 1n);
+  await b2.workspaces.ack(mb(), 1n);
   assert.equal(await heldFor(r2, r1), 0n, "R2's copy is freed once both computers have it");
   await waitFor(
     async () => (await workspaceBytes(r1, "alice")) === 0n,
@@ -129,8 +132,8 @@ test("R2 is down while a publishes; R2 comes back; the change arrives once", asy
   const b1 = await r2.login("bob", "one", PASSWORD);
   const b2 = await r2.login("bob", "two", PASSWORD);
   Object.assign(state, { b1, b2 });
-  await waitFor(async () => (await b1.workspaces.pull(ws)).changes.length === 1, 10_000, "the change on R2");
-  const stored = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 2`, [ws]);
+  await waitFor(async () => (await b1.workspaces.pull(mb())).changes.length === 1, 10_000, "the change on R2");
+  const stored = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 2`, [mb()]);
   assert.equal(stored.rowCount, 1, "stored once");
 
   // A retry after R2 took it (say R1 crashed before recording the delivery) is recognised by (workspace, seq).
@@ -142,13 +145,13 @@ test("R2 is down while a publishes; R2 comes back; the change arrives once", asy
   link.close();
 
   for (const c of [b1, b2]) {
-    const got = await pullAll(c, ws);
+    const got = await pullAll(c, mb());
     assert.deepEqual(
       got.map((g) => g.seq),
       [2n],
     );
     assert.ok(got[0].body.equals(body));
-    await c.workspaces.ack(ws, 2n);
+    await c.workspaces.ack(mb(), 2n);
   }
   await waitFor(async () => (await workspaceBytes(r1, "alice")) === 0n, 10_000, "alice's bytes to be released");
   assert.equal(await heldFor(r2, r1), 0n);
@@ -170,8 +173,8 @@ test("b@R2 publishes: R1 orders it between its own changes; a and b's other comp
   const y = crypto.randomBytes(150_000);
   const z = crypto.randomBytes(7_000);
   assert.equal((await a!.workspaces.publish(ws, x)).seq, 3n);
-  const told = publishedOn(b1!, ws);
-  const sealed = await b1!.workspaces.publish(ws, y);
+  const told = publishedOn(b1!, mb());
+  const sealed = await b1!.workspaces.publish(mb(), y);
   assert.equal(sealed.seq, 0n, "on a mirror the seal answers seq 0: the home realm orders the change");
   assert.deepEqual(await told, { seq: 4n });
   assert.equal(await workspaceBytes(r2, "bob"), 0n, "released on R2 once R1 took it");
@@ -185,23 +188,23 @@ test("b@R2 publishes: R1 orders it between its own changes; a and b's other comp
   );
   assert.ok(gotA[0].body.equals(y));
   await a!.workspaces.ack(ws, 5n);
-  await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 3, 10_000, "changes 3..5 on R2");
-  const got2 = await pullAll(b2!, ws);
+  await waitFor(async () => (await b2!.workspaces.pull(mb())).changes.length === 3, 10_000, "changes 3..5 on R2");
+  const got2 = await pullAll(b2!, mb());
   assert.deepEqual(
     got2.map((g) => g.seq),
     [3n, 4n, 5n],
   );
   assert.ok(got2[1].body.equals(y));
-  const got1 = await pullAll(b1!, ws);
+  const got1 = await pullAll(b1!, mb());
   assert.deepEqual(
     got1.map((g) => g.seq),
     [3n, 5n],
     "the author's own computer is not given its change",
   );
-  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 4`, [ws]);
+  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 4`, [mb()]);
   assert.equal(onR2.rowCount, 1, "R2's copy waits for b's second computer only");
-  await b2!.workspaces.ack(ws, 5n);
-  await b1!.workspaces.ack(ws, 5n);
+  await b2!.workspaces.ack(mb(), 5n);
+  await b1!.workspaces.ack(mb(), 5n);
   await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free b's change after R2's ack");
   assert.equal(await heldFor(r2, r1), 0n);
   assert.equal(await workspaceBytes(r1, "alice"), 0n);
@@ -211,8 +214,8 @@ test("R1 is down while b publishes: staged and charged on R2, invisible; arrives
   const { ws, b1, b2 } = state;
   await r1.stop();
   const body = crypto.randomBytes(80_000);
-  const told = publishedOn(b1!, ws);
-  assert.equal((await b1!.workspaces.publish(ws, body)).seq, 0n);
+  const told = publishedOn(b1!, mb());
+  assert.equal((await b1!.workspaces.publish(mb(), body)).seq, 0n);
   await new Promise((r) => setTimeout(r, 400));
   assert.equal(await workspaceBytes(r2, "bob"), 80_000n, "charged to b on R2 while R1 has not taken it");
   const q = await r2.db.pool.query<{ attempts: number }>(
@@ -220,7 +223,7 @@ test("R1 is down while b publishes: staged and charged on R2, invisible; arrives
   );
   assert.equal(q.rows.length, 1);
   assert.ok(q.rows[0].attempts >= 1);
-  assert.equal((await b2!.workspaces.pull(ws)).changes.length, 0, "nobody sees it before R1 ordered it");
+  assert.equal((await b2!.workspaces.pull(mb())).changes.length, 0, "nobody sees it before R1 ordered it");
 
   await r1.start();
   state.a = await r1.login("alice", "laptop", PASSWORD);
@@ -238,8 +241,8 @@ test("R1 is down while b publishes: staged and charged on R2, invisible; arrives
   );
   assert.ok(got[0].body.equals(body));
   await state.a.workspaces.ack(ws, 6n);
-  await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 1, 10_000, "change 6 on R2");
-  await b2!.workspaces.ack(ws, 6n);
+  await waitFor(async () => (await b2!.workspaces.pull(mb())).changes.length === 1, 10_000, "change 6 on R2");
+  await b2!.workspaces.ack(mb(), 6n);
   // b's authoring computer never acks its own change: R2 acks for b all the same.
   await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free change 6 without b1's ack");
   assert.equal(await heldFor(r2, r1), 0n);
@@ -252,9 +255,9 @@ test("R2 never hears R1's answer to its ws-publish: the forwarded change coming 
     `ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now() + interval '1 hour'`,
   );
   const body = crypto.randomBytes(3_000);
-  const told = publishedOn(b1!, ws);
+  const told = publishedOn(b1!, mb());
   try {
-    assert.equal((await b1!.workspaces.publish(ws, body)).seq, 0n);
+    assert.equal((await b1!.workspaces.publish(mb(), body)).seq, 0n);
   } finally {
     await r2.db.pool.query(`ALTER TABLE federation_outbox ALTER COLUMN "nextAttemptAt" SET DEFAULT now()`);
   }
@@ -290,8 +293,9 @@ test("R2 never hears R1's answer to its ws-publish: the forwarded change coming 
   );
   const head = await r1.db.pool.query<{ nextSeq: bigint }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [ws]);
   assert.equal(BigInt(head.rows[0].nextSeq), 8n, "ordered once");
-  await waitFor(async () => (await b2!.workspaces.pull(ws)).changes.length === 1, 10_000, "change 7 on R2");
-  for (const c of [b2!, b1!, state.a!]) await c.workspaces.ack(ws, 7n);
+  await waitFor(async () => (await b2!.workspaces.pull(mb())).changes.length === 1, 10_000, "change 7 on R2");
+  for (const c of [b2!, b1!]) await c.workspaces.ack(mb(), 7n);
+  await state.a!.workspaces.ack(ws, 7n);
   await waitFor(async () => (await heldFor(r1, r2)) === 0n, 10_000, "R1 to free change 7");
 });
 
@@ -302,8 +306,8 @@ test("a publish by a member R1 already removed (R2 not told yet) is refused; b's
     `UPDATE workspace_members SET status = 'REMOVED' WHERE "workspaceId" = $1 AND "memberId" = $2`,
     [ws, bob],
   );
-  const told = publishedOn(b1!, ws);
-  assert.equal((await b1!.workspaces.publish(ws, crypto.randomBytes(9_000))).seq, 0n);
+  const told = publishedOn(b1!, mb());
+  assert.equal((await b1!.workspaces.publish(mb(), crypto.randomBytes(9_000))).seq, 0n);
   const out = await told;
   assert.ok("reason" in out && /^UNAUTHORIZED/.test(out.reason), JSON.stringify(out));
   assert.equal(await workspaceBytes(r2, "bob"), 0n);
@@ -328,7 +332,7 @@ test("b is removed on R1: R2 stops delivering to b and nothing is held for b any
     async () => {
       const r = await r2.db.pool.query<{ status: string }>(
         `SELECT status FROM workspace_members WHERE "workspaceId" = $1`,
-        [ws],
+        [mb()],
       );
       return r.rows[0]?.status === "REMOVED";
     },
@@ -336,7 +340,7 @@ test("b is removed on R1: R2 stops delivering to b and nothing is held for b any
     "the removal on R2",
   );
   await assert.rejects(
-    b1!.workspaces.pull(ws),
+    b1!.workspaces.pull(mb()),
     (e: unknown) => e instanceof OpenGrooveError && e.status === "UNAUTHORIZED" && /removed/.test(e.message),
   );
   const { seq } = await a!.workspaces.publish(ws, crypto.randomBytes(10_000));
@@ -345,20 +349,20 @@ test("b is removed on R1: R2 stops delivering to b and nothing is held for b any
   await new Promise((r) => setTimeout(r, 300));
   const rows = await r1.db.pool.query(`SELECT 1 FROM federation_outbox WHERE kind = 'ws-change' AND seq = 8`);
   assert.equal(rows.rowCount, 0, "nothing is forwarded to R2");
-  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 8`, [ws]);
+  const onR2 = await r2.db.pool.query(`SELECT 1 FROM workspace_changes WHERE "workspaceId" = $1 AND seq = 8`, [mb()]);
   assert.equal(onR2.rowCount, 0);
 });
 
-test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user R2 does not have is withdrawn", async () => {
+test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user R2 does not have is refused visibly", async () => {
   const { ws, a } = state;
   const carol = await r2.user("carol");
   await a!.workspaces.invite(ws, carol.userId);
   await waitFor(
-    async () => (await carol.client.workspaces.list().catch(() => [])).some((w) => w.id === ws),
+    async () => (await carol.client.workspaces.list().catch(() => [])).some((w) => w.id === mb()),
     10_000,
     "the invitation on R2",
   );
-  await carol.client.workspaces.leave(ws);
+  await carol.client.workspaces.leave(mb());
   await waitFor(
     async () => (await a!.workspaces.members(ws)).some((x) => x.userId === carol.userId && x.status === "left"),
     10_000,
@@ -367,10 +371,18 @@ test("a remote invitee who declines on R2 is LEFT on R1; an invitation to a user
 
   const ghost = `${r2.realmId}::nobody`;
   await a!.workspaces.invite(ws, ghost);
+  // The inviter sees it: the member stays listed, REMOVED, with its invitation refused.
   await waitFor(
-    async () => !(await a!.workspaces.members(ws)).some((x) => x.userId === ghost),
+    async () =>
+      (await a!.workspaces.members(ws)).some(
+        (x) => x.userId === ghost && x.status === "removed" && x.invitation === "refused",
+      ),
     10_000,
-    "the refused invitation to be withdrawn",
+    "the refused invitation to be shown to the inviter",
+  );
+  assert.ok(
+    (await a!.workspaces.members(ws)).some((x) => x.userId === carol.userId && x.invitation === "delivered"),
+    "carol's invitation was delivered",
   );
   const o = await r1.db.pool.query<{ lastError: string }>(
     `SELECT "lastError" FROM federation_outbox WHERE kind = 'ws-invite' AND "memberId" = $1 AND "failedAt" IS NOT NULL`,

@@ -68,8 +68,14 @@ async function members(ctx: CommandContext, [ws]: string[]): Promise<void> {
   if (ctx.global.json) return ctx.json(rows);
   ctx.out(
     table([
-      ["USER", "ROLE", "STATUS", "LAST SYNC"],
-      ...rows.map((m) => [m.userId, m.role, m.status, m.lastSeenAt?.toISOString().replace(/\.\d+Z$/, "Z") ?? "-"]),
+      ["USER", "ROLE", "STATUS", "LAST SYNC", "INVITATION"],
+      ...rows.map((m) => [
+        m.userId,
+        m.role,
+        m.status,
+        m.lastSeenAt?.toISOString().replace(/\.\d+Z$/, "Z") ?? "-",
+        m.invitation ?? "-",
+      ]),
     ]),
   );
 }

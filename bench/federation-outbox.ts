@@ -1,0 +1,107 @@
+// `tsx bench/federation-outbox.ts`: the outbox's speed to a remote realm, in its own process with
+// a real (embedded, temporary) PostgreSQL, a management server and two realm daemons over TLS on
+// loopback, each realm on its own database. Production retry and lease settings (only the
+// management timings are shortened so the realms enroll quickly). Figures for docs/performance.md:
+// 1. changes/s to a remote realm: N changes queued while the remote realm is down, then drained;
+// 2. catch-up after a 60 s outage: changes published at a steady rate while the remote realm is
+//    down for 60 s (real time), then the time from its restart until every change arrived.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
+import { FEDERATION_DEFAULTS } from "../realm-daemon/federation/config.ts";
+
+const OUTAGE_MS = Number(process.env.OG_BENCH_OUTAGE_MS ?? 60_000);
+const BURST = Number(process.env.OG_BENCH_BURST ?? 300);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-bench-fed-"));
+fs.chmodSync(tmp, 0o755);
+process.env.OPENGROOVE_LOG_LEVEL ??= "warn";
+const pg = process.env.OG_TEST_PG_ADMIN_URL
+  ? undefined
+  : await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: 0 });
+if (pg) process.env.OG_TEST_PG_ADMIN_URL = pg.url("postgres");
+const { startManagement, startRealmNodes, waitFor } = await import("../tests/helpers/federation.ts");
+const { mirrorIdFor } = await import("../lib/federation/workspace-mirror.ts");
+
+const m = await startManagement();
+const production = {
+  outboxPollMs: FEDERATION_DEFAULTS.outboxPollMs,
+  retryBaseMs: FEDERATION_DEFAULTS.retryBaseMs,
+  retryMaxMs: FEDERATION_DEFAULTS.retryMaxMs,
+  peerRefreshMs: FEDERATION_DEFAULTS.peerRefreshMs,
+  chunkBytes: FEDERATION_DEFAULTS.chunkBytes,
+};
+const [r1, r2] = await startRealmNodes(
+  ["r1", "r2"],
+  m.address,
+  async () => ({ token: await m.token(), limits: production }),
+  "two-db",
+);
+try {
+  await Promise.all([r1.waitApproved(), r2.waitApproved()]);
+  const a = await r1.user("alice");
+  const b = await r2.user("bob");
+  const ws = await a.client.workspaces.create("bench");
+  const mb = mirrorIdFor(r2.realmId, r1.realmId, ws);
+  await a.client.workspaces.invite(ws, b.userId);
+  await waitFor(async () => (await b.client.workspaces.list()).some((w) => w.id === mb), 60_000, "invitation");
+  await b.client.workspaces.accept(mb);
+  await waitFor(
+    async () => (await a.client.workspaces.members(ws)).some((x) => x.status === "active" && x.userId === b.userId),
+    60_000,
+    "accept",
+  );
+  const head = async () =>
+    BigInt(
+      (await r2.db.pool.query<{ nextSeq: string }>(`SELECT "nextSeq" FROM workspaces WHERE id = $1`, [mb])).rows[0]
+        .nextSeq,
+    ) - 1n;
+  const body = Buffer.alloc(1024, 7);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, load ${os.loadavg()[0].toFixed(1)}`);
+
+  // 1. Throughput: a queue of BURST changes drained to the remote realm.
+  await r2.stop();
+  let published = 0;
+  for (let i = 0; i < BURST; i += 25) {
+    await Promise.all(Array.from({ length: 25 }, () => a.client.workspaces.publish(ws, body)));
+    published += 25;
+  }
+  await r2.start();
+  let t = Date.now();
+  await waitFor(async () => (await head()) >= BigInt(published), 600_000, "burst drained");
+  const drainMs = Date.now() - t;
+  console.log(
+    `throughput: ${published} changes of 1 KiB drained in ${drainMs} ms after the restart = ${((published * 1000) / drainMs).toFixed(1)} changes/s (includes noticing the restart)`,
+  );
+
+  // 2. Catch-up after an outage of OUTAGE_MS, changes published at 2/s meanwhile.
+  await r2.stop();
+  const until = Date.now() + OUTAGE_MS;
+  while (Date.now() < until) {
+    await a.client.workspaces.publish(ws, body);
+    published++;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await r2.start();
+  t = Date.now();
+  let first = 0;
+  const start = await head();
+  await waitFor(
+    async () => {
+      const h = await head();
+      if (!first && h > start) first = Date.now() - t;
+      return h >= BigInt(published);
+    },
+    600_000,
+    "catch-up",
+  );
+  console.log(
+    `catch-up after a ${OUTAGE_MS / 1000} s outage: ${published - Number(start)} changes queued; first arrived ${first} ms and all ${Date.now() - t} ms after the restart`,
+  );
+} finally {
+  await Promise.allSettled([r1.drop(), r2.drop()]);
+  await m.drop();
+  await pg?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
