@@ -22,9 +22,12 @@ export const REALM_DEFAULTS = {
   registrationWindowMs: 30 * 60_000,
   authFailuresPerWindow: LOGIN_LIMITS.account.limit,
   authFailureWindowMs: LOGIN_LIMITS.account.windowMs,
+  /** How often an instance writes its heartbeat row (and reaps instances seen dead). */
   heartbeatMs: 5_000,
+  /** An instance whose heartbeat is older than this is dead: its presences are released. */
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,
+  /** SIGTERM: the whole drain (push `shutdown`, finish received requests, clean up) within this. */
   shutdownGraceMs: 5_000,
   maxSearchResults: 50,
   ...SETTING_LIMITS,
@@ -68,6 +71,19 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(1000)
     .max(86_400_000)
     .default(REALM_DEFAULTS.idleTimeoutMs),
+  OPENGROOVE_REALM_SHUTDOWN_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(REALM_DEFAULTS.shutdownGraceMs),
+  OPENGROOVE_REALM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(REALM_DEFAULTS.heartbeatMs),
+  OPENGROOVE_REALM_INSTANCE_STALE_MS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(600_000)
+    .default(REALM_DEFAULTS.presenceStaleMs),
 });
 
 export type RealmEnv = z.infer<typeof realmEnvSchema>;
@@ -79,7 +95,7 @@ export interface RealmDaemonConfig {
   plainTcp: boolean;
   ephemeralPorts: boolean;
   webUrl: string;
-  limits: RealmDefaults & { maxConnectionsPerIp: number; idleTimeoutMs: number };
+  limits: RealmDefaults;
   /** Realm-to-realm federation (realm-daemon/federation/config.ts); off without a management server. */
   federation?: FederationConfig;
 }
@@ -90,6 +106,14 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
   if (env.OPENGROOVE_REALM_PLAIN_TCP && !LOOPBACK.test(env.OPENGROOVE_REALM_BIND_HOST)) {
     const e = new Error(
       `OPENGROOVE_REALM_PLAIN_TCP: plain TCP is only allowed on a loopback address (OPENGROOVE_REALM_BIND_HOST is ${env.OPENGROOVE_REALM_BIND_HOST})`,
+    );
+    e.name = "ConfigError";
+    throw e;
+  }
+  // A live instance must never look dead between two heartbeats (a slow one included).
+  if (env.OPENGROOVE_REALM_INSTANCE_STALE_MS < 3 * env.OPENGROOVE_REALM_HEARTBEAT_MS) {
+    const e = new Error(
+      `OPENGROOVE_REALM_INSTANCE_STALE_MS (${env.OPENGROOVE_REALM_INSTANCE_STALE_MS}) must be at least 3 × OPENGROOVE_REALM_HEARTBEAT_MS (${env.OPENGROOVE_REALM_HEARTBEAT_MS})`,
     );
     e.name = "ConfigError";
     throw e;
@@ -105,6 +129,9 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
       ...REALM_DEFAULTS,
       maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP,
       idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS,
+      shutdownGraceMs: env.OPENGROOVE_REALM_SHUTDOWN_GRACE_MS,
+      heartbeatMs: env.OPENGROOVE_REALM_HEARTBEAT_MS,
+      presenceStaleMs: env.OPENGROOVE_REALM_INSTANCE_STALE_MS,
     },
     federation: federationFromEnv(env),
   };
