@@ -56,7 +56,14 @@ const operatorProvider = Credentials({
   async authorize(credentials, request) {
     try {
       const op = await authenticateOperator(db(), credentials, clientIpFrom(request.headers));
-      return { id: op.id, name: op.username, kind: "operator", username: op.username, role: op.role };
+      return {
+        id: op.id,
+        name: op.username,
+        kind: "operator",
+        username: op.username,
+        role: op.role,
+        sessionEpoch: op.sessionEpoch,
+      };
     } catch (e) {
       if (e instanceof OperatorSignInError)
         throw e.reason === "rate_limited" ? new RateLimited() : new InvalidCredentials();
@@ -117,7 +124,13 @@ function config(): NextAuthConfig {
       },
       session({ session, token }) {
         if (token.kind === "operator" && token.sub && token.username && token.role) {
-          session.principal = { kind: "operator", id: token.sub, username: token.username, role: token.role };
+          session.principal = {
+            kind: "operator",
+            id: token.sub,
+            username: token.username,
+            role: token.role,
+            sessionEpoch: token.sessionEpoch ?? 0,
+          };
         } else if (
           token.kind === "realm-user" &&
           token.sub &&

@@ -4,6 +4,7 @@
 // connection (server.ts) or the pool's owner.
 import type pg from "pg";
 import type { Logger } from "pino";
+import { checkTextFields } from "../lib/protocol/index.ts";
 import type { CommandResult, SessionCommand } from "../lib/protocol/session.ts";
 import type { ManagementLimits } from "./config.ts";
 
@@ -45,7 +46,11 @@ export function keyValues(args: Buffer): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of args.toString("utf8").split(/\r\n|\r|\n/)) {
     const i = line.indexOf("=");
-    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
+    if (i <= 0) continue;
+    // The one text rule (lib/protocol/text-rule.ts) for key=value arguments too.
+    const t = checkTextFields([line.slice(0, i), line.slice(i + 1)], ["key", line.slice(0, i)]);
+    if (!t.ok) throw t.error;
+    out.set(line.slice(0, i), line.slice(i + 1));
   }
   return out;
 }

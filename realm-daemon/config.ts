@@ -27,6 +27,8 @@ export const REALM_DEFAULTS = {
   /** An instance whose heartbeat is older than this is dead: its presences are released. */
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,
+  /** Every live session is checked against the database this often (revocation backstop). */
+  reconcileIntervalMs: 5 * 60_000,
   /** SIGTERM: the whole drain (push `shutdown`, finish received requests, clean up) within this. */
   shutdownGraceMs: 5_000,
   maxSearchResults: 50,

@@ -8,6 +8,14 @@ import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
 import { expireMessages } from "../lib/domain/messages.ts";
+import { reconcileSessions } from "./revocation.ts";
+import { pruneTables } from "../lib/domain/pruning.ts";
+import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
+import {
+  pruneImmediateMessages,
+  readImmediateMessage,
+  type ImmediateNotice,
+} from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
 import { heartbeatInstance, registerInstance, removeInstance } from "../lib/domain/instances.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
@@ -34,6 +42,7 @@ export class RealmDaemon {
   private notifier: Notifier;
   private http?: HttpHandle;
   private timers: NodeJS.Timeout[] = [];
+  private imessageChain: Promise<void> = Promise.resolve();
   private reloading?: Promise<void>;
   private reloadAgain = false;
   private stopping?: Promise<void>;
@@ -51,13 +60,20 @@ export class RealmDaemon {
       config.databaseUrl,
       log,
       (ch, p) => this.onNotification(ch, p),
-      () => void this.reloadRealms(),
+      // Notifications sent while the listener was down are lost: reload and reconcile.
+      () => {
+        void this.reloadRealms();
+        void this.reconcileAll("listener reconnected").catch((e: unknown) =>
+          this.log.warn({ err: e }, "session reconciliation failed"),
+        );
+      },
     );
     if (config.federation) this.federation = new Federation(this, config.federation);
   }
 
   async start(): Promise<string[]> {
     await registerInstance(this.db.pool, this.instanceRow());
+    await upgradeUsernameKeys(this.db.pool, this.log);
     await this.notifier.start();
     await this.reloadRealms();
     this.http = await startHttp(this);
@@ -69,6 +85,9 @@ export class RealmDaemon {
     };
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
+    every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
+    every(30_000, () => pruneImmediateMessages(this.db.pool));
+    every(this.config.limits.reconcileIntervalMs, () => this.reconcileAll("periodic"));
     every(this.config.limits.workspaceSweepMs, () =>
       sweepWorkspaces(this.db.pool, {
         inactivityMs: this.config.limits.workspaceInactivityMs,
@@ -197,49 +216,37 @@ export class RealmDaemon {
           this.log.error({ err: e }, "key rotation failed"),
         );
       } else if (channel === CHANNELS.user) void this.refreshUser(payload);
-      else if (channel === CHANNELS.imessage) {
-        const p = JSON.parse(payload) as {
-          userId: string;
-          computer: string;
-          from: string;
-          fromComputer: string;
-          body: string;
-        };
-        for (const c of this.connections) {
-          if (c.session?.userId === p.userId && c.session.computer === p.computer)
-            c.notify("receiveimessage", [p.from, p.fromComputer, p.body]);
-        }
-      }
+      else if (channel === CHANNELS.imessage) this.deliverImmediate(JSON.parse(payload) as ImmediateNotice);
     } catch (e) {
       this.log.warn({ err: e, channel }, "bad notification");
     }
   }
 
+  /**
+   * An immediate message for a computer: only the instance holding its connection reads the
+   * body. Reads are chained so messages reach the recipient in the order they were notified.
+   */
+  private deliverImmediate(n: ImmediateNotice): void {
+    const holders = () =>
+      [...this.connections].filter((c) => c.session?.userId === n.userId && c.session.computer === n.computer);
+    if (!holders().length) return;
+    this.imessageChain = this.imessageChain
+      .then(async () => {
+        const m = await readImmediateMessage(this.db.pool, n.id);
+        if (m) for (const c of holders()) c.notify("receiveimessage", [m.fromUserId, m.fromComputer, m.body]);
+      })
+      .catch((e: unknown) => this.log.warn({ err: e }, "immediate message delivery failed"));
+  }
+
   /** A user was suspended, reset or changed in the console: drop sessions that are no longer valid. */
   private async refreshUser(userId: string): Promise<void> {
-    const mine = [...this.connections].filter((c) => c.session?.userId === userId);
-    if (!mine.length) return;
-    const r = await this.db.pool.query<{ status: string; sessionEpoch: number; computers: string[] }>(
-      `SELECT status, "sessionEpoch", ARRAY(SELECT name FROM computers WHERE "userId" = users.id) AS computers FROM users WHERE id = $1`,
-      [userId],
-    );
-    const u = r.rows[0];
-    for (const c of mine) {
-      if (!u || u.status !== "ACTIVE" || u.sessionEpoch !== c.session!.sessionEpoch) {
-        c.notify(
-          "banned",
-          !u
-            ? "account deleted"
-            : u.status !== "ACTIVE"
-              ? "account suspended by the realm operator"
-              : "signed out by the realm operator",
-        );
-        c.close("banned");
-      } else if (c.session!.computer && !u.computers.includes(c.session!.computer)) {
-        c.notify("banned", "this computer was removed from the account");
-        c.close("computer deleted");
-      }
-    }
+    await reconcileSessions(this.db.pool, this.connections, [userId]);
+  }
+
+  /** Every live session against the database (after the listener reconnects, and periodically). */
+  async reconcileAll(why: string): Promise<void> {
+    const ended = await reconcileSessions(this.db.pool, this.connections);
+    if (ended) this.log.warn({ ended, why }, "sessions ended by reconciliation (a notification was missed)");
   }
 
   onConnectionClosed(c: Connection): void {

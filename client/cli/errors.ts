@@ -1,5 +1,6 @@
 // CLI failures: one clear line on stderr (`opengroove: <what failed>: <STATUS> <reason>`), an
 // optional hint line, and an exit code by kind (2 usage, 3 auth, 4 not found, 5 quota, 1 other).
+import { escapeControls } from "./safe-text.ts";
 import { OpenGrooveError } from "../sdk/index.ts";
 
 export const EXIT = { ok: 0, other: 1, usage: 2, auth: 3, notFound: 4, quota: 5 } as const;
@@ -82,7 +83,9 @@ export async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Writes the error (one line, plus a hint line) and returns the exit code. */
-export function report(e: unknown, stderr: NodeJS.WritableStream): number {
+export function report(e: unknown, out: NodeJS.WritableStream): number {
+  // Reasons come from servers: shown through the one escaping rule (safe-text.ts).
+  const stderr = { write: (t: string) => out.write(escapeControls(t)) };
   if (e instanceof CliError) {
     const reason = e.reason.replace(/[\r\n]+/g, " ").trim();
     stderr.write(
@@ -93,7 +96,7 @@ export function report(e: unknown, stderr: NodeJS.WritableStream): number {
     if (e.hint) stderr.write(`hint: ${e.hint}\n`);
     return e.exitCode;
   }
-  if (e instanceof OpenGrooveError) return report(fromSdk(e.command ?? "request", e), stderr);
+  if (e instanceof OpenGrooveError) return report(fromSdk(e.command ?? "request", e), out);
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === "string" && typeof err.message === "string") {
     stderr.write(`opengroove: ${err.message}\n`);

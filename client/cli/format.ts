@@ -1,4 +1,5 @@
 // Output helpers: human-readable sizes, aligned tables, and a progress display on stderr.
+import { escapeControls } from "./safe-text.ts";
 
 export function humanBytes(n: number | bigint): string {
   const v = Number(n);
@@ -13,8 +14,10 @@ export function humanBytes(n: number | bigint): string {
   return `${x >= 100 ? x.toFixed(0) : x.toFixed(1)} ${units[i]}`;
 }
 
-export function table(rows: string[][]): string {
-  if (!rows.length) return "";
+/** Aligned columns; each cell stays on its line (control characters escaped, safe-text.ts). */
+export function table(input: string[][]): string {
+  if (!input.length) return "";
+  const rows = input.map((r) => r.map((cell) => escapeControls(cell, true)));
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? "")].length)));
   return (
     rows

@@ -1,5 +1,6 @@
 // The `opengroove` command line: global flags, one subcommand per file in ./commands, help,
 // and error reporting (one line + hint on stderr, exit codes from ./errors.ts).
+import { escapeControls, terminalSafe } from "./safe-text.ts";
 import { parseArgs } from "node:util";
 import type { Command, CommandContext, GlobalOptions, OptionSpec, OptionValues } from "./command.ts";
 import { ConfigStore, configDir, type Transport } from "./config.ts";
@@ -156,8 +157,10 @@ export async function main(argv: string[]): Promise<number> {
     store: new ConfigStore(g.configDir),
     str: (k) => (typeof parsed.values[k] === "string" ? (parsed.values[k] as string) : undefined),
     flag: (k) => parsed.values[k] === true,
-    out: (t) => void process.stdout.write(t),
-    note: (t) => void process.stderr.write(`${t}\n`),
+    // Everything written for people passes the one escaping rule (safe-text.ts); JSON output
+    // is already escaped by JSON.stringify, and bytes piped elsewhere stay untouched.
+    out: (t) => void process.stdout.write(terminalSafe(t, process.stdout.isTTY === true)),
+    note: (t) => void process.stderr.write(`${escapeControls(t)}\n`),
     json: (v) =>
       void process.stdout.write(`${JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x))}\n`),
   };

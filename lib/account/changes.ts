@@ -7,11 +7,12 @@ import { hashPassword, verifyPassword } from "../auth/password.ts";
 import { zodFieldErrors, type ActionResult } from "../console/command.ts";
 import { deleteComputer } from "../domain/computers.ts";
 import { DomainError } from "../domain/errors.ts";
-import { hitRateLimit, peekRateLimit, resetRateLimit } from "../domain/rate-limit.ts";
+import { beginLoginAttempt, loginSucceeded } from "../domain/login-limits.ts";
+import { changeUserPassword } from "../domain/password-change.ts";
 import { checkPassword } from "../domain/usernames.ts";
 import { createLogger } from "../log.ts";
 import type { RealmUser } from "./realm-user.ts";
-import { REALM_SIGN_IN_RULES, realmAccountKey } from "./sign-in.ts";
+import { realmAccountKey } from "./sign-in.ts";
 
 const log = createLogger("account");
 
@@ -49,7 +50,7 @@ export const changePasswordInput = z
 /**
  * setpassword's rules on the web: the current password must match (failures count in the same
  * per-account bucket as sign-ins, so a stolen session cannot be used to guess it), the new one
- * must pass checkPassword. Other sessions stay signed in, as with the protocol command.
+ * must pass checkPassword. The change ends every session of the account (a new session epoch).
  */
 export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknown): Promise<ActionResult> {
   const parsed = changePasswordInput.safeParse(raw);
@@ -61,22 +62,19 @@ export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknow
       fieldErrors: zodFieldErrors(parsed.error),
     };
   const { current, password } = parsed.data;
-  const bucket = realmAccountKey(user.realmId, user.username);
-  const rule = REALM_SIGN_IN_RULES.account;
-  if ((await peekRateLimit(pool, bucket, rule.windowMs)) >= rule.limit)
+  // The same limits as every password check (lib/domain/login-limits.ts), before hashing.
+  const buckets = { account: realmAccountKey(user.realmId, user.username), ip: null };
+  if (!(await beginLoginAttempt(pool, buckets)))
     return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
   const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [user.userId]);
-  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current))) {
-    const hit = await hitRateLimit(pool, bucket, rule.limit, rule.windowMs);
-    if (!hit.allowed)
-      return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
+  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current)))
     return {
       ok: false,
       status: 400,
       error: "Please correct the highlighted fields.",
       fieldErrors: { current: ["That is not your current password."] },
     };
-  }
+  await loginSucceeded(pool, buckets);
   const bad = checkPassword(password, user.username);
   if (bad)
     return {
@@ -85,12 +83,14 @@ export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknow
       error: "Please correct the highlighted fields.",
       fieldErrors: { password: [bad.message] },
     };
-  await pool.query(`UPDATE users SET "passwordHash" = $2 WHERE id = $1`, [user.userId, await hashPassword(password)]);
-  await resetRateLimit(pool, bucket);
+  // A new session epoch: every session of the account ends, this web session included (its
+  // token carries the old epoch), and the realm daemons drop protocol sessions.
+  await changeUserPassword(pool, user.userId, await hashPassword(password));
   log.info({ userId: user.userId }, "password changed on the web");
   return {
     ok: true,
     status: 200,
-    message: "Your password was changed. Use the new one in your apps and here from now on.",
+    message:
+      "Your password was changed. Every session of your account, this one included, was signed out: sign in again with the new password.",
   };
 }

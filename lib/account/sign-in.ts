@@ -7,8 +7,14 @@ import { z } from "zod";
 import type { DbHandle } from "../db/client.ts";
 import { createLogger } from "../log.ts";
 import { dummyHash, verifyPassword } from "../auth/password.ts";
-import { hitRateLimit, peekRateLimit, resetRateLimit } from "../domain/rate-limit.ts";
-import { LOGIN_LIMITS, loginAccountBucket, loginIpBucket } from "../domain/login-limits.ts";
+import {
+  beginLoginAttempt,
+  LOGIN_LIMITS,
+  loginAccountBucket,
+  loginIpBucket,
+  loginSucceeded,
+  type LoginBuckets,
+} from "../domain/login-limits.ts";
 import { foldUsername } from "../domain/usernames.ts";
 
 const log = createLogger("account");
@@ -76,10 +82,11 @@ async function findRealm(
 }
 
 /**
- * Verifies a realm user's credentials like the realm daemon does: a failure (unknown realm or
- * user, wrong password) counts in the account and address buckets and says only "wrong realm,
- * username or password"; once a bucket is full even the right password is refused until the
- * window ends. A suspended account is refused with its own message (after the password matched).
+ * Verifies a realm user's credentials like the realm daemon does: every attempt first takes a
+ * slot in the account and address buckets (lib/domain/login-limits.ts); once either is full,
+ * every attempt, right password or not, gets the same rate-limited answer without hashing. A
+ * failure says only "wrong realm, username or password". A suspended account is refused with its
+ * own message (after the password matched).
  */
 export async function authenticateRealmUser(
   db: Pick<DbHandle, "pool">,
@@ -90,6 +97,16 @@ export async function authenticateRealmUser(
   if (!parsed.success) throw new RealmUserSignInError("invalid", INVALID);
   const { password } = parsed.data;
   const { realm, username } = await findRealm(db, parsed.data.realm, parsed.data.username);
+  const buckets: LoginBuckets = {
+    account: realm ? realmAccountKey(realm.id, username) : null,
+    ip: ip ? realmIpKey(ip) : null,
+  };
+  // The limits before the password (lib/domain/login-limits.ts): during a lockout every attempt
+  // gets the same answer, and nothing is hashed.
+  if (!(await beginLoginAttempt(db.pool, buckets))) {
+    log.info({ realm: realm?.id ?? null, username, ip }, "realm user sign-in refused: locked out");
+    throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins. Wait 15 minutes and try again.");
+  }
   const r = realm
     ? await db.pool.query<{ id: string; username: string; passwordHash: string; status: string; sessionEpoch: number }>(
         `SELECT id, username, "passwordHash", status, "sessionEpoch" FROM users WHERE "realmId" = $1 AND "usernameKey" = $2`,
@@ -98,33 +115,15 @@ export async function authenticateRealmUser(
     : null;
   const u = r?.rows[0];
   const good = await verifyPassword(u?.passwordHash ?? (await dummyHash()), password);
-  const accountKey = realm ? realmAccountKey(realm.id, username) : null;
-  const { account, ip: ipRule } = REALM_SIGN_IN_RULES;
   if (!u || !good) {
-    const hits = await Promise.all([
-      accountKey ? hitRateLimit(db.pool, accountKey, account.limit, account.windowMs) : null,
-      ip ? hitRateLimit(db.pool, realmIpKey(ip), ipRule.limit, ipRule.windowMs) : null,
-    ]);
     log.info({ realm: realm?.id ?? null, username, ip }, "realm user sign-in failed");
-    if (hits.some((h) => h && !h.allowed))
-      throw new RealmUserSignInError("rate_limited", "Too many failed sign-ins. Wait 15 minutes and try again.");
     throw new RealmUserSignInError("invalid", INVALID);
   }
-  if (accountKey && (await peekRateLimit(db.pool, accountKey, account.windowMs)) >= account.limit)
-    throw new RealmUserSignInError(
-      "rate_limited",
-      "Too many failed sign-ins for this account. Wait 15 minutes and try again.",
-    );
-  if (ip && (await peekRateLimit(db.pool, realmIpKey(ip), ipRule.windowMs)) > ipRule.limit)
-    throw new RealmUserSignInError(
-      "rate_limited",
-      "Too many failed sign-ins from your network. Wait 15 minutes and try again.",
-    );
+  await loginSucceeded(db.pool, buckets);
   if (u.status !== "ACTIVE")
     throw new RealmUserSignInError("suspended", "This account is suspended. Contact the realm's operator.");
   if (realm!.status !== "ACTIVE")
     throw new RealmUserSignInError("suspended", "This realm is disabled at the moment. Contact its operator.");
-  if (accountKey) await resetRateLimit(db.pool, accountKey);
   await db.pool.query(`UPDATE users SET "lastLoginAt" = now() WHERE id = $1`, [u.id]);
   log.info({ realm: realm!.id, username: u.username, ip }, "realm user signed in on the web");
   return { userId: u.id, realmId: realm!.id, username: u.username, sessionEpoch: u.sessionEpoch };

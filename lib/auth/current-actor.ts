@@ -11,14 +11,15 @@ import type { Actor } from "../domain/permissions.ts";
 import type { Principal } from "./principal.ts";
 import { clientIpFrom } from "./request-meta.ts";
 
-/** The console actor for a session principal, or null (not an operator, unknown or disabled). */
+/** The console actor for a session principal, or null (not an operator, unknown, disabled, or signed out by a password change). */
 export async function loadActor(prisma: DbHandle["prisma"], principal: Principal | undefined): Promise<Actor | null> {
   if (principal?.kind !== "operator") return null;
   const op = await prisma.operator.findUnique({
     where: { id: principal.id },
     include: { realms: { select: { realmId: true } } },
   });
-  if (!op || op.disabled) return null;
+  // A password change bumps the epoch: sessions signed in before it end here.
+  if (!op || op.disabled || op.sessionEpoch !== principal.sessionEpoch) return null;
   return {
     kind: "operator",
     id: op.id,

@@ -25,6 +25,8 @@ export interface OperatorIdentity {
   id: string;
   username: string;
   role: OperatorRole;
+  /** operators.sessionEpoch at sign-in (see lib/auth/current-actor.ts). */
+  sessionEpoch: number;
 }
 
 export type SignInFailure = "invalid" | "rate_limited";
@@ -73,5 +75,5 @@ export async function authenticateOperator(
     await db.pool.query(`UPDATE rate_limit_buckets SET count = GREATEST(count - 1, 0) WHERE key = $1`, [limits[1].key]);
   await db.prisma.operator.update({ where: { id: op.id }, data: { lastLoginAt: new Date() } });
   log.info({ username, ip }, "operator signed in");
-  return { id: op.id, username: op.username, role: op.role };
+  return { id: op.id, username: op.username, role: op.role, sessionEpoch: op.sessionEpoch };
 }

@@ -8,6 +8,8 @@ export interface OperatorPrincipal {
   id: string;
   username: string;
   role: OperatorRole;
+  /** operators.sessionEpoch at sign-in: a password change bumps it and ends the session. */
+  sessionEpoch: number;
 }
 
 /** A realm user signed in to their account pages (/account) with their realm credentials. */

@@ -152,7 +152,8 @@ export const setOperatorPassword = defineCommand({
         select: { id: true, username: true },
       });
       if (!before) throw new ConsoleError(404, "Not found.");
-      await tx.operator.update({ where: { id: before.id }, data: { passwordHash } });
+      // A new epoch ends every console session of that operator (lib/auth/current-actor.ts).
+      await tx.operator.update({ where: { id: before.id }, data: { passwordHash, sessionEpoch: { increment: 1 } } });
       await recordAudit(tx, ctx, {
         action: "operator.password",
         targetType: "operator",

@@ -4,20 +4,52 @@ import type pg from "pg";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
 import { checkPassword, foldUsername } from "./usernames.ts";
+import {
+  beginLoginAttempt,
+  LOCKOUT_REASON,
+  loginAccountBucket,
+  loginIpBucket,
+  loginSucceeded,
+} from "./login-limits.ts";
+import { changeUserPassword } from "./password-change.ts";
 
-/** BADAUTH when `current` is wrong; the password rules' status otherwise. Other sessions stay. */
+/**
+ * BADAUTH when `current` is wrong, RATELIMITED under the login limits (checked before the
+ * password, login-limits.ts); the password rules' status otherwise. A change ends every other
+ * session of the account (password-change.ts): `session` is the caller's live session, which
+ * takes the new epoch before the change is announced so that it alone stays.
+ */
 export async function changePassword(
   pool: pg.Pool,
-  user: { userId: string; username: string },
+  session: { userId: string; username: string; sessionEpoch: number },
   current: string,
   next: string,
+  gate: { realmId: string; remoteIp: string; failuresPerWindow: number; failureWindowMs: number },
 ): Promise<void> {
-  const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [user.userId]);
+  const buckets = {
+    account: loginAccountBucket(gate.realmId, session.username),
+    ip: loginIpBucket(gate.remoteIp),
+    accountRule: { limit: gate.failuresPerWindow, windowMs: gate.failureWindowMs },
+  };
+  if (!(await beginLoginAttempt(pool, buckets))) throw new DomainError("RATELIMITED", LOCKOUT_REASON);
+  const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [
+    session.userId,
+  ]);
   if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current)))
     throw new DomainError("BADAUTH", "the current password is wrong");
-  const bad = checkPassword(next, user.username);
+  await loginSucceeded(pool, buckets);
+  const bad = checkPassword(next, session.username);
   if (bad) throw bad;
-  await pool.query(`UPDATE users SET "passwordHash" = $2 WHERE id = $1`, [user.userId, await hashPassword(next)]);
+  const hash = await hashPassword(next);
+  const before = session.sessionEpoch;
+  session.sessionEpoch = before + 1;
+  try {
+    const epoch = await changeUserPassword(pool, session.userId, hash);
+    if (epoch !== null) session.sessionEpoch = epoch;
+  } catch (e) {
+    session.sessionEpoch = before;
+    throw e;
+  }
 }
 
 /** Up to `limit` active usernames of the realm starting with `prefix` (case-folded), in order. */

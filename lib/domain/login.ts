@@ -1,12 +1,19 @@
 // Logging in to a realm over the protocol (authenticate), shared rules with the web login in
-// login-limits.ts: a wrong name or password is not told apart, failures count per account and
-// per address, and a computer login records the connection's presence for getuserstatus.
+// login-limits.ts: a wrong name or password is not told apart, every attempt takes a slot per
+// account and per address before the password is checked (a lockout answers the same whatever
+// the password, and hashes nothing), and a computer login records the connection's presence.
 import type pg from "pg";
 import { dummyHash, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
 import { foldUsername } from "./usernames.ts";
-import { hitRateLimit, peekRateLimit, resetRateLimit } from "./rate-limit.ts";
-import { LOGIN_LIMITS, loginAccountBucket, loginIpBucket } from "./login-limits.ts";
+import {
+  beginLoginAttempt,
+  LOCKOUT_REASON,
+  loginAccountBucket,
+  loginIpBucket,
+  loginSucceeded,
+  type LoginBuckets,
+} from "./login-limits.ts";
 
 export interface LoginRequest {
   realmId: string;
@@ -40,8 +47,14 @@ export async function logIn(pool: pg.Pool, q: LoginRequest): Promise<LoggedIn> {
       throw new DomainError("BADAUTH", `this is realm ${q.realmId}; log in to your own realm`);
     username = q.name.slice(at + 2);
   }
-  const bucket = loginAccountBucket(q.realmId, username);
-  const ipBucket = loginIpBucket(q.remoteIp);
+  const buckets: LoginBuckets = {
+    account: loginAccountBucket(q.realmId, username),
+    ip: loginIpBucket(q.remoteIp),
+    accountRule: { limit: q.failuresPerWindow, windowMs: q.failureWindowMs },
+  };
+  // The limits first (account and address), before any lookup or hashing: during a lockout
+  // every attempt gets the same answer, right password or not.
+  if (!(await beginLoginAttempt(pool, buckets))) throw new DomainError("RATELIMITED", LOCKOUT_REASON);
   const r = await pool.query<{
     id: string;
     username: string;
@@ -54,18 +67,8 @@ export async function logIn(pool: pg.Pool, q: LoginRequest): Promise<LoggedIn> {
   );
   const u = r.rows[0];
   const good = await verifyPassword(u?.passwordHash ?? (await dummyHash()), q.password);
-  if (!u || !good) {
-    const a = await hitRateLimit(pool, bucket, q.failuresPerWindow, q.failureWindowMs);
-    const b = await hitRateLimit(pool, ipBucket, LOGIN_LIMITS.ip.limit, LOGIN_LIMITS.ip.windowMs);
-    if (!a.allowed || !b.allowed)
-      throw new DomainError(
-        "RATELIMITED",
-        `too many failed logins; try again in ${Math.ceil(Math.max(a.retryAfterMs, b.retryAfterMs) / 60_000)} minute(s)`,
-      );
-    throw new DomainError("BADAUTH", "wrong username or password");
-  }
-  if ((await peekRateLimit(pool, bucket, q.failureWindowMs)) >= q.failuresPerWindow)
-    throw new DomainError("RATELIMITED", "too many failed logins for this account; try again later");
+  if (!u || !good) throw new DomainError("BADAUTH", "wrong username or password");
+  await loginSucceeded(pool, buckets);
   if (u.status !== "ACTIVE")
     throw new DomainError("UNAUTHORIZED", "this account is suspended; contact the realm's operator");
   if (q.computer) {
@@ -79,7 +82,6 @@ export async function logIn(pool: pg.Pool, q: LoginRequest): Promise<LoggedIn> {
         `no computer "${q.computer}" on this account; log in without a computer name and use createcomputer`,
       );
   }
-  await resetRateLimit(pool, bucket);
   await pool.query(`UPDATE users SET "lastLoginAt" = now() WHERE id = $1`, [u.id]);
   if (q.computer)
     await pool.query(

@@ -1,8 +1,8 @@
 // Who is online: a presence row per logged-in computer connection, valid while the daemon
 // instance holding it sends heartbeats (daemon_instances.heartbeatAt within `staleMs`).
 // Immediate messages (sendimessage) go only to a computer that is online now; nothing is stored.
+import { postImmediateMessage } from "./immediate-messages.ts";
 import type pg from "pg";
-import { CHANNELS, notify } from "../db/notify.ts";
 import { hitRateLimit } from "./rate-limit.ts";
 
 /** The computers of a user connected now, on any instance, sorted. */
@@ -44,10 +44,11 @@ export async function sendImessage(pool: pg.Pool, m: Imessage): Promise<Imessage
   const ratePerMinute = rate.rows[0].rate;
   const limit = await hitRateLimit(pool, `im:${m.to.userId}:${m.from.userId}`, ratePerMinute, 60_000);
   if (!limit.allowed) return { sent: false, offline: false, ratePerMinute, retryAfterMs: limit.retryAfterMs };
-  await notify(pool, CHANNELS.imessage, {
+  // Stored, and only its id notified: the size does not depend on the NOTIFY payload limit.
+  await postImmediateMessage(pool, {
     userId: m.to.userId,
     computer: m.to.computer,
-    from: m.from.fullId,
+    fromUserId: m.from.fullId,
     fromComputer: m.from.computer,
     body: m.body,
   });

@@ -1,4 +1,5 @@
 // Username and password rules, and the user id format (realm id + "::" + username).
+import unhomoglyph from "unhomoglyph";
 import { DomainError } from "./errors.ts";
 
 export const ACCOUNT_LIMITS = {
@@ -12,9 +13,25 @@ export const ACCOUNT_LIMITS = {
 const USERNAME_RE = /^[\p{L}\p{N}_.-]+$/u;
 
 /** NFKC + lower case: "Alice", "ALICE" and "Ａｌｉｃｅ" all fold to "alice". */
-export function foldUsername(username: string): string {
+export function caseFoldUsername(username: string): string {
   return username.normalize("NFKC").toLowerCase();
 }
+
+/**
+ * The username key (users."usernameKey", unique per realm, and what every lookup by name
+ * compares): the Unicode TR39 confusable skeleton of the case-folded name. Case folding and
+ * NFKC make "Alice", "ALICE" and "Ａｌｉｃｅ" one name; the skeleton (NFD, the confusables.txt
+ * mapping from the `unhomoglyph` package, NFD again) makes look-alikes from other scripts one
+ * name too: "аlice" with a Cyrillic "а" has the key of "alice", so it cannot register next to
+ * it. Changing this function changes stored keys: bump USERNAME_KEY_VERSION so the daemons
+ * recompute them (lib/domain/username-keys.ts).
+ */
+export function foldUsername(username: string): string {
+  return unhomoglyph(caseFoldUsername(username).normalize("NFD")).normalize("NFD");
+}
+
+/** The version of foldUsername that stored keys were computed with (see username-keys.ts). */
+export const USERNAME_KEY_VERSION = 2;
 
 export function checkUsername(raw: string): DomainError | null {
   const u = raw.normalize("NFKC");
@@ -65,7 +82,7 @@ export function checkPassword(password: string, username = ""): DomainError | nu
     return new DomainError("BADPASSWORD", "This password is too common; choose another.", "password");
   if (new Set(password).size < 4)
     return new DomainError("BADPASSWORD", "Use at least four different characters.", "password");
-  if (username && folded.includes(foldUsername(username)))
+  if (username && folded.includes(caseFoldUsername(username)))
     return new DomainError("BADPASSWORD", "The password must not contain the username.", "password");
   return null;
 }

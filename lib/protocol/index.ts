@@ -8,6 +8,7 @@ export {
   type StatusInfo,
 } from "./status.ts";
 export { ProtocolError, ok, fail, type Result, type Success, type Failure } from "./errors.ts";
+export { checkTextFields, hasControlCharacter } from "./text-rule.ts";
 export { PROTOCOL_LIMITS, type ProtocolLimits } from "./limits.ts";
 export {
   GreetingMode,

@@ -1,5 +1,5 @@
 // Argument helpers for management commands.
-import { splitExactFields, ProtocolError } from "../../lib/protocol/index.ts";
+import { splitExactFields, checkTextFields, ProtocolError } from "../../lib/protocol/index.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
 import { keyValues } from "../session.ts";
 import type { RealmMetadata } from "../registry.ts";
@@ -7,7 +7,10 @@ import type { RealmMetadata } from "../registry.ts";
 export function fields(args: Buffer, names: readonly string[]): string[] {
   const r = splitExactFields(args, names.length);
   if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected ${names.length} field(s): ${names.join(", ")}`);
-  return r.value;
+  // The one text rule (lib/protocol/text-rule.ts): no control characters in a text field.
+  const t = checkTextFields(r.value, names);
+  if (!t.ok) throw t.error;
+  return t.value;
 }
 
 export function required(kv: Map<string, string>, key: string): string {

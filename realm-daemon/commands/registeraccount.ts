@@ -3,6 +3,7 @@ import { openTicket, registerWithTicket } from "../../lib/domain/tickets.ts";
 import { hitRateLimit } from "../../lib/domain/rate-limit.ts";
 import { ConnectionState } from "../state.ts";
 import { command } from "./types.ts";
+import { queryArgs } from "./args.ts";
 
 /**
  * registeraccount: URL-query arguments (original style): username, password, and one of
@@ -15,7 +16,7 @@ export default command({
   name: "registeraccount",
   states: [ConnectionState.Anonymous],
   async handle(ctx, args) {
-    const q = new URLSearchParams(args.toString("utf8").trim());
+    const q = queryArgs(args);
     const realm = ctx.realm;
     const pool = ctx.db;
     const { registrationsPerIp, registrationWindowMs } = ctx.limits;

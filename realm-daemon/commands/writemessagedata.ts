@@ -1,7 +1,6 @@
-import { ProtocolError, splitWithTrailingData } from "../../lib/protocol/index.ts";
 import { writeMessageData } from "../../lib/domain/message-data.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { caller, int } from "./args.ts";
+import { caller, fieldsWithData, int } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
@@ -13,10 +12,9 @@ export default command({
   name: "writemessagedata",
   states: WITH_COMPUTER,
   async handle(ctx, args) {
-    const r = splitWithTrailingData(args, 3, 2);
-    if (!r.ok) throw new ProtocolError("BADARGUMENTS", `expected: id, offset, length, data (${r.error.reason})`);
-    const [id, offset] = r.value.fields;
-    const size = await writeMessageData(ctx.db, caller(ctx), id, BigInt(int(offset, "offset")), r.value.data);
+    const r = fieldsWithData(args, ["id", "offset", "length"], 2);
+    const [id, offset] = r.fields;
+    const size = await writeMessageData(ctx.db, caller(ctx), id, BigInt(int(offset, "offset")), r.data);
     return { status: "OK", data: size.toString() };
   },
 });

@@ -158,7 +158,7 @@ test("realm-user sessions never open the console, operator sessions never open a
   assert.equal(await loadActor(db.prisma, user), null, "a realm user is not a console actor");
   // Even a realm user whose id equals an operator's id.
   assert.equal(await loadActor(db.prisma, { ...user, userId: f.adminId }), null);
-  const op = { kind: "operator" as const, id: f.adminId, username: "admin", role: "ADMIN" as const };
+  const op = { kind: "operator" as const, id: f.adminId, username: "admin", role: "ADMIN" as const, sessionEpoch: 0 };
   assert.equal((await loadActor(db.prisma, op))?.id, f.adminId);
   assert.equal(await loadRealmUser(db.pool, op), null, "an operator is not a realm user");
   assert.equal(await loadRealmUser(db.pool, undefined), null);

@@ -108,6 +108,28 @@ async function inbox(
   return JSON.parse(r.stdout);
 }
 
+test("server- and sender-chosen text is shown with control characters escaped (inbox, read)", async () => {
+  // A subject that would set the terminal title, turn the text red, return the carriage and
+  // fake a second table row if printed raw.
+  const subject = "\u001b]0;pwned\u0007\u001b[31mred\rFAKE  ROW\nsecond\u202e";
+  const s = await cli("alice", ["send", BOB, "--subject", subject, "--text", "body", "--json"]);
+  assert.equal(s.code, 0, s.stderr);
+  const { id } = JSON.parse(s.stdout) as { id: string };
+  // JSON keeps the exact value (JSON.stringify escapes it).
+  assert.equal((await inbox("bob")).find((m) => m.id === id)?.subject, subject);
+  const table = await cli("bob", ["inbox"]);
+  assert.equal(table.code, 0, table.stderr);
+  const row = table.stdout.split("\n").find((l) => l.startsWith(id));
+  assert.ok(row, table.stdout);
+  assert.ok(row.endsWith("\\e]0;pwned\\a\\e[31mred\\rFAKE  ROW\\nsecond\\u202e"), row);
+  const r = await cli("bob", ["read", id]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\nSubject: \\e\]0;pwned\\a\\e\[31mred\\rFAKE {2}ROW\\nsecond\\u202e\nSize: /);
+  for (const out of [table.stdout, r.stderr])
+    assert.doesNotMatch(out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, JSON.stringify(out));
+  await cli("bob", ["delete", id]);
+});
+
 test("send text; the recipient lists, reads and deletes it", async () => {
   const s = await cli("alice", ["send", BOB, "--subject", "Hello", "--text", "hi bob, it's alice", "--json"]);
   assert.equal(s.code, 0, s.stderr);

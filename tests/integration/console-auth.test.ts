@@ -4,7 +4,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
-import { ADMIN, createConsoleFixture, OPERATOR_A, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
+import {
+  ADMIN,
+  adminActor,
+  createConsoleFixture,
+  OPERATOR_A,
+  type ConsoleFixture,
+} from "../e2e/helpers/console-fixtures.ts";
 import {
   accountKey,
   authenticateOperator,
@@ -13,6 +19,9 @@ import {
   SIGN_IN_RULES,
 } from "../../lib/auth/operator-credentials.ts";
 import { clientIpFrom, isSameOrigin } from "../../lib/auth/request-meta.ts";
+import { loadActor } from "../../lib/auth/current-actor.ts";
+import { executeCommand } from "../../lib/console/command.ts";
+import { setOperatorPassword } from "../../lib/console/operators.ts";
 
 let db: TestDb;
 let f: ConsoleFixture;
@@ -34,7 +43,7 @@ async function failure(p: Promise<unknown>): Promise<string> {
 
 test("right password signs in; wrong password, unknown name and malformed input do not", async () => {
   const op = await authenticateOperator(db, ADMIN, "198.51.100.1");
-  assert.deepEqual(op, { id: f.adminId, username: "admin", role: "ADMIN" });
+  assert.deepEqual(op, { id: f.adminId, username: "admin", role: "ADMIN", sessionEpoch: 0 });
   assert.ok((await db.prisma.operator.findUniqueOrThrow({ where: { id: f.adminId } })).lastLoginAt);
   assert.equal(await failure(authenticateOperator(db, { ...ADMIN, password: "wrong" }, "198.51.100.1")), "invalid");
   assert.equal(
@@ -110,4 +119,26 @@ test("same-origin check for state-changing route handlers", () => {
 test("client address is the last x-forwarded-for hop", () => {
   assert.equal(clientIpFrom(new Headers({ "x-forwarded-for": "10.1.1.1, 198.51.100.2" })), "198.51.100.2");
   assert.equal(clientIpFrom(new Headers()), null);
+});
+
+test("an operator's password change ends their console sessions; a new sign-in works", async () => {
+  const signedIn = await authenticateOperator(db, OPERATOR_A, "198.51.100.77");
+  const principal = { kind: "operator" as const, ...signedIn };
+  assert.equal((await loadActor(db.prisma, principal))?.id, f.operatorAId);
+  const r = await executeCommand(
+    setOperatorPassword,
+    { prisma: db.prisma, actor: adminActor(f), ip: null },
+    {
+      operatorId: f.operatorAId,
+      password: "a changed operator passphrase",
+    },
+  );
+  assert.equal(r.ok, true);
+  assert.equal(await loadActor(db.prisma, principal), null, "the old session is over");
+  const again = await authenticateOperator(
+    db,
+    { username: OPERATOR_A.username, password: "a changed operator passphrase" },
+    "198.51.100.77",
+  );
+  assert.equal((await loadActor(db.prisma, { kind: "operator", ...again }))?.id, f.operatorAId);
 });

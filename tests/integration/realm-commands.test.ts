@@ -38,6 +38,24 @@ test("immediate messages reach an online computer and respect the recipient's ra
   );
 });
 
+test("an immediate message of the full 16 KiB limit arrives whole (not capped by the NOTIFY payload)", async () => {
+  const a = await h.user(h.plainRealm, "imbig");
+  const b = await h.user(h.plainRealm, "imbigto");
+  const max = h.daemon.config.limits.maxImessageBytes;
+  assert.equal(max, 16 * 1024);
+  // Multi-byte text right at the limit: 3-byte characters, padded to exactly max bytes.
+  const text = "€".repeat(Math.floor(max / 3)) + "x".repeat(max % 3);
+  assert.equal(Buffer.byteLength(text), max);
+  const got = new Promise<string[]>((r) => b.client.on("receiveimessage", (x) => r(x.lines)));
+  await a.client.sendImessage(b.userId, "laptop", text);
+  assert.deepEqual(await got, [a.userId, "laptop", text]);
+  // One byte more is refused with TOOLARGE, as before.
+  await assert.rejects(
+    a.client.sendImessage(b.userId, "laptop", text + "x"),
+    (e: OpenGrooveError) => e.status === "TOOLARGE",
+  );
+});
+
 test("user status, search and settings: public- keys readable by others, the rest private", async () => {
   const a = await h.user(h.plainRealm, "statusa");
   const b = await h.user(h.plainRealm, "statusb");

@@ -1,5 +1,6 @@
 // `opengroove read <id>`: the message body to stdout or --out FILE; sender and subject to
 // stderr (or everything as JSON with --json).
+import { escapeControls } from "../safe-text.ts";
 import fs from "node:fs/promises";
 import { PROGRESS, type Command } from "../command.ts";
 import { CliError, EXIT, step, usageError } from "../errors.ts";
@@ -72,7 +73,14 @@ export const read: Command = {
       return;
     }
     ctx.note(
-      `From: ${info.sender} (${info.senderComputer || "?"})${header.subject ? `\nSubject: ${header.subject}` : ""}${header.filename ? `\nFile: ${header.filename}` : ""}\nSize: ${humanBytes(body.length)}`,
+      [
+        `From: ${info.sender} (${info.senderComputer || "?"})`,
+        ...(header.subject ? [`Subject: ${header.subject}`] : []),
+        ...(header.filename ? [`File: ${header.filename}`] : []),
+        `Size: ${humanBytes(body.length)}`,
+      ]
+        .map((line) => escapeControls(line, true))
+        .join("\n"),
     );
     if (!toStdout) {
       ctx.note(`Saved to ${out}`);

@@ -1,5 +1,5 @@
 import { decodeProofs, managementAuthPayload } from "../../../lib/federation/signing.ts";
-import { splitFields } from "../../../lib/protocol/index.ts";
+import { checkTextFields, splitFields } from "../../../lib/protocol/index.ts";
 import { authenticateRealm } from "../../registry.ts";
 import { ANONYMOUS, managementCommand } from "../../session.ts";
 
@@ -16,6 +16,8 @@ export default managementCommand({
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const f = splitFields(args);
     if (!f.ok || f.value.length < 2) return { status: "BADARGUMENTS", data: "expected: realm id, proof lines" };
+    const t = checkTextFields(f.value, ["realm id"]);
+    if (!t.ok) return { status: "BADARGUMENTS", data: t.error.reason };
     const [realmId, ...rest] = f.value;
     await authenticateRealm(ctx.db, realmId, decodeProofs(rest), managementAuthPayload(realmId, nonce));
     ctx.authenticated(realmId);

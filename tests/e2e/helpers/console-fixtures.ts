@@ -5,6 +5,7 @@ import type { PrismaClient } from "../../../lib/generated/prisma/client.ts";
 import { hashPassword } from "../../../lib/auth/password.ts";
 import { seed } from "../../../lib/domain/seed.ts";
 import type { Actor } from "../../../lib/domain/permissions.ts";
+import { foldUsername } from "../../../lib/domain/usernames.ts";
 
 export const ADMIN = { username: "admin", password: "admin-password-for-tests" };
 export const OPERATOR_A = { username: "operator-a", password: "operator-a-password-1" };
@@ -48,7 +49,7 @@ export async function createConsoleFixture(prisma: PrismaClient): Promise<Consol
       data: {
         realmId,
         username,
-        usernameKey: username.toLowerCase(),
+        usernameKey: foldUsername(username),
         passwordHash: "x",
         bytesUsed: bytes,
         messageBytes: bytes / 2n,
