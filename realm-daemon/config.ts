@@ -22,11 +22,14 @@ export const REALM_DEFAULTS = {
   registrationWindowMs: 30 * 60_000,
   authFailuresPerWindow: LOGIN_LIMITS.account.limit,
   authFailureWindowMs: LOGIN_LIMITS.account.windowMs,
+  /** How often an instance writes its heartbeat row (and reaps instances seen dead). */
   heartbeatMs: 5_000,
+  /** An instance whose heartbeat is older than this is dead: its presences are released. */
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,
   /** Every live session is checked against the database this often (revocation backstop). */
   reconcileIntervalMs: 5 * 60_000,
+  /** SIGTERM: the whole drain (push `shutdown`, finish received requests, clean up) within this. */
   shutdownGraceMs: 5_000,
   maxSearchResults: 50,
   ...SETTING_LIMITS,
@@ -72,6 +75,19 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(1000)
     .max(86_400_000)
     .default(REALM_DEFAULTS.idleTimeoutMs),
+  OPENGROOVE_REALM_SHUTDOWN_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(REALM_DEFAULTS.shutdownGraceMs),
+  OPENGROOVE_REALM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(REALM_DEFAULTS.heartbeatMs),
+  OPENGROOVE_REALM_INSTANCE_STALE_MS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(600_000)
+    .default(REALM_DEFAULTS.presenceStaleMs),
 });
 
 export type RealmEnv = z.infer<typeof realmEnvSchema>;
@@ -83,7 +99,7 @@ export interface RealmDaemonConfig {
   plainTcp: boolean;
   ephemeralPorts: boolean;
   webUrl: string;
-  limits: RealmDefaults & { maxConnectionsPerIp: number; idleTimeoutMs: number };
+  limits: RealmDefaults;
   /** Realm-to-realm federation (realm-daemon/federation/config.ts); off without a management server. */
   federation?: FederationConfig;
   /**
@@ -103,6 +119,14 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
     e.name = "ConfigError";
     throw e;
   }
+  // A live instance must never look dead between two heartbeats (a slow one included).
+  if (env.OPENGROOVE_REALM_INSTANCE_STALE_MS < 3 * env.OPENGROOVE_REALM_HEARTBEAT_MS) {
+    const e = new Error(
+      `OPENGROOVE_REALM_INSTANCE_STALE_MS (${env.OPENGROOVE_REALM_INSTANCE_STALE_MS}) must be at least 3 × OPENGROOVE_REALM_HEARTBEAT_MS (${env.OPENGROOVE_REALM_HEARTBEAT_MS})`,
+    );
+    e.name = "ConfigError";
+    throw e;
+  }
   return {
     databaseUrl: env.DATABASE_URL,
     bindHost: env.OPENGROOVE_REALM_BIND_HOST,
@@ -114,6 +138,9 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
       ...REALM_DEFAULTS,
       maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP,
       idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS,
+      shutdownGraceMs: env.OPENGROOVE_REALM_SHUTDOWN_GRACE_MS,
+      heartbeatMs: env.OPENGROOVE_REALM_HEARTBEAT_MS,
+      presenceStaleMs: env.OPENGROOVE_REALM_INSTANCE_STALE_MS,
     },
     federation: federationFromEnv(env),
     serveRealms: env.OPENGROOVE_REALM_SERVE?.split(",")

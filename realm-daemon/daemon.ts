@@ -18,6 +18,7 @@ import {
   type ImmediateNotice,
 } from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
+import { heartbeatInstance, registerInstance, removeInstance } from "../lib/domain/instances.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
 import { handleRotationRequest, type RotationRequest } from "./key-rotation.ts";
 import { ok, fail, type Result } from "../lib/protocol/index.ts";
@@ -47,6 +48,9 @@ export class RealmDaemon {
   private imessageChain: Promise<void> = Promise.resolve();
   private reloading?: Promise<void>;
   private reloadAgain = false;
+  private stopping?: Promise<void>;
+  /** Set when a graceful stop begins: /readyz answers 503, new connections are refused. */
+  draining = false;
 
   constructor(
     readonly config: RealmDaemonConfig,
@@ -75,11 +79,7 @@ export class RealmDaemon {
   }
 
   async start(): Promise<string[]> {
-    await this.db.pool.query(`INSERT INTO daemon_instances (id, kind, host, pid) VALUES ($1, 'realm', $2, $3)`, [
-      this.instanceId,
-      os.hostname(),
-      process.pid,
-    ]);
+    await registerInstance(this.db.pool, this.instanceRow());
     await upgradeUsernameKeys(this.db.pool, this.log);
     await this.notifier.start();
     await this.reloadRealms();
@@ -104,13 +104,30 @@ export class RealmDaemon {
     return [...this.listeners.addresses, this.http.address];
   }
 
+  private instanceRow() {
+    return { id: this.instanceId, kind: "realm", host: os.hostname(), pid: process.pid };
+  }
+
   private async heartbeat(): Promise<void> {
-    await this.db.pool.query(`UPDATE daemon_instances SET "heartbeatAt" = now() WHERE id = $1`, [this.instanceId]);
-    // Presence rows of instances that died without cleaning up.
-    await this.db.pool.query(
-      `DELETE FROM daemon_instances WHERE "heartbeatAt" < now() - $1 * interval '1 millisecond'`,
-      [this.config.limits.presenceStaleMs * 4],
-    );
+    // Instances that died without cleaning up are released as soon as one survivor sees them stale.
+    const dead = await heartbeatInstance(this.db.pool, this.instanceRow(), this.config.limits.presenceStaleMs);
+    if (dead.length) this.log.warn({ instances: dead }, "released the presences of dead instances");
+  }
+
+  /** Readiness for a load balancer: database reachable, LISTEN connection up, not draining. */
+  async readiness(): Promise<{ ready: boolean; reasons: string[] }> {
+    const reasons: string[] = [];
+    if (this.draining) reasons.push("draining");
+    const [dbUp, listenUp] = await Promise.all([
+      this.db.pool.query("SELECT 1").then(
+        () => true,
+        () => false,
+      ),
+      this.notifier.check(),
+    ]);
+    if (!dbUp) reasons.push("database unreachable");
+    if (!listenUp) reasons.push("LISTEN connection down");
+    return { ready: reasons.length === 0, reasons };
   }
 
   /** Loads realms from the database and reconciles listeners; coalesces bursts of changes. */
@@ -252,17 +269,43 @@ export class RealmDaemon {
       void this.db.pool.query(`DELETE FROM presences WHERE "connectionId" = $1`, [c.id]).catch(() => undefined);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Graceful drain, bounded by shutdownGraceMs: stop accepting, report draining, push
+   * `shutdown` to every client, finish the requests already received, then remove this
+   * instance's row and presences and close. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const deadline = Date.now() + this.config.limits.shutdownGraceMs;
+    const untilDeadline = (p: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([
+        p,
+        new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
+      ]).finally(() => clearTimeout(timer));
+    };
+    this.draining = true;
     for (const t of this.timers) clearInterval(t);
-    await this.federation?.stop();
-    await this.listeners.close();
-    for (const c of [...this.connections]) {
-      c.notify("shutdown", "the realm server is shutting down");
-      c.close("shutdown");
-    }
+    // Stops accepting now; resolves once the listeners' sockets are all gone.
+    const listenersClosed = this.listeners.close();
+    await untilDeadline(this.federation?.stop() ?? Promise.resolve());
+    const sessions = [...this.connections].map((c) => {
+      c.notify("shutdown", "the realm server is shutting down; reconnect");
+      return c.closeWhenIdle("shutdown");
+    });
+    await untilDeadline(Promise.all(sessions));
+    // Past the grace time: whatever is still running is cut off (its client gets no reply).
+    for (const c of [...this.connections]) c.close("shutdown");
+    await untilDeadline(listenersClosed);
+    await removeInstance(this.db.pool, this.instanceId).catch((e: unknown) =>
+      this.log.warn({ err: e }, "could not remove the instance row"),
+    );
     await this.http?.close();
     await this.notifier.stop();
-    await this.db.pool.query(`DELETE FROM daemon_instances WHERE id = $1`, [this.instanceId]).catch(() => undefined);
     await this.db.close();
   }
 }

@@ -18,17 +18,8 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
   const limits = d.config.limits;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
-    if (url.pathname === "/healthz") {
-      d.db.pool.query("SELECT 1").then(
-        () => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify({ status: "ok", instance: d.instanceId, connections: d.connections.size }));
-        },
-        () => {
-          res.writeHead(503, { "content-type": "application/json" });
-          res.end(JSON.stringify({ status: "database unreachable" }));
-        },
-      );
+    if (url.pathname === "/healthz" || url.pathname === "/readyz") {
+      health(d, url.pathname === "/readyz", res);
       return;
     }
     if (url.pathname === "/metrics") {
@@ -51,6 +42,10 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes });
   server.on("upgrade", (req, socket, head) => {
     const m = /^\/ws\/([A-Za-z0-9_.:-]+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    if (d.draining) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\nthis instance is draining\n");
+      return;
+    }
     const realm = m ? findRealm(d, m[1]) : undefined;
     if (!realm) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\nno such realm\n");
@@ -76,6 +71,24 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * /healthz (live: the process answers; 200 also while draining, so it is not killed early) and
+ * /readyz (ready for new clients: database reachable, LISTEN connection up, not draining; 503
+ * with the reasons otherwise). docs/scaling.md.
+ */
+function health(d: RealmDaemon, ready: boolean, res: http.ServerResponse): void {
+  const body = { instance: d.instanceId, connections: d.connections.size, draining: d.draining };
+  const send = (code: number, o: object) => {
+    res.writeHead(code, { "content-type": "application/json" });
+    res.end(JSON.stringify(o));
+  };
+  if (!ready) return send(200, { status: d.draining ? "draining" : "ok", ...body });
+  d.readiness().then(
+    (r) => send(r.ready ? 200 : 503, { status: r.ready ? "ready" : "unavailable", reasons: r.reasons, ...body }),
+    (e: unknown) => send(503, { status: "unavailable", reasons: [String(e)], ...body }),
+  );
 }
 
 function findRealm(d: RealmDaemon, slug: string): RealmInfo | undefined {

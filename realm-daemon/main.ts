@@ -13,7 +13,7 @@ await runComponent("realm-daemon", log, async () => {
   const daemon = new RealmDaemon(config, log);
   try {
     const addresses = await daemon.start();
-    return { addresses, close: () => daemon.stop() };
+    return { addresses, close: () => daemon.stop(), stopTimeoutMs: config.limits.shutdownGraceMs };
   } catch (e) {
     await daemon.stop().catch(() => undefined);
     throw e;

@@ -24,6 +24,7 @@ export class Notifier {
     c.on("notification", (n) => this.onNotify(n.channel, n.payload ?? ""));
     c.on("error", (e) => this.log.warn({ err: e.message }, "notification connection error"));
     c.on("end", () => {
+      if (this.client === c) this.client = undefined;
       if (this.stopped) return;
       this.log.warn("notification connection lost; reconnecting");
       setTimeout(() => void this.reconnect(), this.retryMs).unref();
@@ -42,6 +43,28 @@ export class Notifier {
     } catch {
       this.retryMs = Math.min(this.retryMs * 2, 10_000);
       setTimeout(() => void this.reconnect(), this.retryMs).unref();
+    }
+  }
+
+  /**
+   * Readiness: the LISTEN connection is up and answers now (a connection that died silently
+   * means pushes from other instances and the console stop arriving).
+   */
+  async check(timeoutMs = 2_000): Promise<boolean> {
+    const c = this.client;
+    if (!c) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    try {
+      return await Promise.race([
+        c.query("SELECT 1").then(
+          () => true,
+          () => false,
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

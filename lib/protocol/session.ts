@@ -83,6 +83,9 @@ export abstract class ProtocolSession<S, C> {
   private queue: Array<{ id: string; command: string; args: Buffer }> = [];
   private running = false;
   private closed = false;
+  /** Set by closeWhenIdle: new requests are refused, the ones received are finished. */
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
   private idleTimer?: NodeJS.Timeout;
   private handshakeTimer?: NodeJS.Timeout;
 
@@ -140,6 +143,10 @@ export abstract class ProtocolSession<S, C> {
     const req = decodeRequest(payload);
     if (!req.ok) return this.fail(req.error);
     const { id, command } = req.value;
+    if (this.draining) {
+      this.reply(id, command, { status: "BUSY", data: "the server is shutting down; reconnect" });
+      return;
+    }
     if (this.queue.length >= this.opts.maxInFlight) {
       this.reply(id, command, {
         status: "BUSY",
@@ -164,6 +171,18 @@ export abstract class ProtocolSession<S, C> {
       if (result.close) this.close("refused");
     }
     this.running = false;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Graceful close (daemon drain): refuses new requests with BUSY, finishes and answers the
+   * ones already received, then closes. The caller bounds the wait (shutdown grace).
+   */
+  async closeWhenIdle(reason: string): Promise<void> {
+    if (this.closed) return;
+    this.draining = true;
+    if (this.running) await new Promise<void>((r) => this.idleWaiters.push(r));
+    this.close(reason);
   }
 
   private async execute(command: string, args: Buffer): Promise<CommandResult> {

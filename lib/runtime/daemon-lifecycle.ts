@@ -10,6 +10,8 @@ export interface RunningComponent {
   /** Human-readable addresses, e.g. ["tls://127.0.0.1:63745"]. */
   addresses: string[];
   close(): Promise<void>;
+  /** close() is bounded by this (its own grace time); past it plus 2 s the process exits 1. Default 10 s. */
+  stopTimeoutMs?: number;
 }
 
 export interface ReadyMessage {
@@ -35,7 +37,7 @@ export async function runComponent(name: string, log: Logger, start: () => Promi
     if (stopping) return;
     stopping = true;
     log.info({ why }, `${name} stopping`);
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    const timer = setTimeout(() => process.exit(1), running?.stopTimeoutMs ? running.stopTimeoutMs + 2_000 : 10_000);
     timer.unref();
     try {
       await running?.close();
