@@ -33,16 +33,16 @@ async function startLocked(dataDir: string, pgDir: string): Promise<{ pg: Embedd
   }
 }
 
+const none = async () => undefined;
+
+/** An outside database (DATABASE_URL): nothing to start, release or discard. */
+function externalDb(url: string): InstallDb {
+  return { databaseUrl: url, where: `DATABASE_URL (${new URL(url).host})`, release: none, discard: none };
+}
+
 /** The database to back up. */
 export async function openInstallDb(env: { DATABASE_URL?: string; OPENGROOVE_DATA_DIR: string }): Promise<InstallDb> {
-  const none = async () => undefined;
-  if (env.DATABASE_URL)
-    return {
-      databaseUrl: env.DATABASE_URL,
-      where: `DATABASE_URL (${new URL(env.DATABASE_URL).host})`,
-      release: none,
-      discard: none,
-    };
+  if (env.DATABASE_URL) return externalDb(env.DATABASE_URL);
   const dataDir = path.resolve(env.OPENGROOVE_DATA_DIR);
   const pgDir = existingPgDir(dataDir);
   if (!fs.existsSync(path.join(pgDir, "PG_VERSION")))
@@ -75,14 +75,7 @@ export async function createRestoreTarget(
   env: { DATABASE_URL?: string; OPENGROOVE_DATA_DIR: string },
   say: (line: string) => void,
 ): Promise<InstallDb> {
-  const none = async () => undefined;
-  if (env.DATABASE_URL)
-    return {
-      databaseUrl: env.DATABASE_URL,
-      where: `DATABASE_URL (${new URL(env.DATABASE_URL).host})`,
-      release: none,
-      discard: none,
-    };
+  if (env.DATABASE_URL) return externalDb(env.DATABASE_URL);
   const dataDir = path.resolve(env.OPENGROOVE_DATA_DIR);
   const existing = existingPgDir(dataDir);
   if (fs.existsSync(path.join(existing, "PG_VERSION")))

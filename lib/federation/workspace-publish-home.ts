@@ -12,6 +12,7 @@ import { WORKSPACE_LIMITS } from "../domain/workspaces.ts";
 import { freeAcked } from "../domain/workspace-gc.ts";
 import { queueRemoteChange } from "../domain/workspace-federation.ts";
 import { CHANNELS } from "../db/notify.ts";
+import { storeRemoteChangeBlocks } from "./change-blocks.ts";
 
 const B = WORKSPACE_LIMITS.blockBytes;
 
@@ -135,20 +136,7 @@ export async function writeRemotePublish(
         "NOSUCHMESSAGE",
         `no transfer of change ${changeId} in progress; send wspublishbegin first`,
       );
-    const end = offset + BigInt(data.length);
-    if (end > ch.size)
-      throw new DomainError("INDEXOUTOFBOUNDS", `data ends at ${end}, past the announced size ${ch.size}`);
-    if (data.length % B !== 0 && end !== ch.size)
-      throw new DomainError("BADARGUMENTS", `send whole blocks of ${B} bytes (only the last may be shorter)`);
-    for (let pos = 0; pos < data.length; pos += B)
-      await c.query(
-        `INSERT INTO workspace_change_blocks ("changeId", block, data) VALUES ($1, $2, $3) ON CONFLICT ("changeId", block) DO UPDATE SET data = EXCLUDED.data`,
-        [
-          ch.id.toString(),
-          Number((offset + BigInt(pos)) / BigInt(B)),
-          data.subarray(pos, Math.min(pos + B, data.length)),
-        ],
-      );
+    await storeRemoteChangeBlocks(c, ch, offset, data);
   });
 }
 

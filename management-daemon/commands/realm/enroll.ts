@@ -1,7 +1,7 @@
-import { managementKeyPayload } from "../../../lib/federation/signing.ts";
-import { checkPossession, enroll, presentedKey } from "../../registry.ts";
+import { enroll } from "../../registry.ts";
 import { ANONYMOUS, managementCommand } from "../../session.ts";
-import { keyValues, metadata, pemField, required } from "../args.ts";
+import { keyValues, metadata, required } from "../args.ts";
+import { provenKey } from "./proven-key.ts";
 
 /**
  * enroll: key=value lines: realm, key (base64 PEM public key), cert (base64 PEM, optional),
@@ -18,15 +18,7 @@ export default managementCommand({
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const kv = keyValues(args);
     const realmId = required(kv, "realm");
-    const key = presentedKey(
-      pemField(kv, "key", ctx.limits.maxPublicKeyBytes),
-      pemField(kv, "cert", ctx.limits.maxCertBytes, true),
-    );
-    checkPossession(
-      key,
-      managementKeyPayload("enroll", realmId, key.fingerprint, nonce, ctx.binding),
-      required(kv, "proof"),
-    );
+    const key = provenKey(ctx, kv, "enroll", realmId, nonce);
     const status = await enroll(
       ctx.db,
       realmId,

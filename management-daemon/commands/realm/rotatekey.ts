@@ -1,7 +1,8 @@
 import { decodeProofs, managementKeyPayload } from "../../../lib/federation/signing.ts";
-import { checkPossession, presentedKey, rotateKey } from "../../registry.ts";
+import { rotateKey } from "../../registry.ts";
 import { REALM, managementCommand } from "../../session.ts";
-import { keyValues, pemField, required } from "../args.ts";
+import { keyValues } from "../args.ts";
+import { provenKey } from "./proven-key.ts";
 
 /**
  * rotatekey: key, cert (optional), proof (the rotate payload over the last challenge and the TLS
@@ -16,16 +17,8 @@ export default managementCommand({
     const nonce = ctx.takeChallenge();
     if (!nonce) return { status: "NOTALLOWED", data: "ask for a challenge first (or it expired)" };
     const kv = keyValues(args);
-    const key = presentedKey(
-      pemField(kv, "key", ctx.limits.maxPublicKeyBytes),
-      pemField(kv, "cert", ctx.limits.maxCertBytes, true),
-    );
     const realmId = ctx.realmId!;
-    checkPossession(
-      key,
-      managementKeyPayload("rotate", realmId, key.fingerprint, nonce, ctx.binding),
-      required(kv, "proof"),
-    );
+    const key = provenKey(ctx, kv, "rotate", realmId, nonce);
     const until = await rotateKey(
       ctx.db,
       realmId,
