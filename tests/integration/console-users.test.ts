@@ -203,7 +203,7 @@ test("quota override and permission flags; blank means the realm default; over-q
     canMessageOtherRealms: "on",
   });
   assert.ok(r.ok, JSON.stringify(r));
-  assert.ok(r.ok && r.warnings?.[0]?.includes("more than the 1 MB quota"));
+  assert.ok(r.ok && r.warnings?.[0]?.includes("more than the 1 MiB quota"));
   let u = await db.prisma.user.findUniqueOrThrow({ where: { id: f.userA.id } });
   assert.equal(u.quotaBytes, 1024n * 1024n);
   assert.equal(u.imessageRatePerMinute, 5);
