@@ -3,7 +3,7 @@
 // main pages go to test-results/screenshots/.
 import crypto from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { ADMIN } from "./helpers/console-fixtures.ts";
+import { ADMIN, fixtureDaemonReportsIn } from "./helpers/console-fixtures.ts";
 import { e2eDb } from "./helpers/e2e-db.ts";
 import { shot, signIn } from "./helpers/console-page.ts";
 
@@ -33,7 +33,7 @@ test("sign-in: a wrong password shows an error, the right one opens the dashboar
   await shot(page, "sign-in-error");
 
   // The fixture's realm daemon reports in now, so its connected computer counts as online.
-  await e2eDb().prisma.daemonInstance.update({ where: { id: "realm-daemon-1" }, data: { heartbeatAt: new Date() } });
+  await fixtureDaemonReportsIn(e2eDb().prisma);
   await page.getByLabel("Password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();

@@ -84,16 +84,7 @@ export async function createConsoleFixture(prisma: PrismaClient): Promise<Consol
   const token = await prisma.enrollmentToken.create({
     data: { tokenHash: "fixture-token", expiresAt: new Date(Date.now() + 3_600_000), createdBy: "admin" },
   });
-  await prisma.daemonInstance.create({ data: { id: "realm-daemon-1", kind: "realm", host: "localhost", pid: 1 } });
-  await prisma.presence.create({
-    data: {
-      connectionId: "c1",
-      instanceId: "realm-daemon-1",
-      realmId: realmA.id,
-      userId: userA.id,
-      computer: "laptop",
-    },
-  });
+  await fixtureDaemonReportsIn(prisma, realmA.id, userA.id);
   return {
     realmA,
     realmB,
@@ -145,4 +136,24 @@ export function realmSettingsForm(overrides: Record<string, string> = {}): Recor
     maxWorkspaceChangeUnit: "MB",
     ...overrides,
   };
+}
+
+/**
+ * The fixture's "realm daemon" heartbeats now, with userA's laptop connected. Also after a real
+ * realm daemon of another spec reaped the fixture's row as a dead instance (it is stale by design).
+ */
+export async function fixtureDaemonReportsIn(prisma: PrismaClient, realmId?: string, userId?: string): Promise<void> {
+  realmId ??= (await prisma.realm.findUniqueOrThrow({ where: { slug: "opengroove" } })).id;
+  userId ??= (await prisma.user.findFirstOrThrow({ where: { realmId, username: "Alice" } })).id;
+  const now = new Date();
+  await prisma.daemonInstance.upsert({
+    where: { id: "realm-daemon-1" },
+    create: { id: "realm-daemon-1", kind: "realm", host: "localhost", pid: 1, heartbeatAt: now },
+    update: { heartbeatAt: now },
+  });
+  await prisma.presence.upsert({
+    where: { connectionId: "c1" },
+    create: { connectionId: "c1", instanceId: "realm-daemon-1", realmId, userId, computer: "laptop" },
+    update: {},
+  });
 }
