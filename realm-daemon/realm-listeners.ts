@@ -82,6 +82,9 @@ export class RealmListeners {
     return tls.createSecureContext({ key: k.privateKeyPem, cert: k.certPem, minVersion: "TLSv1.2" });
   }
 
+  /** Raw sockets still in the TLS handshake, by "address|port", with their deadline. */
+  private handshaking = new Map<string, NodeJS.Timeout>();
+
   private admit(socket: net.Socket): boolean {
     const ip = socket.remoteAddress ?? "?";
     const n = (this.ipCounts.get(ip) ?? 0) + 1;
@@ -94,12 +97,38 @@ export class RealmListeners {
       return false;
     }
     this.ipCounts.set(ip, n);
+    if (!this.daemon.config.plainTcp) this.handshakeDeadline(socket);
     socket.once("close", () => {
       const left = (this.ipCounts.get(ip) ?? 1) - 1;
       if (left <= 0) this.ipCounts.delete(ip);
       else this.ipCounts.set(ip, left);
     });
     return true;
+  }
+
+  /**
+   * An absolute deadline for the TLS handshake, counted from the TCP accept: a peer that sends
+   * nothing, or trickles a ClientHello, is destroyed (and its slots freed by "close").
+   */
+  private handshakeDeadline(socket: net.Socket): void {
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    const timer = setTimeout(() => {
+      this.handshaking.delete(key);
+      this.daemon.metrics.errors.inc(1, { command: "tls-handshake-timeout" });
+      socket.destroy();
+    }, this.daemon.config.limits.handshakeTimeoutMs);
+    timer.unref();
+    this.handshaking.set(key, timer);
+    socket.once("close", () => {
+      if (this.handshaking.get(key) === timer) this.handshaking.delete(key);
+      clearTimeout(timer);
+    });
+  }
+
+  private handshakeFinished(socket: tls.TLSSocket): void {
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    clearTimeout(this.handshaking.get(key));
+    this.handshaking.delete(key);
   }
 
   private async open(port: number, rs: RealmInfo[]): Promise<void> {
@@ -126,7 +155,7 @@ export class RealmListeners {
           key: def.privateKeyPem,
           cert: def.certPem,
           minVersion: "TLSv1.2",
-          handshakeTimeout: cfg.limits.greetingTimeoutMs,
+          handshakeTimeout: cfg.limits.handshakeTimeoutMs,
           SNICallback: (name, cb) =>
             cb(
               null,
@@ -134,7 +163,10 @@ export class RealmListeners {
                 entry.contexts.get(this.daemon.realmById(entry.defaultRealm)?.host.toLowerCase() ?? ""),
             ),
         },
-        (s) => handleStreamSocket(this.daemon, s, port, "tls"),
+        (s) => {
+          this.handshakeFinished(s);
+          handleStreamSocket(this.daemon, s, port, "tls");
+        },
       );
       // Count raw TCP connections before the TLS handshake so handshake floods are bounded too.
       server.on("connection", (s: net.Socket) => void this.admit(s));
