@@ -5,10 +5,13 @@
 import net from "node:net";
 import tls from "node:tls";
 import { ensureRealmKey, type RealmKeyMaterial } from "../lib/realm/keys.ts";
-import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
+import { listenOrFail, PortInUseError } from "../lib/runtime/daemon-lifecycle.ts";
 import { handleStreamSocket } from "./stream-transport.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
+
+/** How often a realm port that was in use is tried again. */
+const LISTEN_RETRY_MS = 2_000;
 
 interface Listener {
   port: number;
@@ -24,6 +27,9 @@ export class RealmListeners {
   private listeners = new Map<number, Listener>();
   private keys = new Map<string, RealmKeyMaterial>();
   private ipCounts = new Map<string, number>();
+  /** Ports that could not be bound (in use), with the error; retried every LISTEN_RETRY_MS. */
+  readonly listenErrors = new Map<number, { realms: string[]; error: string }>();
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(private readonly daemon: RealmDaemon) {}
 
@@ -73,7 +79,23 @@ export class RealmListeners {
         }
         continue;
       }
-      await this.open(port, rs);
+      try {
+        await this.open(port, rs);
+        this.listenErrors.delete(port);
+      } catch (e) {
+        if (!(e instanceof PortInUseError)) throw e;
+        // One realm on a busy port must not take the daemon (and every other realm) down.
+        this.listenErrors.set(port, { realms: rs.map((r) => r.id), error: e.message });
+        this.daemon.log.error({ port, realms: rs.map((r) => r.id) }, e.message);
+      }
+    }
+    for (const port of this.listenErrors.keys()) if (!wanted.has(port)) this.listenErrors.delete(port);
+    if (this.listenErrors.size && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.daemon.reloadRealms().catch((e: unknown) => this.daemon.log.error({ err: e }, "realm reload failed"));
+      }, LISTEN_RETRY_MS);
+      this.retryTimer.unref();
     }
   }
 
@@ -185,6 +207,7 @@ export class RealmListeners {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.retryTimer);
     await Promise.all([...this.listeners.values()].map((l) => new Promise<void>((r) => l.server.close(() => r()))));
     this.listeners.clear();
   }
