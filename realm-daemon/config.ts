@@ -9,6 +9,11 @@ import { federationEnvSchema, federationFromEnv, type FederationConfig } from ".
 export const REALM_DEFAULTS = {
   maxPacketBytes: 1_048_576,
   greetingTimeoutMs: 10_000,
+  /**
+   * A TLS handshake not finished this long after the TCP accept is closed. Absolute, unlike
+   * Node's `handshakeTimeout` (idle-based: a peer trickling one byte a second never hits it).
+   */
+  handshakeTimeoutMs: 10_000,
   /** A session with no packet for this long is closed (clients send `nop`/`ping`). */
   idleTimeoutMs: 300_000,
   maxConnections: 10_000,
@@ -69,6 +74,12 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .default(REALM_DEFAULTS.maxConnectionsPerIp),
   /** Comma-separated realm ids this daemon serves (default: every realm in the database). */
   OPENGROOVE_REALM_SERVE: z.string().optional(),
+  OPENGROOVE_REALM_HANDSHAKE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(REALM_DEFAULTS.handshakeTimeoutMs),
   OPENGROOVE_REALM_IDLE_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -138,6 +149,7 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
       ...REALM_DEFAULTS,
       maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP,
       idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS,
+      handshakeTimeoutMs: env.OPENGROOVE_REALM_HANDSHAKE_TIMEOUT_MS,
       shutdownGraceMs: env.OPENGROOVE_REALM_SHUTDOWN_GRACE_MS,
       heartbeatMs: env.OPENGROOVE_REALM_HEARTBEAT_MS,
       presenceStaleMs: env.OPENGROOVE_REALM_INSTANCE_STALE_MS,

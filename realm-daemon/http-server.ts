@@ -79,7 +79,8 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
  * with the reasons otherwise). docs/scaling.md.
  */
 function health(d: RealmDaemon, ready: boolean, res: http.ServerResponse): void {
-  const body = { instance: d.instanceId, connections: d.connections.size, draining: d.draining };
+  const listenErrors = [...d.listeners.listenErrors].map(([port, e]) => ({ port, ...e }));
+  const body = { instance: d.instanceId, connections: d.connections.size, draining: d.draining, listenErrors };
   const send = (code: number, o: object) => {
     res.writeHead(code, { "content-type": "application/json" });
     res.end(JSON.stringify(o));

@@ -5,10 +5,13 @@
 import net from "node:net";
 import tls from "node:tls";
 import { ensureRealmKey, type RealmKeyMaterial } from "../lib/realm/keys.ts";
-import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
+import { listenOrFail, PortInUseError } from "../lib/runtime/daemon-lifecycle.ts";
 import { handleStreamSocket } from "./stream-transport.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
+
+/** How often a realm port that was in use is tried again. */
+const LISTEN_RETRY_MS = 2_000;
 
 interface Listener {
   port: number;
@@ -24,6 +27,9 @@ export class RealmListeners {
   private listeners = new Map<number, Listener>();
   private keys = new Map<string, RealmKeyMaterial>();
   private ipCounts = new Map<string, number>();
+  /** Ports that could not be bound (in use), with the error; retried every LISTEN_RETRY_MS. */
+  readonly listenErrors = new Map<number, { realms: string[]; error: string }>();
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(private readonly daemon: RealmDaemon) {}
 
@@ -73,7 +79,23 @@ export class RealmListeners {
         }
         continue;
       }
-      await this.open(port, rs);
+      try {
+        await this.open(port, rs);
+        this.listenErrors.delete(port);
+      } catch (e) {
+        if (!(e instanceof PortInUseError)) throw e;
+        // One realm on a busy port must not take the daemon (and every other realm) down.
+        this.listenErrors.set(port, { realms: rs.map((r) => r.id), error: e.message });
+        this.daemon.log.error({ port, realms: rs.map((r) => r.id) }, e.message);
+      }
+    }
+    for (const port of this.listenErrors.keys()) if (!wanted.has(port)) this.listenErrors.delete(port);
+    if (this.listenErrors.size && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.daemon.reloadRealms().catch((e: unknown) => this.daemon.log.error({ err: e }, "realm reload failed"));
+      }, LISTEN_RETRY_MS);
+      this.retryTimer.unref();
     }
   }
 
@@ -81,6 +103,9 @@ export class RealmListeners {
     const k = this.keys.get(realmId)!;
     return tls.createSecureContext({ key: k.privateKeyPem, cert: k.certPem, minVersion: "TLSv1.2" });
   }
+
+  /** Raw sockets still in the TLS handshake, by "address|port", with their deadline. */
+  private handshaking = new Map<string, NodeJS.Timeout>();
 
   private admit(socket: net.Socket): boolean {
     const ip = socket.remoteAddress ?? "?";
@@ -94,12 +119,38 @@ export class RealmListeners {
       return false;
     }
     this.ipCounts.set(ip, n);
+    if (!this.daemon.config.plainTcp) this.handshakeDeadline(socket);
     socket.once("close", () => {
       const left = (this.ipCounts.get(ip) ?? 1) - 1;
       if (left <= 0) this.ipCounts.delete(ip);
       else this.ipCounts.set(ip, left);
     });
     return true;
+  }
+
+  /**
+   * An absolute deadline for the TLS handshake, counted from the TCP accept: a peer that sends
+   * nothing, or trickles a ClientHello, is destroyed (and its slots freed by "close").
+   */
+  private handshakeDeadline(socket: net.Socket): void {
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    const timer = setTimeout(() => {
+      this.handshaking.delete(key);
+      this.daemon.metrics.errors.inc(1, { command: "tls-handshake-timeout" });
+      socket.destroy();
+    }, this.daemon.config.limits.handshakeTimeoutMs);
+    timer.unref();
+    this.handshaking.set(key, timer);
+    socket.once("close", () => {
+      if (this.handshaking.get(key) === timer) this.handshaking.delete(key);
+      clearTimeout(timer);
+    });
+  }
+
+  private handshakeFinished(socket: tls.TLSSocket): void {
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    clearTimeout(this.handshaking.get(key));
+    this.handshaking.delete(key);
   }
 
   private async open(port: number, rs: RealmInfo[]): Promise<void> {
@@ -126,7 +177,7 @@ export class RealmListeners {
           key: def.privateKeyPem,
           cert: def.certPem,
           minVersion: "TLSv1.2",
-          handshakeTimeout: cfg.limits.greetingTimeoutMs,
+          handshakeTimeout: cfg.limits.handshakeTimeoutMs,
           SNICallback: (name, cb) =>
             cb(
               null,
@@ -134,7 +185,10 @@ export class RealmListeners {
                 entry.contexts.get(this.daemon.realmById(entry.defaultRealm)?.host.toLowerCase() ?? ""),
             ),
         },
-        (s) => handleStreamSocket(this.daemon, s, port, "tls"),
+        (s) => {
+          this.handshakeFinished(s);
+          handleStreamSocket(this.daemon, s, port, "tls");
+        },
       );
       // Count raw TCP connections before the TLS handshake so handshake floods are bounded too.
       server.on("connection", (s: net.Socket) => void this.admit(s));
@@ -153,6 +207,7 @@ export class RealmListeners {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.retryTimer);
     await Promise.all([...this.listeners.values()].map((l) => new Promise<void>((r) => l.server.close(() => r()))));
     this.listeners.clear();
   }
