@@ -37,7 +37,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 test("/readyz is 503 while the LISTEN connection is down, and ready again once it reconnects", async () => {
   assert.deepEqual(await health("/readyz"), {
     code: 200,
-    body: { status: "ready", reasons: [], instance: h.daemon.instanceId, connections: 0, draining: false },
+    body: {
+      status: "ready",
+      reasons: [],
+      instance: h.daemon.instanceId,
+      connections: 0,
+      draining: false,
+      listenErrors: [],
+    },
   });
   const killed = await h.db.pool.query(
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'opengroove-listen' AND datname = current_database()`,
