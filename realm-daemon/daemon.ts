@@ -7,6 +7,7 @@ import os from "node:os";
 import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
+import { encodeImmediateMessagePush } from "../lib/protocol/pushes.ts";
 import { expireMessages, type Delivery } from "../lib/domain/messages.ts";
 import { MessageWriter } from "../lib/domain/message-writer.ts";
 import { AccountExports } from "./account-exports.ts";
@@ -252,7 +253,15 @@ export class RealmDaemon {
     this.imessageChain = this.imessageChain
       .then(async () => {
         const m = await readImmediateMessage(this.db.pool, n.id);
-        if (m) for (const c of holders()) c.notify("receiveimessage", [m.fromUserId, m.fromComputer, m.body]);
+        if (!m) return;
+        // The original server's layout: id SP sender SP computer SP text.
+        const push = encodeImmediateMessagePush({
+          id: n.id,
+          from: m.fromUserId,
+          fromComputer: m.fromComputer,
+          text: m.body,
+        });
+        for (const c of holders()) c.notify("receiveimessage", push);
       })
       .catch((e: unknown) => this.log.warn({ err: e }, "immediate message delivery failed"));
   }
