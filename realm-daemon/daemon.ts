@@ -10,6 +10,7 @@ import { CHANNELS } from "../lib/db/notify.ts";
 import { encodeImmediateMessagePush } from "../lib/protocol/pushes.ts";
 import { expireMessages, type Delivery } from "../lib/domain/messages.ts";
 import { MessageWriter } from "../lib/domain/message-writer.ts";
+import { AccountExports } from "./account-exports.ts";
 import { reconcileSessions } from "./revocation.ts";
 import { pruneTables } from "../lib/domain/pruning.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
@@ -39,6 +40,7 @@ export class RealmDaemon {
   readonly db: DbHandle;
   /** Group commit of postmessage and deletemessage across connections. */
   readonly messages: MessageWriter;
+  readonly exports: AccountExports;
   readonly listeners: RealmListeners;
   /** Realm-to-realm federation; present when a management server is configured. */
   readonly federation?: Federation;
@@ -62,6 +64,7 @@ export class RealmDaemon {
       origin: this.instanceId,
       onDelivered: (d) => this.pushMessages(d),
     });
+    this.exports = new AccountExports(this.instanceId);
     this.metrics = createRealmMetrics(this);
     this.listeners = new RealmListeners(this);
     this.notifier = new Notifier(
@@ -95,6 +98,7 @@ export class RealmDaemon {
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
     every(30_000, () => pruneImmediateMessages(this.db.pool));
+    every(60_000, () => this.exports.sweep());
     every(this.config.limits.reconcileIntervalMs, () => this.reconcileAll("periodic"));
     every(this.config.limits.workspaceSweepMs, () =>
       sweepWorkspaces(this.db.pool, {
@@ -314,6 +318,7 @@ export class RealmDaemon {
       this.log.warn({ err: e }, "could not remove the instance row"),
     );
     await this.http?.close();
+    await this.exports.close();
     await this.notifier.stop();
     await this.db.close();
   }
