@@ -18,8 +18,10 @@ import {
   type ImmediateNotice,
 } from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
+import { endPresence } from "../lib/domain/presence.ts";
 import { heartbeatInstance, registerInstance, removeInstance } from "../lib/domain/instances.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
+import { routeSubscriptionNotification } from "./subscription-push.ts";
 import { handleRotationRequest, type RotationRequest } from "./key-rotation.ts";
 import { ok, fail, type Result } from "../lib/protocol/index.ts";
 import { type RealmDaemonConfig } from "./config.ts";
@@ -46,6 +48,7 @@ export class RealmDaemon {
   private http?: HttpHandle;
   private timers: NodeJS.Timeout[] = [];
   private imessageChain: Promise<void> = Promise.resolve();
+  private subscriptionChain: Promise<void> = Promise.resolve();
   private reloading?: Promise<void>;
   private reloadAgain = false;
   private stopping?: Promise<void>;
@@ -214,6 +217,11 @@ export class RealmDaemon {
         void routeWorkspaceNotification(this, payload).catch((e: unknown) =>
           this.log.warn({ err: e }, "workspace notification failed"),
         );
+      } else if (channel === CHANNELS.subscription) {
+        // Chained, so a subscriber hears a target's events in the order they were notified.
+        this.subscriptionChain = this.subscriptionChain
+          .then(() => routeSubscriptionNotification(this, payload))
+          .catch((e: unknown) => this.log.warn({ err: e }, "subscription notification failed"));
       } else if (channel === CHANNELS.keyRotation) {
         void handleRotationRequest(this, JSON.parse(payload) as RotationRequest).catch((e: unknown) =>
           this.log.error({ err: e }, "key rotation failed"),
@@ -265,8 +273,7 @@ export class RealmDaemon {
   }
 
   onConnectionClosed(c: Connection): void {
-    if (c.session?.computer)
-      void this.db.pool.query(`DELETE FROM presences WHERE "connectionId" = $1`, [c.id]).catch(() => undefined);
+    if (c.session?.computer) void endPresence(this.db.pool, c.id).catch(() => undefined);
   }
 
   /**

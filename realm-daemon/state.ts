@@ -28,6 +28,8 @@ export interface Session {
   /** "" when logged in without a computer. */
   computer: string;
   sessionEpoch: number;
+  /** Set on a connection authenticated with type `channel`: it relays that channel's packets. */
+  channelId?: string;
 }
 
 /** The realm row columns the daemon keeps in memory (types from the Prisma schema). */

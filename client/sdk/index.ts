@@ -19,4 +19,5 @@ export {
   type WorkspaceEvent,
   type PublishOptions,
 } from "./workspaces.ts";
+export { Subscriptions, type Subscription, type SubscriptionType, type Visibility } from "./subscriptions.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";

@@ -1,5 +1,6 @@
 // Account operations of a logged-in user over the protocol: changing the password and finding
 // other users of the realm by username prefix.
+import { canSeeSql } from "./visibility.ts";
 import type pg from "pg";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
@@ -53,11 +54,19 @@ export async function changePassword(
 }
 
 /** Up to `limit` active usernames of the realm starting with `prefix` (case-folded), in order. */
-export async function searchUsers(pool: pg.Pool, realmId: string, prefix: string, limit: number): Promise<string[]> {
+/** Users whose name starts with `prefix`, among those the viewer may see (visibility.ts). */
+export async function searchUsers(
+  pool: pg.Pool,
+  realmId: string,
+  prefix: string,
+  limit: number,
+  viewerId: string,
+): Promise<string[]> {
   const key = foldUsername(prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
   const r = await pool.query<{ username: string }>(
-    `SELECT username FROM users WHERE "realmId" = $1 AND "usernameKey" LIKE $2 AND status = 'ACTIVE' ORDER BY "usernameKey" LIMIT $3`,
-    [realmId, `${key}%`, limit],
+    `SELECT username FROM users u WHERE u."realmId" = $1 AND u."usernameKey" LIKE $2 AND u.status = 'ACTIVE'
+        AND ${canSeeSql("$4", "u")} ORDER BY u."usernameKey" LIMIT $3`,
+    [realmId, `${key}%`, limit, viewerId],
   );
   return r.rows.map((x) => x.username);
 }

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { dummyHash, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
+import { notifyStatus } from "./subscription-events.ts";
 import { foldUsername } from "./usernames.ts";
 import {
   beginLoginAttempt,
@@ -88,6 +89,7 @@ export async function logIn(pool: pg.Pool, q: LoginRequest): Promise<LoggedIn> {
       `INSERT INTO presences ("connectionId", "instanceId", "realmId", "userId", computer) VALUES ($1, $2, $3, $4, $5)`,
       [q.presence.connectionId, q.presence.instanceId, q.realmId, u.id, q.computer],
     );
+  if (q.computer) await notifyStatus(pool, u.id, q.computer);
   return {
     userId: u.id,
     username: u.username,

@@ -4,6 +4,16 @@
 import { postImmediateMessage } from "./immediate-messages.ts";
 import type pg from "pg";
 import { hitRateLimit } from "./rate-limit.ts";
+import { notifyStatus } from "./subscription-events.ts";
+
+/** A computer connection ended: its presence row goes, and subscribers to its status hear of it. */
+export async function endPresence(pool: pg.Pool, connectionId: string): Promise<void> {
+  const r = await pool.query<{ userId: string; computer: string }>(
+    `DELETE FROM presences WHERE "connectionId" = $1 RETURNING "userId", computer`,
+    [connectionId],
+  );
+  for (const p of r.rows) await notifyStatus(pool, p.userId, p.computer);
+}
 
 /** The computers of a user connected now, on any instance, sorted. */
 export async function onlineComputers(pool: pg.Pool, userId: string, staleMs: number): Promise<string[]> {

@@ -4,7 +4,8 @@ import { command } from "./types.ts";
 
 /**
  * getquotas: the account's limits and use, `key=value` per line: storage (quota bytes), used,
- * messages, workspaces, settings (bytes per category), computers (limit), imessagerate (per minute).
+ * messages, workspaces, settings (bytes per category), computers (limit), imessagerate (per minute),
+ * subscriptions and channels (limits) with their use.
  * Read from the database on every call, so a console change shows at once.
  */
 export default command({
@@ -24,6 +25,10 @@ export default command({
         `computers=${q.maxComputers}`,
         `computersused=${q.computers}`,
         `imessagerate=${q.imessageRatePerMinute}`,
+        `subscriptions=${q.maxSubscriptions}`,
+        `subscriptionsused=${q.subscriptions}`,
+        `channels=${q.maxChannels}`,
+        `channelsused=${q.channels}`,
       ],
     };
   },

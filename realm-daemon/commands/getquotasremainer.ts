@@ -2,7 +2,7 @@ import { getQuotas } from "../../lib/domain/quota.ts";
 import { LOGGED_IN } from "../state.ts";
 import { command } from "./types.ts";
 
-/** getquotasremainer (original spelling): what is left, `key=value` per line: storage (bytes), computers. */
+/** getquotasremainer (original spelling): what is left, `key=value` per line: storage (bytes), computers, subscriptions, channels. */
 export default command({
   name: "getquotasremainer",
   states: LOGGED_IN,
@@ -12,7 +12,12 @@ export default command({
     const left = q.quotaBytes - q.bytesUsed;
     return {
       status: "OK",
-      data: [`storage=${left > 0n ? left : 0n}`, `computers=${Math.max(0, q.maxComputers - q.computers)}`],
+      data: [
+        `storage=${left > 0n ? left : 0n}`,
+        `computers=${Math.max(0, q.maxComputers - q.computers)}`,
+        `subscriptions=${Math.max(0, q.maxSubscriptions - q.subscriptions)}`,
+        `channels=${Math.max(0, q.maxChannels - q.channels)}`,
+      ],
     };
   },
 });

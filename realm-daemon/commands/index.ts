@@ -34,6 +34,13 @@ import setmessagesize from "./setmessagesize.ts";
 import setpassword from "./setpassword.ts";
 import setusersetting from "./setusersetting.ts";
 import writemessagedata from "./writemessagedata.ts";
+// The original commands that were missing (issue #15).
+import createsubscription from "./createsubscription.ts";
+import deletesubscription from "./deletesubscription.ts";
+import listsubscriptions from "./listsubscriptions.ts";
+import setvisibility from "./setvisibility.ts";
+import getvisibility from "./getvisibility.ts";
+import deletecomputersetting from "./deletecomputersetting.ts";
 // Shared workspaces (issue #7).
 import workspaceabort from "./workspaceabort.ts";
 import workspaceaccept from "./workspaceaccept.ts";
@@ -86,6 +93,12 @@ const ALL: CommandSpec[] = [
   setpassword,
   setusersetting,
   writemessagedata,
+  createsubscription,
+  deletesubscription,
+  listsubscriptions,
+  setvisibility,
+  getvisibility,
+  deletecomputersetting,
   workspaceabort,
   workspaceaccept,
   workspaceack,
