@@ -12,6 +12,7 @@ import {
 } from "./connection.ts";
 import { Workspaces } from "./workspaces.ts";
 import { Subscriptions } from "./subscriptions.ts";
+import { ImessageQuotas } from "./imessage-quotas.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
@@ -40,7 +41,13 @@ export type RegisterResult =
 export class RealmClient implements CommandCaller {
   private ws?: Workspaces;
   private subs?: Subscriptions;
+  private imq?: ImessageQuotas;
   private constructor(readonly raw: RawConnection) {}
+
+  /** Immediate-message rates this account accepts per sender (client/sdk/imessage-quotas.ts). */
+  get imessageQuotas(): ImessageQuotas {
+    return (this.imq ??= new ImessageQuotas(this));
+  }
 
   /** Subscriptions to status and settings, and this account's visibility (client/sdk/subscriptions.ts). */
   get subscriptions(): Subscriptions {

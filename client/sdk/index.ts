@@ -20,4 +20,5 @@ export {
   type PublishOptions,
 } from "./workspaces.ts";
 export { Subscriptions, type Subscription, type SubscriptionType, type Visibility } from "./subscriptions.ts";
+export { ImessageQuotas } from "./imessage-quotas.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";

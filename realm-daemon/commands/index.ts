@@ -41,6 +41,10 @@ import listsubscriptions from "./listsubscriptions.ts";
 import setvisibility from "./setvisibility.ts";
 import getvisibility from "./getvisibility.ts";
 import deletecomputersetting from "./deletecomputersetting.ts";
+import setimessagequota from "./setimessagequota.ts";
+import listimessagequotas from "./listimessagequotas.ts";
+import getlocalimessagequota from "./getlocalimessagequota.ts";
+import getremoteimessagequota from "./getremoteimessagequota.ts";
 // Shared workspaces (issue #7).
 import workspaceabort from "./workspaceabort.ts";
 import workspaceaccept from "./workspaceaccept.ts";
@@ -99,6 +103,10 @@ const ALL: CommandSpec[] = [
   setvisibility,
   getvisibility,
   deletecomputersetting,
+  setimessagequota,
+  listimessagequotas,
+  getlocalimessagequota,
+  getremoteimessagequota,
   workspaceabort,
   workspaceaccept,
   workspaceack,
