@@ -13,6 +13,7 @@ import {
 import { Workspaces } from "./workspaces.ts";
 import { Subscriptions } from "./subscriptions.ts";
 import { ImessageQuotas } from "./imessage-quotas.ts";
+import { HelpDocuments } from "./help-documents.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
@@ -42,7 +43,13 @@ export class RealmClient implements CommandCaller {
   private ws?: Workspaces;
   private subs?: Subscriptions;
   private imq?: ImessageQuotas;
+  private helpDocs?: HelpDocuments;
   private constructor(readonly raw: RawConnection) {}
+
+  /** The realm's help documents (client/sdk/help-documents.ts). */
+  get help(): HelpDocuments {
+    return (this.helpDocs ??= new HelpDocuments(this));
+  }
 
   /** Immediate-message rates this account accepts per sender (client/sdk/imessage-quotas.ts). */
   get imessageQuotas(): ImessageQuotas {

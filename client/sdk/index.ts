@@ -21,4 +21,5 @@ export {
 } from "./workspaces.ts";
 export { Subscriptions, type Subscription, type SubscriptionType, type Visibility } from "./subscriptions.ts";
 export { ImessageQuotas } from "./imessage-quotas.ts";
+export { HelpDocuments } from "./help-documents.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";

@@ -1,6 +1,7 @@
 // The dispatch table: every protocol command, each in its own file, with the connection states
 // it is allowed in (see state.ts).
 import type { CommandSpec } from "./types.ts";
+import { setCommandNames } from "./names.ts";
 import authenticate from "./authenticate.ts";
 import createcomputer from "./createcomputer.ts";
 import createmessage from "./createmessage.ts";
@@ -45,6 +46,10 @@ import setimessagequota from "./setimessagequota.ts";
 import listimessagequotas from "./listimessagequotas.ts";
 import getlocalimessagequota from "./getlocalimessagequota.ts";
 import getremoteimessagequota from "./getremoteimessagequota.ts";
+import listhelpdocuments from "./listhelpdocuments.ts";
+import gethelpdocument from "./gethelpdocument.ts";
+import gethelpdocumenthash from "./gethelpdocumenthash.ts";
+import help from "./help.ts";
 // Shared workspaces (issue #7).
 import workspaceabort from "./workspaceabort.ts";
 import workspaceaccept from "./workspaceaccept.ts";
@@ -107,6 +112,10 @@ const ALL: CommandSpec[] = [
   listimessagequotas,
   getlocalimessagequota,
   getremoteimessagequota,
+  listhelpdocuments,
+  gethelpdocument,
+  gethelpdocumenthash,
+  help,
   workspaceabort,
   workspaceaccept,
   workspaceack,
@@ -126,3 +135,5 @@ const ALL: CommandSpec[] = [
 ];
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((c) => [c.name, c]));
+
+setCommandNames(() => [...COMMANDS.keys()].sort());
