@@ -14,6 +14,7 @@ import { Workspaces } from "./workspaces.ts";
 import { Subscriptions } from "./subscriptions.ts";
 import { ImessageQuotas } from "./imessage-quotas.ts";
 import { HelpDocuments } from "./help-documents.ts";
+import { Channels } from "./channels.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
@@ -44,7 +45,13 @@ export class RealmClient implements CommandCaller {
   private subs?: Subscriptions;
   private imq?: ImessageQuotas;
   private helpDocs?: HelpDocuments;
+  private chans?: Channels;
   private constructor(readonly raw: RawConnection) {}
+
+  /** Channels: membership, and sending on a channel connection (client/sdk/channels.ts). */
+  get channels(): Channels {
+    return (this.chans ??= new Channels(this));
+  }
 
   /** The realm's help documents (client/sdk/help-documents.ts). */
   get help(): HelpDocuments {

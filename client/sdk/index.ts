@@ -22,4 +22,5 @@ export {
 export { Subscriptions, type Subscription, type SubscriptionType, type Visibility } from "./subscriptions.ts";
 export { ImessageQuotas } from "./imessage-quotas.ts";
 export { HelpDocuments } from "./help-documents.ts";
+export { Channels, type ChannelInfo, type ChannelMemberInfo, type ChannelPacket } from "./channels.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";

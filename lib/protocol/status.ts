@@ -20,6 +20,7 @@ export const STATUS_WORDS = {
   NOSUCHSUBSCRIPTION: { meaning: "no such subscription", closesConnection: false },
   NOSUCHREALM: { meaning: "no such realm on this server", closesConnection: false },
   NOSUCHWORKSPACE: { meaning: "no such workspace", closesConnection: false },
+  NOSUCHCHANNEL: { meaning: "no such channel (or the caller is not a member)", closesConnection: false },
   ALREADYEXISTS: { meaning: "the object already exists", closesConnection: false },
   UNAUTHORIZED: { meaning: "the caller may not perform this operation", closesConnection: false },
   INVALIDMESSAGEID: { meaning: "the message id is malformed", closesConnection: false },

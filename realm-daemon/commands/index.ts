@@ -50,6 +50,15 @@ import listhelpdocuments from "./listhelpdocuments.ts";
 import gethelpdocument from "./gethelpdocument.ts";
 import gethelpdocumenthash from "./gethelpdocumenthash.ts";
 import help from "./help.ts";
+import createchannel from "./createchannel.ts";
+import addchannelmember from "./addchannelmember.ts";
+import acceptchannelinvite from "./acceptchannelinvite.ts";
+import listchannelmembers from "./listchannelmembers.ts";
+import listchannels from "./listchannels.ts";
+import removechannelmember from "./removechannelmember.ts";
+import leavechannel from "./leavechannel.ts";
+import deletechannel from "./deletechannel.ts";
+import channelsend from "./channelsend.ts";
 // Shared workspaces (issue #7).
 import workspaceabort from "./workspaceabort.ts";
 import workspaceaccept from "./workspaceaccept.ts";
@@ -116,6 +125,15 @@ const ALL: CommandSpec[] = [
   gethelpdocument,
   gethelpdocumenthash,
   help,
+  createchannel,
+  addchannelmember,
+  acceptchannelinvite,
+  listchannelmembers,
+  listchannels,
+  removechannelmember,
+  leavechannel,
+  deletechannel,
+  channelsend,
   workspaceabort,
   workspaceaccept,
   workspaceack,
