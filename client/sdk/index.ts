@@ -24,3 +24,4 @@ export { ImessageQuotas } from "./imessage-quotas.ts";
 export { HelpDocuments } from "./help-documents.ts";
 export { Channels, type ChannelInfo, type ChannelMemberInfo, type ChannelPacket } from "./channels.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";
+export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";

@@ -5,10 +5,12 @@ import { setCommandNames } from "./names.ts";
 import authenticate from "./authenticate.ts";
 import createcomputer from "./createcomputer.ts";
 import createmessage from "./createmessage.ts";
+import deleteaccount from "./deleteaccount.ts";
 import deletecomputer from "./deletecomputer.ts";
 import deletemessage from "./deletemessage.ts";
 import deletemessages from "./deletemessages.ts";
 import deleteusersetting from "./deleteusersetting.ts";
+import exportaccount from "./exportaccount.ts";
 import getmessageinfo from "./getmessageinfo.ts";
 import getmessagesize from "./getmessagesize.ts";
 import getquotas from "./getquotas.ts";
@@ -25,6 +27,7 @@ import nop from "./nop.ts";
 import ping from "./ping.ts";
 import postmessage from "./postmessage.ts";
 import quit from "./quit.ts";
+import readexport from "./readexport.ts";
 import readmessagedata from "./readmessagedata.ts";
 import registeraccount from "./registeraccount.ts";
 import searchusers from "./searchusers.ts";
@@ -81,10 +84,12 @@ const ALL: CommandSpec[] = [
   authenticate,
   createcomputer,
   createmessage,
+  deleteaccount,
   deletecomputer,
   deletemessage,
   deletemessages,
   deleteusersetting,
+  exportaccount,
   getmessageinfo,
   getmessagesize,
   getquotas,
@@ -101,6 +106,7 @@ const ALL: CommandSpec[] = [
   ping,
   postmessage,
   quit,
+  readexport,
   readmessagedata,
   registeraccount,
   searchusers,
