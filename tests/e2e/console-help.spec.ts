@@ -17,15 +17,17 @@ test("help documents: create with validation, edit, delete", async ({ page }) =>
   await expect(page.getByText("No help documents yet")).toBeVisible();
 
   // A bad path: field error, the text typed is kept.
-  await page.getByLabel("Path").fill("getting started");
-  await page.getByLabel("Document").fill("<h1>Welcome</h1>");
+  await page.getByLabel("Path", { exact: true }).fill("getting started");
+  await page.getByLabel("Document", { exact: true }).fill("<h1>Welcome</h1>");
   await page.getByRole("button", { name: "Save document" }).click();
   await expect(page.getByTestId("error-help-path")).toContainText("starts with /");
-  await expect(page.getByLabel("Document")).toHaveValue("<h1>Welcome</h1>");
+  await expect(page.getByLabel("Document", { exact: true })).toHaveValue("<h1>Welcome</h1>");
 
-  await page.getByLabel("Path").fill("/getting-started");
+  await page.getByLabel("Path", { exact: true }).fill("/getting-started");
   await page.getByRole("button", { name: "Save document" }).click();
-  await expect(page.getByText("Help document /getting-started created.")).toBeVisible();
+  await expect(
+    page.getByRole("main").getByRole("status").getByText("Help document /getting-started created."),
+  ).toBeVisible();
   await expect(page.getByTestId("help-row")).toHaveCount(1);
   await expect(page.getByTestId("help-row")).toContainText("/getting-started");
   await shot(page, "console-help");
@@ -33,10 +35,12 @@ test("help documents: create with validation, edit, delete", async ({ page }) =>
   // Edit: the form opens with the stored text; saving replaces it.
   await page.getByRole("link", { name: "Edit /getting-started" }).click();
   await expect(page.getByRole("heading", { name: "Edit /getting-started" })).toBeVisible();
-  await expect(page.getByLabel("Document")).toHaveValue("<h1>Welcome</h1>");
-  await page.getByLabel("Document").fill('<h1>Welcome</h1><p><a href="help:///faq">FAQ</a></p>');
+  await expect(page.getByLabel("Document", { exact: true })).toHaveValue("<h1>Welcome</h1>");
+  await page.getByLabel("Document", { exact: true }).fill('<h1>Welcome</h1><p><a href="help:///faq">FAQ</a></p>');
   await page.getByRole("button", { name: "Save document" }).click();
-  await expect(page.getByText("Help document /getting-started saved.")).toBeVisible();
+  await expect(
+    page.getByRole("main").getByRole("status").getByText("Help document /getting-started saved."),
+  ).toBeVisible();
   const stored = await prisma.helpDocument.findUniqueOrThrow({
     where: { realmId_path: { realmId: realm.id, path: "/getting-started" } },
   });
