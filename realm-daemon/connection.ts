@@ -85,7 +85,11 @@ export class Connection extends ProtocolSession<ConnectionState, RealmContext> {
         this.session = session;
         // Closed while logging in: drop the presence row the login just wrote.
         if (this.isClosed) return this.daemon.onConnectionClosed(this);
-        this.state = session.computer ? ConnectionState.Authenticated : ConnectionState.AccountOnly;
+        this.state = session.channelId
+          ? ConnectionState.Channel
+          : session.computer
+            ? ConnectionState.Authenticated
+            : ConnectionState.AccountOnly;
       },
       close: (reason) => this.close(reason),
     };

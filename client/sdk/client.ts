@@ -11,6 +11,10 @@ import {
   type Reply,
 } from "./connection.ts";
 import { Workspaces } from "./workspaces.ts";
+import { Subscriptions } from "./subscriptions.ts";
+import { ImessageQuotas } from "./imessage-quotas.ts";
+import { HelpDocuments } from "./help-documents.ts";
+import { Channels } from "./channels.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
@@ -38,7 +42,31 @@ export type RegisterResult =
 
 export class RealmClient implements CommandCaller {
   private ws?: Workspaces;
+  private subs?: Subscriptions;
+  private imq?: ImessageQuotas;
+  private helpDocs?: HelpDocuments;
+  private chans?: Channels;
   private constructor(readonly raw: RawConnection) {}
+
+  /** Channels: membership, and sending on a channel connection (client/sdk/channels.ts). */
+  get channels(): Channels {
+    return (this.chans ??= new Channels(this));
+  }
+
+  /** The realm's help documents (client/sdk/help-documents.ts). */
+  get help(): HelpDocuments {
+    return (this.helpDocs ??= new HelpDocuments(this));
+  }
+
+  /** Immediate-message rates this account accepts per sender (client/sdk/imessage-quotas.ts). */
+  get imessageQuotas(): ImessageQuotas {
+    return (this.imq ??= new ImessageQuotas(this));
+  }
+
+  /** Subscriptions to status and settings, and this account's visibility (client/sdk/subscriptions.ts). */
+  get subscriptions(): Subscriptions {
+    return (this.subs ??= new Subscriptions(this));
+  }
 
   /** Shared workspaces: membership, publish, pull, ack (client/sdk/workspaces.ts). */
   get workspaces(): Workspaces {
@@ -356,6 +384,15 @@ export class RealmClient implements CommandCaller {
       online: lines[0] === "online=true",
       computers: lines.filter((l) => l.startsWith("computer=")).map((l) => l.slice(9)),
     };
+  }
+
+  async setComputerSetting(key: string, value: string): Promise<void> {
+    await this.call("setcomputersetting", [key, value]);
+  }
+
+  /** Deletes a setting of this computer, or of another of the account's computers. */
+  async deleteComputerSetting(key: string, computer?: string): Promise<void> {
+    await this.call("deletecomputersetting", computer === undefined ? [key] : [computer, key]);
   }
 
   async searchUsers(prefix: string): Promise<string[]> {

@@ -19,5 +19,9 @@ export {
   type WorkspaceEvent,
   type PublishOptions,
 } from "./workspaces.ts";
+export { Subscriptions, type Subscription, type SubscriptionType, type Visibility } from "./subscriptions.ts";
+export { ImessageQuotas } from "./imessage-quotas.ts";
+export { HelpDocuments } from "./help-documents.ts";
+export { Channels, type ChannelInfo, type ChannelMemberInfo, type ChannelPacket } from "./channels.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";
 export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";

@@ -15,6 +15,9 @@ import { account } from "./account.ts";
 import { installUrlHandler } from "./install-url-handler.ts";
 import { workspace } from "./workspace.ts";
 import { trustManagement } from "./trust-management.ts";
+import { subscribe } from "./subscribe.ts";
+import { visibility } from "./visibility.ts";
+import { helpDocs } from "./help-docs.ts";
 
 export const COMMANDS: Command[] = [
   register,
@@ -30,6 +33,9 @@ export const COMMANDS: Command[] = [
   quota,
   account,
   workspace,
+  subscribe,
+  visibility,
+  helpDocs,
   trustManagement,
   installUrlHandler,
 ];

@@ -10,7 +10,7 @@ import { failWhenLost, openSession } from "../session.ts";
 
 export const watch: Command = {
   name: "watch",
-  summary: "stay connected and print live notifications (new messages, immediate messages)",
+  summary: "stay connected and print live notifications (new messages, immediate messages, subscriptions)",
   synopsis: "[--json]",
   details: 'Lines go to stdout as they arrive; with --json one JSON object per line ({"event": ...}).',
   options: {},
@@ -46,6 +46,11 @@ export const watch: Command = {
       const m = decodeImmediateMessagePush(r.data);
       const { from, fromComputer, text } = m ?? { from: "", fromComputer: "", text: r.text };
       emit("receiveimessage", { from, fromComputer, text }, `imessage from ${from} (${fromComputer}): ${text}`);
+    });
+    client.on("subscriptionevent", (r: Reply) => {
+      const [type, onUser, onComputer, onSetting] = r.text.split("\n");
+      const what = `${type} of ${onUser}${onComputer ? ` computer ${onComputer}` : ""}${onSetting ? ` setting ${onSetting}` : ""}`;
+      emit("subscriptionevent", { type, onUser, onComputer, onSetting }, `changed: ${what}`);
     });
     for (const ev of ["imessagerejected", "workspacechange", "banned", "shutdown"]) {
       client.on(ev, (r: Reply) => emit(ev, { data: r.text }, `${ev}: ${r.text}`));
