@@ -1,5 +1,5 @@
-// Account operations of a logged-in user over the protocol: changing the password, deleting the
-// account, and finding other users of the realm by username prefix.
+// Account operations of a logged-in user over the protocol: changing the password and finding
+// other users of the realm by username prefix.
 import { canSeeSql } from "./visibility.ts";
 import type pg from "pg";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
@@ -13,7 +13,6 @@ import {
   loginSucceeded,
 } from "./login-limits.ts";
 import { changeUserPassword } from "./password-change.ts";
-import { deleteAccount, type DeletionReport } from "./account-deletion.ts";
 
 export interface PasswordGate {
   realmId: string;
@@ -26,7 +25,7 @@ export interface PasswordGate {
  * The caller's password again, under the login limits (checked before the password is hashed):
  * RATELIMITED during a lockout, BADAUTH when wrong.
  */
-async function checkCurrentPassword(
+export async function checkCurrentPassword(
   pool: pg.Pool,
   session: { userId: string; username: string },
   password: string,
@@ -72,24 +71,6 @@ export async function changePassword(
     session.sessionEpoch = before;
     throw e;
   }
-}
-
-/**
- * The user deletes their own account over the protocol: the password again (login limits) and
- * the username typed as confirmation (BADARGUMENTS otherwise), then lib/domain/account-deletion
- * (everything released, audited as the user themself).
- */
-export async function deleteOwnAccount(
-  pool: pg.Pool,
-  session: { userId: string; username: string; fullId: string },
-  password: string,
-  confirm: string,
-  gate: PasswordGate,
-): Promise<DeletionReport> {
-  if (foldUsername(confirm.trim()) !== foldUsername(session.username))
-    throw new DomainError("BADARGUMENTS", `type your username (${session.username}) to confirm`, "confirm");
-  await checkCurrentPassword(pool, session, password, gate);
-  return deleteAccount(pool, session.userId, { id: null, label: `user:${session.fullId}`, ip: gate.remoteIp });
 }
 
 /** Up to `limit` active usernames of the realm starting with `prefix` (case-folded), in order. */
