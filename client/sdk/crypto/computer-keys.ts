@@ -3,7 +3,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fromBase64Url, toBase64Url } from "./bytes.ts";
-import { generateComputerKeys, keysFromPrivate, type ComputerKeys } from "./keys-core.ts";
+import { generateComputerKeys, keysFromPrivate, rotationStatement, sign, type ComputerKeys } from "./keys-core.ts";
 
 export * from "./keys-core.ts";
 
@@ -11,6 +11,8 @@ export * from "./keys-core.ts";
 export interface KeyFileContents {
   current: ComputerKeys;
   previous: ComputerKeys[];
+  /** After a rotation: the previous Ed25519 key's signature over the current public keys (base64url). */
+  rotation?: string;
 }
 
 interface StoredKeys {
@@ -40,7 +42,7 @@ export async function readKeyFile(file: string): Promise<KeyFileContents | undef
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
-  let v: { version?: number; current?: unknown; previous?: unknown };
+  let v: { version?: number; current?: unknown; previous?: unknown; rotation?: unknown };
   try {
     v = JSON.parse(text);
   } catch {
@@ -48,14 +50,20 @@ export async function readKeyFile(file: string): Promise<KeyFileContents | undef
   }
   if (v.version !== 1) throw new Error(`${file}: unknown computer key file version ${String(v.version)}`);
   const previous = Array.isArray(v.previous) ? v.previous.map((p) => decodeKeys(p, file)) : [];
-  return { current: decodeKeys(v.current, file), previous };
+  const rotation = typeof v.rotation === "string" ? v.rotation : undefined;
+  return { current: decodeKeys(v.current, file), previous, ...(rotation ? { rotation } : {}) };
 }
 
 /** Writes the key file atomically, mode 0600 in a 0700 directory. */
 export async function writeKeyFile(file: string, contents: KeyFileContents): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const body = JSON.stringify(
-    { version: 1, current: encodeKeys(contents.current), previous: contents.previous.map(encodeKeys) },
+    {
+      version: 1,
+      current: encodeKeys(contents.current),
+      previous: contents.previous.map(encodeKeys),
+      ...(contents.rotation ? { rotation: contents.rotation } : {}),
+    },
     null,
     2,
   );
@@ -98,4 +106,26 @@ export async function loadOrCreateComputerKeys(file: string): Promise<ComputerKe
     }
     throw new Error(`${file}: another process is creating the computer key file and did not finish`);
   }
+}
+
+/**
+ * Replaces the computer's keys with new ones. The old pair is kept (to open messages already
+ * sealed to it) and signs the new public keys: that proof is published with them, so contacts
+ * who remembered the old key accept the change without a warning. Returns the new contents.
+ */
+export async function rotateKeyFile(file: string): Promise<KeyFileContents> {
+  const old = await readKeyFile(file);
+  if (!old) throw new Error(`${file}: no computer keys to rotate yet`);
+  const next = generateComputerKeys();
+  const proof = sign(
+    old.current,
+    rotationStatement({ x25519: next.x25519.publicKey, ed25519: next.ed25519.publicKey }),
+  );
+  const contents: KeyFileContents = {
+    current: next,
+    previous: [old.current, ...old.previous],
+    rotation: toBase64Url(proof),
+  };
+  await writeKeyFile(file, contents);
+  return contents;
 }

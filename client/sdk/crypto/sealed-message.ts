@@ -190,7 +190,7 @@ export function sealMessage(opts: SealOptions): {
 
 /** Buffered reads of exact lengths from a byte stream. */
 class Reader {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private done = false;
   private it: AsyncIterator<Uint8Array>;
   constructor(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {
