@@ -20,3 +20,13 @@ export {
   type PublishOptions,
 } from "./workspaces.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";
+export {
+  SecureMessaging,
+  E2EError,
+  type Keyring,
+  type OpenedMessage,
+  type SenderTrust,
+  type SendOptions,
+} from "./secure-messages.ts";
+export { KnownKeys, memoryBackend, describeKeyChange, type KeyChange, type KnownKey } from "./crypto/known-keys.ts";
+export { SealedMessageError } from "./crypto/sealed-message.ts";

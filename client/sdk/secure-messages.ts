@@ -6,7 +6,13 @@ import { CHUNK_BYTES, OpenGrooveError, type RealmClient } from "./client.ts";
 import { fingerprint, type ComputerKeys, type PublicComputerKeys } from "./crypto/keys-core.ts";
 import { publishedKeys, publishOwnKeys, userComputerKeys } from "./crypto/key-directory.ts";
 import { KnownKeys, sameKeys, type KeyChange, type KeyCheck } from "./crypto/known-keys.ts";
-import { isSealed, openMessage, sealMessage, type SealedRecipient } from "./crypto/sealed-message.ts";
+import {
+  CHUNK_PLAIN_BYTES,
+  isSealed,
+  openMessage,
+  sealMessage,
+  type SealedRecipient,
+} from "./crypto/sealed-message.ts";
 
 export type SenderTrust =
   /** The sender's key matches the one remembered and its fingerprint was verified by the user. */
@@ -279,6 +285,28 @@ export class SecureMessaging {
       await sink(chunk);
     }
     return { ...base, encrypted: true, trust, fingerprint: fp, keyChange, size };
+  }
+
+  /**
+   * The first plaintext bytes of a message (up to one 64 KiB chunk), for listings: the subject
+   * line of the CLI envelope. Authenticated by the chunk's AEAD tag but not yet by the sender's
+   * signature (read/open check that); undefined when this computer cannot open it.
+   */
+  async peek(id: string, size: number): Promise<{ encrypted: boolean; start?: Uint8Array }> {
+    const head = size ? await this.client.readMessageData(id, 0, Math.min(size, 4096)) : Buffer.alloc(0);
+    if (!isSealed(head)) return { encrypted: false, start: head };
+    if (head.length < 8) return { encrypted: true };
+    const want = Math.min(size, 8 + head.readUInt32BE(4) + 5 + CHUNK_PLAIN_BYTES + 16);
+    const prefix = this.stored(id, want);
+    const it = openMessage(prefix, { keyring: [this.keyring.current, ...this.keyring.previous], expectId: id });
+    try {
+      const r = await it.next();
+      return { encrypted: true, start: r.done ? new Uint8Array(0) : r.value };
+    } catch {
+      return { encrypted: true };
+    } finally {
+      await it.return(undefined).catch(() => undefined);
+    }
   }
 
   /** Opens a whole message into memory (small messages; use open() with a sink for large ones). */

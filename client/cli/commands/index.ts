@@ -14,6 +14,7 @@ import { quota } from "./quota.ts";
 import { installUrlHandler } from "./install-url-handler.ts";
 import { workspace } from "./workspace.ts";
 import { trustManagement } from "./trust-management.ts";
+import { keys } from "./keys.ts";
 
 export const COMMANDS: Command[] = [
   register,
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   del,
   watch,
   computers,
+  keys,
   quota,
   workspace,
   trustManagement,
