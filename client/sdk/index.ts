@@ -30,3 +30,4 @@ export {
 } from "./secure-messages.ts";
 export { KnownKeys, memoryBackend, describeKeyChange, type KeyChange, type KnownKey } from "./crypto/known-keys.ts";
 export { SealedMessageError } from "./crypto/sealed-message.ts";
+export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";
