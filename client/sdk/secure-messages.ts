@@ -121,6 +121,11 @@ export class SecureMessaging {
     return this.keyring.current;
   }
 
+  /** The current keys, then the earlier ones (to open what was sealed before a rotation). */
+  keyringList(): ComputerKeys[] {
+    return [this.keyring.current, ...this.keyring.previous];
+  }
+
   /** Publishes this computer's keys as `public-og-*` computer settings (where they differ). */
   publishKeys(): Promise<boolean> {
     return publishOwnKeys(this.client, this.me, this.keyring.current, this.keyring.rotation);
