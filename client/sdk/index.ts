@@ -31,3 +31,4 @@ export {
 export { KnownKeys, memoryBackend, describeKeyChange, type KeyChange, type KnownKey } from "./crypto/known-keys.ts";
 export { SealedMessageError } from "./crypto/sealed-message.ts";
 export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";
+export { SecureWorkspaces, type SecurePublishOptions } from "./secure-workspaces.ts";
