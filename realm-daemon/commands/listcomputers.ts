@@ -1,7 +1,7 @@
 import { listComputers } from "../../lib/domain/computers.ts";
 import { resolveLocalUser } from "../../lib/domain/settings.ts";
 import { LOGGED_IN } from "../state.ts";
-import { optionalFields } from "./args.ts";
+import { optionalFields, userIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
@@ -14,7 +14,7 @@ export default command({
   states: LOGGED_IN,
   async handle(ctx, args) {
     const [userId] = optionalFields(args, ["user id"], 0);
-    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userId, ctx.session!.userId);
+    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userIdArg(userId), ctx.session!.userId);
     return { status: "OK", data: await listComputers(ctx.db, target.id) };
   },
 });
