@@ -143,8 +143,14 @@ export class RealmClient implements CommandCaller {
     await this.call("createcomputer", [name]);
   }
 
-  async listComputers(): Promise<string[]> {
-    return (await this.call("listcomputers")).lines;
+  /** This account's computers, or (with a user id of this realm) another user's. */
+  async listComputers(userId?: string): Promise<string[]> {
+    return (await this.call("listcomputers", userId ? [userId] : undefined)).lines;
+  }
+
+  /** A setting of the computer this session logged in from. */
+  async setComputerSetting(key: string, value: string): Promise<void> {
+    await this.call("setcomputersetting", [key, value]);
   }
 
   async deleteComputer(name: string): Promise<void> {

@@ -18,6 +18,7 @@ import { trustManagement } from "./trust-management.ts";
 import { subscribe } from "./subscribe.ts";
 import { visibility } from "./visibility.ts";
 import { helpDocs } from "./help-docs.ts";
+import { keys } from "./keys.ts";
 
 export const COMMANDS: Command[] = [
   register,
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   del,
   watch,
   computers,
+  keys,
   quota,
   account,
   workspace,

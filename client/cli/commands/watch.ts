@@ -7,6 +7,7 @@ import { formatBytes } from "../../../lib/format/bytes.ts";
 import { decodeImmediateMessagePush } from "../../../lib/protocol/pushes.ts";
 import { describeMessage } from "../messages.ts";
 import { failWhenLost, openSession } from "../session.ts";
+import { secureSession } from "../secure.ts";
 
 export const watch: Command = {
   name: "watch",
@@ -18,6 +19,10 @@ export const watch: Command = {
   maxArgs: 0,
   async run(ctx) {
     const { client, account } = await openSession(ctx);
+    const sm = await secureSession(ctx, client, account).catch((e: unknown) => {
+      client.close();
+      throw e;
+    });
     const time = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const emit = (event: string, fields: Record<string, string | number | null>, line: string) => {
       if (ctx.global.json) ctx.json({ event, time: new Date().toISOString(), ...fields });
@@ -25,7 +30,7 @@ export const watch: Command = {
     };
     client.on("messageavailable", (r: Reply) => {
       const id = r.text.trim();
-      describeMessage(client, id).then(
+      describeMessage(client, id, sm).then(
         (m) =>
           emit(
             "messageavailable",
