@@ -3,7 +3,11 @@ import { WITH_COMPUTER } from "../state.ts";
 import { caller, fields } from "./args.ts";
 import { command } from "./types.ts";
 
-/** getmessageinfo: id. OK data lines: sender=, sendercomputer=, sent=true|false, size=, pendingrecipients=. */
+/**
+ * getmessageinfo: id. OK data lines: sender=, sendercomputer=, sent=true|false, size=,
+ * pendingrecipients=, and senttime= (ms since the epoch when it was sent here; for a recipient,
+ * when it arrived; absent while unsent).
+ */
 export default command({
   name: "getmessageinfo",
   states: WITH_COMPUTER,
@@ -18,6 +22,7 @@ export default command({
         `sent=${i.sent}`,
         `size=${i.size}`,
         `pendingrecipients=${i.recipientsPending}`,
+        ...(i.sentAt ? [`senttime=${i.sentAt.getTime()}`] : []),
       ],
     };
   },

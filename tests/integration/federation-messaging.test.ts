@@ -41,7 +41,8 @@ test("a@R1 sends to b@R2 and c@R3; both download; the sender is charged until bo
   const c = await r3.user("carol");
   await r3.stop(); // R3 is down while R1 forwards: the sender stays charged for it
   const body = crypto.randomBytes(300_000);
-  const bGot = nextMessage(b.client).then((got) => ({ got, at: Date.now() }));
+  // Generous: the send now asks R2 and R3 about their recipients first (federation.md §4c).
+  const bGot = nextMessage(b.client, 30_000).then((got) => ({ got, at: Date.now() }));
   const id = await a.client.send(a.userId, [b.userId, c.userId], body);
   const sealed = Date.now(); // sendmessage answered: the message is sealed on R1
   const { got, at } = await bGot;
