@@ -1,7 +1,7 @@
 // The console dashboard pushed live over server-sent events (/console/live): a realm daemon runs
 // in this worker on the e2e database; when a client signs in to its realm, or a message starts
 // waiting, the dashboard's figure changes within ~2 s without a reload; the stream comes back
-// after a network drop; without JavaScript the page still shows the figures as of loading.
+// after it drops; without JavaScript the page still shows the figures as of loading.
 import { expect, test } from "@playwright/test";
 import { createLogger } from "../../lib/log.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
@@ -17,7 +17,7 @@ test.describe.configure({ mode: "serial" });
 
 const REALM = { id: "pulse.test:64563", host: "pulse.test", port: 64563, slug: "pulse", name: "Pulse Realm" };
 const A = { username: "pulsar", password: "pulse realm passphrase", computer: "desk" };
-const B = { username: "quasar", password: "quasar realm passphrase", computer: "desk" };
+const B = { username: "quasar", password: "another sky phrase 9", computer: "desk" };
 
 let daemon: RealmDaemon;
 const clients: RealmClient[] = [];
@@ -91,18 +91,22 @@ test("connections and waiting messages change on the open dashboard within ~2 s,
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
 });
 
-test("the stream comes back after a network drop", async ({ page }) => {
+test("the stream comes back after it drops", async ({ page }) => {
   await signIn(page, ADMIN);
+  // The first stream ends at once, as a dropped connection does; the browser opens it again.
+  let streams = 0;
+  await page.route("**/console/live", async (route) => {
+    if (++streams === 1)
+      return route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body: "retry: 300\n\n" });
+    return route.continue();
+  });
   await page.goto("/console");
   const row = page.getByTestId(`realm-row-${REALM.slug}`);
-  await expect(page.getByTestId("live-status")).toHaveText("Live");
   const before = Number(await row.getByTestId("live-connections").textContent());
-  await page.context().setOffline(true);
-  await expect(page.getByTestId("live-status")).toHaveText("Reconnecting…", { timeout: 20_000 });
+  await expect.poll(() => streams, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
   await connect(B);
-  await page.context().setOffline(false);
-  await expect(page.getByTestId("live-status")).toHaveText("Live", { timeout: 20_000 });
-  await expect(row.getByTestId("live-connections")).toHaveText(String(before + 1), { timeout: 5_000 });
+  await expect(row.getByTestId("live-connections")).toHaveText(String(before + 1), { timeout: 2_500 });
 });
 
 test("without JavaScript the dashboard shows the figures as of loading", async ({ page, browser }) => {
@@ -114,7 +118,7 @@ test("without JavaScript the dashboard shows the figures as of loading", async (
     const row = p.getByTestId(`realm-row-${REALM.slug}`);
     await expect(row.getByTestId("live-connections")).toHaveText(/^\d+$/);
     expect(Number(await row.getByTestId("live-connections").textContent())).toBeGreaterThanOrEqual(1);
-    await expect(p.getByText("Figures as of loading this page")).toBeVisible();
+    await expect(p.getByTestId("live-status")).toHaveText("Figures as of loading this page (reload for current ones)");
   } finally {
     await ctx.close();
   }

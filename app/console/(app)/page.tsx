@@ -90,11 +90,6 @@ export default async function DashboardPage() {
         </EmptyState>
       ) : (
         <div className="space-y-6">
-          <noscript>
-            <p className="text-sm text-slate-700">
-              Figures as of loading this page: with JavaScript they follow the realms live; without it, reload the page.
-            </p>
-          </noscript>
           <section aria-labelledby="realms-heading" className="card overflow-x-auto p-0 sm:p-0">
             <h2 id="realms-heading" className="section-title px-4 pt-4 sm:px-6">
               Realms

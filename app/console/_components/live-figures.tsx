@@ -7,17 +7,19 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import type { LiveRealmFigures, LiveSnapshot } from "../../../lib/console/live-figures.ts";
 
-type Status = "connecting" | "live" | "reconnecting";
-const Live = createContext<{ figures: LiveSnapshot | null; status: Status }>({ figures: null, status: "connecting" });
+// "static" until the script runs: without JavaScript the server-rendered figures stay, and say so.
+type Status = "static" | "connecting" | "live" | "reconnecting";
+const Live = createContext<{ figures: LiveSnapshot | null; status: Status }>({ figures: null, status: "static" });
 
 export function LiveFigures({ children }: { children: ReactNode }) {
   const [figures, setFigures] = useState<LiveSnapshot | null>(null);
-  const [status, setStatus] = useState<Status>("connecting");
+  const [status, setStatus] = useState<Status>("static");
   useEffect(() => {
     let es: EventSource | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let delay = 1_000;
     const open = () => {
+      setStatus((s) => (s === "static" ? "connecting" : s));
       es = new EventSource("/console/live");
       es.addEventListener("figures", (ev) => {
         setFigures(JSON.parse((ev as MessageEvent<string>).data) as LiveSnapshot);
@@ -75,7 +77,14 @@ export function LiveOnlineTotal({ initial }: { initial: number }) {
 
 export function LiveStatus() {
   const { status } = useContext(Live);
-  const label = status === "live" ? "Live" : status === "reconnecting" ? "Reconnecting…" : "Connecting…";
+  const label =
+    status === "live"
+      ? "Live"
+      : status === "reconnecting"
+        ? "Reconnecting…"
+        : status === "connecting"
+          ? "Connecting…"
+          : "Figures as of loading this page (reload for current ones)";
   return (
     <span
       className={`badge ${status === "live" ? "bg-green-100 text-green-900" : "bg-amber-100 text-amber-950"}`}
