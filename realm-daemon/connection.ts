@@ -80,6 +80,9 @@ export class Connection extends ProtocolSession<ConnectionState, RealmContext> {
       connectionId: this.id,
       instanceId: daemon.instanceId,
       remoteIp: this.remoteIp,
+      checkRemoteRecipients: daemon.federation
+        ? (byRealm) => daemon.federation!.recipients.checkAll(this.realm.id, byRealm)
+        : undefined,
       notify: (event, data) => this.notify(event, data),
       login: (session) => {
         this.session = session;

@@ -148,11 +148,6 @@ export class RealmClient implements CommandCaller {
     return (await this.call("listcomputers", userId ? [userId] : undefined)).lines;
   }
 
-  /** A setting of the computer this session logged in from. */
-  async setComputerSetting(key: string, value: string): Promise<void> {
-    await this.call("setcomputersetting", [key, value]);
-  }
-
   async deleteComputer(name: string): Promise<void> {
     await this.call("deletecomputer", [name]);
   }
@@ -392,6 +387,7 @@ export class RealmClient implements CommandCaller {
     };
   }
 
+  /** A setting of the computer this session logged in from. */
   async setComputerSetting(key: string, value: string): Promise<void> {
     await this.call("setcomputersetting", [key, value]);
   }
