@@ -38,6 +38,7 @@ export interface LinkTarget {
   username: string;
   realmId: string;
   realmName: string;
+  realmSlug: string;
   fullId: string;
   expiresAt: Date;
 }
@@ -48,7 +49,7 @@ const EXPIRED = "This link has expired or was already used. Ask the realm's oper
 export async function setPasswordLinkTarget(pool: pg.Pool, token: string): Promise<LinkTarget | null> {
   if (!token || token.length > 200) return null;
   const r = await pool.query<Omit<LinkTarget, "fullId">>(
-    `SELECT l."userId", u.username, u."realmId", r.name AS "realmName", l."expiresAt"
+    `SELECT l."userId", u.username, u."realmId", r.name AS "realmName", r.slug AS "realmSlug", l."expiresAt"
        FROM set_password_links l JOIN users u ON u.id = l."userId" JOIN realms r ON r.id = u."realmId"
       WHERE l."tokenHash" = $1 AND l."usedAt" IS NULL AND l."expiresAt" > now()`,
     [hashCode(token)],
@@ -62,7 +63,7 @@ export async function setPasswordLinkTarget(pool: pg.Pool, token: string): Promi
  * unknown link) or BADPASSWORD (the signup rules). Other links of the user stay valid until used
  * or expired; live sessions end (epoch bump), as after any password change.
  */
-export async function useSetPasswordLink(
+export async function redeemSetPasswordLink(
   pool: pg.Pool,
   token: string,
   password: string,

@@ -14,7 +14,7 @@ import {
 import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
 import { createUser, issuePasswordLink } from "../../lib/console/user-create.ts";
 import { listRealmSignupThrottles, resetRealmSignupThrottle } from "../../lib/console/signup-throttles.ts";
-import { setPasswordLinkTarget, useSetPasswordLink } from "../../lib/domain/set-password-links.ts";
+import { setPasswordLinkTarget, redeemSetPasswordLink } from "../../lib/domain/set-password-links.ts";
 import { hashCode } from "../../lib/domain/registration.ts";
 import { enforceSignupThrottle, takeSignupAttempt } from "../../lib/domain/signup-throttle.ts";
 import { DomainError } from "../../lib/domain/errors.ts";
@@ -53,13 +53,13 @@ test("an operator creates a user; the link sets the password once and is audited
 
   const target = await setPasswordLinkTarget(db.pool, token);
   assert.equal(target?.username, "Carol");
-  await assert.rejects(useSetPasswordLink(db.pool, token, "short", null), (e: unknown) => {
+  await assert.rejects(redeemSetPasswordLink(db.pool, token, "short", null), (e: unknown) => {
     assert.ok(e instanceof DomainError);
     assert.equal(e.code, "BADPASSWORD");
     return true;
   });
   const epoch = (await db.prisma.user.findUniqueOrThrow({ where: { id: data.userId } })).sessionEpoch;
-  await useSetPasswordLink(db.pool, token, "Sunny-meadow-41", "198.51.100.9");
+  await redeemSetPasswordLink(db.pool, token, "Sunny-meadow-41", "198.51.100.9");
   const user = await db.prisma.user.findUniqueOrThrow({ where: { id: data.userId } });
   assert.ok(await verifyPassword(user.passwordHash, "Sunny-meadow-41"));
   assert.equal(user.sessionEpoch, epoch + 1);
@@ -69,7 +69,10 @@ test("an operator creates a user; the link sets the password once and is audited
   assert.deepEqual([set.actorLabel, set.ip], ["user:Carol", "198.51.100.9"]);
 
   assert.equal(await setPasswordLinkTarget(db.pool, token), null, "used");
-  await assert.rejects(useSetPasswordLink(db.pool, token, "Another-password-2", null), /expired or was already used/);
+  await assert.rejects(
+    redeemSetPasswordLink(db.pool, token, "Another-password-2", null),
+    /expired or was already used/,
+  );
   assert.ok(
     await verifyPassword(
       (await db.prisma.user.findUniqueOrThrow({ where: { id: data.userId } })).passwordHash,
@@ -84,7 +87,7 @@ test("two submits of one link at once: exactly one sets the password", async () 
   const token = tokenOf((r.data as { link: string }).link);
   const results = await Promise.allSettled(
     ["first-river-stone-1", "second-river-stone-2", "third-river-stone-3"].map((p) =>
-      useSetPasswordLink(db.pool, token, p, null),
+      redeemSetPasswordLink(db.pool, token, p, null),
     ),
   );
   assert.equal(results.filter((x) => x.status === "fulfilled").length, 1);
@@ -104,7 +107,7 @@ test("an expired link is refused; a new link can be issued for an existing user"
     [hashCode(token)],
   );
   assert.equal(await setPasswordLinkTarget(db.pool, token), null);
-  await assert.rejects(useSetPasswordLink(db.pool, token, "quiet-harbor-77", null), /expired/);
+  await assert.rejects(redeemSetPasswordLink(db.pool, token, "quiet-harbor-77", null), /expired/);
   assert.ok(await db.prisma.auditLog.findFirst({ where: { action: "user.set-password-link", targetId: f.userA.id } }));
 });
 
