@@ -40,34 +40,38 @@ export const createUser = defineCommand({
     // Nobody knows this password: the user chooses theirs through the link.
     const passwordHash = await hashPassword(crypto.randomBytes(32).toString("base64url"));
     try {
-      const out = await ctx.prisma.$transaction(async (tx) => {
-        const realm = await tx.realm.findUnique({ where: { id: input.realmId }, select: { id: true } });
-        if (!realm) throw new ConsoleError(404, "Not found.");
-        const taken = await tx.user.findUnique({
-          where: { realmId_usernameKey: { realmId: realm.id, usernameKey: foldUsername(username) } },
-          select: { id: true },
-        });
-        if (taken) throw new ConsoleError(409, FIX_FIELDS, { username: [TAKEN] });
-        const room = await tx.$executeRaw`
+      const out = await ctx.prisma.$transaction(
+        async (tx) => {
+          const realm = await tx.realm.findUnique({ where: { id: input.realmId }, select: { id: true } });
+          if (!realm) throw new ConsoleError(404, "Not found.");
+          const taken = await tx.user.findUnique({
+            where: { realmId_usernameKey: { realmId: realm.id, usernameKey: foldUsername(username) } },
+            select: { id: true },
+          });
+          if (taken) throw new ConsoleError(409, FIX_FIELDS, { username: [TAKEN] });
+          const room = await tx.$executeRaw`
           UPDATE realms SET "userCount" = "userCount" + 1 WHERE id = ${realm.id} AND "userCount" < "userCap"`;
-        if (room === 0)
-          throw new ConsoleError(
-            409,
-            "This realm has reached its user cap; raise the cap in the realm's settings first.",
-          );
-        const user = await tx.user.create({
-          data: { realmId: realm.id, username, usernameKey: foldUsername(username), passwordHash },
-        });
-        const link = await issueSetPasswordLink(tx, user.id, Number(input.expiresIn), ctx.actor.id);
-        await recordAudit(tx, ctx, {
-          action: "user.create",
-          targetType: "user",
-          targetId: user.id,
-          realmId: realm.id,
-          after: { username, status: user.status, setPasswordLinkExpiresAt: link.expiresAt },
-        });
-        return { user, link };
-      });
+          if (room === 0)
+            throw new ConsoleError(
+              409,
+              "This realm has reached its user cap; raise the cap in the realm's settings first.",
+            );
+          const user = await tx.user.create({
+            data: { realmId: realm.id, username, usernameKey: foldUsername(username), passwordHash },
+          });
+          const link = await issueSetPasswordLink(tx, user.id, Number(input.expiresIn), ctx.actor.id);
+          await recordAudit(tx, ctx, {
+            action: "user.create",
+            targetType: "user",
+            targetId: user.id,
+            realmId: realm.id,
+            after: { username, status: user.status, setPasswordLinkExpiresAt: link.expiresAt },
+          });
+          return { user, link };
+          // Concurrent creates queue on the realm row's lock (the cap); give them time to.
+        },
+        { maxWait: 10_000, timeout: 20_000 },
+      );
       return {
         message: `${out.user.username} created. Send them the set-password link now: it is shown only once.`,
         data: {
