@@ -42,6 +42,13 @@ if (unknown?.length) {
 
 const say = (s: string) => console.error(s);
 const pg = new RestartablePg(path.join(opts.tmp, "pg"));
+// Whatever happens, the cluster does not outlive the run.
+const die = (e: unknown) => {
+  say(`chaos: crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  void pg.stop().finally(() => process.exit(1));
+};
+process.on("uncaughtException", die);
+process.on("unhandledRejection", die);
 await pg.start();
 process.env.OG_TEST_PG_ADMIN_URL = pg.url("postgres");
 const { createBenchDb, makeUsers, startDaemon } = await import("../bench/setup.ts");
@@ -76,7 +83,15 @@ try {
     };
     let f: Figure;
     try {
-      f = await (await load()).run(ctx);
+      const mod = await load();
+      let timer: NodeJS.Timeout | undefined;
+      const limitMin = opts.short ? 4 : 15;
+      f = await Promise.race([
+        mod.run(ctx),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no result within ${limitMin} minutes`)), limitMin * 60_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
     } catch (e) {
       f = {
         case: name,
