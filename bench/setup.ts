@@ -6,6 +6,7 @@ import path from "node:path";
 import type pg from "pg";
 import { hashPassword } from "../lib/auth/password.ts";
 import { seed } from "../lib/domain/seed.ts";
+import { foldUsername } from "../lib/domain/usernames.ts";
 import { createTestDb, type TestDb } from "../tests/helpers/db.ts";
 import type { REALM_DEFAULTS } from "../realm-daemon/config.ts";
 import type { Cred, Job, JobResult } from "./load-worker.ts";
@@ -42,9 +43,10 @@ export async function makeUsers(pool: pg.Pool, prefix: string, n: number): Promi
   const names = Array.from({ length: n }, () => `${prefix}${String(userSeq++).padStart(5, "0")}`);
   await pool.query(
     `WITH u AS (INSERT INTO users (id, "realmId", username, "usernameKey", "passwordHash")
-                SELECT gen_random_uuid(), $1, x, x, $3 FROM unnest($2::text[]) AS x RETURNING id)
+                SELECT gen_random_uuid(), $1, x, k, $3 FROM unnest($2::text[], $4::text[]) AS t(x, k) RETURNING id)
      INSERT INTO computers (id, "userId", name) SELECT gen_random_uuid(), id, 'laptop' FROM u`,
-    [REALM, names, hash],
+    // The key is the name's confusable skeleton (lib/domain/usernames.ts), as registration stores it.
+    [REALM, names, hash, names.map(foldUsername)],
   );
   return names.map((username) => ({
     username,
