@@ -8,7 +8,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { RestartablePg, caseLog, tail, type ChaosCase, type Ctx, type Figure, type Options } from "./harness.ts";
+import {
+  RestartablePg,
+  caseLog,
+  tail,
+  type ChaosCase,
+  type Ctx,
+  type Daemon,
+  type Figure,
+  type Options,
+} from "./harness.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -68,7 +77,7 @@ try {
     const started = Date.now();
     const log = caseLog(opts.tmp, name);
     const db = await createBenchDb();
-    const daemons: Array<{ stop(): Promise<void>; proc: { kill(s: string): boolean } }> = [];
+    const daemons: Daemon[] = [];
     const ctx: Ctx = {
       opts,
       pg,

@@ -55,7 +55,7 @@ function open(port: number, kind: Kind, localAddress: string): void {
   };
   const tlsKind = kind.startsWith("greeting");
   const s: net.Socket = tlsKind
-    ? tls.connect({ host: "127.0.0.1", port, localAddress, rejectUnauthorized: false })
+    ? tls.connect({ host: "127.0.0.1", port, localAddress, rejectUnauthorized: false } as tls.ConnectionOptions)
     : net.connect({ host: "127.0.0.1", port, localAddress });
   opened++;
   live.add(s);

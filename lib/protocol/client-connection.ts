@@ -130,8 +130,9 @@ export function openStreamConnection(opts: StreamConnectOptions): Promise<Client
           rejectUnauthorized: false,
           minVersion: "TLSv1.2",
           servername: net.isIP(opts.host) ? undefined : opts.host,
+          // Passed on to net.connect (Node's TLS typings omit it).
           localAddress: opts.localAddress,
-        })
+        } as tls.ConnectionOptions)
       : net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
     socket.setNoDelay(true);
     const greeting = new ServerGreetingParser();
