@@ -5,8 +5,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import type pg from "pg";
 import { hashPassword } from "../lib/auth/password.ts";
-import { seed } from "../lib/domain/seed.ts";
 import { foldUsername } from "../lib/domain/usernames.ts";
+import { seed } from "../lib/domain/seed.ts";
 import { createTestDb, type TestDb } from "../tests/helpers/db.ts";
 import type { REALM_DEFAULTS } from "../realm-daemon/config.ts";
 import type { Cred, Job, JobResult } from "./load-worker.ts";
@@ -45,7 +45,7 @@ export async function makeUsers(pool: pg.Pool, prefix: string, n: number): Promi
     `WITH u AS (INSERT INTO users (id, "realmId", username, "usernameKey", "passwordHash")
                 SELECT gen_random_uuid(), $1, x, k, $3 FROM unnest($2::text[], $4::text[]) AS t(x, k) RETURNING id)
      INSERT INTO computers (id, "userId", name) SELECT gen_random_uuid(), id, 'laptop' FROM u`,
-    // The key is the name's confusable skeleton (lib/domain/usernames.ts), as registration stores it.
+    // The key is the confusable skeleton the daemon looks names up by ("0" folds like "O").
     [REALM, names, hash, names.map(foldUsername)],
   );
   return names.map((username) => ({
