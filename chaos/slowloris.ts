@@ -5,8 +5,9 @@
 // Figures: the clients' p99 idle and under attack and their ratio; how long the server let each
 // kind of socket live. Invariants: ratio ≤ 2 (≤ 3 in --short, where the run is a few seconds on
 // a shared machine and one slow scheduling moment moves the p99); every kind is closed by the
-// server's deadlines (handshake 10 s, greeting 10 s; median lifetime ≤ 17 s); the held slots
-// are all given back once the attack stops.
+// server's deadlines (handshake 10 s, greeting 10 s; median lifetime seen by the client ≤ 30 s,
+// loose because of accept-queue waits and late timers on a loaded machine); the held slots are
+// all given back once the attack stops.
 import { fork } from "node:child_process";
 import path from "node:path";
 import { once, Workers } from "../bench/setup.ts";
@@ -74,14 +75,16 @@ export async function run(ctx: Ctx): Promise<Figure> {
       ]),
     );
     // Deadlines: handshake 10 s from the accept; greeting 10 s from the handshake, then the
-    // refusal line and 1 s for the peer to close. The median must be near them (timers run late
-    // on a loaded machine, so the bound is loose and the maximum is only reported).
-    const allClosed = Object.values(lifetimes).every((l) => l.closed > 0 && l.medianS <= 17);
+    // refusal line and 1 s for the peer to close. Lifetimes are seen from the client, from its
+    // TCP connect: on a loaded machine a socket waits in the kernel's accept queue and timers
+    // fire late, so the bound is loose (3 × the deadline) and the maximum is only reported.
+    // Without a deadline a kind would not be closed at all during the attack.
+    const allClosed = Object.values(lifetimes).every((l) => l.closed > 0 && l.medianS <= 30);
     const ok = ratio <= maxRatio && allClosed && heldAtStart >= sockets * 0.95 && after.connections === 0;
     return {
       case: "slowloris",
       ok,
-      invariant: `p99 under attack ≤ ${maxRatio} × idle p99${ctx.opts.short ? " (short mode: looser, seconds-long samples on a shared machine)" : ""}; every kind closed by the server (median lifetime ≤ 17 s); no connection left after the attack`,
+      invariant: `p99 under attack ≤ ${maxRatio} × idle p99${ctx.opts.short ? " (short mode: looser, seconds-long samples on a shared machine)" : ""}; every kind closed by the server during the attack (median lifetime ≤ 30 s); no connection left after the attack`,
       summary:
         `${heldAtStart} slowloris sockets held from 20 addresses (${s.opened} opened in all, ${s.refused} refused) while 8 clients ran getquotas: ` +
         `p99 idle ${r2(idleP99)} ms, under attack ${r2(attackP99)} ms, ratio ${r2(ratio)}; server closed them after (median/max s) ` +
