@@ -67,7 +67,7 @@ function rawConnection(port: number, onStatus: (s: string) => void): Promise<Raw
           waiting.delete(p.value.id);
         } else if (p.value.event === "error") {
           // The notice before the server closes a connection on a protocol error.
-          const e = decodeErrorNotification(p.value.data);
+          const e = decodeErrorNotification(p.value.data, p.value.status);
           onStatus(`closed:${e.ok ? e.value.status : "?"}`);
         }
       }
