@@ -316,6 +316,9 @@ export class RealmClient implements CommandCaller {
             if (bad) throw new OpenGrooveError(bad.status as StatusWord, bad.reason, "deletemessages");
             taken += ids.length;
           });
+          // Awaited before the next delete or at the end; when a read fails first (connection
+          // lost), this one's rejection must not go unhandled and crash the process.
+          deleting.catch(() => undefined);
         }
       }
       await deleting;
