@@ -59,6 +59,7 @@ export const NOTIFICATION_EVENTS = [
   "workspacechange",
   "error",
   "shutdown",
+  "switchserver",
 ] as const;
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
