@@ -101,7 +101,14 @@ export function encodeProxyV2(
   let famByte = 0x00;
   if (h.command === "proxy") {
     const v6 = net.isIPv6(h.source.address);
-    const bytes = (a: string) => (v6 ? ipv6Bytes(a) : Uint8Array.from(a.split(".").map(Number)));
+    const v4 = (a: string) => a.split(".").map(Number);
+    // One family for both ends: an IPv4 end of an IPv6 header is written IPv4-mapped (::ffff:a.b.c.d).
+    const bytes = (a: string) =>
+      !v6
+        ? Uint8Array.from(v4(a))
+        : net.isIPv4(a)
+          ? Uint8Array.from([...Array<number>(10).fill(0), 255, 255, ...v4(a)])
+          : ipv6Bytes(a);
     const ports = Uint8Array.from([
       h.source.port >> 8,
       h.source.port & 255,

@@ -97,6 +97,19 @@ test("LOCAL, v1 text, bad version, bad command, oversized and short address bloc
   assert.match((parseProxyV2(huge) as { reason: string }).reason, /limit 1024/);
   const short = Uint8Array.from([...PROXY_V2_SIGNATURE, 0x21, 0x11, 0, 4, 1, 2, 3, 4]);
   assert.match((parseProxyV2(short) as { reason: string }).reason, /too short/);
+  // An IPv6 client behind an IPv4 balancer address: the IPv4 end is written IPv4-mapped.
+  const mixed = parseProxyV2(
+    encodeProxyV2({
+      command: "proxy",
+      source: { address: "2001:db8::77", port: 1 },
+      destination: { address: "127.0.0.1", port: 2 },
+    }),
+  );
+  assert.deepEqual(mixed.kind === "ok" && mixed.header, {
+    command: "proxy",
+    source: { address: "2001:db8::77", port: 1 },
+    destination: { address: "::ffff:7f00:1", port: 2 },
+  });
   // UNSPEC family: a PROXY header without an address keeps the socket's.
   assert.deepEqual(parseProxyV2(Uint8Array.from([...PROXY_V2_SIGNATURE, 0x21, 0x00, 0, 0])), {
     kind: "ok",
