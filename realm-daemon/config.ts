@@ -40,6 +40,8 @@ export const REALM_DEFAULTS = {
   maxSearchResults: 50,
   ...SETTING_LIMITS,
   maxImessageBytes: 16 * 1024,
+  /** sendimessage waits this long for the recipient's instance to take the message, else NOSUCHCOMPUTER. */
+  imessageConfirmMs: 2_000,
   /** Workspaces: how often to suspend inactive members, drop abandoned uploads and free changes left acked. */
   workspaceSweepMs: 60_000,
   /** When > 0, the inactivity limit in ms for every workspace (tests, operations); 0 = the workspace's or realm's days. */

@@ -14,7 +14,7 @@ import { pruneTables } from "../lib/domain/pruning.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
-  readImmediateMessage,
+  takeImmediateMessage,
   type ImmediateNotice,
 } from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
@@ -282,7 +282,8 @@ export class RealmDaemon {
     if (!holders().length) return;
     this.imessageChain = this.imessageChain
       .then(async () => {
-        const m = await readImmediateMessage(this.db.pool, n.id);
+        // Taken (marked delivered) before the push: the sender's OK means this instance had it.
+        const m = await takeImmediateMessage(this.db.pool, n.id);
         if (m) for (const c of holders()) c.notify("receiveimessage", [m.fromUserId, m.fromComputer, m.body]);
       })
       .catch((e: unknown) => this.log.warn({ err: e }, "immediate message delivery failed"));
