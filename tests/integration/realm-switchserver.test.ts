@@ -43,6 +43,20 @@ test("parseServerAddress reads host:port and [v6]:port, refuses the rest", () =>
     assert.equal(parseServerAddress(bad), undefined, bad);
 });
 
+test("metrics: every sample labelled by instance; database-wide figures reported by one instance only", async () => {
+  const scrape = async (d: RealmDaemon) => (await fetch(`http://${HOST}:${d.httpPort}/metrics`)).text();
+  const [a, b] = await Promise.all([scrape(h.daemon), scrape(peer)]);
+  for (const [d, text] of [
+    [h.daemon, a],
+    [peer, b],
+  ] as const) {
+    assert.match(text, new RegExp(`process_resident_memory_bytes\\{instance="${d.instanceId}"\\}`));
+  }
+  const has = (text: string) => /^opengroove_bytes_stored\{/m.test(text);
+  // The oldest live instance (the harness's, started first) reports them; the peer does not.
+  assert.deepEqual([has(a), has(b)], [true, false]);
+});
+
 test("switchserver mid-transfer: the writer and the reader finish on the peer, nothing lost or repeated", async () => {
   const realm = h.plainRealm;
   const peerPort = peer.listeners.actualPort(peer.realmById(realm)!.port)!;
