@@ -21,3 +21,4 @@ export {
   type PublishOptions,
 } from "./workspaces.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";
+export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";
