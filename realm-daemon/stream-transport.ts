@@ -13,10 +13,13 @@ export function handleStreamSocket(
   socket: net.Socket,
   localPort: number,
   kind: "tls" | "tcp",
+  /** The real client "address:port" when a balancer sent it (PROXY protocol). */
+  remote?: string,
 ): void {
   const limits = daemon.config.limits;
   let realm: RealmInfo | undefined;
   acceptStream(socket, {
+    remoteAddress: remote,
     maxPacketBytes: limits.maxPacketBytes,
     greetingTimeoutMs: limits.greetingTimeoutMs,
     maxWriteBufferBytes: limits.maxWriteBufferBytes,
