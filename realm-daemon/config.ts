@@ -32,6 +32,8 @@ export const REALM_DEFAULTS = {
   /** An instance whose heartbeat is older than this is dead: its presences are released. */
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,
+  /** A message created but not sealed this long after its createmessage is a leftover (crash): dropped, bytes released. */
+  unsentMaxAgeMs: 24 * 3_600_000,
   /** Every live session is checked against the database this often (revocation backstop). */
   reconcileIntervalMs: 5 * 60_000,
   /** SIGTERM: the whole drain (push `shutdown`, finish received requests, clean up) within this. */
@@ -72,6 +74,12 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(1)
     .max(100_000)
     .default(REALM_DEFAULTS.maxConnectionsPerIp),
+  OPENGROOVE_REALM_MAX_CONNECTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(REALM_DEFAULTS.maxConnections),
   /** Comma-separated realm ids this daemon serves (default: every realm in the database). */
   OPENGROOVE_REALM_SERVE: z.string().optional(),
   OPENGROOVE_REALM_HANDSHAKE_TIMEOUT_MS: z.coerce
@@ -92,6 +100,11 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(100)
     .max(600_000)
     .default(REALM_DEFAULTS.shutdownGraceMs),
+  OPENGROOVE_REALM_UNSENT_MAX_AGE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(REALM_DEFAULTS.unsentMaxAgeMs / 3_600_000),
   OPENGROOVE_REALM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(REALM_DEFAULTS.heartbeatMs),
   OPENGROOVE_REALM_INSTANCE_STALE_MS: z.coerce
     .number()
@@ -148,10 +161,12 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
     limits: {
       ...REALM_DEFAULTS,
       maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP,
+      maxConnections: env.OPENGROOVE_REALM_MAX_CONNECTIONS,
       idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS,
       handshakeTimeoutMs: env.OPENGROOVE_REALM_HANDSHAKE_TIMEOUT_MS,
       shutdownGraceMs: env.OPENGROOVE_REALM_SHUTDOWN_GRACE_MS,
       heartbeatMs: env.OPENGROOVE_REALM_HEARTBEAT_MS,
+      unsentMaxAgeMs: Math.round(env.OPENGROOVE_REALM_UNSENT_MAX_AGE_HOURS * 3_600_000),
       presenceStaleMs: env.OPENGROOVE_REALM_INSTANCE_STALE_MS,
     },
     federation: federationFromEnv(env),

@@ -7,10 +7,11 @@ import os from "node:os";
 import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
-import { expireMessages, type Delivery } from "../lib/domain/messages.ts";
+import { expireMessages, releaseStaleUnsent, type Delivery } from "../lib/domain/messages.ts";
 import { MessageWriter } from "../lib/domain/message-writer.ts";
 import { reconcileSessions } from "./revocation.ts";
 import { pruneTables } from "../lib/domain/pruning.ts";
+import { Admission } from "../lib/runtime/admission.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
@@ -35,6 +36,8 @@ export class RealmDaemon {
   readonly instanceId = crypto.randomUUID();
   readonly connections = new Set<Connection>();
   readonly metrics: RealmMetrics;
+  /** Per-address and global connection caps and the handshake deadline (lib/runtime/admission.ts). */
+  readonly admission: Admission;
   readonly db: DbHandle;
   /** Group commit of postmessage and deletemessage across connections. */
   readonly messages: MessageWriter;
@@ -63,6 +66,14 @@ export class RealmDaemon {
     });
     this.metrics = createRealmMetrics(this);
     this.listeners = new RealmListeners(this);
+    // One admission for every listener of this daemon (realm ports and the HTTP/WebSocket port).
+    this.admission = new Admission(
+      () => this.config.limits,
+      (reason) =>
+        this.metrics.errors.inc(1, {
+          command: reason === "handshake-timeout" ? "handshake-timeout" : "connection-limit",
+        }),
+    );
     this.notifier = new Notifier(
       config.databaseUrl,
       log,
@@ -93,6 +104,9 @@ export class RealmDaemon {
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
+    every(this.config.limits.retentionSweepMs, () =>
+      releaseStaleUnsent(this.db.pool, this.config.limits.unsentMaxAgeMs),
+    );
     every(30_000, () => pruneImmediateMessages(this.db.pool));
     every(this.config.limits.reconcileIntervalMs, () => this.reconcileAll("periodic"));
     every(this.config.limits.workspaceSweepMs, () =>

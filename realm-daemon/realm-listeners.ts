@@ -26,7 +26,6 @@ interface Listener {
 export class RealmListeners {
   private listeners = new Map<number, Listener>();
   private keys = new Map<string, RealmKeyMaterial>();
-  private ipCounts = new Map<string, number>();
   /** Ports that could not be bound (in use), with the error; retried every LISTEN_RETRY_MS. */
   readonly listenErrors = new Map<number, { realms: string[]; error: string }>();
   private retryTimer?: NodeJS.Timeout;
@@ -104,55 +103,6 @@ export class RealmListeners {
     return tls.createSecureContext({ key: k.privateKeyPem, cert: k.certPem, minVersion: "TLSv1.2" });
   }
 
-  /** Raw sockets still in the TLS handshake, by "address|port", with their deadline. */
-  private handshaking = new Map<string, NodeJS.Timeout>();
-
-  private admit(socket: net.Socket): boolean {
-    const ip = socket.remoteAddress ?? "?";
-    const n = (this.ipCounts.get(ip) ?? 0) + 1;
-    if (
-      n > this.daemon.config.limits.maxConnectionsPerIp ||
-      this.daemon.connections.size >= this.daemon.config.limits.maxConnections
-    ) {
-      this.daemon.metrics.errors.inc(1, { command: "connection-limit" });
-      socket.destroy();
-      return false;
-    }
-    this.ipCounts.set(ip, n);
-    if (!this.daemon.config.plainTcp) this.handshakeDeadline(socket);
-    socket.once("close", () => {
-      const left = (this.ipCounts.get(ip) ?? 1) - 1;
-      if (left <= 0) this.ipCounts.delete(ip);
-      else this.ipCounts.set(ip, left);
-    });
-    return true;
-  }
-
-  /**
-   * An absolute deadline for the TLS handshake, counted from the TCP accept: a peer that sends
-   * nothing, or trickles a ClientHello, is destroyed (and its slots freed by "close").
-   */
-  private handshakeDeadline(socket: net.Socket): void {
-    const key = `${socket.remoteAddress}|${socket.remotePort}`;
-    const timer = setTimeout(() => {
-      this.handshaking.delete(key);
-      this.daemon.metrics.errors.inc(1, { command: "tls-handshake-timeout" });
-      socket.destroy();
-    }, this.daemon.config.limits.handshakeTimeoutMs);
-    timer.unref();
-    this.handshaking.set(key, timer);
-    socket.once("close", () => {
-      if (this.handshaking.get(key) === timer) this.handshaking.delete(key);
-      clearTimeout(timer);
-    });
-  }
-
-  private handshakeFinished(socket: tls.TLSSocket): void {
-    const key = `${socket.remoteAddress}|${socket.remotePort}`;
-    clearTimeout(this.handshaking.get(key));
-    this.handshaking.delete(key);
-  }
-
   private async open(port: number, rs: RealmInfo[]): Promise<void> {
     const cfg = this.daemon.config;
     const contexts = new Map<string, tls.SecureContext>();
@@ -167,8 +117,9 @@ export class RealmListeners {
     };
     let server: net.Server;
     if (cfg.plainTcp) {
+      // Plain TCP: the greeting's own absolute timeout and byte budget start at once.
       server = net.createServer((s) => {
-        if (this.admit(s)) handleStreamSocket(this.daemon, s, port, "tcp");
+        if (this.daemon.admission.admit(s, { deadline: false })) handleStreamSocket(this.daemon, s, port, "tcp");
       });
     } else {
       const def = this.keys.get(rs[0].id)!;
@@ -186,12 +137,13 @@ export class RealmListeners {
             ),
         },
         (s) => {
-          this.handshakeFinished(s);
+          this.daemon.admission.ready(s);
           handleStreamSocket(this.daemon, s, port, "tls");
         },
       );
-      // Count raw TCP connections before the TLS handshake so handshake floods are bounded too.
-      server.on("connection", (s: net.Socket) => void this.admit(s));
+      // Count raw TCP connections before the TLS handshake so handshake floods are bounded too,
+      // with an absolute handshake deadline (lib/runtime/admission.ts, shared with the HTTP port).
+      server.on("connection", (s: net.Socket) => void this.daemon.admission.admit(s));
       server.on("tlsClientError", () => this.daemon.metrics.errors.inc(1, { command: "tls" }));
     }
     server.maxConnections = cfg.limits.maxConnections;
