@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import type pg from "pg";
 import { hashPassword } from "../lib/auth/password.ts";
+import { foldUsername } from "../lib/domain/usernames.ts";
 import { seed } from "../lib/domain/seed.ts";
 import { createTestDb, type TestDb } from "../tests/helpers/db.ts";
 import type { Cred, Job, JobResult } from "./load-worker.ts";
@@ -41,9 +42,10 @@ export async function makeUsers(pool: pg.Pool, prefix: string, n: number): Promi
   const names = Array.from({ length: n }, () => `${prefix}${String(userSeq++).padStart(5, "0")}`);
   await pool.query(
     `WITH u AS (INSERT INTO users (id, "realmId", username, "usernameKey", "passwordHash")
-                SELECT gen_random_uuid(), $1, x, x, $3 FROM unnest($2::text[]) AS x RETURNING id)
+                SELECT gen_random_uuid(), $1, x, k, $3 FROM unnest($2::text[], $4::text[]) AS t(x, k) RETURNING id)
      INSERT INTO computers (id, "userId", name) SELECT gen_random_uuid(), id, 'laptop' FROM u`,
-    [REALM, names, hash],
+    // The key is the confusable skeleton the daemon looks names up by ("0" folds like "O").
+    [REALM, names, hash, names.map(foldUsername)],
   );
   return names.map((username) => ({
     username,
