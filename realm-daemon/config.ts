@@ -32,6 +32,8 @@ export const REALM_DEFAULTS = {
   /** An instance whose heartbeat is older than this is dead: its presences are released. */
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,
+  /** How often the storage figures of /metrics (bytes stored, queue depth) are recomputed. */
+  metricsRefreshMs: 60_000,
   /** A message created but not sealed this long after its createmessage is a leftover (crash): dropped, bytes released. */
   unsentMaxAgeMs: 24 * 3_600_000,
   /** Every live session is checked against the database this often (revocation backstop). */
@@ -74,6 +76,8 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(1)
     .max(100_000)
     .default(REALM_DEFAULTS.maxConnectionsPerIp),
+  /** Bearer token for /metrics; unset = /metrics answers loopback clients only. */
+  OPENGROOVE_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
   OPENGROOVE_REALM_MAX_CONNECTIONS: z.coerce
     .number()
     .int()
@@ -131,6 +135,8 @@ export interface RealmDaemonConfig {
    * realm in the database when unset. Lets several realms on one database run in separate daemons.
    */
   serveRealms?: string[];
+  /** /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
+  metricsToken?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -170,6 +176,7 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
       presenceStaleMs: env.OPENGROOVE_REALM_INSTANCE_STALE_MS,
     },
     federation: federationFromEnv(env),
+    metricsToken: env.OPENGROOVE_METRICS_TOKEN,
     serveRealms: env.OPENGROOVE_REALM_SERVE?.split(",")
       .map((x) => x.trim())
       .filter(Boolean),

@@ -12,6 +12,7 @@ import { MessageWriter } from "../lib/domain/message-writer.ts";
 import { reconcileSessions } from "./revocation.ts";
 import { pruneTables } from "../lib/domain/pruning.ts";
 import { Admission } from "../lib/runtime/admission.ts";
+import { realmStorageFigures, type RealmStorageFigures } from "../lib/domain/quota.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
@@ -38,6 +39,8 @@ export class RealmDaemon {
   readonly metrics: RealmMetrics;
   /** Per-address and global connection caps and the handshake deadline (lib/runtime/admission.ts). */
   readonly admission: Admission;
+  /** Per-realm storage figures for /metrics, refreshed every metricsRefreshMs (never per scrape). */
+  storageFigures: RealmStorageFigures[] = [];
   readonly db: DbHandle;
   /** Group commit of postmessage and deletemessage across connections. */
   readonly messages: MessageWriter;
@@ -104,6 +107,8 @@ export class RealmDaemon {
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
+    every(this.config.limits.metricsRefreshMs, () => this.refreshStorageFigures());
+    void this.refreshStorageFigures().catch((e: unknown) => this.log.warn({ err: e }, "storage figures failed"));
     every(this.config.limits.retentionSweepMs, () =>
       releaseStaleUnsent(this.db.pool, this.config.limits.unsentMaxAgeMs),
     );
@@ -174,6 +179,11 @@ export class RealmDaemon {
   }
 
   /** Port of the HTTP listener (/healthz, /metrics, /ws), once started. */
+  /** Recomputes the storage figures /metrics serves (one query, on a slow timer). */
+  async refreshStorageFigures(): Promise<void> {
+    this.storageFigures = await realmStorageFigures(this.db.pool);
+  }
+
   get httpPort(): number | undefined {
     return this.http?.port;
   }

@@ -1,5 +1,6 @@
 // The realm daemon's HTTP port: /healthz, Prometheus /metrics, and the client protocol over
 // WebSocket at /ws/<realm-slug> (one packet per binary message, no greeting).
+import crypto from "node:crypto";
 import http from "node:http";
 import type net from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -29,6 +30,12 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
       return;
     }
     if (url.pathname === "/metrics") {
+      const refused = metricsRefusal(d, req);
+      if (refused) {
+        res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="metrics"' });
+        res.end(`${refused}\n`);
+        return;
+      }
       d.metrics.registry.metrics().then(
         (text) => {
           res.writeHead(200, { "content-type": d.metrics.registry.contentType });
@@ -101,6 +108,26 @@ function health(d: RealmDaemon, ready: boolean, res: http.ServerResponse): void 
     (r) => send(r.ready ? 200 : 503, { status: r.ready ? "ready" : "unavailable", reasons: r.reasons, ...body }),
     (e: unknown) => send(503, { status: "unavailable", reasons: [String(e)], ...body }),
   );
+}
+
+const LOOPBACK_PEER = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/**
+ * /metrics is for the operator's scraper: with OPENGROOVE_METRICS_TOKEN it needs that bearer
+ * token (compared in constant time), without one it answers loopback peers only. Null = allowed.
+ */
+function metricsRefusal(d: RealmDaemon, req: http.IncomingMessage): string | null {
+  const token = d.config.metricsToken;
+  if (!token)
+    return LOOPBACK_PEER.test(req.socket.remoteAddress ?? "")
+      ? null
+      : "metrics are served to loopback clients only; set OPENGROOVE_METRICS_TOKEN to scrape from elsewhere";
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+  const given = Buffer.from(m?.[1] ?? "");
+  const want = Buffer.from(token);
+  return given.length === want.length && crypto.timingSafeEqual(given, want)
+    ? null
+    : "a bearer token is required (Authorization: Bearer <OPENGROOVE_METRICS_TOKEN>)";
 }
 
 function findRealm(d: RealmDaemon, slug: string): RealmInfo | undefined {
