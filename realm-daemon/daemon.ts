@@ -21,6 +21,7 @@ import {
 } from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
 import { heartbeatInstance, registerInstance, removeInstance } from "../lib/domain/instances.ts";
+import { reportListenErrors } from "../lib/domain/listen-errors.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
 import { handleRotationRequest, type RotationRequest } from "./key-rotation.ts";
 import { ok, fail, type Result } from "../lib/protocol/index.ts";
@@ -41,6 +42,8 @@ export class RealmDaemon {
   readonly admission: Admission;
   /** Per-realm storage figures for /metrics, refreshed every metricsRefreshMs (never per scrape). */
   storageFigures: RealmStorageFigures[] = [];
+  /** Whether the last heartbeat reported listen errors (so clearing them is written once). */
+  private reportedListenErrors = false;
   readonly db: DbHandle;
   /** Group commit of postmessage and deletemessage across connections. */
   readonly messages: MessageWriter;
@@ -130,6 +133,10 @@ export class RealmDaemon {
   private async heartbeat(): Promise<void> {
     // Instances that died without cleaning up are released as soon as one survivor sees them stale.
     const dead = await heartbeatInstance(this.db.pool, this.instanceRow(), this.config.limits.presenceStaleMs);
+    // Busy realm ports, for the console (cleared once they are bound).
+    const errors = [...this.listeners.listenErrors].map(([port, e]) => ({ port, ...e }));
+    if (errors.length || this.reportedListenErrors) await reportListenErrors(this.db.pool, this.instanceId, errors);
+    this.reportedListenErrors = errors.length > 0;
     if (dead.length) this.log.warn({ instances: dead }, "released the presences of dead instances");
   }
 
