@@ -71,6 +71,7 @@ export class Connection extends ProtocolSession<ConnectionState, RealmContext> {
     return {
       db: daemon.db.pool,
       messages: daemon.messages,
+      exports: daemon.exports,
       session: this.session,
       realm: this.realm,
       limits: daemon.config.limits,

@@ -7,8 +7,10 @@ import os from "node:os";
 import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
+import { encodeImmediateMessagePush } from "../lib/protocol/pushes.ts";
 import { expireMessages, releaseStaleUnsent, type Delivery } from "../lib/domain/messages.ts";
 import { MessageWriter } from "../lib/domain/message-writer.ts";
+import { AccountExports } from "./account-exports.ts";
 import { reconcileSessions } from "./revocation.ts";
 import { pruneTables } from "../lib/domain/pruning.ts";
 import { Admission } from "../lib/runtime/admission.ts";
@@ -47,6 +49,7 @@ export class RealmDaemon {
   readonly db: DbHandle;
   /** Group commit of postmessage and deletemessage across connections. */
   readonly messages: MessageWriter;
+  readonly exports: AccountExports;
   readonly listeners: RealmListeners;
   /** Realm-to-realm federation; present when a management server is configured. */
   readonly federation?: Federation;
@@ -70,6 +73,7 @@ export class RealmDaemon {
       origin: this.instanceId,
       onDelivered: (d) => this.pushMessages(d),
     });
+    this.exports = new AccountExports(this.instanceId);
     this.metrics = createRealmMetrics(this);
     this.listeners = new RealmListeners(this);
     // One admission for every listener of this daemon (realm ports and the HTTP/WebSocket port).
@@ -116,6 +120,7 @@ export class RealmDaemon {
       releaseStaleUnsent(this.db.pool, this.config.limits.unsentMaxAgeMs),
     );
     every(30_000, () => pruneImmediateMessages(this.db.pool));
+    every(60_000, () => this.exports.sweep());
     every(this.config.limits.reconcileIntervalMs, () => this.reconcileAll("periodic"));
     every(this.config.limits.workspaceSweepMs, () =>
       sweepWorkspaces(this.db.pool, {
@@ -279,7 +284,15 @@ export class RealmDaemon {
     this.imessageChain = this.imessageChain
       .then(async () => {
         const m = await readImmediateMessage(this.db.pool, n.id);
-        if (m) for (const c of holders()) c.notify("receiveimessage", [m.fromUserId, m.fromComputer, m.body]);
+        if (!m) return;
+        // The original server's layout: id SP sender SP computer SP text.
+        const push = encodeImmediateMessagePush({
+          id: n.id,
+          from: m.fromUserId,
+          fromComputer: m.fromComputer,
+          text: m.body,
+        });
+        for (const c of holders()) c.notify("receiveimessage", push);
       })
       .catch((e: unknown) => this.log.warn({ err: e }, "immediate message delivery failed"));
   }
@@ -336,6 +349,7 @@ export class RealmDaemon {
       this.log.warn({ err: e }, "could not remove the instance row"),
     );
     await this.http?.close();
+    await this.exports.close();
     await this.notifier.stop();
     await this.db.close();
   }

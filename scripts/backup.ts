@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     const bar = progressBar();
     const r = await writeBackup(db.databaseUrl, file, {
       passphrase: env.OPENGROOVE_BACKUP_KEY,
+      dataDir: env.OPENGROOVE_DATA_DIR,
       onProgress: (p) =>
         bar.update(
           p.rowsDone,

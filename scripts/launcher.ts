@@ -166,6 +166,7 @@ async function main(): Promise<void> {
       intervalMs: env.OPENGROOVE_BACKUP_INTERVAL_MINUTES * 60_000,
       keep: env.OPENGROOVE_BACKUP_KEEP,
       passphrase: env.OPENGROOVE_BACKUP_KEY,
+      dataDir,
       onResult: (r) =>
         r.ok
           ? say(

@@ -11,7 +11,7 @@ import { BackupFileError } from "../lib/backup/cipher.ts";
 import { localMigrations, migrate } from "../lib/db/migrate.ts";
 import { progressBar } from "../lib/backup/progress.ts";
 import { DataDirLockedError } from "../lib/launcher/lock.ts";
-
+import { writeSecretFiles } from "../lib/backup/secret-files.ts";
 const say = (line: string) => console.log(line);
 
 async function main(): Promise<number> {
@@ -55,6 +55,7 @@ async function main(): Promise<number> {
       `restore: loaded ${Object.keys(r.rows).length} tables, ${rows} rows from the backup of ${r.manifest.createdAt}; ${r.sequences} sequences reset`,
     );
     for (const t of r.manifest.tables) say(`  ${t.name}: ${r.rows[t.name]}`);
+    for (const line of writeSecretFiles(env.OPENGROOVE_DATA_DIR, r.files)) say(`restore: ${line}`);
     say("restore: done; start the install with `npm start` (same OPENGROOVE_DATA_DIR / DATABASE_URL)");
     ok = true;
     return 0;

@@ -87,17 +87,19 @@ function toReply(status: StatusWord, data: Buffer): Reply {
 class SdkConnection extends EventEmitter implements RawConnection {
   constructor(private readonly core: ClientPacketConnection) {
     super();
-    core.on("notification", (event: string, data: Buffer) => {
+    core.on("notification", (event: string, data: Buffer, status: StatusWord = "OK") => {
       if (event === "error") {
-        const e = decodeErrorNotification(data);
+        const e = decodeErrorNotification(data, status);
         this.emit(
           "servererror",
           e.ok ? new OpenGrooveError(e.value.status, e.value.reason) : new OpenGrooveError("FAIL", data.toString()),
         );
       }
-      const r = toReply("OK", data);
+      const r = toReply(status, data);
       this.emit("notification", event, r);
-      this.emit(event, r);
+      // Not as "error": an EventEmitter throws an "error" event nobody listens to, and a
+      // server's error push (idle timeout, bad packet) is reported as "servererror" above.
+      if (event !== "error") this.emit(event, r);
     });
     core.on("close", (e: ConnectionFailure) => {
       const err = new OpenGrooveError(e.status, e.reason);

@@ -20,3 +20,4 @@ export {
   type PublishOptions,
 } from "./workspaces.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";
+export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";

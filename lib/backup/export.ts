@@ -12,6 +12,7 @@ import copyStreams from "pg-copy-streams";
 import { encryptStream } from "./cipher.ts";
 import { appliedMigrations, EXCLUDED_TABLES, quoteIdent, tablesInDependencyOrder } from "./catalog.ts";
 import { encodeRecord, RecordType, type BackupManifest } from "./records.ts";
+import { readSecretFiles } from "./secret-files.ts";
 
 export interface BackupProgress {
   table: string;
@@ -34,7 +35,13 @@ const DATA_BATCH = 256 * 1024;
 export async function writeBackup(
   databaseUrl: string,
   file: string,
-  opts: { passphrase: string; onProgress?: (p: BackupProgress) => void; kdfLogN?: number },
+  opts: {
+    passphrase: string;
+    onProgress?: (p: BackupProgress) => void;
+    kdfLogN?: number;
+    /** The install's data directory: its secret files go into the backup too. */
+    dataDir?: string;
+  },
 ): Promise<BackupResult> {
   const started = Date.now();
   const client = new pg.Client({ connectionString: databaseUrl, application_name: "opengroove-backup" });
@@ -67,6 +74,7 @@ export async function writeBackup(
       const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(t.name)}`);
       counts.push(Number(r.rows[0].n));
     }
+    const secrets = opts.dataDir ? readSecretFiles(opts.dataDir) : [];
     const manifest: BackupManifest = {
       format: 1,
       createdAt: new Date().toISOString(),
@@ -74,8 +82,10 @@ export async function writeBackup(
       tables: tables.map((t, i) => ({ name: t.name, columns: t.columns, rows: counts[i] })),
       excluded: EXCLUDED_TABLES,
       postgresVersion: (await client.query<{ v: string }>("SHOW server_version")).rows[0].v,
+      files: secrets.map((f) => f.name),
     };
     await emit(RecordType.MANIFEST, manifest);
+    for (const f of secrets) await emit(RecordType.FILE, f);
     const rowsTotal = counts.reduce((a, b) => a + b, 0);
     let rowsDone = 0;
     for (const t of manifest.tables) {

@@ -3,12 +3,13 @@
 //   TABLE     JSON: { name, columns } — the rows that follow are PostgreSQL COPY text format
 //   DATA      raw COPY text bytes (binary-safe: bytea is hex-escaped by COPY)
 //   TABLE_END JSON: { name, rows }
+//   FILE      JSON: { name, data (base64) } — a secret file of the data directory (secret-files.ts)
 //   END       JSON: { sha256 } of every record byte before END (the content checksum)
 import crypto from "node:crypto";
 import type { Readable } from "node:stream";
 import { BackupFileError } from "./cipher.ts";
 
-export const RecordType = { MANIFEST: 1, TABLE: 2, DATA: 3, TABLE_END: 4, END: 5 } as const;
+export const RecordType = { MANIFEST: 1, TABLE: 2, DATA: 3, TABLE_END: 4, END: 5, FILE: 6 } as const;
 export type RecordTypeValue = (typeof RecordType)[keyof typeof RecordType];
 
 export const MAX_RECORD = 8 << 20;
@@ -29,6 +30,8 @@ export interface BackupManifest {
   /** Tables left out on purpose (live process state, recreated by migrations). */
   excluded: string[];
   postgresVersion: string;
+  /** Names of the data directory's secret files carried in FILE records (absent in older backups). */
+  files?: string[];
 }
 
 export function encodeRecord(type: RecordTypeValue, payload: Buffer | object): Buffer {
@@ -55,7 +58,7 @@ export async function* readRecords(plain: Readable): AsyncGenerator<BackupRecord
       if (ended) throw new BackupFileError("corrupted", "backup content is corrupted (records after the end record)");
       const type = buf[0];
       const len = buf.readUInt32BE(1);
-      if (type < 1 || type > 5 || len > MAX_RECORD)
+      if (type < 1 || type > RecordType.FILE || len > MAX_RECORD)
         throw new BackupFileError("corrupted", "backup content is corrupted (bad record header)");
       if (buf.length < 5 + len) break;
       const rec = buf.subarray(0, 5 + len);

@@ -10,6 +10,7 @@ import copyStreams from "pg-copy-streams";
 import { BackupFileError, decryptStream, HEADER_LEN } from "./cipher.ts";
 import { nonEmptyTables, quoteIdent, resetSequences, tablesInDependencyOrder } from "./catalog.ts";
 import { json, readRecords, RecordType, type BackupManifest } from "./records.ts";
+import type { SecretFile } from "./secret-files.ts";
 
 export class RestoreRefusedError extends Error {}
 
@@ -75,6 +76,8 @@ export interface RestoreResult {
   manifest: BackupManifest;
   rows: Record<string, number>;
   sequences: number;
+  /** The data directory's secret files carried by the backup (write them with writeSecretFiles). */
+  files: SecretFile[];
 }
 
 export async function restoreBackup(
@@ -118,8 +121,11 @@ export async function restoreBackup(
     let rowsDone = 0;
     let current: string | undefined;
     let sawEnd = false;
+    const files: SecretFile[] = [];
     for await (const rec of records) {
-      if (rec.type === RecordType.TABLE) {
+      if (rec.type === RecordType.FILE) {
+        files.push(json<SecretFile>(rec));
+      } else if (rec.type === RecordType.TABLE) {
         const t = json<{ name: string; columns: string[] }>(rec);
         const cols = target.get(t.name);
         if (!cols) throw new RestoreRefusedError(`table ${t.name} of the backup does not exist in this version`);
@@ -160,7 +166,7 @@ export async function restoreBackup(
         throw new Error(`table ${r.table}: ${r.n} rows loaded, the backup holds ${expected.get(r.table)}`);
     const sequences = await resetSequences(client);
     await client.query("COMMIT");
-    return { manifest, rows, sequences };
+    return { manifest, rows, sequences, files };
   } catch (e) {
     // A COPY in progress is aborted with CopyFail (destroy), then the transaction rolled back.
     if (copy) {

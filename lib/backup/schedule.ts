@@ -12,6 +12,8 @@ export interface ScheduleOptions {
   intervalMs: number;
   keep: number;
   passphrase: string;
+  /** The install's data directory (its secret files are backed up too). */
+  dataDir?: string;
   onResult: (r: { ok: boolean; file: string; bytes: number; error?: string; pruned: string[] }) => void;
 }
 
@@ -43,7 +45,7 @@ export async function runScheduledBackup(o: Omit<ScheduleOptions, "intervalMs">)
   const file = path.join(o.dir, backupFileName(startedAt));
   try {
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-    const r = await writeBackup(o.databaseUrl, file, { passphrase: o.passphrase });
+    const r = await writeBackup(o.databaseUrl, file, { passphrase: o.passphrase, dataDir: o.dataDir });
     await recordBackupRun(o.databaseUrl, {
       ok: true,
       trigger: "scheduled",

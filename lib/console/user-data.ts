@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { db } from "../db/client.ts";
 import { deleteAccount } from "../domain/account-deletion.ts";
-import { exportAccountTar } from "../domain/account-export.ts";
+import { openAccountExport, type AccountExport } from "../domain/account-export.ts";
 import { canManageUsers, type Actor } from "../domain/permissions.ts";
 import { defineCommand, ConsoleError, type CommandContext } from "./command.ts";
 import { id } from "./form.ts";
@@ -48,10 +48,10 @@ export const deleteUserAccount = defineCommand({
 export async function operatorExportUser(
   ctx: CommandContext & { pool?: pg.Pool },
   userId: string,
-): Promise<{ filename: string; tar: Buffer } | null> {
+): Promise<AccountExport | null> {
   if (!(await authorize(ctx.prisma, ctx.actor, userId))) return null;
   const u = (await userRealm(ctx.prisma, userId))!;
-  const out = await exportAccountTar(poolOf(ctx), userId);
+  const out = await openAccountExport(poolOf(ctx), userId);
   await ctx.prisma.auditLog.create({
     data: {
       actorId: ctx.actor.id,
@@ -60,7 +60,7 @@ export async function operatorExportUser(
       targetType: "user",
       targetId: userId,
       realmId: u.realmId,
-      after: { bytes: out.tar.length },
+      after: { bytes: out.contentBytes },
       ip: ctx.ip,
     },
   });

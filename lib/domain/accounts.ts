@@ -1,5 +1,5 @@
-// Account operations of a logged-in user over the protocol: changing the password and finding
-// other users of the realm by username prefix.
+// Account operations of a logged-in user over the protocol: changing the password, deleting the
+// account, and finding other users of the realm by username prefix.
 import type pg from "pg";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
@@ -12,6 +12,38 @@ import {
   loginSucceeded,
 } from "./login-limits.ts";
 import { changeUserPassword } from "./password-change.ts";
+import { deleteAccount, type DeletionReport } from "./account-deletion.ts";
+
+export interface PasswordGate {
+  realmId: string;
+  remoteIp: string;
+  failuresPerWindow: number;
+  failureWindowMs: number;
+}
+
+/**
+ * The caller's password again, under the login limits (checked before the password is hashed):
+ * RATELIMITED during a lockout, BADAUTH when wrong.
+ */
+async function checkCurrentPassword(
+  pool: pg.Pool,
+  session: { userId: string; username: string },
+  password: string,
+  gate: PasswordGate,
+): Promise<void> {
+  const buckets = {
+    account: loginAccountBucket(gate.realmId, session.username),
+    ip: loginIpBucket(gate.remoteIp),
+    accountRule: { limit: gate.failuresPerWindow, windowMs: gate.failureWindowMs },
+  };
+  if (!(await beginLoginAttempt(pool, buckets))) throw new DomainError("RATELIMITED", LOCKOUT_REASON);
+  const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [
+    session.userId,
+  ]);
+  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, password)))
+    throw new DomainError("BADAUTH", "the current password is wrong");
+  await loginSucceeded(pool, buckets);
+}
 
 /**
  * BADAUTH when `current` is wrong, RATELIMITED under the login limits (checked before the
@@ -24,20 +56,9 @@ export async function changePassword(
   session: { userId: string; username: string; sessionEpoch: number },
   current: string,
   next: string,
-  gate: { realmId: string; remoteIp: string; failuresPerWindow: number; failureWindowMs: number },
+  gate: PasswordGate,
 ): Promise<void> {
-  const buckets = {
-    account: loginAccountBucket(gate.realmId, session.username),
-    ip: loginIpBucket(gate.remoteIp),
-    accountRule: { limit: gate.failuresPerWindow, windowMs: gate.failureWindowMs },
-  };
-  if (!(await beginLoginAttempt(pool, buckets))) throw new DomainError("RATELIMITED", LOCKOUT_REASON);
-  const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [
-    session.userId,
-  ]);
-  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current)))
-    throw new DomainError("BADAUTH", "the current password is wrong");
-  await loginSucceeded(pool, buckets);
+  await checkCurrentPassword(pool, session, current, gate);
   const bad = checkPassword(next, session.username);
   if (bad) throw bad;
   const hash = await hashPassword(next);
@@ -50,6 +71,24 @@ export async function changePassword(
     session.sessionEpoch = before;
     throw e;
   }
+}
+
+/**
+ * The user deletes their own account over the protocol: the password again (login limits) and
+ * the username typed as confirmation (BADARGUMENTS otherwise), then lib/domain/account-deletion
+ * (everything released, audited as the user themself).
+ */
+export async function deleteOwnAccount(
+  pool: pg.Pool,
+  session: { userId: string; username: string; fullId: string },
+  password: string,
+  confirm: string,
+  gate: PasswordGate,
+): Promise<DeletionReport> {
+  if (foldUsername(confirm.trim()) !== foldUsername(session.username))
+    throw new DomainError("BADARGUMENTS", `type your username (${session.username}) to confirm`, "confirm");
+  await checkCurrentPassword(pool, session, password, gate);
+  return deleteAccount(pool, session.userId, { id: null, label: `user:${session.fullId}`, ip: gate.remoteIp });
 }
 
 /** Up to `limit` active usernames of the realm starting with `prefix` (case-folded), in order. */

@@ -35,7 +35,7 @@ export interface RawReply {
 type Pending = { resolve: (r: RawReply) => void; reject: (e: ConnectionFailure) => void; timer: NodeJS.Timeout };
 
 /**
- * Events: "notification" (event: string, data: Buffer), "close" (ConnectionFailure).
+ * Events: "notification" (event: string, data: Buffer, status: StatusWord), "close" (ConnectionFailure).
  */
 export class ClientPacketConnection extends EventEmitter {
   private nextId = 1;
@@ -61,7 +61,7 @@ export class ClientPacketConnection extends EventEmitter {
     if (!d.ok) return this.fail(new ConnectionFailure("BADPACKET", d.error.reason, "established"));
     const pkt = d.value;
     if (pkt.kind === "notification") {
-      this.emit("notification", pkt.event, pkt.data);
+      this.emit("notification", pkt.event, pkt.data, pkt.status);
       return;
     }
     const w = this.pending.get(pkt.id);

@@ -45,6 +45,8 @@ export {
   encodeNotification,
   encodeErrorNotification,
   isValidPacketId,
+  isPushId,
+  nextPushId,
   isValidCommandName,
   splitFields,
   splitExactFields,
@@ -60,3 +62,4 @@ export {
 } from "./packet.ts";
 export { textLines, keyValueMap, keyValueLines, keyValuesOf } from "./key-values.ts";
 export { bytesToText, concatBytes, utf8Bytes } from "./bytes.ts";
+export { encodeImmediateMessagePush, decodeImmediateMessagePush, type ImmediateMessagePush } from "./pushes.ts";

@@ -1,13 +1,21 @@
 // Packet payloads (docs/protocol.md section 3): what sits inside one length-prefixed frame
-// (or one binary WebSocket message).
+// (or one binary WebSocket message). The layout is the original OpenGroove's, byte for byte:
 //
-//   request      = packetId SP command [ NL arguments ]
-//   reply        = packetId SP command SP STATUS [ NL data ]
-//   notification = "*" SP event [ NL data ]
+//   request      = packetId SP command SP arguments      ("p7 ping " with no arguments)
+//   reply        = packetId SP command SP STATUS SP data ("p7 ping OK pong"; "p8 nop OK ")
+//   push         = pushId SP event SP STATUS SP data     ("p1764374400000uid3 messageavailable OK <id>")
 //
-// The header ends at the first CR or LF (CRLF is one newline: the payload length is known, so
-// there is no ambiguity) or at the end of the payload. Headers are pure ASCII and are checked
-// byte by byte; only argument text is decoded as UTF-8, strictly.
+// The original client split the first 128 bytes of a reply on spaces into four tokens and
+// dropped packets with fewer, so the space after the status word is always sent, even with
+// empty data. Pushes have the same shape; the original server gave them packet ids
+// `p<milliseconds>uid<counter>` (its generateId()), and so do we. Ids of that form (and `*`)
+// are therefore reserved for pushes: a decoder classifies by the id.
+//
+// For the transition the decoders also accept the older layout, where a newline (CR, LF or
+// CRLF) instead of the space ends the command (requests), the status word (replies) or the
+// event (`* event NL data` pushes). The two are unambiguous: the separator right after the
+// command (or status word) is either a space or a newline. Headers are pure ASCII and are
+// checked byte by byte; only argument text is decoded as UTF-8, strictly.
 //
 // Plain Uint8Array throughout (no Buffer API), so the browser mailbox uses this same codec.
 // Decoded slices are `subarray`s of the payload: a Buffer payload gives Buffer slices.
@@ -22,6 +30,7 @@ const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 const NL = new Uint8Array([LF]);
+const SPACE = new Uint8Array([SP]);
 
 // The packet types are generic over the byte type: decoding a Buffer (Node) gives Buffer
 // slices, decoding a plain Uint8Array (browser) gives Uint8Array slices; `subarray` keeps the
@@ -30,21 +39,25 @@ export interface RequestPacket<B extends Uint8Array = Uint8Array> {
   readonly id: string;
   /** Lower case (the server folds case). */
   readonly command: string;
-  /** Bytes after the header's newline; empty when there are none. Shares memory with the payload. */
+  /** Bytes after the space (or older: the newline) that ends the command. Shares memory with the payload. */
   readonly args: B;
+  /** True when a newline, not the original's space, ended the command (the older layout). */
+  readonly newlineForm: boolean;
 }
 
 export interface ReplyPacket<B extends Uint8Array = Uint8Array> {
   readonly id: string;
   readonly command: string;
   readonly status: StatusWord;
-  /** Bytes after the header's newline; empty when there are none. Shares memory with the payload. */
+  /** Bytes after the space (or older: the newline) that ends the status word. Shares memory with the payload. */
   readonly data: B;
 }
 
 export interface NotificationPacket<B extends Uint8Array = Uint8Array> {
   /** Lower case; may be an event this build does not know (ignore those). */
   readonly event: string;
+  /** OK for every push but `error`, whose status word says what went wrong. */
+  readonly status: StatusWord;
   readonly data: B;
 }
 
@@ -63,8 +76,24 @@ export const NOTIFICATION_EVENTS = [
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
-/** Packet id of notifications; never a valid request id (`*` is outside the id alphabet). */
+/** Packet id of pushes in the older layout; never a valid request id (`*` is outside the id alphabet). */
 export const NOTIFICATION_ID = "*";
+
+/** Push ids as the original server made them: `p` + milliseconds since the epoch + `uid` + a counter. */
+const PUSH_ID = /^p[0-9]+uid[0-9]+$/;
+
+/** True for ids that mark a push (`*`, or the original server's `p<ms>uid<n>`); clients never use them. */
+export function isPushId(id: string): boolean {
+  return id === NOTIFICATION_ID || PUSH_ID.test(id);
+}
+
+let pushCounter = 0;
+
+/** The next push id, in the original server's form. */
+export function nextPushId(): string {
+  pushCounter = pushCounter >= Number.MAX_SAFE_INTEGER ? 0 : pushCounter + 1;
+  return `p${Date.now()}uid${pushCounter}`;
+}
 
 /** Packet data as callers hand it in: raw bytes, one UTF-8 string, or LF-joined text fields. */
 export type PacketData = Uint8Array | string | readonly string[];
@@ -112,20 +141,9 @@ function assertToken(value: string, what: string, max: number, valid: (b: number
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-interface SplitPayload<B extends Uint8Array> {
-  header: Uint8Array;
-  body: B;
-}
-
 /** A slice of `bytes` with its type: TypedArray#subarray builds the same (sub)class at run time. */
 function slice<B extends Uint8Array>(bytes: B, start: number, end?: number): B {
   return bytes.subarray(start, end) as B;
-}
-
-/** Splits at the first CR or LF; CRLF counts as one newline. */
-function splitHeader<B extends Uint8Array>(payload: B): SplitPayload<B> {
-  const { end, next } = nextNewline(payload, 0);
-  return { header: payload.subarray(0, end), body: slice(payload, next) };
 }
 
 /** Index of the first CR/LF at or after `from` (or the length), and the index after it. */
@@ -138,72 +156,107 @@ function nextNewline(buf: Uint8Array, from: number): { end: number; next: number
   return { end: buf.length, next: buf.length };
 }
 
-/**
- * Splits the header at its first `count - 1` spaces. The last token keeps any further spaces,
- * so doubled or trailing spaces show up as an invalid character rather than being skipped.
- */
-function splitTokens(header: Uint8Array, count: number): Uint8Array[] {
-  const tokens: Uint8Array[] = [];
-  let start = 0;
-  while (tokens.length < count - 1) {
-    const sp = header.indexOf(SP, start);
-    if (sp < 0) break;
-    tokens.push(header.subarray(start, sp));
-    start = sp + 1;
+/** How a header token ended: a space, a newline (CR, LF or CRLF), or the end of the payload. */
+type Ending = "space" | "newline" | "end";
+
+interface Token {
+  bytes: Uint8Array;
+  ending: Ending;
+  /** Index just after the separator. */
+  next: number;
+}
+
+/** The bytes from `from` up to the next space, CR, LF or the end. */
+function readToken(buf: Uint8Array, from: number): Token {
+  for (let i = from; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === SP) return { bytes: buf.subarray(from, i), ending: "space", next: i + 1 };
+    if (b === LF || b === CR) {
+      const { next } = nextNewline(buf, i);
+      return { bytes: buf.subarray(from, i), ending: "newline", next };
+    }
   }
-  tokens.push(header.subarray(start));
-  return tokens;
+  return { bytes: buf.subarray(from), ending: "end", next: buf.length };
 }
 
 function ascii(bytes: Uint8Array): string {
   return latin1(bytes);
 }
 
+/** The packet id and the command (or event) of any payload, validated. */
+function readIdAndName(
+  payload: Uint8Array,
+  what: "command" | "event",
+): Result<{ id: string; name: string; after: Token }> {
+  if (payload.length === 0) return fail("BADPACKET", "empty packet");
+  const idToken = readToken(payload, 0);
+  const idProblem = tokenProblem(idToken.bytes, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, (b) =>
+    what === "event" ? isIdByte(b) || b === 0x2a : isIdByte(b),
+  );
+  if (idProblem) return fail("BADPACKET", idProblem);
+  if (idToken.ending !== "space") return fail("BADPACKET", `missing ${what}`);
+  const nameToken = readToken(payload, idToken.next);
+  const max = what === "command" ? PROTOCOL_LIMITS.maxCommandBytes : PROTOCOL_LIMITS.maxEventBytes;
+  const nameProblem = tokenProblem(nameToken.bytes, what, max, isNameByte);
+  if (nameProblem) return fail("BADPACKET", nameProblem);
+  return ok({ id: ascii(idToken.bytes), name: ascii(nameToken.bytes).toLowerCase(), after: nameToken });
+}
+
+/**
+ * A request: `id SP command SP args` (the original's layout), or the older `id SP command NL
+ * args`; `id SP command` alone has empty args. Everything after that one separator is the
+ * arguments, verbatim.
+ */
 export function decodeRequest<B extends Uint8Array>(payload: B): Result<RequestPacket<B>> {
-  if (payload.length === 0) return fail("BADPACKET", "empty packet");
-  const { header, body } = splitHeader(payload);
-  const [idBytes, commandBytes] = splitTokens(header, 2);
-  const idProblem = tokenProblem(idBytes!, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte);
-  if (idProblem) return fail("BADPACKET", idProblem);
-  if (commandBytes === undefined) return fail("BADPACKET", "missing command");
-  const cmdProblem = tokenProblem(commandBytes, "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte);
-  if (cmdProblem) return fail("BADPACKET", cmdProblem);
-  return ok({ id: ascii(idBytes!), command: ascii(commandBytes).toLowerCase(), args: body });
+  const head = readIdAndName(payload, "command");
+  if (!head.ok) return head;
+  const { id, name, after } = head.value;
+  if (id === NOTIFICATION_ID) return fail("BADPACKET", "invalid character in packet id");
+  return ok({ id, command: name, args: slice(payload, after.next), newlineForm: after.ending === "newline" });
 }
 
-export function decodeReply<B extends Uint8Array>(payload: B): Result<ReplyPacket<B>> {
-  if (payload.length === 0) return fail("BADPACKET", "empty packet");
-  const { header, body } = splitHeader(payload);
-  return decodeReplyHeader(header, body);
-}
-
-function decodeReplyHeader<B extends Uint8Array>(header: Uint8Array, body: B): Result<ReplyPacket<B>> {
-  const [idBytes, commandBytes, statusBytes] = splitTokens(header, 3);
-  const idProblem = tokenProblem(idBytes!, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte);
-  if (idProblem) return fail("BADPACKET", idProblem);
-  if (commandBytes === undefined) return fail("BADPACKET", "missing command");
-  const cmdProblem = tokenProblem(commandBytes, "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte);
-  if (cmdProblem) return fail("BADPACKET", cmdProblem);
-  if (statusBytes === undefined || statusBytes.length === 0) return fail("BADPACKET", "missing status word");
+/** The status word after the command, then the data after the space (or older: newline) that ends it. */
+function readStatusAndData<B extends Uint8Array>(payload: B, from: number): Result<{ status: StatusWord; data: B }> {
+  const statusToken = readToken(payload, from);
+  if (statusToken.bytes.length === 0) return fail("BADPACKET", "missing status word");
   // latin1 maps bytes 1:1, so a non-ASCII byte can never accidentally equal a status word.
-  const status = ascii(statusBytes);
+  const status = ascii(statusToken.bytes);
   if (!isStatusWord(status)) return fail("BADPACKET", "unknown status word");
-  return ok({ id: ascii(idBytes!), command: ascii(commandBytes).toLowerCase(), status, data: body });
+  return ok({ status, data: slice(payload, statusToken.next) });
 }
 
-/** Decodes anything a server sends: a reply, or (packet id `*`) a notification. */
+/** A reply: `id SP command SP STATUS SP data`, or the older `id SP command SP STATUS NL data`. */
+export function decodeReply<B extends Uint8Array>(payload: B): Result<ReplyPacket<B>> {
+  const head = readIdAndName(payload, "command");
+  if (!head.ok) return head;
+  const { id, name, after } = head.value;
+  if (after.ending !== "space") return fail("BADPACKET", "missing status word");
+  const rest = readStatusAndData(payload, after.next);
+  if (!rest.ok) return rest;
+  return ok({ id, command: name, ...rest.value });
+}
+
+/**
+ * Decodes anything a server sends: a reply, or a push (packet id `p<ms>uid<n>` or `*`). A push
+ * is `id SP event SP STATUS SP data`; the older `* SP event NL data` (and `* SP event` alone)
+ * is read with status OK.
+ */
 export function decodeServerPacket<B extends Uint8Array>(payload: B): Result<ServerPacket<B>> {
-  if (payload.length === 0) return fail("BADPACKET", "empty packet");
-  const { header, body } = splitHeader(payload);
-  if (header[0] === 0x2a /* * */ && (header.length === 1 || header[1] === SP)) {
-    const [, eventBytes] = splitTokens(header, 2);
-    if (eventBytes === undefined) return fail("BADPACKET", "missing event");
-    const problem = tokenProblem(eventBytes, "event", PROTOCOL_LIMITS.maxEventBytes, isNameByte);
-    if (problem) return fail("BADPACKET", problem);
-    return ok({ kind: "notification", event: ascii(eventBytes).toLowerCase(), data: body });
+  const head = readIdAndName(payload, "event");
+  if (!head.ok) return head;
+  const { id, name, after } = head.value;
+  if (isPushId(id)) {
+    if (after.ending !== "space")
+      return ok({ kind: "notification", event: name, status: "OK", data: slice(payload, after.next) });
+    const rest = readStatusAndData(payload, after.next);
+    if (!rest.ok) return rest;
+    return ok({ kind: "notification", event: name, ...rest.value });
   }
-  const reply = decodeReplyHeader(header, body);
-  return reply.ok ? ok({ kind: "reply", ...reply.value }) : reply;
+  if (id.includes("*")) return fail("BADPACKET", "invalid character in packet id");
+  if (after.ending !== "space") return fail("BADPACKET", "missing status word");
+  const rest = readStatusAndData(payload, after.next);
+  if (!rest.ok) return rest;
+  return ok({ kind: "reply", id, command: name, ...rest.value });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,21 +272,21 @@ function dataBytes(data: PacketData | undefined): Uint8Array {
   return utf8Bytes(data.join("\n"));
 }
 
-/** Header, then (only when there is data) LF and the data. */
+/** Header, a space (always, as the original did), then the data. */
 function assemble(header: string, data: PacketData | undefined): Uint8Array {
   // Headers are validated ASCII, so UTF-8 and Latin-1 give the same bytes.
-  const head = utf8Bytes(header);
-  const body = dataBytes(data);
-  return body.length === 0 ? head : concatBytes([head, NL, body]);
+  return concatBytes([utf8Bytes(header), SPACE, dataBytes(data)]);
 }
 
-/** `args`: raw bytes, or text fields joined with LF. */
+/** `id SP command SP args`; `args`: raw bytes, or text fields joined with LF. */
 export function encodeRequest(id: string, command: string, args?: Uint8Array | readonly string[]): Uint8Array {
   assertToken(id, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte);
+  if (isPushId(id)) throw new TypeError(`packet ids of the form p<digits>uid<digits> are reserved for pushes: ${id}`);
   assertToken(command, "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte);
   return assemble(`${id} ${command.toLowerCase()}`, args);
 }
 
+/** `id SP command SP STATUS SP data`. */
 export function encodeReply(id: string, command: string, status: StatusWord, data?: PacketData): Uint8Array {
   assertToken(id, "packet id", PROTOCOL_LIMITS.maxPacketIdBytes, isIdByte);
   assertToken(command, "command", PROTOCOL_LIMITS.maxCommandBytes, isNameByte);
@@ -246,28 +299,38 @@ export function encodeErrorReply(id: string, command: string, error: ProtocolErr
   return encodeReply(id, command, error.status, oneLine(error.reason));
 }
 
-export function encodeNotification(event: NotificationEvent, data?: PacketData): Uint8Array {
+/** A push: `p<ms>uid<n> SP event SP STATUS SP data`, the original server's shape. */
+export function encodeNotification(event: NotificationEvent, data?: PacketData, status: StatusWord = "OK"): Uint8Array {
   assertToken(event, "event", PROTOCOL_LIMITS.maxEventBytes, isNameByte);
-  return assemble(`${NOTIFICATION_ID} ${event}`, data);
+  if (!isStatusWord(status)) throw new TypeError(`unknown status word: ${JSON.stringify(status)}`);
+  return assemble(`${nextPushId()} ${event} ${status}`, data);
 }
 
 /**
- * The `* error` notification a server sends before closing on a protocol error. The spec's
- * notification grammar has no status slot, so the status word is the first LF-separated data
- * field and the one-line reason the second: `* error` LF `TOOLARGE` LF `reason`.
+ * The `error` push a server sends before closing on a protocol error: its status word is the
+ * error's (TOOLARGE, BADPACKET, ...) and its data the one-line reason.
  */
 export function encodeErrorNotification(error: ProtocolError): Uint8Array {
-  return encodeNotification("error", [error.status, oneLine(error.reason)]);
+  return encodeNotification("error", oneLine(error.reason), error.status);
 }
 
-/** Reads the data of an `* error` notification (see encodeErrorNotification). */
-export function decodeErrorNotification(data: Uint8Array): Result<{ status: StatusWord; reason: string }> {
+/**
+ * The status word and reason of an `error` push: the packet's own status word (current
+ * layout), or, from an older server (status OK), the data's `STATUS` LF `reason`.
+ */
+export function decodeErrorNotification(
+  data: Uint8Array,
+  status: StatusWord = "OK",
+): Result<{ status: StatusWord; reason: string }> {
+  if (status !== "OK") {
+    const text = decodeUtf8Strict(data);
+    return ok({ status, reason: text ?? "" });
+  }
   const fields = splitFields(data, 2);
   if (!fields.ok) return fields;
-  const [status, reason = ""] = fields.value;
-  if (status === undefined || !isStatusWord(status))
-    return fail("BADPACKET", "error notification without a status word");
-  return ok({ status, reason });
+  const [word, reason = ""] = fields.value;
+  if (word === undefined || !isStatusWord(word)) return fail("BADPACKET", "error notification without a status word");
+  return ok({ status: word, reason });
 }
 
 function oneLine(text: string): string {

@@ -20,6 +20,10 @@ export const STATUS_WORDS = {
   NOSUCHSUBSCRIPTION: { meaning: "no such subscription", closesConnection: false },
   NOSUCHREALM: { meaning: "no such realm on this server", closesConnection: false },
   NOSUCHWORKSPACE: { meaning: "no such workspace", closesConnection: false },
+  NOSUCHEXPORT: {
+    meaning: "no such account export (expired, or made through another server)",
+    closesConnection: false,
+  },
   ALREADYEXISTS: { meaning: "the object already exists", closesConnection: false },
   UNAUTHORIZED: { meaning: "the caller may not perform this operation", closesConnection: false },
   INVALIDMESSAGEID: { meaning: "the message id is malformed", closesConnection: false },

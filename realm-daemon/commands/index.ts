@@ -4,10 +4,12 @@ import type { CommandSpec } from "./types.ts";
 import authenticate from "./authenticate.ts";
 import createcomputer from "./createcomputer.ts";
 import createmessage from "./createmessage.ts";
+import deleteaccount from "./deleteaccount.ts";
 import deletecomputer from "./deletecomputer.ts";
 import deletemessage from "./deletemessage.ts";
 import deletemessages from "./deletemessages.ts";
 import deleteusersetting from "./deleteusersetting.ts";
+import exportaccount from "./exportaccount.ts";
 import getmessageinfo from "./getmessageinfo.ts";
 import getmessagesize from "./getmessagesize.ts";
 import getquotas from "./getquotas.ts";
@@ -24,6 +26,7 @@ import nop from "./nop.ts";
 import ping from "./ping.ts";
 import postmessage from "./postmessage.ts";
 import quit from "./quit.ts";
+import readexport from "./readexport.ts";
 import readmessagedata from "./readmessagedata.ts";
 import registeraccount from "./registeraccount.ts";
 import searchusers from "./searchusers.ts";
@@ -56,10 +59,12 @@ const ALL: CommandSpec[] = [
   authenticate,
   createcomputer,
   createmessage,
+  deleteaccount,
   deletecomputer,
   deletemessage,
   deletemessages,
   deleteusersetting,
+  exportaccount,
   getmessageinfo,
   getmessagesize,
   getquotas,
@@ -76,6 +81,7 @@ const ALL: CommandSpec[] = [
   ping,
   postmessage,
   quit,
+  readexport,
   readmessagedata,
   registeraccount,
   searchusers,

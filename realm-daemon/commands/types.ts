@@ -6,6 +6,7 @@ import type { DbHandle } from "../../lib/db/client.ts";
 import type { MessageWriter } from "../../lib/domain/message-writer.ts";
 import type { NotificationEvent, PacketData } from "../../lib/protocol/index.ts";
 import type { CommandResult, SessionCommand } from "../../lib/protocol/session.ts";
+import type { AccountExports } from "../account-exports.ts";
 import type { RealmDaemonConfig } from "../config.ts";
 import type { ConnectionState, RealmInfo, Session } from "../state.ts";
 
@@ -15,6 +16,8 @@ export interface RealmContext {
   readonly db: DbHandle["pool"];
   /** Group commit of postmessage and deletemessage(s) across connections. */
   readonly messages: MessageWriter;
+  /** Account exports made on this instance (exportaccount, readexport). */
+  readonly exports: AccountExports;
   /** The logged-in account; set once authenticate succeeded. */
   readonly session?: Session;
   readonly realm: RealmInfo;

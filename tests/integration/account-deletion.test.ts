@@ -11,7 +11,7 @@ import tar from "tar-stream";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { recomputeUsage } from "../../lib/domain/quota.ts";
 import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
-import { exportAccountTar } from "../../lib/domain/account-export.ts";
+import { openAccountExport, readAll } from "../../lib/domain/account-export.ts";
 import { deleteOwnAccount } from "../../lib/account/delete-account.ts";
 import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
 import { deleteUserAccount, operatorExportUser } from "../../lib/console/user-data.ts";
@@ -99,7 +99,9 @@ test("export, then self-service deletion: bytes released to the byte, only their
 
   // Export: everything the realm holds for alice.
   const aliceId = await localUserId("alice");
-  const { filename, tar: archive } = await exportAccountTar(h.db.pool, aliceId);
+  const exp = await openAccountExport(h.db.pool, aliceId);
+  const { filename } = exp;
+  const archive = await readAll(exp.stream);
   assert.match(filename, /^opengroove-export-alice-\d{4}-\d{2}-\d{2}\.tar$/);
   const files = await untar(archive);
   const profile = JSON.parse(files.get("profile.json")!.toString());
@@ -231,7 +233,7 @@ test("operators export and delete a user from the console; operators of other re
 
   assert.equal(await operatorExportUser(ctx(stranger), erinId), null);
   const exp = await operatorExportUser(ctx(admin), erinId);
-  assert.ok(exp && (await untar(exp.tar)).has("messages/index.json"));
+  assert.ok(exp && (await untar(await readAll(exp.stream))).has("messages/index.json"));
 
   const denied = await executeCommand(deleteUserAccount, ctx(stranger), { userId: erinId, confirm: "erin" });
   assert.equal(denied.ok, false);

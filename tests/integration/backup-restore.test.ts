@@ -108,7 +108,18 @@ test("a backup taken while 8 clients send restores into a new data directory tha
   while (sent.size < 40) await new Promise((r) => setTimeout(r, 20));
   const okBefore = new Map(sent);
   const sourceBefore = await tableCounts(h.db.pool);
-  const b = await run("backup.ts", ["--out", backupFile], { DATABASE_URL: h.db.url, OPENGROOVE_BACKUP_KEY: KEY });
+  // The data directory's secret files (console session key, signup HMAC key) travel with the backup.
+  const sourceData = path.join(tmp, "source-data");
+  fs.mkdirSync(sourceData);
+  const authSecret = crypto.randomBytes(32).toString("base64url");
+  const hmacKey = `${crypto.randomBytes(32).toString("base64url")}\n`;
+  fs.writeFileSync(path.join(sourceData, "auth-secret"), authSecret, { mode: 0o600 });
+  fs.writeFileSync(path.join(sourceData, "signup-hmac.key"), hmacKey, { mode: 0o600 });
+  const b = await run("backup.ts", ["--out", backupFile], {
+    DATABASE_URL: h.db.url,
+    OPENGROOVE_BACKUP_KEY: KEY,
+    OPENGROOVE_DATA_DIR: sourceData,
+  });
   const okDuring = sent.size - okBefore.size;
   stop = true;
   await Promise.all(loops);
@@ -122,10 +133,15 @@ test("a backup taken while 8 clients send restores into a new data directory tha
   const raw = fs.readFileSync(backupFile);
   assert.equal(raw.indexOf("PRIVATE KEY"), -1);
   assert.equal(raw.indexOf("rcpt0"), -1);
+  assert.equal(raw.indexOf(authSecret), -1);
 
   const dataDir = path.join(tmp, "restored");
   const r = await run("restore.ts", [backupFile], { OPENGROOVE_DATA_DIR: dataDir, OPENGROOVE_BACKUP_KEY: KEY });
   assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /restore: auth-secret: written/);
+  assert.equal(fs.readFileSync(path.join(dataDir, "auth-secret"), "utf8"), authSecret);
+  assert.equal(fs.readFileSync(path.join(dataDir, "signup-hmac.key"), "utf8"), hmacKey);
+  assert.equal(fs.statSync(path.join(dataDir, "signup-hmac.key")).mode & 0o777, 0o600);
   const restoredCounts = new Map([...r.out.matchAll(/^ {2}(\w+): (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
 
   const epg: EmbeddedPgHandle = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), port: 0 });

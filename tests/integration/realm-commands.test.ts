@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { OpenGrooveError } from "../../client/sdk/index.ts";
+import { decodeImmediateMessagePush } from "../../lib/protocol/index.ts";
 import { configFromEnv, realmEnvSchema } from "../../realm-daemon/config.ts";
 import { parseEnv } from "../../lib/config/env.ts";
 
@@ -18,7 +19,12 @@ test("immediate messages reach an online computer and respect the recipient's ra
   const b = await h.user(h.plainRealm, "imreceiver");
   await h.db.pool.query(`UPDATE users SET "imessageRatePerMinute" = 3 WHERE username = 'imreceiver'`);
   const got: string[] = [];
-  b.client.on("receiveimessage", (r) => got.push(r.lines.join("|")));
+  b.client.on("receiveimessage", (r) => {
+    // The original server's layout: id SP sender SP computer SP text.
+    const m = decodeImmediateMessagePush(r.data);
+    assert.match(r.text, /^\S+ \S+ laptop /);
+    got.push(m ? `${m.from}|${m.fromComputer}|${m.text}` : "unreadable");
+  });
   const rejected = new Promise<string>((r) => a.client.on("imessagerejected", (x) => r(x.text)));
   for (let i = 0; i < 3; i++) await a.client.sendImessage(b.userId, "laptop", `hi ${i}`);
   await assert.rejects(
@@ -46,7 +52,12 @@ test("an immediate message of the full 16 KiB limit arrives whole (not capped by
   // Multi-byte text right at the limit: 3-byte characters, padded to exactly max bytes.
   const text = "€".repeat(Math.floor(max / 3)) + "x".repeat(max % 3);
   assert.equal(Buffer.byteLength(text), max);
-  const got = new Promise<string[]>((r) => b.client.on("receiveimessage", (x) => r(x.lines)));
+  const got = new Promise<string[]>((r) =>
+    b.client.on("receiveimessage", (x) => {
+      const m = decodeImmediateMessagePush(x.data);
+      r(m ? [m.from, m.fromComputer, m.text] : []);
+    }),
+  );
   await a.client.sendImessage(b.userId, "laptop", text);
   assert.deepEqual(await got, [a.userId, "laptop", text]);
   // One byte more is refused with TOOLARGE, as before.

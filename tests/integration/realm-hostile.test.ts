@@ -91,7 +91,9 @@ test("garbage bytes, an oversized packet and a malformed packet close with a rea
     else {
       const errs = packets(r.received()).filter((p) => p.kind === "notification" && p.event === "error");
       assert.equal(errs.length, 1);
-      const e = decodeErrorNotification(errs[0].data);
+      const err = errs[0];
+      assert.ok(err.kind === "notification");
+      const e = decodeErrorNotification(err.data, err.status);
       assert.ok(e.ok && ["TOOLARGE", "BADPACKET"].includes(e.value.status), JSON.stringify(e));
     }
   }

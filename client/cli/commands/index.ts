@@ -11,6 +11,7 @@ import { del } from "./delete.ts";
 import { watch } from "./watch.ts";
 import { computers } from "./computers.ts";
 import { quota } from "./quota.ts";
+import { account } from "./account.ts";
 import { installUrlHandler } from "./install-url-handler.ts";
 import { workspace } from "./workspace.ts";
 import { trustManagement } from "./trust-management.ts";
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   watch,
   computers,
   quota,
+  account,
   workspace,
   trustManagement,
   installUrlHandler,

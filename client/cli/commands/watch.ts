@@ -4,6 +4,7 @@ import type { Reply } from "../../sdk/index.ts";
 import type { Command } from "../command.ts";
 import { EXIT } from "../errors.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
+import { decodeImmediateMessagePush } from "../../../lib/protocol/pushes.ts";
 import { describeMessage } from "../messages.ts";
 import { failWhenLost, openSession } from "../session.ts";
 
@@ -42,8 +43,8 @@ export const watch: Command = {
       );
     });
     client.on("receiveimessage", (r: Reply) => {
-      const [from = "", fromComputer = "", ...rest] = r.lines;
-      const text = rest.join("\n");
+      const m = decodeImmediateMessagePush(r.data);
+      const { from, fromComputer, text } = m ?? { from: "", fromComputer: "", text: r.text };
       emit("receiveimessage", { from, fromComputer, text }, `imessage from ${from} (${fromComputer}): ${text}`);
     });
     for (const ev of ["imessagerejected", "workspacechange", "banned", "shutdown"]) {

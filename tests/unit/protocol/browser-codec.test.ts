@@ -50,7 +50,7 @@ describe("the codec without Buffer", () => {
   test("requests and replies round-trip on plain Uint8Array", () => {
     const wire = codec.encodeRequest("w1", "Authenticate", ["alice", "web", "pässword"]);
     assert.equal(Buffer.isBuffer(wire), false);
-    assert.equal(text(wire), "w1 authenticate\nalice\nweb\npässword");
+    assert.equal(text(wire), "w1 authenticate alice\nweb\npässword");
     const req = codec.decodeRequest(wire);
     assert.ok(req.ok);
     assert.deepEqual(
@@ -86,11 +86,11 @@ describe("the codec without Buffer", () => {
     assert.deepEqual([...split.value.data], [...data]);
 
     const frame = codec.encodeFrame(codec.encodeRequest("1", "ping"));
-    assert.deepEqual([...frame.subarray(0, 4)], [0, 0, 0, 6]);
+    assert.deepEqual([...frame.subarray(0, 4)], [0, 0, 0, 7]);
     const parser = new codec.FrameParser();
     // One byte at a time: the body is collected from slices and concatenated (no Buffer.concat).
     const frames = [...frame].flatMap((b) => parser.push(new Uint8Array([b])).frames);
-    assert.deepEqual(frames.map(text), ["1 ping"]);
+    assert.deepEqual(frames.map(text), ["1 ping "]);
     assert.equal(parser.push(new Uint8Array([0, 0, 0, 0])).error?.status, "BADPACKET");
 
     const server = new codec.GreetingParser();

@@ -102,18 +102,33 @@ describe("requests", () => {
     ];
     for (const [id, command, args, wireArgs] of cases) {
       const decoded = value(decodeRequest(asBuffer(encodeRequest(id, command, args))));
-      assert.deepEqual(decoded, { id, command, args: wireArgs });
+      assert.deepEqual(decoded, { id, command, args: wireArgs, newlineForm: false });
     }
   });
 
+  test("the original's bytes: a space after the command, even without arguments", () => {
+    assert.equal(asBuffer(encodeRequest("p7", "ping")).toString(), "p7 ping ");
+    assert.equal(
+      asBuffer(encodeRequest("p1", "authenticate", ["normal", "alice", "laptop", "pw"])).toString(),
+      "p1 authenticate normal\nalice\nlaptop\npw",
+    );
+    const req = value(decodeRequest(b("p9 writemessagedata a:b-1 0 3 xyz")));
+    assert.deepEqual(req, { id: "p9", command: "writemessagedata", args: b("a:b-1 0 3 xyz"), newlineForm: false });
+    assert.equal(value(decodeRequest(b("_auth authenticate normal\na\nb\nc"))).id, "_auth");
+  });
+
   test("encoding folds the command to lower case; decoding folds too", () => {
-    assert.equal(asBuffer(encodeRequest("1", "LogIn")).toString(), "1 login");
+    assert.equal(asBuffer(encodeRequest("1", "LogIn")).toString(), "1 login ");
     assert.equal(value(decodeRequest(b("1 LOGIN"))).command, "login");
   });
 
-  test("header ends at CR, LF or CRLF (CRLF is one newline), or at the end", () => {
+  test("the older layout: the command ends at CR, LF or CRLF (CRLF is one newline), or at the end", () => {
     const cases: [string, string][] = [
       ["1 cmd", ""],
+      ["1 cmd ", ""],
+      ["1 cmd extra", "extra"],
+      ["1 cmd a b\nc", "a b\nc"],
+      ["1 cmd  two", " two"],
       ["1 cmd\nargs", "args"],
       ["1 cmd\rargs", "args"],
       ["1 cmd\r\nargs", "args"],
@@ -128,6 +143,7 @@ describe("requests", () => {
       const r = value(decodeRequest(b(wire)));
       assert.equal(r.command, "cmd", JSON.stringify(wire));
       assert.equal(r.args.toString("latin1"), args, JSON.stringify(wire));
+      assert.equal(r.newlineForm, /^1 cmd[\r\n]/.test(wire), JSON.stringify(wire));
     }
   });
 
@@ -139,9 +155,7 @@ describe("requests", () => {
       ["1", "missing command"],
       ["1\ncmd", "missing command"],
       ["1 ", "missing command"],
-      ["1  cmd", "invalid character in command"],
-      ["1 cmd ", "invalid character in command"],
-      ["1 cmd extra", "invalid character in command"],
+      ["1  cmd", "missing command"],
       ["1 c-d", "invalid character in command"],
       ["1 cmd\t", "invalid character in command"],
       ["1 cmdé", "invalid character in command"],
@@ -177,6 +191,8 @@ describe("requests", () => {
     assert.throws(() => encodeRequest("1", "c".repeat(33)), TypeError);
     assert.throws(() => encodeRequest("1", "x", ["a\nb"]), TypeError);
     assert.throws(() => encodeRequest("1", "x", ["a\rb"]), TypeError);
+    // Ids of the form p<digits>uid<digits> are the pushes' (the original server's generateId()).
+    assert.throws(() => encodeRequest("p123uid4", "x"), TypeError);
   });
 
   test("isValidPacketId / isValidCommandName", () => {
@@ -202,13 +218,13 @@ describe("replies and notifications", () => {
     }
     assert.equal(
       asBuffer(encodeReply("9", "get", "NOSUCHUSER", "no user bob")).toString(),
-      "9 get NOSUCHUSER\nno user bob",
+      "9 get NOSUCHUSER no user bob",
     );
   });
 
   test("error replies are one line", () => {
     const wire = asBuffer(encodeErrorReply("3", "login", new ProtocolError("BADAUTH", "wrong\r\npassword")));
-    assert.equal(wire.toString(), "3 login BADAUTH\nwrong password");
+    assert.equal(wire.toString(), "3 login BADAUTH wrong password");
   });
 
   test("bad replies", () => {
@@ -216,12 +232,20 @@ describe("replies and notifications", () => {
       ["1 cmd", "missing status word"],
       ["1 cmd ", "missing status word"],
       ["1 cmd ok", "unknown status word"],
-      ["1 cmd OK extra", "unknown status word"],
+      ["1 cmd OKextra", "unknown status word"],
       ["1 cmd NOPE", "unknown status word"],
       ["1", "missing command"],
       ["* event", "invalid character in packet id"],
     ];
     for (const [wire, reason] of cases) assert.equal(failure(decodeReply(b(wire))).reason, reason, wire);
+    // Data after the space, and (older layout) after a newline; a reply without data.
+    assert.equal(value(decodeReply(b("1 cmd OK a b\nc"))).data.toString(), "a b\nc");
+    assert.equal(value(decodeReply(b("1 cmd OK\r\na b"))).data.toString(), "a b");
+    assert.equal(value(decodeReply(b("1 cmd OK"))).data.length, 0);
+    assert.equal(value(decodeReply(b("1 cmd OK "))).data.length, 0);
+    // The space after the status word is sent even with empty data: the original client split
+    // the first 128 bytes into four space-separated tokens and dropped shorter replies.
+    assert.equal(asBuffer(encodeReply("p3", "nop", "OK")).toString(), "p3 nop OK ");
     assert.throws(() => encodeReply("1", "x", "NOPE" as "OK"), TypeError);
   });
 
@@ -233,31 +257,54 @@ describe("replies and notifications", () => {
       status: "OK",
       data: Buffer.alloc(0),
     });
-    assert.deepEqual(value(decodeServerPacket(asBuffer(encodeNotification("messageavailable", ["m1"])))), {
+    const push = asBuffer(encodeNotification("messageavailable", ["m1"]));
+    // The original server's push: generateId() ("p" + milliseconds + "uid" + counter), the
+    // event as the command, status OK, then the data.
+    assert.match(push.toString(), /^p\d{13}uid\d+ messageavailable OK m1$/);
+    assert.deepEqual(value(decodeServerPacket(push)), {
       kind: "notification",
       event: "messageavailable",
+      status: "OK",
       data: b("m1"),
     });
+    assert.deepEqual(value(decodeServerPacket(b("p1uid2 receiveimessage OK i1 a::b c hi"))), {
+      kind: "notification",
+      event: "receiveimessage",
+      status: "OK",
+      data: b("i1 a::b c hi"),
+    });
+    // Older servers: "* event NL data".
     assert.deepEqual(value(decodeServerPacket(b("* FutureEvent\r\nx"))), {
       kind: "notification",
       event: "futureevent",
+      status: "OK",
       data: b("x"),
     });
     assert.equal(failure(decodeServerPacket(b("*"))).reason, "missing event");
     assert.equal(failure(decodeServerPacket(b("* "))).reason, "missing event");
-    assert.equal(failure(decodeServerPacket(b("* a b"))).reason, "invalid character in event");
+    assert.equal(failure(decodeServerPacket(b("* a b"))).reason, "unknown status word");
+    assert.equal(failure(decodeServerPacket(b("p1uid1 a-b OK"))).reason, "invalid character in event");
+    // A reply id that merely starts like a push id is a reply.
+    assert.equal(value(decodeServerPacket(b("p12 ping OK "))).kind, "reply");
     assert.equal(failure(decodeServerPacket(b("*x ping OK"))).reason, "invalid character in packet id");
     assert.equal(failure(decodeServerPacket(Buffer.alloc(0))).reason, "empty packet");
   });
 
-  test("* error notification carries a status word and a reason", () => {
+  test("the error push carries a status word and a reason", () => {
     const wire = asBuffer(
       encodeErrorNotification(new ProtocolError("TOOLARGE", "packet of 2000000 bytes\nexceeds the limit")),
     );
-    assert.equal(wire.toString(), "* error\nTOOLARGE\npacket of 2000000 bytes exceeds the limit");
+    assert.match(wire.toString(), /^p\d+uid\d+ error TOOLARGE packet of 2000000 bytes exceeds the limit$/);
     const pkt = value(decodeServerPacket(wire));
-    assert.equal(pkt.kind, "notification");
-    assert.deepEqual(value(decodeErrorNotification(pkt.data)), {
+    assert.ok(pkt.kind === "notification" && pkt.status === "TOOLARGE");
+    assert.deepEqual(value(decodeErrorNotification(pkt.data, pkt.status)), {
+      status: "TOOLARGE",
+      reason: "packet of 2000000 bytes exceeds the limit",
+    });
+    // An older server's "* error" LF STATUS LF reason.
+    const old = value(decodeServerPacket(b("* error\nTOOLARGE\npacket of 2000000 bytes exceeds the limit")));
+    assert.ok(old.kind === "notification" && old.status === "OK");
+    assert.deepEqual(value(decodeErrorNotification(old.data)), {
       status: "TOOLARGE",
       reason: "packet of 2000000 bytes exceeds the limit",
     });

@@ -2,6 +2,7 @@
 import { currentActor, requestIp } from "../../../../../../../../lib/auth/current-actor.ts";
 import { db } from "../../../../../../../../lib/db/client.ts";
 import { operatorExportUser } from "../../../../../../../../lib/console/user-data.ts";
+import { tarResponse } from "../../../../../../../../lib/account/tar-response.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -11,11 +12,5 @@ export async function GET(_req: Request, { params }: { params: Promise<{ userId:
   const { userId } = await params;
   const out = await operatorExportUser({ prisma: db().prisma, actor, ip: await requestIp() }, userId);
   if (!out) return new Response("Not found.\n", { status: 404, headers: { "content-type": "text/plain" } });
-  return new Response(new Uint8Array(out.tar), {
-    headers: {
-      "content-type": "application/x-tar",
-      "content-disposition": `attachment; filename="${out.filename}"`,
-      "cache-control": "no-store",
-    },
-  });
+  return tarResponse(out);
 }
