@@ -60,7 +60,8 @@ test("1,000 empty messages in parallel stop exactly at the quota (overhead × co
   // Room for exactly 37 empty messages.
   await h.db.pool.query(`UPDATE users SET "quotaBytes" = $2 WHERE username = $1`, ["flooder", (one * 37n).toString()]);
   // 20 connections × 50 requests pipelined (under the 64 in flight per connection).
-  const conns = await Promise.all(Array.from({ length: 20 }, () => h.connect(h.plainRealm)));
+  // A long reply timeout: on a loaded machine 500 creates serialised on one user row take a while.
+  const conns = await Promise.all(Array.from({ length: 20 }, () => h.connect(h.plainRealm, { timeoutMs: 180_000 })));
   // One at a time: parallel logins of one account would fill its login-attempt bucket.
   for (const c of conns) await c.authenticate("flooder", "laptop", s.password);
   const results = await Promise.allSettled(
