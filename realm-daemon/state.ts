@@ -28,6 +28,12 @@ export interface Session {
   /** "" when logged in without a computer. */
   computer: string;
   sessionEpoch: number;
+  /**
+   * The connection speaks the original OpenGroove client's dialect: it authenticated with the
+   * original four fields (connection type first). Commands whose reply layout changed since
+   * (getmessageinfo) answer such a connection in the original layout.
+   */
+  original?: boolean;
 }
 
 /** The realm row columns the daemon keeps in memory (types from the Prisma schema). */

@@ -109,3 +109,41 @@ export async function canMessageOtherRealms(db: pg.Pool | pg.PoolClient, userId:
   );
   return r.rows[0]?.canMessageOtherRealms ?? false;
 }
+
+export interface UserSearchPage {
+  /** Every match, not just this page's (the original's first reply line). */
+  total: number;
+  usernames: string[];
+}
+
+/**
+ * The original searchusers (docs/protocol.md): active usernames of the realm that contain `text`
+ * (case-folded), or whose user setting under one of `keys` (all `public-`) contains it
+ * (case-insensitive), ordered by name, one page of `limit` after `offset`, with the total count
+ * so that a client pages through any number of results. One statement: the count is a window
+ * over the same match set, so page and total agree.
+ */
+export async function searchUsersPage(
+  pool: pg.Pool,
+  realmId: string,
+  q: { text: string; keys: readonly string[]; offset: number; limit: number },
+): Promise<UserSearchPage> {
+  const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const r = await pool.query<{ username: string | null; total: string }>(
+    `WITH matches AS (
+       SELECT u.username, u."usernameKey" FROM users u
+        WHERE u."realmId" = $1 AND u.status = 'ACTIVE'
+          AND (u."usernameKey" LIKE $2
+               OR EXISTS (SELECT 1 FROM settings s WHERE s."userId" = u.id AND s.computer = ''
+                            AND s.key = ANY($3::text[]) AND lower(s.value) LIKE lower($4)))
+     )
+     SELECT p.username, (SELECT count(*) FROM matches) AS total
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (SELECT username FROM matches ORDER BY "usernameKey" OFFSET $5 LIMIT $6) p ON true`,
+    [realmId, like(foldUsername(q.text)), q.keys, like(q.text), q.offset, q.limit],
+  );
+  return {
+    total: Number(r.rows[0]?.total ?? 0),
+    usernames: r.rows.flatMap((x) => (x.username === null ? [] : [x.username])),
+  };
+}

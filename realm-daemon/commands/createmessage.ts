@@ -1,12 +1,13 @@
 import { createMessage } from "../../lib/domain/messages.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { allLines, caller } from "./args.ts";
+import { allLines, caller, messageIdArg, userIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
  * createmessage: message id (must start with your user id and "-"), then one recipient per
  * line: `userid` or `userid computer` (no computer = every computer of that user). Recipients
- * on other realms are accepted and queued for federation.
+ * on other realms are accepted and queued for federation. The original's forms are accepted
+ * for the id (`realm:username-...`) and the user ids (`realm:username`), see args.ts.
  */
 export default command({
   name: "createmessage",
@@ -19,9 +20,11 @@ export default command({
       .filter((l) => l.trim())
       .map((l) => {
         const [recipientId, computer = ""] = l.trim().split(/\s+/, 2);
-        return { recipientId, computer };
+        return { recipientId: userIdArg(recipientId), computer };
       });
-    await createMessage(ctx.db, caller(ctx), id, recipients, { retentionDays: ctx.realm.messageRetentionDays });
+    await createMessage(ctx.db, caller(ctx), messageIdArg(ctx, id), recipients, {
+      retentionDays: ctx.realm.messageRetentionDays,
+    });
     return { status: "OK" };
   },
 });

@@ -1,5 +1,5 @@
 import { WITH_COMPUTER } from "../state.ts";
-import { caller, fields } from "./args.ts";
+import { caller, fields, messageIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
@@ -12,7 +12,7 @@ export default command({
   states: WITH_COMPUTER,
   async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    const r = await ctx.messages.delete(caller(ctx), id); // batched with other connections' (group commit)
+    const r = await ctx.messages.delete(caller(ctx), messageIdArg(ctx, id)); // batched with other connections' (group commit)
     return { status: "OK", data: `released=${r.released}` };
   },
 });

@@ -1,15 +1,20 @@
 import { getMessageInfo } from "../../lib/domain/messages.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { caller, fields } from "./args.ts";
+import { caller, fields, messageIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
-/** getmessageinfo: id. OK data lines: sender=, sendercomputer=, sent=true|false, size=, pendingrecipients=. */
+/**
+ * getmessageinfo: id. OK data lines: sender=, sendercomputer=, sent=true|false, size=,
+ * pendingrecipients=. A connection in the original dialect (it authenticated with the original
+ * four fields) gets the original's three plain lines instead: sender, computer, true|false.
+ */
 export default command({
   name: "getmessageinfo",
   states: WITH_COMPUTER,
   async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    const i = await getMessageInfo(ctx.db, caller(ctx), id);
+    const i = await getMessageInfo(ctx.db, caller(ctx), messageIdArg(ctx, id));
+    if (ctx.session!.original) return { status: "OK", data: [i.senderId, i.senderComputer, String(i.sent)] };
     return {
       status: "OK",
       data: [

@@ -1,6 +1,6 @@
 import { getMessageSize } from "../../lib/domain/messages.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { caller, fields } from "./args.ts";
+import { caller, fields, messageIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /** getmessagesize: id. OK data: size in bytes. */
@@ -9,6 +9,6 @@ export default command({
   states: WITH_COMPUTER,
   async handle(ctx, args) {
     const [id] = fields(args, ["id"]);
-    return { status: "OK", data: (await getMessageSize(ctx.db, caller(ctx), id)).toString() };
+    return { status: "OK", data: (await getMessageSize(ctx.db, caller(ctx), messageIdArg(ctx, id))).toString() };
   },
 });

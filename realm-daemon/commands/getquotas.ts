@@ -1,10 +1,13 @@
 import { getQuotas } from "../../lib/domain/quota.ts";
+import { SETTING_LIMITS } from "../../lib/domain/settings.ts";
 import { LOGGED_IN } from "../state.ts";
 import { command } from "./types.ts";
 
 /**
  * getquotas: the account's limits and use, `key=value` per line: storage (quota bytes), used,
  * messages, workspaces, settings (bytes per category), computers (limit), imessagerate (per minute).
+ * The original's quota names too: messagecache (the storage quota, which holds the message
+ * cache) and usersettingsize (the per-user settings limit); computers is the same in both.
  * Read from the database on every call, so a console change shows at once.
  */
 export default command({
@@ -24,6 +27,8 @@ export default command({
         `computers=${q.maxComputers}`,
         `computersused=${q.computers}`,
         `imessagerate=${q.imessageRatePerMinute}`,
+        `messagecache=${q.quotaBytes}`,
+        `usersettingsize=${SETTING_LIMITS.maxSettingsBytesPerUser}`,
       ],
     };
   },

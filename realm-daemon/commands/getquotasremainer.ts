@@ -1,8 +1,12 @@
 import { getQuotas } from "../../lib/domain/quota.ts";
+import { SETTING_LIMITS } from "../../lib/domain/settings.ts";
 import { LOGGED_IN } from "../state.ts";
 import { command } from "./types.ts";
 
-/** getquotasremainer (original spelling): what is left, `key=value` per line: storage (bytes), computers. */
+/**
+ * getquotasremainer (original spelling): what is left, `key=value` per line: storage (bytes),
+ * computers, and the original's names messagecache (= storage) and usersettingsize (bytes).
+ */
 export default command({
   name: "getquotasremainer",
   states: LOGGED_IN,
@@ -12,7 +16,12 @@ export default command({
     const left = q.quotaBytes - q.bytesUsed;
     return {
       status: "OK",
-      data: [`storage=${left > 0n ? left : 0n}`, `computers=${Math.max(0, q.maxComputers - q.computers)}`],
+      data: [
+        `storage=${left > 0n ? left : 0n}`,
+        `computers=${Math.max(0, q.maxComputers - q.computers)}`,
+        `messagecache=${left > 0n ? left : 0n}`,
+        `usersettingsize=${Math.max(0, SETTING_LIMITS.maxSettingsBytesPerUser - Number(q.settingsBytes))}`,
+      ],
     };
   },
 });

@@ -1,6 +1,6 @@
 import { getSetting, resolveLocalUser } from "../../lib/domain/settings.ts";
 import { LOGGED_IN } from "../state.ts";
-import { optionalFields } from "./args.ts";
+import { fields, optionalFields, userIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
@@ -11,10 +11,15 @@ export default command({
   name: "getusersetting",
   states: LOGGED_IN,
   async handle(ctx, args) {
-    const [key, userId, computer] = optionalFields(args, ["key", "user id", "computer"], 1);
-    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userId, ctx.session!.userId);
+    // The original client sent `username LF key` (username "" = its own) and read an unset
+    // setting as an empty OK reply; a connection in the original dialect gets exactly that.
+    const original = ctx.session!.original === true;
+    const [key, userId, computer] = original
+      ? (([u, k]) => [k!, u!, ""])(fields(args, ["username", "key"]))
+      : optionalFields(args, ["key", "user id", "computer"], 1);
+    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userIdArg(userId), ctx.session!.userId);
     const value = await getSetting(ctx.db, target, computer, key);
-    if (value === null) return { status: "NORESULTS", data: `no setting "${key}"` };
+    if (value === null) return original ? { status: "OK" } : { status: "NORESULTS", data: `no setting "${key}"` };
     return { status: "OK", data: value };
   },
 });

@@ -1,7 +1,7 @@
 import { onlineComputers } from "../../lib/domain/presence.ts";
 import { resolveLocalUser } from "../../lib/domain/settings.ts";
 import { LOGGED_IN } from "../state.ts";
-import { fields } from "./args.ts";
+import { fields, userIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
@@ -13,7 +13,7 @@ export default command({
   states: LOGGED_IN,
   async handle(ctx, args) {
     const [userId] = fields(args, ["user id"]);
-    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userId, ctx.session!.userId);
+    const target = await resolveLocalUser(ctx.db, ctx.realm.id, userIdArg(userId), ctx.session!.userId);
     const computers = await onlineComputers(ctx.db, target.id, ctx.limits.presenceStaleMs);
     return { status: "OK", data: [`online=${computers.length > 0}`, ...computers.map((c) => `computer=${c}`)] };
   },

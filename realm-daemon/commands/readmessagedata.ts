@@ -1,6 +1,6 @@
 import { readMessageData } from "../../lib/domain/message-data.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { caller, fields, int } from "./args.ts";
+import { caller, fields, int, messageIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /** readmessagedata: id, offset, length. OK data: the bytes (fewer at the end of the message). */
@@ -12,7 +12,7 @@ export default command({
     const data = await readMessageData(
       ctx.db,
       caller(ctx),
-      id,
+      messageIdArg(ctx, id),
       BigInt(int(offset, "offset")),
       int(length, "length", ctx.limits.maxPacketBytes - 512),
     );

@@ -1,11 +1,12 @@
 import { sendImessage } from "../../lib/domain/presence.ts";
 import { resolveLocalUser } from "../../lib/domain/settings.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { fields } from "./args.ts";
+import { fields, isSpaceLayout, spaceFieldsWithData, userIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
- * sendimessage: user id, computer, text. A small immediate message to a computer that is
+ * sendimessage: user id, computer, text; or the original's `id SP user SP computer SP text` (the
+ * id, the sender's own, is not kept: the recipient's push carries the server's). A small immediate message to a computer that is
  * online now (on any instance); nothing is stored. The recipient's rate (per sender, per minute,
  * set by the realm or per user) limits each sender: past it, RATELIMITED to the sender and
  * `imessagerejected` is not needed because nothing was delivered. NOSUCHCOMPUTER when offline.
@@ -14,7 +15,13 @@ export default command({
   name: "sendimessage",
   states: WITH_COMPUTER,
   async handle(ctx, args) {
-    const [userId, computer, text] = fields(args, ["user id", "computer", "text"]);
+    let userId: string, computer: string, text: string;
+    if (isSpaceLayout(args)) {
+      const r = spaceFieldsWithData(args, ["id", "user id", "computer"]);
+      [, userId, computer] = r.fields as [string, string, string];
+      text = r.data.toString("utf8");
+    } else [userId, computer, text] = fields(args, ["user id", "computer", "text"]) as [string, string, string];
+    userId = userIdArg(userId);
     const max = ctx.limits.maxImessageBytes;
     if (Buffer.byteLength(text) > max)
       return { status: "TOOLARGE", data: `an immediate message has at most ${max} bytes` };

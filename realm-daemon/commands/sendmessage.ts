@@ -1,6 +1,6 @@
 import { sendMessage } from "../../lib/domain/messages.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { caller, int, optionalFields } from "./args.ts";
+import { caller, int, messageIdArg, optionalFields } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
@@ -14,7 +14,12 @@ export default command({
   states: WITH_COMPUTER,
   async handle(ctx, args) {
     const [id, size] = optionalFields(args, ["id", "expected size"], 1);
-    const r = await sendMessage(ctx.db, caller(ctx), id, size === "" ? undefined : BigInt(int(size, "expected size")));
+    const r = await sendMessage(
+      ctx.db,
+      caller(ctx),
+      messageIdArg(ctx, id),
+      size === "" ? undefined : BigInt(int(size, "expected size")),
+    );
     return { status: "OK", data: [`recipients=${r.deliveries.length}`, `remoterealms=${r.remoteRealms.length}`] };
   },
 });

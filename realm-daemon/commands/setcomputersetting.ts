@@ -1,5 +1,5 @@
 import { WITH_COMPUTER } from "../state.ts";
-import { fields } from "./args.ts";
+import { allLines, fields } from "./args.ts";
 import { putSetting } from "../../lib/domain/settings.ts";
 import { command } from "./types.ts";
 
@@ -8,7 +8,11 @@ export default command({
   name: "setcomputersetting",
   states: WITH_COMPUTER,
   async handle(ctx, args) {
-    const [key, value] = fields(args, ["key", "value"]);
+    // Ours: key, value. The original's: computer ("" = this one), key, value.
+    const v = allLines(args);
+    if (v.length === 3 && v[0] !== "" && v[0]!.toLowerCase() !== ctx.session!.computer.toLowerCase())
+      return { status: "UNAUTHORIZED", data: "only this computer's settings can be set from this connection" };
+    const [key, value] = v.length === 3 ? [v[1]!, v[2]!] : fields(args, ["key", "value"]);
     await putSetting(ctx.db, ctx.session!.userId, ctx.session!.computer, key, value);
     return { status: "OK" };
   },

@@ -53,6 +53,7 @@ describe("status registry", () => {
       "NOSUCHSUBSCRIPTION",
       "NOSUCHREALM",
       "NOSUCHWORKSPACE",
+      "NOSUCHEXPORT",
       "ALREADYEXISTS",
       "UNAUTHORIZED",
       "INVALIDMESSAGEID",
