@@ -50,7 +50,9 @@ export async function reconcileSessions(
             : null;
     if (!reason) continue;
     c.notify("banned", reason);
-    c.close(reason === "this computer was removed from the account" ? "computer deleted" : "banned");
+    // Requests already received are answered first (e.g. the deleteaccount or setpassword that
+    // caused this, whose reply races the NOTIFY); new ones are refused, then the session closes.
+    void c.closeWhenIdle(reason === "this computer was removed from the account" ? "computer deleted" : "banned");
     ended++;
   }
   return ended;

@@ -223,8 +223,9 @@ test("quota shows used / quota with a breakdown", async () => {
   assert.match(
     q.stdout,
     // The 5,000-byte text is stored encrypted (sealed envelope, a little larger); settings hold
-    // the computer's three published key settings (public-og-*, 139 bytes).
-    /^Storage: +5\.\d KiB used of 10 MiB \(0\.1%\), 10 MiB free\n {2}messages: +5\.\d KiB\n {2}workspaces: +0 B\n {2}settings: +139 B\nComputers: +1 of \d+\n/,
+    // the computer's three published key settings (public-og-*, 139 bytes); every message also
+    // costs the per-message overhead (1 KiB + 64 B per recipient, docs/protocol.md §7).
+    /^Storage: +6\.\d KiB used of 10 MiB \(0\.1%\), 10 MiB free\n {2}messages: +6\.\d KiB\n {2}workspaces: +0 B\n {2}settings: +139 B\nComputers: +1 of \d+\n/,
   );
   const j = JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as {
     quotaBytes: number;

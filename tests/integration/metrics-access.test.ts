@@ -40,7 +40,7 @@ test("with OPENGROOVE_METRICS_TOKEN, every client needs the bearer token, loopba
       assert.equal(wrong.status, 401, `wrong token from ${host}`);
       const ok = await fetch(url(host), { headers: { authorization: `Bearer ${token}` } });
       assert.equal(ok.status, 200, `right token from ${host}`);
-      assert.match(await ok.text(), /^opengroove_bytes_stored\{realm="plain"\} \d+$/m);
+      assert.match(await ok.text(), /^opengroove_bytes_stored\{realm="plain",instance="[^"]+"\} \d+$/m);
     }
   } finally {
     h.daemon.config.metricsToken = undefined;
@@ -53,7 +53,7 @@ test("a scrape runs no aggregate over users or messages; the storage gauges foll
   await h.daemon.refreshStorageFigures();
   const gauge = async () => {
     const text = await (await fetch(url("127.0.0.1"))).text();
-    return Number(/^opengroove_bytes_stored\{realm="plain"\} (\d+)$/m.exec(text)?.[1]);
+    return Number(/^opengroove_bytes_stored\{realm="plain",instance="[^"]+"\} (\d+)$/m.exec(text)?.[1]);
   };
   const before = await gauge();
   // Every query the daemon's pool runs during the scrapes is recorded.

@@ -76,9 +76,9 @@ test("four-field authenticate, account-only createcomputer name LF type, then a 
   assert.deepEqual(list.data.toString().split("\n").sort(), ["desk", "laptop"]);
   const desk = await original();
   assert.equal((await desk.query("authenticate", auth("desk", "origcomp", u.password))).status, "OK");
-  // A channel connection is refused with a reason; an unknown type is a bad argument.
+  // A channel connection needs its channel id as a fifth field (docs/protocol.md section 6a).
   const ch = await original();
-  assert.equal((await ch.query("authenticate", `channel\norigcomp\ndesk\n${u.password}`)).status, "FAIL");
+  assert.equal((await ch.query("authenticate", `channel\norigcomp\ndesk\n${u.password}`)).status, "BADARGUMENTS");
   assert.deepEqual([...account.dropped, ...desk.dropped, ...ch.dropped], []);
 });
 
