@@ -7,6 +7,7 @@ import tls from "node:tls";
 import { ensureRealmKey, type RealmKeyMaterial } from "../lib/realm/keys.ts";
 import { listenOrFail, PortInUseError } from "../lib/runtime/daemon-lifecycle.ts";
 import { handleStreamSocket } from "./stream-transport.ts";
+import { LegacyListeners } from "./legacy-listeners.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
 
@@ -31,17 +32,24 @@ export class RealmListeners {
   readonly listenErrors = new Map<number, { realms: string[]; error: string }>();
   private retryTimer?: NodeJS.Timeout;
 
-  constructor(private readonly daemon: RealmDaemon) {}
+  /** Legacy TLS ports for original 2008 clients (realms with legacyTlsPort set). */
+  readonly legacy: LegacyListeners;
+
+  constructor(private readonly daemon: RealmDaemon) {
+    this.legacy = new LegacyListeners(daemon, this);
+  }
 
   get addresses(): string[] {
     const scheme = this.daemon.config.plainTcp ? "tcp" : "tls";
-    return [...this.listeners.values()].map((l) => {
-      const names = this.daemon
-        .realmsOnPort(l.port)
-        .map((r) => r.slug)
-        .join("+");
-      return `${scheme}://${this.daemon.config.bindHost}:${l.actualPort} (${names})`;
-    });
+    return [...this.listeners.values()]
+      .map((l) => {
+        const names = this.daemon
+          .realmsOnPort(l.port)
+          .map((r) => r.slug)
+          .join("+");
+        return `${scheme}://${this.daemon.config.bindHost}:${l.actualPort} (${names})`;
+      })
+      .concat(this.legacy.addresses);
   }
 
   /** Actual bound port for a realm's configured port (differs with ephemeral ports). */
@@ -90,6 +98,7 @@ export class RealmListeners {
       }
     }
     for (const port of this.listenErrors.keys()) if (!wanted.has(port)) this.listenErrors.delete(port);
+    await this.legacy.reconcile(active, this.listenErrors);
     if (this.listenErrors.size && !this.retryTimer) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
@@ -107,7 +116,7 @@ export class RealmListeners {
   /** Raw sockets still in the TLS handshake, by "address|port", with their deadline. */
   private handshaking = new Map<string, NodeJS.Timeout>();
 
-  private admit(socket: net.Socket): boolean {
+  admit(socket: net.Socket): boolean {
     const ip = socket.remoteAddress ?? "?";
     const n = (this.ipCounts.get(ip) ?? 0) + 1;
     if (
@@ -147,7 +156,7 @@ export class RealmListeners {
     });
   }
 
-  private handshakeFinished(socket: tls.TLSSocket): void {
+  handshakeFinished(socket: tls.TLSSocket): void {
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     clearTimeout(this.handshaking.get(key));
     this.handshaking.delete(key);
@@ -208,6 +217,7 @@ export class RealmListeners {
 
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
+    await this.legacy.close();
     await Promise.all([...this.listeners.values()].map((l) => new Promise<void>((r) => l.server.close(() => r()))));
     this.listeners.clear();
   }

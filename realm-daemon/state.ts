@@ -52,4 +52,5 @@ export type RealmInfo = Pick<
   | "status"
   | "maxComputersPerUser"
   | "messageRetentionDays"
+  | "legacyTlsPort"
 >;
