@@ -80,12 +80,19 @@ export class Connection extends ProtocolSession<ConnectionState, RealmContext> {
       connectionId: this.id,
       instanceId: daemon.instanceId,
       remoteIp: this.remoteIp,
+      checkRemoteRecipients: daemon.federation
+        ? (byRealm) => daemon.federation!.recipients.checkAll(this.realm.id, byRealm)
+        : undefined,
       notify: (event, data) => this.notify(event, data),
       login: (session) => {
         this.session = session;
         // Closed while logging in: drop the presence row the login just wrote.
         if (this.isClosed) return this.daemon.onConnectionClosed(this);
-        this.state = session.computer ? ConnectionState.Authenticated : ConnectionState.AccountOnly;
+        this.state = session.channelId
+          ? ConnectionState.Channel
+          : session.computer
+            ? ConnectionState.Authenticated
+            : ConnectionState.AccountOnly;
       },
       close: (reason) => this.close(reason),
     };

@@ -20,8 +20,12 @@ import {
   type ImmediateNotice,
 } from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
+import { endPresence } from "../lib/domain/presence.ts";
 import { heartbeatInstance, registerInstance, removeInstance } from "../lib/domain/instances.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
+import { routeSubscriptionNotification } from "./subscription-push.ts";
+import { routeChannelNotification } from "./channel-push.ts";
+import { pruneChannelPackets } from "../lib/domain/channels.ts";
 import { handleRotationRequest, type RotationRequest } from "./key-rotation.ts";
 import { ok, fail, type Result } from "../lib/protocol/index.ts";
 import { type RealmDaemonConfig } from "./config.ts";
@@ -49,6 +53,8 @@ export class RealmDaemon {
   private http?: HttpHandle;
   private timers: NodeJS.Timeout[] = [];
   private imessageChain: Promise<void> = Promise.resolve();
+  private subscriptionChain: Promise<void> = Promise.resolve();
+  private channelChain: Promise<void> = Promise.resolve();
   private reloading?: Promise<void>;
   private reloadAgain = false;
   private stopping?: Promise<void>;
@@ -98,6 +104,7 @@ export class RealmDaemon {
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
     every(30_000, () => pruneImmediateMessages(this.db.pool));
+    every(30_000, () => pruneChannelPackets(this.db.pool));
     every(60_000, () => this.exports.sweep());
     every(this.config.limits.reconcileIntervalMs, () => this.reconcileAll("periodic"));
     every(this.config.limits.workspaceSweepMs, () =>
@@ -234,6 +241,16 @@ export class RealmDaemon {
         void routeWorkspaceNotification(this, payload).catch((e: unknown) =>
           this.log.warn({ err: e }, "workspace notification failed"),
         );
+      } else if (channel === CHANNELS.subscription) {
+        // Chained, so a subscriber hears a target's events in the order they were notified.
+        this.subscriptionChain = this.subscriptionChain
+          .then(() => routeSubscriptionNotification(this, payload))
+          .catch((e: unknown) => this.log.warn({ err: e }, "subscription notification failed"));
+      } else if (channel === CHANNELS.channel) {
+        // Chained: packets reach each member in the order they were sent.
+        this.channelChain = this.channelChain
+          .then(() => routeChannelNotification(this, payload))
+          .catch((e: unknown) => this.log.warn({ err: e }, "channel notification failed"));
       } else if (channel === CHANNELS.keyRotation) {
         void handleRotationRequest(this, JSON.parse(payload) as RotationRequest).catch((e: unknown) =>
           this.log.error({ err: e }, "key rotation failed"),
@@ -293,8 +310,7 @@ export class RealmDaemon {
   }
 
   onConnectionClosed(c: Connection): void {
-    if (c.session?.computer)
-      void this.db.pool.query(`DELETE FROM presences WHERE "connectionId" = $1`, [c.id]).catch(() => undefined);
+    if (c.session?.computer) void endPresence(this.db.pool, c.id).catch(() => undefined);
   }
 
   /**

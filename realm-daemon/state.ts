@@ -7,6 +7,11 @@ export enum ConnectionState {
   AccountOnly = "account-only",
   /** Logged in from one of the user's computers: everything. */
   Authenticated = "authenticated",
+  /**
+   * Authenticated with connection type `channel`: the connection relays one channel's packets
+   * (channelsend, the channeldata push) and answers only the few commands that allow it.
+   */
+  Channel = "channel",
   /** Shutting down; nothing more is processed. */
   Closing = "closing",
 }
@@ -15,6 +20,7 @@ export const ANY_STATE = [
   ConnectionState.Anonymous,
   ConnectionState.AccountOnly,
   ConnectionState.Authenticated,
+  ConnectionState.Channel,
 ] as const;
 import type { Realm } from "../lib/generated/prisma/client.ts";
 export const LOGGED_IN = [ConnectionState.AccountOnly, ConnectionState.Authenticated] as const;
@@ -34,6 +40,8 @@ export interface Session {
    * (getmessageinfo) answer such a connection in the original layout.
    */
   original?: boolean;
+  /** Set on a connection authenticated with type `channel`: it relays that channel's packets. */
+  channelId?: string;
 }
 
 /** The realm row columns the daemon keeps in memory (types from the Prisma schema). */

@@ -1,7 +1,8 @@
 // Where the CLI keeps its state: credentials.json (the logged-in account, mode 0600) and
 // known-realms.json (TLS fingerprints, verified with the trusted management server or pinned on
 // first use, kept across logout), management.json (the trusted management server and its key) in
-// $OPENGROOVE_CONFIG_DIR, or $XDG_CONFIG_HOME/opengroove, or ~/.config/opengroove (mode 0700).
+// $OPENGROOVE_CONFIG_DIR (plus keys/<user>/<computer>.json, the computer's encryption keys, and
+// keys/<user>/<computer>.known.json, the contacts' keys it remembered), or $XDG_CONFIG_HOME/opengroove, or ~/.config/opengroove (mode 0700).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -155,6 +156,26 @@ export class ConfigStore {
     const realms = this.loadPins();
     realms[realmId.toLowerCase()] = { fingerprint, firstSeen: new Date().toISOString() };
     writeJson(this.dir, this.pinsFile, { version: 1, realms });
+  }
+
+  /** This computer's private keys for one account (docs/clients.md), mode 0600. */
+  keyFile(userId: string, computer: string): string {
+    return path.join(
+      this.dir,
+      "keys",
+      encodeURIComponent(userId.toLowerCase()),
+      `${encodeURIComponent(computer)}.json`,
+    );
+  }
+
+  /** The contacts' computer keys this account+computer remembered (trust on first use). */
+  knownKeysFile(userId: string, computer: string): string {
+    return path.join(
+      this.dir,
+      "keys",
+      encodeURIComponent(userId.toLowerCase()),
+      `${encodeURIComponent(computer)}.known.json`,
+    );
   }
 
   get managementFile(): string {

@@ -11,6 +11,10 @@ import {
   type Reply,
 } from "./connection.ts";
 import { Workspaces } from "./workspaces.ts";
+import { Subscriptions } from "./subscriptions.ts";
+import { ImessageQuotas } from "./imessage-quotas.ts";
+import { HelpDocuments } from "./help-documents.ts";
+import { Channels } from "./channels.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
@@ -38,7 +42,31 @@ export type RegisterResult =
 
 export class RealmClient implements CommandCaller {
   private ws?: Workspaces;
+  private subs?: Subscriptions;
+  private imq?: ImessageQuotas;
+  private helpDocs?: HelpDocuments;
+  private chans?: Channels;
   private constructor(readonly raw: RawConnection) {}
+
+  /** Channels: membership, and sending on a channel connection (client/sdk/channels.ts). */
+  get channels(): Channels {
+    return (this.chans ??= new Channels(this));
+  }
+
+  /** The realm's help documents (client/sdk/help-documents.ts). */
+  get help(): HelpDocuments {
+    return (this.helpDocs ??= new HelpDocuments(this));
+  }
+
+  /** Immediate-message rates this account accepts per sender (client/sdk/imessage-quotas.ts). */
+  get imessageQuotas(): ImessageQuotas {
+    return (this.imq ??= new ImessageQuotas(this));
+  }
+
+  /** Subscriptions to status and settings, and this account's visibility (client/sdk/subscriptions.ts). */
+  get subscriptions(): Subscriptions {
+    return (this.subs ??= new Subscriptions(this));
+  }
 
   /** Shared workspaces: membership, publish, pull, ack (client/sdk/workspaces.ts). */
   get workspaces(): Workspaces {
@@ -115,8 +143,9 @@ export class RealmClient implements CommandCaller {
     await this.call("createcomputer", [name]);
   }
 
-  async listComputers(): Promise<string[]> {
-    return (await this.call("listcomputers")).lines;
+  /** This account's computers, or (with a user id of this realm) another user's. */
+  async listComputers(userId?: string): Promise<string[]> {
+    return (await this.call("listcomputers", userId ? [userId] : undefined)).lines;
   }
 
   async deleteComputer(name: string): Promise<void> {
@@ -356,6 +385,16 @@ export class RealmClient implements CommandCaller {
       online: lines[0] === "online=true",
       computers: lines.filter((l) => l.startsWith("computer=")).map((l) => l.slice(9)),
     };
+  }
+
+  /** A setting of the computer this session logged in from. */
+  async setComputerSetting(key: string, value: string): Promise<void> {
+    await this.call("setcomputersetting", [key, value]);
+  }
+
+  /** Deletes a setting of this computer, or of another of the account's computers. */
+  async deleteComputerSetting(key: string, computer?: string): Promise<void> {
+    await this.call("deletecomputersetting", computer === undefined ? [key] : [computer, key]);
   }
 
   async searchUsers(prefix: string): Promise<string[]> {

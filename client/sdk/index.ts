@@ -19,5 +19,20 @@ export {
   type WorkspaceEvent,
   type PublishOptions,
 } from "./workspaces.ts";
+export { Subscriptions, type Subscription, type SubscriptionType, type Visibility } from "./subscriptions.ts";
+export { ImessageQuotas } from "./imessage-quotas.ts";
+export { HelpDocuments } from "./help-documents.ts";
+export { Channels, type ChannelInfo, type ChannelMemberInfo, type ChannelPacket } from "./channels.ts";
 export { ManagementClient, type ManagementConnectOptions, type RealmKeyListing } from "./management.ts";
+export {
+  SecureMessaging,
+  E2EError,
+  type Keyring,
+  type OpenedMessage,
+  type SenderTrust,
+  type SendOptions,
+} from "./secure-messages.ts";
+export { KnownKeys, memoryBackend, describeKeyChange, type KeyChange, type KnownKey } from "./crypto/known-keys.ts";
+export { SealedMessageError } from "./crypto/sealed-message.ts";
 export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";
+export { SecureWorkspaces, type SecurePublishOptions } from "./secure-workspaces.ts";

@@ -61,6 +61,14 @@ export interface MessageSummary extends EnvelopeHeader {
   senderComputer: string;
   /** Stored bytes (header line + body). */
   storedBytes: number;
+  /** When it arrived on this realm (ms since the epoch; getmessageinfo's senttime=), if the realm says. */
+  receivedAt?: number;
+}
+
+/** A realm the message was queued for without checking its recipients (createmessage's `queued=` lines). */
+export interface QueuedNote {
+  realmId: string;
+  reason: string;
 }
 
 type Pending = {
@@ -197,7 +205,15 @@ export class RealmSocket {
         start = await this.readRange(id, 0, Math.min(size, MAX_HEADER_BYTES + 1));
       header = decodeHeader(start)?.header ?? {};
     }
-    return { id, sender: info.sender ?? "", senderComputer: info.sendercomputer ?? "", storedBytes: size, ...header };
+    const at = Number(info.senttime);
+    return {
+      id,
+      sender: info.sender ?? "",
+      senderComputer: info.sendercomputer ?? "",
+      storedBytes: size,
+      receivedAt: info.senttime && Number.isFinite(at) ? at : undefined,
+      ...header,
+    };
   }
 
   readRange(id: string, offset: number, length: number): Promise<Uint8Array> {
@@ -216,10 +232,25 @@ export class RealmSocket {
     await this.call("deletemessage", [id]);
   }
 
-  /** createmessage + setmessagesize + chunked writes + sendmessage, like the CLI's send. Returns the message id. */
-  async send(fromUserId: string, recipients: readonly string[], body: Uint8Array): Promise<string> {
+  /**
+   * createmessage + setmessagesize + chunked writes + sendmessage, like the CLI's send. Returns the
+   * message id. Recipients on other realms are checked by the realm first (NOSUCHUSER at once);
+   * `onQueued` hears of realms that could not be asked, for which the message waits.
+   */
+  async send(
+    fromUserId: string,
+    recipients: readonly string[],
+    body: Uint8Array,
+    opts: { onQueued?: (notes: QueuedNote[]) => void } = {},
+  ): Promise<string> {
     const id = newMessageId(fromUserId);
-    await this.call("createmessage", [id, ...recipients]);
+    const created = lines(await this.call("createmessage", [id, ...recipients]));
+    const queued = created
+      .filter((l) => l.startsWith("queued="))
+      .map((l) => {
+        const [realmId, reason = ""] = l.slice(7).split("\t");
+        return { realmId, reason };
+      });
     try {
       // Reserve the whole size first, so an over-quota send fails before any data moves.
       await this.call("setmessagesize", [id, String(body.length)]);
@@ -228,6 +259,7 @@ export class RealmSocket {
         await this.call("writemessagedata", joinFieldsWithTrailingData([id, String(off), String(chunk.length)], chunk));
       }
       await this.call("sendmessage", [id]);
+      if (queued.length) opts.onQueued?.(queued);
     } catch (e) {
       // Retract the half-written message so it stops counting against the quota (as the CLI does).
       await this.call("deletemessage", [id]).catch(() => undefined);
@@ -293,6 +325,8 @@ export function explainRealmError(e: unknown): string {
       return "Too many failed sign-ins. Wait 15 minutes and try again.";
     case "UNAUTHORIZED":
       return e.reason || "Not allowed.";
+    case "NOSUCHUSER":
+      return e.reason ? `${e.reason[0].toUpperCase()}${e.reason.slice(1).replace(/\.?$/, ".")}` : "No such user.";
     case "QUOTAEXCEEDED":
       return `${e.reason} Remove a computer or delete messages on your account page.`;
     case "DISCONNECTED":

@@ -16,6 +16,9 @@ const ACTIONS: Record<string, string> = {
   "user.signup-throttle-reset": "Signup throttle reset",
   "invite.create": "Invite created",
   "invite.revoke": "Invite revoked",
+  "help.create": "Help document created",
+  "help.update": "Help document changed",
+  "help.delete": "Help document deleted",
   "operator.create": "Operator created",
   "operator.update": "Operator changed",
   "operator.password": "Operator password set",
@@ -47,6 +50,10 @@ const FIELDS: Record<string, string> = {
   imessageRatePerMinute: "Immediate messages per minute",
   workspaceInactivityDays: "Workspace inactivity (days)",
   maxWorkspaceChangeBytes: "Largest workspace change",
+  maxSubscriptionsPerUser: "Subscriptions per user",
+  maxChannelsPerUser: "Channels per user",
+  path: "Path",
+  body: "Text",
   status: "Status",
   role: "Role",
   disabled: "Disabled",
@@ -133,18 +140,7 @@ export function describeChanges(
     }));
 }
 
-/** "just now", "5 minutes ago", "3 hours ago", "2 days ago", then the date. */
-export function relativeTime(at: Date, now: Date = new Date()): string {
-  const s = Math.round((now.getTime() - at.getTime()) / 1000);
-  if (s < 45) return "just now";
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} minute${m === 1 ? "" : "s"} ago`;
-  const h = Math.round(m / 60);
-  if (h < 24) return `${h} hour${h === 1 ? "" : "s"} ago`;
-  const d = Math.round(h / 24);
-  if (d < 30) return `${d} day${d === 1 ? "" : "s"} ago`;
-  return at.toISOString().slice(0, 10);
-}
+export { relativeTime } from "../format/time.ts";
 
 /** "operator:admin" -> "admin" (the kind prefix is for machines). */
 export function actorName(label: string): string {

@@ -13,6 +13,13 @@ export const CHANNELS = {
   message: "og_message_available",
   /** payload: JSON — immediate message routed to whichever instance holds the computer */
   imessage: "og_imessage",
+  /**
+   * payload: JSON — a subscribed-to thing changed: {k:"status", u, c} (a computer came or
+   * went), {k:"setting", u, c, key}, or {k:"direct", to, line} (one subscriber told directly)
+   */
+  subscription: "og_subscription",
+  /** payload: JSON — a channel packet to relay ({k:"packet", id, ch}) or a membership change */
+  channel: "og_channel",
   /** payload: JSON {workspaceId, seq} — a workspace change was sealed */
   workspace: "og_workspace_change",
   /** payload: JSON {realmId, requestedAt} — an operator asked for a new realm key */

@@ -1,5 +1,6 @@
-// Account operations of a logged-in user over the protocol: changing the password, deleting the
-// account, and finding other users of the realm by username prefix.
+// Account operations of a logged-in user over the protocol: changing the password and finding
+// other users of the realm by username prefix.
+import { canSeeSql } from "./visibility.ts";
 import type pg from "pg";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
@@ -12,7 +13,6 @@ import {
   loginSucceeded,
 } from "./login-limits.ts";
 import { changeUserPassword } from "./password-change.ts";
-import { deleteAccount, type DeletionReport } from "./account-deletion.ts";
 
 export interface PasswordGate {
   realmId: string;
@@ -25,7 +25,7 @@ export interface PasswordGate {
  * The caller's password again, under the login limits (checked before the password is hashed):
  * RATELIMITED during a lockout, BADAUTH when wrong.
  */
-async function checkCurrentPassword(
+export async function checkCurrentPassword(
   pool: pg.Pool,
   session: { userId: string; username: string },
   password: string,
@@ -73,30 +73,20 @@ export async function changePassword(
   }
 }
 
-/**
- * The user deletes their own account over the protocol: the password again (login limits) and
- * the username typed as confirmation (BADARGUMENTS otherwise), then lib/domain/account-deletion
- * (everything released, audited as the user themself).
- */
-export async function deleteOwnAccount(
-  pool: pg.Pool,
-  session: { userId: string; username: string; fullId: string },
-  password: string,
-  confirm: string,
-  gate: PasswordGate,
-): Promise<DeletionReport> {
-  if (foldUsername(confirm.trim()) !== foldUsername(session.username))
-    throw new DomainError("BADARGUMENTS", `type your username (${session.username}) to confirm`, "confirm");
-  await checkCurrentPassword(pool, session, password, gate);
-  return deleteAccount(pool, session.userId, { id: null, label: `user:${session.fullId}`, ip: gate.remoteIp });
-}
-
 /** Up to `limit` active usernames of the realm starting with `prefix` (case-folded), in order. */
-export async function searchUsers(pool: pg.Pool, realmId: string, prefix: string, limit: number): Promise<string[]> {
+/** Users whose name starts with `prefix`, among those the viewer may see (visibility.ts). */
+export async function searchUsers(
+  pool: pg.Pool,
+  realmId: string,
+  prefix: string,
+  limit: number,
+  viewerId: string,
+): Promise<string[]> {
   const key = foldUsername(prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
   const r = await pool.query<{ username: string }>(
-    `SELECT username FROM users WHERE "realmId" = $1 AND "usernameKey" LIKE $2 AND status = 'ACTIVE' ORDER BY "usernameKey" LIMIT $3`,
-    [realmId, `${key}%`, limit],
+    `SELECT username FROM users u WHERE u."realmId" = $1 AND u."usernameKey" LIKE $2 AND u.status = 'ACTIVE'
+        AND ${canSeeSql("$4", "u")} ORDER BY u."usernameKey" LIMIT $3`,
+    [realmId, `${key}%`, limit, viewerId],
   );
   return r.rows.map((x) => x.username);
 }
@@ -126,13 +116,13 @@ export interface UserSearchPage {
 export async function searchUsersPage(
   pool: pg.Pool,
   realmId: string,
-  q: { text: string; keys: readonly string[]; offset: number; limit: number },
+  q: { text: string; keys: readonly string[]; offset: number; limit: number; viewerId: string },
 ): Promise<UserSearchPage> {
   const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const r = await pool.query<{ username: string | null; total: string }>(
     `WITH matches AS (
        SELECT u.username, u."usernameKey" FROM users u
-        WHERE u."realmId" = $1 AND u.status = 'ACTIVE'
+        WHERE u."realmId" = $1 AND u.status = 'ACTIVE' AND ${canSeeSql("$7", "u")}
           AND (u."usernameKey" LIKE $2
                OR EXISTS (SELECT 1 FROM settings s WHERE s."userId" = u.id AND s.computer = ''
                             AND s.key = ANY($3::text[]) AND lower(s.value) LIKE lower($4)))
@@ -140,7 +130,7 @@ export async function searchUsersPage(
      SELECT p.username, (SELECT count(*) FROM matches) AS total
        FROM (SELECT 1) one
        LEFT JOIN LATERAL (SELECT username FROM matches ORDER BY "usernameKey" OFFSET $5 LIMIT $6) p ON true`,
-    [realmId, like(foldUsername(q.text)), q.keys, like(q.text), q.offset, q.limit],
+    [realmId, like(foldUsername(q.text)), q.keys, like(q.text), q.offset, q.limit, q.viewerId],
   );
   return {
     total: Number(r.rows[0]?.total ?? 0),

@@ -1,5 +1,6 @@
 // A user's computers: created under the realm's per-user limit, listed, deleted. Deleting one is shared by the protocol's deletecomputer command and the
 // web account page, so both release the same bytes and leave the same rows behind.
+import { endComputerSubscriptions } from "./subscription-events.ts";
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { deleteMessageIn, type Caller } from "./messages.ts";
@@ -45,6 +46,7 @@ export async function deleteComputer(pool: pg.Pool, owner: ComputerOwner, name: 
     await c.query(`DELETE FROM message_recipients WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
     await c.query(`DELETE FROM settings WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
     await c.query(`DELETE FROM computers WHERE "userId" = $1 AND name = $2`, [owner.userId, name]);
+    await endComputerSubscriptions(c, owner.userId, name);
     // Workspace cursors, each under its workspace's lock (as every cursor change), in id order.
     const ws = await c.query<{ workspaceId: string }>(
       `SELECT DISTINCT "workspaceId" FROM workspace_cursors WHERE "memberId" = $1 AND computer = $2 ORDER BY "workspaceId"`,

@@ -3,6 +3,7 @@
 // which releases its presences at once (presences cascade), so nobody is shown online on it
 // and sendimessage to its computers answers NOSUCHCOMPUTER.
 import type pg from "pg";
+import { notifyStatus } from "./subscription-events.ts";
 
 export async function registerInstance(
   pool: pg.Pool,
@@ -30,6 +31,15 @@ export async function heartbeatInstance(
      ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = now()`,
     [i.id, i.kind, i.host, i.pid],
   );
+  // The dead instances' computers went offline: their presences go first, so that subscribers
+  // to their status hear of it (deleting the instance row would drop them silently by cascade).
+  const gone = await pool.query<{ userId: string; computer: string }>(
+    `DELETE FROM presences p USING daemon_instances d
+      WHERE p."instanceId" = d.id AND d."heartbeatAt" < now() - $1 * interval '1 millisecond' AND d.id <> $2
+      RETURNING p."userId", p.computer`,
+    [staleMs, i.id],
+  );
+  for (const p of gone.rows) await notifyStatus(pool, p.userId, p.computer);
   const dead = await pool.query<{ id: string }>(
     `DELETE FROM daemon_instances WHERE "heartbeatAt" < now() - $1 * interval '1 millisecond' AND id <> $2 RETURNING id`,
     [staleMs, i.id],

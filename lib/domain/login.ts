@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { dummyHash, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
+import { notifyStatus } from "./subscription-events.ts";
 import { foldUsername } from "./usernames.ts";
 import {
   beginLoginAttempt,
@@ -26,8 +27,11 @@ export interface LoginRequest {
   /** Per-account failed-login limit. */
   failuresPerWindow: number;
   failureWindowMs: number;
-  /** Where the presence row of a computer login points. */
-  presence: { connectionId: string; instanceId: string };
+  /**
+   * Where the presence row of a computer login points. Absent for a channel connection: it is
+   * a second connection of a computer, not the computer coming online.
+   */
+  presence?: { connectionId: string; instanceId: string };
 }
 
 export interface LoggedIn {
@@ -83,11 +87,12 @@ export async function logIn(pool: pg.Pool, q: LoginRequest): Promise<LoggedIn> {
       );
   }
   await pool.query(`UPDATE users SET "lastLoginAt" = now() WHERE id = $1`, [u.id]);
-  if (q.computer)
+  if (q.computer && q.presence)
     await pool.query(
       `INSERT INTO presences ("connectionId", "instanceId", "realmId", "userId", computer) VALUES ($1, $2, $3, $4, $5)`,
       [q.presence.connectionId, q.presence.instanceId, q.realmId, u.id, q.computer],
     );
+  if (q.computer && q.presence) await notifyStatus(pool, u.id, q.computer);
   return {
     userId: u.id,
     username: u.username,

@@ -286,6 +286,8 @@ export interface MessageInfo {
   senderId: string;
   senderComputer: string;
   sent: boolean;
+  /** When it was sealed (sendmessage) on this realm: for a recipient, when it arrived. */
+  sentAt: Date | null;
   size: bigint;
   recipientsPending: number;
 }
@@ -299,6 +301,7 @@ export async function getMessageInfo(pool: pg.Pool, caller: Caller, messageId: s
     senderId: m.senderId,
     senderComputer: m.senderComputer,
     sent: Boolean(m.sentAt),
+    sentAt: m.sentAt,
     size: m.size,
     recipientsPending: Number(n.rows[0].n),
   };

@@ -4,6 +4,17 @@
 import { postImmediateMessage } from "./immediate-messages.ts";
 import type pg from "pg";
 import { hitRateLimit } from "./rate-limit.ts";
+import { notifyStatus } from "./subscription-events.ts";
+import { effectiveImessageRateSql } from "./imessage-quotas.ts";
+
+/** A computer connection ended: its presence row goes, and subscribers to its status hear of it. */
+export async function endPresence(pool: pg.Pool, connectionId: string): Promise<void> {
+  const r = await pool.query<{ userId: string; computer: string }>(
+    `DELETE FROM presences WHERE "connectionId" = $1 RETURNING "userId", computer`,
+    [connectionId],
+  );
+  for (const p of r.rows) await notifyStatus(pool, p.userId, p.computer);
+}
 
 /** The computers of a user connected now, on any instance, sorted. */
 export async function onlineComputers(pool: pg.Pool, userId: string, staleMs: number): Promise<string[]> {
@@ -29,12 +40,14 @@ export type ImessageOutcome =
 
 /**
  * Sends an immediate message to a computer that is online now, within the recipient's rate
- * (per sender, per minute; the user's own or the realm's).
+ * for this sender (per minute: its setimessagequota for the sender or its default, never above
+ * the operator's rate for the account or the realm).
  */
 export async function sendImessage(pool: pg.Pool, m: Imessage): Promise<ImessageOutcome> {
+  // The recipient's quota for this sender (setimessagequota) within the operator's ceiling.
   const rate = await pool.query<{ rate: number }>(
-    `SELECT COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
-    [m.to.userId],
+    `SELECT ${effectiveImessageRateSql("$2")} AS rate FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
+    [m.to.userId, m.from.userId],
   );
   const online = await pool.query(
     `SELECT 1 FROM presences p JOIN daemon_instances d ON d.id = p."instanceId" WHERE p."userId" = $1 AND p.computer = $2 AND d."heartbeatAt" > now() - $3 * interval '1 millisecond' LIMIT 1`,

@@ -62,6 +62,12 @@ export interface Quotas {
   maxComputers: number;
   computers: number;
   imessageRatePerMinute: number;
+  /** The realm's subscriptions limit and this user's subscriptions (the original's quota). */
+  maxSubscriptions: number;
+  subscriptions: number;
+  /** Channels this user may own, and owns. */
+  maxChannels: number;
+  channels: number;
 }
 
 export async function getQuotas(db: Queryable, userId: string): Promise<Quotas | null> {
@@ -74,11 +80,17 @@ export async function getQuotas(db: Queryable, userId: string): Promise<Quotas |
     maxComputers: number;
     computers: string;
     rate: number;
+    maxSubscriptions: number;
+    subscriptions: string;
+    maxChannels: number;
+    channels: string;
   }>(
     named(
       `SELECT ${effectiveQuotaSql("u", "r")} AS quota, u."bytesUsed", u."messageBytes", u."workspaceBytes", u."settingsBytes",
             r."maxComputersPerUser" AS "maxComputers", (SELECT count(*) FROM computers c WHERE c."userId" = u.id) AS computers,
-            COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate
+            COALESCE(u."imessageRatePerMinute", r."imessageRatePerMinute") AS rate,
+            r."maxSubscriptionsPerUser" AS "maxSubscriptions", (SELECT count(*) FROM subscriptions s WHERE s."userId" = u.id) AS subscriptions,
+            r."maxChannelsPerUser" AS "maxChannels", (SELECT count(*) FROM channels ch WHERE ch."ownerId" = u.id) AS channels
        FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1`,
       [userId],
     ),
@@ -94,6 +106,10 @@ export async function getQuotas(db: Queryable, userId: string): Promise<Quotas |
     maxComputers: row.maxComputers,
     computers: Number(row.computers),
     imessageRatePerMinute: row.rate,
+    maxSubscriptions: row.maxSubscriptions,
+    subscriptions: Number(row.subscriptions),
+    maxChannels: row.maxChannels,
+    channels: Number(row.channels),
   };
 }
 

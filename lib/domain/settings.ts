@@ -5,6 +5,7 @@ import { DomainError } from "./errors.ts";
 import { chargeBytes, releaseBytes } from "./quota.ts";
 import { tx } from "../db/tx.ts";
 import { foldUsername } from "./usernames.ts";
+import { notifySetting } from "./subscription-events.ts";
 
 export const SETTING_LIMITS = {
   maxSettingKeyBytes: 256,
@@ -53,7 +54,25 @@ export async function putSetting(
         `INSERT INTO settings ("userId", computer, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT ("userId", computer, key) DO UPDATE SET value = EXCLUDED.value`,
         [userId, computer, key, value],
       );
+    // Subscribers hear of it at commit (subscription-events.ts).
+    await notifySetting(c, userId, computer, key, value === null);
   });
+}
+
+/**
+ * Deletes a setting of one of the user's computers: NOSUCHCOMPUTER for an unknown computer,
+ * NORESULTS when that setting is not set (so a typo in the key is not a silent success).
+ */
+export async function deleteComputerSetting(pool: pg.Pool, userId: string, computer: string, key: string) {
+  const c = await pool.query(`SELECT 1 FROM computers WHERE "userId" = $1 AND name = $2`, [userId, computer]);
+  if (!c.rowCount) throw new DomainError("NOSUCHCOMPUTER", `no computer "${computer}"`);
+  const s = await pool.query(`SELECT 1 FROM settings WHERE "userId" = $1 AND computer = $2 AND key = $3`, [
+    userId,
+    computer,
+    key,
+  ]);
+  if (!s.rowCount) throw new DomainError("NORESULTS", `computer "${computer}" has no setting "${key}"`);
+  await putSetting(pool, userId, computer, key, null);
 }
 
 /** Resolves a user id of this realm ("" = the caller). Returns the local user id. */

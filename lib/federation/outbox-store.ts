@@ -7,6 +7,7 @@ import type pg from "pg";
 import { MESSAGE_LIMITS, dropMessage } from "../domain/messages.ts";
 import { tx } from "../db/tx.ts";
 import { parseUserId } from "../domain/usernames.ts";
+import { encodeBounce, subjectOf } from "./bounce-text.ts";
 
 export interface OutboxRow {
   id: bigint;
@@ -138,15 +139,24 @@ async function bounce(
   if (!m.senderUserId || !refusals.length) return;
   const from = `${m.realmId}::postmaster`;
   const id = `${from}-bounce-${crypto.randomBytes(8).toString("hex")}`;
+  // The refused message's subject and date, for a letter a person can read (bounce-text.ts).
+  const orig = await c.query<{ sentAt: Date | null; data: Buffer | null }>(
+    `SELECT m."sentAt", b.data FROM messages m LEFT JOIN message_blocks b ON b."messageId" = m.id AND b.block = 0
+     WHERE m."realmId" = $1 AND m."messageId" = $2`,
+    [m.realmId, m.messageId],
+  );
   const body = Buffer.from(
-    [
-      "OpenGroove delivery failure",
-      `message=${m.messageId}`,
-      `realm=${target}`,
-      ...refusals.map((r) => `refused=${r.recipientId}\t${r.status}\t${r.reason.replace(/[\r\n\t]+/g, " ")}`),
-      "",
-    ].join("\n"),
-  ).subarray(0, MESSAGE_LIMITS.blockBytes);
+    encodeBounce(
+      {
+        messageId: m.messageId,
+        subject: subjectOf(orig.rows[0]?.data ?? undefined),
+        sentAt: orig.rows[0]?.sentAt,
+        targetRealmId: target,
+        refusals,
+      },
+      MESSAGE_LIMITS.blockBytes,
+    ),
+  );
   const ins = await c.query<{ id: bigint }>(
     `INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", size, "sentAt", "expiresAt")
      SELECT $1, $2, $3, NULL, '', $4, now(), now() + r."messageRetentionDays" * interval '1 day' FROM realms r WHERE r.id = $1 RETURNING id`,

@@ -70,6 +70,11 @@ export const NOTIFICATION_EVENTS = [
   "imessagerejected",
   "banned",
   "workspacechange",
+  "subscriptionevent",
+  "invitetochannel",
+  "newchannelmember",
+  "channeldata",
+  "channelclosed",
   "error",
   "shutdown",
 ] as const;

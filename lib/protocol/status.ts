@@ -24,6 +24,7 @@ export const STATUS_WORDS = {
     meaning: "no such account export (expired, or made through another server)",
     closesConnection: false,
   },
+  NOSUCHCHANNEL: { meaning: "no such channel (or the caller is not a member)", closesConnection: false },
   ALREADYEXISTS: { meaning: "the object already exists", closesConnection: false },
   UNAUTHORIZED: { meaning: "the caller may not perform this operation", closesConnection: false },
   INVALIDMESSAGEID: { meaning: "the message id is malformed", closesConnection: false },

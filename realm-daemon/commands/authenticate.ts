@@ -2,6 +2,7 @@ import { logIn } from "../../lib/domain/login.ts";
 import { ConnectionState } from "../state.ts";
 import { authenticateArgs, userIdArg } from "./args.ts";
 import { command } from "./types.ts";
+import { channelLogin } from "./channel-login.ts";
 
 /**
  * authenticate: username (or full user id), computer name (blank = account management only),
@@ -14,12 +15,11 @@ export default command({
   name: "authenticate",
   states: [ConnectionState.Anonymous],
   async handle(ctx, args) {
+    // The original's channel connection: `channel`, username, computer, password, channel id.
+    if (/^channel\r?\n/i.test(args.subarray(0, 9).toString("latin1"))) return channelLogin(ctx, args);
     const a = authenticateArgs(args);
-    if (a.connectionType !== undefined && a.connectionType !== "normal") {
-      if (a.connectionType === "channel")
-        return { status: "FAIL", data: "channel connections are not supported by this realm (docs/protocol.md)" };
-      return { status: "BADARGUMENTS", data: 'the connection type is "normal" or "channel"' };
-    }
+    if (a.connectionType !== undefined && a.connectionType !== "normal")
+      return { status: "BADARGUMENTS", data: 'the connection type is "normal" or "channel" (with a channel id)' };
     const session = await logIn(ctx.db, {
       realmId: ctx.realm.id,
       name: userIdArg(a.name),

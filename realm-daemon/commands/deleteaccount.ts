@@ -1,4 +1,4 @@
-import { deleteOwnAccount } from "../../lib/domain/accounts.ts";
+import { deleteOwnAccount } from "../../lib/domain/account-self-deletion.ts";
 import { LOGGED_IN } from "../state.ts";
 import { fields } from "./args.ts";
 import { command } from "./types.ts";

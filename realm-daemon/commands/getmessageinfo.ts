@@ -5,8 +5,10 @@ import { command } from "./types.ts";
 
 /**
  * getmessageinfo: id. OK data lines: sender=, sendercomputer=, sent=true|false, size=,
- * pendingrecipients=. A connection in the original dialect (it authenticated with the original
- * four fields) gets the original's three plain lines instead: sender, computer, true|false.
+ * pendingrecipients=, and senttime= (ms since the epoch when it was sent here; for a recipient,
+ * when it arrived; absent while unsent). A connection in the original dialect (it authenticated
+ * with the original four fields) gets the original's three plain lines instead: sender,
+ * computer, true|false.
  */
 export default command({
   name: "getmessageinfo",
@@ -23,6 +25,7 @@ export default command({
         `sent=${i.sent}`,
         `size=${i.size}`,
         `pendingrecipients=${i.recipientsPending}`,
+        ...(i.sentAt ? [`senttime=${i.sentAt.getTime()}`] : []),
       ],
     };
   },

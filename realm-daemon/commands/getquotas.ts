@@ -5,9 +5,10 @@ import { command } from "./types.ts";
 
 /**
  * getquotas: the account's limits and use, `key=value` per line: storage (quota bytes), used,
- * messages, workspaces, settings (bytes per category), computers (limit), imessagerate (per minute).
- * The original's quota names too: messagecache (the storage quota, which holds the message
- * cache) and usersettingsize (the per-user settings limit); computers is the same in both.
+ * messages, workspaces, settings (bytes per category), computers (limit), imessagerate (per minute),
+ * subscriptions and channels (limits) with their use. The original's quota names too:
+ * messagecache (the storage quota, which holds the message cache) and usersettingsize (the
+ * per-user settings limit); computers, subscriptions and channels are the same in both.
  * Read from the database on every call, so a console change shows at once.
  */
 export default command({
@@ -29,6 +30,10 @@ export default command({
         `imessagerate=${q.imessageRatePerMinute}`,
         `messagecache=${q.quotaBytes}`,
         `usersettingsize=${SETTING_LIMITS.maxSettingsBytesPerUser}`,
+        `subscriptions=${q.maxSubscriptions}`,
+        `subscriptionsused=${q.subscriptions}`,
+        `channels=${q.maxChannels}`,
+        `channelsused=${q.channels}`,
       ],
     };
   },

@@ -5,7 +5,8 @@ import { command } from "./types.ts";
 
 /**
  * getquotasremainer (original spelling): what is left, `key=value` per line: storage (bytes),
- * computers, and the original's names messagecache (= storage) and usersettingsize (bytes).
+ * computers, subscriptions, channels, and the original's names messagecache (= storage) and
+ * usersettingsize (bytes).
  */
 export default command({
   name: "getquotasremainer",
@@ -21,6 +22,8 @@ export default command({
         `computers=${Math.max(0, q.maxComputers - q.computers)}`,
         `messagecache=${left > 0n ? left : 0n}`,
         `usersettingsize=${Math.max(0, SETTING_LIMITS.maxSettingsBytesPerUser - Number(q.settingsBytes))}`,
+        `subscriptions=${Math.max(0, q.maxSubscriptions - q.subscriptions)}`,
+        `channels=${Math.max(0, q.maxChannels - q.channels)}`,
       ],
     };
   },

@@ -1,6 +1,7 @@
 // The dispatch table: every protocol command, each in its own file, with the connection states
 // it is allowed in (see state.ts).
 import type { CommandSpec } from "./types.ts";
+import { setCommandNames } from "./names.ts";
 import authenticate from "./authenticate.ts";
 import createcomputer from "./createcomputer.ts";
 import createmessage from "./createmessage.ts";
@@ -37,6 +38,30 @@ import setmessagesize from "./setmessagesize.ts";
 import setpassword from "./setpassword.ts";
 import setusersetting from "./setusersetting.ts";
 import writemessagedata from "./writemessagedata.ts";
+// The original commands that were missing (issue #15).
+import createsubscription from "./createsubscription.ts";
+import deletesubscription from "./deletesubscription.ts";
+import listsubscriptions from "./listsubscriptions.ts";
+import setvisibility from "./setvisibility.ts";
+import getvisibility from "./getvisibility.ts";
+import deletecomputersetting from "./deletecomputersetting.ts";
+import setimessagequota from "./setimessagequota.ts";
+import listimessagequotas from "./listimessagequotas.ts";
+import getlocalimessagequota from "./getlocalimessagequota.ts";
+import getremoteimessagequota from "./getremoteimessagequota.ts";
+import listhelpdocuments from "./listhelpdocuments.ts";
+import gethelpdocument from "./gethelpdocument.ts";
+import gethelpdocumenthash from "./gethelpdocumenthash.ts";
+import help from "./help.ts";
+import createchannel from "./createchannel.ts";
+import addchannelmember from "./addchannelmember.ts";
+import acceptchannelinvite from "./acceptchannelinvite.ts";
+import listchannelmembers from "./listchannelmembers.ts";
+import listchannels from "./listchannels.ts";
+import removechannelmember from "./removechannelmember.ts";
+import leavechannel from "./leavechannel.ts";
+import deletechannel from "./deletechannel.ts";
+import channelsend from "./channelsend.ts";
 // Shared workspaces (issue #7).
 import workspaceabort from "./workspaceabort.ts";
 import workspaceaccept from "./workspaceaccept.ts";
@@ -92,6 +117,29 @@ const ALL: CommandSpec[] = [
   setpassword,
   setusersetting,
   writemessagedata,
+  createsubscription,
+  deletesubscription,
+  listsubscriptions,
+  setvisibility,
+  getvisibility,
+  deletecomputersetting,
+  setimessagequota,
+  listimessagequotas,
+  getlocalimessagequota,
+  getremoteimessagequota,
+  listhelpdocuments,
+  gethelpdocument,
+  gethelpdocumenthash,
+  help,
+  createchannel,
+  addchannelmember,
+  acceptchannelinvite,
+  listchannelmembers,
+  listchannels,
+  removechannelmember,
+  leavechannel,
+  deletechannel,
+  channelsend,
   workspaceabort,
   workspaceaccept,
   workspaceack,
@@ -111,3 +159,5 @@ const ALL: CommandSpec[] = [
 ];
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((c) => [c.name, c]));
+
+setCommandNames(() => [...COMMANDS.keys()].sort());

@@ -27,6 +27,7 @@ export default command({
         keys: wanted,
         offset: int(offset, "offset", 1_000_000_000),
         limit: Math.min(int(limit, "limit", 1_000_000_000), ctx.limits.maxSearchResults),
+        viewerId: ctx.session!.userId,
       });
       return { status: "OK", data: [String(page.total), ...page.usernames] };
     }
@@ -35,7 +36,13 @@ export default command({
         status: "BADARGUMENTS",
         data: "expected: prefix, or text, offset, limit, searchotherrealms [, public- keys]",
       };
-    const names = await searchUsers(ctx.db, ctx.realm.id, lines[0] ?? "", ctx.limits.maxSearchResults);
+    const names = await searchUsers(
+      ctx.db,
+      ctx.realm.id,
+      lines[0] ?? "",
+      ctx.limits.maxSearchResults,
+      ctx.session!.userId,
+    );
     if (!names.length) return { status: "NORESULTS", data: "no matching users" };
     return { status: "OK", data: names.map((n) => `${ctx.realm.id}::${n}`) };
   },

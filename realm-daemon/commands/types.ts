@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { DbHandle } from "../../lib/db/client.ts";
 import type { MessageWriter } from "../../lib/domain/message-writer.ts";
+import type { RecipientCheckOutcome } from "../../lib/federation/recipient-check.ts";
 import type { NotificationEvent, PacketData } from "../../lib/protocol/index.ts";
 import type { CommandResult, SessionCommand } from "../../lib/protocol/session.ts";
 import type { AccountExports } from "../account-exports.ts";
@@ -31,6 +32,13 @@ export interface RealmContext {
   readonly instanceId: string;
   /** The peer's address without the port (rate-limit buckets). */
   readonly remoteIp: string;
+  /**
+   * Asks other realms whether these recipients exist (grouped by realm); absent when this daemon
+   * does not federate. docs/federation.md §4c.
+   */
+  readonly checkRemoteRecipients?: (
+    byRealm: ReadonlyMap<string, readonly string[]>,
+  ) => Promise<RecipientCheckOutcome[]>;
   notify(event: NotificationEvent, data?: PacketData): void;
   /** authenticate succeeded: the connection is logged in, with a computer or account-only. */
   login(session: Session): void;

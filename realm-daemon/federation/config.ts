@@ -34,6 +34,11 @@ export const FEDERATION_DEFAULTS = {
   retryMaxMs: 60_000,
   /** After this many failed attempts (of a row, or consecutive of a connection) the sender gets a bounce. */
   maxAttempts: 200,
+  /**
+   * Before a message to users of another realm is accepted, that realm is asked whether they
+   * exist (checkusers); without an answer within this the message is queued unchecked.
+   */
+  recipientCheckMs: 3_000,
   /** An outbound connection to a peer with nothing to deliver is closed after this. */
   linkIdleMs: 60_000,
   /** Bytes per deliverdata packet: whole message blocks. */

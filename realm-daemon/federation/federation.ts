@@ -23,12 +23,14 @@ import { ManagementLink } from "./management-link.ts";
 import { OutboxWorker } from "./outbox-worker.ts";
 import { PeerConnection } from "./peer-connection.ts";
 import { PeerTrust } from "./trust.ts";
+import { RecipientChecker } from "./recipient-checker.ts";
 
 export class Federation {
   readonly peers = new Set<PeerConnection>();
   readonly links = new Map<string, ManagementLink>();
   readonly trust: PeerTrust;
   readonly outbox: OutboxWorker;
+  readonly recipients: RecipientChecker;
   readonly log: Logger;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -40,6 +42,7 @@ export class Federation {
     this.log = daemon.log.child({ component: "federation" });
     this.trust = new PeerTrust(daemon.db.pool, (id) => this.lookup(id), config.limits, this.log);
     this.outbox = new OutboxWorker(this);
+    this.recipients = new RecipientChecker(this);
   }
 
   async start(): Promise<void> {
@@ -232,6 +235,7 @@ export class Federation {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const l of this.links.values()) l.close();
+    this.recipients.stop();
     await this.outbox.stop();
     for (const c of [...this.peers]) c.close("shutdown");
   }

@@ -220,7 +220,9 @@ test("changing the password: the current one is checked, the new one works every
   }
 });
 
-test("the browser mailbox: send to an SDK user, get the reply live, read, download, delete", async ({ page }) => {
+test("the browser mailbox: send to an SDK user, get the reply live, read, reply, download, delete with undo", async ({
+  page,
+}) => {
   await accountSignIn(page);
   await page.getByRole("link", { name: "Messages" }).click();
   await page.getByLabel("Password", { exact: true }).fill("wrong password here");
@@ -285,8 +287,46 @@ test("the browser mailbox: send to an SDK user, get the reply live, read, downlo
   await page.getByTestId("message-download").click();
   expect((await download).suggestedFilename()).toBe("notes.bin");
 
+  // Received dates: relative, the exact time on hover.
+  await expect(row.getByTestId("received-at")).toHaveText("just now");
+  await expect(row.getByTestId("received-at")).toHaveAttribute("title", /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+
+  // Reply: the open message's sender and "Re:" subject are filled in; the reply reaches the SDK user.
+  await row.getByRole("button", { name: /^Open message/ }).click();
+  await page.getByRole("button", { name: "Reply", exact: true }).click();
+  await expect(page.getByLabel("To", { exact: true })).toHaveValue(PAL.id);
+  await expect(page.getByLabel("Subject", { exact: true })).toHaveValue("Re: Hello");
+  await expect(page.getByLabel("Message", { exact: true })).toBeFocused();
+  const beforeReply = new Set(await pal.inbox());
+  await page.getByLabel("Message", { exact: true }).fill("Answered from the mailbox.");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${PAL.id}.`);
+  await expect.poll(async () => (await pal.inbox()).filter((id) => !beforeReply.has(id)).length).toBe(1);
+  const replied = (await pal.inbox()).find((id) => !beforeReply.has(id))!;
+  expect(decodeEnvelope(await pal.read(replied)).header.subject).toBe("Re: Hello");
+
+  // Delete with undo: the row goes at once, Undo brings it back and nothing was deleted…
+  const waiting = () =>
+    e2eDb()
+      .pool.query(
+        `SELECT 1 FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE m."messageId" LIKE $1 AND mr.computer = 'web'`,
+        [`${PAL.id}-%`],
+      )
+      .then((r) => r.rowCount);
+  expect(await waiting()).toBe(2);
   await row.getByRole("button", { name: /^Delete message/ }).click();
   await expect(page.getByTestId("inbox-row")).toHaveCount(1);
+  await expect(page.getByTestId("undo-toast")).toContainText("Deleted “Re: Hello”.");
+  await shot(page, "account-mailbox-undo");
+  await page.getByTestId("undo-toast").getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByTestId("inbox-row")).toHaveCount(2);
+  await page.waitForTimeout(7_000); // longer than the undo window: still nothing sent
+  expect(await waiting()).toBe(2);
+  // …and without Undo the delete is sent when the toast goes.
+  await row.getByRole("button", { name: /^Delete message/ }).click();
+  await expect(page.getByTestId("inbox-row")).toHaveCount(1);
+  await expect(page.getByTestId("undo-toast")).toHaveCount(0, { timeout: 10_000 });
+  await expect.poll(waiting).toBe(1);
   await page.reload();
   await page.getByLabel("Password", { exact: true }).fill(WEB.password);
   await page.getByRole("button", { name: "Open messages" }).click();

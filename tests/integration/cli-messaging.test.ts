@@ -222,17 +222,25 @@ test("quota shows used / quota with a breakdown", async () => {
   assert.equal(q.code, 0, q.stderr);
   assert.match(
     q.stdout,
-    /^Storage: +5 KiB used of 10 MiB \(0\.0%\), 10 MiB free\n {2}messages: +5 KiB\n {2}workspaces: +0 B\n {2}settings: +0 B\nComputers: +1 of \d+\n/,
+    // The 5,000-byte text is stored encrypted (sealed envelope, a little larger); settings hold
+    // the computer's three published key settings (public-og-*, 139 bytes).
+    /^Storage: +5\.\d KiB used of 10 MiB \(0\.1%\), 10 MiB free\n {2}messages: +5\.\d KiB\n {2}workspaces: +0 B\n {2}settings: +139 B\nComputers: +1 of \d+\n/,
   );
   const j = JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as {
     quotaBytes: number;
     usedBytes: number;
     messageBytes: number;
+    settingsBytes: number;
   };
   assert.equal(j.quotaBytes, 10 * 1024 * 1024);
-  assert.ok(j.usedBytes > 5000 && j.usedBytes === j.messageBytes);
+  assert.ok(j.messageBytes > 5000 && j.usedBytes === j.messageBytes + j.settingsBytes);
   assert.equal((await cli("bob", ["delete", id])).code, 0);
-  assert.equal((JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as { usedBytes: number }).usedBytes, 0);
+  const after = JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as {
+    usedBytes: number;
+    messageBytes: number;
+  };
+  assert.equal(after.messageBytes, 0);
+  assert.equal(after.usedBytes, 139, "only the published key settings remain");
 });
 
 test("watch prints live notifications as JSON lines", async () => {
@@ -312,8 +320,8 @@ test("errors: unknown user, bad link, unknown message, quota exceeded, not logge
   const big = path.join(tmp, "big.bin");
   fs.writeFileSync(big, crypto.randomBytes(300_000));
   assertCleanError(await cli("alice", ["send", BOB, "--file", big]), 5, /QUOTAEXCEEDED/);
-  const q = JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as { usedBytes: number };
-  assert.equal(q.usedBytes, 0, "the half-written message was retracted");
+  const q = JSON.parse((await cli("alice", ["quota", "--json"])).stdout) as { messageBytes: number };
+  assert.equal(q.messageBytes, 0, "the half-written message was retracted");
   assert.deepEqual(await inbox("bob"), []);
 
   assertCleanError(

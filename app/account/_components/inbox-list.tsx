@@ -1,8 +1,11 @@
 "use client";
-// The inbox table: sender, subject (or file name), size; open and delete per row.
+// The inbox: sender, subject (or file name), when it arrived, size; open per row (the subject is
+// the button), delete as a quiet text button (undo is offered after it). On a phone the table
+// becomes one card per message (the `stack-table` rules in globals.css).
 import type { MessageSummary } from "../../../lib/account/mailbox-client.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { UserId } from "../../_components/user-id.tsx";
+import { ReceivedAt } from "./received-at.tsx";
 
 export function InboxList({
   messages,
@@ -21,8 +24,9 @@ export function InboxList({
         No messages waiting.
       </p>
     );
+  const about = (m: MessageSummary) => `message from ${m.sender}${m.subject ? `: ${m.subject}` : ""}`;
   return (
-    <table className="w-full text-sm" data-testid="inbox">
+    <table className="stack-table w-full text-sm" data-testid="inbox">
       <caption className="sr-only">Messages waiting for you</caption>
       <thead>
         <tr className="border-b border-slate-200 text-left text-slate-600">
@@ -31,6 +35,9 @@ export function InboxList({
           </th>
           <th scope="col" className="py-2 font-medium">
             Subject
+          </th>
+          <th scope="col" className="py-2 font-medium">
+            Received
           </th>
           <th scope="col" className="py-2 text-right font-medium">
             Size
@@ -47,27 +54,31 @@ export function InboxList({
             className={`border-b border-slate-100 ${selected === m.id ? "bg-brand-50" : ""}`}
             data-testid="inbox-row"
           >
-            <td className="py-2 pr-3 font-mono text-xs">
+            <td className="py-2 pr-3 font-mono text-xs" data-label="From">
               <UserId id={m.sender} />
             </td>
-            <td className="py-2 pr-3">
-              {m.subject || (m.filename ? `File: ${m.filename}` : <span className="text-slate-500">(no subject)</span>)}
+            <td className="py-2 pr-3" data-label="Subject">
+              <button
+                type="button"
+                className="text-left font-medium text-brand-700 underline-offset-2 hover:underline"
+                onClick={() => onOpen(m.id)}
+                aria-label={`Open ${about(m)}`}
+              >
+                {m.subject || (m.filename ? `File: ${m.filename}` : "(no subject)")}
+              </button>
             </td>
-            <td className="py-2 pr-3 text-right whitespace-nowrap">{formatBytes(m.size ?? m.storedBytes)}</td>
+            <td className="py-2 pr-3 whitespace-nowrap text-slate-700" data-label="Received">
+              <ReceivedAt at={m.receivedAt} />
+            </td>
+            <td className="py-2 pr-3 text-right whitespace-nowrap" data-label="Size">
+              {formatBytes(m.size ?? m.storedBytes)}
+            </td>
             <td className="py-2 text-right whitespace-nowrap">
               <button
                 type="button"
-                className="btn-secondary mr-2"
-                onClick={() => onOpen(m.id)}
-                aria-label={`Open message from ${m.sender}${m.subject ? `: ${m.subject}` : ""}`}
-              >
-                Open
-              </button>
-              <button
-                type="button"
-                className="btn-danger"
+                className="rounded px-2 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
                 onClick={() => onDelete(m.id)}
-                aria-label={`Delete message from ${m.sender}${m.subject ? `: ${m.subject}` : ""}`}
+                aria-label={`Delete ${about(m)}`}
               >
                 Delete
               </button>

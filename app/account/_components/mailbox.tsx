@@ -1,13 +1,21 @@
 "use client";
 // The browser mailbox: opens a connection to the realm (password re-entered, never stored),
-// lists the messages waiting for the computer "web", reads and deletes them, sends new ones,
-// and adds arrivals live from `messageavailable` notifications.
+// lists the messages waiting for the computer "web" with when they arrived, reads them, replies
+// (recipient and "Re:" subject filled in), deletes with a few seconds to undo
+// (pending-deletes.tsx), sends new ones, and adds arrivals live from `messageavailable`.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { explainRealmError, openMailbox, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
 import { bytesToText } from "../../../lib/protocol/bytes.ts";
 import { InboxList } from "./inbox-list.tsx";
 import { MessageView } from "./message-view.tsx";
 import { SendForm, type MailboxSession } from "./send-form.tsx";
+import { UndoToasts, usePendingDeletes } from "./pending-deletes.tsx";
+
+/** "Re: <subject>", without stacking "Re: Re:". */
+export function replySubject(subject: string | undefined): string {
+  const s = (subject ?? "").trim();
+  return /^re:/i.test(s) ? s : `Re: ${s}`.trim();
+}
 
 interface Props {
   wsUrl: string;
@@ -24,7 +32,28 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
   const [loading, setLoading] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const [live, setLive] = useState("");
+  const [draft, setDraft] = useState({ to: initialTo, subject: initialSubject, n: 0 });
   const sessionRef = useRef<MailboxSession | null>(null);
+  const composeRef = useRef<HTMLElement>(null);
+
+  const commitDelete = useCallback(async (m: MessageSummary) => {
+    const s = sessionRef.current;
+    if (!s) return; // the connection closed first: the message stays on the realm
+    try {
+      await s.socket.deleteMessage(m.id);
+      setMessages((list) => list.filter((x) => x.id !== m.id));
+    } catch (e) {
+      setProblem(`“${m.subject || m.filename || "(no subject)"}” was not deleted: ${explainRealmError(e)}`);
+    }
+  }, []);
+  const deletes = usePendingDeletes(commitDelete);
+
+  useEffect(() => {
+    if (!draft.n) return;
+    const el = composeRef.current;
+    el?.scrollIntoView({ block: "start" });
+    el?.querySelector<HTMLTextAreaElement>("textarea")?.focus();
+  }, [draft.n]);
 
   useEffect(() => () => sessionRef.current?.socket.close(), []);
 
@@ -69,6 +98,7 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
       });
       socket.onClose(() => {
         sessionRef.current = null;
+        deletes.cancelAll();
         setSession(null);
         setProblem((p) => p ?? "The connection to the realm closed. Enter your password to reconnect.");
       });
@@ -82,26 +112,34 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
     }
   }
 
-  function lock() {
+  async function lock() {
+    await deletes.flush();
     sessionRef.current?.socket.close();
     setMessages([]);
     setSelected(null);
     setProblem(null);
   }
 
-  async function remove(id: string) {
-    if (!session) return;
-    try {
-      await session.socket.deleteMessage(id);
-      setMessages((list) => list.filter((m) => m.id !== id));
-      if (selected === id) setSelected(null);
-      setLive("Message deleted.");
-    } catch (e) {
-      setProblem(explainRealmError(e));
-    }
+  function remove(id: string) {
+    const m = messages.find((x) => x.id === id);
+    if (!m) return;
+    deletes.schedule(m);
+    if (selected === id) setSelected(null);
+    setLive(`Message deleted. Undo is offered for a few seconds.`);
   }
 
-  const current = messages.find((m) => m.id === selected) ?? null;
+  function undo(id: string) {
+    const m = deletes.undo(id);
+    if (m) setLive(`“${m.subject || m.filename || "(no subject)"}” is back in your inbox.`);
+  }
+
+  function reply(m: MessageSummary) {
+    setDraft((d) => ({ to: m.sender, subject: replySubject(m.subject || m.filename), n: d.n + 1 }));
+  }
+
+  const hidden = new Set(deletes.pending.map((m) => m.id));
+  const visible = messages.filter((m) => !hidden.has(m.id));
+  const current = visible.find((m) => m.id === selected) ?? null;
   return (
     <div className="space-y-6">
       <p className="sr-only" aria-live="polite" data-testid="live-region">
@@ -150,7 +188,7 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
                 <button type="button" className="btn-secondary" onClick={() => void load(session)} disabled={loading}>
                   {loading ? "Loading…" : "Refresh"}
                 </button>
-                <button type="button" className="btn-secondary" onClick={lock}>
+                <button type="button" className="btn-secondary" onClick={() => void lock()}>
                   Close connection
                 </button>
               </div>
@@ -158,36 +196,34 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
             <p className="text-xs text-slate-600">
               Messages for your computer “web”. New messages appear here as they arrive.
             </p>
-            <InboxList
-              messages={messages}
-              selected={selected}
-              onOpen={setSelected}
-              onDelete={(id) => void remove(id)}
-            />
+            <InboxList messages={visible} selected={selected} onOpen={setSelected} onDelete={remove} />
           </section>
           {current ? (
             <MessageView
               key={current.id}
               socket={session.socket}
               summary={current}
-              onDelete={() => void remove(current.id)}
+              onDelete={() => remove(current.id)}
+              onReply={current.sender.endsWith("::postmaster") ? undefined : () => reply(current)}
               onClose={() => setSelected(null)}
             />
           ) : null}
-          <section aria-labelledby="compose-heading" className="card space-y-3">
+          <section aria-labelledby="compose-heading" className="card scroll-mt-4 space-y-3" ref={composeRef}>
             <h2 id="compose-heading" className="section-title">
               Write a message
             </h2>
             <SendForm
+              key={draft.n}
               wsUrl={wsUrl}
               username={username}
               session={session}
-              initialTo={initialTo}
-              initialSubject={initialSubject}
+              initialTo={draft.to}
+              initialSubject={draft.subject}
             />
           </section>
         </>
       )}
+      <UndoToasts pending={deletes.pending} onUndo={undo} />
     </div>
   );
 }

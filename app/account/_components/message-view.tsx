@@ -5,6 +5,7 @@ import { bodyText, decodeEnvelope } from "../../../lib/envelope.ts";
 import { explainRealmError, type MessageSummary, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { UserId } from "../../_components/user-id.tsx";
+import { ReceivedAt } from "./received-at.tsx";
 
 type Loaded = { text: string | null; url: string; filename: string; size: number } | { error: string } | null;
 
@@ -12,11 +13,14 @@ export function MessageView({
   socket,
   summary,
   onDelete,
+  onReply,
   onClose,
 }: {
   socket: RealmSocket;
   summary: MessageSummary;
   onDelete: () => void;
+  /** Absent for messages nobody reads replies to (the postmaster's bounces). */
+  onReply?: () => void;
   onClose: () => void;
 }) {
   const [loaded, setLoaded] = useState<Loaded>(null);
@@ -54,10 +58,17 @@ export function MessageView({
           </h2>
           <p className="text-xs text-slate-600">
             From <UserId id={summary.sender} className="font-mono" /> ({summary.senderComputer || "unknown computer"})
+            {" · "}
+            <ReceivedAt at={summary.receivedAt} />
           </p>
         </div>
-        <div className="flex gap-2">
-          <button type="button" className="btn-danger" onClick={onDelete}>
+        <div className="flex flex-wrap gap-2">
+          {onReply ? (
+            <button type="button" className="btn-primary" onClick={onReply}>
+              Reply
+            </button>
+          ) : null}
+          <button type="button" className="btn-secondary" onClick={onDelete}>
             Delete
           </button>
           <button type="button" className="btn-secondary" onClick={onClose}>

@@ -2,9 +2,15 @@
 // Compose and send a message from the browser through the realm's WebSocket transport, in the
 // CLI's envelope (subject + text, or a file). With an open mailbox it sends on that connection;
 // without one (the /message page) it asks for the password, sends, and disconnects.
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { encodeEnvelope } from "../../../lib/envelope.ts";
-import { explainRealmError, openMailbox, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
+import {
+  explainRealmError,
+  openMailbox,
+  RealmError,
+  type QueuedNote,
+  type RealmSocket,
+} from "../../../lib/account/mailbox-client.ts";
 
 export interface MailboxSession {
   socket: RealmSocket;
@@ -44,6 +50,12 @@ export function SendForm({
   const [fileKey, setFileKey] = useState(0);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  // A field error takes the focus to that field, so it is read out and in view.
+  useEffect(() => {
+    if (outcome && !outcome.ok && outcome.field)
+      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [outcome]);
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -84,14 +96,22 @@ export function SendForm({
         own = { socket: opened.socket, userId: opened.userId };
         use = own;
       }
-      const id = await use.socket.send(use.userId, [recipient], envelope);
-      setOutcome({ ok: true, text: `Sent to ${recipient}.` });
+      let queued: QueuedNote[] = [];
+      const id = await use.socket.send(use.userId, [recipient], envelope, { onQueued: (q) => (queued = q) });
+      setOutcome({
+        ok: true,
+        text: queued.length
+          ? `Queued for ${recipient}: ${queued.map((q) => `realm ${q.realmId} could not be reached to check the recipient (${q.reason})`).join("; ")}. It will be delivered when the realm is reachable; if it cannot be, you get a message from the postmaster.`
+          : `Sent to ${recipient}.`,
+      });
       setBody("");
       setFile(null);
       setFileKey((k) => k + 1);
       onSent?.(id, recipient);
     } catch (err) {
-      setOutcome({ ok: false, text: explainRealmError(err) });
+      // A recipient the realm (or the recipient's realm) does not know belongs to the To field.
+      const field = err instanceof RealmError && err.status === "NOSUCHUSER" ? "to" : undefined;
+      setOutcome({ ok: false, field, text: explainRealmError(err) });
     } finally {
       own?.socket.close();
       if (passwordInput) passwordInput.value = "";
@@ -110,7 +130,7 @@ export function SendForm({
     ) : null;
   };
   return (
-    <form className="space-y-4" onSubmit={submit} noValidate data-testid="send-form" aria-busy={busy}>
+    <form ref={formRef} className="space-y-4" onSubmit={submit} noValidate data-testid="send-form" aria-busy={busy}>
       {outcome && (outcome.ok || !outcome.field) ? (
         <p
           role={outcome.ok ? "status" : "alert"}

@@ -1,5 +1,7 @@
 // Dashboard: every visible realm with users / cap, storage, messages waiting, computers online
-// and federation status; a storage chart per realm and the biggest users. Refreshes itself.
+// and federation status; a storage chart per realm and the biggest users. Connections and queue
+// sizes are pushed live over server-sent events (/console/live, _components/live-figures.tsx);
+// the rest is as of the page's rendering. On a phone the realm table becomes cards.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requireActor } from "../../../lib/auth/current-actor.ts";
@@ -8,7 +10,8 @@ import { biggestUsers, liveDaemons, realmStats, type RealmStats } from "../../..
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { canCreateRealm } from "../../../lib/domain/permissions.ts";
 import { backupStatus, type BackupStatus } from "../../../lib/backup/runs.ts";
-import { AutoRefresh } from "../_components/auto-refresh.tsx";
+import { readLiveFigures } from "../../../lib/console/live-figures.ts";
+import { LiveCount, LiveFigures, LiveOnlineTotal, LiveStatus } from "../_components/live-figures.tsx";
 import { Badge, EmptyState, PageHeader, UsageBar } from "../_components/ui.tsx";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -50,21 +53,21 @@ function describeBackup(b: BackupStatus): string {
 export default async function DashboardPage() {
   const actor = await requireActor();
   const prisma = db().prisma;
-  const [realms, big, daemons, backup] = await Promise.all([
+  const [realms, big, daemons, backup, live] = await Promise.all([
     realmStats(prisma, actor),
     biggestUsers(prisma, actor),
     liveDaemons(prisma),
     backupStatus(db().pool),
+    readLiveFigures(db().pool),
   ]);
   const online = realms.reduce((n, r) => n + r.computersOnline, 0);
   return (
-    <>
-      <AutoRefresh seconds={5} />
+    <LiveFigures>
       <PageHeader
         title="Dashboard"
         description={
           <>
-            {online} computer{online === 1 ? "" : "s"} online now · daemons live:{" "}
+            <LiveStatus /> <LiveOnlineTotal initial={online} /> · daemons live:{" "}
             {daemons.length ? daemons.map((d) => `${d.count} ${d.kind}`).join(", ") : "none reporting"} ·{" "}
             <span data-testid="last-backup">{describeBackup(backup)}</span>
           </>
@@ -91,7 +94,7 @@ export default async function DashboardPage() {
             <h2 id="realms-heading" className="section-title px-4 pt-4 sm:px-6">
               Realms
             </h2>
-            <table className="data-table mt-2 min-w-[48rem]">
+            <table className="data-table stack-table mt-2 px-4 sm:min-w-[48rem] sm:px-0">
               <thead>
                 <tr>
                   <th scope="col">Realm</th>
@@ -112,18 +115,26 @@ export default async function DashboardPage() {
                       <div className="font-mono text-xs text-slate-600">{r.id}</div>
                       {r.status === "DISABLED" ? <Badge tone="red">Disabled</Badge> : null}
                     </td>
-                    <td className="w-48">
+                    <td className="sm:w-48" data-label="Users">
                       <UsageBar used={r.userCount} limit={r.userCap} label="Users" format="count" />
                     </td>
-                    <td className="w-56">
+                    <td className="sm:w-56" data-label="Storage">
                       <UsageBar used={r.storageUsed} limit={r.storageAllocated} label="Storage" />
                       {r.usersOverQuota > 0 ? (
                         <p className="mt-1 text-xs font-medium text-red-800">{r.usersOverQuota} over quota</p>
                       ) : null}
                     </td>
-                    <td className="tabular-nums">{r.messagesWaiting.toLocaleString("en")}</td>
-                    <td className="tabular-nums">{r.computersOnline.toLocaleString("en")}</td>
-                    <td>
+                    <td data-label="Messages waiting">
+                      <LiveCount realmId={r.id} field="messagesWaiting" initial={r.messagesWaiting} />
+                      <span className="block text-xs text-slate-600">
+                        <LiveCount realmId={r.id} field="outboxQueued" initial={live[r.id]?.outboxQueued ?? 0} /> queued
+                        for other realms
+                      </span>
+                    </td>
+                    <td data-label="Computers online">
+                      <LiveCount realmId={r.id} field="connections" initial={r.computersOnline} />
+                    </td>
+                    <td data-label="Federation">
                       {r.federationStatus ? (
                         <Badge tone={FED_TONE[r.federationStatus]}>{r.federationStatus.toLowerCase()}</Badge>
                       ) : (
@@ -160,6 +171,6 @@ export default async function DashboardPage() {
           </div>
         </div>
       )}
-    </>
+    </LiveFigures>
   );
 }

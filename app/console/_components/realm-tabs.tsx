@@ -9,6 +9,7 @@ export function RealmTabs({ slug }: { slug: string }) {
     { href: base, label: "Settings", active: pathname === base },
     { href: `${base}/users`, label: "Users", active: pathname.startsWith(`${base}/users`) },
     { href: `${base}/invites`, label: "Invites", active: pathname.startsWith(`${base}/invites`) },
+    { href: `${base}/help`, label: "Help", active: pathname.startsWith(`${base}/help`) },
   ];
   return (
     <nav aria-label="Realm sections" className="border-b border-slate-300">

@@ -5,6 +5,7 @@ import { table } from "../format.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { describeMessage, type MessageSummary } from "../messages.ts";
 import { withSession } from "../session.ts";
+import { secureSession } from "../secure.ts";
 
 export const inbox: Command = {
   name: "inbox",
@@ -14,10 +15,11 @@ export const inbox: Command = {
   minArgs: 0,
   maxArgs: 0,
   async run(ctx) {
-    const list = await withSession(ctx, async (client) => {
+    const list = await withSession(ctx, async (client, account) => {
+      const sm = await secureSession(ctx, client, account);
       const ids = await step("listing the inbox", () => client.inbox());
       const out: MessageSummary[] = [];
-      for (const id of ids) out.push(await step(`reading message ${id}`, () => describeMessage(client, id)));
+      for (const id of ids) out.push(await step(`reading message ${id}`, () => describeMessage(client, id, sm)));
       return out;
     });
     if (ctx.global.json) {
@@ -30,6 +32,7 @@ export const inbox: Command = {
           subject: m.subject ?? null,
           filename: m.filename ?? null,
           contentType: m.contentType ?? null,
+          encrypted: m.encrypted,
         })),
       );
       return;

@@ -15,6 +15,10 @@ import { account } from "./account.ts";
 import { installUrlHandler } from "./install-url-handler.ts";
 import { workspace } from "./workspace.ts";
 import { trustManagement } from "./trust-management.ts";
+import { subscribe } from "./subscribe.ts";
+import { visibility } from "./visibility.ts";
+import { helpDocs } from "./help-docs.ts";
+import { keys } from "./keys.ts";
 
 export const COMMANDS: Command[] = [
   register,
@@ -27,9 +31,13 @@ export const COMMANDS: Command[] = [
   del,
   watch,
   computers,
+  keys,
   quota,
   account,
   workspace,
+  subscribe,
+  visibility,
+  helpDocs,
   trustManagement,
   installUrlHandler,
 ];

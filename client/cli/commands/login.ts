@@ -7,6 +7,8 @@ import type { Account } from "../config.ts";
 import { step, usageError } from "../errors.ts";
 import { readPassword } from "../prompt.ts";
 import { connectRealm, targetFor } from "../session.ts";
+import { secureSession } from "../secure.ts";
+import { fingerprint } from "../../sdk/crypto/keys-core.ts";
 
 export const login: Command = {
   name: "login",
@@ -63,10 +65,14 @@ export const login: Command = {
 
     const { client, realmId } = await connectRealm(ctx, target);
     let userId: string;
+    let keyFingerprint: string;
     try {
       userId = await step(`${what} on computer "${computer}"`, () =>
         client.authenticate(addr.username, computer, password),
       );
+      // This computer's encryption keys: made on first use, published for senders (docs/clients.md).
+      const sm = await secureSession(ctx, client, { userId, computer });
+      keyFingerprint = fingerprint(sm.keys.x25519.publicKey, sm.keys.ed25519.publicKey);
     } finally {
       client.close();
     }
@@ -85,10 +91,11 @@ export const login: Command = {
     };
     ctx.store.saveAccount(account);
     if (previous && previous.userId !== userId) ctx.note(`Replaced the stored login of ${previous.userId}`);
-    if (ctx.global.json) ctx.json({ userId, computer, realmId, credentials: ctx.store.credentialsFile });
+    if (ctx.global.json)
+      ctx.json({ userId, computer, realmId, credentials: ctx.store.credentialsFile, fingerprint: keyFingerprint });
     else
       ctx.out(
-        `Logged in as ${userId} on computer "${computer}"\nCredentials saved to ${ctx.store.credentialsFile} (readable only by you)\n`,
+        `Logged in as ${userId} on computer "${computer}"\nCredentials saved to ${ctx.store.credentialsFile} (readable only by you)\nThis computer's key fingerprint: ${keyFingerprint}\n`,
       );
   },
 };

@@ -1,5 +1,6 @@
-// `opengroove read <id>`: the message body to stdout or --out FILE; sender and subject to
-// stderr (or everything as JSON with --json).
+// `opengroove read <id>`: the message body to stdout or --out FILE; sender, subject and how it
+// was protected to stderr (or everything as JSON with --json). Encrypted messages are opened
+// here (docs/clients.md): nothing is shown unless the whole message authenticates.
 import { escapeControls } from "../safe-text.ts";
 import fs from "node:fs/promises";
 import { PROGRESS, type Command } from "../command.ts";
@@ -8,6 +9,7 @@ import { decodeEnvelope, isText, type EnvelopeHeader } from "../../../lib/envelo
 import { parseProgressMode, progress } from "../format.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { withSession } from "../session.ts";
+import { describeTrust, e2eStep, secureSession, warnKeyChange } from "../secure.ts";
 
 export const read: Command = {
   name: "read",
@@ -17,7 +19,7 @@ export const read: Command = {
     "A binary body is not written to a terminal: use --out FILE (or redirect stdout). --raw keeps the envelope line.",
   options: {
     out: { type: "string", short: "o", value: "FILE", description: 'write the body to FILE ("-" for stdout)' },
-    raw: { type: "boolean", description: "write the stored bytes as they are, envelope included" },
+    raw: { type: "boolean", description: "write the message bytes as they are (decrypted), envelope line included" },
     progress: PROGRESS,
   },
   minArgs: 1,
@@ -26,11 +28,19 @@ export const read: Command = {
     const id = ctx.args[0];
     const mode = parseProgressMode(ctx.str("progress") ?? "auto");
     if (!mode) throw usageError("read: --progress must be auto, bar, lines or none");
-    const { message, info } = await withSession(ctx, async (client) => {
-      const info = await step(`reading message ${id}`, () => client.messageInfo(id));
-      const bar = progress(`reading ${id}`, mode, info.size);
+    const { message, info } = await withSession(ctx, async (client, account) => {
+      const sm = await secureSession(ctx, client, account);
+      const size = await step(`reading message ${id}`, () => client.messageSize(id));
+      const bar = progress(`reading ${id}`, mode, size);
       try {
-        return { message: await step(`reading message ${id}`, () => client.read(id, bar.update)), info };
+        const parts: Uint8Array[] = [];
+        const info = await e2eStep(`reading message ${id}`, () =>
+          sm.open(id, (c) => void parts.push(c), {
+            onProgress: bar.update,
+            onKeyChange: (c) => warnKeyChange(ctx, c),
+          }),
+        );
+        return { message: Buffer.concat(parts), info };
       } finally {
         bar.finish();
       }
@@ -47,6 +57,10 @@ export const read: Command = {
       filename: header.filename ?? null,
       contentType: header.contentType ?? null,
       size: body.length,
+      encrypted: info.encrypted,
+      fromServer: info.fromServer,
+      trust: info.trust,
+      senderFingerprint: info.fingerprint ?? null,
     };
     if (out && out !== "-") {
       try {
@@ -79,6 +93,7 @@ export const read: Command = {
         ...(header.subject ? [`Subject: ${header.subject}`] : []),
         ...(header.filename ? [`File: ${header.filename}`] : []),
         `Size: ${formatBytes(body.length)}`,
+        `Security: ${describeTrust(info)}`,
       ]
         .map((line) => escapeControls(line, true))
         .join("\n"),

@@ -1,40 +1,17 @@
 // `opengroove send <user id | opengroovemessage:// URL>`: wraps the body in the CLI envelope
-// (docs/cli.md) and stores it on the realm for every computer of the recipient.
+// (docs/cli.md), encrypts it end to end for every computer of the recipient (docs/clients.md;
+// --plaintext sends it readable by the realm) and stores it on the realm.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { CHUNK_BYTES, type RealmClient } from "../../sdk/index.ts";
 import { parseRecipient } from "../address.ts";
 import { PROGRESS, type Command } from "../command.ts";
-import { CliError, EXIT, step, usageError } from "../errors.ts";
+import { CliError, EXIT, usageError } from "../errors.ts";
 import { encodeEnvelope, guessContentType } from "../../../lib/envelope.ts";
 import { parseProgressMode, progress } from "../format.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { promptLine, readAllStdin } from "../prompt.ts";
 import { withSession } from "../session.ts";
-
-/** Like RealmClient.send, but retracts the half-written message when a step fails (so it stops counting against the quota). */
-async function upload(
-  client: RealmClient,
-  from: string,
-  to: string,
-  body: Buffer,
-  onProgress: (done: number, total: number) => void,
-): Promise<string> {
-  const id = client.newMessageId(from);
-  await client.createMessage(id, [to]);
-  try {
-    await client.setMessageSize(id, body.length);
-    for (let off = 0; off < body.length; off += CHUNK_BYTES) {
-      await client.writeMessageData(id, off, body.subarray(off, off + CHUNK_BYTES));
-      onProgress(Math.min(off + CHUNK_BYTES, body.length), body.length);
-    }
-    await client.sendMessage(id);
-  } catch (e) {
-    await client.deleteMessage(id).catch(() => undefined);
-    throw e;
-  }
-  return id;
-}
+import { e2eStep, secureSession, warnKeyChange } from "../secure.ts";
 
 async function readFile(file: string): Promise<Buffer> {
   try {
@@ -86,6 +63,10 @@ export const send: Command = {
       value: "TYPE",
       description: "content type (default: from the file name, else text/plain for UTF-8 text)",
     },
+    plaintext: {
+      type: "boolean",
+      description: "send without end-to-end encryption (for recipients whose computers publish no key)",
+    },
     progress: PROGRESS,
   },
   minArgs: 1,
@@ -109,11 +90,17 @@ export const send: Command = {
     const subject = ctx.str("subject") ?? urlSubject;
     const message = Buffer.from(encodeEnvelope({ subject, filename, contentType }, body));
 
-    const id = await withSession(ctx, async (client, account) => {
+    const plaintext = ctx.flag("plaintext");
+    const { id, encrypted } = await withSession(ctx, async (client, account) => {
+      const sm = await secureSession(ctx, client, account);
       const bar = progress(`sending ${filename ?? "message"}`, mode, message.length);
       try {
-        return await step(`sending to ${to.userId}`, () =>
-          upload(client, account.userId, to.userId, message, bar.update),
+        return await e2eStep(`sending to ${to.userId}`, () =>
+          sm.send([to.userId], message, {
+            plaintext,
+            onProgress: (done, total) => bar.update(Math.min(done, total ?? done), total ?? done),
+            onKeyChange: (c) => warnKeyChange(ctx, c),
+          }),
         );
       } finally {
         bar.finish();
@@ -127,7 +114,11 @@ export const send: Command = {
         filename: filename ?? null,
         contentType,
         bytes: body.length,
+        encrypted,
       });
-    else ctx.out(`Sent ${id} to ${to.userId} (${formatBytes(body.length)}${filename ? `, ${filename}` : ""})\n`);
+    else
+      ctx.out(
+        `Sent ${id} to ${to.userId} (${formatBytes(body.length)}${filename ? `, ${filename}` : ""}${encrypted ? ", end-to-end encrypted" : ", NOT encrypted"})\n`,
+      );
   },
 };

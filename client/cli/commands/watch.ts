@@ -7,10 +7,11 @@ import { formatBytes } from "../../../lib/format/bytes.ts";
 import { decodeImmediateMessagePush } from "../../../lib/protocol/pushes.ts";
 import { describeMessage } from "../messages.ts";
 import { failWhenLost, openSession } from "../session.ts";
+import { secureSession } from "../secure.ts";
 
 export const watch: Command = {
   name: "watch",
-  summary: "stay connected and print live notifications (new messages, immediate messages)",
+  summary: "stay connected and print live notifications (new messages, immediate messages, subscriptions)",
   synopsis: "[--json]",
   details: 'Lines go to stdout as they arrive; with --json one JSON object per line ({"event": ...}).',
   options: {},
@@ -18,6 +19,10 @@ export const watch: Command = {
   maxArgs: 0,
   async run(ctx) {
     const { client, account } = await openSession(ctx);
+    const sm = await secureSession(ctx, client, account).catch((e: unknown) => {
+      client.close();
+      throw e;
+    });
     const time = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const emit = (event: string, fields: Record<string, string | number | null>, line: string) => {
       if (ctx.global.json) ctx.json({ event, time: new Date().toISOString(), ...fields });
@@ -25,7 +30,7 @@ export const watch: Command = {
     };
     client.on("messageavailable", (r: Reply) => {
       const id = r.text.trim();
-      describeMessage(client, id).then(
+      describeMessage(client, id, sm).then(
         (m) =>
           emit(
             "messageavailable",
@@ -46,6 +51,11 @@ export const watch: Command = {
       const m = decodeImmediateMessagePush(r.data);
       const { from, fromComputer, text } = m ?? { from: "", fromComputer: "", text: r.text };
       emit("receiveimessage", { from, fromComputer, text }, `imessage from ${from} (${fromComputer}): ${text}`);
+    });
+    client.on("subscriptionevent", (r: Reply) => {
+      const [type, onUser, onComputer, onSetting] = r.text.split("\n");
+      const what = `${type} of ${onUser}${onComputer ? ` computer ${onComputer}` : ""}${onSetting ? ` setting ${onSetting}` : ""}`;
+      emit("subscriptionevent", { type, onUser, onComputer, onSetting }, `changed: ${what}`);
     });
     for (const ev of ["imessagerejected", "workspacechange", "banned", "shutdown"]) {
       client.on(ev, (r: Reply) => emit(ev, { data: r.text }, `${ev}: ${r.text}`));

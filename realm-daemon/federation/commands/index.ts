@@ -6,6 +6,7 @@ import auth from "./auth.ts";
 import deliverbegin from "./deliverbegin.ts";
 import deliverdata from "./deliverdata.ts";
 import delivercommit from "./delivercommit.ts";
+import checkusers from "./checkusers.ts";
 import wsinvite from "./wsinvite.ts";
 import wsremove from "./wsremove.ts";
 import wschangebegin from "./wschangebegin.ts";
@@ -27,6 +28,7 @@ export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map(
     deliverbegin,
     deliverdata,
     delivercommit,
+    checkusers,
     wsinvite,
     wsremove,
     wschangebegin,

@@ -54,6 +54,7 @@ describe("status registry", () => {
       "NOSUCHREALM",
       "NOSUCHWORKSPACE",
       "NOSUCHEXPORT",
+      "NOSUCHCHANNEL",
       "ALREADYEXISTS",
       "UNAUTHORIZED",
       "INVALIDMESSAGEID",
