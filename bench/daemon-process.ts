@@ -1,11 +1,12 @@
-// The realm daemon under test, in its own process (forked by bench/run.ts) so it never shares
-// an event loop with the load generator. Talks to the parent over IPC: "ready" with its ports,
-// RSS on request (after a full GC), CPU profiling on request, clean stop.
+// The realm daemon under test, in its own process (forked by bench/run.ts and chaos/run.ts) so
+// it never shares an event loop with the load generator. Talks to the parent over IPC: "ready"
+// with its ports, RSS on request (after a full GC), CPU profiling on request, clean stop.
+// OG_BENCH_LIMITS (JSON) overrides the bench's limits (the chaos suite runs the defaults).
 import fs from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createLogger } from "../lib/log.ts";
 import { RealmDaemon } from "../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS } from "../realm-daemon/config.ts";
+import { REALM_DEFAULTS, type RealmDefaults } from "../realm-daemon/config.ts";
 
 type Msg =
   { op: "stats" } | { op: "rss" } | { op: "profile-start" } | { op: "profile-stop"; file: string } | { op: "stop" };
@@ -18,14 +19,27 @@ const daemon = new RealmDaemon(
     plainTcp: false,
     ephemeralPorts: true,
     webUrl: "http://web.invalid",
-    limits: { ...REALM_DEFAULTS, maxConnections: 20_000, maxConnectionsPerIp: 100_000, idleTimeoutMs: 3_600_000 },
+    limits: {
+      ...REALM_DEFAULTS,
+      maxConnections: 20_000,
+      maxConnectionsPerIp: 100_000,
+      idleTimeoutMs: 3_600_000,
+      ...(JSON.parse(process.env.OG_BENCH_LIMITS ?? "{}") as Partial<RealmDefaults>),
+    },
   },
   createLogger("realm-bench", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
 );
 await daemon.start();
 const realm = daemon.listRealms().find((r) => r.slug === "plain")!;
 const send = (m: object) => process.send!(m);
-send({ op: "ready", port: daemon.listeners.actualPort(realm.port) });
+send({
+  op: "ready",
+  port: daemon.listeners.actualPort(realm.port),
+  ports: Object.fromEntries(daemon.listRealms().map((r) => [r.slug, daemon.listeners.actualPort(r.port)])),
+  httpPort: daemon.httpPort,
+});
+// The parent is gone (even killed): do not linger holding ports and database connections.
+process.on("disconnect", () => process.exit(1));
 
 let session: Session | undefined;
 process.on("message", (m: Msg) => {

@@ -18,6 +18,7 @@ export type Job =
   | { kind: "live"; port: number; senders: Cred[]; readers: Cred[]; perSec: number; seconds: number; bytes: number }
   | { kind: "idle"; port: number; count: number }
   | { kind: "latency"; port: number; cred: Cred; command: string; args: string[]; n: number }
+  | { kind: "clients"; port: number; creds: Cred[]; command: string; args: string[]; n: number; pauseMs: number }
   | { kind: "insert"; url: string; conns: number; first: number; perConn: number; bytes: number }
   | { kind: "delete"; url: string; conns: number; first: number };
 
@@ -139,6 +140,26 @@ async function prepare(job: Job): Promise<() => Promise<Omit<JobResult, "start" 
         }
         c.close();
         return { count: job.n, latencies };
+      };
+    }
+    case "clients": {
+      // Several logged-in clients at once, each making `n` calls with a pause between them
+      // (interactive users, not a saturating load), every call's latency kept.
+      const clients = await Promise.all(job.creds.map((c) => login(job.port, c)));
+      return async () => {
+        const latencies: number[] = [];
+        await Promise.all(
+          clients.map(async (c) => {
+            for (let i = 0; i < job.n; i++) {
+              const t = now();
+              await c.call(job.command, job.args);
+              latencies.push(now() - t);
+              await new Promise((r) => setTimeout(r, job.pauseMs));
+            }
+          }),
+        );
+        for (const c of clients) c.close();
+        return { count: latencies.length, latencies };
       };
     }
     case "insert":

@@ -8,6 +8,7 @@ import { hashPassword } from "../lib/auth/password.ts";
 import { foldUsername } from "../lib/domain/usernames.ts";
 import { seed } from "../lib/domain/seed.ts";
 import { createTestDb, type TestDb } from "../tests/helpers/db.ts";
+import type { REALM_DEFAULTS } from "../realm-daemon/config.ts";
 import type { Cred, Job, JobResult } from "./load-worker.ts";
 
 export const PASSWORD = "bench password 1234";
@@ -57,12 +58,15 @@ export async function makeUsers(pool: pg.Pool, prefix: string, n: number): Promi
 
 export interface Daemon {
   proc: ChildProcess;
+  /** TLS port of the plain realm; `ports` has every realm's by slug. */
   port: number;
+  ports: Record<string, number>;
+  httpPort: number;
   request<T>(msg: object, reply: string): Promise<T>;
   stop(): Promise<void>;
 }
 
-function once<T>(p: ChildProcess, op: string): Promise<T> {
+export function once<T>(p: ChildProcess, op: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMsg = (m: { op: string; error?: string }) => {
       if (m.op === op) {
@@ -86,21 +90,32 @@ function once<T>(p: ChildProcess, op: string): Promise<T> {
   });
 }
 
-export async function startDaemon(dbUrl: string): Promise<Daemon> {
+export interface DaemonOptions {
+  /** Limits over the bench's (REALM_DEFAULTS with connection caps lifted). */
+  limits?: Partial<Record<keyof typeof REALM_DEFAULTS, number>>;
+  /** Where the daemon's stdout and stderr go (a file descriptor); inherited when unset. */
+  logFd?: number;
+}
+
+export async function startDaemon(dbUrl: string, opts: DaemonOptions = {}): Promise<Daemon> {
   const proc = fork(path.join(import.meta.dirname, "daemon-process.ts"), [], {
     execArgv: [...TSX, "--expose-gc"],
-    env: { ...process.env, OG_BENCH_DB_URL: dbUrl },
+    env: { ...process.env, OG_BENCH_DB_URL: dbUrl, OG_BENCH_LIMITS: JSON.stringify(opts.limits ?? {}) },
+    stdio: opts.logFd === undefined ? undefined : ["ignore", opts.logFd, opts.logFd, "ipc"],
   });
-  const ready = await once<{ port: number }>(proc, "ready");
+  const ready = await once<{ port: number; ports: Record<string, number>; httpPort: number }>(proc, "ready");
   return {
     proc,
     port: ready.port,
+    ports: ready.ports,
+    httpPort: ready.httpPort,
     request<T>(msg: object, reply: string) {
       const p = once<T>(proc, reply);
       proc.send(msg);
       return p;
     },
     async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return; // already gone (killed)
       const exited = new Promise((r) => proc.once("exit", r));
       proc.send({ op: "stop" });
       await exited;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { baseEnvSchema } from "../lib/config/env.ts";
 import { LOGIN_LIMITS } from "../lib/domain/login-limits.ts";
 import { SETTING_LIMITS } from "../lib/domain/settings.ts";
+import { parseCidr } from "../lib/net/cidr.ts";
 import { federationEnvSchema, federationFromEnv, type FederationConfig } from "./federation/config.ts";
 
 export const REALM_DEFAULTS = {
@@ -39,6 +40,8 @@ export const REALM_DEFAULTS = {
   maxSearchResults: 50,
   ...SETTING_LIMITS,
   maxImessageBytes: 16 * 1024,
+  /** sendimessage waits this long for the recipient's instance to take the message, else NOSUCHCOMPUTER. */
+  imessageConfirmMs: 2_000,
   /** Workspaces: how often to suspend inactive members, drop abandoned uploads and free changes left acked. */
   workspaceSweepMs: 60_000,
   /** When > 0, the inactivity limit in ms for every workspace (tests, operations); 0 = the workspace's or realm's days. */
@@ -99,6 +102,24 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(300)
     .max(600_000)
     .default(REALM_DEFAULTS.presenceStaleMs),
+  /**
+   * Host where clients reach this instance directly (or a balancer frontend dedicated to it):
+   * what a draining peer sends in `switchserver`. Default: the bind host, or this machine's
+   * host name when binding every address.
+   */
+  OPENGROOVE_REALM_ADVERTISE_HOST: z.string().min(1).optional(),
+  /** Advertised port per realm port when it differs (a balancer frontend per instance): "63745=64001,63741=64002". */
+  OPENGROOVE_REALM_ADVERTISE_PORTS: z
+    .string()
+    .regex(/^\s*\d+\s*=\s*\d+\s*(,\s*\d+\s*=\s*\d+\s*)*$/, 'must be "realmPort=advertisedPort,..."')
+    .optional(),
+  /** PROXY protocol v2 on the realm ports: the balancer addresses or CIDRs it is accepted from (comma-separated). */
+  OPENGROOVE_REALM_PROXY_PROTOCOL_FROM: z.string().min(1).optional(),
+  /** The realm ports (as configured on the realm) that expect PROXY protocol; default every realm port. */
+  OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS: z
+    .string()
+    .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, "must be a comma-separated list of ports")
+    .optional(),
 });
 
 export type RealmEnv = z.infer<typeof realmEnvSchema>;
@@ -118,7 +139,18 @@ export interface RealmDaemonConfig {
    * realm in the database when unset. Lets several realms on one database run in separate daemons.
    */
   serveRealms?: string[];
+  /** Host (and per realm port, port) advertised for switchserver; see OPENGROOVE_REALM_ADVERTISE_*. */
+  advertiseHost?: string;
+  advertisePorts?: ReadonlyMap<number, number>;
+  /** PROXY protocol v2: accepted only from these balancer addresses, on these realm ports (all when unset). */
+  proxyProtocol?: { from: string[]; ports?: number[] };
 }
+
+const list = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -155,8 +187,28 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
       presenceStaleMs: env.OPENGROOVE_REALM_INSTANCE_STALE_MS,
     },
     federation: federationFromEnv(env),
-    serveRealms: env.OPENGROOVE_REALM_SERVE?.split(",")
-      .map((x) => x.trim())
-      .filter(Boolean),
+    serveRealms: env.OPENGROOVE_REALM_SERVE === undefined ? undefined : list(env.OPENGROOVE_REALM_SERVE),
+    advertiseHost: env.OPENGROOVE_REALM_ADVERTISE_HOST,
+    advertisePorts: new Map(
+      list(env.OPENGROOVE_REALM_ADVERTISE_PORTS).map((x) => x.split("=").map(Number) as [number, number]),
+    ),
+    proxyProtocol: proxyFromEnv(env),
   };
+}
+
+function proxyFromEnv(env: RealmEnv): RealmDaemonConfig["proxyProtocol"] {
+  const from = list(env.OPENGROOVE_REALM_PROXY_PROTOCOL_FROM);
+  const bad = from.find((x) => !parseCidr(x));
+  if (bad || (env.OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS && !from.length)) {
+    const e = new Error(
+      bad
+        ? `OPENGROOVE_REALM_PROXY_PROTOCOL_FROM: "${bad}" is not an IP address or CIDR`
+        : "OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS needs OPENGROOVE_REALM_PROXY_PROTOCOL_FROM (the balancer addresses)",
+    );
+    e.name = "ConfigError";
+    throw e;
+  }
+  if (!from.length) return undefined;
+  const ports = env.OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS;
+  return { from, ports: ports ? list(ports).map(Number) : undefined };
 }

@@ -16,12 +16,19 @@ import { pruneTables } from "../lib/domain/pruning.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
-  readImmediateMessage,
+  takeImmediateMessage,
   type ImmediateNotice,
 } from "../lib/domain/immediate-messages.ts";
 import { sweepWorkspaces } from "../lib/domain/workspace-gc.ts";
 import { endPresence } from "../lib/domain/presence.ts";
-import { heartbeatInstance, registerInstance, removeInstance } from "../lib/domain/instances.ts";
+import {
+  heartbeatInstance,
+  markDraining,
+  registerInstance,
+  removeInstance,
+  switchTargets,
+  type InstanceRow,
+} from "../lib/domain/instances.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
 import { routeSubscriptionNotification } from "./subscription-push.ts";
 import { routeChannelNotification } from "./channel-push.ts";
@@ -94,6 +101,8 @@ export class RealmDaemon {
     await this.notifier.start();
     await this.reloadRealms();
     this.http = await startHttp(this);
+    // Now the ports are known: advertise them (switchserver targets, console).
+    await registerInstance(this.db.pool, this.instanceRow());
     await this.federation?.start();
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const t = setInterval(() => void fn().catch((e) => this.log.warn({ err: e }, "periodic task failed")), ms);
@@ -116,8 +125,34 @@ export class RealmDaemon {
     return [...this.listeners.addresses, this.http.address];
   }
 
-  private instanceRow() {
-    return { id: this.instanceId, kind: "realm", host: os.hostname(), pid: process.pid };
+  private instanceRow(): InstanceRow {
+    return {
+      id: this.instanceId,
+      kind: "realm",
+      host: os.hostname(),
+      pid: process.pid,
+      addresses: this.advertisedAddresses(),
+      httpAddress: this.http ? `${this.advertiseHost()}:${this.http.port}` : undefined,
+      connections: this.connections.size,
+    };
+  }
+
+  private advertiseHost(): string {
+    const bind = this.config.bindHost;
+    return this.config.advertiseHost ?? (bind === "0.0.0.0" || bind === "::" ? os.hostname() : bind);
+  }
+
+  /** Realm id → "host:port" where a client reaches this instance directly (sent by peers in switchserver). */
+  advertisedAddresses(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const host = this.advertiseHost();
+    const h = host.includes(":") ? `[${host}]` : host;
+    for (const r of this.realms.values()) {
+      const actual = this.listeners.actualPort(r.port);
+      if (r.status !== "ACTIVE" || actual === undefined) continue;
+      out[r.id] = `${h}:${this.config.advertisePorts?.get(r.port) ?? actual}`;
+    }
+    return out;
   }
 
   private async heartbeat(): Promise<void> {
@@ -284,7 +319,8 @@ export class RealmDaemon {
     if (!holders().length) return;
     this.imessageChain = this.imessageChain
       .then(async () => {
-        const m = await readImmediateMessage(this.db.pool, n.id);
+        // Taken (marked delivered) before the push: the sender's OK means this instance had it.
+        const m = await takeImmediateMessage(this.db.pool, n.id);
         if (!m) return;
         // The original server's layout: id SP sender SP computer SP text.
         const push = encodeImmediateMessagePush({
@@ -323,13 +359,25 @@ export class RealmDaemon {
     return this.stopping;
   }
 
+  /** Marks this instance draining (no longer a target) and reads the live peers' addresses per realm. */
+  private async moveTargets(): Promise<Map<string, string[]> | undefined> {
+    try {
+      await markDraining(this.db.pool, this.instanceId);
+      const realms = [...new Set([...this.connections].map((c) => c.realm.id))];
+      return await switchTargets(this.db.pool, this.instanceId, realms, this.config.limits.presenceStaleMs);
+    } catch (e) {
+      this.log.warn({ err: e }, "could not read the peers to switch clients to; sending shutdown");
+      return undefined;
+    }
+  }
+
   private async drain(): Promise<void> {
     const deadline = Date.now() + this.config.limits.shutdownGraceMs;
-    const untilDeadline = (p: Promise<unknown>) => {
+    const untilDeadline = <T>(p: Promise<T>): Promise<T | undefined> => {
       let timer: NodeJS.Timeout | undefined;
       return Promise.race([
         p,
-        new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now())))),
       ]).finally(() => clearTimeout(timer));
     };
     this.draining = true;
@@ -337,9 +385,18 @@ export class RealmDaemon {
     // Stops accepting now; resolves once the listeners' sockets are all gone.
     const listenersClosed = this.listeners.close();
     await untilDeadline(this.federation?.stop() ?? Promise.resolve());
+    const targets = await untilDeadline(this.moveTargets());
+    let turn = 0;
     const sessions = [...this.connections].map((c) => {
-      c.notify("shutdown", "the realm server is shutting down; reconnect");
-      return c.closeWhenIdle("shutdown");
+      // A live peer serving this realm: the client continues there (switchserver, spread over
+      // the peers); otherwise it reconnects through the balancer (shutdown).
+      const peers = c.transport.kind === "ws" ? undefined : targets?.get(c.realm.id);
+      if (!peers?.length) {
+        c.notify("shutdown", "the realm server is shutting down; reconnect");
+        return c.closeWhenIdle("shutdown");
+      }
+      c.notify("switchserver", peers[turn++ % peers.length]);
+      return c.closeWhenIdle("switchserver", { waitForPeer: true });
     });
     await untilDeadline(Promise.all(sessions));
     // Past the grace time: whatever is still running is cut off (its client gets no reply).

@@ -98,7 +98,7 @@ export class LegacyListeners {
       (s) => {
         this.admission.handshakeFinished(s);
         // The realm's own port number keys its connections (metrics, realmsOnPort); the realm is fixed.
-        handleStreamSocket(this.daemon, s, r.port, "tls", r.id);
+        handleStreamSocket(this.daemon, s, r.port, "tls", undefined, r.id);
       },
     );
     server.on("connection", (s: net.Socket) => void this.admission.admit(s));

@@ -13,8 +13,25 @@ function counter(registry: client.Registry, name: string, help: string, labelNam
   return { inc: (n = 1, labels?: Labels) => (labels ? c.inc(labels, n) : c.inc(n)) };
 }
 
+/**
+ * Figures about the whole database (bytes stored, queue depth, backups) are the same whichever
+ * instance reads them: only one instance reports them (the oldest live one), so a sum over the
+ * instances does not overcount. Everything else is this instance's own, labelled `instance`.
+ */
+async function reportsClusterFigures(d: RealmDaemon): Promise<boolean> {
+  const r = await d.db.pool.query<{ id: string }>(
+    `SELECT id FROM daemon_instances WHERE kind = 'realm' AND NOT draining
+        AND "heartbeatAt" > now() - $1 * interval '1 millisecond'
+      ORDER BY "startedAt", id LIMIT 1`,
+    [d.config.limits.presenceStaleMs],
+  );
+  // No live row (the database is down, or this one was just reaped): report, rather than nobody.
+  return !r.rows[0] || r.rows[0].id === d.instanceId;
+}
+
 export function createRealmMetrics(d: RealmDaemon) {
   const registry = new client.Registry();
+  registry.setDefaultLabels({ instance: d.instanceId });
   client.collectDefaultMetrics({ register: registry });
   const commandSeconds = new client.Histogram({
     name: "opengroove_command_seconds",
@@ -66,13 +83,15 @@ function registerStorageMetrics(d: RealmDaemon, registry: client.Registry): void
   // One query serves both gauges of a scrape: the first collect starts it, the second reuses it.
   let pending: Promise<{ slug: string; bytes: string; waiting: string }[]> | null = null;
   const rows = () => {
-    pending ??= d.db.pool
-      .query<{ slug: string; bytes: string; waiting: string }>(
+    pending ??= (async () => {
+      if (!(await reportsClusterFigures(d))) return [];
+      const r = await d.db.pool.query<{ slug: string; bytes: string; waiting: string }>(
         `SELECT r.slug, COALESCE((SELECT sum("bytesUsed") FROM users u WHERE u."realmId" = r.id), 0)::text AS bytes,
                 (SELECT count(*) FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE m."realmId" = r.id AND m."sentAt" IS NOT NULL)::text AS waiting
            FROM realms r`,
-      )
-      .then((r) => r.rows)
+      );
+      return r.rows;
+    })()
       .catch(() => [])
       .finally(() => setTimeout(() => (pending = null), 0));
     return pending;
@@ -101,9 +120,12 @@ function registerStorageMetrics(d: RealmDaemon, registry: client.Registry): void
 
 /** The last backup run (backup_runs, written by the launcher's schedule or `npm run backup`). */
 function registerBackupMetrics(d: RealmDaemon, registry: client.Registry): void {
-  let pending: ReturnType<typeof backupStatus> | null = null;
+  /** null: another instance reports the cluster figures. */
+  let pending: Promise<Awaited<ReturnType<typeof backupStatus>> | null> | null = null;
   const status = () => {
-    pending ??= backupStatus(d.db.pool).finally(() => setTimeout(() => (pending = null), 0));
+    pending ??= reportsClusterFigures(d)
+      .then((mine) => (mine ? backupStatus(d.db.pool) : null))
+      .finally(() => setTimeout(() => (pending = null), 0));
     return pending;
   };
   new client.Gauge({
@@ -111,7 +133,8 @@ function registerBackupMetrics(d: RealmDaemon, registry: client.Registry): void 
     help: "When the last successful backup finished (0: never)",
     registers: [registry],
     async collect() {
-      const s = await status().catch(() => null);
+      const s = await status().catch(() => undefined);
+      if (s === null) return this.reset(); // another instance reports it
       this.set(s?.lastSuccessAt ? Math.floor(s.lastSuccessAt.getTime() / 1000) : 0);
     },
   });

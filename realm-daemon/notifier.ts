@@ -21,16 +21,31 @@ export class Notifier {
 
   async start(): Promise<void> {
     const c = new pg.Client({ connectionString: this.url, application_name: "opengroove-listen" });
+    let listening = false;
     c.on("notification", (n) => this.onNotify(n.channel, n.payload ?? ""));
     c.on("error", (e) => this.log.warn({ err: e.message }, "notification connection error"));
     c.on("end", () => {
       if (this.client === c) this.client = undefined;
-      if (this.stopped) return;
+      // Only a connection that was listening starts a reconnect. A failed attempt also ends
+      // (pg emits "end" after a refused connect) but reconnect() retries that one itself:
+      // two retry chains per failure would multiply during an outage and leave several
+      // listeners behind, each delivering every notification again.
+      if (this.stopped || !listening) return;
       this.log.warn("notification connection lost; reconnecting");
       setTimeout(() => void this.reconnect(), this.retryMs).unref();
     });
-    await c.connect();
-    for (const ch of Object.values(CHANNELS)) await c.query(`LISTEN ${ch}`);
+    try {
+      await c.connect();
+      for (const ch of Object.values(CHANNELS)) await c.query(`LISTEN ${ch}`);
+    } catch (e) {
+      await c.end().catch(() => undefined);
+      throw e;
+    }
+    if (this.stopped) {
+      await c.end().catch(() => undefined); // stopped while this attempt was connecting
+      return;
+    }
+    listening = true;
     this.client = c;
     this.retryMs = 250;
   }

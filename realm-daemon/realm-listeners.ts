@@ -8,8 +8,13 @@ import { ensureRealmKey, type RealmKeyMaterial } from "../lib/realm/keys.ts";
 import { listenOrFail, PortInUseError } from "../lib/runtime/daemon-lifecycle.ts";
 import { handleStreamSocket } from "./stream-transport.ts";
 import { LegacyListeners } from "./legacy-listeners.ts";
+import { admitProxied } from "./proxy-admission.ts";
+import { AddressList } from "../lib/net/cidr.ts";
+import type { ProxyEndpoint } from "../lib/net/proxy-v2.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
+
+const socketKey = (s: net.Socket) => `${s.remoteAddress}|${s.remotePort}`;
 
 /** How often a realm port that was in use is tried again. */
 const LISTEN_RETRY_MS = 2_000;
@@ -18,6 +23,8 @@ interface Listener {
   port: number;
   actualPort: number;
   server: net.Server;
+  /** Not listening: takes each admitted socket from `server` (absent with plain TCP). */
+  tlsServer?: tls.Server;
   contexts: Map<string, tls.SecureContext>;
   defaultRealm: string;
   /** TLS fingerprint of the certificate served to clients without SNI. */
@@ -32,11 +39,18 @@ export class RealmListeners {
   readonly listenErrors = new Map<number, { realms: string[]; error: string }>();
   private retryTimer?: NodeJS.Timeout;
 
+  /** Balancers allowed to send PROXY protocol headers (when configured). */
+  private readonly proxyBalancers?: AddressList;
+  /** Real client "address:port" of a proxied socket, by its socket key, until the TLS layer is up. */
+  private readonly realRemote = new Map<string, string>();
+
   /** Legacy TLS ports for original 2008 clients (realms with legacyTlsPort set). */
   readonly legacy: LegacyListeners;
 
   constructor(private readonly daemon: RealmDaemon) {
     this.legacy = new LegacyListeners(daemon, this);
+    const p = daemon.config.proxyProtocol;
+    if (p) this.proxyBalancers = new AddressList(p.from);
   }
 
   get addresses(): string[] {
@@ -81,8 +95,8 @@ export class RealmListeners {
         existing.defaultRealm = rs[0].id;
         // Clients that send no SNI (connecting by address) get the server's default context.
         const def = this.keys.get(rs[0].id)!;
-        if (existing.server instanceof tls.Server && existing.defaultFingerprint !== def.tlsFingerprint) {
-          existing.server.setSecureContext({ key: def.privateKeyPem, cert: def.certPem, minVersion: "TLSv1.2" });
+        if (existing.tlsServer && existing.defaultFingerprint !== def.tlsFingerprint) {
+          existing.tlsServer.setSecureContext({ key: def.privateKeyPem, cert: def.certPem, minVersion: "TLSv1.2" });
           existing.defaultFingerprint = def.tlsFingerprint;
         }
         continue;
@@ -116,8 +130,9 @@ export class RealmListeners {
   /** Raw sockets still in the TLS handshake, by "address|port", with their deadline. */
   private handshaking = new Map<string, NodeJS.Timeout>();
 
-  admit(socket: net.Socket): boolean {
-    const ip = socket.remoteAddress ?? "?";
+  /** Admits a socket under the per-address and global caps; `realIp` from a PROXY header when there is one. */
+  admit(socket: net.Socket, realIp?: string): boolean {
+    const ip = realIp ?? socket.remoteAddress ?? "?";
     const n = (this.ipCounts.get(ip) ?? 0) + 1;
     if (
       n > this.daemon.config.limits.maxConnectionsPerIp ||
@@ -142,7 +157,7 @@ export class RealmListeners {
    * nothing, or trickles a ClientHello, is destroyed (and its slots freed by "close").
    */
   private handshakeDeadline(socket: net.Socket): void {
-    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    const key = socketKey(socket);
     const timer = setTimeout(() => {
       this.handshaking.delete(key);
       this.daemon.metrics.errors.inc(1, { command: "tls-handshake-timeout" });
@@ -157,7 +172,7 @@ export class RealmListeners {
   }
 
   handshakeFinished(socket: tls.TLSSocket): void {
-    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    const key = socketKey(socket);
     clearTimeout(this.handshaking.get(key));
     this.handshaking.delete(key);
   }
@@ -174,14 +189,12 @@ export class RealmListeners {
       defaultRealm: rs[0].id,
       defaultFingerprint: this.keys.get(rs[0].id)!.tlsFingerprint,
     };
-    let server: net.Server;
-    if (cfg.plainTcp) {
-      server = net.createServer((s) => {
-        if (this.admit(s)) handleStreamSocket(this.daemon, s, port, "tcp");
-      });
-    } else {
+    // Sockets are accepted by a plain TCP server; TLS (when on) is layered on each one after
+    // admission, so a PROXY protocol header can be read before the first TLS byte.
+    let tlsServer: tls.Server | undefined;
+    if (!cfg.plainTcp) {
       const def = this.keys.get(rs[0].id)!;
-      server = tls.createServer(
+      tlsServer = tls.createServer(
         {
           key: def.privateKeyPem,
           cert: def.certPem,
@@ -196,13 +209,40 @@ export class RealmListeners {
         },
         (s) => {
           this.handshakeFinished(s);
-          handleStreamSocket(this.daemon, s, port, "tls");
+          handleStreamSocket(this.daemon, s, port, "tls", this.realRemote.get(socketKey(s)));
         },
       );
-      // Count raw TCP connections before the TLS handshake so handshake floods are bounded too.
-      server.on("connection", (s: net.Socket) => void this.admit(s));
-      server.on("tlsClientError", () => this.daemon.metrics.errors.inc(1, { command: "tls" }));
+      tlsServer.on("tlsClientError", () => this.daemon.metrics.errors.inc(1, { command: "tls" }));
     }
+    const serve = (s: net.Socket, real?: ProxyEndpoint) => {
+      if (!this.admit(s, real?.address)) return;
+      const remote = real && `${real.address}:${real.port}`;
+      if (!tlsServer) {
+        handleStreamSocket(this.daemon, s, port, "tcp", remote);
+        s.resume(); // paused after a PROXY header was read
+        return;
+      }
+      if (remote) {
+        const key = socketKey(s);
+        this.realRemote.set(key, remote);
+        s.once("close", () => this.realRemote.delete(key));
+      }
+      tlsServer.emit("connection", s);
+    };
+    const proxied = this.proxyBalancers && (!cfg.proxyProtocol?.ports || cfg.proxyProtocol.ports.includes(port));
+    const server = net.createServer((s) => {
+      if (!proxied) return serve(s);
+      admitProxied(s, {
+        balancers: this.proxyBalancers!,
+        timeoutMs: cfg.limits.handshakeTimeoutMs,
+        onReady: serve,
+        onRefused: (sock, reason) => {
+          this.daemon.metrics.errors.inc(1, { command: "proxy-protocol" });
+          this.daemon.log.warn({ port, remote: `${sock.remoteAddress}:${sock.remotePort}` }, reason);
+        },
+      });
+    });
+    entry.tlsServer = tlsServer;
     server.maxConnections = cfg.limits.maxConnections;
     entry.server = server;
     entry.actualPort = await listenOrFail(

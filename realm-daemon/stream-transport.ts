@@ -13,12 +13,15 @@ export function handleStreamSocket(
   socket: net.Socket,
   localPort: number,
   kind: "tls" | "tcp",
+  /** The real client "address:port" when a balancer sent it (PROXY protocol). */
+  remote?: string,
   /** A port that serves one realm only (the legacy TLS port): the greeting may not pick another. */
   fixedRealmId?: string,
 ): void {
   const limits = daemon.config.limits;
   let realm: RealmInfo | undefined;
   acceptStream(socket, {
+    remoteAddress: remote,
     maxPacketBytes: limits.maxPacketBytes,
     greetingTimeoutMs: limits.greetingTimeoutMs,
     maxWriteBufferBytes: limits.maxWriteBufferBytes,

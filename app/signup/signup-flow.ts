@@ -222,7 +222,7 @@ export async function submitSignup(
 
     // An invite is its own limit (its uses, checked atomically by registerAccount; its code is
     // too long to guess), so invited colleagues behind one NAT do not use up the address's slots.
-    if (realm.registrationMode !== "INVITE") await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
+    if (realm.registrationMode !== "INVITE") await enforceSignupThrottle(pool, realm.id, ctx.ip, ctx.throttle);
     if (realm.registrationMode === "OPEN") {
       spent = true;
       await checkCaptcha(pool, realm, input, ctx);
@@ -270,7 +270,7 @@ export async function submitTicketCaptcha(
         "BADARGUMENTS",
         "This signup link has expired or was already used. Start the signup again from your OpenGroove client to get a new link.",
       );
-    await enforceSignupThrottle(pool, ctx.ip, ctx.throttle);
+    await enforceSignupThrottle(pool, realm.id, ctx.ip, ctx.throttle);
     spent = true;
     await checkCaptcha(pool, realm, input, ctx);
     const token = await passTicketCaptcha(pool, ticketId, realm.id);

@@ -15,6 +15,7 @@ import { Subscriptions } from "./subscriptions.ts";
 import { ImessageQuotas } from "./imessage-quotas.ts";
 import { HelpDocuments } from "./help-documents.ts";
 import { Channels } from "./channels.ts";
+import { FollowingConnection, type FollowOptions } from "./following-connection.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
@@ -73,8 +74,14 @@ export class RealmClient implements CommandCaller {
     return (this.ws ??= new Workspaces(this));
   }
 
-  static async connect(opts: ConnectOptions): Promise<RealmClient> {
-    return new RealmClient(await openConnection(opts));
+  /** Connects; the connection follows `switchserver` (and, with `reconnect`, shutdowns and losses). */
+  static async connect(opts: ConnectOptions & FollowOptions): Promise<RealmClient> {
+    return new RealmClient(new FollowingConnection(await openConnection(opts), opts));
+  }
+
+  /** How many times this client moved to another server connection (switchserver or reconnect). */
+  get moves(): number {
+    return this.raw instanceof FollowingConnection ? this.raw.moves : 0;
   }
 
   get fingerprint(): string | undefined {
@@ -316,6 +323,9 @@ export class RealmClient implements CommandCaller {
             if (bad) throw new OpenGrooveError(bad.status as StatusWord, bad.reason, "deletemessages");
             taken += ids.length;
           });
+          // Awaited before the next delete or at the end; when a read fails first (connection
+          // lost), this one's rejection must not go unhandled and crash the process.
+          deleting.catch(() => undefined);
         }
       }
       await deleting;

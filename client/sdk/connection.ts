@@ -23,6 +23,8 @@ export interface ConnectOptions {
   wsPath?: string;
   timeoutMs?: number;
   maxPacketBytes?: number;
+  /** Source address of a TLS/TCP connection (multi-homed hosts). */
+  localAddress?: string;
 }
 
 export interface Reply {
@@ -151,6 +153,7 @@ export async function openConnection(opts: ConnectOptions): Promise<RawConnectio
       timeoutMs,
       maxPacketBytes: opts.maxPacketBytes ?? 8 * 1024 * 1024,
       fingerprint: opts.fingerprint,
+      localAddress: opts.localAddress,
     });
     return new SdkConnection(core);
   } catch (e) {

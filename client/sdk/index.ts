@@ -8,6 +8,7 @@ export {
   type Reply,
 } from "./client.ts";
 export { openConnection, type RawConnection } from "./connection.ts";
+export { FollowingConnection, parseServerAddress, type FollowOptions } from "./following-connection.ts";
 export {
   Workspaces,
   isSuspended,

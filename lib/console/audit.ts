@@ -20,6 +20,12 @@ export function auditJson(value: unknown): Prisma.InputJsonValue | undefined {
   ) as Prisma.InputJsonValue;
 }
 
+/** Who did it, for audit_log.actorLabel: "operator:alice", or the API token it came through. */
+export function actorLabel(actor: Actor): string {
+  const base = `${actor.kind}:${actor.username}`;
+  return actor.apiToken ? `${base} via API token "${actor.apiToken.name}" (${actor.apiToken.prefix}…)` : base;
+}
+
 export interface AuditEntry {
   action: string;
   targetType: string;
@@ -33,7 +39,7 @@ export async function recordAudit(tx: Tx, ctx: CommandContext, entry: AuditEntry
   await tx.auditLog.create({
     data: {
       actorId: ctx.actor.id,
-      actorLabel: `${ctx.actor.kind}:${ctx.actor.username}`,
+      actorLabel: actorLabel(ctx.actor),
       action: entry.action,
       targetType: entry.targetType,
       targetId: entry.targetId,

@@ -1,6 +1,7 @@
 // Every console write is a Command: zod parse -> permission check -> query -> uniform result.
 // Server actions are thin wrappers around executeCommand, so the integration tests can run the
 // exact same path (including the authorization matrix) without a browser.
+import type pg from "pg";
 import type { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Actor } from "../domain/permissions.ts";
@@ -14,7 +15,7 @@ export type ActionResult<T = unknown> =
   | { ok: true; status: 200; message: string; data?: T; warnings?: string[] }
   | {
       ok: false;
-      status: 400 | 401 | 404 | 409 | 429 | 500;
+      status: 400 | 401 | 403 | 404 | 409 | 429 | 500;
       error: string;
       fieldErrors?: FieldErrors;
       values?: Record<string, string>;
@@ -25,6 +26,8 @@ export interface CommandContext {
   actor: Actor;
   /** Client address for the audit log, when known. */
   ip: string | null;
+  /** The pg pool for commands that use plain SQL (defaults to the app's, lib/db/client.ts). */
+  pool?: pg.Pool;
 }
 
 export interface CommandOutput<T> {
@@ -37,7 +40,13 @@ export interface CommandOutput<T> {
 export interface Command<S extends z.ZodType, T> {
   name: string;
   schema: S;
-  /** false answers 404: the target does not exist or belongs to a realm the actor cannot see. */
+  /**
+   * false answers 404: the target does not exist or belongs to a realm the actor cannot see.
+   * Commands whose refusal reveals nothing (administrator-only ones) set deniedStatus 403.
+   */
+  deniedStatus?: 403;
+  /** A read: no "console change" log line. */
+  readOnly?: boolean;
   authorize(ctx: CommandContext, input: z.output<S>): Promise<boolean> | boolean;
   run(ctx: CommandContext, input: z.output<S>): Promise<CommandOutput<T>>;
 }
@@ -58,6 +67,7 @@ export class ConsoleError extends Error {
 }
 
 export const NOT_FOUND = "Not found.";
+export const FORBIDDEN = "Your role does not allow this.";
 
 /** Field values echoed back after a failed submission (never password or secret fields). */
 function echoValues(raw: unknown): Record<string, string> | undefined {
@@ -96,9 +106,12 @@ export async function executeCommand<S extends z.ZodType, T>(
   if (!parsed.success) return fieldProblems(zodFieldErrors(parsed.error), echoValues(raw));
   const input = parsed.data as z.output<S>;
   try {
-    if (!(await cmd.authorize(ctx, input))) return { ok: false, status: 404, error: NOT_FOUND };
+    if (!(await cmd.authorize(ctx, input)))
+      return cmd.deniedStatus === 403
+        ? { ok: false, status: 403, error: FORBIDDEN }
+        : { ok: false, status: 404, error: NOT_FOUND };
     const out = await cmd.run(ctx, input);
-    log.info({ command: cmd.name, actor: ctx.actor.username }, "console change");
+    if (!cmd.readOnly) log.info({ command: cmd.name, actor: ctx.actor.username }, "console change");
     return { ok: true, status: 200, message: out.message, data: out.data, warnings: out.warnings };
   } catch (e) {
     if (e instanceof ConsoleError)

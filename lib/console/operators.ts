@@ -55,6 +55,7 @@ const operatorAudit = (o: { username: string; role: string; disabled: boolean },
 
 export const createOperator = defineCommand({
   name: "operator.create",
+  deniedStatus: 403,
   schema: z.object({
     username: z
       .string()
@@ -98,6 +99,7 @@ export const createOperator = defineCommand({
 
 export const updateOperator = defineCommand({
   name: "operator.update",
+  deniedStatus: 403,
   schema: z.object({ operatorId: id, role, disabled: checkbox, realmIds: realmIdList }),
   authorize: (ctx) => canManageOperators(ctx.actor),
   async run(ctx, input) {
@@ -142,6 +144,7 @@ export const updateOperator = defineCommand({
 
 export const setOperatorPassword = defineCommand({
   name: "operator.password",
+  deniedStatus: 403,
   schema: z.object({ operatorId: id, password }),
   authorize: (ctx) => canManageOperators(ctx.actor),
   async run(ctx, input) {

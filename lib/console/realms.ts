@@ -153,6 +153,7 @@ export async function usageWarnings(
 
 export const createRealm = defineCommand({
   name: "realm.create",
+  deniedStatus: 403,
   schema: createRealmSchema,
   authorize: (ctx) => canCreateRealm(ctx.actor),
   async run(ctx, input) {

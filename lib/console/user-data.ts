@@ -7,6 +7,7 @@ import { db } from "../db/client.ts";
 import { deleteAccount } from "../domain/account-deletion.ts";
 import { openAccountExport, type AccountExport } from "../domain/account-export.ts";
 import { canManageUsers, type Actor } from "../domain/permissions.ts";
+import { actorLabel } from "./audit.ts";
 import { defineCommand, ConsoleError, type CommandContext } from "./command.ts";
 import { id } from "./form.ts";
 import { formatBytes } from "../format/bytes.ts";
@@ -34,7 +35,7 @@ export const deleteUserAccount = defineCommand({
       });
     const r = await deleteAccount(poolOf(ctx), input.userId, {
       id: ctx.actor.id,
-      label: `${ctx.actor.kind}:${ctx.actor.username}`,
+      label: actorLabel(ctx.actor),
       ip: ctx.ip,
     });
     return {
@@ -55,7 +56,7 @@ export async function operatorExportUser(
   await ctx.prisma.auditLog.create({
     data: {
       actorId: ctx.actor.id,
-      actorLabel: `${ctx.actor.kind}:${ctx.actor.username}`,
+      actorLabel: actorLabel(ctx.actor),
       action: "user.export",
       targetType: "user",
       targetId: userId,

@@ -31,6 +31,11 @@ export function connectDb(url: string, opts: { max?: number; applicationName?: s
   });
   // An idle client's error (e.g. the server restarting) must not crash the process.
   pool.on("error", () => undefined);
+  // Nor a checked-out one's: the pool removes its own listener while a client is lent out, and a
+  // connection that dies then (PostgreSQL restarted in the middle of a transaction, or between
+  // its statements) would emit an unhandled 'error' and kill the daemon. The statement in flight
+  // still fails with the error; the dead client is dropped by the pool on release.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: opts.max ?? 10 }) });
   return {
     prisma,

@@ -1,36 +1,43 @@
 // Daemon instances sharing one database: each writes a heartbeat row; an instance whose
 // heartbeat is older than `staleMs` is dead, and the first survivor to see it deletes its row,
 // which releases its presences at once (presences cascade), so nobody is shown online on it
-// and sendimessage to its computers answers NOSUCHCOMPUTER.
+// and sendimessage to its computers answers NOSUCHCOMPUTER. The row also carries what the
+// instance advertises (per realm, the address where clients reach it directly), whether it is
+// draining and how many connections it holds: a draining instance sends its clients to a live
+// peer (`switchserver`), and the console lists the instances.
 import type pg from "pg";
 import { notifyStatus } from "./subscription-events.ts";
 
-export async function registerInstance(
-  pool: pg.Pool,
-  i: { id: string; kind: string; host: string; pid: number },
-): Promise<void> {
-  await pool.query(`INSERT INTO daemon_instances (id, kind, host, pid) VALUES ($1, $2, $3, $4)`, [
-    i.id,
-    i.kind,
-    i.host,
-    i.pid,
-  ]);
+export interface InstanceRow {
+  id: string;
+  kind: string;
+  host: string;
+  pid: number;
+  /** Realm id → "host:port" where clients reach this instance directly. */
+  addresses?: Record<string, string>;
+  httpAddress?: string;
+  connections?: number;
+}
+
+const UPSERT = `INSERT INTO daemon_instances (id, kind, host, pid, addresses, "httpAddress", connections)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = now(), addresses = EXCLUDED.addresses,
+    "httpAddress" = EXCLUDED."httpAddress", connections = EXCLUDED.connections`;
+
+function params(i: InstanceRow): unknown[] {
+  return [i.id, i.kind, i.host, i.pid, JSON.stringify(i.addresses ?? {}), i.httpAddress ?? null, i.connections ?? 0];
+}
+
+export async function registerInstance(pool: pg.Pool, i: InstanceRow): Promise<void> {
+  await pool.query(UPSERT, params(i));
 }
 
 /**
- * Refreshes this instance's heartbeat (re-inserting the row if a survivor reaped it during a
- * long pause) and deletes the instances seen dead; returns their ids.
+ * Refreshes this instance's heartbeat and advertised state (re-inserting the row if a survivor
+ * reaped it during a long pause) and deletes the instances seen dead; returns their ids.
  */
-export async function heartbeatInstance(
-  pool: pg.Pool,
-  i: { id: string; kind: string; host: string; pid: number },
-  staleMs: number,
-): Promise<string[]> {
-  await pool.query(
-    `INSERT INTO daemon_instances (id, kind, host, pid) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = now()`,
-    [i.id, i.kind, i.host, i.pid],
-  );
+export async function heartbeatInstance(pool: pg.Pool, i: InstanceRow, staleMs: number): Promise<string[]> {
+  await pool.query(UPSERT, params(i));
   // The dead instances' computers went offline: their presences go first, so that subscribers
   // to their status hear of it (deleting the instance row would drop them silently by cascade).
   const gone = await pool.query<{ userId: string; computer: string }>(
@@ -45,6 +52,34 @@ export async function heartbeatInstance(
     [staleMs, i.id],
   );
   return dead.rows.map((r) => r.id);
+}
+
+/** A draining instance is no switchserver target for its peers, and shows as draining in the console. */
+export async function markDraining(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query(`UPDATE daemon_instances SET draining = true WHERE id = $1`, [id]);
+}
+
+/**
+ * Where clients of `realmIds` can move: per realm, the advertised addresses of the other live
+ * (fresh heartbeat), non-draining realm instances that serve it, least loaded first.
+ */
+export async function switchTargets(
+  pool: pg.Pool,
+  selfId: string,
+  realmIds: string[],
+  staleMs: number,
+): Promise<Map<string, string[]>> {
+  const r = await pool.query<{ realm: string; address: string }>(
+    `SELECT a.key AS realm, a.value AS address
+       FROM daemon_instances d, jsonb_each_text(d.addresses) a
+      WHERE d.id <> $1 AND d.kind = 'realm' AND NOT d.draining
+        AND d."heartbeatAt" > now() - $2 * interval '1 millisecond' AND a.key = ANY($3)
+      ORDER BY d.connections, d.id`,
+    [selfId, staleMs, realmIds],
+  );
+  const out = new Map<string, string[]>();
+  for (const x of r.rows) out.set(x.realm, [...(out.get(x.realm) ?? []), x.address]);
+  return out;
 }
 
 /** A clean stop: the row and (by cascade) every presence this instance held. */

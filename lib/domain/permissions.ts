@@ -14,6 +14,8 @@ export interface OperatorActor {
   role: OperatorRole;
   /** Realms assigned through operator_realms (ignored for administrators, who see every realm). */
   realmIds: ReadonlySet<string>;
+  /** Set when the request came through /api/v1 with this token (named in the audit log). */
+  apiToken?: { id: string; name: string; prefix: string };
 }
 
 /** Room for other principals (e.g. realm users signing in to the signup/account pages). */

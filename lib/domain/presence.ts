@@ -1,7 +1,7 @@
 // Who is online: a presence row per logged-in computer connection, valid while the daemon
 // instance holding it sends heartbeats (daemon_instances.heartbeatAt within `staleMs`).
 // Immediate messages (sendimessage) go only to a computer that is online now; nothing is stored.
-import { postImmediateMessage } from "./immediate-messages.ts";
+import { awaitImmediateDelivery, postImmediateMessage } from "./immediate-messages.ts";
 import type pg from "pg";
 import { hitRateLimit } from "./rate-limit.ts";
 import { notifyStatus } from "./subscription-events.ts";
@@ -31,6 +31,8 @@ export interface Imessage {
   to: { userId: string; computer: string };
   body: string;
   staleMs: number;
+  /** How long the holding instance may take to accept the message before the answer is NOSUCHCOMPUTER. */
+  confirmMs: number;
 }
 
 export type ImessageOutcome =
@@ -58,12 +60,15 @@ export async function sendImessage(pool: pg.Pool, m: Imessage): Promise<Imessage
   const limit = await hitRateLimit(pool, `im:${m.to.userId}:${m.from.userId}`, ratePerMinute, 60_000);
   if (!limit.allowed) return { sent: false, offline: false, ratePerMinute, retryAfterMs: limit.retryAfterMs };
   // Stored, and only its id notified: the size does not depend on the NOTIFY payload limit.
-  await postImmediateMessage(pool, {
+  const id = await postImmediateMessage(pool, {
     userId: m.to.userId,
     computer: m.to.computer,
     fromUserId: m.from.fullId,
     fromComputer: m.from.computer,
     body: m.body,
   });
+  // OK only once the instance holding the recipient took it: a presence whose instance died
+  // (not yet reaped) would otherwise swallow the message.
+  if (!(await awaitImmediateDelivery(pool, id, m.confirmMs))) return { sent: false, offline: true };
   return { sent: true };
 }

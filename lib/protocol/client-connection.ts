@@ -117,6 +117,8 @@ export interface StreamConnectOptions {
   idPrefix?: string;
   /** A request timeout also closes the connection (server links); clients keep it. */
   closeOnTimeout?: boolean;
+  /** Source address to connect from (multi-homed hosts; tests acting as several addresses). */
+  localAddress?: string;
 }
 
 export function openStreamConnection(opts: StreamConnectOptions): Promise<ClientPacketConnection> {
@@ -128,8 +130,10 @@ export function openStreamConnection(opts: StreamConnectOptions): Promise<Client
           rejectUnauthorized: false,
           minVersion: "TLSv1.2",
           servername: net.isIP(opts.host) ? undefined : opts.host,
-        })
-      : net.connect({ host: opts.host, port: opts.port });
+          // Passed on to net.connect (Node's TLS typings omit it).
+          localAddress: opts.localAddress,
+        } as tls.ConnectionOptions)
+      : net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
     socket.setNoDelay(true);
     const greeting = new ServerGreetingParser();
     const frames = new FrameParser({ maxPacketBytes: opts.maxPacketBytes });

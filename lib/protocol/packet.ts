@@ -77,6 +77,7 @@ export const NOTIFICATION_EVENTS = [
   "channelclosed",
   "error",
   "shutdown",
+  "switchserver",
 ] as const;
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

@@ -26,6 +26,8 @@ export interface PacketSink {
 }
 
 export interface AcceptStreamOptions {
+  /** The peer's "address:port" when the socket's is not the client's (behind a PROXY-protocol balancer). */
+  remoteAddress?: string;
   maxPacketBytes: number;
   greetingTimeoutMs: number;
   maxWriteBufferBytes: number;
@@ -38,7 +40,7 @@ export interface AcceptStreamOptions {
 }
 
 export function acceptStream(socket: net.Socket, opts: AcceptStreamOptions): void {
-  const remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+  const remoteAddress = opts.remoteAddress ?? `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
   socket.setNoDelay(true);
   socket.on("error", () => undefined); // resets are normal; "close" cleans up
   const greeting = new GreetingParser();

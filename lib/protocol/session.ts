@@ -86,6 +86,7 @@ export abstract class ProtocolSession<S, C> {
   /** Set by closeWhenIdle: new requests are refused, the ones received are finished. */
   private draining = false;
   private idleWaiters: Array<() => void> = [];
+  private closeWaiters: Array<() => void> = [];
   private idleTimer?: NodeJS.Timeout;
   private handshakeTimer?: NodeJS.Timeout;
 
@@ -178,10 +179,14 @@ export abstract class ProtocolSession<S, C> {
    * Graceful close (daemon drain): refuses new requests with BUSY, finishes and answers the
    * ones already received, then closes. The caller bounds the wait (shutdown grace).
    */
-  async closeWhenIdle(reason: string): Promise<void> {
+  async closeWhenIdle(reason: string, opts: { waitForPeer?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.draining = true;
     if (this.running) await new Promise<void>((r) => this.idleWaiters.push(r));
+    // A peer told to move (switchserver) closes this side itself once its last reply is in; a
+    // request it sent before reading the push then still gets an answer (BUSY) instead of a
+    // closed socket. The caller bounds the wait (shutdown grace).
+    if (opts.waitForPeer && !this.closed) await new Promise<void>((r) => this.closeWaiters.push(r));
     this.close(reason);
   }
 
@@ -237,6 +242,7 @@ export abstract class ProtocolSession<S, C> {
     clearTimeout(this.idleTimer);
     clearTimeout(this.handshakeTimer);
     this.queue = [];
+    for (const wake of this.closeWaiters.splice(0)) wake();
     this.onClosed(reason);
     this.log.debug({ reason }, "connection closed");
     this.opts.transport.close();

@@ -32,6 +32,7 @@ export default command({
       to: { userId: target.id, computer },
       body: text,
       staleMs: ctx.limits.presenceStaleMs,
+      confirmMs: ctx.limits.imessageConfirmMs,
     });
     if (r.sent) return { status: "OK" };
     if (r.offline) return { status: "NOSUCHCOMPUTER", data: `${userId} is not online on computer "${computer}"` };

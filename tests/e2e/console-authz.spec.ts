@@ -110,7 +110,7 @@ test("server actions with realm B's ids forged into realm A's forms answer Not f
   expect(await snapshot()).toBe(before);
 });
 
-test("replayed administrator actions: 404 for a realm operator, 401 without a session, refused from another origin", async ({
+test("replayed administrator actions: refused for a realm operator (403/404), 401 without a session, refused from another origin", async ({
   browser,
   baseURL,
 }) => {
@@ -155,15 +155,19 @@ test("replayed administrator actions: 404 for a realm operator, 401 without a se
   expect(evil.ok()).toBe(false);
   expect(await tokens()).toBe(t0 + 1);
 
-  // A realm operator replaying administrator actions gets 404.
+  // A realm operator replaying administrator actions is refused: 403 where the command says a
+  // refusal reveals nothing (operator.create, deniedStatus), 404 otherwise.
   const opCtx = await browser.newContext();
   await signIn(await opCtx.newPage(), OPERATOR_A);
-  for (const req of [tokenReq, opReq]) {
+  for (const [req, status] of [
+    [tokenReq, 404],
+    [opReq, 403],
+  ] as const) {
     const res = await opCtx.request.post(req.url(), {
       headers: replayHeaders(req, baseURL!),
       data: req.postDataBuffer()!,
     });
-    expect(await res.text()).toContain('"status":404');
+    expect(await res.text()).toContain(`"status":${status}`);
   }
   // Without a session: 401.
   const anon = await browser.newContext();

@@ -24,7 +24,8 @@ after(async () => {
 
 const metric = async (name: string) => {
   const text = await (await fetch(`http://${HOST}:${h.daemon.httpPort}/metrics`)).text();
-  return new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1];
+  // Every sample carries the daemon's `instance` label.
+  return new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1];
 };
 
 test("runs on the interval, keeps the newest N, and reports the last result", async () => {

@@ -1,6 +1,7 @@
 // The console's authorization matrix, on the same code path the server actions use
 // (executeCommand: zod parse -> permission check -> query). A realm operator of realm A gets 404
-// for every command aimed at realm B or at administrator-only objects, and nothing changes.
+// for every command aimed at realm B, 403 for administrator-only commands (deniedStatus: the
+// refusal reveals nothing there), and nothing changes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDb, type TestDb } from "../helpers/db.ts";
@@ -17,6 +18,8 @@ import * as users from "../../lib/console/users.ts";
 import * as invites from "../../lib/console/invites.ts";
 import * as operators from "../../lib/console/operators.ts";
 import * as federation from "../../lib/console/federation.ts";
+import * as userCreate from "../../lib/console/user-create.ts";
+import * as signupThrottles from "../../lib/console/signup-throttles.ts";
 import * as perms from "../../lib/domain/permissions.ts";
 import type { z } from "zod";
 
@@ -34,7 +37,7 @@ const ctx = (actor: perms.Actor): CommandContext => ({ prisma: db.prisma, actor,
 
 function allCommands(): Map<string, AnyCommand> {
   const out = new Map<string, AnyCommand>();
-  for (const mod of [realms, users, invites, operators, federation]) {
+  for (const mod of [realms, users, invites, operators, federation, userCreate, signupThrottles]) {
     for (const v of Object.values(mod)) {
       if (v && typeof v === "object" && "schema" in v && "authorize" in v && "run" in v)
         out.set((v as AnyCommand).name, v as AnyCommand);
@@ -54,6 +57,7 @@ async function snapshot() {
       p.operator.findMany({ orderBy: { id: "asc" }, include: { realms: true } }),
       p.knownRealm.findMany({ include: { keys: true } }),
       p.enrollmentToken.findMany({ orderBy: { id: "asc" } }),
+      p.setPasswordLink.count(),
       p.auditLog.count(),
     ]),
     (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
@@ -78,6 +82,10 @@ function forbiddenInputs(): Record<string, Record<string, string | string[]>> {
     "federation.token-create": { realmId: "", expiresInHours: "24" },
     "federation.token-revoke": { tokenId: f.tokenId },
     "realm.key-rotate": { realmId: f.realmA.id },
+    "user.create": { realmId: f.realmB.id, username: "intruder" },
+    "user.set-password-link": { userId: f.userB.id },
+    "realm.signup-throttles": { realmId: f.realmB.id },
+    "user.signup-throttle-reset": { realmId: f.realmB.id, address: "198.51.100.1" },
   };
 }
 
@@ -85,13 +93,13 @@ test("every console command is in the matrix", () => {
   assert.deepEqual([...allCommands().keys()].sort(), Object.keys(forbiddenInputs()).sort());
 });
 
-test("a realm operator of A gets 404 for every command aimed at B or at admin objects, and nothing changes", async () => {
+test("a realm operator of A gets 404 for every command aimed at B, 403 for administrator-only ones, and nothing changes", async () => {
   const before = await snapshot();
   const opA = operatorAActor(f);
   for (const [name, cmd] of allCommands()) {
     const r = await executeCommand(cmd, ctx(opA), forbiddenInputs()[name]);
     assert.equal(r.ok, false, name);
-    assert.equal(r.ok ? 200 : r.status, 404, `${name}: ${JSON.stringify(r)}`);
+    assert.equal(r.ok ? 200 : r.status, cmd.deniedStatus ?? 404, `${name}: ${JSON.stringify(r)}`);
   }
   assert.equal(await snapshot(), before);
 });

@@ -48,14 +48,15 @@ test("/healthz and /metrics", async () => {
   const c = await h.connect(h.plainRealm);
   await c.ping();
   const text = await (await fetch(`${base}/metrics`)).text();
-  assert.match(text, /^opengroove_packets_total\{command="ping",status="OK"\} \d+$/m);
-  assert.match(text, /^opengroove_connections\{realm="plain"\} \d+$/m);
-  assert.match(text, /^opengroove_bytes_stored\{realm="plain"\} \d+$/m);
-  assert.match(text, /^opengroove_queue_depth\{realm="plain"\} \d+$/m);
-  assert.match(text, /^opengroove_command_seconds_bucket\{le="0.001",command="ping"\} \d+$/m);
+  assert.match(text, /^opengroove_packets_total\{command="ping",status="OK",instance="[0-9a-f-]+"\} \d+$/m);
+  // Every sample carries the daemon's instance label (docs/scaling.md).
+  assert.match(text, /^opengroove_connections\{realm="plain",instance="[0-9a-f-]+"\} \d+$/m);
+  assert.match(text, /^opengroove_bytes_stored\{realm="plain",instance="[0-9a-f-]+"\} \d+$/m);
+  assert.match(text, /^opengroove_queue_depth\{realm="plain",instance="[0-9a-f-]+"\} \d+$/m);
+  assert.match(text, /^opengroove_command_seconds_bucket\{le="0.001",instance="[0-9a-f-]+",command="ping"\} \d+$/m);
   // prom-client's default process metrics: memory, event-loop lag, GC.
-  assert.match(text, /^process_resident_memory_bytes \d+/m);
-  assert.match(text, /^nodejs_eventloop_lag_seconds [\d.e-]+$/m);
+  assert.match(text, /^process_resident_memory_bytes\{instance="[0-9a-f-]+"\} \d+/m);
+  assert.match(text, /^nodejs_eventloop_lag_seconds\{instance="[0-9a-f-]+"\} [\d.e-]+$/m);
   assert.match(text, /^# TYPE nodejs_gc_duration_seconds histogram$/m);
   assert.equal((await fetch(`${base}/nope`)).status, 404);
 });

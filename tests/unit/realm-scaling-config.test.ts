@@ -28,3 +28,33 @@ test("bad timer values are refused with the variable's name", () => {
     /OPENGROOVE_REALM_INSTANCE_STALE_MS \(2000\) must be at least 3 × OPENGROOVE_REALM_HEARTBEAT_MS/,
   );
 });
+
+const full = (env: Record<string, string>) => configFromEnv(parseEnv(realmEnvSchema, { ...DB, ...env }));
+
+test("advertised address and PROXY protocol settings: parsed, and refused with the variable's name", () => {
+  const c = full({
+    OPENGROOVE_REALM_ADVERTISE_HOST: "lb.example",
+    OPENGROOVE_REALM_ADVERTISE_PORTS: "63745=64001, 63741=64002",
+    OPENGROOVE_REALM_PROXY_PROTOCOL_FROM: "10.0.0.0/8, 192.0.2.7",
+    OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS: "63745",
+  });
+  assert.equal(c.advertiseHost, "lb.example");
+  assert.deepEqual(
+    [...c.advertisePorts!],
+    [
+      [63745, 64001],
+      [63741, 64002],
+    ],
+  );
+  assert.deepEqual(c.proxyProtocol, { from: ["10.0.0.0/8", "192.0.2.7"], ports: [63745] });
+  assert.equal(full({}).proxyProtocol, undefined);
+  assert.throws(() => full({ OPENGROOVE_REALM_ADVERTISE_PORTS: "63745:64001" }), /OPENGROOVE_REALM_ADVERTISE_PORTS/);
+  assert.throws(
+    () => full({ OPENGROOVE_REALM_PROXY_PROTOCOL_FROM: "10.0.0.0/33" }),
+    /OPENGROOVE_REALM_PROXY_PROTOCOL_FROM: "10.0.0.0\/33" is not an IP address or CIDR/,
+  );
+  assert.throws(
+    () => full({ OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS: "63745" }),
+    /OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS needs OPENGROOVE_REALM_PROXY_PROTOCOL_FROM/,
+  );
+});

@@ -14,6 +14,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     ...(canManageOperators(actor) ? [{ href: "/console/operators", label: "Operators" }] : []),
     ...(canManageFederation(actor) ? [{ href: "/console/federation", label: "Federation" }] : []),
     { href: "/console/audit", label: "Audit log" },
+    { href: "/console/api-tokens", label: "API tokens" },
   ];
   return (
     <div className="min-h-screen md:flex">

@@ -10,10 +10,11 @@ export function RealmTabs({ slug }: { slug: string }) {
     { href: `${base}/users`, label: "Users", active: pathname.startsWith(`${base}/users`) },
     { href: `${base}/invites`, label: "Invites", active: pathname.startsWith(`${base}/invites`) },
     { href: `${base}/help`, label: "Help", active: pathname.startsWith(`${base}/help`) },
+    { href: `${base}/signups`, label: "Signup throttle", active: pathname.startsWith(`${base}/signups`) },
   ];
   return (
     <nav aria-label="Realm sections" className="border-b border-slate-300">
-      <ul className="-mb-px flex gap-4">
+      <ul className="-mb-px flex flex-wrap gap-x-4 gap-y-1">
         {tabs.map((t) => (
           <li key={t.href}>
             <Link

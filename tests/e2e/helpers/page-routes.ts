@@ -40,6 +40,13 @@ export const PAGE_ROUTES: PageRoute[] = [
   },
   { name: "console-sign-in", pattern: "/console/sign-in", audience: "public", url: () => "/console/sign-in" },
   { name: "account-sign-in", pattern: "/account/sign-in", audience: "public", url: () => "/account/sign-in" },
+  // Without a valid token the page says the link expired or was used (its real use: api-console.spec.ts).
+  {
+    name: "account-set-password",
+    pattern: "/account/set-password",
+    audience: "public",
+    url: () => "/account/set-password?token=not-a-real-link",
+  },
 
   { name: "console-dashboard", pattern: "/console", audience: "operator", url: () => "/console" },
   { name: "console-realms", pattern: "/console/realms", audience: "operator", url: () => "/console/realms" },
@@ -83,6 +90,24 @@ export const PAGE_ROUTES: PageRoute[] = [
     url: () => "/console/federation",
   },
   { name: "console-audit", pattern: "/console/audit", audience: "operator", url: () => "/console/audit" },
+  {
+    name: "console-realm-help",
+    pattern: "/console/realms/[slug]/help",
+    audience: "operator",
+    url: () => "/console/realms/opengroove/help",
+  },
+  {
+    name: "console-realm-signups",
+    pattern: "/console/realms/[slug]/signups",
+    audience: "operator",
+    url: () => "/console/realms/opengroove/signups",
+  },
+  {
+    name: "console-api-tokens",
+    pattern: "/console/api-tokens",
+    audience: "operator",
+    url: () => "/console/api-tokens",
+  },
 
   { name: "account", pattern: "/account", audience: "account", url: () => "/account" },
   { name: "account-messages", pattern: "/account/messages", audience: "account", url: () => "/account/messages" },

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { db } from "../../../../../../lib/db/client.ts";
 import { formatBytes } from "../../../../../../lib/format/bytes.ts";
 import { countUsersWithPrefix, searchUsers } from "../../../../../../lib/console/users.ts";
+import { CreateUserForm } from "../../../../_components/create-user-form.tsx";
 import { Badge, EmptyState, formatDate } from "../../../../_components/ui.tsx";
 import { loadRealm } from "../../../../_lib/load-realm.ts";
 
@@ -32,6 +33,7 @@ export default async function UsersPage({
   const link = (cursor: Record<string, string>) => `${base}?${new URLSearchParams({ ...(q ? { q } : {}), ...cursor })}`;
   return (
     <div className="space-y-4">
+      <NewUserSection realmId={realm.id} />
       <form method="get" action={base} role="search" className="flex flex-col gap-2 sm:flex-row sm:items-end">
         <div className="flex-1">
           <label htmlFor="user-search" className="label">
@@ -124,5 +126,18 @@ export default async function UsersPage({
         ) : null}
       </nav>
     </div>
+  );
+}
+
+function NewUserSection({ realmId }: { realmId: string }) {
+  return (
+    <details className="card" data-testid="new-user">
+      <summary className="section-title cursor-pointer">New user</summary>
+      <p className="mt-2 mb-3 text-sm text-slate-700">
+        Creates the account at once, whatever the realm&apos;s registration mode, and gives you a one-time link where
+        the person chooses their password.
+      </p>
+      <CreateUserForm realmId={realmId} />
+    </details>
   );
 }
