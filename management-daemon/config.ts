@@ -9,6 +9,10 @@ export const MANAGEMENT_DEFAULTS = {
   /** Realms heartbeat every 20 s by default, so an authenticated link is never idle this long. */
   idleTimeoutMs: 120_000,
   maxConnectionsPerIp: 32,
+  /** Connections on both management ports together. */
+  maxConnections: 2_000,
+  /** A TLS handshake not finished this long after the TCP accept is closed (absolute). */
+  handshakeTimeoutMs: 10_000,
   /** Requests received but not yet answered, per connection; more is BUSY. */
   maxQueuedRequests: 16,
   /** Bytes queued for a peer that does not read before it is disconnected. */
@@ -35,6 +39,24 @@ export const managementEnvSchema = baseEnvSchema.extend({
   OPENGROOVE_MANAGEMENT_REALM_PORT: port.default(63747),
   /** Plain TCP instead of TLS on both ports: only on a loopback bind host, only when set explicitly. */
   OPENGROOVE_MANAGEMENT_PLAIN_TCP: bool.default(false),
+  OPENGROOVE_MANAGEMENT_MAX_CONNECTIONS_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(MANAGEMENT_DEFAULTS.maxConnectionsPerIp),
+  OPENGROOVE_MANAGEMENT_MAX_CONNECTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(MANAGEMENT_DEFAULTS.maxConnections),
+  OPENGROOVE_MANAGEMENT_HANDSHAKE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(MANAGEMENT_DEFAULTS.handshakeTimeoutMs),
   OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS: z.coerce
     .number()
     .int()
@@ -46,7 +68,13 @@ export const managementEnvSchema = baseEnvSchema.extend({
 export type ManagementEnv = z.infer<typeof managementEnvSchema>;
 
 export function limitsFromEnv(env: ManagementEnv): ManagementLimits {
-  return { ...MANAGEMENT_DEFAULTS, keyOverlapMs: env.OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS };
+  return {
+    ...MANAGEMENT_DEFAULTS,
+    keyOverlapMs: env.OPENGROOVE_MANAGEMENT_KEY_OVERLAP_MS,
+    maxConnectionsPerIp: env.OPENGROOVE_MANAGEMENT_MAX_CONNECTIONS_PER_IP,
+    maxConnections: env.OPENGROOVE_MANAGEMENT_MAX_CONNECTIONS,
+    handshakeTimeoutMs: env.OPENGROOVE_MANAGEMENT_HANDSHAKE_TIMEOUT_MS,
+  };
 }
 
 /** Plain TCP would expose tokens and registry answers to the network: loopback only. */

@@ -12,6 +12,7 @@ import { CHANNEL_BINDING_LABEL, newNonce } from "../lib/federation/signing.ts";
 import { acceptStream, type StreamTransport } from "../lib/protocol/server-stream.ts";
 import { ProtocolSession, type CommandResult } from "../lib/protocol/session.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
+import { Admission } from "../lib/runtime/admission.ts";
 import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
 import { CLIENT_COMMANDS, REALM_COMMANDS } from "./commands/index.ts";
 import { realmStatus } from "./registry.ts";
@@ -27,6 +28,16 @@ export interface PacketServerOptions {
   limits?: ManagementLimits;
   /** TLS with the management key (the default); absent = plain TCP (loopback only, see config.ts). */
   identity?: ManagementIdentity;
+  /** Shared by both ports (startManagementServer); one of its own when absent. */
+  admission?: Admission;
+}
+
+/** The admission of the management ports: the same module and rules as the realm daemon's listeners. */
+export function managementAdmission(limits: ManagementLimits, log: Logger): Admission {
+  return new Admission(
+    () => limits,
+    (reason, ip) => log.debug({ reason, ip }, "management connection refused"),
+  );
 }
 
 /** What a connection knows about its channel: TLS or not, its binding, the peer's address. */
@@ -111,12 +122,14 @@ class ManagementConnection extends ProtocolSession<ManagementState, ManagementCo
 
 export async function startPacketServer(opts: PacketServerOptions): Promise<{ port: number; close(): Promise<void> }> {
   const limits = opts.limits ?? MANAGEMENT_DEFAULTS;
-  const perIp = new Map<string, number>();
+  const admission = opts.admission ?? managementAdmission(limits, opts.log);
   const sockets = new Set<net.Socket>();
   const onSocket = (socket: net.Socket) => {
     const ip = socket.remoteAddress ?? "?";
-    if ((perIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) return void socket.destroy();
-    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    // TLS: admitted (counted, deadline armed) at the raw accept below; the handshake is done now.
+    // Plain TCP: admitted here, the greeting's own absolute timeout and byte budget apply.
+    if (socket instanceof tls.TLSSocket) admission.ready(socket);
+    else if (!admission.admit(socket, { deadline: false })) return;
     sockets.add(socket);
     acceptStream(socket, {
       maxPacketBytes: limits.maxPacketBytes,
@@ -134,16 +147,14 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
           remoteIp: ip,
         }),
     });
-    socket.on("close", () => {
-      sockets.delete(socket);
-      const n = (perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) perIp.delete(ip);
-      else perIp.set(ip, n);
-    });
+    socket.on("close", () => sockets.delete(socket));
   };
   const server = opts.identity ? tls.createServer(opts.identity.options(), onSocket) : net.createServer(onSocket);
   if (server instanceof tls.Server) {
     opts.identity!.serve(server);
+    server.on("connection", (s: net.Socket) => {
+      if (admission.admit(s)) sockets.add(s);
+    });
     server.on("tlsClientError", (e) => opts.log.debug({ err: e.message }, "TLS handshake failed"));
   }
   const port = await listenOrFail(
@@ -174,9 +185,10 @@ export interface ManagementServer {
 export async function startManagementServer(
   opts: Omit<PacketServerOptions, "port" | "kind"> & { clientPort: number; realmPort: number },
 ): Promise<ManagementServer> {
-  const clients = await startPacketServer({ ...opts, port: opts.clientPort, kind: "client" });
+  const admission = opts.admission ?? managementAdmission(opts.limits ?? MANAGEMENT_DEFAULTS, opts.log);
+  const clients = await startPacketServer({ ...opts, admission, port: opts.clientPort, kind: "client" });
   try {
-    const realms = await startPacketServer({ ...opts, port: opts.realmPort, kind: "realm" });
+    const realms = await startPacketServer({ ...opts, admission, port: opts.realmPort, kind: "realm" });
     return {
       clientPort: clients.port,
       realmPort: realms.port,

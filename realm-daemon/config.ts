@@ -33,6 +33,10 @@ export const REALM_DEFAULTS = {
   /** An instance whose heartbeat is older than this is dead: its presences are released. */
   presenceStaleMs: 30_000,
   retentionSweepMs: 60_000,
+  /** How often the storage figures of /metrics (bytes stored, queue depth) are recomputed. */
+  metricsRefreshMs: 60_000,
+  /** A message created but not sealed this long after its createmessage is a leftover (crash): dropped, bytes released. */
+  unsentMaxAgeMs: 24 * 3_600_000,
   /** Every live session is checked against the database this often (revocation backstop). */
   reconcileIntervalMs: 5 * 60_000,
   /** SIGTERM: the whole drain (push `shutdown`, finish received requests, clean up) within this. */
@@ -75,6 +79,14 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(1)
     .max(100_000)
     .default(REALM_DEFAULTS.maxConnectionsPerIp),
+  /** Bearer token for /metrics; unset = /metrics answers loopback clients only. */
+  OPENGROOVE_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  OPENGROOVE_REALM_MAX_CONNECTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(REALM_DEFAULTS.maxConnections),
   /** Comma-separated realm ids this daemon serves (default: every realm in the database). */
   OPENGROOVE_REALM_SERVE: z.string().optional(),
   OPENGROOVE_REALM_HANDSHAKE_TIMEOUT_MS: z.coerce
@@ -95,6 +107,11 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .min(100)
     .max(600_000)
     .default(REALM_DEFAULTS.shutdownGraceMs),
+  OPENGROOVE_REALM_UNSENT_MAX_AGE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(REALM_DEFAULTS.unsentMaxAgeMs / 3_600_000),
   OPENGROOVE_REALM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(REALM_DEFAULTS.heartbeatMs),
   OPENGROOVE_REALM_INSTANCE_STALE_MS: z.coerce
     .number()
@@ -144,6 +161,8 @@ export interface RealmDaemonConfig {
   advertisePorts?: ReadonlyMap<number, number>;
   /** PROXY protocol v2: accepted only from these balancer addresses, on these realm ports (all when unset). */
   proxyProtocol?: { from: string[]; ports?: number[] };
+  /** /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
+  metricsToken?: string;
 }
 
 const list = (v: string | undefined) =>
@@ -180,10 +199,12 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
     limits: {
       ...REALM_DEFAULTS,
       maxConnectionsPerIp: env.OPENGROOVE_REALM_MAX_CONNECTIONS_PER_IP,
+      maxConnections: env.OPENGROOVE_REALM_MAX_CONNECTIONS,
       idleTimeoutMs: env.OPENGROOVE_REALM_IDLE_TIMEOUT_MS,
       handshakeTimeoutMs: env.OPENGROOVE_REALM_HANDSHAKE_TIMEOUT_MS,
       shutdownGraceMs: env.OPENGROOVE_REALM_SHUTDOWN_GRACE_MS,
       heartbeatMs: env.OPENGROOVE_REALM_HEARTBEAT_MS,
+      unsentMaxAgeMs: Math.round(env.OPENGROOVE_REALM_UNSENT_MAX_AGE_HOURS * 3_600_000),
       presenceStaleMs: env.OPENGROOVE_REALM_INSTANCE_STALE_MS,
     },
     federation: federationFromEnv(env),
@@ -193,6 +214,7 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
       list(env.OPENGROOVE_REALM_ADVERTISE_PORTS).map((x) => x.split("=").map(Number) as [number, number]),
     ),
     proxyProtocol: proxyFromEnv(env),
+    metricsToken: env.OPENGROOVE_METRICS_TOKEN,
   };
 }
 

@@ -8,11 +8,13 @@ import type { Logger } from "pino";
 import { connectDb, type DbHandle } from "../lib/db/client.ts";
 import { CHANNELS } from "../lib/db/notify.ts";
 import { encodeImmediateMessagePush } from "../lib/protocol/pushes.ts";
-import { expireMessages, type Delivery } from "../lib/domain/messages.ts";
+import { expireMessages, releaseStaleUnsent, type Delivery } from "../lib/domain/messages.ts";
 import { MessageWriter } from "../lib/domain/message-writer.ts";
 import { AccountExports } from "./account-exports.ts";
 import { reconcileSessions } from "./revocation.ts";
 import { pruneTables } from "../lib/domain/pruning.ts";
+import { Admission } from "../lib/runtime/admission.ts";
+import { realmStorageFigures, type RealmStorageFigures } from "../lib/domain/quota.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
   pruneImmediateMessages,
@@ -29,6 +31,7 @@ import {
   switchTargets,
   type InstanceRow,
 } from "../lib/domain/instances.ts";
+import { reportListenErrors } from "../lib/domain/listen-errors.ts";
 import { routeWorkspaceNotification } from "./workspace-push.ts";
 import { routeSubscriptionNotification } from "./subscription-push.ts";
 import { routeChannelNotification } from "./channel-push.ts";
@@ -39,7 +42,7 @@ import { type RealmDaemonConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { RealmListeners } from "./realm-listeners.ts";
 import { Notifier } from "./notifier.ts";
-import { createRealmMetrics, type RealmMetrics } from "./metrics.ts";
+import { createRealmMetrics, reportsClusterFigures, type RealmMetrics } from "./metrics.ts";
 import { startHttp, type HttpHandle } from "./http-server.ts";
 import type { RealmInfo } from "./state.ts";
 import { Federation } from "./federation/federation.ts";
@@ -48,6 +51,12 @@ export class RealmDaemon {
   readonly instanceId = crypto.randomUUID();
   readonly connections = new Set<Connection>();
   readonly metrics: RealmMetrics;
+  /** Per-address and global connection caps and the handshake deadline (lib/runtime/admission.ts). */
+  readonly admission: Admission;
+  /** Per-realm storage figures for /metrics, refreshed every metricsRefreshMs (never per scrape). */
+  storageFigures: RealmStorageFigures[] = [];
+  /** Whether the last heartbeat reported listen errors (so clearing them is written once). */
+  private reportedListenErrors = false;
   readonly db: DbHandle;
   /** Group commit of postmessage and deletemessage across connections. */
   readonly messages: MessageWriter;
@@ -80,6 +89,14 @@ export class RealmDaemon {
     this.exports = new AccountExports(this.instanceId);
     this.metrics = createRealmMetrics(this);
     this.listeners = new RealmListeners(this);
+    // One admission for every listener of this daemon (realm ports and the HTTP/WebSocket port).
+    this.admission = new Admission(
+      () => this.config.limits,
+      (reason) =>
+        this.metrics.errors.inc(1, {
+          command: reason === "handshake-timeout" ? "handshake-timeout" : "connection-limit",
+        }),
+    );
     this.notifier = new Notifier(
       config.databaseUrl,
       log,
@@ -112,6 +129,11 @@ export class RealmDaemon {
     every(this.config.limits.heartbeatMs, () => this.heartbeat());
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
+    every(this.config.limits.metricsRefreshMs, () => this.refreshStorageFigures());
+    void this.refreshStorageFigures().catch((e: unknown) => this.log.warn({ err: e }, "storage figures failed"));
+    every(this.config.limits.retentionSweepMs, () =>
+      releaseStaleUnsent(this.db.pool, this.config.limits.unsentMaxAgeMs),
+    );
     every(30_000, () => pruneImmediateMessages(this.db.pool));
     every(30_000, () => pruneChannelPackets(this.db.pool));
     every(60_000, () => this.exports.sweep());
@@ -158,6 +180,10 @@ export class RealmDaemon {
   private async heartbeat(): Promise<void> {
     // Instances that died without cleaning up are released as soon as one survivor sees them stale.
     const dead = await heartbeatInstance(this.db.pool, this.instanceRow(), this.config.limits.presenceStaleMs);
+    // Busy realm ports, for the console (cleared once they are bound).
+    const errors = [...this.listeners.listenErrors].map(([port, e]) => ({ port, ...e }));
+    if (errors.length || this.reportedListenErrors) await reportListenErrors(this.db.pool, this.instanceId, errors);
+    this.reportedListenErrors = errors.length > 0;
     if (dead.length) this.log.warn({ instances: dead }, "released the presences of dead instances");
   }
 
@@ -204,6 +230,14 @@ export class RealmDaemon {
       } while (this.reloadAgain);
     })().finally(() => (this.reloading = undefined));
     return this.reloading;
+  }
+
+  /**
+   * Recomputes the storage figures /metrics serves (one query, on a slow timer). Database-wide
+   * figures are reported by one instance only (the oldest live one), so sums do not overcount.
+   */
+  async refreshStorageFigures(): Promise<void> {
+    this.storageFigures = (await reportsClusterFigures(this)) ? await realmStorageFigures(this.db.pool) : [];
   }
 
   /** Port of the HTTP listener (/healthz, /metrics, /ws), once started. */

@@ -1,12 +1,17 @@
 // The realm daemon's HTTP port: /healthz, Prometheus /metrics, and the client protocol over
 // WebSocket at /ws/<realm-slug> (one packet per binary message, no greeting).
+import crypto from "node:crypto";
 import http from "node:http";
+import type net from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { checkPayloadLength, ProtocolError } from "../lib/protocol/index.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
 import { Connection, type Transport } from "./connection.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
+
+/** Largest request head (request line + headers) accepted on the HTTP port before it is refused. */
+export const HTTP_MAX_HEADER_BYTES = 8 * 1024;
 
 export interface HttpHandle {
   address: string;
@@ -16,13 +21,21 @@ export interface HttpHandle {
 
 export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
   const limits = d.config.limits;
-  const server = http.createServer((req, res) => {
+  // The byte budget before a request is complete: its headers (HTTP_MAX_HEADER_BYTES).
+  const server = http.createServer({ maxHeaderSize: HTTP_MAX_HEADER_BYTES }, (req, res) => {
+    d.admission.ready(req.socket);
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname === "/healthz" || url.pathname === "/readyz") {
       health(d, url.pathname === "/readyz", res);
       return;
     }
     if (url.pathname === "/metrics") {
+      const refused = metricsRefusal(d, req);
+      if (refused) {
+        res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="metrics"' });
+        res.end(`${refused}\n`);
+        return;
+      }
       d.metrics.registry.metrics().then(
         (text) => {
           res.writeHead(200, { "content-type": d.metrics.registry.contentType });
@@ -39,8 +52,13 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
     res.end("not found: this is an OpenGroove realm daemon (try /healthz, /metrics or a WebSocket at /ws/<realm>)\n");
   });
 
+  // Every TCP connection to this port goes through the daemon's admission (per-address and
+  // global caps shared with the realm ports, and the absolute deadline until a request or
+  // WebSocket upgrade has arrived), before a single byte is parsed.
+  server.on("connection", (s: net.Socket) => void d.admission.admit(s));
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes });
   server.on("upgrade", (req, socket, head) => {
+    d.admission.ready(req.socket);
     const m = /^\/ws\/([A-Za-z0-9_.:-]+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
     if (d.draining) {
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\nthis instance is draining\n");
@@ -90,6 +108,26 @@ function health(d: RealmDaemon, ready: boolean, res: http.ServerResponse): void 
     (r) => send(r.ready ? 200 : 503, { status: r.ready ? "ready" : "unavailable", reasons: r.reasons, ...body }),
     (e: unknown) => send(503, { status: "unavailable", reasons: [String(e)], ...body }),
   );
+}
+
+const LOOPBACK_PEER = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/**
+ * /metrics is for the operator's scraper: with OPENGROOVE_METRICS_TOKEN it needs that bearer
+ * token (compared in constant time), without one it answers loopback peers only. Null = allowed.
+ */
+function metricsRefusal(d: RealmDaemon, req: http.IncomingMessage): string | null {
+  const token = d.config.metricsToken;
+  if (!token)
+    return LOOPBACK_PEER.test(req.socket.remoteAddress ?? "")
+      ? null
+      : "metrics are served to loopback clients only; set OPENGROOVE_METRICS_TOKEN to scrape from elsewhere";
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+  const given = Buffer.from(m?.[1] ?? "");
+  const want = Buffer.from(token);
+  return given.length === want.length && crypto.timingSafeEqual(given, want)
+    ? null
+    : "a bearer token is required (Authorization: Bearer <OPENGROOVE_METRICS_TOKEN>)";
 }
 
 function findRealm(d: RealmDaemon, slug: string): RealmInfo | undefined {

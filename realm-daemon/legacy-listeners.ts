@@ -19,20 +19,11 @@ interface LegacyListener {
   server: tls.Server;
 }
 
-/** What the legacy listeners borrow from the realm listeners (admission is shared). */
-export interface Admission {
-  admit(socket: net.Socket): boolean;
-  handshakeFinished(socket: tls.TLSSocket): void;
-}
-
 export class LegacyListeners {
   /** By configured legacy port. */
   private listeners = new Map<number, LegacyListener>();
 
-  constructor(
-    private readonly daemon: RealmDaemon,
-    private readonly admission: Admission,
-  ) {}
+  constructor(private readonly daemon: RealmDaemon) {}
 
   /** Actual bound legacy port of a realm (differs from the setting with ephemeral ports). */
   actualPort(realmId: string): number | undefined {
@@ -96,12 +87,13 @@ export class LegacyListeners {
     const server = tls.createServer(
       { ...legacyTlsOptions(key), handshakeTimeout: cfg.limits.handshakeTimeoutMs },
       (s) => {
-        this.admission.handshakeFinished(s);
+        this.daemon.admission.ready(s);
         // The realm's own port number keys its connections (metrics, realmsOnPort); the realm is fixed.
         handleStreamSocket(this.daemon, s, r.port, "tls", undefined, r.id);
       },
     );
-    server.on("connection", (s: net.Socket) => void this.admission.admit(s));
+    // Shared admission (lib/runtime/admission.ts): same caps and handshake deadline as the realm port.
+    server.on("connection", (s: net.Socket) => void this.daemon.admission.admit(s, { deadline: true }));
     server.on("tlsClientError", () => this.daemon.metrics.errors.inc(1, { command: "tls-legacy" }));
     server.maxConnections = cfg.limits.maxConnections;
     const actualPort = await listenOrFail(

@@ -18,7 +18,7 @@ function counter(registry: client.Registry, name: string, help: string, labelNam
  * instance reads them: only one instance reports them (the oldest live one), so a sum over the
  * instances does not overcount. Everything else is this instance's own, labelled `instance`.
  */
-async function reportsClusterFigures(d: RealmDaemon): Promise<boolean> {
+export async function reportsClusterFigures(d: RealmDaemon): Promise<boolean> {
   const r = await d.db.pool.query<{ id: string }>(
     `SELECT id FROM daemon_instances WHERE kind = 'realm' AND NOT draining
         AND "heartbeatAt" > now() - $1 * interval '1 millisecond'
@@ -78,42 +78,30 @@ export function createRealmMetrics(d: RealmDaemon) {
 
 export type RealmMetrics = ReturnType<typeof createRealmMetrics>;
 
-/** Database-wide figures read at scrape time: bytes stored and messages waiting, per realm. */
+/**
+ * Database-wide figures (bytes stored and messages waiting, per realm). Scrapes never query for
+ * them: they read the figures the daemon refreshes every `metricsRefreshMs` (refreshStorage), so
+ * a scraper polling fast or many scrapers cost nothing more.
+ */
 function registerStorageMetrics(d: RealmDaemon, registry: client.Registry): void {
-  // One query serves both gauges of a scrape: the first collect starts it, the second reuses it.
-  let pending: Promise<{ slug: string; bytes: string; waiting: string }[]> | null = null;
-  const rows = () => {
-    pending ??= (async () => {
-      if (!(await reportsClusterFigures(d))) return [];
-      const r = await d.db.pool.query<{ slug: string; bytes: string; waiting: string }>(
-        `SELECT r.slug, COALESCE((SELECT sum("bytesUsed") FROM users u WHERE u."realmId" = r.id), 0)::text AS bytes,
-                (SELECT count(*) FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE m."realmId" = r.id AND m."sentAt" IS NOT NULL)::text AS waiting
-           FROM realms r`,
-      );
-      return r.rows;
-    })()
-      .catch(() => [])
-      .finally(() => setTimeout(() => (pending = null), 0));
-    return pending;
-  };
   new client.Gauge({
     name: "opengroove_bytes_stored",
-    help: "Bytes charged to users, by realm",
+    help: "Bytes charged to users, by realm (refreshed every metricsRefreshMs)",
     labelNames: ["realm"],
     registers: [registry],
-    async collect() {
+    collect() {
       this.reset();
-      for (const x of await rows()) this.set({ realm: x.slug }, Number(x.bytes));
+      for (const x of d.storageFigures) this.set({ realm: x.slug }, x.bytes);
     },
   });
   new client.Gauge({
     name: "opengroove_queue_depth",
-    help: "Message deliveries waiting for a recipient computer, by realm",
+    help: "Message deliveries waiting for a recipient computer, by realm (refreshed every metricsRefreshMs)",
     labelNames: ["realm"],
     registers: [registry],
-    async collect() {
+    collect() {
       this.reset();
-      for (const x of await rows()) this.set({ realm: x.slug }, Number(x.waiting));
+      for (const x of d.storageFigures) this.set({ realm: x.slug }, x.waiting);
     },
   });
 }

@@ -34,7 +34,6 @@ interface Listener {
 export class RealmListeners {
   private listeners = new Map<number, Listener>();
   private keys = new Map<string, RealmKeyMaterial>();
-  private ipCounts = new Map<string, number>();
   /** Ports that could not be bound (in use), with the error; retried every LISTEN_RETRY_MS. */
   readonly listenErrors = new Map<number, { realms: string[]; error: string }>();
   private retryTimer?: NodeJS.Timeout;
@@ -48,7 +47,7 @@ export class RealmListeners {
   readonly legacy: LegacyListeners;
 
   constructor(private readonly daemon: RealmDaemon) {
-    this.legacy = new LegacyListeners(daemon, this);
+    this.legacy = new LegacyListeners(daemon);
     const p = daemon.config.proxyProtocol;
     if (p) this.proxyBalancers = new AddressList(p.from);
   }
@@ -127,56 +126,6 @@ export class RealmListeners {
     return tls.createSecureContext({ key: k.privateKeyPem, cert: k.certPem, minVersion: "TLSv1.2" });
   }
 
-  /** Raw sockets still in the TLS handshake, by "address|port", with their deadline. */
-  private handshaking = new Map<string, NodeJS.Timeout>();
-
-  /** Admits a socket under the per-address and global caps; `realIp` from a PROXY header when there is one. */
-  admit(socket: net.Socket, realIp?: string): boolean {
-    const ip = realIp ?? socket.remoteAddress ?? "?";
-    const n = (this.ipCounts.get(ip) ?? 0) + 1;
-    if (
-      n > this.daemon.config.limits.maxConnectionsPerIp ||
-      this.daemon.connections.size >= this.daemon.config.limits.maxConnections
-    ) {
-      this.daemon.metrics.errors.inc(1, { command: "connection-limit" });
-      socket.destroy();
-      return false;
-    }
-    this.ipCounts.set(ip, n);
-    if (!this.daemon.config.plainTcp) this.handshakeDeadline(socket);
-    socket.once("close", () => {
-      const left = (this.ipCounts.get(ip) ?? 1) - 1;
-      if (left <= 0) this.ipCounts.delete(ip);
-      else this.ipCounts.set(ip, left);
-    });
-    return true;
-  }
-
-  /**
-   * An absolute deadline for the TLS handshake, counted from the TCP accept: a peer that sends
-   * nothing, or trickles a ClientHello, is destroyed (and its slots freed by "close").
-   */
-  private handshakeDeadline(socket: net.Socket): void {
-    const key = socketKey(socket);
-    const timer = setTimeout(() => {
-      this.handshaking.delete(key);
-      this.daemon.metrics.errors.inc(1, { command: "tls-handshake-timeout" });
-      socket.destroy();
-    }, this.daemon.config.limits.handshakeTimeoutMs);
-    timer.unref();
-    this.handshaking.set(key, timer);
-    socket.once("close", () => {
-      if (this.handshaking.get(key) === timer) this.handshaking.delete(key);
-      clearTimeout(timer);
-    });
-  }
-
-  handshakeFinished(socket: tls.TLSSocket): void {
-    const key = socketKey(socket);
-    clearTimeout(this.handshaking.get(key));
-    this.handshaking.delete(key);
-  }
-
   private async open(port: number, rs: RealmInfo[]): Promise<void> {
     const cfg = this.daemon.config;
     const contexts = new Map<string, tls.SecureContext>();
@@ -208,14 +157,16 @@ export class RealmListeners {
             ),
         },
         (s) => {
-          this.handshakeFinished(s);
+          this.daemon.admission.ready(s);
           handleStreamSocket(this.daemon, s, port, "tls", this.realRemote.get(socketKey(s)));
         },
       );
       tlsServer.on("tlsClientError", () => this.daemon.metrics.errors.inc(1, { command: "tls" }));
     }
     const serve = (s: net.Socket, real?: ProxyEndpoint) => {
-      if (!this.admit(s, real?.address)) return;
+      // Counted before the TLS handshake (handshake floods are bounded too), with an absolute
+      // handshake deadline; plain TCP's greeting timeout starts at once (lib/runtime/admission.ts).
+      if (!this.daemon.admission.admit(s, { ip: real?.address, deadline: !!tlsServer })) return;
       const remote = real && `${real.address}:${real.port}`;
       if (!tlsServer) {
         handleStreamSocket(this.daemon, s, port, "tcp", remote);

@@ -284,6 +284,25 @@ export interface OpenMailboxOptions {
 }
 
 /**
+ * Why a password must not be sent to this URL, or null: over plain `ws://` it would cross the
+ * network readable by anyone on the path, so only a loopback host (the realm daemon on this
+ * machine) is allowed without TLS (`wss://`).
+ */
+export function insecureTransportRefusal(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `"${url}" is not a WebSocket address.`;
+  }
+  if (u.protocol === "wss:") return null;
+  const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (u.protocol === "ws:" && (host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)))
+    return null;
+  return `Not signing in: the realm's mailbox address (${u.protocol}//${u.host}) is not encrypted, so your password would cross the network readable by anyone on the way. Ask the operator to serve the realm over wss:// (a certificate on the realm daemon's HTTP port, or OPENGROOVE_REALM_WS_URL pointing at a TLS proxy).`;
+}
+
+/**
  * Connects and signs in as the browser computer, creating it first (account-only session,
  * createcomputer) if the account does not have it yet. Returns the socket and the user id.
  */
@@ -291,6 +310,8 @@ export async function openMailbox(
   o: OpenMailboxOptions,
 ): Promise<{ socket: RealmSocket; userId: string; createdComputer: boolean }> {
   const computer = o.computer ?? WEB_COMPUTER;
+  const refusal = insecureTransportRefusal(o.url);
+  if (refusal) throw new Error(refusal);
   const connect = () => RealmSocket.open(o.url, { factory: o.factory, timeoutMs: o.timeoutMs });
   let socket = await connect();
   try {

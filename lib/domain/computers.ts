@@ -3,7 +3,7 @@
 import { endComputerSubscriptions } from "./subscription-events.ts";
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
-import { deleteMessageIn, type Caller } from "./messages.ts";
+import { deleteMessageIn, dropOrphanedMessages, type Caller } from "./messages.ts";
 import { freeAcked } from "./workspace-gc.ts";
 import { queueMirrorAck } from "./workspace-federation.ts";
 import { notify, CHANNELS } from "../db/notify.ts";
@@ -43,7 +43,14 @@ export async function deleteComputer(pool: pg.Pool, owner: ComputerOwner, name: 
         if (!(e instanceof DomainError)) throw e;
       });
     }
-    await c.query(`DELETE FROM message_recipients WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
+    // Its entries in messages not yet sealed (and in any sealed meanwhile). A message left with
+    // no recipient at all is dropped at once and its bytes given back to the sender, rather than
+    // being sealed to nobody and charged until retention.
+    const left = await c.query<{ messageId: string }>(
+      `DELETE FROM message_recipients WHERE "userId" = $1 AND computer = $2 RETURNING "messageId"::text`,
+      [owner.userId, name],
+    );
+    await dropOrphanedMessages(c, [...new Set(left.rows.map((r) => r.messageId))]);
     await c.query(`DELETE FROM settings WHERE "userId" = $1 AND computer = $2`, [owner.userId, name]);
     await c.query(`DELETE FROM computers WHERE "userId" = $1 AND name = $2`, [owner.userId, name]);
     await endComputerSubscriptions(c, owner.userId, name);

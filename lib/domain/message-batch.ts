@@ -17,6 +17,7 @@ import { named } from "../db/named.ts";
 import { CHANNELS } from "../db/notify.ts";
 import type { BatchResult } from "../db/group-commit.ts";
 import type { Caller, Delivery, RecipientSpec } from "./messages.ts";
+import { messageOverheadBytes } from "./quota-rule.ts";
 
 export interface PostOp {
   kind: "post";
@@ -178,7 +179,7 @@ async function postAll(
   // The senders' rows are locked: what is left of each quota cannot change until COMMIT, so the
   // operations that fit are decided here, in batch order, exactly.
   const room = new Map([...locked.users].map(([id, u]) => [id, u.room]));
-  const accepted: Array<{ op: PostOp; i: number; entries: Resolved }> = [];
+  const accepted: Array<{ op: PostOp; i: number; entries: Resolved; overhead: bigint }> = [];
   const ids = new Set<string>();
   for (const p of posts) {
     const sender = locked.users.get(p.op.caller.userId);
@@ -196,7 +197,9 @@ async function postAll(
       results[p.i] = new DomainError("ALREADYEXISTS", `A message with id ${p.op.messageId} already exists.`);
       continue;
     }
-    const size = BigInt(p.op.body.length);
+    // The data and the message's overhead (quota-rule.ts) are charged together.
+    const overhead = messageOverheadBytes(entries.rows.length);
+    const size = BigInt(p.op.body.length) + overhead;
     if (size > left) {
       results[p.i] = new DomainError(
         "QUOTAEXCEEDED",
@@ -206,7 +209,7 @@ async function postAll(
     }
     room.set(p.op.caller.userId, left - size);
     ids.add(p.op.messageId);
-    accepted.push({ ...p, entries });
+    accepted.push({ ...p, entries, overhead });
   }
   if (!accepted.length) return;
   // One statement: the messages (sealed), their one block, their recipient entries, the
@@ -222,10 +225,10 @@ async function postAll(
   const ins = await c.query<{ messageId: string | null; err: string | null }>(
     named(
       `WITH m AS (
-         INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt", size, "sentAt")
-         SELECT x.realm, x.mid, x.sid, x.suid, x.comp, now() + x.days * interval '1 day', x.size, now()
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[]) AS x(realm, mid, sid, suid, comp, days, size)
-         ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id, "messageId", "senderUserId", size),
+         INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt", size, "overheadBytes", "sentAt")
+         SELECT x.realm, x.mid, x.sid, x.suid, x.comp, now() + x.days * interval '1 day', x.size, x.overhead, now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $22::bigint[]) AS x(realm, mid, sid, suid, comp, days, size, overhead)
+         ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id, "messageId", "senderUserId", size + "overheadBytes" AS charged),
        b AS (INSERT INTO message_blocks ("messageId", block, data)
              SELECT m.id, 0, d.data FROM m JOIN unnest($8::text[], $9::bytea[]) AS d(mid, data) ON d.mid = m."messageId"),
        r AS (INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer)
@@ -234,7 +237,7 @@ async function postAll(
              SELECT m.id, z.realm FROM m JOIN unnest($14::text[], $15::text[]) AS z(mid, realm) ON z.mid = m."messageId"
              ON CONFLICT DO NOTHING),
        q AS (UPDATE users u SET "bytesUsed" = u."bytesUsed" + s.b, "messageBytes" = u."messageBytes" + s.b
-               FROM (SELECT "senderUserId" AS uid, sum(size) AS b FROM m GROUP BY 1 HAVING sum(size) > 0) s, realms rl
+               FROM (SELECT "senderUserId" AS uid, sum(charged) AS b FROM m GROUP BY 1 HAVING sum(charged) > 0) s, realms rl
               WHERE u.id = s.uid AND rl.id = u."realmId" AND u."bytesUsed" + s.b <= COALESCE(u."quotaBytes", rl."defaultQuotaBytes")
              RETURNING u.id),
        n AS (SELECT count(pg_notify($16, json_build_object('realmId', w.realm, 'userId', w.uid, 'computer', w.comp, 'messageId', w.mid, 'origin', $17::text)::text)) AS c
@@ -242,7 +245,7 @@ async function postAll(
        SELECT "messageId", NULL AS err FROM m
        UNION ALL
        -- the check row: every charge held (and the NOTIFYs were queued)
-       SELECT NULL, CASE WHEN (SELECT count(*) FROM q) = (SELECT count(DISTINCT "senderUserId") FROM m WHERE size > 0) AND (SELECT c FROM n) >= 0
+       SELECT NULL, CASE WHEN (SELECT count(*) FROM q) = (SELECT count(DISTINCT "senderUserId") FROM m WHERE charged > 0) AND (SELECT c FROM n) >= 0
                    THEN NULL ELSE 'charge failed' END`,
       [
         accepted.map((a) => a.op.caller.realmId),
@@ -266,6 +269,7 @@ async function postAll(
         local.map((r) => r.userId),
         local.map((r) => r.computer),
         local.map((r) => realmOf.get(r.mid)!),
+        accepted.map((a) => a.overhead.toString()),
       ],
     ),
   );
@@ -319,7 +323,8 @@ async function deleteAll(
                   RETURNING mr."messageId", mr."userId", mr.computer),
        t AS (SELECT "messageId" AS mid FROM d GROUP BY 1
               HAVING count(*) >= (SELECT count(*) FROM message_recipients r WHERE r."messageId" = d."messageId")),
-       g AS (DELETE FROM messages WHERE id IN (SELECT mid FROM t) OR id = ANY($4::bigint[]) RETURNING id, "senderUserId", "senderId", size),
+       g AS (DELETE FROM messages WHERE id IN (SELECT mid FROM t) OR id = ANY($4::bigint[])
+             RETURNING id, "senderUserId", "senderId", size + "overheadBytes" AS size),
        u AS (UPDATE users u SET "bytesUsed" = GREATEST(u."bytesUsed" - s.b, 0), "messageBytes" = GREATEST(u."messageBytes" - s.b, 0)
                FROM (SELECT "senderUserId" AS uid, sum(size) AS b FROM g WHERE "senderUserId" IS NOT NULL GROUP BY 1) s WHERE u.id = s.uid),
        f AS (UPDATE federation_peers p SET "bytesHeld" = GREATEST(p."bytesHeld" - s.b, 0)

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { DomainError } from "./errors.ts";
 import { releaseBytes } from "./quota.ts";
+import { effectiveQuotaSql, messageOverheadBytes } from "./quota-rule.ts";
 import { canMessageOtherRealms } from "./accounts.ts";
 import { foldUsername, parseUserId } from "./usernames.ts";
 import { named } from "../db/named.ts";
@@ -88,8 +89,8 @@ export async function createMessage(
   if (recipients.length === 0) throw new DomainError("BADARGUMENTS", "A message needs at least one recipient.");
   if (recipients.length > MESSAGE_LIMITS.maxRecipients)
     throw new DomainError("BADARGUMENTS", `At most ${MESSAGE_LIMITS.maxRecipients} recipients.`);
-  // Two round trips, no explicit transaction: one query resolves every local recipient with
-  // their computers, one statement inserts the message and its delivery entries atomically.
+  // One query resolves every local recipient with their computers; then one transaction checks
+  // the unsent cap and the quota and inserts the message, its entries and its overhead charge.
   const parsed = recipients.map((r) => {
     const p = parseUserId(r.recipientId);
     if (!p) throw new DomainError("NOSUCHUSER", `"${r.recipientId}" is not a user id (realm host:port::username).`);
@@ -138,28 +139,58 @@ export async function createMessage(
     }
   }
   const list = [...rows.values()];
-  const ins = await pool.query<{ id: bigint }>(
-    named(
-      `WITH m AS (
-       INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt")
-       VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 day') ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id),
-     r AS (INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer)
-           SELECT m.id, x.rid, x.uid, x.comp FROM m, unnest($7::text[], $8::text[], $9::text[]) AS x(rid, uid, comp))
-     SELECT id FROM m`,
-      [
-        caller.realmId,
-        messageId,
-        caller.fullId,
-        caller.userId,
-        caller.computer,
-        opts.retentionDays,
-        list.map((x) => x.recipientId),
-        list.map((x) => x.userId),
-        list.map((x) => x.computer),
-      ],
-    ),
-  );
-  if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", `A message with id ${messageId} already exists.`);
+  const overhead = messageOverheadBytes(list.length);
+  await tx(pool, async (c) => {
+    // The sender's row is locked first, so the unsent count read by the NEXT statement (a new
+    // snapshot, taken after the lock) includes every create that committed before: parallel
+    // creates cannot pass the realm's cap. The charge of the overhead is made under the same lock.
+    const u = await c.query<{ room: string; cap: number }>(
+      named(
+        `SELECT (${effectiveQuotaSql("u", "r")} - u."bytesUsed")::text AS room, r."maxUnsentMessagesPerUser" AS cap
+           FROM users u JOIN realms r ON r.id = u."realmId" WHERE u.id = $1 FOR UPDATE OF u`,
+        [caller.userId],
+      ),
+    );
+    if (!u.rows[0]) throw new DomainError("UNAUTHORIZED", "Your account no longer exists.");
+    const unsent = await c.query<{ n: string }>(
+      named(`SELECT count(*)::text AS n FROM messages WHERE "senderUserId" = $1 AND "sentAt" IS NULL`, [caller.userId]),
+    );
+    if (Number(unsent.rows[0].n) >= u.rows[0].cap)
+      throw new DomainError(
+        "QUOTAEXCEEDED",
+        `You already hold ${unsent.rows[0].n} unsent messages, this realm's limit (${u.rows[0].cap}); send or delete one first.`,
+      );
+    if (overhead > BigInt(u.rows[0].room))
+      throw new DomainError(
+        "QUOTAEXCEEDED",
+        `A message with ${list.length} recipient entries takes ${overhead} bytes of your storage quota before any data; delete messages or ask the operator for more space.`,
+      );
+    const ins = await c.query<{ id: bigint }>(
+      named(
+        `WITH m AS (
+         INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", "expiresAt", "overheadBytes")
+         VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 day', $10) ON CONFLICT ("realmId", "messageId") DO NOTHING RETURNING id),
+       r AS (INSERT INTO message_recipients ("messageId", "recipientId", "userId", computer)
+             SELECT m.id, x.rid, x.uid, x.comp FROM m, unnest($7::text[], $8::text[], $9::text[]) AS x(rid, uid, comp)),
+       q AS (UPDATE users SET "bytesUsed" = "bytesUsed" + $10, "messageBytes" = "messageBytes" + $10
+              WHERE id = $4 AND EXISTS (SELECT 1 FROM m))
+       SELECT id FROM m`,
+        [
+          caller.realmId,
+          messageId,
+          caller.fullId,
+          caller.userId,
+          caller.computer,
+          opts.retentionDays,
+          list.map((x) => x.recipientId),
+          list.map((x) => x.userId),
+          list.map((x) => x.computer),
+          overhead.toString(),
+        ],
+      ),
+    );
+    if (!ins.rows[0]) throw new DomainError("ALREADYEXISTS", `A message with id ${messageId} already exists.`);
+  });
   return { remoteRealms: [...remote] };
 }
 
@@ -210,6 +241,7 @@ export async function sendMessage(
       `WITH m AS (
        UPDATE messages SET "sentAt" = now()
         WHERE "realmId" = $1 AND "messageId" = $2 AND "senderUserId" = $3 AND "sentAt" IS NULL AND ($4::bigint IS NULL OR size = $4::bigint)
+          AND EXISTS (SELECT 1 FROM message_recipients e WHERE e."messageId" = messages.id)
         RETURNING id),
      r AS (SELECT mr."recipientId", mr."userId", mr.computer FROM message_recipients mr JOIN m ON mr."messageId" = m.id),
      o AS (INSERT INTO federation_outbox ("messageId", "targetRealmId")
@@ -226,6 +258,14 @@ export async function sendMessage(
     const m = await readableMessage(pool, caller, messageId).catch(() => null);
     if (!m) throw new DomainError("NOSUCHMESSAGE", `No message ${messageId}.`);
     ownUnsent(m, caller);
+    // Every recipient vanished (their computers or accounts deleted) after createmessage: the
+    // message is discarded and its bytes released now, never sealed to nobody.
+    const dropped = await tx(pool, (c) => dropOrphanedMessages(c, [m.id.toString()]));
+    if (dropped)
+      throw new DomainError(
+        "NOSUCHCOMPUTER",
+        `every recipient of ${messageId} was deleted before it was sent; it was discarded and its bytes released`,
+      );
     throw new DomainError(
       "FAIL",
       `the message holds ${m.size} bytes, not the ${expectedSize} expected; it was not sent`,
@@ -349,19 +389,71 @@ export async function dropMessage(
   c: pg.PoolClient,
   m: { id: bigint; senderUserId: string | null; size: bigint },
 ): Promise<bigint> {
-  const d = await c.query<{ senderId: string }>(
-    named(`DELETE FROM messages WHERE id = $1 RETURNING "senderId"`, [m.id]),
+  // The charged amount is read from the deleted row itself (data + overhead), so a caller's copy
+  // of the size can never release a different figure than was charged.
+  const d = await c.query<{ senderId: string; charged: string }>(
+    named(`DELETE FROM messages WHERE id = $1 RETURNING "senderId", (size + "overheadBytes")::text AS charged`, [m.id]),
   );
-  if (d.rowCount && m.senderUserId) await releaseBytes(c, m.senderUserId, m.size, "message");
-  else if (d.rowCount) {
+  if (!d.rows[0]) return 0n;
+  const charged = BigInt(d.rows[0].charged);
+  if (m.senderUserId) await releaseBytes(c, m.senderUserId, charged, "message");
+  else {
     const from = parseUserId(d.rows[0].senderId)?.realmId;
     if (from)
       await c.query(`UPDATE federation_peers SET "bytesHeld" = GREATEST("bytesHeld" - $2, 0) WHERE "realmId" = $1`, [
         from,
-        m.size.toString(),
+        charged.toString(),
       ]);
   }
-  return d.rowCount ? m.size : 0n;
+  return charged;
+}
+
+/**
+ * Drops those of the given messages (ids) that have no recipient entry left, sent or not, each
+ * locked in id order, releasing their bytes. Used when recipients vanish (a computer or an
+ * account deleted): a message to nobody must not stay charged. Returns how many were dropped.
+ */
+export async function dropOrphanedMessages(c: pg.PoolClient, ids: string[]): Promise<number> {
+  let n = 0;
+  for (const id of [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))) {
+    const m = await c.query<{ id: bigint; senderUserId: string | null; size: bigint }>(
+      named(`SELECT id, "senderUserId", size FROM messages m WHERE id = $1 FOR UPDATE`, [id]),
+    );
+    if (!m.rows[0]) continue;
+    // A new statement after the lock: sees every entry change committed before it.
+    const rest = await c.query(named(`SELECT 1 FROM message_recipients WHERE "messageId" = $1 LIMIT 1`, [id]));
+    if (rest.rowCount) continue;
+    await dropMessage(c, { ...m.rows[0], size: BigInt(m.rows[0].size) });
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Crash leftovers: messages created (and maybe written) but never sealed, older than `maxAgeMs`
+ * (the daemon or client died mid-upload), are dropped and their bytes released by the periodic
+ * sweep instead of staying charged until retention. Returns how many.
+ */
+export async function releaseStaleUnsent(pool: pg.Pool, maxAgeMs: number, limit = 500): Promise<number> {
+  const ids = await pool.query<{ id: bigint }>(
+    `SELECT id FROM messages WHERE "sentAt" IS NULL AND "createdAt" < now() - $1 * interval '1 millisecond' ORDER BY "createdAt" LIMIT $2`,
+    [maxAgeMs, limit],
+  );
+  let n = 0;
+  for (const { id } of ids.rows) {
+    await tx(pool, async (c) => {
+      const r = await c.query<{ id: bigint; senderUserId: string | null; size: bigint }>(
+        `SELECT id, "senderUserId", size FROM messages WHERE id = $1 AND "sentAt" IS NULL
+            AND "createdAt" < now() - $2 * interval '1 millisecond' FOR UPDATE SKIP LOCKED`,
+        [id, maxAgeMs],
+      );
+      if (r.rows[0]) {
+        await dropMessage(c, { ...r.rows[0], size: BigInt(r.rows[0].size) });
+        n++;
+      }
+    });
+  }
+  return n;
 }
 
 /** Retention: drops messages past their expiry (sent or abandoned). Returns how many. */

@@ -11,3 +11,19 @@ export function effectiveQuotaSql(user = "u", realm = "r"): string {
 export function effectiveQuota(user: { quotaBytes: bigint | null }, realm: { defaultQuotaBytes: bigint }): bigint {
   return user.quotaBytes ?? realm.defaultQuotaBytes;
 }
+
+/**
+ * What a stored message costs its local sender on top of its data: its row, id and recipient
+ * entries take space too, so 1,000 empty messages are not free. Charged when the message is
+ * created (createmessage, postmessage), with the data's charge rule, and released with the data
+ * when the message goes. docs/protocol.md §7 states these figures.
+ */
+export const MESSAGE_OVERHEAD = {
+  perMessageBytes: 1024,
+  perRecipientBytes: 64,
+} as const;
+
+/** The overhead charged for a message with `entries` recipient entries (one per recipient computer). */
+export function messageOverheadBytes(entries: number): bigint {
+  return BigInt(MESSAGE_OVERHEAD.perMessageBytes + MESSAGE_OVERHEAD.perRecipientBytes * entries);
+}

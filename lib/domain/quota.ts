@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { named } from "../db/named.ts";
 import { effectiveQuotaSql } from "./quota-rule.ts";
+import { tx } from "../db/tx.ts";
 
 export type StorageCategory = "message" | "workspace" | "settings";
 
@@ -116,31 +117,52 @@ export async function getQuotas(db: Queryable, userId: string): Promise<Quotas |
 /**
  * Consistency check: recomputes every counter of a realm's users from the stored data and
  * fixes drift. Returns the users whose counters were wrong.
+ *
+ * Atomic against concurrent writers: users are taken in chunks, each chunk's rows locked FOR
+ * UPDATE first (in id order, as every writer locks them); then ONE statement, whose snapshot is
+ * taken after the locks, computes the totals and writes them. Every writer changes its data and
+ * the counter in one transaction and must take the user row lock to change the counter, so a
+ * send that commits while we wait is in the totals, and one still waiting for our lock adds its
+ * delta after our write: no charge is ever overwritten by a figure computed earlier.
  */
 export async function recomputeUsage(
   pool: pg.Pool,
   realmId: string,
+  opts: { chunk?: number } = {},
 ): Promise<Array<{ userId: string; was: bigint; now: bigint }>> {
-  const r = await pool.query<{ id: string; was: bigint; msg: bigint; ws: bigint; st: bigint }>(
-    `WITH m AS (SELECT "senderUserId" AS uid, sum(size) AS b FROM messages WHERE "realmId" = $1 AND "senderUserId" IS NOT NULL GROUP BY 1),
-          w AS (SELECT "authorUserId" AS uid, sum(size) AS b FROM workspace_changes c JOIN workspaces ws ON ws.id = c."workspaceId"
-                 WHERE ws."realmId" = $1 AND "authorUserId" IS NOT NULL GROUP BY 1),
-          s AS (SELECT "userId" AS uid, sum(octet_length(key) + octet_length(value)) AS b FROM settings GROUP BY 1)
-     SELECT u.id, u."bytesUsed" AS was, COALESCE(m.b, 0)::bigint AS msg, COALESCE(w.b, 0)::bigint AS ws, COALESCE(s.b, 0)::bigint AS st
-       FROM users u LEFT JOIN m ON m.uid = u.id LEFT JOIN w ON w.uid = u.id LEFT JOIN s ON s.uid = u.id
-      WHERE u."realmId" = $1`,
-    [realmId],
-  );
   const drift: Array<{ userId: string; was: bigint; now: bigint }> = [];
-  for (const row of r.rows) {
-    const total = BigInt(row.msg) + BigInt(row.ws) + BigInt(row.st);
-    if (total !== BigInt(row.was)) {
-      drift.push({ userId: row.id, was: BigInt(row.was), now: total });
-      await pool.query(
-        `UPDATE users SET "bytesUsed" = $2, "messageBytes" = $3, "workspaceBytes" = $4, "settingsBytes" = $5 WHERE id = $1`,
-        [row.id, total.toString(), row.msg.toString(), row.ws.toString(), row.st.toString()],
+  let after = "";
+  for (;;) {
+    const rows = await tx(pool, async (c) => {
+      const ids = await c.query<{ id: string }>(
+        `SELECT id FROM users WHERE "realmId" = $1 AND id > $2 ORDER BY id LIMIT $3 FOR UPDATE`,
+        [realmId, after, opts.chunk ?? 500],
       );
-    }
+      if (!ids.rows.length) return null;
+      const list = ids.rows.map((r) => r.id);
+      after = list[list.length - 1];
+      const r = await c.query<{ id: string; was: string; now: string }>(
+        `WITH m AS (SELECT "senderUserId" AS uid, sum(size + "overheadBytes") AS b FROM messages
+                     WHERE "realmId" = $1 AND "senderUserId" = ANY($2::text[]) GROUP BY 1),
+              w AS (SELECT "authorUserId" AS uid, sum(size) AS b FROM workspace_changes c JOIN workspaces ws ON ws.id = c."workspaceId"
+                     WHERE ws."realmId" = $1 AND "authorUserId" = ANY($2::text[]) GROUP BY 1),
+              s AS (SELECT "userId" AS uid, sum(octet_length(key) + octet_length(value)) AS b FROM settings
+                     WHERE "userId" = ANY($2::text[]) GROUP BY 1),
+              calc AS (SELECT u.id, u."bytesUsed" AS was, COALESCE(m.b, 0)::bigint AS msg, COALESCE(w.b, 0)::bigint AS ws,
+                              COALESCE(s.b, 0)::bigint AS st, u."messageBytes" AS wm, u."workspaceBytes" AS ww, u."settingsBytes" AS wst
+                         FROM users u LEFT JOIN m ON m.uid = u.id LEFT JOIN w ON w.uid = u.id LEFT JOIN s ON s.uid = u.id
+                        WHERE u.id = ANY($2::text[])),
+              bad AS (SELECT * FROM calc WHERE was <> msg + ws + st OR wm <> msg OR ww <> ws OR wst <> st),
+              upd AS (UPDATE users u SET "bytesUsed" = bad.msg + bad.ws + bad.st, "messageBytes" = bad.msg,
+                             "workspaceBytes" = bad.ws, "settingsBytes" = bad.st
+                        FROM bad WHERE u.id = bad.id)
+         SELECT id, was::text, (msg + ws + st)::text AS now FROM bad ORDER BY id`,
+        [realmId, list],
+      );
+      return r.rows;
+    });
+    if (!rows) break;
+    for (const x of rows) drift.push({ userId: x.id, was: BigInt(x.was), now: BigInt(x.now) });
   }
   return drift;
 }
@@ -174,4 +196,26 @@ export async function releasePeerBytes(db: Queryable, peerRealmId: string, delta
       delta.toString(),
     ]),
   );
+}
+
+export interface RealmStorageFigures {
+  slug: string;
+  /** Bytes charged to the realm's users. */
+  bytes: number;
+  /** Deliveries of sealed messages waiting for a recipient computer. */
+  waiting: number;
+}
+
+/**
+ * The per-realm figures behind /metrics' storage gauges. Aggregates over users and deliveries:
+ * the realm daemon runs this on a slow timer (`metricsRefreshMs`) and scrapes read the last
+ * result, so the cost does not grow with how often (or by how many) /metrics is scraped.
+ */
+export async function realmStorageFigures(pool: pg.Pool): Promise<RealmStorageFigures[]> {
+  const r = await pool.query<{ slug: string; bytes: string; waiting: string }>(
+    `SELECT r.slug, COALESCE((SELECT sum("bytesUsed") FROM users u WHERE u."realmId" = r.id), 0)::text AS bytes,
+            (SELECT count(*) FROM message_recipients mr JOIN messages m ON m.id = mr."messageId" WHERE m."realmId" = r.id AND m."sentAt" IS NOT NULL)::text AS waiting
+       FROM realms r`,
+  );
+  return r.rows.map((x) => ({ slug: x.slug, bytes: Number(x.bytes), waiting: Number(x.waiting) }));
 }

@@ -61,33 +61,42 @@ export async function registerAccount(pool: pg.Pool, input: RegisterInput): Prom
       "captcha",
     );
 
-  // Invite: reserve a use first (pending), visible while the password is hashed, so concurrent
-  // signups can never use it more often than allowed (Synapse's pending/completed model).
-  let inviteId: string | undefined;
-  if (realm.registrationMode === "INVITE") {
-    if (!input.inviteCode)
-      throw new DomainError("BADINVITE", "This realm is invite-only: an invite code is required.", "invite");
-    const r = await pool.query<{ id: string }>(
-      `UPDATE invites SET pending = pending + 1
-        WHERE "codeHash" = $1 AND "realmId" = $2 AND "revokedAt" IS NULL
-          AND ("expiresAt" IS NULL OR "expiresAt" > now()) AND pending + completed < "usesAllowed"
-        RETURNING id`,
-      [hashCode(input.inviteCode), realm.id],
+  // Invite: a cheap check before the password is hashed (a wrong code costs no Argon2), then
+  // the use is taken inside the transaction that inserts the user, by one conditional UPDATE:
+  // it commits or rolls back with the account, so a crash or an error can never leave a use
+  // reserved (`pending` stays 0), and concurrent signups wait on the invite's row lock and
+  // re-check the count, so an invite is never used more often than allowed.
+  const inviteHash = realm.registrationMode === "INVITE" && input.inviteCode ? hashCode(input.inviteCode) : undefined;
+  const badInvite = () =>
+    new DomainError(
+      "BADINVITE",
+      "This invite code is not valid: it may be mistyped, used up, expired or revoked.",
+      "invite",
     );
-    if (!r.rows[0])
-      throw new DomainError(
-        "BADINVITE",
-        "This invite code is not valid: it may be mistyped, used up, expired or revoked.",
-        "invite",
-      );
-    inviteId = r.rows[0].id;
+  if (realm.registrationMode === "INVITE") {
+    if (!inviteHash)
+      throw new DomainError("BADINVITE", "This realm is invite-only: an invite code is required.", "invite");
+    const r = await pool.query(
+      `SELECT 1 FROM invites WHERE "codeHash" = $1 AND "realmId" = $2 AND "revokedAt" IS NULL
+          AND ("expiresAt" IS NULL OR "expiresAt" > now()) AND pending + completed < "usesAllowed"`,
+      [inviteHash, realm.id],
+    );
+    if (!r.rowCount) throw badInvite();
   }
 
+  const passwordHash = await hashPassword(input.password);
   const client = await pool.connect();
-  let committed = false;
   try {
-    const passwordHash = await hashPassword(input.password);
     await client.query("BEGIN");
+    if (inviteHash) {
+      const use = await client.query(
+        `UPDATE invites SET completed = completed + 1
+          WHERE "codeHash" = $1 AND "realmId" = $2 AND "revokedAt" IS NULL
+            AND ("expiresAt" IS NULL OR "expiresAt" > now()) AND pending + completed < "usesAllowed"`,
+        [inviteHash, realm.id],
+      );
+      if (!use.rowCount) throw badInvite();
+    }
     const cap = await client.query(
       `UPDATE realms SET "userCount" = "userCount" + 1 WHERE id = $1 AND "userCount" < "userCap" RETURNING id`,
       [realm.id],
@@ -101,19 +110,12 @@ export async function registerAccount(pool: pg.Pool, input: RegisterInput): Prom
     );
     if (!ins.rows[0])
       throw new DomainError("ALREADYEXISTS", "This username is taken on this realm; choose another.", "username");
-    if (inviteId)
-      await client.query(`UPDATE invites SET pending = pending - 1, completed = completed + 1 WHERE id = $1`, [
-        inviteId,
-      ]);
     await client.query("COMMIT");
-    committed = true;
     return { id: ins.rows[0].id, realmId: realm.id, username };
   } catch (e) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw e;
   } finally {
     client.release();
-    if (inviteId && !committed)
-      await pool.query(`UPDATE invites SET pending = pending - 1 WHERE id = $1`, [inviteId]).catch(() => undefined);
   }
 }

@@ -4,6 +4,7 @@
 // the daemon's WebSocket transport — sending to a user on an SDK client, reading the reply that
 // arrives live. The web server was told (playwright.config.ts) that the realm's WebSocket port is
 // OG_E2E_REALM_WS_PORT; this spec forwards that port to the daemon's ephemeral HTTP port.
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 import net from "node:net";
 import { expect, test, type Page } from "@playwright/test";
 import { createLogger } from "../../lib/log.ts";
@@ -134,8 +135,9 @@ test("a realm user signs in; account and console sessions do not open each other
   await expect(page.getByTestId("signed-in-as")).toHaveText(WEB.id);
 
   // Storage against the 10 MB quota, and what uses it.
-  await expect(page.getByTestId("storage-summary")).toHaveText("4 KiB of 10 MiB used, 10 MiB free.");
-  await expect(page.getByTestId("storage-messages")).toContainText("4 KiB");
+  // webber's 4,096-byte message to penpal plus its overhead (1,024 + 64 for penpal's one computer).
+  await expect(page.getByTestId("storage-summary")).toHaveText("5.1 KiB of 10 MiB used, 10 MiB free.");
+  await expect(page.getByTestId("storage-messages")).toContainText("5.1 KiB");
   await expect(page.getByTestId("storage-workspaces")).toContainText("0 B");
   await expect(page.getByTestId("storage-settings")).toContainText("9 B");
   await expect(page.getByTestId("computer-laptop")).toContainText("online");
@@ -182,14 +184,14 @@ test("a suspended account is refused with a clear message", async ({ page }) => 
 
 test("removing a computer deletes what waited for it and releases the sender's storage", async ({ page }) => {
   const bytes = async () => (await e2eDb().prisma.user.findUniqueOrThrow({ where: { id: palUserId } })).messageBytes;
-  expect(await bytes()).toBe(2048n);
+  expect(await bytes()).toBe(2048n + messageOverheadBytes(1));
   await accountSignIn(page);
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Remove old-phone" }).click();
   await expect(page.getByTestId("computer-old-phone")).toHaveCount(0);
   await expect(page.getByTestId("computer-laptop")).toBeVisible();
   await expect.poll(bytes).toBe(0n);
-  await expect(page.getByTestId("storage-messages")).toContainText("4 KiB"); // webber's own message to penpal still waits
+  await expect(page.getByTestId("storage-messages")).toContainText("5.1 KiB"); // webber's own message to penpal still waits
 });
 
 test("changing the password: the current one is checked, the new one works everywhere", async ({ page }) => {

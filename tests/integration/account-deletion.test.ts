@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import tar from "tar-stream";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { recomputeUsage } from "../../lib/domain/quota.ts";
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 import { openAccountExport, readAll } from "../../lib/domain/account-export.ts";
 import { deleteOwnAccount } from "../../lib/account/delete-account.ts";
 import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
@@ -147,7 +148,12 @@ test("export, then self-service deletion: bytes released to the byte, only their
 
   const before = await usage();
   const aliceBytes = before.get("alice")!;
-  assert.equal(aliceBytes, BigInt(m1.length + m2.length + 4_321 + "theme".length + "solarized".length + change.length));
+  // Her three messages' data and overhead (toBob and the draft: one entry each, toBoth: two).
+  const aliceOverhead = 2n * messageOverheadBytes(1) + messageOverheadBytes(2);
+  assert.equal(
+    aliceBytes,
+    BigInt(m1.length + m2.length + 4_321 + "theme".length + "solarized".length + change.length) + aliceOverhead,
+  );
   const heldBefore = await h.db.pool.query(
     `SELECT COALESCE(sum(size), 0)::bigint AS s FROM messages WHERE "realmId" = $1`,
     [h.plainRealm],
@@ -160,7 +166,7 @@ test("export, then self-service deletion: bytes released to the byte, only their
   // Quotas: bob loses exactly the message whose last recipient alice was; everyone else is unchanged.
   const afterUsage = await usage();
   assert.equal(afterUsage.has("alice"), false);
-  assert.equal(afterUsage.get("bob"), before.get("bob")! - BigInt(b1.length));
+  assert.equal(afterUsage.get("bob"), before.get("bob")! - BigInt(b1.length) - messageOverheadBytes(1));
   assert.equal(afterUsage.get("carol"), before.get("carol"));
   assert.equal(afterUsage.get("dave"), before.get("dave"));
   const heldAfter = await h.db.pool.query(

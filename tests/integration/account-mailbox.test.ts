@@ -2,6 +2,7 @@
 // breakdown, removing a computer (deletecomputer's semantics, shared code), changing the
 // password, the shared codec on plain Uint8Array and the browser-safe envelope (byte-compatible
 // with the CLI), and the mailbox client over the WebSocket transport, live updates included.
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
@@ -221,8 +222,8 @@ test("account page: storage breakdown, removing a computer releases its messages
 
   const fredUser = await realmUser("fred");
   const before = await getAccountOverview(h.db.pool, fredUser.userId);
-  assert.equal(before?.quotas.messageBytes, 5000n);
-  assert.equal(before?.quotas.bytesUsed, 5000n);
+  assert.equal(before?.quotas.messageBytes, 5000n + messageOverheadBytes(1));
+  assert.equal(before?.quotas.bytesUsed, 5000n + messageOverheadBytes(1));
   assert.equal(before?.quotas.quotaBytes, 10n * 1024n * 1024n);
   assert.deepEqual(
     before?.computers.map((c) => [c.name, c.online]),
@@ -312,7 +313,7 @@ test("the protocol's deletecomputer runs the same shared code: bytes released, t
       (await h.db.pool.query<{ messageBytes: string }>(`SELECT "messageBytes" FROM users WHERE username = 'judy'`))
         .rows[0].messageBytes,
     );
-  assert.equal(await judyBytes(), "3000");
+  assert.equal(await judyBytes(), String(3000n + messageOverheadBytes(1)));
   await ivan.client.deleteComputer("tablet");
   await closed;
   assert.equal(await judyBytes(), "0");

@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { loadSigningKeys } from "../../lib/federation/local-keys.ts";
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 import {
   startManagement,
   startRealmNode,
@@ -53,7 +54,8 @@ test("a@R1 sends to b@R2 and c@R3; both download; the sender is charged until bo
   assert.ok(at - sealed < 15_000, `messageavailable on the remote realm took ${at - sealed} ms after sendmessage`);
   assert.ok((await b.client.read(id)).equals(body));
   assert.equal((await b.client.messageInfo(id)).sender, a.userId);
-  assert.equal(await usage(r1, a.userId), 300_000n, "still charged: R3 has not taken it");
+  // The data and the overhead of its two recipient entries (quota-rule.ts).
+  assert.equal(await usage(r1, a.userId), 300_000n + messageOverheadBytes(2), "still charged: R3 has not taken it");
   assert.equal((await a.client.messageInfo(id)).pendingRecipients, 1, "only c@R3's entry is left");
 
   await r3.start();

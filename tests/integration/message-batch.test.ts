@@ -7,7 +7,11 @@ import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
 import { runMessageBatch, type MessageOp } from "../../lib/domain/message-batch.ts";
 import { recomputeUsage } from "../../lib/domain/quota.ts";
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 import type { Caller } from "../../lib/domain/messages.ts";
+
+/** A message's overhead with one recipient entry (charged with its data). */
+const OV = messageOverheadBytes(1);
 
 let h: RealmHarness;
 before(async () => {
@@ -41,7 +45,7 @@ test("one batch, one transaction: each operation gets its own result and failure
   await h.user(h.plainRealm, "ba_alice");
   const bob = await h.user(h.plainRealm, "ba_bob");
   await h.user(h.plainRealm, "ba_carol");
-  await h.db.pool.query(`UPDATE users SET "quotaBytes" = 100 WHERE username = 'ba_carol'`);
+  await h.db.pool.query(`UPDATE users SET "quotaBytes" = $1 WHERE username = 'ba_carol'`, [String(OV + 100n)]);
   const alice = await callerOf("ba_alice");
   const carol = await callerOf("ba_carol");
   const bobC = await callerOf("ba_bob");
@@ -72,7 +76,7 @@ test("one batch, one transaction: each operation gets its own result and failure
   const ops: MessageOp[] = [
     post(alice, "ok1", bob.userId),
     post(alice, "nouser", `${h.plainRealm}::nobody`),
-    post(carol, "big", bob.userId), // 300 bytes over carol's quota of 100
+    post(carol, "big", bob.userId), // 300 bytes over the 100 carol has beyond one overhead
     post(alice, "ok1", bob.userId), // same id twice in one batch
     { ...post(alice, "x", bob.userId), messageId: existing }, // id already stored
     post(carol, "small", bob.userId, Buffer.alloc(60)),
@@ -95,9 +99,9 @@ test("one batch, one transaction: each operation gets its own result and failure
       "QUOTAEXCEEDED",
     ],
   );
-  assert.deepEqual(r[7], { released: 300n }, "bob's delete of the only copy released the sender's bytes");
-  assert.equal(await used("ba_alice"), 600n, "alice: existing and ok1 (to-delete was released)");
-  assert.equal(await used("ba_carol"), 60n);
+  assert.deepEqual(r[7], { released: 300n + OV }, "bob's delete of the only copy released the sender's bytes");
+  assert.equal(await used("ba_alice"), 2n * (300n + OV), "alice: existing and ok1 (to-delete was released)");
+  assert.equal(await used("ba_carol"), 60n + OV);
   const inbox = await bob.client.inbox();
   assert.deepEqual(inbox, [existing, `${alice.fullId}-ok1`, `${carol.fullId}-small`]);
   assert.deepEqual(await bob.client.readMessageData(inbox[1], 0, 1000), body);
@@ -107,7 +111,8 @@ test("one batch, one transaction: each operation gets its own result and failure
 test("postmessage races on one account: the quota holds to the byte and every refusal is QUOTAEXCEEDED", async () => {
   const owner = await h.user(h.plainRealm, "ba_racer");
   const target = await h.user(h.plainRealm, "ba_target");
-  await h.db.pool.query(`UPDATE users SET "quotaBytes" = 10000 WHERE username = 'ba_racer'`);
+  // Room for exactly ten 1,000-byte messages (data + overhead each).
+  await h.db.pool.query(`UPDATE users SET "quotaBytes" = $1 WHERE username = 'ba_racer'`, [String(10n * (1000n + OV))]);
   const clients: RealmClient[] = [];
   for (let i = 0; i < 8; i++) {
     const c = await h.connect(h.plainRealm);
@@ -132,7 +137,7 @@ test("postmessage races on one account: the quota holds to the byte and every re
   ).flat();
   assert.equal(outcomes.filter((x) => x === "OK").length, 10, outcomes.join(","));
   assert.equal(outcomes.filter((x) => x === "QUOTAEXCEEDED").length, 30);
-  assert.equal(await used("ba_racer"), 10000n);
+  assert.equal(await used("ba_racer"), 10n * (1000n + OV));
   assert.equal(h.daemon.messages.stats.operations - before, 40);
   assert.ok(h.daemon.messages.stats.largestBatch > 1, "concurrent posts shared a commit");
   // Draining with concurrent deletes from every computer frees it all, exactly once.
@@ -166,7 +171,12 @@ test("concurrent deletes of one message from several computers release it once; 
       ),
     ),
   );
-  assert.deepEqual([...r].sort(), ["0", "0", "5000", "NOSUCHMESSAGE"], r.join(","));
+  // Three recipient entries (laptop, desk, phone): data + overhead released once.
+  assert.deepEqual(
+    [...r].sort(),
+    ["0", "0", String(5000n + messageOverheadBytes(3)), "NOSUCHMESSAGE"].sort(),
+    r.join(","),
+  );
   assert.equal(await used("ba_sender"), 0n);
   assert.equal((await h.db.pool.query(`SELECT 1 FROM messages WHERE "messageId" = $1`, [id])).rowCount, 0);
 });
@@ -220,7 +230,7 @@ test("deletemessages: one request, one result per id, a bad id does not affect t
   const res = await r.client.deleteMessages([a, `${s.userId}-nope`, b, a]);
   assert.deepEqual(
     res.map((x) => `${x.status} ${x.released}`),
-    ["OK 100", "NOSUCHMESSAGE 0", "OK 200", "NOSUCHMESSAGE 0"],
+    [`OK ${100n + OV}`, "NOSUCHMESSAGE 0", `OK ${200n + OV}`, "NOSUCHMESSAGE 0"],
   );
   assert.equal(await used("ba_multisender"), 0n);
   assert.equal((await r.client.request("deletemessages", [])).status, "BADARGUMENTS");

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { recomputeUsage } from "../../lib/domain/quota.ts";
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 
 let h: RealmHarness;
 before(async () => {
@@ -37,8 +38,9 @@ test("after sends, settings, partial deletes and shrinks, the counters match the
   assert.deepEqual(await recomputeUsage(h.db.pool, h.plainRealm), [], "no drift");
   const q = await a.client.quotas();
   assert.equal(q.workspaces, 33_333n);
+  // Four messages held (three sent, one unsent), each with one recipient entry: data + overhead.
   const expectedMessages = [1, 2, 4].reduce((s, i) => s + 10_000 + i * 70_001, 0) + 65_537;
-  assert.equal(q.messages, BigInt(expectedMessages));
+  assert.equal(q.messages, BigInt(expectedMessages) + 4n * messageOverheadBytes(1));
   assert.equal(q.settings, BigInt("public-status".length + 4 + "theme".length + 5));
   assert.equal(q.used, q.messages + q.settings + q.workspaces);
 
@@ -56,10 +58,83 @@ test("retention: a message past the realm's retention period is dropped and its 
   const r = await h.user(h.plainRealm, "absentee");
   const id = await s.client.send(s.userId, [r.userId], Buffer.alloc(5000, 1));
   const kept = await s.client.send(s.userId, [r.userId], Buffer.alloc(700, 2));
-  assert.equal((await s.client.quotas()).used, 5700n);
+  const overhead = messageOverheadBytes(1);
+  assert.equal((await s.client.quotas()).used, 5700n + 2n * overhead);
   await h.db.pool.query(`UPDATE messages SET "expiresAt" = now() - interval '1 second' WHERE "messageId" = $1`, [id]);
   assert.equal(await expireMessages(h.db.pool), 1);
-  assert.equal((await s.client.quotas()).used, 700n);
+  assert.equal((await s.client.quotas()).used, 700n + overhead);
   assert.deepEqual(await r.client.inbox(), [kept]);
   assert.deepEqual(await recomputeUsage(h.db.pool, h.plainRealm), []);
+});
+
+test("recomputeUsage never overwrites a charge that commits while it runs (locks, then one statement)", async () => {
+  const a = await h.user(h.plainRealm, "racer");
+  const b = await h.user(h.plainRealm, "racee");
+  await a.client.send(a.userId, [b.userId], Buffer.alloc(2000, 1));
+  // Drift to repair, so the recomputation has something to write.
+  await h.db.pool.query(
+    `UPDATE users SET "bytesUsed" = "bytesUsed" + 777, "messageBytes" = "messageBytes" + 777 WHERE username = 'racer'`,
+  );
+  // A send in flight, as every writer does it: the data and the counter change in one
+  // transaction, the counter under the user row lock. It commits while the recomputation runs.
+  const w = await h.db.pool.connect();
+  try {
+    await w.query("BEGIN");
+    await w.query(
+      `INSERT INTO messages ("realmId", "messageId", "senderId", "senderUserId", "senderComputer", size, "sentAt", "expiresAt")
+       SELECT $1, $2, $3, id, 'laptop', 5000, now(), now() + interval '1 day' FROM users WHERE username = 'racer'`,
+      [h.plainRealm, `${a.userId}-inflight`, a.userId],
+    );
+    await w.query(
+      `UPDATE users SET "bytesUsed" = "bytesUsed" + 5000, "messageBytes" = "messageBytes" + 5000 WHERE username = 'racer'`,
+    );
+    const running = recomputeUsage(h.db.pool, h.plainRealm);
+    await new Promise((r) => setTimeout(r, 300));
+    await w.query("COMMIT");
+    const drift = await running;
+    assert.deepEqual(
+      drift.map((d) => d.userId.length > 0 && d.was - d.now),
+      [777n],
+      "only the planted drift was repaired",
+    );
+  } finally {
+    w.release();
+  }
+  assert.deepEqual(await recomputeUsage(h.db.pool, h.plainRealm), [], "the in-flight charge was kept");
+  assert.equal((await a.client.quotas()).messages, 2000n + 5000n + messageOverheadBytes(1));
+});
+
+test("recomputeUsage running over and over during 300 parallel sends and deletes leaves exact counters", async () => {
+  const a = await h.user(h.plainRealm, "busybee");
+  const b = await h.user(h.plainRealm, "busyreader");
+  await h.db.pool.query(
+    `UPDATE users SET "bytesUsed" = "bytesUsed" + 12345, "messageBytes" = "messageBytes" + 12345 WHERE username = 'busybee'`,
+  );
+  const conns: Awaited<ReturnType<typeof h.connect>>[] = [];
+  for (let i = 0; i < 6; i++) {
+    const c = await h.connect(h.plainRealm, { timeoutMs: 180_000 });
+    await c.authenticate("busybee", "laptop", a.password);
+    conns.push(c);
+  }
+  let stop = false;
+  let runs = 0;
+  const checker = (async () => {
+    while (!stop) {
+      await recomputeUsage(h.db.pool, h.plainRealm);
+      runs++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const ids = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => conns[i % conns.length].send(a.userId, [b.userId], Buffer.alloc(100 + i, 3))),
+  );
+  const gone = await b.client.deleteMessages(ids.filter((_, i) => i % 3 === 0));
+  assert.ok(gone.every((g) => g.status === "OK"));
+  stop = true;
+  await checker;
+  assert.ok(runs >= 2, `the recomputation ran during the load (${runs} runs)`);
+  assert.deepEqual(await recomputeUsage(h.db.pool, h.plainRealm), []);
+  const kept = ids.map((_, i) => i).filter((i) => i % 3 !== 0);
+  const expected = kept.reduce((s, i) => s + 100n + BigInt(i) + messageOverheadBytes(1), 0n);
+  assert.equal((await a.client.quotas()).messages, expected);
 });

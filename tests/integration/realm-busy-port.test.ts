@@ -5,10 +5,12 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
 import { notify, CHANNELS } from "../../lib/db/notify.ts";
+import { realmListenErrors } from "../../lib/domain/listen-errors.ts";
 
 let h: RealmHarness;
 before(async () => {
-  h = await startRealmHarness();
+  // A fast heartbeat: the console learns about busy ports through it.
+  h = await startRealmHarness({ heartbeatMs: 200 });
 });
 after(async () => h.stop());
 
@@ -35,6 +37,14 @@ test("a realm on a busy port does not stop the daemon; it starts once the port i
   assert.equal(errs.length, 1);
   assert.equal(errs[0].port, port);
   assert.match(errs[0].error, /already in use/);
+  // The console's dashboard reads it from the instance's heartbeat row.
+  const consoleSees = async () => (await realmListenErrors(h.db.pool, 30_000)).get(id) ?? [];
+  deadline = Date.now() + 5000;
+  while (!(await consoleSees()).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const shown = await consoleSees();
+  assert.equal(shown.length, 1);
+  assert.equal(shown[0].port, port);
+  assert.match(shown[0].error, /already in use/);
   // The other realms still answer.
   const other = await h.connect(h.plainRealm);
   await other.ping();
@@ -45,6 +55,9 @@ test("a realm on a busy port does not stop the daemon; it starts once the port i
   while (!h.daemon.listeners.actualPort(port) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(h.daemon.listeners.actualPort(port), port);
   assert.deepEqual((await readyz()).listenErrors, []);
+  deadline = Date.now() + 5000;
+  while ((await consoleSees()).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(await consoleSees(), [], "cleared in the console once the port is bound");
   const c = await h.connect(id);
   assert.equal((await c.serverInfo()).name, "Busy");
   c.close();

@@ -3,6 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { RealmClient, OpenGrooveError } from "../../client/sdk/index.ts";
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 
 let h: RealmHarness;
 before(async () => {
@@ -40,19 +41,25 @@ async function parallelWriters(username: string, CHUNK: number): Promise<void> {
   );
   const stored = results.reduce((a, r) => a + r.stored, 0);
   const refused = results.reduce((a, r) => a + r.refused, 0);
+  // Each of the 50 messages was charged its overhead at createmessage (quota-rule.ts).
+  const overhead = 50 * Number(messageOverheadBytes(1));
   assert.ok(refused > 0, "some writes must have been refused");
-  assert.ok(stored <= QUOTA, `stored ${stored} > quota ${QUOTA}`);
-  assert.ok(QUOTA - stored < CHUNK, "the quota is used up to within one chunk");
+  assert.ok(stored + overhead <= QUOTA, `stored ${stored} + overhead ${overhead} > quota ${QUOTA}`);
+  assert.ok(QUOTA - overhead - stored < CHUNK, "the quota is used up to within one chunk");
   const counter = await h.db.pool.query<{ bytesUsed: bigint; messageBytes: bigint }>(
     `SELECT "bytesUsed", "messageBytes" FROM users WHERE username = $1`,
     [username],
   );
-  assert.equal(BigInt(counter.rows[0].bytesUsed), BigInt(stored), "the counter equals the bytes acknowledged");
+  assert.equal(
+    BigInt(counter.rows[0].bytesUsed),
+    BigInt(stored + overhead),
+    "the counter equals the bytes acknowledged plus the overhead",
+  );
   const actual = await h.db.pool.query<{ n: string }>(
     `SELECT COALESCE(sum(size), 0)::text AS n FROM messages m JOIN users u ON u.id = m."senderUserId" WHERE u.username = $1`,
     [username],
   );
-  assert.equal(actual.rows[0].n, String(stored), "stored sizes equal the counter");
+  assert.equal(actual.rows[0].n, String(stored), "stored sizes equal the bytes acknowledged");
   const data = await h.db.pool.query<{ n: string }>(
     `SELECT COALESCE(sum(octet_length(b.data)), 0)::text AS n FROM message_blocks b JOIN messages m ON m.id = b."messageId" JOIN users u ON u.id = m."senderUserId" WHERE u.username = $1`,
     [username],
@@ -145,7 +152,7 @@ test("recipients deleting at the same moment free every message exactly once", a
         Buffer.alloc(1000 + k, k),
       ),
     );
-  const expected = ids.reduce((a, _, k) => a + 1000 + k, 0);
+  const expected = ids.reduce((a, _, k) => a + 1000 + k, 0) + ids.length * Number(messageOverheadBytes(5));
   assert.equal((await sender.client.quotas()).messages, BigInt(expected));
   const released = (
     await Promise.all(readers.map((r) => Promise.all(ids.map((id) => r.client.deleteMessage(id)))))

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { OpenGrooveError } from "../../client/sdk/index.ts";
+import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 
 let h: RealmHarness;
 before(async () => {
@@ -48,8 +49,10 @@ test("a message is held, charged to the sender until every recipient computer de
   const body = crypto.randomBytes(150_000);
   const id = await alice.client.send(alice.userId, [bob.userId], body);
   assert.equal(await notified, id);
-  assert.equal(await usage(alice.userId), 150_000n);
-  assert.equal((await alice.client.quotas()).messages, 150_000n);
+  // The data plus the message's overhead (one entry per computer of bob: two).
+  const charged = 150_000n + messageOverheadBytes(2);
+  assert.equal(await usage(alice.userId), charged);
+  assert.equal((await alice.client.quotas()).messages, charged);
 
   assert.deepEqual(await bob.client.inbox(), [id]);
   assert.deepEqual(await bobPhone.inbox(), [id]);
@@ -60,9 +63,9 @@ test("a message is held, charged to the sender until every recipient computer de
 
   assert.equal(await bob.client.deleteMessage(id), 0n);
   assert.deepEqual(await bob.client.inbox(), []);
-  assert.equal(await usage(alice.userId), 150_000n, "still held for bob's phone");
+  assert.equal(await usage(alice.userId), charged, "still held for bob's phone");
   assert.ok((await bobPhone.read(id)).equals(body));
-  assert.equal(await bobPhone.deleteMessage(id), 150_000n);
+  assert.equal(await bobPhone.deleteMessage(id), charged);
   assert.equal(await usage(alice.userId), 0n);
   await assert.rejects(bobPhone.messageSize(id), (e: OpenGrooveError) => e.status === "NOSUCHMESSAGE");
 });
@@ -97,7 +100,7 @@ test("quota: a write that does not fit is refused whole and nothing is stored", 
     (e: OpenGrooveError) => e.status === "QUOTAEXCEEDED",
   );
   assert.equal(await dave.client.messageSize(id), 60_000);
-  assert.equal(await usage(dave.userId), 60_000n);
+  assert.equal(await usage(dave.userId), 60_000n + messageOverheadBytes(1));
   const q = await dave.client.quotas();
   assert.equal(q.storage, 100_000n);
 });

@@ -68,6 +68,40 @@ describe("registration under concurrency", () => {
     assert.equal(users.rows[0].n, 3);
   });
 
+  test("an invite use is never held outside the signup's transaction: pending stays 0 while 20 signups run", async () => {
+    const realmId = await createRealm(t.prisma, { slug: "nopending", port: 40005, registrationMode: "INVITE" });
+    const inviteId = await createInvite(t.prisma, realmId, "no-pending-code", 5);
+    // Before, a use was reserved (pending + 1) before the password was hashed and given back in
+    // a separate statement: a crash in between leaked it for good. Now the only write is inside
+    // the transaction that inserts the user, so nothing outside it can ever observe a pending use.
+    let running = true;
+    let maxPending = 0;
+    const watcher = (async () => {
+      while (running) {
+        const r = await t.pool.query<{ pending: number }>(`SELECT pending FROM invites WHERE id = $1`, [inviteId]);
+        maxPending = Math.max(maxPending, r.rows[0].pending);
+        await new Promise((res) => setTimeout(res, 2));
+      }
+    })();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        registerAccount(t.pool, {
+          realmId,
+          username: `np${i}`,
+          password: PASSWORD,
+          inviteCode: "no-pending-code",
+          captchaPassed: false,
+        }),
+      ),
+    );
+    running = false;
+    await watcher;
+    assert.deepEqual(codes(results), { OK: 5, BADINVITE: 15 });
+    assert.equal(maxPending, 0, "no use was ever pending");
+    const inv = await t.pool.query(`SELECT pending, completed FROM invites WHERE id = $1`, [inviteId]);
+    assert.deepEqual(inv.rows[0], { pending: 0, completed: 5 });
+  });
+
   test("a failed signup (taken name) gives the invite use back", async () => {
     const realmId = await createRealm(t.prisma, { slug: "giveback", port: 40003, registrationMode: "INVITE" });
     const inviteId = await createInvite(t.prisma, realmId, "three-uses-b", 3);

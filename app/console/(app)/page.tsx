@@ -7,11 +7,13 @@ import Link from "next/link";
 import { requireActor } from "../../../lib/auth/current-actor.ts";
 import { db } from "../../../lib/db/client.ts";
 import { biggestUsers, liveDaemons, realmStats, type RealmStats } from "../../../lib/console/dashboard.ts";
+import { LIVE_HEARTBEAT_SECONDS } from "../../../lib/console/users.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { canCreateRealm } from "../../../lib/domain/permissions.ts";
 import { backupStatus, type BackupStatus } from "../../../lib/backup/runs.ts";
 import { readLiveFigures } from "../../../lib/console/live-figures.ts";
 import { LiveCount, LiveFigures, LiveOnlineTotal, LiveStatus } from "../_components/live-figures.tsx";
+import { realmListenErrors } from "../../../lib/domain/listen-errors.ts";
 import { Badge, EmptyState, PageHeader, UsageBar } from "../_components/ui.tsx";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -53,12 +55,14 @@ function describeBackup(b: BackupStatus): string {
 export default async function DashboardPage() {
   const actor = await requireActor();
   const prisma = db().prisma;
-  const [realms, big, daemons, backup, live] = await Promise.all([
+  const [realms, big, daemons, backup, live, portErrors] = await Promise.all([
     realmStats(prisma, actor),
     biggestUsers(prisma, actor),
     liveDaemons(prisma),
     backupStatus(db().pool),
     readLiveFigures(db().pool),
+    // Realm ports a live realm daemon could not bind (in use): reported with its heartbeat.
+    realmListenErrors(db().pool, LIVE_HEARTBEAT_SECONDS * 1000),
   ]);
   const online = realms.reduce((n, r) => n + r.computersOnline, 0);
   return (
@@ -114,6 +118,16 @@ export default async function DashboardPage() {
                       </Link>
                       <div className="font-mono text-xs text-slate-600">{r.id}</div>
                       {r.status === "DISABLED" ? <Badge tone="red">Disabled</Badge> : null}
+                      {portErrors.get(r.id)?.map((e) => (
+                        <p
+                          key={`${e.host}:${e.port}`}
+                          className="mt-1 text-xs font-medium text-red-800"
+                          data-testid={`listen-error-${r.slug}`}
+                        >
+                          <Badge tone="red">Not serving</Badge> port {e.port} is in use on {e.host}; the realm daemon
+                          retries every 2 s ({e.error})
+                        </p>
+                      ))}
                     </td>
                     <td className="sm:w-48" data-label="Users">
                       <UsageBar used={r.userCount} limit={r.userCap} label="Users" format="count" />
