@@ -213,7 +213,7 @@ export class RealmDaemon {
       do {
         this.reloadAgain = false;
         const r = await this.db.pool.query<RealmInfo>(
-          `SELECT id, slug, name, description, host, port, "contactEmail", "contactUserId", "registrationMode", "captchaProvider", status, "maxComputersPerUser", "messageRetentionDays" FROM realms`,
+          `SELECT id, slug, name, description, host, port, "contactEmail", "contactUserId", "registrationMode", "captchaProvider", status, "maxComputersPerUser", "messageRetentionDays", "legacyTlsPort" FROM realms`,
         );
         const serve = this.config.serveRealms;
         const rows = serve ? r.rows.filter((x) => serve.includes(x.id)) : r.rows;
@@ -255,6 +255,21 @@ export class RealmDaemon {
 
   realmsOnPort(port: number): RealmInfo[] {
     return [...this.realms.values()].filter((r) => r.port === port && r.status === "ACTIVE");
+  }
+
+  /**
+   * The realm of a one-realm port (legacy TLS): a bare greeting or one naming this realm is it;
+   * realm-to-realm greetings are not served there (federation keeps the modern TLS profile).
+   */
+  resolveFixedRealm(realmId: string, words: string[]): Result<RealmInfo> {
+    const r = this.realmById(realmId);
+    if (!r || r.status !== "ACTIVE") return fail("NOSUCHREALM", "no realm is served on this port");
+    if (words[0]?.toLowerCase() === "realm")
+      return fail("NOTALLOWED", "realm-to-realm connections use the realm port, not the legacy TLS port");
+    const want = words[0]?.toLowerCase();
+    if (want && want !== r.slug && want !== r.id.toLowerCase())
+      return fail("NOSUCHREALM", `no realm "${words[0]}" on this port`);
+    return ok(r);
   }
 
   /** Picks the realm a greeting addresses: by its first word (slug) or the only realm on the port. */

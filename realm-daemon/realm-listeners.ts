@@ -7,6 +7,7 @@ import tls from "node:tls";
 import { ensureRealmKey, type RealmKeyMaterial } from "../lib/realm/keys.ts";
 import { listenOrFail, PortInUseError } from "../lib/runtime/daemon-lifecycle.ts";
 import { handleStreamSocket } from "./stream-transport.ts";
+import { LegacyListeners } from "./legacy-listeners.ts";
 import { admitProxied } from "./proxy-admission.ts";
 import { AddressList } from "../lib/net/cidr.ts";
 import type { ProxyEndpoint } from "../lib/net/proxy-v2.ts";
@@ -42,20 +43,26 @@ export class RealmListeners {
   /** Real client "address:port" of a proxied socket, by its socket key, until the TLS layer is up. */
   private readonly realRemote = new Map<string, string>();
 
+  /** Legacy TLS ports for original 2008 clients (realms with legacyTlsPort set). */
+  readonly legacy: LegacyListeners;
+
   constructor(private readonly daemon: RealmDaemon) {
+    this.legacy = new LegacyListeners(daemon);
     const p = daemon.config.proxyProtocol;
     if (p) this.proxyBalancers = new AddressList(p.from);
   }
 
   get addresses(): string[] {
     const scheme = this.daemon.config.plainTcp ? "tcp" : "tls";
-    return [...this.listeners.values()].map((l) => {
-      const names = this.daemon
-        .realmsOnPort(l.port)
-        .map((r) => r.slug)
-        .join("+");
-      return `${scheme}://${this.daemon.config.bindHost}:${l.actualPort} (${names})`;
-    });
+    return [...this.listeners.values()]
+      .map((l) => {
+        const names = this.daemon
+          .realmsOnPort(l.port)
+          .map((r) => r.slug)
+          .join("+");
+        return `${scheme}://${this.daemon.config.bindHost}:${l.actualPort} (${names})`;
+      })
+      .concat(this.legacy.addresses);
   }
 
   /** Actual bound port for a realm's configured port (differs with ephemeral ports). */
@@ -104,6 +111,7 @@ export class RealmListeners {
       }
     }
     for (const port of this.listenErrors.keys()) if (!wanted.has(port)) this.listenErrors.delete(port);
+    await this.legacy.reconcile(active, this.listenErrors);
     if (this.listenErrors.size && !this.retryTimer) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
@@ -200,6 +208,7 @@ export class RealmListeners {
 
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
+    await this.legacy.close();
     await Promise.all([...this.listeners.values()].map((l) => new Promise<void>((r) => l.server.close(() => r()))));
     this.listeners.clear();
   }

@@ -60,4 +60,5 @@ export type RealmInfo = Pick<
   | "status"
   | "maxComputersPerUser"
   | "messageRetentionDays"
+  | "legacyTlsPort"
 >;

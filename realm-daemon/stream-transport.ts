@@ -15,6 +15,8 @@ export function handleStreamSocket(
   kind: "tls" | "tcp",
   /** The real client "address:port" when a balancer sent it (PROXY protocol). */
   remote?: string,
+  /** A port that serves one realm only (the legacy TLS port): the greeting may not pick another. */
+  fixedRealmId?: string,
 ): void {
   const limits = daemon.config.limits;
   let realm: RealmInfo | undefined;
@@ -25,6 +27,12 @@ export function handleStreamSocket(
     maxWriteBufferBytes: limits.maxWriteBufferBytes,
     onRefused: () => daemon.metrics.errors.inc(1, { command: "greeting" }),
     onGreeting(words) {
+      if (fixedRealmId) {
+        const found = daemon.resolveFixedRealm(fixedRealmId, words);
+        if (!found.ok) return found.error;
+        realm = found.value;
+        return null;
+      }
       const found = daemon.resolveRealm(localPort, words);
       if (!found.ok) return found.error;
       realm = found.value;

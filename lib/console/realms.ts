@@ -21,7 +21,7 @@ import {
 import { parseUserId } from "../domain/usernames.ts";
 import { recordAudit } from "./audit.ts";
 import { ConsoleError, defineCommand, FIX_FIELDS } from "./command.ts";
-import { checkbox, id, intField, sizeField, sizeUnit, toBytes, trimmed } from "./form.ts";
+import { checkbox, id, intField, optionalIntField, sizeField, sizeUnit, toBytes, trimmed } from "./form.ts";
 import { formatBytes } from "../format/bytes.ts";
 
 const emailOrBlank = z
@@ -55,6 +55,8 @@ const settingsShape = {
   workspaceInactivityDays: intField(1, 3650, "Workspace inactivity"),
   maxWorkspaceChange: sizeField("Largest workspace change"),
   maxWorkspaceChangeUnit: sizeUnit,
+  /** Legacy TLS profile for original 2008 clients (weak; docs/configuration.md). Blank = off. */
+  legacyTlsPort: optionalIntField(1, 65535, "Legacy TLS port"),
 };
 
 export const createRealmSchema = z.object({
@@ -99,7 +101,17 @@ function settingsData(input: Settings | z.output<typeof createRealmSchema>) {
     imessageRatePerMinute: input.imessageRatePerMinute,
     workspaceInactivityDays: input.workspaceInactivityDays,
     maxWorkspaceChangeBytes: toBytes(input.maxWorkspaceChange, input.maxWorkspaceChangeUnit),
+    legacyTlsPort: input.legacyTlsPort,
   };
+}
+
+/** The legacy TLS port must be its own port: the realm port keeps the modern TLS profile. */
+function checkLegacyPort(legacyTlsPort: number | null, realmPort: number): void {
+  if (legacyTlsPort !== null && legacyTlsPort === realmPort) {
+    throw new ConsoleError(400, FIX_FIELDS, {
+      legacyTlsPort: ["Use another port than the realm port (the legacy profile needs its own port)."],
+    });
+  }
 }
 
 /** hCaptcha needs a site key and a secret (already stored, or given now). */
@@ -147,6 +159,7 @@ export const createRealm = defineCommand({
   async run(ctx, input) {
     const realmId = `${input.host}:${input.port}`;
     const secret = checkCaptcha(input, null);
+    checkLegacyPort(input.legacyTlsPort, input.port);
     const clash = await ctx.prisma.realm.findFirst({
       where: { OR: [{ id: realmId }, { slug: input.slug }] },
       select: { id: true, slug: true },
@@ -198,6 +211,7 @@ export const updateRealm = defineCommand({
         });
       }
       const secret = checkCaptcha(input, before.hcaptchaSecret);
+      checkLegacyPort(input.legacyTlsPort, before.port);
       const after = await tx.realm.update({
         where: { id: before.id },
         data: { ...settingsData(input), hcaptchaSecret: secret, ...(input.status ? { status: input.status } : {}) },

@@ -31,8 +31,14 @@ export class OriginalClient {
 
   private constructor(private readonly socket: tls.TLSSocket) {}
 
-  static async connect(host: string, port: number, timeoutMs = 20_000): Promise<OriginalClient> {
-    const socket = tls.connect({ host, port, rejectUnauthorized: false });
+  /** `tlsOptions` narrows the handshake to what the original's JSSE offered (legacy TLS profile). */
+  static async connect(
+    host: string,
+    port: number,
+    timeoutMs = 20_000,
+    tlsOptions: tls.ConnectionOptions = {},
+  ): Promise<OriginalClient> {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false, ...tlsOptions });
     await new Promise<void>((resolve, reject) => {
       socket.once("secureConnect", () => resolve());
       socket.once("error", reject);

@@ -77,6 +77,34 @@ test("the contact user must be a full user id (host:port::username) or blank", a
   }
 });
 
+test("legacy TLS port: off when blank, set and cleared through realm.update, audited, never the realm port", async () => {
+  const realm = await db.prisma.realm.findUniqueOrThrow({ where: { id: f.realmA.id } });
+  assert.equal(realm.legacyTlsPort, null, "off by default");
+  const edit = (legacyTlsPort: string) =>
+    executeCommand(updateRealm, ctx(), { realmId: realm.id, ...realmSettingsForm({ legacyTlsPort }) });
+  for (const [bad, why] of [
+    ["0", /at least 1/],
+    ["70000", /at most 65535/],
+    ["12.5", /whole number/],
+    [String(realm.port), /another port than the realm port/],
+  ] as const) {
+    const r = await edit(bad);
+    assert.equal(r.ok, false, bad);
+    if (!r.ok) assert.match(r.fieldErrors?.legacyTlsPort?.[0] ?? "", why, bad);
+  }
+  const set = await edit("64745");
+  assert.equal(set.ok, true, JSON.stringify(set));
+  assert.equal((await db.prisma.realm.findUniqueOrThrow({ where: { id: realm.id } })).legacyTlsPort, 64745);
+  await waitForNote(CHANNELS.realm, realm.id);
+  const audit = await db.prisma.auditLog.findFirstOrThrow({
+    where: { targetId: realm.id, action: "realm.update" },
+    orderBy: { at: "desc" },
+  });
+  assert.ok(JSON.stringify(audit.after).includes('"legacyTlsPort":64745'));
+  assert.equal((await edit("")).ok, true);
+  assert.equal((await db.prisma.realm.findUniqueOrThrow({ where: { id: realm.id } })).legacyTlsPort, null);
+});
+
 test("create a realm: stored with bytes from MB/GB, audited, announced", async () => {
   const r = await executeCommand(createRealm, ctx(), {
     host: "Realm.Example",

@@ -33,6 +33,8 @@ export interface RealmFormValues {
   workspaceInactivityDays: number;
   maxWorkspaceChange: string;
   maxWorkspaceChangeUnit: string;
+  /** Blank = legacy TLS profile off. */
+  legacyTlsPort: string;
   status: string;
 }
 
@@ -280,6 +282,20 @@ export function RealmForm({
           value={v("maxWorkspaceChange")}
           unit={v("maxWorkspaceChangeUnit")}
           errors={e("maxWorkspaceChange")}
+        />
+      </fieldset>
+
+      <fieldset className="grid gap-4 sm:grid-cols-2">
+        <legend className="section-title mb-3">Original 2008 clients</legend>
+        <TextField
+          name="legacyTlsPort"
+          label="Legacy TLS port"
+          type="number"
+          min={1}
+          max={65535}
+          defaultValue={v("legacyTlsPort")}
+          errors={e("legacyTlsPort")}
+          hint="Blank = off. Weak: for original 2008 clients only (RSA key exchange, TLS 1.2). Serves an RSA certificate with subject CN=<realm id> on this extra port."
         />
       </fieldset>
 

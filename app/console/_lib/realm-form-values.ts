@@ -29,6 +29,7 @@ export function realmFormValues(r: RealmView): RealmFormValues {
     workspaceInactivityDays: r.workspaceInactivityDays,
     maxWorkspaceChange: change.value,
     maxWorkspaceChangeUnit: change.unit,
+    legacyTlsPort: r.legacyTlsPort === null ? "" : String(r.legacyTlsPort),
     status: r.status,
   };
 }
@@ -55,5 +56,6 @@ export const NEW_REALM_VALUES: RealmFormValues = {
   workspaceInactivityDays: 21,
   maxWorkspaceChange: fromBytes(256n * MiB).value,
   maxWorkspaceChangeUnit: "MiB",
+  legacyTlsPort: "",
   status: "ACTIVE",
 };
