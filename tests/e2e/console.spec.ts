@@ -68,7 +68,7 @@ test("realm create shows field errors, then creates; edit lowers a cap below use
   await shot(page, "realm-new-errors");
 
   await page.getByLabel("Host").fill("e2e.example");
-  await page.getByLabel("Port").fill("64100");
+  await page.getByLabel("Port", { exact: true }).fill("64100");
   await page.getByLabel("Short name").fill("e2erealm");
   await page.getByLabel("User cap").fill("5");
   await page.getByLabel("Default storage quota per user", { exact: true }).fill("2");
