@@ -201,10 +201,3 @@ export async function openAccountExport(pool: pg.Pool, userId: string): Promise<
     if (!streaming) c.release();
   }
 }
-
-/** Reads a whole export into memory (tests, and small archives only). */
-export async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}

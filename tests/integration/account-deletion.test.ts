@@ -6,12 +6,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { Readable } from "node:stream";
-import tar from "tar-stream";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { recomputeUsage } from "../../lib/domain/quota.ts";
 import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
-import { openAccountExport, readAll } from "../../lib/domain/account-export.ts";
+import { openAccountExport } from "../../lib/domain/account-export.ts";
+import { readAll, untar } from "../helpers/export-archive.ts";
 import { deleteOwnAccount } from "../../lib/account/delete-account.ts";
 import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
 import { deleteUserAccount, operatorExportUser } from "../../lib/console/user-data.ts";
@@ -22,25 +21,6 @@ before(async () => {
   h = await startRealmHarness();
 });
 after(async () => h.stop());
-
-async function untar(buf: Buffer): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  const ex = tar.extract();
-  ex.on("entry", (header, stream, next) => {
-    const parts: Buffer[] = [];
-    stream.on("data", (d: unknown) => parts.push(d as Buffer));
-    stream.on("end", () => {
-      out.set(header.name.replace(/^opengroove-export\//, ""), Buffer.concat(parts));
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    ex.on("finish", resolve);
-    ex.on("error", reject);
-    Readable.from([buf]).pipe(ex);
-  });
-  return out;
-}
 
 const sha = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
 

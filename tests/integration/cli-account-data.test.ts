@@ -9,8 +9,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import tar from "tar-stream";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
+import { untar } from "../helpers/export-archive.ts";
 import { exportAccount, OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
 
 const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
@@ -42,25 +42,6 @@ function cli(args: string[], input = "", cwd = tmp): Promise<Run> {
 }
 
 const sha = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
-
-async function untar(buf: Buffer): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  const ex = tar.extract();
-  ex.on("entry", (header, stream, next) => {
-    const parts: Buffer[] = [];
-    stream.on("data", (d: unknown) => parts.push(d as Buffer));
-    stream.on("end", () => {
-      out.set(header.name.replace(/^opengroove-export\//, ""), Buffer.concat(parts));
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    ex.on("finish", resolve);
-    ex.on("error", reject);
-    ex.end(buf);
-  });
-  return out;
-}
 
 async function status(p: Promise<unknown>): Promise<string> {
   try {
