@@ -136,7 +136,10 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }) as { values: OptionValues; positionals: string[] };
   } catch (e) {
-    throw usageError(`${cmd.name}: ${(e as Error).message.split("\n")[0]}`, `run \`opengroove ${cmd.name} --help\``);
+    const lines = (e as Error).message.split("\n");
+    // parseArgs explains a value that starts with "-" on its later lines ("use '--token=-XYZ'").
+    const dashHint = lines.find((l) => /starting with a dash/.test(l));
+    throw usageError(`${cmd.name}: ${lines[0]}`, dashHint?.trim() ?? `run \`opengroove ${cmd.name} --help\``);
   }
   if (parsed.values.help) {
     process.stdout.write(commandHelp(cmd));

@@ -13,8 +13,13 @@ export function hashCode(code: string): string {
   return crypto.createHash("sha256").update(code.trim()).digest("hex");
 }
 
+// Codes are typed or pasted after CLI options (`--invite CODE`, `--token CODE`); one that began
+// with "-" would be read as an option, so a code never starts with "-" or "_".
 export function newCode(bytes = 18): string {
-  return crypto.randomBytes(bytes).toString("base64url");
+  for (;;) {
+    const code = crypto.randomBytes(bytes).toString("base64url");
+    if (!/^[-_]/.test(code)) return code;
+  }
 }
 
 export interface RegisterInput {
