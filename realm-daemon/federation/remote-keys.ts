@@ -38,8 +38,16 @@ export class RemoteKeys {
     const target = parseUserId(userId)?.realmId;
     if (!target) throw new DomainError("BADARGUMENTS", `${userId} is not a user id`);
     let lines: string[];
+    const ms = this.fed.config.limits.recipientCheckMs;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      lines = (await this.fed.recipients.call(localRealmId, target, "publickeys", [userId])).lines;
+      // The same deadline as the recipient check: a realm that does not answer is an error, not a hang.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      });
+      const asked = this.fed.recipients.call(localRealmId, target, "publickeys", [userId]);
+      asked.catch(() => undefined);
+      lines = (await Promise.race([asked, deadline])).lines;
     } catch (e) {
       // The other realm's own answer (no such user there) goes to the client as it is.
       if (e instanceof PermanentRefusal && (e.status === "NOSUCHUSER" || e.status === "BADARGUMENTS"))
@@ -50,6 +58,8 @@ export class RemoteKeys {
         "FAIL",
         `the keys of ${userId} cannot be looked up now: realm ${target} did not answer (${why})`,
       );
+    } finally {
+      clearTimeout(timer);
     }
     const computers = decodePublicKeys(lines);
     if (!computers) throw new DomainError("FAIL", `realm ${target} answered the key lookup in an unknown format`);
