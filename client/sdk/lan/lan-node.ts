@@ -58,6 +58,8 @@ export interface LanNodeOptions {
   me: { userId: string; computer: string };
   keys: ComputerKeys;
   discovery?: Omit<DiscoveryOptions, "me" | "keys" | "peerKeys" | "directPort">;
+  /** False: no UDP socket; peers come only from `discovery.handle()` (a host without multicast, tests). */
+  startDiscovery?: boolean;
   /** Direct-link listener: address (default 0.0.0.0) and port (default 63748, 0 = any free). */
   directHost?: string;
   directPort?: number;
@@ -110,7 +112,7 @@ export class LanNode extends EventEmitter {
   async start(): Promise<void> {
     await this.server.start();
     this.discovery.setDirectPort(this.server.port);
-    await this.discovery.start();
+    if (this.o.startDiscovery !== false) await this.discovery.start();
   }
 
   async stop(): Promise<void> {
