@@ -13,6 +13,27 @@ import { generateComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
 import { publishOwnKeys } from "../../client/sdk/crypto/key-directory.ts";
 import { toBase64Url } from "../../client/sdk/crypto/bytes.ts";
 import { encodeAnnouncement, LAN_MULTICAST_GROUP } from "../../client/sdk/lan/announce.ts";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
+const cliDir = fs.mkdtempSync(path.join(os.tmpdir(), "og-lan-cli-"));
+
+/** The CLI, run inside a namespace. */
+function cliIn(ns: string, args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", ns, process.execPath, BIN, "--config-dir", cliDir, ...args]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
 
 const why = netnsUnavailable();
 let lab: LanLab | undefined;
@@ -30,6 +51,7 @@ after(async () => {
   for (const a of agents) a.kill();
   await h?.stop();
   lab?.destroy();
+  fs.rmSync(cliDir, { recursive: true, force: true });
 });
 
 async function makeUser(username: string): Promise<string> {
@@ -74,6 +96,40 @@ test("two computers on one LAN: discovery, forged announcements, direct delivery
     assert.equal(seenByA.address, L.lanB);
     assert.equal(seenByB.address, L.lanA);
     assert.match(String(seenByA.fingerprint), /^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
+  });
+
+  await t.test("opengroove peers lists the LAN computers of the realm", async () => {
+    // bob's second computer: the CLI publishes its own keys for "desk", not over the agent's "laptop".
+    const login = await cliIn(
+      L.nsB,
+      [
+        "login",
+        bob,
+        "--computer",
+        "desk",
+        "--create-computer",
+        "--host",
+        L.realmAddress,
+        "--port",
+        String(common.realmPort),
+        "--password-stdin",
+      ],
+      `${PASSWORD}\n`,
+    );
+    assert.equal(login.code, 0, login.stderr);
+    const args = ["peers", "--wait", "3", "--interface", L.lanB, "--discovery-port", String(discoveryPort)];
+    const r = await cliIn(L.nsB, [...args, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const listed = (JSON.parse(r.stdout) as { peers: Array<Record<string, unknown>> }).peers;
+    const byUser = (u: string) => listed.find((p) => String(p.userId).toLowerCase() === u.toLowerCase());
+    assert.equal(byUser(alice)?.address, L.lanA);
+    assert.equal(byUser(alice)?.computer, "laptop");
+    assert.equal(byUser(alice)?.key, "realm");
+    assert.equal(byUser(bob)?.computer, "laptop", "the agent beside it in namespace B");
+    const text = await cliIn(L.nsB, args);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^USER +COMPUTER +ADDRESS +FINGERPRINT +KEY\n/);
+    assert.ok(text.stdout.includes(`${L.lanA}:`), text.stdout);
   });
 
   await t.test("forged announcements are ignored; a genuine one is accepted once", async () => {
