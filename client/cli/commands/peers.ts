@@ -1,5 +1,5 @@
 // `opengroove peers`: the computers of this realm announcing themselves on the LAN (63749/UDP
-// multicast, docs/clients.md §6), heard for a few seconds. Only announcements whose signature
+// multicast, docs/clients.md §5), heard for a few seconds. Only announcements whose signature
 // verifies with the key the realm publishes for that computer are listed; the others are
 // counted. Listens only: this command announces nothing.
 import type { Command } from "../command.ts";

@@ -1,4 +1,4 @@
-// LAN presence announcements (docs/clients.md §6, format OGA1 version 1): what a computer
+// LAN presence announcements (docs/clients.md §5, format OGA1 version 1): what a computer
 // multicasts on 63749/UDP so the computers of the same LAN find it. Pure functions: encoding,
 // parsing (results, never throws on bad input), the replay guard. The socket is discovery.ts.
 import net from "node:net";

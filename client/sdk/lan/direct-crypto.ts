@@ -1,4 +1,4 @@
-// The cryptography of a direct link (docs/clients.md §7): each side brings an ephemeral X25519
+// The cryptography of a direct link (docs/clients.md §6): each side brings an ephemeral X25519
 // key and a nonce; both sign the transcript (both identities, both ephemeral keys, both nonces)
 // with their computer's Ed25519 key, checked against the key the realm publishes; the link
 // keys come from the ephemeral Diffie-Hellman secret and the transcript. After the handshake

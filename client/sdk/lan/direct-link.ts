@@ -1,4 +1,4 @@
-// The dialing side of a direct link (docs/clients.md §7): connects to a LAN peer's 63748
+// The dialing side of a direct link (docs/clients.md §6): connects to a LAN peer's 63748
 // listener, runs the handshake (the peer must prove the key the realm publishes for the
 // computer we meant to reach), then sends sealed requests and matches the replies in order.
 import net from "node:net";

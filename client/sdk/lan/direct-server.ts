@@ -1,4 +1,4 @@
-// The direct-link listener on 63748/TCP (docs/clients.md §7): the realm protocol's greeting
+// The direct-link listener on 63748/TCP (docs/clients.md §6): the realm protocol's greeting
 // (`OpenGroove direct 1`) and packet framing, a mutual authentication with the computer keys
 // checked against what the realm publishes, then sealed request/reply packets. Who may connect:
 // any computer of the realm whose published key signs the handshake; what it may do is decided

@@ -1,4 +1,4 @@
-// LAN discovery on 63749/UDP multicast (docs/clients.md §6): announces this computer's signed
+// LAN discovery on 63749/UDP multicast (docs/clients.md §5): announces this computer's signed
 // presence at a bounded rate and keeps the computers it hears whose announcement verifies and
 // whose keys are the ones the realm publishes for them. Everything else is dropped and counted.
 import dgram from "node:dgram";

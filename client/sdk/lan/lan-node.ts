@@ -1,4 +1,4 @@
-// A computer on the LAN (docs/clients.md §6–8): discovery, the direct-link listener, links to
+// A computer on the LAN (docs/clients.md §5–7): discovery, the direct-link listener, links to
 // peers, and delivery with the realm as fallback and source of truth.
 // - Immediate messages go over a direct link when the recipient computer is a verified LAN
 //   peer and answers within `ackTimeoutMs`; otherwise (no peer, link cut, timeout) through the
