@@ -74,6 +74,8 @@ export class LanDiscovery extends EventEmitter {
   private readonly replay: ReplayGuard;
   private readonly perSource: KeyedLimiter;
   private readonly total: TokenBucket;
+  /** Realm lookups started by announcements (2/s, burst 10): self-signed claims of made-up computers cannot flood the realm. */
+  private readonly lookups = new TokenBucket(2, 10);
   readonly rejected: Record<RejectReason, number> = {
     ratelimited: 0,
     malformed: 0,
@@ -197,6 +199,8 @@ export class LanDiscovery extends EventEmitter {
     if (a.userId.toLowerCase() === me.userId.toLowerCase() && a.computer === me.computer) return;
     const stale = this.replay.check(a);
     if (stale) return this.reject(stale, from);
+    if (!this.opts.peerKeys.cached(a.userId, a.computer) && !this.lookups.take())
+      return this.reject("ratelimited", from, "realm lookups");
     const published = await this.opts.peerKeys.get(a.userId, a.computer);
     if (!published) return this.reject("nokey", from, `${a.userId} ${a.computer}`);
     if (!(await this.opts.peerKeys.matches(a.userId, a.computer, a.keys)))

@@ -37,6 +37,12 @@ export class PeerKeyCache {
     );
   }
 
+  /** True when an answer for this computer is fresh (asking would not reach the realm). */
+  cached(userId: string, computer: string, now = Date.now()): boolean {
+    const e = this.entries.get(`${userId.toLowerCase()}\0${computer}`);
+    return !!e && now - e.at < this.ttlMs;
+  }
+
   get(userId: string, computer: string, now = Date.now()): Promise<PublicComputerKeys | undefined> {
     const key = `${userId.toLowerCase()}\0${computer}`;
     const e = this.entries.get(key);
