@@ -193,3 +193,21 @@ test("workspace changes go directly only between active members, then the realm 
   assert.equal(forged.status, "UNAUTHORIZED");
   assert.equal(changes.length, 1);
 });
+
+test("the recipient's immediate-message quota applies to direct messages too", async () => {
+  const alice = await side("dqalice");
+  const bob = await side("dqbob");
+  await bob.client.imessageQuotas.set(alice.userId, 2);
+  await hear(alice, bob);
+  for (const text of ["one", "two"])
+    assert.equal((await alice.node.sendImmediate(bob.userId, "laptop", text)).via, "direct");
+  await assert.rejects(
+    alice.node.sendImmediate(bob.userId, "laptop", "three"),
+    (e: Error & { status?: string }) => e.status === "RATELIMITED" && /2 immediate messages per minute/.test(e.message),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(
+    bob.got.map((m) => m.text),
+    ["one", "two"],
+  );
+});

@@ -24,9 +24,11 @@ import { toBase64Url } from "../crypto/bytes.ts";
 import type { ComputerKeys } from "../crypto/keys-core.ts";
 import { LanDiscovery, type DiscoveryOptions, type LanPeer } from "./discovery.ts";
 import { DirectServer, type DirectPeer } from "./direct-server.ts";
-import { DirectLink } from "./direct-link.ts";
+import { DirectLink, replyText } from "./direct-link.ts";
 import { PeerKeyCache } from "./peer-keys.ts";
 import { DeliveredSet, WorkspaceDeliveries } from "./deliveries.ts";
+import { DirectImessageRates } from "./imessage-rates.ts";
+import { OpenGrooveError } from "../connection.ts";
 
 /** Immediate messages through the realm carry the sender's id: `ogim1 <id> <text>`. */
 export const IMESSAGE_ENVELOPE = "ogim1";
@@ -82,6 +84,7 @@ export class LanNode extends EventEmitter {
   private changes: WorkspaceDeliveries;
   private syncTimers = new Map<string, NodeJS.Timeout>();
   private memberCache = new Map<string, { at: number; members: Promise<Set<string>> }>();
+  private rates: DirectImessageRates;
 
   constructor(private readonly o: LanNodeOptions) {
     super();
@@ -103,6 +106,7 @@ export class LanNode extends EventEmitter {
     });
     this.discovery.on("peer", (p: LanPeer) => this.emit("peer", p));
     this.changes = new WorkspaceDeliveries();
+    this.rates = new DirectImessageRates((sender) => o.client.imessageQuotas.local(sender));
     o.client.on("receiveimessage", (r) => this.onRealmImessage(r.data));
     o.client.workspaces.onEvent((e) => {
       if (e.kind === "change") this.scheduleSync(e.workspaceId);
@@ -182,16 +186,21 @@ export class LanNode extends EventEmitter {
     void l?.then((x) => x.close()).catch(() => undefined);
   }
 
-  /** Sends over a direct link; true only when the peer answered OK. */
-  private async direct(userId: string, computer: string, command: string, args: PacketData): Promise<boolean> {
+  /** Sends over a direct link: the peer's reply status, or undefined when there is no working link. */
+  private async direct(
+    userId: string,
+    computer: string,
+    command: string,
+    args: PacketData,
+  ): Promise<{ status: StatusWord; text: string } | undefined> {
     const l = await this.link(userId, computer);
-    if (!l) return false;
+    if (!l) return undefined;
     try {
       const r = await l.request(command, args as Uint8Array | readonly string[]);
-      return r.status === "OK";
+      return { status: r.status, text: replyText(r) };
     } catch {
       this.markFailed(this.peerKey(userId, computer));
-      return false;
+      return undefined;
     }
   }
 
@@ -203,7 +212,10 @@ export class LanNode extends EventEmitter {
     if (Buffer.byteLength(text) > MAX_IMESSAGE_BYTES)
       throw new Error(`an immediate message is at most ${MAX_IMESSAGE_BYTES} bytes`);
     const id = toBase64Url(randomBytes(16));
-    if (await this.direct(userId, computer, "imessage", [id, text])) return { id, via: "direct" };
+    const r = await this.direct(userId, computer, "imessage", [id, text]);
+    if (r?.status === "OK") return { id, via: "direct" };
+    // The recipient applies the same per-sender rate as its realm would: final, like the realm's refusal.
+    if (r?.status === "RATELIMITED") throw new OpenGrooveError("RATELIMITED", r.text, "imessage");
     await this.o.client.sendImessage(userId, computer, `${IMESSAGE_ENVELOPE} ${id} ${text}`);
     return { id, via: "realm" };
   }
@@ -312,6 +324,8 @@ export class LanNode extends EventEmitter {
       const [id, text] = f.value;
       if (hasControlCharacter(text)) return { status: "BADARGUMENTS", data: "control character in the text" };
       if (Buffer.byteLength(text) > MAX_IMESSAGE_BYTES) return { status: "TOOLARGE", data: "text too long" };
+      const refused = await this.rates.admit(peer.userId, `${peer.userId.toLowerCase()}\0${peer.computer}\0${id}`);
+      if (refused) return refused;
       this.deliverImessage({ id, from: peer.userId, fromComputer: peer.computer, text, via: "direct" });
       return { status: "OK" };
     }
