@@ -46,7 +46,7 @@ const node = new LanNode({
   directPort: cfg.directPort,
   ackTimeoutMs: 1_500,
   backoffMs: 30_000,
-  realmSyncDelayMs: 2_000,
+  realmSyncDelayMs: 3_000,
   discovery: {
     group: cfg.group,
     port: cfg.discoveryPort,

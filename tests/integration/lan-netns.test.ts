@@ -194,8 +194,8 @@ test("two computers on one LAN: discovery, forged announcements, direct delivery
     const change = await b.waitFor(isChange, "direct change");
     assert.equal(change.via, "direct");
     assert.equal(change.data, "change one");
-    // The realm's push comes too; B's sync (after 2 s) finds it delivered and only acknowledges.
-    await new Promise((r) => setTimeout(r, 3_500));
+    // The realm's push comes too; B's sync (after 3 s) finds it delivered and only acknowledges.
+    await new Promise((r) => setTimeout(r, 4_500));
     assert.equal(b.count(isChange), 1, "delivered once");
     assert.equal(
       b.count((e) => e.ev === "imessage" && e.id === sent.id),
@@ -217,7 +217,7 @@ test("two computers on one LAN: discovery, forged announcements, direct delivery
     const change = await b.waitFor(isChange, "change through the realm");
     assert.equal(change.via, "realm");
     assert.equal(change.data, "change two");
-    await new Promise((r) => setTimeout(r, 2_500));
+    await new Promise((r) => setTimeout(r, 3_500));
     assert.equal(b.count(isChange), 1);
     assert.equal(
       b.count((e) => e.ev === "imessage" && e.id === sent.id),
