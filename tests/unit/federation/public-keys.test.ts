@@ -2,10 +2,10 @@
 // computer keys is parsed strictly by the asking realm, and only public-og-* settings survive.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodePublicKeys, encodePublicKeys } from "../../../lib/federation/public-keys.ts";
+import { decodePublicKeys, encodePublicKeys, type RemoteComputerKeys } from "../../../lib/federation/public-keys.ts";
 
 test("round trip of several computers, with and without keys", () => {
-  const computers = [
+  const computers: RemoteComputerKeys[] = [
     {
       computer: "laptop",
       settings: { "public-og-keyformat": "1", "public-og-x25519": "abc", "public-og-ed25519": "def" },
