@@ -160,7 +160,7 @@ const LOCK_SQL = `WITH lm AS (SELECT m.id::text AS id, m."realmId", m."messageId
                     ORDER BY m.id FOR UPDATE OF m),
             lu AS (SELECT u.id, (COALESCE(u."quotaBytes", r."defaultQuotaBytes") - u."bytesUsed")::text AS room, u."canMessageOtherRealms" AS cmor
                      FROM users u JOIN realms r ON r.id = u."realmId"
-                    WHERE u.id = ANY($3::text[]) OR u.id IN (SELECT "senderUserId" FROM lm)
+                    WHERE u.id IN (SELECT unnest($3::text[]) UNION SELECT "senderUserId" FROM lm)
                     ORDER BY u.id FOR NO KEY UPDATE OF u),
             ru AS (SELECT u.id, u.username, u."realmId", u."usernameKey",
                           ARRAY(SELECT name FROM computers c WHERE c."userId" = u.id ORDER BY c."createdAt", c.name) AS computers
@@ -358,7 +358,7 @@ async function deleteAll(
                   RETURNING mr."messageId", mr."userId", mr.computer),
        t AS (SELECT "messageId" AS mid FROM d GROUP BY 1
               HAVING count(*) >= (SELECT count(*) FROM message_recipients r WHERE r."messageId" = d."messageId")),
-       g AS (DELETE FROM messages WHERE id IN (SELECT mid FROM t) OR id = ANY($4::bigint[])
+       g AS (DELETE FROM messages WHERE id IN (SELECT mid FROM t UNION SELECT unnest($4::bigint[]))
              RETURNING id, "senderUserId", "senderId", size + "overheadBytes" AS size),
        u AS (UPDATE users u SET "bytesUsed" = GREATEST(u."bytesUsed" - s.b, 0), "messageBytes" = GREATEST(u."messageBytes" - s.b, 0)
                FROM (SELECT "senderUserId" AS uid, sum(size) AS b FROM g WHERE "senderUserId" IS NOT NULL GROUP BY 1) s WHERE u.id = s.uid),
