@@ -10,7 +10,8 @@
 // password checks than the limit. When the slots are taken by attempts still in progress
 // (128 clients behind one NAT reconnecting after a restart), the attempt waits for one to be
 // given back instead of being refused: only failures lock anybody out, and a refusal counts as
-// nothing.
+// nothing. A slot whose outcome is never reported (the process died mid-check) is freed when
+// the bucket's window starts over.
 import type pg from "pg";
 import { foldUsername } from "./usernames.ts";
 
