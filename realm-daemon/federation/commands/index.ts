@@ -9,6 +9,7 @@ import delivercommit from "./delivercommit.ts";
 import checkusers from "./checkusers.ts";
 import wsinvite from "./wsinvite.ts";
 import wsremove from "./wsremove.ts";
+import wschange from "./wschange.ts";
 import wschangebegin from "./wschangebegin.ts";
 import wschangedata from "./wschangedata.ts";
 import wschangecommit from "./wschangecommit.ts";
@@ -31,6 +32,7 @@ export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map(
     checkusers,
     wsinvite,
     wsremove,
+    wschange,
     wschangebegin,
     wschangedata,
     wschangecommit,
