@@ -10,7 +10,7 @@ const B = WORKSPACE_LIMITS.blockBytes;
 
 export interface WholeChange {
   row: OutboxRow;
-  /** The fields of wschange (realm-daemon/federation/commands/wschange.ts), before the data. */
+  /** The change's fields in wschanges (realm-daemon/federation/commands/wschanges.ts): workspace, seq, size, author, computer, origin. */
   fields: string[];
   data: Buffer;
 }

@@ -28,7 +28,7 @@ export interface MirrorInvite {
   role: WorkspaceRole;
 }
 
-function notify(c: pg.PoolClient, event: object): Promise<unknown> {
+export function notify(c: pg.PoolClient, event: object): Promise<unknown> {
   return c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify(event)]);
 }
 
@@ -53,7 +53,7 @@ interface Mirror {
 }
 
 /** Locks this realm's mirror of the home realm's workspace `remoteId` (null: none here). */
-async function lockMirror(
+export async function lockMirror(
   c: pg.PoolClient,
   localRealmId: string,
   homeRealmId: string,
@@ -212,7 +212,7 @@ export interface MirrorChange {
   authorComputer: string;
 }
 
-const outOfOrder = (seq: bigint, head: bigint) =>
+export const outOfOrder = (seq: bigint, head: bigint) =>
   new DomainError("FAIL", `change ${seq} arrived before change ${head + 1n}; retry later`);
 
 /**
@@ -364,32 +364,4 @@ async function commitIn(
   });
   await freeAcked(c, w.id, seq);
   await queueMirrorAcks(c, w.id, peerRealmId);
-}
-
-/**
- * wschange: a whole change in one request and one transaction (begin, bytes, commit), for changes
- * that fit one packet: what the outbox pipelines, many per round trip. Same rules and answers as
- * the three-step path; a failure leaves nothing behind (the transaction rolls back).
- */
-export async function receiveWholeChange(
-  pool: pg.Pool,
-  localRealmId: string,
-  peerRealmId: string,
-  ch: MirrorChange,
-  data: Buffer,
-  maxBytesPerPeer: number,
-  originChangeId: bigint | null,
-): Promise<"new" | "complete"> {
-  if (BigInt(data.length) !== ch.size)
-    throw new DomainError("BADARGUMENTS", `size ${ch.size} but ${data.length} bytes of data`);
-  return tx(pool, async (c) => {
-    if ((await beginIn(c, localRealmId, peerRealmId, ch, maxBytesPerPeer, originChangeId)) === "complete")
-      return "complete";
-    const id = await findMirror(c, localRealmId, peerRealmId, ch.workspaceId);
-    const staged = id && (await lockStaged(c, localRealmId, peerRealmId, id, ch.seq));
-    if (!staged) throw new DomainError("FAIL", `change ${ch.seq} could not be staged`);
-    await storeRemoteChangeBlocks(c, staged, 0n, data);
-    await commitIn(c, localRealmId, peerRealmId, ch.workspaceId, ch.seq);
-    return "new";
-  });
 }

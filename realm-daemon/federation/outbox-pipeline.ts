@@ -1,15 +1,22 @@
 // One stream of a target's outbox rows (a workspace, or '' for messages), sent in order
-// (docs/federation.md §4b). A run of consecutive small changes of one workspace is pipelined: every
-// change of the run is one wschange request, all written before the first reply is awaited (the
-// peer runs one connection's requests in order, so they arrive in order), and each gets its own
-// reply: the rows the peer took are closed, the first one it refused decides for the stream
+// (docs/federation.md §4b). A run of consecutive small changes of one workspace is batched and
+// pipelined: up to outboxBatchChanges changes per wschanges request (one transaction on the peer),
+// several requests written before the first reply is awaited (the peer runs one connection's
+// requests in order, so they arrive in order), and one answer per change: the rows the peer took
+// are closed, the first one it refused decides for the stream
 // (closed for good, held with its own backoff, or the peer is down), the rest of the run is sent
 // again in a later round (the peer keys changes by seq, so a resend is harmless).
-import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
+import { isStatusWord, joinFieldsWithTrailingData, type StatusWord } from "../../lib/protocol/index.ts";
+import { LinkError } from "../../lib/federation/packet-client.ts";
 import type { OutboxRow } from "../../lib/federation/outbox-store.ts";
 import type { TargetLease } from "../../lib/federation/outbox-queue.ts";
-import { closeDelivered, loadChangeRun, type ChangeRun } from "../../lib/federation/workspace-change-batch.ts";
-import type { OutboundLink } from "./outbound.ts";
+import {
+  closeDelivered,
+  loadChangeRun,
+  type ChangeRun,
+  type WholeChange,
+} from "../../lib/federation/workspace-change-batch.ts";
+import { isPermanent, PermanentRefusal, ReplyError, type OutboundLink } from "./outbound.ts";
 import type { Federation } from "./federation.ts";
 import type { OutboxPacer } from "./outbox-pacer.ts";
 
@@ -83,7 +90,7 @@ async function sendRun(
   }
   // Requests are written in order (the peer answers them in the same order), at most the pacer's
   // window in flight; after the first refusal no further one is written.
-  const replies = await pipeline(run, link, s.pacer(t.targetRealmId));
+  const replies = await pipeline(s, run, link, s.pacer(t.targetRealmId));
   const took = run.sends.filter((_, k) => replies[k] === null).map((x) => x.row);
   const sent = replies.filter((r) => r !== undefined).length;
   await closeDelivered(pool, took);
@@ -108,37 +115,88 @@ function verdict(row: OutboxRow, out: Outcome, answered: boolean) {
   return { answered, down: { row, reason: out.down } };
 }
 
+/** Splits a run into wschanges batches: at most outboxBatchChanges changes and about maxBytes of data each. */
+function batches(run: ChangeRun, maxChanges: number, maxBytes: number): WholeChange[][] {
+  const out: WholeChange[][] = [];
+  let cur: WholeChange[] = [];
+  let bytes = 0;
+  for (const x of run.sends) {
+    if (cur.length && (cur.length >= maxChanges || bytes + x.data.length > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(x);
+    bytes += x.data.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** One wschanges request; per change: null (taken), the refusal, or undefined (not looked at). */
+async function sendBatch(link: OutboundLink, batch: WholeChange[]): Promise<unknown[]> {
+  const out: unknown[] = new Array(batch.length).fill(undefined);
+  const fields = [batch[0].fields[0], String(batch.length), String(batch.reduce((n, x) => n + x.data.length, 0))];
+  for (const x of batch) fields.push(...x.fields.slice(1));
+  let lines: string[];
+  try {
+    lines = (await link.call("wschanges", joinFieldsWithTrailingData(fields, Buffer.concat(batch.map((x) => x.data)))))
+      .lines;
+  } catch (e) {
+    out[0] = e ?? new Error("refused");
+    return out;
+  }
+  for (let k = 0; k < batch.length && k < lines.length; k++) {
+    const [seq, word, ...reason] = lines[k].split(" ");
+    if (seq !== batch[k].fields[1]) {
+      out[k] = new ReplyError(
+        "BADPACKET",
+        `wschanges: answer ${k + 1} is about change ${seq}, not ${batch[k].fields[1]}`,
+      );
+      break;
+    }
+    if (word === "new" || word === "complete") {
+      out[k] = null;
+      continue;
+    }
+    const status = (isStatusWord(word) ? word : "FAIL") as StatusWord;
+    const text = reason.join(" ");
+    out[k] = isPermanent(status) ? new PermanentRefusal(status, text) : new ReplyError(status, `wschanges: ${text}`);
+    break;
+  }
+  return out;
+}
+
 /**
- * Writes the run's wschange requests in order, keeping at most the pacer's window in flight.
- * Per request: null (taken), the error (refused or failed), undefined (not written: an earlier
- * one was refused).
+ * Sends the run as wschanges batches in order, keeping at most the pacer's window of requests in
+ * flight. Per change: null (taken), the refusal or failure, undefined (not looked at: an earlier
+ * one was refused, nothing more is written then).
  */
-function pipeline(run: ChangeRun, link: OutboundLink, pacer: OutboxPacer): Promise<Array<unknown>> {
-  const out: unknown[] = new Array(run.sends.length).fill(undefined);
+function pipeline(s: StreamSender, run: ChangeRun, link: OutboundLink, pacer: OutboxPacer): Promise<Array<unknown>> {
+  const l = s.fed.config.limits;
+  const maxBytes = Math.max(s.fed.daemon.config.limits.maxPacketBytes - 64 * 1024, 64 * 1024);
+  const parts = batches(run, l.outboxBatchChanges, maxBytes);
+  const results: unknown[][] = parts.map((b) => new Array(b.length).fill(undefined));
   let next = 0;
   let inFlight = 0;
   let refused = false;
   return new Promise((resolve) => {
     const pump = () => {
-      while (!refused && inFlight < pacer.window && next < run.sends.length) {
+      while (!refused && inFlight < pacer.window && next < parts.length) {
         const k = next++;
-        const x = run.sends[k];
         const depth = ++inFlight;
         const at = Date.now();
-        void link.call("wschange", joinFieldsWithTrailingData(x.fields, x.data)).then(
-          () => settle(k, null, at, depth),
-          (e: unknown) => settle(k, e ?? new Error("refused"), at, depth),
-        );
+        void sendBatch(link, parts[k]).then((r) => settle(k, r, at, depth));
       }
-      if (inFlight === 0) resolve(out);
+      if (inFlight === 0) resolve(results.flat());
     };
-    const settle = (k: number, r: unknown, at: number, depth: number) => {
-      out[k] = r;
+    const settle = (k: number, r: unknown[], at: number, depth: number) => {
+      results[k] = r;
       inFlight--;
-      if (r !== null) {
+      const failed = r.find((x) => x !== null && x !== undefined);
+      if (failed !== undefined || r.includes(undefined)) {
         refused = true;
-        if (r instanceof Error && /TIMEOUT|no reply/.test(`${(r as { status?: string }).status} ${r.message}`))
-          pacer.timedOut();
+        if (failed instanceof LinkError && failed.status === "TIMEOUT") pacer.timedOut();
       } else pacer.observe(Date.now() - at, depth);
       pump();
     };

@@ -194,7 +194,7 @@ export class OutboxWorker {
       await countAttempts(this.pool, rows);
       const streams = new Map<string, OutboxRow[]>();
       for (const row of rows) streams.set(row.stream, [...(streams.get(row.stream) ?? []), row]);
-      const outs = await Promise.all([...streams.values()].map((s) => sendStream(this.sender, t, s)));
+      const outs = await inTurns([...streams.values()], l.outboxStreamsAtOnce, (s) => sendStream(this.sender, t, s));
       if (outs.some((o) => o.answered)) answered = true;
       const down = outs.find((o) => o.down)?.down;
       if (down) return this.peerFailed(t, down.row, down.reason, log, since);
@@ -214,7 +214,7 @@ export class OutboxWorker {
         let p = this.pacers.get(target);
         if (!p) {
           const l = this.fed.config.limits;
-          p = new OutboxPacer(l.requestTimeoutMs, l.outboxPerStream);
+          p = new OutboxPacer(l.requestTimeoutMs, l.outboxWindow, 2);
           this.pacers.set(target, p);
         }
         return p;
@@ -329,4 +329,18 @@ export class OutboxWorker {
     for (const l of this.links.values()) l.close();
     this.links.clear();
   }
+}
+
+/** Runs `fn` over the items, at most `n` at a time; results in the items' order. */
+async function inTurns<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      out[k] = await fn(items[k]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
 }

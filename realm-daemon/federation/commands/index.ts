@@ -9,7 +9,7 @@ import delivercommit from "./delivercommit.ts";
 import checkusers from "./checkusers.ts";
 import wsinvite from "./wsinvite.ts";
 import wsremove from "./wsremove.ts";
-import wschange from "./wschange.ts";
+import wschanges from "./wschanges.ts";
 import wschangebegin from "./wschangebegin.ts";
 import wschangedata from "./wschangedata.ts";
 import wschangecommit from "./wschangecommit.ts";
@@ -32,7 +32,7 @@ export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map(
     checkusers,
     wsinvite,
     wsremove,
-    wschange,
+    wschanges,
     wschangebegin,
     wschangedata,
     wschangecommit,
