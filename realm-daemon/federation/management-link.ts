@@ -93,7 +93,7 @@ export class ManagementLink {
         maxPacketBytes: 65_536,
       });
       this.link.on("notification", (event: string, data: string) => {
-        if (event === "realmup" && /^[A-Za-z0-9._-]{1,253}$/.test(data) && data !== this.realmId)
+        if (event === "realmup" && /^[A-Za-z0-9._:[\]-]{1,300}$/.test(data) && data !== this.realmId)
           this.ctx.onRealmUp?.(data);
       });
       try {
