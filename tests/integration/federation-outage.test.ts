@@ -94,7 +94,7 @@ test(`a realm down for ${OUTAGE_MS / 1000} s then restarted on a new port gets e
   // R1 would not have tried for an hour, nor refreshed R2's address: only the announcement did it.
   assert.ok(firstMs < 15_000, `the first change arrived ${firstMs} ms after the restart`);
 
-  const bob = await r2.login("bob", "desk", "correct horse battery");
+  const bob = await r2.login("bob", "laptop", "correct horse battery");
   const p = await bob.workspaces.pull(mb);
   assert.deepEqual(
     p.changes.map((c) => c.seq),
