@@ -189,7 +189,10 @@ export class OutboxWorker {
       try {
         await this.link(t.sourceRealmId, t.targetRealmId);
       } catch (e) {
-        if (e instanceof PeerDown) return this.peerFailed(t, rows[0], errorText(e.cause), log, since);
+        if (e instanceof PeerDown) {
+          await countAttempts(this.pool, [rows[0]]); // the head row was being sent: one more attempt
+          return this.peerFailed(t, rows[0], errorText(e.cause), log, since);
+        }
       }
       await countAttempts(this.pool, rows);
       const streams = new Map<string, OutboxRow[]>();
