@@ -263,11 +263,15 @@ export async function realmStatus(pool: pg.Pool, realmId: string): Promise<Regis
   return r.rows[0]?.status ?? null;
 }
 
-export async function heartbeat(pool: pg.Pool, realmId: string, meta: RealmMetadata): Promise<void> {
-  await pool.query(
-    `UPDATE known_realms SET "lastHeartbeatAt" = now(), name = $2, description = $3, "registrationMode" = $4, "captchaRequired" = $5, "signupUrl" = $6, address = $7 WHERE "realmId" = $1`,
+/** Records a heartbeat and the realm's metadata; true when its address changed. */
+export async function heartbeat(pool: pg.Pool, realmId: string, meta: RealmMetadata): Promise<boolean> {
+  const r = await pool.query<{ moved: boolean }>(
+    `UPDATE known_realms k SET "lastHeartbeatAt" = now(), name = $2, description = $3, "registrationMode" = $4, "captchaRequired" = $5, "signupUrl" = $6, address = $7
+       FROM (SELECT address FROM known_realms WHERE "realmId" = $1 FOR UPDATE) old
+      WHERE k."realmId" = $1 RETURNING old.address IS DISTINCT FROM k.address AS moved`,
     [realmId, meta.name, meta.description, meta.registrationMode, meta.captchaRequired, meta.signupUrl, meta.address],
   );
+  return r.rows[0]?.moved ?? false;
 }
 
 /**

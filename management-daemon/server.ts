@@ -16,6 +16,8 @@ import { Admission } from "../lib/runtime/admission.ts";
 import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
 import { CLIENT_COMMANDS, REALM_COMMANDS } from "./commands/index.ts";
 import { realmStatus } from "./registry.ts";
+import { RealmHub, type RealmListener } from "./realm-hub.ts";
+import { encodeNotification } from "../lib/protocol/index.ts";
 import { ManagementState, type ManagementContext } from "./session.ts";
 import type { ManagementIdentity } from "./tls-identity.ts";
 
@@ -47,8 +49,10 @@ interface Channel {
   remoteIp: string;
 }
 
-class ManagementConnection extends ProtocolSession<ManagementState, ManagementContext> {
+class ManagementConnection extends ProtocolSession<ManagementState, ManagementContext> implements RealmListener {
   private realmId?: string;
+  /** Whether this connection's realm was announced to the others (realm-hub.ts). */
+  private announced = false;
   /** The outstanding challenge; consumed by the command that answers it. */
   private challenge?: { nonce: string; expiresAt: number };
 
@@ -59,6 +63,7 @@ class ManagementConnection extends ProtocolSession<ManagementState, ManagementCo
     log: Logger,
     transport: StreamTransport,
     private readonly channel: Channel,
+    private readonly hub: RealmHub,
   ) {
     super({
       transport,
@@ -100,10 +105,26 @@ class ManagementConnection extends ProtocolSession<ManagementState, ManagementCo
         return c && c.expiresAt > Date.now() ? c.nonce : null;
       },
       authenticated: (realmId) => {
+        if (this.realmId) this.hub.leave(this.realmId, this);
         this.realmId = realmId;
         this.state = ManagementState.Realm;
+        this.hub.join(realmId, this);
+      },
+      heartbeatDone: (addressChanged) => {
+        if (!this.realmId || (this.announced && !addressChanged)) return;
+        this.announced = true;
+        const n = this.hub.announce(this.realmId);
+        this.log.debug({ realmId: this.realmId, told: n }, "realm up; announced to the connected realms");
       },
     };
+  }
+
+  realmUp(realmId: string): void {
+    this.send(encodeNotification("realmup", realmId));
+  }
+
+  protected onClosed(): void {
+    if (this.realmId) this.hub.leave(this.realmId, this);
   }
 
   /** Revocation takes effect on the very next request of an open connection. */
@@ -123,6 +144,7 @@ class ManagementConnection extends ProtocolSession<ManagementState, ManagementCo
 export async function startPacketServer(opts: PacketServerOptions): Promise<{ port: number; close(): Promise<void> }> {
   const limits = opts.limits ?? MANAGEMENT_DEFAULTS;
   const admission = opts.admission ?? managementAdmission(limits, opts.log);
+  const hub = new RealmHub();
   const sockets = new Set<net.Socket>();
   const onSocket = (socket: net.Socket) => {
     const ip = socket.remoteAddress ?? "?";
@@ -137,15 +159,23 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
       maxWriteBufferBytes: limits.maxWriteBufferBytes,
       onGreeting: () => null,
       onReady: (transport) =>
-        new ManagementConnection(opts.pool, limits, opts.kind, opts.log, transport, {
-          tls: socket instanceof tls.TLSSocket,
-          // Channel binding: realm proofs sign it, so a relayed proof does not verify here.
-          binding:
-            socket instanceof tls.TLSSocket
-              ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0))
-              : Buffer.alloc(0),
-          remoteIp: ip,
-        }),
+        new ManagementConnection(
+          opts.pool,
+          limits,
+          opts.kind,
+          opts.log,
+          transport,
+          {
+            tls: socket instanceof tls.TLSSocket,
+            // Channel binding: realm proofs sign it, so a relayed proof does not verify here.
+            binding:
+              socket instanceof tls.TLSSocket
+                ? socket.exportKeyingMaterial(32, CHANNEL_BINDING_LABEL, Buffer.alloc(0))
+                : Buffer.alloc(0),
+            remoteIp: ip,
+          },
+          hub,
+        ),
     });
     socket.on("close", () => sockets.delete(socket));
   };

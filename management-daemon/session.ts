@@ -36,6 +36,11 @@ export interface ManagementContext {
   takeChallenge(): string | null;
   /** The realm proved its key: this connection acts for it from now on. */
   authenticated(realmId: string): void;
+  /**
+   * After a heartbeat: the other connected realms are told this realm is up (realm-hub.ts), on
+   * the connection's first heartbeat and whenever its address changed.
+   */
+  heartbeatDone(addressChanged: boolean): void;
 }
 
 export type ManagementResult = CommandResult;

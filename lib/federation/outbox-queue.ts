@@ -54,10 +54,14 @@ export async function renewLease(pool: pg.Pool, t: TargetLease, owner: string, l
   return (r.rowCount ?? 0) > 0;
 }
 
-/** Ends a lease; `ok`: the target answered (its backoff is cleared). */
+/**
+ * Ends a lease; `ok`: the target answered (its backoff is cleared). nextAttemptAt becomes now: the
+ * target was due anyway, and it records when it was last served (the sweep prunes targets idle
+ * for long, lib/domain/pruning.ts).
+ */
 export async function releaseTarget(pool: pg.Pool, t: TargetLease, owner: string, ok: boolean): Promise<void> {
   await pool.query(
-    `UPDATE federation_targets SET "leaseOwner" = NULL, "leaseUntil" = NULL,
+    `UPDATE federation_targets SET "leaseOwner" = NULL, "leaseUntil" = NULL, "nextAttemptAt" = now(),
             failures = CASE WHEN $4 THEN 0 ELSE failures END, "lastError" = CASE WHEN $4 THEN NULL ELSE "lastError" END
       WHERE "sourceRealmId" = $1 AND "targetRealmId" = $2 AND "leaseOwner" = $3`,
     [t.sourceRealmId, t.targetRealmId, owner, ok],

@@ -28,7 +28,7 @@ export interface MirrorInvite {
   role: WorkspaceRole;
 }
 
-function notify(c: pg.PoolClient, event: object): Promise<unknown> {
+export function notify(c: pg.PoolClient, event: object): Promise<unknown> {
   return c.query(`SELECT pg_notify($1, $2)`, [CHANNELS.workspace, JSON.stringify(event)]);
 }
 
@@ -53,7 +53,7 @@ interface Mirror {
 }
 
 /** Locks this realm's mirror of the home realm's workspace `remoteId` (null: none here). */
-async function lockMirror(
+export async function lockMirror(
   c: pg.PoolClient,
   localRealmId: string,
   homeRealmId: string,
@@ -212,7 +212,7 @@ export interface MirrorChange {
   authorComputer: string;
 }
 
-const outOfOrder = (seq: bigint, head: bigint) =>
+export const outOfOrder = (seq: bigint, head: bigint) =>
   new DomainError("FAIL", `change ${seq} arrived before change ${head + 1n}; retry later`);
 
 /**
@@ -229,44 +229,53 @@ export async function beginMirrorChange(
   maxBytesPerPeer: number,
   originChangeId: bigint | null = null,
 ): Promise<"open" | "complete"> {
+  return tx(pool, (c) => beginIn(c, localRealmId, peerRealmId, ch, maxBytesPerPeer, originChangeId));
+}
+
+async function beginIn(
+  c: pg.PoolClient,
+  localRealmId: string,
+  peerRealmId: string,
+  ch: MirrorChange,
+  maxBytesPerPeer: number,
+  originChangeId: bigint | null,
+): Promise<"open" | "complete"> {
   // The author is of the home realm, or of this one (a change a member here published through the home realm).
   const authorRealm = parseUserId(ch.authorId)?.realmId;
   if (authorRealm !== peerRealmId && authorRealm !== localRealmId)
     throw new DomainError("UNAUTHORIZED", `realm ${peerRealmId} may not forward changes by ${ch.authorId}`);
-  return tx(pool, async (c) => {
-    const w = await lockMirror(c, localRealmId, peerRealmId, ch.workspaceId);
-    if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${ch.workspaceId} here`);
-    if (originChangeId !== null) await settleChange(c, w.id, originChangeId, { seq: ch.seq }, ch.authorId);
-    if (ch.seq <= w.head) return "complete";
-    if (ch.seq > w.head + 1n) throw outOfOrder(ch.seq, w.head);
-    const active = await c.query(
-      `SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND status = 'ACTIVE' LIMIT 1`,
-      [w.id],
+  const w = await lockMirror(c, localRealmId, peerRealmId, ch.workspaceId);
+  if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${ch.workspaceId} here`);
+  if (originChangeId !== null) await settleChange(c, w.id, originChangeId, { seq: ch.seq }, ch.authorId);
+  if (ch.seq <= w.head) return "complete";
+  if (ch.seq > w.head + 1n) throw outOfOrder(ch.seq, w.head);
+  const active = await c.query(
+    `SELECT 1 FROM workspace_members WHERE "workspaceId" = $1 AND status = 'ACTIVE' LIMIT 1`,
+    [w.id],
+  );
+  if (!active.rowCount) {
+    await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [w.id, (ch.seq + 1n).toString()]);
+    return "complete";
+  }
+  const staged = await c.query<{ id: bigint; size: bigint }>(
+    `SELECT id, size FROM workspace_changes WHERE "workspaceId" = $1 AND "stagedSeq" = $2 FOR UPDATE`,
+    [w.id, ch.seq.toString()],
+  );
+  if (staged.rows[0]) {
+    if (BigInt(staged.rows[0].size) === ch.size) return "open";
+    await c.query(`DELETE FROM workspace_changes WHERE id = $1`, [staged.rows[0].id]);
+    await releasePeerBytes(c, peerRealmId, BigInt(staged.rows[0].size));
+  }
+  if (!(await chargePeerBytes(c, peerRealmId, ch.size, maxBytesPerPeer)))
+    throw new DomainError(
+      "QUOTAEXCEEDED",
+      `realm ${localRealmId} already holds as many bytes from realm ${peerRealmId} as it allows (${maxBytesPerPeer}); its members must sync first`,
     );
-    if (!active.rowCount) {
-      await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [w.id, (ch.seq + 1n).toString()]);
-      return "complete";
-    }
-    const staged = await c.query<{ id: bigint; size: bigint }>(
-      `SELECT id, size FROM workspace_changes WHERE "workspaceId" = $1 AND "stagedSeq" = $2 FOR UPDATE`,
-      [w.id, ch.seq.toString()],
-    );
-    if (staged.rows[0]) {
-      if (BigInt(staged.rows[0].size) === ch.size) return "open";
-      await c.query(`DELETE FROM workspace_changes WHERE id = $1`, [staged.rows[0].id]);
-      await releasePeerBytes(c, peerRealmId, BigInt(staged.rows[0].size));
-    }
-    if (!(await chargePeerBytes(c, peerRealmId, ch.size, maxBytesPerPeer)))
-      throw new DomainError(
-        "QUOTAEXCEEDED",
-        `realm ${localRealmId} already holds as many bytes from realm ${peerRealmId} as it allows (${maxBytesPerPeer}); its members must sync first`,
-      );
-    await c.query(
-      `INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer", size, "stagedSeq") VALUES ($1, $2, NULL, $3, $4, $5)`,
-      [w.id, ch.authorId, ch.authorComputer, ch.size.toString(), ch.seq.toString()],
-    );
-    return "open";
-  });
+  await c.query(
+    `INSERT INTO workspace_changes ("workspaceId", "authorId", "authorUserId", "authorComputer", size, "stagedSeq") VALUES ($1, $2, NULL, $3, $4, $5)`,
+    [w.id, ch.authorId, ch.authorComputer, ch.size.toString(), ch.seq.toString()],
+  );
+  return "open";
 }
 
 async function lockStaged(
@@ -319,33 +328,40 @@ export async function commitMirrorChange(
   workspaceId: string,
   seq: bigint,
 ): Promise<void> {
-  await tx(pool, async (c) => {
-    const w = await lockMirror(c, localRealmId, peerRealmId, workspaceId);
-    if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${workspaceId} here`);
-    if (seq <= w.head) return;
-    if (seq > w.head + 1n) throw outOfOrder(seq, w.head);
-    const ch = await lockStaged(c, localRealmId, peerRealmId, w.id, seq);
-    if (!ch)
-      throw new DomainError("NOSUCHMESSAGE", `no transfer of change ${seq} in progress; send wschangebegin first`);
-    const got = await c.query<{ n: bigint }>(
-      `SELECT COALESCE(sum(octet_length(data)), 0)::bigint AS n FROM workspace_change_blocks WHERE "changeId" = $1`,
-      [ch.id],
-    );
-    if (BigInt(got.rows[0].n) !== ch.size)
-      throw new DomainError("FAIL", `only ${got.rows[0].n} of ${ch.size} bytes arrived; send the missing blocks`);
-    const a = await c.query<{ authorId: string; authorComputer: string }>(
-      `UPDATE workspace_changes SET seq = "stagedSeq", "stagedSeq" = NULL, "sealedAt" = now() WHERE id = $1 RETURNING "authorId", "authorComputer"`,
-      [ch.id],
-    );
-    await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [w.id, (seq + 1n).toString()]);
-    await notify(c, {
-      kind: "change",
-      workspaceId: w.id,
-      seq: seq.toString(),
-      authorId: a.rows[0].authorId,
-      authorComputer: a.rows[0].authorComputer,
-    });
-    await freeAcked(c, w.id, seq);
-    await queueMirrorAcks(c, w.id, peerRealmId);
+  await tx(pool, (c) => commitIn(c, localRealmId, peerRealmId, workspaceId, seq));
+}
+
+async function commitIn(
+  c: pg.PoolClient,
+  localRealmId: string,
+  peerRealmId: string,
+  workspaceId: string,
+  seq: bigint,
+): Promise<void> {
+  const w = await lockMirror(c, localRealmId, peerRealmId, workspaceId);
+  if (!w) throw new DomainError("NOSUCHWORKSPACE", `no workspace ${workspaceId} here`);
+  if (seq <= w.head) return;
+  if (seq > w.head + 1n) throw outOfOrder(seq, w.head);
+  const ch = await lockStaged(c, localRealmId, peerRealmId, w.id, seq);
+  if (!ch) throw new DomainError("NOSUCHMESSAGE", `no transfer of change ${seq} in progress; send wschangebegin first`);
+  const got = await c.query<{ n: bigint }>(
+    `SELECT COALESCE(sum(octet_length(data)), 0)::bigint AS n FROM workspace_change_blocks WHERE "changeId" = $1`,
+    [ch.id],
+  );
+  if (BigInt(got.rows[0].n) !== ch.size)
+    throw new DomainError("FAIL", `only ${got.rows[0].n} of ${ch.size} bytes arrived; send the missing blocks`);
+  const a = await c.query<{ authorId: string; authorComputer: string }>(
+    `UPDATE workspace_changes SET seq = "stagedSeq", "stagedSeq" = NULL, "sealedAt" = now() WHERE id = $1 RETURNING "authorId", "authorComputer"`,
+    [ch.id],
+  );
+  await c.query(`UPDATE workspaces SET "nextSeq" = $2 WHERE id = $1`, [w.id, (seq + 1n).toString()]);
+  await notify(c, {
+    kind: "change",
+    workspaceId: w.id,
+    seq: seq.toString(),
+    authorId: a.rows[0].authorId,
+    authorComputer: a.rows[0].authorComputer,
   });
+  await freeAcked(c, w.id, seq);
+  await queueMirrorAcks(c, w.id, peerRealmId);
 }

@@ -78,6 +78,8 @@ export const NOTIFICATION_EVENTS = [
   "error",
   "shutdown",
   "switchserver",
+  /** Management server → realm servers: a realm came up or moved (docs/federation.md §4b). */
+  "realmup",
 ] as const;
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

@@ -19,9 +19,20 @@ export const FEDERATION_DEFAULTS = {
   peerRefreshMs: 30_000,
   outboxPollMs: 250,
   /** Rows read per round from one target's queue. */
-  outboxBatch: 32,
+  outboxBatch: 256,
   /** At most this many rows of one stream per round, so streams to one realm take turns. */
-  outboxPerStream: 8,
+  outboxPerStream: 128,
+  /**
+   * Streams of one target sent at the same time over its link, and wschanges requests in flight
+   * per stream at most (the pacer may keep fewer): together below the peer's limit of requests
+   * queued on one connection (maxQueuedRequests, 64).
+   */
+  outboxStreamsAtOnce: 8,
+  outboxWindow: 6,
+  /** Changes per wschanges request (one transaction on the peer; at most 64 there). */
+  outboxBatchChanges: 32,
+  /** Change bytes one pipelined run holds in memory at most. */
+  outboxRunBytes: 4 * 1024 * 1024,
   /** Targets one instance delivers to at the same time. */
   outboxTargets: 16,
   /**

@@ -97,6 +97,10 @@ export class Federation {
               "could not publish a pending key yet; retrying at the next connection",
             ),
           ),
+        onRealmUp: (peer) =>
+          void this.peerAnnounced(peer).catch((e: unknown) =>
+            this.log.warn({ peer, err: e }, "could not act on a realm-up announcement"),
+          ),
       });
       this.links.set(id, link);
       void link.start();
@@ -177,12 +181,21 @@ export class Federation {
     }
   }
 
-  /** A peer showed it is back (it connected here, moved, or was approved): what waits for it goes now. */
+  /**
+   * The management server announced that a realm came up (it restarted, perhaps on a new port):
+   * its registry entry is fetched again before the next connection, and what waits for it goes now.
+   */
+  async peerAnnounced(realmId: string): Promise<void> {
+    await markStale(this.daemon.db.pool, realmId);
+    await this.peerSeen(realmId);
+  }
+
+  /** A peer showed it is back (it connected here, moved, was approved or announced): what waits for it goes now. */
   async peerSeen(realmId: string): Promise<void> {
-    if (await peerBack(this.daemon.db.pool, realmId)) {
+    this.outbox.peerBack(realmId);
+    if (await peerBack(this.daemon.db.pool, realmId))
       this.log.info({ peer: realmId }, "realm is back; delivering what is queued for it");
-      this.outbox.kick();
-    }
+    this.outbox.kick();
   }
 
   dropPeer(realmId: string, why: string): void {

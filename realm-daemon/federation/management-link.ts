@@ -22,6 +22,8 @@ export interface LinkContext {
   realm(): RealmInfo | undefined;
   /** Called each time the link is approved (publishes keys a crash left unpublished). */
   onApproved?(realmId: string): void;
+  /** The management server announced that another realm came up or moved (push `realmup`). */
+  onRealmUp?(realmId: string): void;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -89,6 +91,10 @@ export class ManagementLink {
         words: [],
         timeoutMs: config.limits.requestTimeoutMs,
         maxPacketBytes: 65_536,
+      });
+      this.link.on("notification", (event: string, data: string) => {
+        if (event === "realmup" && /^[A-Za-z0-9._:[\]-]{1,300}$/.test(data) && data !== this.realmId)
+          this.ctx.onRealmUp?.(data);
       });
       try {
         await verifyManagementKey(this.link, this.ctx.pool, config, log);

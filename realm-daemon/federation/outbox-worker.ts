@@ -17,7 +17,6 @@ import {
 } from "../../lib/federation/outbox-store.ts";
 import {
   claimTargets,
-  countAttempt,
   holdStream,
   noteError,
   nextRows,
@@ -32,19 +31,20 @@ import { DomainError } from "../../lib/domain/errors.ts";
 import { failWorkspaceEvent } from "../../lib/federation/workspace-outbox.ts";
 import { OutboundLink, PermanentRefusal, ReplyError } from "./outbound.ts";
 import { deliverWorkspaceEvent } from "./workspace-delivery.ts";
+import { countAttempts } from "../../lib/federation/workspace-change-batch.ts";
+import { OutboxPacer } from "./outbox-pacer.ts";
+import { sendStream, type Outcome, type StreamSender } from "./outbox-pipeline.ts";
 import type { Federation } from "./federation.ts";
 
 /** The target could not be reached (connect, handshake, trust lookup, a dropped link). */
-class PeerDown extends Error {
+export class PeerDown extends Error {
   constructor(readonly cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause));
     this.name = "PeerDown";
   }
 }
 
-type Outcome = "done" | "held" | { down: string };
-
-const errorText = (e: unknown) =>
+export const errorText = (e: unknown) =>
   e instanceof LinkError || e instanceof DomainError || e instanceof PermanentRefusal
     ? e.message
     : e instanceof Error
@@ -62,6 +62,10 @@ export class OutboxWorker {
   /** When each open link's target was last checked against the registry cache. */
   private trustedAt = new Map<string, number>();
   private running = new Set<Promise<void>>();
+  /** The window of pipelined requests to each peer (outbox-pacer.ts). */
+  private pacers = new Map<string, OutboxPacer>();
+  /** When each peer last showed it is back (peerBack). */
+  private backAt = new Map<string, number>();
 
   constructor(private readonly fed: Federation) {}
 
@@ -69,6 +73,14 @@ export class OutboxWorker {
     const every = this.fed.config.limits.outboxPollMs;
     this.timer = setInterval(() => void this.tick(), every);
     this.timer.unref();
+  }
+
+  /**
+   * A peer showed it is back: a delivery to it that fails after this moment (it was under way
+   * with a stale address or a dead link) retries after retryBaseMs, not after its backoff.
+   */
+  peerBack(target: string): void {
+    this.backAt.set(target, Date.now());
   }
 
   /** Looks for work now (a peer came back, rows were released). */
@@ -157,7 +169,12 @@ export class OutboxWorker {
     }
   }
 
-  /** Sends a leased target's rows until none is due, the peer fails, or the lease is lost. */
+  /**
+   * Sends a leased target's rows until none is due, the peer fails, or the lease is lost. Each
+   * round reads up to outboxBatch rows (outboxPerStream per stream); the streams go at the same
+   * time over the one link, each in its own order, and a run of small changes of one workspace is
+   * pipelined (outbox-pipeline.ts): many changes per round trip, one reply per change.
+   */
   private async drain(t: TargetLease): Promise<void> {
     const l = this.fed.config.limits;
     const owner = this.fed.daemon.instanceId;
@@ -165,26 +182,62 @@ export class OutboxWorker {
     let answered = false;
     for (;;) {
       if (this.stopped) return releaseTarget(this.pool, t, owner, answered);
+      const since = Date.now();
       const rows = await nextRows(this.pool, t, l.outboxBatch, l.outboxPerStream);
       if (!rows.length) return releaseTarget(this.pool, t, owner, answered);
-      const held = new Set<string>();
-      for (const row of rows) {
-        if (this.stopped) break;
-        if (held.has(row.stream)) continue;
-        const out = await this.deliverRow(t, row);
-        if (out === "held") held.add(row.stream);
-        else if (out !== "done") return this.peerFailed(t, row, out.down, log);
-        else answered = true;
+      // Reach the peer first: an unreachable peer costs one connection attempt, not one per row.
+      try {
+        await this.link(t.sourceRealmId, t.targetRealmId);
+      } catch (e) {
+        if (e instanceof PeerDown) {
+          await countAttempts(this.pool, [rows[0]]); // the head row was being sent: one more attempt
+          return this.peerFailed(t, rows[0], errorText(e.cause), log, since);
+        }
       }
+      await countAttempts(this.pool, rows);
+      const streams = new Map<string, OutboxRow[]>();
+      for (const row of rows) streams.set(row.stream, [...(streams.get(row.stream) ?? []), row]);
+      const outs = await inTurns([...streams.values()], l.outboxStreamsAtOnce, (s) => sendStream(this.sender, t, s));
+      if (outs.some((o) => o.answered)) answered = true;
+      const down = outs.find((o) => o.down)?.down;
+      if (down) return this.peerFailed(t, down.row, down.reason, log, since);
       if (!(await renewLease(this.pool, t, owner, l.outboxLeaseMs))) return;
     }
   }
 
-  private async peerFailed(t: TargetLease, row: OutboxRow, reason: string, log: typeof this.fed.log): Promise<void> {
+  /** What outbox-pipeline.ts needs of this worker. */
+  private get sender(): StreamSender {
+    return {
+      fed: this.fed,
+      stopped: () => this.stopped,
+      link: (local, target) => this.link(local, target),
+      deliverRow: (t, row) => this.deliverRow(t, row),
+      rowFailed: (row, e) => this.rowFailed(row, e),
+      pacer: (target) => {
+        let p = this.pacers.get(target);
+        if (!p) {
+          const l = this.fed.config.limits;
+          p = new OutboxPacer(l.requestTimeoutMs, l.outboxWindow, 2);
+          this.pacers.set(target, p);
+        }
+        return p;
+      },
+    };
+  }
+
+  private async peerFailed(
+    t: TargetLease,
+    row: OutboxRow,
+    reason: string,
+    log: typeof this.fed.log,
+    since: number,
+  ): Promise<void> {
     const l = this.fed.config.limits;
     this.dropLinks(t.targetRealmId);
     await noteError(this.pool, row, reason);
-    const delay = this.backoffMs(t.failures + 1);
+    // Announced back while this attempt was under way: try again soon, not after the backoff.
+    const back = (this.backAt.get(t.targetRealmId) ?? 0) >= since;
+    const delay = back ? l.retryBaseMs : this.backoffMs(t.failures + 1);
     const failures = await targetFailed(this.pool, t, this.fed.daemon.instanceId, delay, reason);
     log.info({ reason, failures, retryInMs: delay }, "realm unreachable; its deliveries wait");
     if (failures < l.maxAttempts) return;
@@ -202,7 +255,6 @@ export class OutboxWorker {
   private async deliverRow(t: TargetLease, row: OutboxRow): Promise<Outcome> {
     const pool = this.pool;
     const target = t.targetRealmId;
-    row.attempts = await countAttempt(pool, row);
     try {
       if (row.kind !== "message") {
         await deliverWorkspaceEvent(this.fed, (local) => this.link(local, target), row);
@@ -280,4 +332,18 @@ export class OutboxWorker {
     for (const l of this.links.values()) l.close();
     this.links.clear();
   }
+}
+
+/** Runs `fn` over the items, at most `n` at a time; results in the items' order. */
+async function inTurns<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      out[k] = await fn(items[k]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
 }

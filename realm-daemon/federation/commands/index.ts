@@ -10,6 +10,7 @@ import checkusers from "./checkusers.ts";
 import publickeys from "./publickeys.ts";
 import wsinvite from "./wsinvite.ts";
 import wsremove from "./wsremove.ts";
+import wschanges from "./wschanges.ts";
 import wschangebegin from "./wschangebegin.ts";
 import wschangedata from "./wschangedata.ts";
 import wschangecommit from "./wschangecommit.ts";
@@ -33,6 +34,7 @@ export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map(
     publickeys,
     wsinvite,
     wsremove,
+    wschanges,
     wschangebegin,
     wschangedata,
     wschangecommit,
