@@ -137,6 +137,11 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .string()
     .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, "must be a comma-separated list of ports")
     .optional(),
+  /**
+   * PROXY protocol v2 on the HTTP/WebSocket port too (opt-in: the balancer's health checks must
+   * then send it as well, HAProxy's `check-send-proxy`). Needs OPENGROOVE_REALM_PROXY_PROTOCOL_FROM.
+   */
+  OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL: bool.default(false),
 });
 
 export type RealmEnv = z.infer<typeof realmEnvSchema>;
@@ -160,7 +165,7 @@ export interface RealmDaemonConfig {
   advertiseHost?: string;
   advertisePorts?: ReadonlyMap<number, number>;
   /** PROXY protocol v2: accepted only from these balancer addresses, on these realm ports (all when unset). */
-  proxyProtocol?: { from: string[]; ports?: number[] };
+  proxyProtocol?: { from: string[]; ports?: number[]; http?: boolean };
   /** /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
   metricsToken?: string;
 }
@@ -221,16 +226,21 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
 function proxyFromEnv(env: RealmEnv): RealmDaemonConfig["proxyProtocol"] {
   const from = list(env.OPENGROOVE_REALM_PROXY_PROTOCOL_FROM);
   const bad = from.find((x) => !parseCidr(x));
-  if (bad || (env.OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS && !from.length)) {
+  const needsFrom = env.OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS
+    ? "OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS"
+    : env.OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL
+      ? "OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL"
+      : undefined;
+  if (bad || (needsFrom && !from.length)) {
     const e = new Error(
       bad
         ? `OPENGROOVE_REALM_PROXY_PROTOCOL_FROM: "${bad}" is not an IP address or CIDR`
-        : "OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS needs OPENGROOVE_REALM_PROXY_PROTOCOL_FROM (the balancer addresses)",
+        : `${needsFrom} needs OPENGROOVE_REALM_PROXY_PROTOCOL_FROM (the balancer addresses)`,
     );
     e.name = "ConfigError";
     throw e;
   }
   if (!from.length) return undefined;
   const ports = env.OPENGROOVE_REALM_PROXY_PROTOCOL_PORTS;
-  return { from, ports: ports ? list(ports).map(Number) : undefined };
+  return { from, ports: ports ? list(ports).map(Number) : undefined, http: env.OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL };
 }

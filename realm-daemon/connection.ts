@@ -79,6 +79,7 @@ export class Connection extends ProtocolSession<ConnectionState, RealmContext> {
       log: this.log,
       connectionId: this.id,
       instanceId: daemon.instanceId,
+      reRegisterInstance: () => daemon.reRegister("a login found this instance's row gone"),
       remoteIp: this.remoteIp,
       checkRemoteRecipients: daemon.federation
         ? (byRealm) => daemon.federation!.recipients.checkAll(this.realm.id, byRealm)

@@ -14,6 +14,7 @@ import { AccountExports } from "./account-exports.ts";
 import { reconcileSessions } from "./revocation.ts";
 import { pruneTables } from "../lib/domain/pruning.ts";
 import { Admission } from "../lib/runtime/admission.ts";
+import { softwareVersion } from "../lib/runtime/version.ts";
 import { realmStorageFigures, type RealmStorageFigures } from "../lib/domain/quota.ts";
 import { upgradeUsernameKeys } from "../lib/domain/username-keys.ts";
 import {
@@ -27,6 +28,7 @@ import {
   heartbeatInstance,
   markDraining,
   registerInstance,
+  restorePresences,
   removeInstance,
   switchTargets,
   type InstanceRow,
@@ -76,6 +78,12 @@ export class RealmDaemon {
   private stopping?: Promise<void>;
   /** Set when a graceful stop begins: /readyz answers 503, new connections are refused. */
   draining = false;
+  /** Set once the stop removed this instance's row: nothing may put it back (see reRegister). */
+  private deregistered = false;
+  private reRegistering?: Promise<boolean>;
+  private heartbeatTimer?: NodeJS.Timeout;
+  /** The heartbeat running now (one at a time; the stop waits for it before removing the row). */
+  private beating?: Promise<void>;
 
   constructor(
     readonly config: RealmDaemonConfig,
@@ -126,7 +134,15 @@ export class RealmDaemon {
       t.unref();
       this.timers.push(t);
     };
-    every(this.config.limits.heartbeatMs, () => this.heartbeat());
+    // The heartbeat keeps running during a drain (until the row is removed), so that peers do
+    // not reap a draining instance whose sessions are still finishing their requests.
+    this.heartbeatTimer = setInterval(() => {
+      if (this.beating) return;
+      this.beating = this.heartbeat()
+        .catch((e: unknown) => this.log.warn({ err: e }, "heartbeat failed"))
+        .finally(() => (this.beating = undefined));
+    }, this.config.limits.heartbeatMs);
+    this.heartbeatTimer.unref();
     every(this.config.limits.retentionSweepMs, () => expireMessages(this.db.pool));
     every(this.config.limits.retentionSweepMs, () => pruneTables(this.db.pool));
     every(this.config.limits.metricsRefreshMs, () => this.refreshStorageFigures());
@@ -156,6 +172,8 @@ export class RealmDaemon {
       addresses: this.advertisedAddresses(),
       httpAddress: this.http ? `${this.advertiseHost()}:${this.http.port}` : undefined,
       connections: this.connections.size,
+      version: softwareVersion(),
+      heartbeatMs: this.config.limits.heartbeatMs,
     };
   }
 
@@ -178,13 +196,52 @@ export class RealmDaemon {
   }
 
   private async heartbeat(): Promise<void> {
+    if (this.deregistered) return;
     // Instances that died without cleaning up are released as soon as one survivor sees them stale.
-    const dead = await heartbeatInstance(this.db.pool, this.instanceRow(), this.config.limits.presenceStaleMs);
+    const { dead, reinserted } = await heartbeatInstance(
+      this.db.pool,
+      this.instanceRow(),
+      this.config.limits.presenceStaleMs,
+    );
+    if (reinserted) await this.restorePresences("the heartbeat found this instance's row gone");
     // Busy realm ports, for the console (cleared once they are bound).
     const errors = [...this.listeners.listenErrors].map(([port, e]) => ({ port, ...e }));
     if (errors.length || this.reportedListenErrors) await reportListenErrors(this.db.pool, this.instanceId, errors);
     this.reportedListenErrors = errors.length > 0;
     if (dead.length) this.log.warn({ instances: dead }, "released the presences of dead instances");
+  }
+
+  /**
+   * A peer reaped this live instance's row (its heartbeat came late: a long pause, a saturated
+   * pool): put the row back with the presences of the computers signed in here, which went with
+   * it by cascade. Called by a login whose presence insert found the row gone. False once the
+   * stop removed the row on purpose (the login then answers BUSY). Single-flight.
+   */
+  reRegister(why: string): Promise<boolean> {
+    if (this.deregistered) return Promise.resolve(false);
+    this.reRegistering ??= (async () => {
+      try {
+        await registerInstance(this.db.pool, this.instanceRow());
+        await this.restorePresences(why);
+        return !this.deregistered;
+      } finally {
+        this.reRegistering = undefined;
+      }
+    })();
+    return this.reRegistering;
+  }
+
+  private async restorePresences(why: string): Promise<void> {
+    const sessions = [...this.connections].flatMap((c) =>
+      c.session?.computer && !c.session.channelId && !c.isClosed
+        ? [{ connectionId: c.id, realmId: c.realm.id, userId: c.session.userId, computer: c.session.computer }]
+        : [],
+    );
+    const restored = await restorePresences(this.db.pool, this.instanceId, sessions);
+    this.log.warn(
+      { instance: this.instanceId, restoredPresences: restored, staleMs: this.config.limits.presenceStaleMs },
+      `${why} (reaped as stale by a peer while alive: heartbeat late); re-registered`,
+    );
   }
 
   /** Readiness for a load balancer: database reachable, LISTEN connection up, not draining. */
@@ -406,12 +463,15 @@ export class RealmDaemon {
   }
 
   private async drain(): Promise<void> {
-    const deadline = Date.now() + this.config.limits.shutdownGraceMs;
-    const untilDeadline = <T>(p: Promise<T>): Promise<T | undefined> => {
+    const grace = this.config.limits.shutdownGraceMs;
+    const deadline = Date.now() + grace;
+    // Sessions get the grace time less a reserve in which the requests cut off finish running.
+    const cutoff = deadline - Math.min(1_000, grace / 4);
+    const untilDeadline = <T>(p: Promise<T>, at = deadline): Promise<T | undefined> => {
       let timer: NodeJS.Timeout | undefined;
       return Promise.race([
         p,
-        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now())))),
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, at - Date.now())))),
       ]).finally(() => clearTimeout(timer));
     };
     this.draining = true;
@@ -432,10 +492,21 @@ export class RealmDaemon {
       c.notify("switchserver", peers[turn++ % peers.length]);
       return c.closeWhenIdle("switchserver", { waitForPeer: true });
     });
-    await untilDeadline(Promise.all(sessions));
-    // Past the grace time: whatever is still running is cut off (its client gets no reply).
-    for (const c of [...this.connections]) c.close("shutdown");
+    await untilDeadline(Promise.all(sessions), cutoff);
+    // Past the grace time: whatever is still running is cut off (its client gets no reply; a
+    // command that fails because of the stop answers BUSY, see ProtocolSession.execute).
+    const cut = [...this.connections];
+    for (const c of cut) c.close("shutdown");
     await untilDeadline(listenersClosed);
+    // The commands already running finish before the row goes and the pool ends (bounded: the
+    // pool's own statement timeout ends a stuck one), so none of them hits a missing instance
+    // row or an ended pool.
+    await untilDeadline(Promise.all(cut.map((c) => c.idle())));
+    this.deregistered = true;
+    clearInterval(this.heartbeatTimer);
+    // A heartbeat or re-registration already running would put the row back after the delete.
+    await this.beating;
+    await this.reRegistering?.catch(() => undefined);
     await removeInstance(this.db.pool, this.instanceId).catch((e: unknown) =>
       this.log.warn({ err: e }, "could not remove the instance row"),
     );

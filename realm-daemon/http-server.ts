@@ -6,6 +6,8 @@ import type net from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { checkPayloadLength, ProtocolError } from "../lib/protocol/index.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
+import { AddressList } from "../lib/net/cidr.ts";
+import { clientAddress, proxiedFront } from "../lib/net/proxy-admission.ts";
 import { Connection, type Transport } from "./connection.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
@@ -54,8 +56,22 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
 
   // Every TCP connection to this port goes through the daemon's admission (per-address and
   // global caps shared with the realm ports, and the absolute deadline until a request or
-  // WebSocket upgrade has arrived), before a single byte is parsed.
-  server.on("connection", (s: net.Socket) => void d.admission.admit(s));
+  // WebSocket upgrade has arrived), before a single byte is parsed. With PROXY protocol on this
+  // port (OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL), a front reads the balancer's header first and
+  // admits the socket with the real client address (lib/net/proxy-admission.ts).
+  const proxy = d.config.proxyProtocol;
+  const front = proxy?.http
+    ? proxiedFront(server, {
+        balancers: new AddressList(proxy.from),
+        timeoutMs: limits.handshakeTimeoutMs,
+        admit: (s, real) => d.admission.admit(s, { ip: real?.address }),
+        onRefused: (s, reason) => {
+          d.metrics.errors.inc(1, { command: "proxy-protocol" });
+          d.log.warn({ port: "http", remote: `${s.remoteAddress}:${s.remotePort}` }, reason);
+        },
+      })
+    : undefined;
+  if (!front) server.on("connection", (s: net.Socket) => void d.admission.admit(s));
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes });
   server.on("upgrade", (req, socket, head) => {
     d.admission.ready(req.socket);
@@ -69,11 +85,11 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\nno such realm\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(d, ws, realm, req.socket.remoteAddress ?? "?"));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(d, ws, realm, clientAddress(req.socket)));
   });
 
   const port = await listenOrFail(
-    server,
+    front ?? server,
     d.config.ephemeralPorts ? 0 : d.config.httpPort,
     d.config.bindHost,
     "realm HTTP/WebSocket, OPENGROOVE_REALM_HTTP_PORT",
@@ -85,7 +101,10 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
       new Promise<void>((r) => {
         for (const c of wss.clients) c.terminate();
         wss.close();
-        server.close(() => r());
+        if (front) front.close();
+        // The HTTP server itself never listens behind a front: it has no listening socket to close.
+        if (front) r();
+        else server.close(() => r());
         server.closeAllConnections();
       }),
   };
@@ -119,7 +138,8 @@ const LOOPBACK_PEER = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 function metricsRefusal(d: RealmDaemon, req: http.IncomingMessage): string | null {
   const token = d.config.metricsToken;
   if (!token)
-    return LOOPBACK_PEER.test(req.socket.remoteAddress ?? "")
+    // The real client (behind a balancer, the PROXY header's address, never the balancer's own).
+    return LOOPBACK_PEER.test(clientAddress(req.socket))
       ? null
       : "metrics are served to loopback clients only; set OPENGROOVE_METRICS_TOKEN to scrape from elsewhere";
   const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");

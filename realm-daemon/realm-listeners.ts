@@ -8,7 +8,7 @@ import { ensureRealmKey, type RealmKeyMaterial } from "../lib/realm/keys.ts";
 import { listenOrFail, PortInUseError } from "../lib/runtime/daemon-lifecycle.ts";
 import { handleStreamSocket } from "./stream-transport.ts";
 import { LegacyListeners } from "./legacy-listeners.ts";
-import { admitProxied } from "./proxy-admission.ts";
+import { admitProxied } from "../lib/net/proxy-admission.ts";
 import { AddressList } from "../lib/net/cidr.ts";
 import type { ProxyEndpoint } from "../lib/net/proxy-v2.ts";
 import type { RealmDaemon } from "./daemon.ts";

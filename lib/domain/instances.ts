@@ -17,27 +17,68 @@ export interface InstanceRow {
   addresses?: Record<string, string>;
   httpAddress?: string;
   connections?: number;
+  version?: string;
+  heartbeatMs?: number;
 }
 
-const UPSERT = `INSERT INTO daemon_instances (id, kind, host, pid, addresses, "httpAddress", connections)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)
+// RETURNING (xmax = 0): true when the row was inserted, i.e. it was missing (see heartbeatInstance).
+const UPSERT = `INSERT INTO daemon_instances (id, kind, host, pid, addresses, "httpAddress", connections, version, "heartbeatMs")
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
   ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = now(), addresses = EXCLUDED.addresses,
-    "httpAddress" = EXCLUDED."httpAddress", connections = EXCLUDED.connections`;
+    "httpAddress" = EXCLUDED."httpAddress", connections = EXCLUDED.connections
+  RETURNING (xmax = 0) AS inserted`;
 
 function params(i: InstanceRow): unknown[] {
-  return [i.id, i.kind, i.host, i.pid, JSON.stringify(i.addresses ?? {}), i.httpAddress ?? null, i.connections ?? 0];
+  return [
+    i.id,
+    i.kind,
+    i.host,
+    i.pid,
+    JSON.stringify(i.addresses ?? {}),
+    i.httpAddress ?? null,
+    i.connections ?? 0,
+    i.version ?? null,
+    i.heartbeatMs ?? null,
+  ];
 }
 
-export async function registerInstance(pool: pg.Pool, i: InstanceRow): Promise<void> {
-  await pool.query(UPSERT, params(i));
+/** Inserts or refreshes this instance's row; true when it was missing (inserted). */
+export async function registerInstance(pool: pg.Pool, i: InstanceRow): Promise<boolean> {
+  const r = await pool.query<{ inserted: boolean }>(UPSERT, params(i));
+  return r.rows[0]?.inserted ?? false;
+}
+
+/**
+ * Puts back the presence rows of this instance's signed-in computers after its row was reaped
+ * (a peer saw its heartbeat late and deleted the row, whose presences went by cascade).
+ */
+export async function restorePresences(
+  pool: pg.Pool,
+  instanceId: string,
+  sessions: { connectionId: string; realmId: string; userId: string; computer: string }[],
+): Promise<number> {
+  if (!sessions.length) return 0;
+  const r = await pool.query(
+    `INSERT INTO presences ("connectionId", "instanceId", "realmId", "userId", computer)
+     SELECT s."connectionId", $1, s."realmId", s."userId", s.computer
+       FROM jsonb_to_recordset($2::jsonb) AS s("connectionId" text, "realmId" text, "userId" text, computer text)
+       JOIN users u ON u.id = s."userId"
+     ON CONFLICT ("connectionId") DO NOTHING`,
+    [instanceId, JSON.stringify(sessions)],
+  );
+  return r.rowCount ?? 0;
 }
 
 /**
  * Refreshes this instance's heartbeat and advertised state (re-inserting the row if a survivor
- * reaped it during a long pause) and deletes the instances seen dead; returns their ids.
+ * reaped it during a long pause: `reinserted`) and deletes the instances seen dead (`dead`).
  */
-export async function heartbeatInstance(pool: pg.Pool, i: InstanceRow, staleMs: number): Promise<string[]> {
-  await pool.query(UPSERT, params(i));
+export async function heartbeatInstance(
+  pool: pg.Pool,
+  i: InstanceRow,
+  staleMs: number,
+): Promise<{ dead: string[]; reinserted: boolean }> {
+  const reinserted = await registerInstance(pool, i);
   // The dead instances' computers went offline: their presences go first, so that subscribers
   // to their status hear of it (deleting the instance row would drop them silently by cascade).
   const gone = await pool.query<{ userId: string; computer: string }>(
@@ -51,7 +92,7 @@ export async function heartbeatInstance(pool: pg.Pool, i: InstanceRow, staleMs: 
     `DELETE FROM daemon_instances WHERE "heartbeatAt" < now() - $1 * interval '1 millisecond' AND id <> $2 RETURNING id`,
     [staleMs, i.id],
   );
-  return dead.rows.map((r) => r.id);
+  return { dead: dead.rows.map((r) => r.id), reinserted };
 }
 
 /** A draining instance is no switchserver target for its peers, and shows as draining in the console. */

@@ -6,6 +6,7 @@ import type pg from "pg";
 import { dummyHash, verifyPassword } from "../auth/password.ts";
 import { DomainError } from "./errors.ts";
 import { notifyStatus } from "./subscription-events.ts";
+import { addPresence } from "./presence.ts";
 import { foldUsername } from "./usernames.ts";
 import {
   beginLoginAttempt,
@@ -32,7 +33,12 @@ export interface LoginRequest {
    * Where the presence row of a computer login points. Absent for a channel connection: it is
    * a second connection of a computer, not the computer coming online.
    */
-  presence?: { connectionId: string; instanceId: string };
+  presence?: {
+    connectionId: string;
+    instanceId: string;
+    /** Puts the instance's row back when a peer reaped it (see addPresence); false when stopping. */
+    reRegister?: () => Promise<boolean>;
+  };
 }
 
 export interface LoggedIn {
@@ -92,9 +98,10 @@ export async function logIn(pool: pg.Pool, q: LoginRequest): Promise<LoggedIn> {
   }
   await pool.query(`UPDATE users SET "lastLoginAt" = now() WHERE id = $1`, [u.id]);
   if (q.computer && q.presence)
-    await pool.query(
-      `INSERT INTO presences ("connectionId", "instanceId", "realmId", "userId", computer) VALUES ($1, $2, $3, $4, $5)`,
-      [q.presence.connectionId, q.presence.instanceId, q.realmId, u.id, q.computer],
+    await addPresence(
+      pool,
+      { ...q.presence, realmId: q.realmId, userId: u.id, computer: q.computer },
+      q.presence.reRegister,
     );
   if (q.computer && q.presence) await notifyStatus(pool, u.id, q.computer);
   return {

@@ -60,6 +60,11 @@ export function canManageOperators(actor: Actor): boolean {
   return isAdmin(actor);
 }
 
+/** The daemon instances sharing the database (console "Instances" page): every realm's servers. */
+export function canViewInstances(actor: Actor): boolean {
+  return isAdmin(actor);
+}
+
 /** The management server's realm registry: enrollment tokens, approvals, keys. */
 export function canManageFederation(actor: Actor): boolean {
   return isAdmin(actor);

@@ -5,7 +5,43 @@ import { awaitImmediateDelivery, postImmediateMessage } from "./immediate-messag
 import type pg from "pg";
 import { hitRateLimit } from "./rate-limit.ts";
 import { notifyStatus } from "./subscription-events.ts";
+import { DomainError } from "./errors.ts";
 import { effectiveImessageRateSql } from "./imessage-quotas.ts";
+
+export interface PresenceRow {
+  connectionId: string;
+  instanceId: string;
+  realmId: string;
+  userId: string;
+  computer: string;
+}
+
+/**
+ * A computer signed in: its presence row. The instance's own row can be missing while the
+ * instance is alive — a peer reaped it because a heartbeat came late (a long pause, a saturated
+ * pool) — and the insert then fails on the foreign key: `reRegister` puts the instance row (and
+ * its other presences) back and the insert is retried once. `reRegister` answers false when the
+ * instance is stopping (its row removed on purpose): the login is refused with BUSY.
+ */
+export async function addPresence(pool: pg.Pool, p: PresenceRow, reRegister?: () => Promise<boolean>): Promise<void> {
+  const insert = () =>
+    pool.query(
+      `INSERT INTO presences ("connectionId", "instanceId", "realmId", "userId", computer) VALUES ($1, $2, $3, $4, $5)`,
+      [p.connectionId, p.instanceId, p.realmId, p.userId, p.computer],
+    );
+  try {
+    await insert();
+  } catch (e) {
+    if (!isMissingInstance(e) || !reRegister) throw e;
+    if (!(await reRegister())) throw new DomainError("BUSY", "the server is shutting down; reconnect");
+    await insert();
+  }
+}
+
+function isMissingInstance(e: unknown): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err.code === "23503" && err.constraint === "presences_instanceId_fkey";
+}
 
 /** A computer connection ended: its presence row goes, and subscribers to its status hear of it. */
 export async function endPresence(pool: pg.Pool, connectionId: string): Promise<void> {

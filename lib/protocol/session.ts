@@ -190,6 +190,12 @@ export abstract class ProtocolSession<S, C> {
     this.close(reason);
   }
 
+  /** Resolves once no request of this connection is running (also after close: the one cut off). */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
   private async execute(command: string, args: Buffer): Promise<CommandResult> {
     const spec = this.opts.commands.get(command);
     if (!spec) return { status: "UNKNOWNCOMMAND", data: this.opts.words.unknown(command) };
@@ -203,6 +209,12 @@ export abstract class ProtocolSession<S, C> {
       if (isDataException(e)) {
         this.log.warn({ err: e, command }, "argument refused by the database");
         return { status: "BADARGUMENTS", data: `${command}: an argument is not a valid value` };
+      }
+      // Cut off by a shutdown (the connection closed while the command ran): the stop, not a
+      // fault; nobody reads the answer, but it is a clean one.
+      if (this.closed) {
+        this.log.info({ err: e, command }, "command cut off by the connection's close");
+        return { status: "BUSY", data: "the server is shutting down; reconnect" };
       }
       this.opts.hooks?.internalError?.(command);
       this.log.error({ err: e, command }, "command failed");

@@ -28,7 +28,7 @@ export default command({
       remoteIp: ctx.remoteIp,
       failuresPerWindow: ctx.limits.authFailuresPerWindow,
       failureWindowMs: ctx.limits.authFailureWindowMs,
-      presence: { connectionId: ctx.connectionId, instanceId: ctx.instanceId },
+      presence: { connectionId: ctx.connectionId, instanceId: ctx.instanceId, reRegister: ctx.reRegisterInstance },
     });
     ctx.login({ ...session, original: a.connectionType !== undefined });
     ctx.log.info(

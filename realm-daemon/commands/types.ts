@@ -31,6 +31,11 @@ export interface RealmContext {
   /** Presence rows name the connection and the daemon instance that holds it. */
   readonly connectionId: string;
   readonly instanceId: string;
+  /**
+   * Puts this instance's row back after a peer reaped it while it was alive (a late heartbeat);
+   * false when the instance is stopping (its row was removed on purpose). See addPresence.
+   */
+  readonly reRegisterInstance: () => Promise<boolean>;
   /** The peer's address without the port (rate-limit buckets). */
   readonly remoteIp: string;
   /**

@@ -115,8 +115,17 @@ export class ManagementLink {
       ]);
       if (auth.status === "OK") this.state = "approved";
       else if (auth.status === "NOTALLOWED") this.state = "pending";
-      else if (auth.status === "NOSUCHREALM") await this.enroll(keys[0]);
-      else {
+      else if (auth.status === "NOSUCHREALM") {
+        await this.enroll(keys[0]);
+        // Several instances of this realm starting together all find it unknown and enroll with
+        // the one-time token: one wins, the others are refused. Asked again at once, they are
+        // known (authrealm OK) instead of waiting a whole heartbeat interval without federation.
+        if (this.state === "refused" && !this.enrollRetried) {
+          this.enrollRetried = true;
+          this.link.close();
+          return this.schedule(config.limits.managementReconnectMinMs);
+        }
+      } else {
         this.state = "refused";
         this.lastError = `${auth.status} ${auth.text}`;
       }
@@ -143,6 +152,9 @@ export class ManagementLink {
       return this.schedule(wait);
     }
   }
+
+  /** A refused enrollment was followed by one prompt retry (see connect). */
+  private enrollRetried = false;
 
   private async enroll(key: {
     fingerprint: string;

@@ -54,6 +54,7 @@ test("an operator of realm A sees only realm A and gets 404 for realm B and admi
     "/console/operators",
     `/console/operators/${admin.id}`,
     "/console/federation",
+    "/console/instances",
   ];
   for (const path of forbidden) {
     const res = await page.goto(`${baseURL}${path}`);

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { requireActor } from "../../../lib/auth/current-actor.ts";
-import { canManageFederation, canManageOperators, isAdmin } from "../../../lib/domain/permissions.ts";
+import { canManageFederation, canManageOperators, canViewInstances, isAdmin } from "../../../lib/domain/permissions.ts";
 import { signOutAction } from "../_actions/session.ts";
 import { NavLinks } from "../_components/nav-links.tsx";
 
@@ -13,6 +13,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     { href: "/console/realms", label: "Realms" },
     ...(canManageOperators(actor) ? [{ href: "/console/operators", label: "Operators" }] : []),
     ...(canManageFederation(actor) ? [{ href: "/console/federation", label: "Federation" }] : []),
+    ...(canViewInstances(actor) ? [{ href: "/console/instances", label: "Instances" }] : []),
     { href: "/console/audit", label: "Audit log" },
     { href: "/console/api-tokens", label: "API tokens" },
   ];

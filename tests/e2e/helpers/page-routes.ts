@@ -90,6 +90,7 @@ export const PAGE_ROUTES: PageRoute[] = [
     url: () => "/console/federation",
   },
   { name: "console-audit", pattern: "/console/audit", audience: "operator", url: () => "/console/audit" },
+  { name: "console-instances", pattern: "/console/instances", audience: "operator", url: () => "/console/instances" },
   {
     name: "console-realm-help",
     pattern: "/console/realms/[slug]/help",

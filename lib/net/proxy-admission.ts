@@ -4,9 +4,9 @@
 // from anywhere else is served as it is, unless it begins with a PROXY header (refused: only a
 // balancer may speak for another address). Runs on the raw TCP socket, before any TLS byte; what
 // follows the header is handed on untouched.
-import type net from "node:net";
-import { parseProxyV2, PROXY_V2_MAX_BYTES, type ProxyEndpoint } from "../lib/net/proxy-v2.ts";
-import type { AddressList } from "../lib/net/cidr.ts";
+import net from "node:net";
+import { parseProxyV2, PROXY_V2_MAX_BYTES, type ProxyEndpoint } from "./proxy-v2.ts";
+import type { AddressList } from "./cidr.ts";
 
 export interface ProxyAdmission {
   balancers: AddressList;
@@ -55,4 +55,43 @@ export function admitProxied(socket: net.Socket, opts: ProxyAdmission): void {
   };
   socket.on("error", () => undefined);
   socket.on("data", onData);
+}
+
+/** Client addresses given by PROXY headers, for servers that read the address per request (HTTP). */
+const realClients = new WeakMap<net.Socket, ProxyEndpoint>();
+
+/** The client's address: the one a balancer's PROXY header gave, else the socket's peer. */
+export function clientAddress(socket: net.Socket): string {
+  return realClients.get(socket)?.address ?? socket.remoteAddress ?? "?";
+}
+
+export interface ProxiedFrontOptions {
+  balancers: AddressList;
+  timeoutMs: number;
+  /** Counts the socket (lib/runtime/admission.ts) with the real address; false = refused (destroyed). */
+  admit(socket: net.Socket, real: ProxyEndpoint | undefined): boolean;
+  onRefused(socket: net.Socket, reason: string): void;
+}
+
+/**
+ * A plain TCP front for a server that takes sockets through its 'connection' event (an
+ * http.Server): the PROXY header is read first (admitProxied), the socket is admitted with the
+ * real client address, then handed to `server`, which must not listen itself nor admit again.
+ * Request handlers read the address with clientAddress(req.socket).
+ */
+export function proxiedFront(server: net.Server, opts: ProxiedFrontOptions): net.Server {
+  return net.createServer((raw) =>
+    admitProxied(raw, {
+      balancers: opts.balancers,
+      timeoutMs: opts.timeoutMs,
+      onRefused: opts.onRefused,
+      onReady(socket, real) {
+        if (real) realClients.set(socket, real);
+        if (!opts.admit(socket, real)) return;
+        server.emit("connection", socket);
+        // Paused once the header was read; what followed it is in the socket's buffer.
+        socket.resume();
+      },
+    }),
+  );
 }
