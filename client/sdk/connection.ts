@@ -43,6 +43,15 @@ export class OpenGrooveError extends Error {
     super(`${command ? `${command}: ` : ""}${status}${reason ? ` ${reason}` : ""}`);
     this.name = "OpenGrooveError";
   }
+
+  /**
+   * True when the server did not run the request and the same request may simply be sent again
+   * after a short wait (BUSY: too many requests in flight, or the realm's database unreachable
+   * for a moment). RATELIMITED is not: its window is minutes long.
+   */
+  get retryable(): boolean {
+    return this.status === "BUSY";
+  }
 }
 
 /**
