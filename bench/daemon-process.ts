@@ -7,6 +7,7 @@ import { Session } from "node:inspector/promises";
 import { createLogger } from "../lib/log.ts";
 import { RealmDaemon } from "../realm-daemon/daemon.ts";
 import { REALM_DEFAULTS, type RealmDefaults } from "../realm-daemon/config.ts";
+import { batchCounters } from "../lib/domain/message-batch.ts";
 
 type Msg =
   { op: "stats" } | { op: "rss" } | { op: "profile-start" } | { op: "profile-stop"; file: string } | { op: "stop" };
@@ -45,7 +46,7 @@ let session: Session | undefined;
 process.on("message", (m: Msg) => {
   void (async () => {
     if (m.op === "stats") {
-      send({ op: "stats", writer: { ...daemon.messages.stats } });
+      send({ op: "stats", writer: { ...daemon.messages.stats, ...batchCounters() } });
     } else if (m.op === "rss") {
       for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
       await new Promise((r) => setTimeout(r, 200));

@@ -5,6 +5,7 @@
 //   --json      one JSON object per line per measurement
 //   --cpu-prof  CPU profile of the daemon while 32 senders store (bench-daemon.cpuprofile)
 //   --scale=F   F times the default message counts; --max-preload=N  growing store up to N
+//   --only=A,B  only these parts of the full run: storedrain, live, idle, growth
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +24,9 @@ const flag = (name: string, def: number) => {
 };
 const scale = flag("scale", 1);
 const maxPreload = flag("max-preload", 1_000_000);
+const onlyArg = process.argv.find((x) => x.startsWith("--only="));
+const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : undefined;
+const part = (name: string) => !only || only.has(name);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-bench-"));
 fs.chmodSync(tmp, 0o755);
@@ -39,7 +43,9 @@ type Figure = import("./scenarios.ts").Figure;
 
 const figures: Figure[] = [];
 function report(...fs: Figure[]): void {
-  for (const f of fs) {
+  for (const f0 of fs) {
+    // The 1-minute load average when the figure was taken: other work on the machine distorts it.
+    const f = { ...f0, load: Math.round(os.loadavg()[0] * 10) / 10 };
     figures.push(f);
     if (json) console.log(JSON.stringify(f));
     else console.error(`  ${JSON.stringify(f)}`);
@@ -53,9 +59,16 @@ const db = await createBenchDb();
 const daemon = await startDaemon(db.url);
 const workers = new Workers(2);
 const ctx = { pool: db.pool, url: db.url, daemon, workers };
-say(
-  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg()[0].toFixed(1)}`,
-);
+const machine = {
+  name: "machine",
+  cpus: os.cpus().length,
+  model: os.cpus()[0]?.model ?? "?",
+  memGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  load: Math.round(os.loadavg()[0] * 10) / 10,
+};
+if (json) console.log(JSON.stringify(machine));
+else say(`machine: ${JSON.stringify(machine)}`);
 try {
   const profile = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (!cpuProf) return fn();
@@ -78,19 +91,21 @@ try {
     say("live push at 1000 msg/s");
     report(await live(ctx, 1000, 5));
   } else {
-    for (const bytes of [1024, 65536])
+    for (const bytes of part("storedrain") ? [1024, 65536] : [])
       for (const c of [1, 8, 32, 128]) {
         say(`store and drain, ${c} connection(s), ${bytes / 1024} KiB`);
         const total = Math.round(scale * (bytes === 1024 ? (c === 1 ? 1000 : 4000) : c === 1 ? 200 : 800));
         const run = () => storeDrain(ctx, c, bytes, total);
         report(...(await (c === 32 && bytes === 1024 ? profile(run) : run())));
       }
-    for (const rate of [100, 1000, 5000]) {
+    for (const rate of part("live") ? [100, 1000, 5000] : []) {
       say(`live push at ${rate} msg/s`);
       report(await live(ctx, rate, rate === 100 ? 10 : 5));
     }
-    say("idle greeted TLS connections");
-    report(await idle(ctx, 10_000));
+    if (part("idle")) {
+      say("idle greeted TLS connections");
+      report(await idle(ctx, 10_000));
+    }
     // Cost as the store grows: the same measurements with 0, 100k and 1M messages waiting.
     const [sender] = await makeUsers(db.pool, "backlog-sender", 1);
     const readers = await makeUsers(db.pool, "backlog", 100);
@@ -105,7 +120,7 @@ try {
     };
     const reader = readers.find((r) => r.username === backlog.readerNames[0])!;
     let loaded = 0;
-    for (const level of [0, 100_000, 1_000_000].filter((l) => l <= maxPreload)) {
+    for (const level of [0, 100_000, 1_000_000].filter((l) => l <= maxPreload && part("growth"))) {
       if (level > loaded) {
         say(`preloading ${level - loaded} messages`);
         await preload(db.pool, level - loaded, backlog);
@@ -132,6 +147,9 @@ try {
         "p99Ms",
         "maxMs",
         "rssKbPerConn",
+        "meanBatch",
+        "msPerBatch",
+        "load",
       ],
     );
     // Benchmarks added by later issues run when present.

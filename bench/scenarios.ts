@@ -20,6 +20,31 @@ export interface Figure {
   maxMs?: number;
   connections?: number;
   rssKbPerConn?: number;
+  /** Group-commit batches during the phase, their mean size and mean time (daemon side). */
+  batches?: number;
+  meanBatch?: number;
+  msPerBatch?: number;
+  /** Post batches whose unlocked decisions did not hold and ran again the locked way. */
+  lockedRetries?: number;
+}
+
+interface WriterStats {
+  batches: number;
+  operations: number;
+  busyMs: number;
+  optimisticRetries: number;
+}
+const writerStats = async (ctx: Ctx) =>
+  (await ctx.daemon.request<{ writer: WriterStats }>({ op: "stats" }, "stats")).writer;
+/** The writer's figures between two snapshots. */
+function batchFigures(a: WriterStats, b: WriterStats): Partial<Figure> {
+  const batches = b.batches - a.batches;
+  return {
+    batches,
+    meanBatch: r2((b.operations - a.operations) / Math.max(1, batches)),
+    msPerBatch: r2((b.busyMs - a.busyMs) / Math.max(1, batches)),
+    lockedRetries: b.optimisticRetries - a.optimisticRetries,
+  };
 }
 
 export interface Ctx {
@@ -49,6 +74,7 @@ export async function storeDrain(
   const senders = await makeUsers(ctx.pool, "s", c);
   const readers = await makeUsers(ctx.pool, "r", c);
   const W = Math.min(c, ctx.workers.size);
+  const w0 = await writerStats(ctx);
   const store = await ctx.workers.run(
     split(senders, W).map((part) => ({
       kind: "store" as const,
@@ -59,9 +85,11 @@ export async function storeDrain(
       bytes,
     })),
   );
+  const w1 = await writerStats(ctx);
   const drain = await ctx.workers.run(
     split(readers, W).map((part) => ({ kind: "drain" as const, port: ctx.daemon.port, readers: part, bytes })),
   );
+  const w2 = await writerStats(ctx);
   if (store.count !== n || drain.count !== n) throw new Error(`stored ${store.count}, drained ${drain.count} of ${n}`);
 
   await ctx.pool.query(
@@ -85,12 +113,6 @@ export async function storeDrain(
   const del = await ctx.workers.run(
     parts.map((p) => ({ kind: "delete" as const, url: ctx.url, conns: p.length, first: p[0] * 1_000_000 })),
   );
-  if (process.env.OG_BENCH_DEBUG) {
-    const st = await ctx.daemon.request<{ writer: object }>({ op: "stats" }, "stats");
-    console.error(
-      `store ${store.secs.toFixed(2)} s, drain ${drain.secs.toFixed(2)} s, writer ${JSON.stringify(st.writer)}`,
-    );
-  }
   const storeRate = n / store.secs;
   const drainRate = n / drain.secs;
   const insRate = ins.count / ins.secs;
@@ -103,6 +125,7 @@ export async function storeDrain(
       perSec: Math.round(storeRate),
       baselinePerSec: Math.round(insRate),
       ratio: r2(storeRate / insRate),
+      ...batchFigures(w0, w1),
     },
     {
       name: "drain",
@@ -110,6 +133,7 @@ export async function storeDrain(
       perSec: Math.round(drainRate),
       baselinePerSec: Math.round(delRate),
       ratio: r2(drainRate / delRate),
+      ...batchFigures(w1, w2),
     },
   ];
 }

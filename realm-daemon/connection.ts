@@ -83,6 +83,9 @@ export class Connection extends ProtocolSession<ConnectionState, RealmContext> {
       checkRemoteRecipients: daemon.federation
         ? (byRealm) => daemon.federation!.recipients.checkAll(this.realm.id, byRealm)
         : undefined,
+      remotePublicKeys: daemon.federation
+        ? (userId) => daemon.federation!.remoteKeys.lookup(this.realm.id, userId)
+        : undefined,
       notify: (event, data) => this.notify(event, data),
       login: (session) => {
         this.session = session;

@@ -37,3 +37,6 @@ export { KnownKeys, memoryBackend, describeKeyChange, type KeyChange, type Known
 export { SealedMessageError } from "./crypto/sealed-message.ts";
 export { exportAccount, deleteAccount, type ExportInfo, type DeletedAccount } from "./account.ts";
 export { SecureWorkspaces, type SecurePublishOptions } from "./secure-workspaces.ts";
+export { LanNode, type LanNodeOptions, type LanImessage, type LanWorkspaceChange, type Via } from "./lan/lan-node.ts";
+export { LanDiscovery, type LanPeer, type DiscoveryOptions } from "./lan/discovery.ts";
+export { LAN_MULTICAST_GROUP, LAN_DISCOVERY_PORT, LAN_DIRECT_PORT } from "./lan/announce.ts";

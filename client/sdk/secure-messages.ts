@@ -4,8 +4,9 @@
 // trusted. The realm stores only the sealed bytes and the recipient list.
 import { CHUNK_BYTES, OpenGrooveError, type RealmClient } from "./client.ts";
 import { fingerprint, type ComputerKeys, type PublicComputerKeys } from "./crypto/keys-core.ts";
-import { publishedKeys, publishOwnKeys, userComputerKeys } from "./crypto/key-directory.ts";
-import { KnownKeys, sameKeys, type KeyChange, type KeyCheck } from "./crypto/known-keys.ts";
+import { publishOwnKeys } from "./crypto/key-directory.ts";
+import { KnownKeys, type KeyChange } from "./crypto/known-keys.ts";
+import { E2EError, recipientKeys, senderTrust, type SenderTrust } from "./crypto/recipients.ts";
 import {
   CHUNK_PLAIN_BYTES,
   isSealed,
@@ -14,19 +15,7 @@ import {
   type SealedRecipient,
 } from "./crypto/sealed-message.ts";
 
-export type SenderTrust =
-  /** The sender's key matches the one remembered and its fingerprint was verified by the user. */
-  | "verified"
-  /** Matches the key remembered for that computer. */
-  | "known"
-  /** First message seen from that computer: its key is the one the realm publishes, now remembered. */
-  | "new"
-  /** The computer's published key changed since it was remembered (see keyChange). */
-  | "changed"
-  /** The message was signed by a key that is neither remembered nor published for that computer. */
-  | "unknown"
-  /** Not encrypted (sent with plaintext, or by the server). */
-  | "none";
+export { E2EError, type SenderTrust };
 
 export interface OpenedMessage {
   id: string;
@@ -41,17 +30,6 @@ export interface OpenedMessage {
   keyChange?: KeyChange;
   /** Plaintext bytes. */
   size: number;
-}
-
-/** Refusals of the encryption layer (the CLI maps `code` to its error word). */
-export class E2EError extends Error {
-  constructor(
-    readonly code: "NOKEY" | "SENDERMISMATCH",
-    message: string,
-  ) {
-    super(message);
-    this.name = "E2EError";
-  }
 }
 
 export interface Keyring {
@@ -69,18 +47,6 @@ export interface SendOptions {
   onProgress?: (done: number, total: number | undefined) => void;
   /** Called for each recipient computer whose key changed since it was remembered. */
   onKeyChange?: (c: KeyChange) => void;
-}
-
-function toChange(userId: string, computer: string, r: KeyCheck): KeyChange | undefined {
-  if (r.status !== "changed") return undefined;
-  return {
-    userId,
-    computer,
-    fingerprint: r.known.fingerprint,
-    previousFingerprint: r.previous.fingerprint,
-    proven: r.proven,
-    wasVerified: !!r.previous.verifiedAt,
-  };
 }
 
 async function* asBytes(body: Uint8Array | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -136,36 +102,16 @@ export class SecureMessaging {
    * a user has no computer, a computer publishes no key, or the user is on another realm.
    */
   async recipientKeys(userIds: string[], onKeyChange?: (c: KeyChange) => void): Promise<SealedRecipient[]> {
-    const out: SealedRecipient[] = [];
-    const lists = await Promise.all(
-      userIds.map((u) =>
-        userComputerKeys(this.client, u).catch((e: unknown) => {
-          if (e instanceof OpenGrooveError && e.status === "NOSUCHUSER" && /not a user of this realm/.test(e.reason))
-            throw new E2EError(
+    return recipientKeys(this.client, this.known, userIds, {
+      onKeyChange,
+      mapError: (u, e) =>
+        e instanceof OpenGrooveError && e.status === "NOSUCHUSER" && /not a user of this realm/.test(e.reason)
+          ? new E2EError(
               "NOKEY",
-              `${u} is on another realm: its computers' keys cannot be looked up across realms yet (send it unencrypted with plaintext)`,
-            );
-          throw e;
-        }),
-      ),
-    );
-    for (let i = 0; i < userIds.length; i++) {
-      const userId = userIds[i];
-      if (!lists[i].length) throw new E2EError("NOKEY", `${userId} has no computer to encrypt the message for`);
-      const missing = lists[i].filter((c) => !c.keys).map((c) => `"${c.computer}"`);
-      if (missing.length)
-        throw new E2EError(
-          "NOKEY",
-          `computer ${missing.join(", ")} of ${userId} publishes no encryption key (it has not logged in with a client that encrypts); send unencrypted with plaintext, or ask ${userId} to log in there or delete it`,
-        );
-      for (const c of lists[i]) {
-        const check = await this.known.check(userId, c.computer, c.keys!, c.rotation);
-        const change = toChange(userId, c.computer, check);
-        if (change) onKeyChange?.(change);
-        out.push({ userId, computer: c.computer, keys: c.keys! });
-      }
-    }
-    return out;
+              `${u} is on another realm and its realm server cannot look up keys across realms (send it unencrypted with plaintext)`,
+            )
+          : e,
+    });
   }
 
   /**
@@ -322,19 +268,7 @@ export class SecureMessaging {
   }
 
   /** How far the key that signed a message is trusted (and remembered, on first sight). */
-  private async senderTrust(
-    userId: string,
-    computer: string,
-    keys: PublicComputerKeys,
-  ): Promise<{ trust: SenderTrust; keyChange?: KeyChange }> {
-    const known = await this.known.get(userId, computer);
-    if (known && known.fingerprint === fingerprint(keys.x25519, keys.ed25519))
-      return { trust: known.verifiedAt ? "verified" : "known" };
-    // Not the remembered key: accept it only if it is what the realm publishes for that computer.
-    const published = await publishedKeys(this.client, userId, computer).catch(() => undefined);
-    if (!published?.keys || !sameKeys(published.keys, keys)) return { trust: "unknown" };
-    const check = await this.known.check(userId, computer, published.keys, published.rotation);
-    const keyChange = toChange(userId, computer, check);
-    return keyChange ? { trust: "changed", keyChange } : { trust: "new" };
+  senderTrust(userId: string, computer: string, keys: PublicComputerKeys) {
+    return senderTrust(this.client, this.known, userId, computer, keys);
   }
 }

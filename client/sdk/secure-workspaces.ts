@@ -8,12 +8,23 @@ import type { RealmClient } from "./client.ts";
 import { WORKSPACE_CHUNK_BYTES } from "./workspaces.ts";
 import type { SecureMessaging } from "./secure-messages.ts";
 import type { KeyChange } from "./crypto/known-keys.ts";
+import { fingerprint } from "./crypto/keys-core.ts";
+import { E2EError, type SenderTrust } from "./crypto/recipients.ts";
 import { openMessage, sealMessage } from "./crypto/sealed-message.ts";
 
 export interface SecurePublishOptions {
   /** Plaintext size when the body is a stream (reserves quota before the upload). */
   size?: number;
   onKeyChange?: (c: KeyChange) => void;
+  /** Sealed bytes uploaded so far (and the sealed total, when the size is known). */
+  onProgress?: (done: number, total: number | undefined) => void;
+}
+
+/** How a change was opened: how far its author's key is trusted (as for messages). */
+export interface OpenedChange {
+  trust: SenderTrust;
+  fingerprint: string;
+  keyChange?: KeyChange;
 }
 
 export class SecureWorkspaces {
@@ -58,19 +69,23 @@ export class SecureWorkspaces {
     }
     const r = await this.client.workspaces.publish(workspaceId, frames(), {
       size: plain === undefined ? undefined : sealer.size(plain),
+      onProgress: opts.onProgress,
     });
     return { ...r, keyChanges };
   }
 
   /**
    * Decrypts one change into `sink` (streamed). The author named in the sealed header must be
-   * the author the realm lists; the signature is checked after the last chunk (rejects then).
+   * the author the realm lists (E2EError SENDERMISMATCH otherwise); the signature is checked
+   * after the last chunk (SealedMessageError then). Says how far the author's key is trusted.
    */
   async read(
     workspaceId: string,
     change: { seq: bigint; size: number; author: string; authorComputer: string },
     sink: (chunk: Uint8Array) => void | Promise<void>,
-  ): Promise<void> {
+  ): Promise<OpenedChange> {
+    let opened: OpenedChange | undefined;
+    const sm = this.sm;
     const client = this.client;
     // Sequential chunk reads: one chunk in memory at a time whatever the change's size.
     async function* stored() {
@@ -88,13 +103,17 @@ export class SecureWorkspaces {
     for await (const chunk of openMessage(stored(), {
       keyring: this.sm.keyringList(),
       expectId: workspaceId,
-      onHeader: (h) => {
+      onHeader: async (h) => {
         if (h.from.toLowerCase() !== change.author.toLowerCase() || h.computer !== change.authorComputer)
-          throw new Error(
+          throw new E2EError(
+            "SENDERMISMATCH",
             `change ${change.seq} claims to be from computer "${h.computer}" of ${h.from}, but the realm lists computer "${change.authorComputer}" of ${change.author}`,
           );
+        const t = await sm.senderTrust(h.from, h.computer, h.senderKeys);
+        opened = { ...t, fingerprint: fingerprint(h.senderKeys.x25519, h.senderKeys.ed25519) };
       },
     }))
       await sink(chunk);
+    return opened!;
   }
 }

@@ -7,7 +7,7 @@ import { hashPassword, verifyPassword } from "../auth/password.ts";
 import { fieldProblems, zodFieldErrors, type ActionResult } from "../console/command.ts";
 import { deleteComputer } from "../domain/computers.ts";
 import { DomainError } from "../domain/errors.ts";
-import { beginLoginAttempt, loginSucceeded } from "../domain/login-limits.ts";
+import { beginLoginAttempt, loginFailed, loginSucceeded } from "../domain/login-limits.ts";
 import { changeUserPassword } from "../domain/password-change.ts";
 import { checkPassword } from "../domain/usernames.ts";
 import { createLogger } from "../log.ts";
@@ -61,8 +61,10 @@ export async function changePassword(pool: pg.Pool, user: RealmUser, raw: unknow
   if (!(await beginLoginAttempt(pool, buckets)))
     return { ok: false, status: 429, error: "Too many wrong passwords. Wait 15 minutes and try again." };
   const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [user.userId]);
-  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current)))
+  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, current))) {
+    await loginFailed(pool, buckets);
     return fieldProblems({ current: ["That is not your current password."] });
+  }
   await loginSucceeded(pool, buckets);
   const bad = checkPassword(password, user.username);
   if (bad) return fieldProblems({ password: [bad.message] });

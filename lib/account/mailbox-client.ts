@@ -63,6 +63,10 @@ export interface MessageSummary extends EnvelopeHeader {
   storedBytes: number;
   /** When it arrived on this realm (ms since the epoch; getmessageinfo's senttime=), if the realm says. */
   receivedAt?: number;
+  /** End-to-end encrypted (OGE1): the header fields above were decrypted in the page. */
+  encrypted?: boolean;
+  /** Why this browser cannot open it (encrypted for other keys, damaged), when it cannot. */
+  unreadable?: string;
 }
 
 /** A realm the message was queued for without checking its recipients (createmessage's `queued=` lines). */
@@ -195,9 +199,25 @@ export class RealmSocket {
     return lines(await this.call("listinboundmessages"));
   }
 
-  async describe(id: string): Promise<MessageSummary> {
+  /** getmessageinfo: who sent it, from which computer, stored size, arrival time. */
+  async messageInfo(
+    id: string,
+  ): Promise<{ id: string; sender: string; senderComputer: string; storedBytes: number; receivedAt?: number }> {
     const info = keyValues(await this.call("getmessageinfo", [id]));
-    const size = Number(info.size ?? 0);
+    const at = Number(info.senttime);
+    return {
+      id,
+      sender: info.sender ?? "",
+      senderComputer: info.sendercomputer ?? "",
+      storedBytes: Number(info.size ?? 0),
+      receivedAt: info.senttime && Number.isFinite(at) ? at : undefined,
+    };
+  }
+
+  /** A plaintext message's summary (its envelope header read from the first bytes). */
+  async describe(id: string): Promise<MessageSummary> {
+    const info = await this.messageInfo(id);
+    const size = info.storedBytes;
     let header: EnvelopeHeader = {};
     if (size > 0) {
       let start = await this.readRange(id, 0, Math.min(size, 4096));
@@ -205,15 +225,7 @@ export class RealmSocket {
         start = await this.readRange(id, 0, Math.min(size, MAX_HEADER_BYTES + 1));
       header = decodeHeader(start)?.header ?? {};
     }
-    const at = Number(info.senttime);
-    return {
-      id,
-      sender: info.sender ?? "",
-      senderComputer: info.sendercomputer ?? "",
-      storedBytes: size,
-      receivedAt: info.senttime && Number.isFinite(at) ? at : undefined,
-      ...header,
-    };
+    return { ...info, ...header };
   }
 
   readRange(id: string, offset: number, length: number): Promise<Uint8Array> {
@@ -241,9 +253,9 @@ export class RealmSocket {
     fromUserId: string,
     recipients: readonly string[],
     body: Uint8Array,
-    opts: { onQueued?: (notes: QueuedNote[]) => void } = {},
+    opts: { onQueued?: (notes: QueuedNote[]) => void; id?: string } = {},
   ): Promise<string> {
-    const id = newMessageId(fromUserId);
+    const id = opts.id ?? newMessageId(fromUserId);
     const created = lines(await this.call("createmessage", [id, ...recipients]));
     const queued = created
       .filter((l) => l.startsWith("queued="))

@@ -13,6 +13,7 @@ import {
   LOGIN_LIMITS,
   loginAccountBucket,
   loginIpBucket,
+  loginFailed,
   loginSucceeded,
   type LoginBuckets,
 } from "../domain/login-limits.ts";
@@ -114,6 +115,7 @@ export async function authenticateRealmUser(
   const u = r?.rows[0];
   const good = await verifyPassword(u?.passwordHash ?? (await dummyHash()), password);
   if (!u || !good) {
+    await loginFailed(db.pool, buckets);
     log.info({ realm: realm?.id ?? null, username, ip }, "realm user sign-in failed");
     throw new RealmUserSignInError("invalid", INVALID);
   }

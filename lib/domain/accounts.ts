@@ -10,6 +10,7 @@ import {
   LOCKOUT_REASON,
   loginAccountBucket,
   loginIpBucket,
+  loginFailed,
   loginSucceeded,
 } from "./login-limits.ts";
 import { changeUserPassword } from "./password-change.ts";
@@ -40,8 +41,10 @@ export async function checkCurrentPassword(
   const r = await pool.query<{ passwordHash: string }>(`SELECT "passwordHash" FROM users WHERE id = $1`, [
     session.userId,
   ]);
-  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, password)))
+  if (!r.rows[0] || !(await verifyPassword(r.rows[0].passwordHash, password))) {
+    await loginFailed(pool, buckets);
     throw new DomainError("BADAUTH", "the current password is wrong");
+  }
   await loginSucceeded(pool, buckets);
 }
 

@@ -11,6 +11,7 @@ import {
   beginLoginAttempt,
   LOCKOUT_REASON,
   loginAccountBucket,
+  loginFailed,
   loginIpBucket,
   loginSucceeded,
   type LoginBuckets,
@@ -71,7 +72,10 @@ export async function logIn(pool: pg.Pool, q: LoginRequest): Promise<LoggedIn> {
   );
   const u = r.rows[0];
   const good = await verifyPassword(u?.passwordHash ?? (await dummyHash()), q.password);
-  if (!u || !good) throw new DomainError("BADAUTH", "wrong username or password");
+  if (!u || !good) {
+    await loginFailed(pool, buckets);
+    throw new DomainError("BADAUTH", "wrong username or password");
+  }
   await loginSucceeded(pool, buckets);
   if (u.status !== "ACTIVE")
     throw new DomainError("UNAUTHORIZED", "this account is suspended; contact the realm's operator");

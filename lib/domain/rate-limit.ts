@@ -44,8 +44,3 @@ export async function peekRateLimit(pool: pg.Pool, key: string, windowMs: number
 export async function resetRateLimit(pool: pg.Pool, key: string): Promise<void> {
   await pool.query(`DELETE FROM rate_limit_buckets WHERE key = $1`, [key]);
 }
-
-/** Gives one hit back (a reserved attempt that turned out fine). */
-export async function unhitRateLimit(pool: pg.Pool, key: string): Promise<void> {
-  await pool.query(`UPDATE rate_limit_buckets SET count = greatest(count - 1, 0) WHERE key = $1`, [key]);
-}

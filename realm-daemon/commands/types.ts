@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { DbHandle } from "../../lib/db/client.ts";
 import type { MessageWriter } from "../../lib/domain/message-writer.ts";
+import type { RemoteComputerKeys } from "../../lib/federation/public-keys.ts";
 import type { RecipientCheckOutcome } from "../../lib/federation/recipient-check.ts";
 import type { NotificationEvent, PacketData } from "../../lib/protocol/index.ts";
 import type { CommandResult, SessionCommand } from "../../lib/protocol/session.ts";
@@ -39,6 +40,11 @@ export interface RealmContext {
   readonly checkRemoteRecipients?: (
     byRealm: ReadonlyMap<string, readonly string[]>,
   ) => Promise<RecipientCheckOutcome[]>;
+  /**
+   * The computers of a user of another realm with their public-og-* settings, asked of that realm
+   * (cached briefly); absent when this daemon does not federate. docs/clients.md §1.
+   */
+  readonly remotePublicKeys?: (userId: string) => Promise<RemoteComputerKeys[]>;
   notify(event: NotificationEvent, data?: PacketData): void;
   /** authenticate succeeded: the connection is logged in, with a computer or account-only. */
   login(session: Session): void;

@@ -24,6 +24,7 @@ import { OutboxWorker } from "./outbox-worker.ts";
 import { PeerConnection } from "./peer-connection.ts";
 import { PeerTrust } from "./trust.ts";
 import { RecipientChecker } from "./recipient-checker.ts";
+import { RemoteKeys } from "./remote-keys.ts";
 
 export class Federation {
   readonly peers = new Set<PeerConnection>();
@@ -31,6 +32,8 @@ export class Federation {
   readonly trust: PeerTrust;
   readonly outbox: OutboxWorker;
   readonly recipients: RecipientChecker;
+  /** Public computer keys of other realms' users (end-to-end encryption across realms). */
+  readonly remoteKeys: RemoteKeys;
   readonly log: Logger;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -43,6 +46,7 @@ export class Federation {
     this.trust = new PeerTrust(daemon.db.pool, (id) => this.lookup(id), config.limits, this.log);
     this.outbox = new OutboxWorker(this);
     this.recipients = new RecipientChecker(this);
+    this.remoteKeys = new RemoteKeys(this);
   }
 
   async start(): Promise<void> {

@@ -6,6 +6,7 @@
 // message is queued as before and the sender is told why.
 import { decodeCheckReply, type RecipientCheckOutcome } from "../../lib/federation/recipient-check.ts";
 import { OutboundLink } from "./outbound.ts";
+import type { LinkReply } from "../../lib/federation/packet-client.ts";
 import type { Federation } from "./federation.ts";
 
 export class RecipientChecker {
@@ -38,28 +39,36 @@ export class RecipientChecker {
   }
 
   private async ask(localRealmId: string, target: string, ids: readonly string[]): Promise<RecipientCheckOutcome> {
-    const key = `${localRealmId}\u0000${target}`;
     try {
-      if (this.stopped) throw new Error("the realm daemon is stopping");
-      let pending = this.links.get(key);
-      const have = pending ? await pending.catch(() => undefined) : undefined;
-      if (!have || have.closed) {
-        pending = OutboundLink.open(this.fed, localRealmId, target);
-        this.links.set(key, pending);
-        pending.catch(() => this.links.get(key) === pending && this.links.delete(key));
-        this.sweep();
-      } else {
-        // Revocation is checked on every use (the registry cache makes it cheap).
-        await OutboundLink.trusted(this.fed, target);
-      }
-      const link = await pending!;
-      const reply = await link.call("checkusers", [...ids]);
+      const reply = await this.call(localRealmId, target, "checkusers", ids);
       return { realmId: target, state: "checked", refused: decodeCheckReply(reply.lines) };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       this.fed.log.info({ target, reason }, "could not check recipients on another realm; the message is queued");
       return { realmId: target, state: "unchecked", reason };
     }
+  }
+
+  /**
+   * One request to another realm over this pool's links (opened on demand, reused, trust checked
+   * on every use). Also used for the public-key lookups (remote-keys.ts). Throws on any failure.
+   */
+  async call(localRealmId: string, target: string, command: string, lines: readonly string[]): Promise<LinkReply> {
+    const key = `${localRealmId}\u0000${target}`;
+    if (this.stopped) throw new Error("the realm daemon is stopping");
+    let pending = this.links.get(key);
+    const have = pending ? await pending.catch(() => undefined) : undefined;
+    if (!have || have.closed) {
+      pending = OutboundLink.open(this.fed, localRealmId, target);
+      this.links.set(key, pending);
+      pending.catch(() => this.links.get(key) === pending && this.links.delete(key));
+      this.sweep();
+    } else {
+      // Revocation is checked on every use (the registry cache makes it cheap).
+      await OutboundLink.trusted(this.fed, target);
+    }
+    const link = await pending!;
+    return link.call(command, [...lines]);
   }
 
   /** Closes links unused for linkIdleMs (checked every few seconds while any is open). */

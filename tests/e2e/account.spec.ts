@@ -12,6 +12,9 @@ import { registerAccount } from "../../lib/domain/registration.ts";
 import { RealmDaemon } from "../../realm-daemon/daemon.ts";
 import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
 import { RealmClient } from "../../client/sdk/index.ts";
+import { SecureMessaging } from "../../client/sdk/secure-messages.ts";
+import { generateComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
+import { KnownKeys, memoryBackend } from "../../client/sdk/crypto/known-keys.ts";
 import { decodeEnvelope, encodeEnvelope } from "../../lib/envelope.ts";
 import { urlFor } from "../helpers/db.ts";
 import { ADMIN } from "./helpers/console-fixtures.ts";
@@ -29,6 +32,8 @@ let daemon: RealmDaemon;
 let proxy: net.Server;
 const piped = new Set<net.Socket>();
 let pal: RealmClient;
+/** pal's end-to-end layer: the mailbox encrypts for pal's computer, so pal publishes keys and opens what it gets. */
+let palSm: SecureMessaging;
 let webLaptop: RealmClient;
 let palUserId: string;
 
@@ -94,6 +99,13 @@ test.beforeAll(async ({ baseURL }) => {
 
   pal = await connect();
   await pal.authenticate(PAL.username, "desk", PAL.password);
+  palSm = new SecureMessaging(
+    pal,
+    { userId: PAL.id, computer: "desk" },
+    { current: generateComputerKeys(), previous: [] },
+    new KnownKeys(memoryBackend()),
+  );
+  await palSm.publishKeys();
   webLaptop = await connect();
   await webLaptop.authenticate(WEB.username, "laptop", WEB.password);
   // Storage to show: a 4 KB message webber sent (waiting for penpal) and a setting.
@@ -180,6 +192,13 @@ test("a suspended account is refused with a clear message", async ({ page }) => 
   pal.close();
   pal = await connect();
   await pal.authenticate(PAL.username, "desk", PAL.password);
+  palSm = new SecureMessaging(
+    pal,
+    { userId: PAL.id, computer: "desk" },
+    { current: generateComputerKeys(), previous: [] },
+    new KnownKeys(memoryBackend()),
+  );
+  await palSm.publishKeys();
 });
 
 test("removing a computer deletes what waited for it and releases the sender's storage", async ({ page }) => {
@@ -234,16 +253,16 @@ test("the browser mailbox: send to an SDK user, get the reply live, read, reply,
   await page.getByRole("button", { name: "Open messages" }).click();
   await expect(page.getByText("No messages waiting.")).toBeVisible();
 
-  // Send from the browser; the SDK client reads the CLI envelope.
+  // Send from the browser (encrypted in the page); the SDK client opens it and reads the CLI envelope.
   const before = new Set(await pal.inbox());
   await page.getByLabel("To", { exact: true }).fill(PAL.id);
   await page.getByLabel("Subject", { exact: true }).fill("Hello from the browser");
   await page.getByLabel("Message", { exact: true }).fill("Typed in Chromium, read by the SDK.");
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${PAL.id}.`);
+  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${PAL.id}, end-to-end encrypted.`);
   await expect.poll(async () => (await pal.inbox()).filter((id) => !before.has(id)).length).toBe(1);
   const sent = (await pal.inbox()).find((id) => !before.has(id))!;
-  const got = decodeEnvelope(await pal.read(sent));
+  const got = decodeEnvelope((await palSm.read(sent)).body);
   expect([got.header.subject, got.header.contentType, got.body.toString("utf8")]).toEqual([
     "Hello from the browser",
     "text/plain; charset=utf-8",
@@ -302,10 +321,10 @@ test("the browser mailbox: send to an SDK user, get the reply live, read, reply,
   const beforeReply = new Set(await pal.inbox());
   await page.getByLabel("Message", { exact: true }).fill("Answered from the mailbox.");
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${PAL.id}.`);
+  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${PAL.id}, end-to-end encrypted.`);
   await expect.poll(async () => (await pal.inbox()).filter((id) => !beforeReply.has(id)).length).toBe(1);
   const replied = (await pal.inbox()).find((id) => !beforeReply.has(id))!;
-  expect(decodeEnvelope(await pal.read(replied)).header.subject).toBe("Re: Hello");
+  expect(decodeEnvelope((await palSm.read(replied)).body).header.subject).toBe("Re: Hello");
 
   // Delete with undo: the row goes at once, Undo brings it back and nothing was deleted…
   const waiting = () =>
@@ -352,10 +371,10 @@ test("/message?to=… sends from the browser for a signed-in user", async ({ pag
   await expect(page.getByText("Enter your password to send.")).toBeVisible();
   await page.getByLabel("Your password", { exact: true }).fill(WEB.password);
   await page.getByRole("button", { name: "Send", exact: true }).click();
-  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${PAL.id}.`);
+  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${PAL.id}, end-to-end encrypted.`);
   await shot(page, "message-compose-signed-in");
   await expect.poll(async () => (await pal.inbox()).filter((id) => !before.has(id)).length).toBe(1);
   const id = (await pal.inbox()).find((x) => !before.has(x))!;
-  const got = decodeEnvelope(await pal.read(id));
+  const got = decodeEnvelope((await palSm.read(id)).body);
   expect([got.header.subject, got.body.toString("utf8")]).toEqual(["Quick question", "Sent from a message-me link."]);
 });

@@ -3,7 +3,10 @@
 // the near realm on the e2e database that the web server's mailbox reaches through the
 // OG_E2E_REALM_WS_PORT forward (as in account.spec.ts). An unknown user on the far realm is an
 // error on the To field at once; with the far realm down the message is queued and the page says
-// so; the bounce that follows reads as a letter in the mailbox.
+// so; the bounce that follows reads as a letter in the mailbox. Messages are end-to-end encrypted
+// in the page with the far user's keys, which the near realm looks up on the far realm
+// (docs/clients.md); with the far realm down they cannot be had, and the user ticks "send
+// without end-to-end encryption" to queue it anyway.
 import net from "node:net";
 import { expect, test, type Page } from "@playwright/test";
 import { createLogger } from "../../lib/log.ts";
@@ -22,6 +25,9 @@ import {
 } from "../helpers/federation.ts";
 import { e2eDb, e2eDbName } from "./helpers/e2e-db.ts";
 import { shot } from "./helpers/console-page.ts";
+import { SecureMessaging } from "../../client/sdk/secure-messages.ts";
+import { generateComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
+import { KnownKeys, memoryBackend } from "../../client/sdk/crypto/known-keys.ts";
 
 test.describe.configure({ mode: "serial" });
 test.setTimeout(120_000);
@@ -40,7 +46,13 @@ test.beforeAll(async ({ baseURL }) => {
   m = await startManagement();
   far = await startRealmNode("far", m.address, { token: await m.token() });
   await far.waitApproved(30_000);
-  await far.user("bob");
+  const bob = await far.user("bob");
+  await new SecureMessaging(
+    bob.client,
+    { userId: bob.userId, computer: "laptop" },
+    { current: generateComputerKeys(), previous: [] },
+    new KnownKeys(memoryBackend()),
+  ).publishKeys();
   const db = e2eDb();
   await db.prisma.realm.create({
     data: { ...NEAR, registrationMode: "OPEN", captchaProvider: "NONE", userCap: 10, defaultQuotaBytes: 1n << 24n },
@@ -129,13 +141,19 @@ test("an unknown user on a reachable realm is an error on the To field at once; 
   expect(queued.rowCount).toBe(0);
 
   await send(page, `${far.realmId}::bob`, "Hello Bob");
-  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${far.realmId}::bob.`);
+  await expect(page.getByTestId("send-result")).toHaveText(`Sent to ${far.realmId}::bob, end-to-end encrypted.`);
 });
 
 test("the other realm down: queued and said so; the bounce arrives as a readable letter", async ({ page }) => {
   await openMailbox(page);
   await far.stop();
   await send(page, `${far.realmId}::carol`, "Lunch?");
+  // The far realm cannot be asked for carol's keys: not sent until the user accepts plaintext.
+  await expect(page.getByTestId("send-result")).toContainText(
+    `Not sent: it cannot be encrypted for ${far.realmId}::carol. The keys of ${far.realmId}::carol cannot be looked up now`,
+  );
+  await page.getByLabel("Send it without end-to-end encryption (the realm can read it)").check();
+  await page.getByRole("button", { name: "Send", exact: true }).click();
   await expect(page.getByTestId("send-result")).toContainText(
     `Queued for ${far.realmId}::carol: realm ${far.realmId} could not be reached`,
   );

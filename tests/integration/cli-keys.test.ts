@@ -8,7 +8,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
-import { fingerprint } from "../../client/sdk/crypto/computer-keys.ts";
+import { fingerprint, generateComputerKeys } from "../../client/sdk/crypto/computer-keys.ts";
+import { publishedKeys } from "../../client/sdk/crypto/key-directory.ts";
+import { sealMessage } from "../../client/sdk/crypto/sealed-message.ts";
+import { encodeEnvelope } from "../../lib/envelope.ts";
 
 const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-keys-"));
@@ -16,6 +19,7 @@ let h: RealmHarness;
 let port: number;
 const dirs: Record<string, string> = {};
 const ids: Record<string, string> = {};
+const passwords: Record<string, string> = {};
 
 function cli(user: string, args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -56,6 +60,7 @@ before(async () => {
     const u = await h.user(h.plainRealm, name, { computer: "laptop" });
     u.client.close();
     ids[name] = u.userId;
+    passwords[name] = u.password;
     dirs[name] = fs.mkdtempSync(path.join(tmp, `${name}-`));
     if (name === "carol") continue; // carol never logs in with the CLI: her computer publishes no key
     const r = await cli(
@@ -148,4 +153,38 @@ test("keys, encrypted send/read, verify, rotation reported, no key refused unles
   const plain = await cli("alice", ["send", ids.carol, "--text", "hello carol", "--plaintext", "--json"]);
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal((JSON.parse(plain.stdout) as { encrypted: boolean }).encrypted, false);
+});
+
+test("a contact's new key is shown to the sender; a message signed by an unknown key is marked", async () => {
+  // bob rotates: alice's next send warns before sending (the rotation is signed by bob's old key).
+  assert.equal((await cli("bob", ["keys", "rotate"])).code, 0);
+  const s = await cli("alice", ["send", ids.bob, "--text", "after your rotation"]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.match(s.stderr, /warning: computer "laptop" of .*bob has a new key \(signed by its previous key\)/);
+
+  // A message that the realm says is from alice's laptop, sealed for bob, but signed by other keys
+  // than alice publishes (a stolen session, or a realm injecting messages).
+  const c = await h.connect(h.plainRealm);
+  try {
+    await c.authenticate(ids.alice, "laptop", passwords.alice);
+    const bobKeys = await publishedKeys(c, ids.bob, "laptop");
+    const id = c.newMessageId(ids.alice);
+    const sealer = sealMessage({
+      id,
+      from: ids.alice,
+      computer: "laptop",
+      keys: generateComputerKeys(),
+      recipients: [{ userId: ids.bob, computer: "laptop", keys: bobKeys.keys! }],
+    });
+    const parts: Uint8Array[] = [];
+    for await (const f of sealer.frames([encodeEnvelope({ contentType: "text/plain" }, Buffer.from("trust me"))]))
+      parts.push(f);
+    await c.post(id, [`${ids.bob} laptop`], Buffer.concat(parts));
+    const r = await cli("bob", ["read", id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "trust me");
+    assert.match(r.stderr, /WARNING: signed by an UNKNOWN key ([0-9a-f]{4} ){15}[0-9a-f]{4} \(not the one published/);
+  } finally {
+    c.close();
+  }
 });

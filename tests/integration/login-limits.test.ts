@@ -50,6 +50,38 @@ test("the per-address limit is consulted before the password: a right password f
   assert.deepEqual(await attempt("spraytarget", password), { status: "RATELIMITED", text: LOCKOUT_REASON });
 });
 
+test("more right passwords at once than either limit all get in: they wait for slots, nothing counts as a failure", async () => {
+  // 12 accounts × 5 logins each, all at once from one address: 60 > the per-address limit (50)
+  // and 5 > the per-account one (3). Clients behind one NAT reconnecting after a restart.
+  const users = await Promise.all(Array.from({ length: 12 }, (_, i) => h.user(h.plainRealm, `crowd${i}`)));
+  const tries = users.flatMap((u, i) => Array.from({ length: 5 }, () => attempt(`crowd${i}`, u.password)));
+  const replies = await Promise.all(tries);
+  assert.deepEqual(
+    replies.filter((r) => r.status !== "OK"),
+    [],
+  );
+  const b = await h.db.pool.query<{ count: number; pending: number }>(
+    `SELECT count, pending FROM rate_limit_buckets WHERE key LIKE 'auth-ip:%'`,
+  );
+  assert.deepEqual(b.rows, [{ count: 0, pending: 0 }]);
+});
+
+test("concurrent wrong guesses get exactly the limit's password checks, and a refusal is not a failure", async () => {
+  const { password } = await h.user(h.plainRealm, "raced1");
+  const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt("raced1", `guess ${i}`)));
+  assert.equal(replies.filter((r) => r.status === "BADAUTH").length, ACCOUNT_LIMIT);
+  assert.equal(replies.filter((r) => r.status === "RATELIMITED").length, 20 - ACCOUNT_LIMIT);
+  const b = await h.db.pool.query<{ key: string; count: number; pending: number }>(
+    `SELECT key, count, pending FROM rate_limit_buckets`,
+  );
+  // The address counts the 3 checked guesses (plus nothing for the 17 refused), the account too.
+  assert.deepEqual(b.rows.map((r) => [r.key.split(":")[0], r.count, r.pending]).sort(), [
+    ["auth", ACCOUNT_LIMIT, 0],
+    ["auth-ip", ACCOUNT_LIMIT, 0],
+  ]);
+  assert.deepEqual(await attempt("raced1", password), { status: "RATELIMITED", text: LOCKOUT_REASON });
+});
+
 test("setpassword counts wrong current passwords under the same limits", async () => {
   const { client, password } = await h.user(h.plainRealm, "setpw1");
   for (let i = 0; i < ACCOUNT_LIMIT; i++)

@@ -80,13 +80,33 @@ test("create, invite, accept, push a file with progress, pull it, watch for the 
   fs.writeFileSync(file, body);
   const p = await cli("alice", ["workspace", "push", ws, file, "--progress", "lines", "--json"]);
   assert.equal(p.code, 0, p.stderr);
-  assert.deepEqual(JSON.parse(p.stdout), { workspace: ws, seq: 1, size: 1_500_000 });
+  const pushed = JSON.parse(p.stdout) as { storedBytes: number };
+  // End-to-end encrypted by default: stored a little larger than the file (header, chunk tags, signature).
+  assert.ok(pushed.storedBytes > 1_500_000 && pushed.storedBytes < 1_510_000, String(pushed.storedBytes));
+  assert.deepEqual(pushed, {
+    workspace: ws,
+    seq: 1,
+    size: 1_500_000,
+    storedBytes: pushed.storedBytes,
+    encrypted: true,
+  });
+  const stored = await h.db.pool.query<{ data: Buffer }>(
+    `SELECT b.data FROM workspace_change_blocks b JOIN workspace_changes c ON c.id = b."changeId" WHERE c."workspaceId" = $1 AND c.seq = 1 ORDER BY b.block`,
+    [ws],
+  );
+  const storedAll = Buffer.concat(stored.rows.map((r) => r.data));
+  assert.equal(storedAll.subarray(0, 4).toString(), "OGE1");
+  assert.equal(storedAll.indexOf(body.subarray(1000, 1064)), -1, "no plaintext stored");
   assert.match(p.stderr, /pushing notes\.bin: .* \(100%\)/);
 
   const out = path.join(tmp, "bob-pull");
   const pl = await cli("bob", ["workspace", "pull", ws, "--dir", out]);
   assert.equal(pl.code, 0, pl.stderr);
   assert.match(pl.stdout, new RegExp(`^change 1 from ${ids.alice.replace(/\./g, "\\.")} \\(laptop\\)`));
+  assert.match(
+    pl.stdout,
+    /\(end-to-end encrypted, first message from this computer \(key [0-9a-f ]+ remembered\)\)\n$/,
+  );
   assert.ok(fs.readFileSync(path.join(out, "1.change")).equals(body));
   const again = await cli("bob", ["workspace", "pull", ws, "--dir", out]);
   assert.equal(again.stdout, "");
@@ -113,8 +133,8 @@ test("create, invite, accept, push a file with progress, pull it, watch for the 
   while (!stderr.includes("Watching") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const p2 = await cli("alice", ["workspace", "push", ws, "-"], "second change");
   assert.equal(p2.code, 0, p2.stderr);
-  const ev = JSON.parse(await line) as { event: string; seq: number; path: string };
-  assert.deepEqual([ev.event, ev.seq], ["change", 2]);
+  const ev = JSON.parse(await line) as { event: string; seq: number; path: string; encrypted: boolean; trust: string };
+  assert.deepEqual([ev.event, ev.seq, ev.encrypted, ev.trust], ["change", 2, true, "known"]);
   assert.equal(fs.readFileSync(ev.path, "utf8"), "second change");
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   child.kill("SIGINT");
@@ -126,4 +146,23 @@ test("create, invite, accept, push a file with progress, pull it, watch for the 
   assert.match(bad.stderr, /^opengroove: removing .*: UNAUTHORIZED/);
   const none = await cli("bob", ["workspace", "pull", "00000000-0000-0000-0000-000000000000"]);
   assert.equal(none.code, 4, none.stderr);
+});
+
+test("push --plaintext is stored readable and pulled with a warning", async () => {
+  const ws = (await cli("alice", ["workspace", "create", "Open notes"])).stdout.trim();
+  assert.equal((await cli("alice", ["workspace", "invite", ws, ids.bob])).code, 0);
+  assert.equal((await cli("bob", ["workspace", "accept", ws])).code, 0);
+  const p = await cli("alice", ["workspace", "push", ws, "-", "--plaintext"], "readable by the realm");
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /^Published change 1 to .* \(21 B, NOT encrypted\)\n$/);
+  const stored = await h.db.pool.query<{ data: Buffer }>(
+    `SELECT b.data FROM workspace_change_blocks b JOIN workspace_changes c ON c.id = b."changeId" WHERE c."workspaceId" = $1`,
+    [ws],
+  );
+  assert.equal(Buffer.concat(stored.rows.map((r) => r.data)).toString(), "readable by the realm");
+  const out = path.join(tmp, "bob-open");
+  const pl = await cli("bob", ["workspace", "pull", ws, "--dir", out]);
+  assert.equal(pl.code, 0, pl.stderr);
+  assert.match(pl.stdout, /\(NOT encrypted: the realm could read it\)\n$/);
+  assert.equal(fs.readFileSync(path.join(out, "1.change"), "utf8"), "readable by the realm");
 });

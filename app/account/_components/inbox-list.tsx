@@ -64,7 +64,9 @@ export function InboxList({
                 onClick={() => onOpen(m.id)}
                 aria-label={`Open ${about(m)}`}
               >
-                {m.subject || (m.filename ? `File: ${m.filename}` : "(no subject)")}
+                {m.unreadable
+                  ? "(encrypted: cannot be opened in this browser)"
+                  : m.subject || (m.filename ? `File: ${m.filename}` : "(no subject)")}
               </button>
             </td>
             <td className="py-2 pr-3 whitespace-nowrap text-slate-700" data-label="Received">

@@ -3,8 +3,11 @@
 // lists the messages waiting for the computer "web" with when they arrived, reads them, replies
 // (recipient and "Re:" subject filled in), deletes with a few seconds to undo
 // (pending-deletes.tsx), sends new ones, and adds arrivals live from `messageavailable`.
+// Messages are encrypted and decrypted here in the page with this browser's own computer keys
+// (lib/account/mailbox-secure.ts): the realm gets only ciphertext.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
-import { explainRealmError, openMailbox, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
+import { explainRealmError, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
+import { describeSecure, openSecureMailbox } from "../../../lib/account/mailbox-secure.ts";
 import { bytesToText } from "../../../lib/protocol/bytes.ts";
 import { InboxList } from "./inbox-list.tsx";
 import { MessageView } from "./message-view.tsx";
@@ -62,7 +65,7 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
     try {
       const ids = await s.socket.inbox();
       const out: MessageSummary[] = [];
-      for (const id of ids) out.push(await s.socket.describe(id));
+      for (const id of ids) out.push(await describeSecure(s, id));
       setMessages(out.reverse());
     } catch (e) {
       setProblem(explainRealmError(e));
@@ -80,12 +83,12 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
     setConnecting(true);
     setProblem(null);
     try {
-      const { socket, userId } = await openMailbox({ url: wsUrl, username, password });
-      const s = { socket, userId };
+      const s = await openSecureMailbox({ url: wsUrl, username, password });
+      const socket = s.socket;
       socket.onNotification((event, data) => {
         if (event === "messageavailable") {
           const id = bytesToText(data);
-          void socket.describe(id).then(
+          void describeSecure(s, id).then(
             (m) => {
               setMessages((list) => (list.some((x) => x.id === id) ? list : [m, ...list]));
               setLive(`New message from ${m.sender}${m.subject ? `: ${m.subject}` : ""}`);
@@ -169,8 +172,9 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
               aria-describedby="mailbox-password-hint"
             />
             <p id="mailbox-password-hint" className="hint">
-              Your password opens a connection from this browser to your realm, as your computer “web” (added on first
-              use). It is not stored: you enter it again next time.
+              Your password opens a connection from this browser to your realm, as a computer of yours (“web”, added on
+              first use, with an encryption key made and kept in this browser). The password is not stored: you enter it
+              again next time.
             </p>
           </div>
           <button type="submit" className="btn-primary" disabled={connecting} aria-disabled={connecting}>
@@ -193,15 +197,17 @@ export function Mailbox({ wsUrl, username, initialTo, initialSubject }: Props) {
                 </button>
               </div>
             </div>
-            <p className="text-xs text-slate-600">
-              Messages for your computer “web”. New messages appear here as they arrive.
+            <p className="text-xs text-slate-600" data-testid="browser-computer">
+              Messages for this browser, your computer “{session.computer}”. New messages appear here as they arrive.
+              They are end-to-end encrypted: this page encrypts and decrypts them with a key kept in this browser
+              (fingerprint <span className="font-mono">{session.fingerprint}</span>).
             </p>
             <InboxList messages={visible} selected={selected} onOpen={setSelected} onDelete={remove} />
           </section>
           {current ? (
             <MessageView
               key={current.id}
-              socket={session.socket}
+              mailbox={session}
               summary={current}
               onDelete={() => remove(current.id)}
               onReply={current.sender.endsWith("::postmaster") ? undefined : () => reply(current)}

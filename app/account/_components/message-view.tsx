@@ -1,22 +1,37 @@
 "use client";
-// One message: read in chunks, the envelope decoded; text shown, files offered for download.
+// One message: read in chunks and, when end-to-end encrypted, decrypted and checked here in the
+// page (lib/account/mailbox-secure.ts); the envelope decoded; text shown, files offered for
+// download. How it was protected is said above the body; a sender key that changed or is
+// unknown is a warning.
 import { useEffect, useState } from "react";
 import { bodyText, decodeEnvelope } from "../../../lib/envelope.ts";
-import { explainRealmError, type MessageSummary, type RealmSocket } from "../../../lib/account/mailbox-client.ts";
+import { explainRealmError, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
+import { describeProtection, readSecure, type SecureMailbox } from "../../../lib/account/mailbox-secure.ts";
+import { describeKeyChange } from "../../../client/sdk/crypto/known-keys.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { UserId } from "../../_components/user-id.tsx";
 import { ReceivedAt } from "./received-at.tsx";
 
-type Loaded = { text: string | null; url: string; filename: string; size: number } | { error: string } | null;
+type Loaded =
+  | {
+      text: string | null;
+      url: string;
+      filename: string;
+      size: number;
+      protection: { text: string; warning: boolean };
+      keyChange?: string;
+    }
+  | { error: string }
+  | null;
 
 export function MessageView({
-  socket,
+  mailbox,
   summary,
   onDelete,
   onReply,
   onClose,
 }: {
-  socket: RealmSocket;
+  mailbox: SecureMailbox;
   summary: MessageSummary;
   onDelete: () => void;
   /** Absent for messages nobody reads replies to (the postmaster's bounces). */
@@ -27,10 +42,10 @@ export function MessageView({
   useEffect(() => {
     let url = "";
     let cancelled = false;
-    socket.read(summary.id).then(
-      (bytes) => {
+    readSecure(mailbox, summary).then(
+      (opened) => {
         if (cancelled) return;
-        const { header, body, raw } = decodeEnvelope(bytes);
+        const { header, body, raw } = decodeEnvelope(opened.bytes);
         const copy = new Uint8Array(body.length);
         copy.set(body);
         url = URL.createObjectURL(new Blob([copy.buffer], { type: header.contentType ?? "application/octet-stream" }));
@@ -39,6 +54,8 @@ export function MessageView({
           url,
           filename: header.filename ?? "message.bin",
           size: body.length,
+          protection: describeProtection(opened),
+          keyChange: opened.keyChange ? describeKeyChange(opened.keyChange) : undefined,
         });
       },
       (e: unknown) => !cancelled && setLoaded({ error: explainRealmError(e) }),
@@ -47,7 +64,7 @@ export function MessageView({
       cancelled = true;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [socket, summary.id]);
+  }, [mailbox, summary]);
 
   return (
     <section aria-labelledby="message-heading" className="card space-y-3" data-testid="message-view">
@@ -86,6 +103,14 @@ export function MessageView({
         </p>
       ) : (
         <>
+          <p
+            className={`text-xs ${loaded.protection.warning ? "rounded-md border border-amber-300 bg-amber-50 px-2 py-1 text-amber-900" : "text-slate-600"}`}
+            role={loaded.protection.warning ? "alert" : undefined}
+            data-testid="message-protection"
+          >
+            {loaded.protection.text}
+            {loaded.keyChange ? ` ${loaded.keyChange[0].toUpperCase()}${loaded.keyChange.slice(1)}.` : ""}
+          </p>
           {loaded.text !== null && !summary.filename ? (
             <pre
               className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm whitespace-pre-wrap"

@@ -1,21 +1,17 @@
 "use client";
 // Compose and send a message from the browser through the realm's WebSocket transport, in the
-// CLI's envelope (subject + text, or a file). With an open mailbox it sends on that connection;
-// without one (the /message page) it asks for the password, sends, and disconnects.
+// CLI's envelope (subject + text, or a file), end-to-end encrypted in the page for every computer
+// of the recipient (lib/account/mailbox-secure.ts). With an open mailbox it sends on that
+// connection; without one (the /message page) it asks for the password, sends, and disconnects.
+// A recipient computer without a key is refused unless the sender ticks "send unencrypted".
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { encodeEnvelope } from "../../../lib/envelope.ts";
-import {
-  explainRealmError,
-  openMailbox,
-  RealmError,
-  type QueuedNote,
-  type RealmSocket,
-} from "../../../lib/account/mailbox-client.ts";
+import { explainRealmError, RealmError, type QueuedNote } from "../../../lib/account/mailbox-client.ts";
+import { openSecureMailbox, sendSecure, type SecureMailbox } from "../../../lib/account/mailbox-secure.ts";
+import { describeKeyChange } from "../../../client/sdk/crypto/known-keys.ts";
+import { E2EError } from "../../../client/sdk/crypto/recipients.ts";
 
-export interface MailboxSession {
-  socket: RealmSocket;
-  userId: string;
-}
+export type MailboxSession = SecureMailbox;
 
 interface Props {
   wsUrl: string;
@@ -29,6 +25,9 @@ interface Props {
 }
 
 type Outcome = { ok: true; text: string } | { ok: false; text: string; field?: "to" | "body" | "password" } | null;
+
+/** "some text" -> "Some text." */
+const sentence = (t: string) => `${t.charAt(0).toUpperCase()}${t.slice(1).replace(/\.?$/, ".")}`;
 
 const USER_ID = /^.+:\d{1,5}::[^\s:]+$/u;
 
@@ -50,6 +49,8 @@ export function SendForm({
   const [fileKey, setFileKey] = useState(0);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>(null);
+  const [offerPlaintext, setOfferPlaintext] = useState(false);
+  const [plaintext, setPlaintext] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   // A field error takes the focus to that field, so it is read out and in view.
   useEffect(() => {
@@ -91,27 +92,40 @@ export function SendForm({
           );
       let use = session ?? null;
       if (!use) {
-        const opened = await openMailbox({ url: wsUrl, username, password: passwordInput?.value ?? "" });
+        own = await openSecureMailbox({ url: wsUrl, username, password: passwordInput?.value ?? "" });
         if (passwordInput) passwordInput.value = "";
-        own = { socket: opened.socket, userId: opened.userId };
         use = own;
       }
       let queued: QueuedNote[] = [];
-      const id = await use.socket.send(use.userId, [recipient], envelope, { onQueued: (q) => (queued = q) });
+      const sent = await sendSecure(use, [recipient], envelope, {
+        plaintext: offerPlaintext && plaintext,
+        onQueued: (q) => (queued = q),
+      });
+      const changes = sent.keyChanges.map((c) => ` Warning: ${describeKeyChange(c)}.`).join("");
       setOutcome({
         ok: true,
-        text: queued.length
-          ? `Queued for ${recipient}: ${queued.map((q) => `realm ${q.realmId} could not be reached to check the recipient (${q.reason})`).join("; ")}. It will be delivered when the realm is reachable; if it cannot be, you get a message from the postmaster.`
-          : `Sent to ${recipient}.`,
+        text:
+          (queued.length
+            ? `Queued for ${recipient}: ${queued.map((q) => `realm ${q.realmId} could not be reached to check the recipient (${q.reason})`).join("; ")}. It will be delivered when the realm is reachable; if it cannot be, you get a message from the postmaster.`
+            : `Sent to ${recipient}${sent.encrypted ? ", end-to-end encrypted" : ", NOT encrypted"}.`) + changes,
       });
+      setOfferPlaintext(false);
+      setPlaintext(false);
       setBody("");
       setFile(null);
       setFileKey((k) => k + 1);
-      onSent?.(id, recipient);
+      onSent?.(sent.id, recipient);
     } catch (err) {
       // A recipient the realm (or the recipient's realm) does not know belongs to the To field.
       const field = err instanceof RealmError && err.status === "NOSUCHUSER" ? "to" : undefined;
-      setOutcome({ ok: false, field, text: explainRealmError(err) });
+      if (err instanceof E2EError && err.code === "NOKEY") {
+        // Offered only now, unticked: sending readable by the realm is a choice made knowingly.
+        setOfferPlaintext(true);
+        setOutcome({
+          ok: false,
+          text: `Not sent: it cannot be encrypted for ${recipient}. ${sentence(err.message.replace(/send unencrypted with plaintext/, "tick “send without end-to-end encryption” below"))}`,
+        });
+      } else setOutcome({ ok: false, field, text: explainRealmError(err) });
     } finally {
       own?.socket.close();
       if (passwordInput) passwordInput.value = "";
@@ -197,6 +211,18 @@ export function SendForm({
           onChange={(e) => setFile(e.target.files?.[0] ?? null)}
         />
       </div>
+      {offerPlaintext ? (
+        <div className="flex items-start gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm">
+          <input
+            id={`${p}-plaintext`}
+            type="checkbox"
+            className="mt-1"
+            checked={plaintext}
+            onChange={(e) => setPlaintext(e.target.checked)}
+          />
+          <label htmlFor={`${p}-plaintext`}>Send it without end-to-end encryption (the realm can read it)</label>
+        </div>
+      ) : null}
       {session ? null : (
         <div>
           <label className="label" htmlFor={`${p}-password`}>
@@ -212,7 +238,8 @@ export function SendForm({
             aria-describedby={`${p}-password-hint${err("password") ? ` ${p}-password-error` : ""}`}
           />
           <p id={`${p}-password-hint`} className="hint">
-            Sent only to your realm server to send this message from the browser (as your computer “web”); not stored.
+            Sent only to your realm server to send this message from the browser (as a computer of yours, “web”, with a
+            key kept in this browser that encrypts the message); not stored.
           </p>
           {fieldError("password")}
         </div>

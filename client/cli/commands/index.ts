@@ -19,6 +19,7 @@ import { subscribe } from "./subscribe.ts";
 import { visibility } from "./visibility.ts";
 import { helpDocs } from "./help-docs.ts";
 import { keys } from "./keys.ts";
+import { peers } from "./peers.ts";
 
 export const COMMANDS: Command[] = [
   register,
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   watch,
   computers,
   keys,
+  peers,
   quota,
   account,
   workspace,

@@ -90,16 +90,22 @@ export const workspace: Command = {
   name: "workspace",
   summary: "shared workspaces: create, invite, accept, members, push, pull, watch",
   synopsis:
-    "<list | create NAME | invite WS USERID [--manager] | accept WS | members WS | remove WS USERID | leave WS | push WS FILE | pull WS [--dir DIR] | watch WS [--dir DIR] | resync WS>",
+    "<list | create NAME | invite WS USERID [--manager] | accept WS | members WS | remove WS USERID | leave WS | push WS FILE [--plaintext] | pull WS [--dir DIR] | watch WS [--dir DIR] | resync WS>",
   details: [
     'push streams FILE ("-" for stdin) as one change; pull saves each new change as DIR/<seq>.change',
     "(default DIR: the workspace id) and acknowledges it, so the realm can free it once every member",
     "computer has it; watch does the same whenever a change is published. A member away longer than",
     "the realm's limit is suspended and must `resync` (then fetch the current state from a member).",
+    "Changes are end-to-end encrypted for every computer of every active member (push --plaintext:",
+    "readable by the realm); pull opens and checks them, and says how far the author's key is trusted.",
   ].join("\n"),
   options: {
     manager: { type: "boolean", description: "invite: as a manager (may invite and remove members)" },
     dir: { type: "string", value: "DIR", description: "pull/watch: where to save changes (default: ./<workspace id>)" },
+    plaintext: {
+      type: "boolean",
+      description: "push: publish without end-to-end encryption (the realm can read it)",
+    },
     progress: PROGRESS,
   },
   minArgs: 0,

@@ -7,6 +7,7 @@ import deliverbegin from "./deliverbegin.ts";
 import deliverdata from "./deliverdata.ts";
 import delivercommit from "./delivercommit.ts";
 import checkusers from "./checkusers.ts";
+import publickeys from "./publickeys.ts";
 import wsinvite from "./wsinvite.ts";
 import wsremove from "./wsremove.ts";
 import wschangebegin from "./wschangebegin.ts";
@@ -29,6 +30,7 @@ export const PEER_COMMANDS: ReadonlyMap<string, PeerCommand> = new Map(
     deliverdata,
     delivercommit,
     checkusers,
+    publickeys,
     wsinvite,
     wsremove,
     wschangebegin,
