@@ -19,7 +19,7 @@ import {
   encodeRequest,
 } from "../lib/protocol/index.ts";
 import { badlyFramed, damagedPayload, wellFormed } from "./fuzz-frames.ts";
-import { HOST, login, r2, type Cred, type Ctx, type Figure } from "./harness.ts";
+import { HOST, login, r2, sourceAddress, type Cred, type Ctx, type Figure } from "./harness.ts";
 
 const PER_CONNECTION = 100;
 const BATCH = 25;
@@ -156,13 +156,21 @@ export async function run(ctx: Ctx): Promise<Figure> {
   const secs = (Date.now() - t0) / 1000;
   const alive = daemon.proc.exitCode === null && daemon.proc.signalCode === null;
   let answers = false;
+  let notAnswered = "";
   if (alive) {
-    const c = await login(daemon.port, users[0]).catch(() => undefined);
+    // A fresh client: an account the fuzzers never named and an address they never used (the
+    // fuzzers' wrong passwords fill 127.0.0.1's login bucket, 50 per 15 min, in full mode: a
+    // login from there is RATELIMITED, as it should be).
+    const [fresh] = await ctx.users("fzcheck", 1);
+    const c = await login(daemon.port, fresh, sourceAddress(100)).catch((e: unknown) => {
+      notAnswered = `login: ${e instanceof Error ? e.message : String(e)}`;
+      return undefined;
+    });
     answers =
       !!c &&
       (await c.ping().then(
         () => true,
-        () => false,
+        (e: unknown) => ((notAnswered = `ping: ${String(e)}`), false),
       ));
     c?.close();
   }
@@ -176,7 +184,7 @@ export async function run(ctx: Ctx): Promise<Figure> {
     invariant: "daemon never dies, 0 INTERNALERROR replies, answers afterwards, RSS growth < 64 MiB",
     summary:
       `${sent} fuzzed frames on ${conns} TLS connections (half logged in) in ${r2(secs)} s: daemon ${alive ? "alive" : "DEAD"}, ` +
-      `${answers ? "answers" : "DOES NOT ANSWER"}, INTERNALERROR ${internal}, RSS growth ${r2(growth)} MiB; ` +
+      `${answers ? "answers" : `DOES NOT ANSWER (${notAnswered})`}, INTERNALERROR ${internal}, RSS growth ${r2(growth)} MiB; ` +
       `replies ${tally.map(([s, n]) => `${s} ${n}`).join(", ")}; connections closed by the server before their end ${closedEarly}, stalled ${stalled}`,
     figures: {
       frames: sent,

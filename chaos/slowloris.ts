@@ -53,7 +53,11 @@ export async function run(ctx: Ctx): Promise<Figure> {
     }
     const heldAtStart = s.held;
     const attackStarted = Date.now();
+    // OG_CHAOS_PROFILE=<file.cpuprofile>: the daemon's CPU profile while the clients are measured under attack.
+    const profile = process.env.OG_CHAOS_PROFILE;
+    if (profile) await daemon.request({ op: "profile-start" }, "profile-started");
     const attacked = await measure();
+    if (profile) await daemon.request({ op: "profile-stop", file: profile }, "profile-stopped");
     // Past both deadlines at least once, so every kind has been closed by the server.
     await sleep(Math.max(0, 16_000 - (Date.now() - attackStarted)));
     s = await stats();

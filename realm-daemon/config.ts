@@ -6,6 +6,7 @@ import { LOGIN_LIMITS } from "../lib/domain/login-limits.ts";
 import { SETTING_LIMITS } from "../lib/domain/settings.ts";
 import { parseCidr } from "../lib/net/cidr.ts";
 import { federationEnvSchema, federationFromEnv, type FederationConfig } from "./federation/config.ts";
+import type { HttpTlsConfig } from "./http-tls.ts";
 
 export const REALM_DEFAULTS = {
   maxPacketBytes: 1_048_576,
@@ -81,6 +82,11 @@ export const realmEnvSchema = baseEnvSchema.merge(federationEnvSchema).extend({
     .default(REALM_DEFAULTS.maxConnectionsPerIp),
   /** Bearer token for /metrics; unset = /metrics answers loopback clients only. */
   OPENGROOVE_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  /** TLS (wss://, https://) on the HTTP port, told from plain HTTP by the first byte: realm certificates, or off. */
+  OPENGROOVE_REALM_HTTP_TLS: z.enum(["realm", "off"]).default("realm"),
+  /** PEM files of one certificate (and its key) served on the HTTP port instead of the realms' own. */
+  OPENGROOVE_REALM_HTTP_TLS_CERT: z.string().min(1).optional(),
+  OPENGROOVE_REALM_HTTP_TLS_KEY: z.string().min(1).optional(),
   OPENGROOVE_REALM_MAX_CONNECTIONS: z.coerce
     .number()
     .int()
@@ -168,6 +174,8 @@ export interface RealmDaemonConfig {
   proxyProtocol?: { from: string[]; ports?: number[]; http?: boolean };
   /** /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
   metricsToken?: string;
+  /** TLS on the HTTP/WebSocket port beside plain HTTP (realm-daemon/http-tls.ts); default the realms' certificates. */
+  httpTls?: HttpTlsConfig;
 }
 
 const list = (v: string | undefined) =>
@@ -220,7 +228,22 @@ export function configFromEnv(env: RealmEnv): RealmDaemonConfig {
     ),
     proxyProtocol: proxyFromEnv(env),
     metricsToken: env.OPENGROOVE_METRICS_TOKEN,
+    httpTls: httpTlsFromEnv(env),
   };
+}
+
+function httpTlsFromEnv(env: RealmEnv): HttpTlsConfig {
+  const cert = env.OPENGROOVE_REALM_HTTP_TLS_CERT;
+  const key = env.OPENGROOVE_REALM_HTTP_TLS_KEY;
+  if (!cert !== !key) {
+    const e = new Error(
+      "OPENGROOVE_REALM_HTTP_TLS_CERT and OPENGROOVE_REALM_HTTP_TLS_KEY go together: set both or neither",
+    );
+    e.name = "ConfigError";
+    throw e;
+  }
+  if (env.OPENGROOVE_REALM_HTTP_TLS === "off") return { mode: "off" };
+  return cert && key ? { mode: "files", certFile: cert, keyFile: key } : { mode: "realm" };
 }
 
 function proxyFromEnv(env: RealmEnv): RealmDaemonConfig["proxyProtocol"] {

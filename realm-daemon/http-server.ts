@@ -2,7 +2,7 @@
 // WebSocket at /ws/<realm-slug> (one packet per binary message, no greeting).
 import crypto from "node:crypto";
 import http from "node:http";
-import type net from "node:net";
+import net from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { checkPayloadLength, ProtocolError } from "../lib/protocol/index.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
@@ -11,6 +11,7 @@ import { clientAddress, proxiedFront } from "../lib/net/proxy-admission.ts";
 import { Connection, type Transport } from "./connection.ts";
 import type { RealmDaemon } from "./daemon.ts";
 import type { RealmInfo } from "./state.ts";
+import { httpTls } from "./http-tls.ts";
 
 /** Largest request head (request line + headers) accepted on the HTTP port before it is refused. */
 export const HTTP_MAX_HEADER_BYTES = 8 * 1024;
@@ -56,12 +57,19 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
 
   // Every TCP connection to this port goes through the daemon's admission (per-address and
   // global caps shared with the realm ports, and the absolute deadline until a request or
-  // WebSocket upgrade has arrived), before a single byte is parsed. With PROXY protocol on this
-  // port (OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL), a front reads the balancer's header first and
-  // admits the socket with the real client address (lib/net/proxy-admission.ts).
+  // WebSocket upgrade has arrived: it covers a TLS handshake too), before a single byte is
+  // parsed. With PROXY protocol on this port (OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL), a front reads
+  // the balancer's header first and admits the socket with the real client address
+  // (lib/net/proxy-admission.ts). Then its first byte says TLS (wss://, https://) or plain HTTP
+  // (realm-daemon/http-tls.ts).
+  const tlsLayer = httpTls(d, d.config.httpTls ?? { mode: "realm" }, (s) => server.emit("connection", s));
+  const toServer = (s: net.Socket) => {
+    if (tlsLayer) tlsLayer.route(s, (plain) => server.emit("connection", plain));
+    else server.emit("connection", s);
+  };
   const proxy = d.config.proxyProtocol;
   const front = proxy?.http
-    ? proxiedFront(server, {
+    ? proxiedFront(toServer, {
         balancers: new AddressList(proxy.from),
         timeoutMs: limits.handshakeTimeoutMs,
         admit: (s, real) => d.admission.admit(s, { ip: real?.address }),
@@ -70,8 +78,10 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
           d.log.warn({ port: "http", remote: `${s.remoteAddress}:${s.remotePort}` }, reason);
         },
       })
-    : undefined;
-  if (!front) server.on("connection", (s: net.Socket) => void d.admission.admit(s));
+    : net.createServer((s) => {
+        if (!d.admission.admit(s)) return;
+        toServer(s);
+      });
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPacketBytes });
   server.on("upgrade", (req, socket, head) => {
     d.admission.ready(req.socket);
@@ -89,22 +99,19 @@ export async function startHttp(d: RealmDaemon): Promise<HttpHandle> {
   });
 
   const port = await listenOrFail(
-    front ?? server,
+    front,
     d.config.ephemeralPorts ? 0 : d.config.httpPort,
     d.config.bindHost,
     "realm HTTP/WebSocket, OPENGROOVE_REALM_HTTP_PORT",
   );
   return {
-    address: `http://${d.config.bindHost}:${port}`,
+    address: `http${tlsLayer ? "(s)" : ""}://${d.config.bindHost}:${port}`,
     port,
     close: () =>
       new Promise<void>((r) => {
         for (const c of wss.clients) c.terminate();
         wss.close();
-        if (front) front.close();
-        // The HTTP server itself never listens behind a front: it has no listening socket to close.
-        if (front) r();
-        else server.close(() => r());
+        front.close(() => r());
         server.closeAllConnections();
       }),
   };

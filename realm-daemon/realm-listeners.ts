@@ -178,7 +178,14 @@ export class RealmListeners {
         this.realRemote.set(key, remote);
         s.once("close", () => this.realRemote.delete(key));
       }
-      tlsServer.emit("connection", s);
+      // The TLS layer (an OpenSSL session, tens of KiB) is only set up once the peer sends its
+      // first bytes: a silent socket costs a plain socket until the admission deadline ends it.
+      s.once("data", (first: Buffer) => {
+        s.pause();
+        s.unshift(first); // the TLS layer reads what the socket has buffered when it wraps it
+        tlsServer.emit("connection", s);
+      });
+      s.resume(); // paused after a PROXY header was read
     };
     const proxied = this.proxyBalancers && (!cfg.proxyProtocol?.ports || cfg.proxyProtocol.ports.includes(port));
     const server = net.createServer((s) => {

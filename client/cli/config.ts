@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { CliError, EXIT } from "./errors.ts";
 
-export type Transport = "tls" | "tcp" | "ws";
+export type Transport = "tls" | "tcp" | "ws" | "wss";
 
 export interface Account {
   userId: string;

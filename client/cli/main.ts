@@ -12,8 +12,8 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   port: { type: "string", value: "PORT", description: "connect to this port instead of the realm's own" },
   transport: {
     type: "string",
-    value: "tls|tcp|ws",
-    description: "transport (default tls; ws needs the daemon's HTTP port)",
+    value: "tls|tcp|ws|wss",
+    description: "transport (default tls; wss and ws need the daemon's HTTP port)",
   },
   json: { type: "boolean", description: "machine-readable JSON output" },
   "config-dir": {
@@ -103,8 +103,8 @@ function globals(values: OptionValues): GlobalOptions {
     g.port = p;
   }
   if (typeof values.transport === "string") {
-    if (!["tls", "tcp", "ws"].includes(values.transport))
-      throw usageError(`--transport: expected tls, tcp or ws, not "${values.transport}"`);
+    if (!["tls", "tcp", "ws", "wss"].includes(values.transport))
+      throw usageError(`--transport: expected tls, tcp, ws or wss, not "${values.transport}"`);
     g.transport = values.transport as Transport;
   }
   return g;

@@ -55,7 +55,8 @@ export async function connectRealm(ctx: CommandContext, t: Target): Promise<{ cl
   });
   const realmId = info.realmid || t.realmId;
   const fp = client.fingerprint;
-  if (t.transport === "tls" && fp) {
+  // wss:// on the HTTP port serves the realm's own certificate (by SNI): the same pin applies.
+  if ((t.transport === "tls" || t.transport === "wss") && fp) {
     try {
       await checkRealmCertificate(ctx, realmId, fp);
     } catch (e) {

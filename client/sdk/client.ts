@@ -41,13 +41,28 @@ export interface Quotas {
 export type RegisterResult =
   { status: "OK"; userId: string } | { status: "CONTINUE"; ticket: string; url: string; message: string };
 
+export interface RetryOptions {
+  /**
+   * How many times `call()` sends a command again after a BUSY reply (the server did not run
+   * it: too many requests in flight, or its database unreachable for a moment), waiting 250 ms,
+   * then twice as long each time up to 2 s. Default 6 (about 8 s in all); 0 turns retrying off.
+   * `request()` never retries: it returns whatever the server answered.
+   */
+  busyRetries?: number;
+}
+
+const BUSY_DELAYS_MS = [250, 500, 1000, 2000];
+
 export class RealmClient implements CommandCaller {
   private ws?: Workspaces;
   private subs?: Subscriptions;
   private imq?: ImessageQuotas;
   private helpDocs?: HelpDocuments;
   private chans?: Channels;
-  private constructor(readonly raw: RawConnection) {}
+  private constructor(
+    readonly raw: RawConnection,
+    private readonly busyRetries = 6,
+  ) {}
 
   /** Channels: membership, and sending on a channel connection (client/sdk/channels.ts). */
   get channels(): Channels {
@@ -75,8 +90,8 @@ export class RealmClient implements CommandCaller {
   }
 
   /** Connects; the connection follows `switchserver` (and, with `reconnect`, shutdowns and losses). */
-  static async connect(opts: ConnectOptions & FollowOptions): Promise<RealmClient> {
-    return new RealmClient(new FollowingConnection(await openConnection(opts), opts));
+  static async connect(opts: ConnectOptions & FollowOptions & RetryOptions): Promise<RealmClient> {
+    return new RealmClient(new FollowingConnection(await openConnection(opts), opts), opts.busyRetries);
   }
 
   /** How many times this client moved to another server connection (switchserver or reconnect). */
@@ -111,9 +126,13 @@ export class RealmClient implements CommandCaller {
 
   /** Sends a command and throws unless the status is OK. */
   async call(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
-    const r = await this.raw.request(command, args);
-    if (r.status !== "OK") throw new OpenGrooveError(r.status, r.text, command);
-    return r;
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.raw.request(command, args);
+      if (r.status === "OK") return r;
+      const err = new OpenGrooveError(r.status, r.text, command);
+      if (!err.retryable || attempt >= this.busyRetries || this.raw.closed) throw err;
+      await new Promise((w) => setTimeout(w, BUSY_DELAYS_MS[Math.min(attempt, BUSY_DELAYS_MS.length - 1)]));
+    }
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 // (lib/protocol/client-connection.ts): TLS (default), plain TCP (loopback test setups) or
 // WebSocket; several requests may be in flight. Notifications go to listeners.
 import { EventEmitter } from "node:events";
+import type { TLSSocket } from "node:tls";
 import WebSocket from "ws";
 import { decodeErrorNotification, textLines, type StatusWord } from "../../lib/protocol/index.ts";
 import {
@@ -13,12 +14,18 @@ import {
 export interface ConnectOptions {
   host: string;
   port: number;
-  /** "tls" (default), "tcp" (plain, loopback only on the server side) or "ws" (URL from host/port/path). */
-  transport?: "tls" | "tcp" | "ws";
+  /**
+   * "tls" (default), "tcp" (plain, loopback only on the server side), "wss" (WebSocket over TLS
+   * on the daemon's HTTP port) or "ws" (plain WebSocket: the SDK refuses to send a password over
+   * it except to a loopback host). The WebSocket URL comes from host/port/path.
+   */
+  transport?: "tls" | "tcp" | "ws" | "wss";
   /** Realm slug sent after "OpenGroove" (needed when several realms share a port). */
   realm?: string;
   /** Expected SHA-256 fingerprint of the realm's TLS certificate (hex). Without it, any certificate is accepted (trust on first use is the caller's job). */
   fingerprint?: string;
+  /** TLS server name (SNI) for "wss": picks the realm's certificate when connecting by address. Default: host, unless it is an address. */
+  servername?: string;
   /** WebSocket path, default /ws/<realm>. */
   wsPath?: string;
   timeoutMs?: number;
@@ -42,6 +49,15 @@ export class OpenGrooveError extends Error {
   ) {
     super(`${command ? `${command}: ` : ""}${status}${reason ? ` ${reason}` : ""}`);
     this.name = "OpenGrooveError";
+  }
+
+  /**
+   * True when the server did not run the request and the same request may simply be sent again
+   * after a short wait (BUSY: too many requests in flight, or the realm's database unreachable
+   * for a moment). RATELIMITED is not: its window is minutes long.
+   */
+  get retryable(): boolean {
+    return this.status === "BUSY";
   }
 }
 
@@ -143,7 +159,7 @@ class SdkConnection extends EventEmitter implements RawConnection {
 export async function openConnection(opts: ConnectOptions): Promise<RawConnection> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const transport = opts.transport ?? "tls";
-  if (transport === "ws") return openWs(opts, timeoutMs);
+  if (transport === "ws" || transport === "wss") return openWs(opts, timeoutMs, transport);
   try {
     const core = await openStreamConnection({
       host: opts.host,
@@ -168,16 +184,73 @@ export async function openConnection(opts: ConnectOptions): Promise<RawConnectio
   }
 }
 
-function openWs(opts: ConnectOptions, timeoutMs: number): Promise<RawConnection> {
+/** Commands whose arguments carry a password (never sent over unencrypted ws:// to another machine). */
+const PASSWORD_COMMANDS = new Set(["authenticate", "setpassword", "registeraccount", "deleteaccount"]);
+
+const isLoopbackHost = (host: string) =>
+  /^(localhost|::1|\[::1\]|127\.\d+\.\d+\.\d+)$/i.test(host) || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(host);
+
+/** A WebSocket connection over plain ws:// to another machine: requests carrying a password are refused here. */
+class PlainWsConnection extends SdkConnection {
+  constructor(
+    core: ClientPacketConnection,
+    private readonly where: string,
+  ) {
+    super(core);
+  }
+
+  override request(command: string, args?: Uint8Array | readonly string[]): Promise<Reply> {
+    if (PASSWORD_COMMANDS.has(command))
+      return Promise.reject(
+        new OpenGrooveError(
+          "NOTALLOWED",
+          `not sending a password over unencrypted ws://${this.where} (readable by anyone on the path): connect with transport "wss" or "tls"`,
+          command,
+        ),
+      );
+    return super.request(command, args);
+  }
+}
+
+function openWs(opts: ConnectOptions, timeoutMs: number, transport: "ws" | "wss"): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     const path = opts.wsPath ?? `/ws/${opts.realm ?? ""}`;
-    const ws = new WebSocket(`ws://${opts.host}:${opts.port}${path}`, { handshakeTimeout: timeoutMs });
+    const host = opts.host.includes(":") && !opts.host.startsWith("[") ? `[${opts.host}]` : opts.host;
+    const want = opts.fingerprint?.toLowerCase().replace(/:/g, "");
+    // Like the TLS transport: any certificate unless a fingerprint is given (realm certificates
+    // are self-signed; trust on first use is the caller's job), checked before anything is sent.
+    const ws = new WebSocket(`${transport}://${host}:${opts.port}${path}`, {
+      handshakeTimeout: timeoutMs,
+      rejectUnauthorized: false,
+      ...(opts.servername ? { servername: opts.servername } : {}),
+    });
+    let peerFingerprint: string | undefined;
     const core = new ClientPacketConnection(
       (p) => ws.send(p, { binary: true }),
       () => ws.close(),
       { timeoutMs },
     );
-    ws.on("open", () => resolve(new SdkConnection(core)));
+    ws.on("upgrade", (res) => {
+      const cert = (res.socket as Partial<TLSSocket>).getPeerCertificate?.();
+      peerFingerprint = cert?.fingerprint256?.replace(/:/g, "").toLowerCase();
+    });
+    ws.on("open", () => {
+      if (transport === "wss" && want && peerFingerprint !== want) {
+        ws.terminate();
+        return reject(
+          new OpenGrooveError(
+            "BADAUTH",
+            `the server's certificate fingerprint ${peerFingerprint ?? "(none)"} does not match the expected ${want}`,
+          ),
+        );
+      }
+      core.peerFingerprint = peerFingerprint;
+      const c =
+        transport === "ws" && !isLoopbackHost(opts.host)
+          ? new PlainWsConnection(core, `${host}:${opts.port}`)
+          : new SdkConnection(core);
+      resolve(c);
+    });
     ws.on("message", (d: Buffer) => core.onPayload(Buffer.isBuffer(d) ? d : Buffer.from(d as ArrayBuffer)));
     ws.on("error", (e) => {
       reject(new OpenGrooveError("DISCONNECTED", e.message));

@@ -68,7 +68,9 @@ export class FollowingConnection extends EventEmitter implements RawConnection {
       } else if (event === "shutdown" && c === this.current && this.opts.reconnect && !this.closing)
         this.move(c, undefined, "shutdown");
       this.emit("notification", event, r);
-      this.emit(event, r);
+      // Not "error": an EventEmitter throws an "error" nobody listens to (the server's error push
+      // reaches callers as "servererror", see connection.ts).
+      if (event !== "error") this.emit(event, r);
     });
     c.on("servererror", (e: OpenGrooveError) => this.emit("servererror", e));
     c.on("close", (e: OpenGrooveError) => {

@@ -57,6 +57,7 @@ async function currentRealmSettings(prisma: PrismaClient, input: Values): Promis
     maxComputersPerUser: r.maxComputersPerUser,
     messageRetentionDays: r.messageRetentionDays,
     imessageRatePerMinute: r.imessageRatePerMinute,
+    maxUnsentMessagesPerUser: r.maxUnsentMessagesPerUser,
     workspaceInactivityDays: r.workspaceInactivityDays,
     ...size(r.maxWorkspaceChangeBytes, "maxWorkspaceChange"),
   };

@@ -52,6 +52,8 @@ const settingsShape = {
   maxComputersPerUser: intField(1, 1000, "Computers per user"),
   messageRetentionDays: intField(1, 3650, "Message retention"),
   imessageRatePerMinute: intField(0, 100_000, "Immediate-message rate"),
+  /** Messages one user may hold created but not yet sent (drafts); each is charged its overhead. */
+  maxUnsentMessagesPerUser: intField(1, 100_000, "Unsent messages per user"),
   workspaceInactivityDays: intField(1, 3650, "Workspace inactivity"),
   maxWorkspaceChange: sizeField("Largest workspace change"),
   maxWorkspaceChangeUnit: sizeUnit,
@@ -99,6 +101,7 @@ function settingsData(input: Settings | z.output<typeof createRealmSchema>) {
     maxComputersPerUser: input.maxComputersPerUser,
     messageRetentionDays: input.messageRetentionDays,
     imessageRatePerMinute: input.imessageRatePerMinute,
+    maxUnsentMessagesPerUser: input.maxUnsentMessagesPerUser,
     workspaceInactivityDays: input.workspaceInactivityDays,
     maxWorkspaceChangeBytes: toBytes(input.maxWorkspaceChange, input.maxWorkspaceChangeUnit),
     legacyTlsPort: input.legacyTlsPort,

@@ -62,7 +62,10 @@ const realClients = new WeakMap<net.Socket, ProxyEndpoint>();
 
 /** The client's address: the one a balancer's PROXY header gave, else the socket's peer. */
 export function clientAddress(socket: net.Socket): string {
-  return realClients.get(socket)?.address ?? socket.remoteAddress ?? "?";
+  // A TLS socket made over an admitted raw socket (wss:// on the HTTP port) keeps it as _parent.
+  const parent = (socket as net.Socket & { _parent?: net.Socket })._parent;
+  const real = realClients.get(socket) ?? (parent ? realClients.get(parent) : undefined);
+  return real?.address ?? socket.remoteAddress ?? "?";
 }
 
 export interface ProxiedFrontOptions {
@@ -79,7 +82,8 @@ export interface ProxiedFrontOptions {
  * real client address, then handed to `server`, which must not listen itself nor admit again.
  * Request handlers read the address with clientAddress(req.socket).
  */
-export function proxiedFront(server: net.Server, opts: ProxiedFrontOptions): net.Server {
+export function proxiedFront(server: net.Server | ((s: net.Socket) => void), opts: ProxiedFrontOptions): net.Server {
+  const deliver = typeof server === "function" ? server : (s: net.Socket) => server.emit("connection", s);
   return net.createServer((raw) =>
     admitProxied(raw, {
       balancers: opts.balancers,
@@ -88,7 +92,7 @@ export function proxiedFront(server: net.Server, opts: ProxiedFrontOptions): net
       onReady(socket, real) {
         if (real) realClients.set(socket, real);
         if (!opts.admit(socket, real)) return;
-        server.emit("connection", socket);
+        deliver(socket);
         // Paused once the header was read; what followed it is in the socket's buffer.
         socket.resume();
       },

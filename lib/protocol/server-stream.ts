@@ -52,9 +52,11 @@ export function acceptStream(socket: net.Socket, opts: AcceptStreamOptions): voi
     socket.end(encodeGreetingError(err));
     setTimeout(() => socket.destroy(), 1000).unref();
   };
+  // Never earlier than the limit; up to a quarter later at random (see lib/runtime/admission.ts:
+  // connections opened in one wave are not all refused, and reopened, in the same instant).
   const greetingTimer = setTimeout(
     () => refuse(new ProtocolError("TIMEOUT", `no greeting within ${opts.greetingTimeoutMs / 1000} s`)),
-    opts.greetingTimeoutMs,
+    opts.greetingTimeoutMs * (1 + Math.random() / 4),
   );
   greetingTimer.unref();
 

@@ -7,6 +7,7 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
 import { DomainError } from "../domain/errors.ts";
+import { DATABASE_UNAVAILABLE_TEXT, isDatabaseUnavailable } from "../db/unavailable.ts";
 import { ProtocolError } from "./errors.ts";
 import { decodeRequest, encodeErrorNotification, encodeReply, type PacketData } from "./packet.ts";
 import type { StatusWord } from "./status.ts";
@@ -38,6 +39,8 @@ export interface SessionHooks {
   bytesOut?(n: number): void;
   handled?(command: string, status: StatusWord, seconds: number): void;
   internalError?(command: string): void;
+  /** A command answered BUSY because the database could not be reached. */
+  databaseUnavailable?(command: string): void;
 }
 
 export interface SessionOptions<S, C> {
@@ -206,6 +209,12 @@ export abstract class ProtocolSession<S, C> {
     } catch (e) {
       if (e instanceof DomainError) return { status: e.code, data: e.message };
       if (e instanceof ProtocolError) return { status: e.status, data: e.reason };
+      // PostgreSQL down or restarting: the request did not complete; the peer may retry.
+      if (isDatabaseUnavailable(e)) {
+        this.opts.hooks?.databaseUnavailable?.(command);
+        this.log.warn({ err: e instanceof Error ? e.message : String(e), command }, "database unavailable");
+        return { status: "BUSY", data: DATABASE_UNAVAILABLE_TEXT };
+      }
       if (isDataException(e)) {
         this.log.warn({ err: e, command }, "argument refused by the database");
         return { status: "BADARGUMENTS", data: `${command}: an argument is not a valid value` };

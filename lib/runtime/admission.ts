@@ -59,11 +59,16 @@ export class Admission {
     this.open++;
     const key = keyOf(socket);
     if (opts.deadline !== false) {
-      const timer = setTimeout(() => {
-        this.deadlines.delete(key);
-        this.onRefused("handshake-timeout", ip);
-        socket.destroy();
-      }, l.handshakeTimeoutMs);
+      // Never earlier than the limit; up to a quarter later at random, so that sockets accepted
+      // together (a wave of hostile ones) are not all closed, and reopened, in the same instant.
+      const timer = setTimeout(
+        () => {
+          this.deadlines.delete(key);
+          this.onRefused("handshake-timeout", ip);
+          socket.destroy();
+        },
+        l.handshakeTimeoutMs * (1 + Math.random() / 4),
+      );
       timer.unref();
       this.deadlines.set(key, timer);
     }

@@ -39,7 +39,12 @@ export interface StreamSender {
   rowFailed(row: OutboxRow, e: unknown): Promise<Outcome>;
   /** The window of pipelined requests to a peer. */
   pacer(target: string): OutboxPacer;
+  /** Peers that answered wschanges with UNKNOWNCOMMAND (older software), until when (ms). */
+  unbatched: Map<string, number>;
 }
+
+/** How long a peer without wschanges gets changes one by one before batching is tried again. */
+const UNBATCHED_MS = 10 * 60_000;
 
 /** Sends a stream's rows in order until they are done, one is held, or the peer is down. */
 export async function sendStream(s: StreamSender, t: TargetLease, rows: OutboxRow[]): Promise<StreamResult> {
@@ -58,6 +63,17 @@ export async function sendStream(s: StreamSender, t: TargetLease, rows: OutboxRo
       );
       if (taken > 0) {
         const out = await sendRun(s, t, run);
+        if (out.unbatched) {
+          // The peer runs older software: the same changes, in order, one request each.
+          for (const x of run.sends) {
+            const one = await s.deliverRow(t, x.row);
+            if (one === "held") return { answered };
+            if (one !== "done") return { answered, down: { row: x.row, reason: one.down } };
+            answered = true;
+          }
+          i += taken;
+          continue;
+        }
         if (out.answered) answered = true;
         if (out.down) return { answered, down: out.down };
         if (out.stop) return { answered };
@@ -78,10 +94,11 @@ async function sendRun(
   s: StreamSender,
   t: TargetLease,
   run: ChangeRun,
-): Promise<{ answered: boolean; stop?: boolean; down?: { row: OutboxRow; reason: string } }> {
+): Promise<{ answered: boolean; stop?: boolean; unbatched?: boolean; down?: { row: OutboxRow; reason: string } }> {
   const pool = s.fed.daemon.db.pool;
   await closeDelivered(pool, run.nothing, "nothing left to send");
   if (!run.sends.length) return { answered: false };
+  if ((s.unbatched.get(t.targetRealmId) ?? 0) > Date.now()) return { answered: false, unbatched: true };
   let link: OutboundLink;
   try {
     link = await s.link(run.localRealmId, t.targetRealmId);
@@ -91,6 +108,11 @@ async function sendRun(
   // Requests are written in order (the peer answers them in the same order), at most the pacer's
   // window in flight; after the first refusal no further one is written.
   const replies = await pipeline(s, run, link, s.pacer(t.targetRealmId));
+  if (replies[0] instanceof ReplyError && replies[0].status === "UNKNOWNCOMMAND") {
+    s.unbatched.set(t.targetRealmId, Date.now() + UNBATCHED_MS);
+    s.fed.log.info({ target: t.targetRealmId }, "peer does not know wschanges; sending its changes one by one");
+    return { answered: true, unbatched: true };
+  }
   const took = run.sends.filter((_, k) => replies[k] === null).map((x) => x.row);
   const sent = replies.filter((r) => r !== undefined).length;
   await closeDelivered(pool, took);

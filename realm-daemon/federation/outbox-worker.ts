@@ -63,6 +63,8 @@ export class OutboxWorker {
   private trustedAt = new Map<string, number>();
   private running = new Set<Promise<void>>();
   /** The window of pipelined requests to each peer (outbox-pacer.ts). */
+  /** Peers without wschanges (older software): their changes go one by one until then. */
+  private readonly unbatched = new Map<string, number>();
   private pacers = new Map<string, OutboxPacer>();
   /** When each peer last showed it is back (peerBack). */
   private backAt = new Map<string, number>();
@@ -212,6 +214,7 @@ export class OutboxWorker {
       stopped: () => this.stopped,
       link: (local, target) => this.link(local, target),
       deliverRow: (t, row) => this.deliverRow(t, row),
+      unbatched: this.unbatched,
       rowFailed: (row, e) => this.rowFailed(row, e),
       pacer: (target) => {
         let p = this.pacers.get(target);

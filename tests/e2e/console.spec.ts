@@ -84,10 +84,21 @@ test("realm create shows field errors, then creates; edit lowers a cap below use
   await expect(page.getByRole("link", { name: "E2E Realm" })).toBeVisible();
   await shot(page, "realms");
 
+  // The unsent-message cap (issue #13): below 1 it is refused with the reason beside the field.
+  await page.goto("/console/realms/trivergia");
+  await page.getByLabel("Unsent messages per user").fill("0");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.locator("#f-maxUnsentMessagesPerUser-error")).toContainText(
+    "Unsent messages per user must be at least 1.",
+  );
+  const unchanged = await e2eDb().prisma.realm.findUniqueOrThrow({ where: { slug: "trivergia" } });
+  expect(unchanged.maxUnsentMessagesPerUser).toBe(100);
+
   // Trivergia has one account; a cap of 0 is accepted and flagged, nothing is removed.
   await page.goto("/console/realms/trivergia");
   await page.getByLabel("User cap").fill("0");
   await page.getByLabel("Immediate messages per minute").fill("30");
+  await page.getByLabel("Unsent messages per user").fill("25");
   await page.getByLabel("Captcha for open signup").selectOption("ALTCHA");
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByRole("main").getByRole("status").getByText("Settings of Trivergia saved.")).toBeVisible();
@@ -98,7 +109,13 @@ test("realm create shows field errors, then creates; edit lowers a cap below use
   await expect(page.getByText(/user cap \(0\) is below the \d+ accounts? that already exist/i).first()).toBeVisible();
   await expect(page.getByText("Limits below current use")).toBeVisible();
   const tv = await e2eDb().prisma.realm.findUniqueOrThrow({ where: { slug: "trivergia" } });
-  expect([tv.userCap, tv.imessageRatePerMinute, tv.captchaProvider]).toEqual([0, 30, "ALTCHA"]);
+  expect([tv.userCap, tv.imessageRatePerMinute, tv.maxUnsentMessagesPerUser, tv.captchaProvider]).toEqual([
+    0,
+    30,
+    25,
+    "ALTCHA",
+  ]);
+  await expect(page.getByLabel("Unsent messages per user")).toHaveValue("25");
   expect(await e2eDb().prisma.user.count({ where: { realmId: tv.id } })).toBe(1);
   await shot(page, "realm-settings");
 });

@@ -5,7 +5,7 @@ import { seed } from "../../lib/domain/seed.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
 import { RealmDaemon } from "../../realm-daemon/daemon.ts";
 import { REALM_DEFAULTS, type RealmDaemonConfig } from "../../realm-daemon/config.ts";
-import { RealmClient, type ConnectOptions } from "../../client/sdk/index.ts";
+import { RealmClient } from "../../client/sdk/index.ts";
 import { createTestDb, type TestDb } from "./db.ts";
 
 export const HOST = "127.0.0.1";
@@ -19,7 +19,7 @@ export interface RealmHarness {
   port(realmId: string): number;
   /** A test realm with no captcha, open registration. */
   plainRealm: string;
-  connect(realmId: string, extra?: Partial<ConnectOptions>): Promise<RealmClient>;
+  connect(realmId: string, extra?: Partial<Parameters<typeof RealmClient.connect>[0]>): Promise<RealmClient>;
   /** Registers a user directly (domain rule) and creates one computer; returns a logged-in client. */
   user(
     realmId: string,

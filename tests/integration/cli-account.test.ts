@@ -299,5 +299,9 @@ test("help and usage errors", async () => {
   assert.match(sendHelp.stdout, /^Usage: opengroove send <user id \| opengroovemessage:/);
   assertCleanError(await cli(["frobnicate"]), 2, /unknown command "frobnicate"/);
   assertCleanError(await cli(["inbox", "--port", "99999"]), 2, /--port: "99999" is not a port number/);
-  assertCleanError(await cli(["inbox", "--transport", "carrier-pigeon"]), 2, /--transport: expected tls, tcp or ws/);
+  assertCleanError(
+    await cli(["inbox", "--transport", "carrier-pigeon"]),
+    2,
+    /--transport: expected tls, tcp, ws or wss/,
+  );
 });

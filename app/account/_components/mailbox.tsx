@@ -4,10 +4,10 @@
 // (recipient and "Re:" subject filled in), deletes with a few seconds to undo
 // (pending-deletes.tsx), sends new ones, and adds arrivals live from `messageavailable`.
 // Messages are encrypted and decrypted here in the page with this browser's own computer keys
-// (lib/account/mailbox-secure.ts): the realm gets only ciphertext.
+// (client/mailbox/mailbox-secure.ts): the realm gets only ciphertext.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { explainRealmError, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
-import { describeSecure, openSecureMailbox } from "../../../lib/account/mailbox-secure.ts";
+import { describeSecure, openSecureMailbox } from "../../../client/mailbox/mailbox-secure.ts";
 import { bytesToText } from "../../../lib/protocol/bytes.ts";
 import { InboxList } from "./inbox-list.tsx";
 import { MessageView } from "./message-view.tsx";

@@ -1,12 +1,12 @@
 "use client";
 // One message: read in chunks and, when end-to-end encrypted, decrypted and checked here in the
-// page (lib/account/mailbox-secure.ts); the envelope decoded; text shown, files offered for
+// page (client/mailbox/mailbox-secure.ts); the envelope decoded; text shown, files offered for
 // download. How it was protected is said above the body; a sender key that changed or is
 // unknown is a warning.
 import { useEffect, useState } from "react";
 import { bodyText, decodeEnvelope } from "../../../lib/envelope.ts";
 import { explainRealmError, type MessageSummary } from "../../../lib/account/mailbox-client.ts";
-import { describeProtection, readSecure, type SecureMailbox } from "../../../lib/account/mailbox-secure.ts";
+import { describeProtection, readSecure, type SecureMailbox } from "../../../client/mailbox/mailbox-secure.ts";
 import { describeKeyChange } from "../../../client/sdk/crypto/known-keys.ts";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 import { UserId } from "../../_components/user-id.tsx";

@@ -1,13 +1,13 @@
 "use client";
 // Compose and send a message from the browser through the realm's WebSocket transport, in the
 // CLI's envelope (subject + text, or a file), end-to-end encrypted in the page for every computer
-// of the recipient (lib/account/mailbox-secure.ts). With an open mailbox it sends on that
+// of the recipient (client/mailbox/mailbox-secure.ts). With an open mailbox it sends on that
 // connection; without one (the /message page) it asks for the password, sends, and disconnects.
 // A recipient computer without a key is refused unless the sender ticks "send unencrypted".
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { encodeEnvelope } from "../../../lib/envelope.ts";
 import { explainRealmError, RealmError, type QueuedNote } from "../../../lib/account/mailbox-client.ts";
-import { openSecureMailbox, sendSecure, type SecureMailbox } from "../../../lib/account/mailbox-secure.ts";
+import { openSecureMailbox, sendSecure, type SecureMailbox } from "../../../client/mailbox/mailbox-secure.ts";
 import { describeKeyChange } from "../../../client/sdk/crypto/known-keys.ts";
 import { E2EError } from "../../../client/sdk/crypto/recipients.ts";
 

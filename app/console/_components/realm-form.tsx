@@ -30,6 +30,7 @@ export interface RealmFormValues {
   maxComputersPerUser: number;
   messageRetentionDays: number;
   imessageRatePerMinute: number;
+  maxUnsentMessagesPerUser: number;
   workspaceInactivityDays: number;
   maxWorkspaceChange: string;
   maxWorkspaceChangeUnit: string;
@@ -265,6 +266,17 @@ export function RealmForm({
           defaultValue={v("imessageRatePerMinute")}
           errors={e("imessageRatePerMinute")}
           hint="Per user; 0 disables immediate messages."
+        />
+        <TextField
+          name="maxUnsentMessagesPerUser"
+          label="Unsent messages per user"
+          type="number"
+          min={1}
+          max={100000}
+          required
+          defaultValue={v("maxUnsentMessagesPerUser")}
+          errors={e("maxUnsentMessagesPerUser")}
+          hint="Messages a user may hold created but not yet sent; more are refused with QUOTAEXCEEDED."
         />
         <TextField
           name="workspaceInactivityDays"

@@ -131,6 +131,7 @@ export function realmSettingsForm(overrides: Record<string, string> = {}): Recor
     maxComputersPerUser: "8",
     messageRetentionDays: "30",
     imessageRatePerMinute: "60",
+    maxUnsentMessagesPerUser: "100",
     workspaceInactivityDays: "21",
     maxWorkspaceChange: "256",
     maxWorkspaceChangeUnit: "MB",

@@ -4,25 +4,25 @@
 // computer and opened in the page, with the same OGE1 code as the SDK and CLI
 // (client/sdk/crypto/); the realm only ever gets ciphertext. The realm password path is as before
 // (openMailbox): the password authenticates the WebSocket session and is forgotten.
-import { decodeHeader, MAX_HEADER_BYTES } from "../envelope.ts";
-import { concat } from "../../client/sdk/crypto/bytes.ts";
+import { decodeHeader, MAX_HEADER_BYTES } from "../../lib/envelope.ts";
+import { concat } from "../sdk/crypto/bytes.ts";
 import {
   createBrowserComputer,
   indexedDbKnownKeys,
   loadBrowserComputer,
   slotFor,
-} from "../../client/sdk/crypto/browser-key-store.ts";
-import { publishedKeys, publishOwnKeys, type KeyDirectoryClient } from "../../client/sdk/crypto/key-directory.ts";
-import { fingerprint, type ComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
-import { KnownKeys, type KeyChange, type KnownKeysBackend } from "../../client/sdk/crypto/known-keys.ts";
-import { E2EError, recipientKeys, senderTrust, type SenderTrust } from "../../client/sdk/crypto/recipients.ts";
+} from "../sdk/crypto/browser-key-store.ts";
+import { publishedKeys, publishOwnKeys, type KeyDirectoryClient } from "../sdk/crypto/key-directory.ts";
+import { fingerprint, type ComputerKeys } from "../sdk/crypto/keys-core.ts";
+import { KnownKeys, type KeyChange, type KnownKeysBackend } from "../sdk/crypto/known-keys.ts";
+import { E2EError, recipientKeys, senderTrust, type SenderTrust } from "../sdk/crypto/recipients.ts";
 import {
   CHUNK_PLAIN_BYTES,
   isSealed,
   openMessage,
   SealedMessageError,
   sealMessage,
-} from "../../client/sdk/crypto/sealed-message.ts";
+} from "../sdk/crypto/sealed-message.ts";
 import {
   newMessageId,
   openMailbox,
@@ -32,7 +32,7 @@ import {
   type QueuedNote,
   type RealmSocket,
   type WebSocketFactory,
-} from "./mailbox-client.ts";
+} from "../../lib/account/mailbox-client.ts";
 
 /** listcomputers / getusersetting / setcomputersetting over the mailbox's WebSocket session. */
 export function socketDirectory(socket: RealmSocket): KeyDirectoryClient {
