@@ -80,7 +80,7 @@ function startDaemon(): Promise<Daemon> {
       if (m.type !== "ready") return;
       const all = m.addresses.join(" ");
       const port = Number(/:(\d+) \(scale\)/.exec(all)?.[1]);
-      const http = Number(/http:\/\/[^ ]+:(\d+)/.exec(all)?.[1]);
+      const http = Number(/http(?:\(s\))?:\/\/[^ ]+:(\d+)/.exec(all)?.[1]);
       child.removeListener("exit", early);
       resolve({ child, port, http, exited });
     });

@@ -46,7 +46,7 @@ test("advertised address and PROXY protocol settings: parsed, and refused with t
       [63741, 64002],
     ],
   );
-  assert.deepEqual(c.proxyProtocol, { from: ["10.0.0.0/8", "192.0.2.7"], ports: [63745] });
+  assert.deepEqual(c.proxyProtocol, { from: ["10.0.0.0/8", "192.0.2.7"], ports: [63745], http: false });
   assert.equal(full({}).proxyProtocol, undefined);
   assert.throws(() => full({ OPENGROOVE_REALM_ADVERTISE_PORTS: "63745:64001" }), /OPENGROOVE_REALM_ADVERTISE_PORTS/);
   assert.throws(
