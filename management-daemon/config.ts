@@ -2,6 +2,7 @@
 // in one typed defaults object.
 import { z } from "zod";
 import { baseEnvSchema } from "../lib/config/env.ts";
+import { parseCidr } from "../lib/net/cidr.ts";
 
 export const MANAGEMENT_DEFAULTS = {
   maxPacketBytes: 65_536,
@@ -63,6 +64,13 @@ export const managementEnvSchema = baseEnvSchema.extend({
     .min(1_000)
     .max(90 * 86_400_000)
     .default(MANAGEMENT_DEFAULTS.keyOverlapMs),
+  /** PROXY protocol v2 on the management ports: the balancer addresses or CIDRs it is accepted from (comma-separated). */
+  OPENGROOVE_MANAGEMENT_PROXY_PROTOCOL_FROM: z.string().min(1).optional(),
+  /** Which management ports expect it: "client" (63746), "realm" (63747) or both (the default). */
+  OPENGROOVE_MANAGEMENT_PROXY_PROTOCOL_PORTS: z
+    .string()
+    .regex(/^\s*(client|realm)\s*(,\s*(client|realm)\s*)*$/, 'must be "client", "realm" or "client,realm"')
+    .optional(),
 });
 
 export type ManagementEnv = z.infer<typeof managementEnvSchema>;
@@ -86,4 +94,31 @@ export function checkTransport(env: ManagementEnv): void {
     e.name = "ConfigError";
     throw e;
   }
+}
+
+const configError = (message: string) => {
+  const e = new Error(message);
+  e.name = "ConfigError";
+  return e;
+};
+
+/** PROXY protocol v2 on the management ports (docs/scaling.md); undefined = off. */
+export function proxyProtocolFromEnv(
+  env: ManagementEnv,
+): { from: string[]; ports: ("client" | "realm")[] } | undefined {
+  const split = (v: string | undefined) =>
+    (v ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const from = split(env.OPENGROOVE_MANAGEMENT_PROXY_PROTOCOL_FROM);
+  const bad = from.find((x) => !parseCidr(x));
+  if (bad) throw configError(`OPENGROOVE_MANAGEMENT_PROXY_PROTOCOL_FROM: "${bad}" is not an IP address or CIDR`);
+  const ports = split(env.OPENGROOVE_MANAGEMENT_PROXY_PROTOCOL_PORTS) as ("client" | "realm")[];
+  if (ports.length && !from.length)
+    throw configError(
+      "OPENGROOVE_MANAGEMENT_PROXY_PROTOCOL_PORTS needs OPENGROOVE_MANAGEMENT_PROXY_PROTOCOL_FROM (the balancer addresses)",
+    );
+  if (!from.length) return undefined;
+  return { from, ports: ports.length ? [...new Set(ports)] : ["client", "realm"] };
 }

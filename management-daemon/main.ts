@@ -4,7 +4,7 @@ import { parseEnv } from "../lib/config/env.ts";
 import { connectDb } from "../lib/db/client.ts";
 import { createLogger } from "../lib/log.ts";
 import { runComponent } from "../lib/runtime/daemon-lifecycle.ts";
-import { checkTransport, limitsFromEnv, managementEnvSchema } from "./config.ts";
+import { checkTransport, limitsFromEnv, managementEnvSchema, proxyProtocolFromEnv } from "./config.ts";
 import { startManagementServer } from "./server.ts";
 import { ManagementIdentity } from "./tls-identity.ts";
 
@@ -13,6 +13,7 @@ const log = createLogger("management-daemon");
 await runComponent("management-daemon", log, async () => {
   const env = parseEnv(managementEnvSchema);
   checkTransport(env);
+  const proxyProtocol = proxyProtocolFromEnv(env);
   const db = connectDb(env.DATABASE_URL, { max: 5, applicationName: "opengroove-management" });
   const host = env.OPENGROOVE_MANAGEMENT_BIND_HOST;
   let identity: ManagementIdentity | undefined;
@@ -32,7 +33,10 @@ await runComponent("management-daemon", log, async () => {
       clientPort: env.OPENGROOVE_MANAGEMENT_CLIENT_PORT,
       realmPort: env.OPENGROOVE_MANAGEMENT_REALM_PORT,
       limits: limitsFromEnv(env),
+      proxyProtocol,
     });
+    if (proxyProtocol)
+      log.info(proxyProtocol, "PROXY protocol v2 expected from the balancers on these management ports");
     const scheme = identity ? "tls" : "tcp";
     return {
       addresses: [

@@ -11,6 +11,9 @@ import type pg from "pg";
 import { CHANNEL_BINDING_LABEL, newNonce } from "../lib/federation/signing.ts";
 import { acceptStream, type StreamTransport } from "../lib/protocol/server-stream.ts";
 import { ProtocolSession, type CommandResult } from "../lib/protocol/session.ts";
+import { AddressList } from "../lib/net/cidr.ts";
+import { admitProxied } from "../lib/net/proxy-admission.ts";
+import type { ProxyEndpoint } from "../lib/net/proxy-v2.ts";
 import { listenOrFail } from "../lib/runtime/daemon-lifecycle.ts";
 import { Admission } from "../lib/runtime/admission.ts";
 import { MANAGEMENT_DEFAULTS, type ManagementLimits } from "./config.ts";
@@ -32,7 +35,20 @@ export interface PacketServerOptions {
   identity?: ManagementIdentity;
   /** Shared by both ports (startManagementServer); one of its own when absent. */
   admission?: Admission;
+  /**
+   * PROXY protocol v2 on this port: the balancer addresses/CIDRs it is accepted from (a
+   * connection from them must begin with the header; lib/net/proxy-admission.ts). Off when absent.
+   */
+  proxyFrom?: string[];
 }
+
+/** The management ports' PROXY protocol settings (config.ts): balancers, and which ports expect it. */
+export interface ManagementProxyProtocol {
+  from: string[];
+  ports: ("client" | "realm")[];
+}
+
+const socketKey = (s: net.Socket) => `${s.remoteAddress}|${s.remotePort}`;
 
 /** The admission of the management ports: the same module and rules as the realm daemon's listeners. */
 export function managementAdmission(limits: ManagementLimits, log: Logger): Admission {
@@ -146,17 +162,19 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
   const admission = opts.admission ?? managementAdmission(limits, opts.log);
   const hub = new RealmHub();
   const sockets = new Set<net.Socket>();
+  /** Real client endpoints from PROXY headers, by the raw socket's peer (a TLS socket shows the same). */
+  const realRemote = new Map<string, ProxyEndpoint>();
   const onSocket = (socket: net.Socket) => {
-    const ip = socket.remoteAddress ?? "?";
-    // TLS: admitted (counted, deadline armed) at the raw accept below; the handshake is done now.
-    // Plain TCP: admitted here, the greeting's own absolute timeout and byte budget apply.
+    const real = realRemote.get(socketKey(socket));
+    const ip = real?.address ?? socket.remoteAddress ?? "?";
+    // TLS: admitted (counted, deadline armed) at the raw accept (serve below); the handshake is done now.
     if (socket instanceof tls.TLSSocket) admission.ready(socket);
-    else if (!admission.admit(socket, { deadline: false })) return;
     sockets.add(socket);
     acceptStream(socket, {
       maxPacketBytes: limits.maxPacketBytes,
       greetingTimeoutMs: limits.greetingTimeoutMs,
       maxWriteBufferBytes: limits.maxWriteBufferBytes,
+      remoteAddress: real && `${real.address}:${real.port}`,
       onGreeting: () => null,
       onReady: (transport) =>
         new ManagementConnection(
@@ -179,14 +197,40 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
     });
     socket.on("close", () => sockets.delete(socket));
   };
-  const server = opts.identity ? tls.createServer(opts.identity.options(), onSocket) : net.createServer(onSocket);
-  if (server instanceof tls.Server) {
-    opts.identity!.serve(server);
-    server.on("connection", (s: net.Socket) => {
-      if (admission.admit(s)) sockets.add(s);
-    });
-    server.on("tlsClientError", (e) => opts.log.debug({ err: e.message }, "TLS handshake failed"));
+  let tlsServer: tls.Server | undefined;
+  if (opts.identity) {
+    tlsServer = tls.createServer(opts.identity.options(), onSocket);
+    opts.identity.serve(tlsServer);
+    tlsServer.on("tlsClientError", (e) => opts.log.debug({ err: e.message }, "TLS handshake failed"));
   }
+  // Every raw socket is accepted here (the TLS server never listens itself): the PROXY header,
+  // when this port expects one, is read before any TLS byte, and admission counts the real client.
+  const serve = (s: net.Socket, real?: ProxyEndpoint) => {
+    // Plain TCP: the greeting's own absolute timeout and byte budget apply instead of a deadline.
+    if (!admission.admit(s, { ip: real?.address, deadline: !!tlsServer })) return;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    if (real) {
+      const key = socketKey(s);
+      realRemote.set(key, real);
+      s.once("close", () => realRemote.delete(key));
+    }
+    // TLS reads what followed the header from the socket's buffer itself (node's initRead).
+    if (tlsServer) return void tlsServer.emit("connection", s);
+    onSocket(s);
+    s.resume(); // paused after a PROXY header was read
+  };
+  const balancers = opts.proxyFrom && new AddressList(opts.proxyFrom);
+  const server = net.createServer((s) => {
+    if (!balancers) return serve(s);
+    admitProxied(s, {
+      balancers,
+      timeoutMs: limits.handshakeTimeoutMs,
+      onReady: serve,
+      onRefused: (sock, reason) =>
+        opts.log.warn({ port: opts.kind, remote: `${sock.remoteAddress}:${sock.remotePort}` }, reason),
+    });
+  });
   const port = await listenOrFail(
     server,
     opts.port,
@@ -200,6 +244,8 @@ export async function startPacketServer(opts: PacketServerOptions): Promise<{ po
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
+        // Never listening itself; closing it lets the identity forget it (tls-identity.ts).
+        tlsServer?.close();
         for (const s of sockets) s.destroy();
       }),
   };
@@ -213,12 +259,29 @@ export interface ManagementServer {
 
 /** Both ports on one pool (the daemon's main, and in-process in tests). */
 export async function startManagementServer(
-  opts: Omit<PacketServerOptions, "port" | "kind"> & { clientPort: number; realmPort: number },
+  opts: Omit<PacketServerOptions, "port" | "kind" | "proxyFrom"> & {
+    clientPort: number;
+    realmPort: number;
+    proxyProtocol?: ManagementProxyProtocol;
+  },
 ): Promise<ManagementServer> {
   const admission = opts.admission ?? managementAdmission(opts.limits ?? MANAGEMENT_DEFAULTS, opts.log);
-  const clients = await startPacketServer({ ...opts, admission, port: opts.clientPort, kind: "client" });
+  const proxyFrom = (kind: "client" | "realm") =>
+    opts.proxyProtocol?.ports.includes(kind) ? opts.proxyProtocol.from : undefined;
+  const base = { ...opts, proxyProtocol: undefined, admission };
+  const clients = await startPacketServer({
+    ...base,
+    port: opts.clientPort,
+    kind: "client",
+    proxyFrom: proxyFrom("client"),
+  });
   try {
-    const realms = await startPacketServer({ ...opts, admission, port: opts.realmPort, kind: "realm" });
+    const realms = await startPacketServer({
+      ...base,
+      port: opts.realmPort,
+      kind: "realm",
+      proxyFrom: proxyFrom("realm"),
+    });
     return {
       clientPort: clients.port,
       realmPort: realms.port,

@@ -208,7 +208,12 @@ export class RealmDaemon {
     const errors = [...this.listeners.listenErrors].map(([port, e]) => ({ port, ...e }));
     if (errors.length || this.reportedListenErrors) await reportListenErrors(this.db.pool, this.instanceId, errors);
     this.reportedListenErrors = errors.length > 0;
-    if (dead.length) this.log.warn({ instances: dead }, "released the presences of dead instances");
+    if (dead.length) {
+      this.log.warn({ instances: dead }, "released the presences of dead instances");
+      // Their outbox leases are free from now on (claimTargets ignores a dead owner's lease): look
+      // for that work at once rather than at the next outbox poll.
+      this.federation?.outbox.kick();
+    }
   }
 
   /**

@@ -388,14 +388,25 @@ test(
         ),
       );
     }
+    // Where the failover time goes: the first row delivered (lease seen free + link opened) and the last.
+    const span = await db.pool.query<{ first: number; last: number }>(
+      `SELECT (extract(epoch FROM min("deliveredAt")) * 1000)::float8 AS first,
+              (extract(epoch FROM max("deliveredAt")) * 1000)::float8 AS last
+         FROM federation_outbox WHERE id = ANY($1::bigint[])`,
+      [waiting],
+    );
+    const firstMs = Math.round(span.rows[0].first - t0);
+    const lastMs = Math.round(span.rows[0].last - t0);
     console.log(
-      `# kill -9: slowest client back after ${Math.max(...times)} ms; ${waiting.length} outbox rows of the dead instance delivered after ${deliveredMs} ms`,
+      `# kill -9: slowest client back after ${Math.max(...times)} ms; ${waiting.length} outbox rows of the dead instance delivered after ${deliveredMs} ms (first at ${firstMs} ms, last at ${lastMs} ms after the kill)`,
     );
     assert.ok(Math.max(...times) <= 3_000, `clients back within 3 s (slowest ${Math.max(...times)} ms)`);
-    // The issue asks for 5 s; on the shared 2-core test machine this measured 3.4 s to 12 s (see
-    // docs/scaling.md), so the bound here is 15 s: still far below the 60 s lease a dead
-    // holder's target would otherwise keep, i.e. the lease is released because the holder died.
-    assert.ok(deliveredMs <= 15_000, `the dead instance's outbox rows delivered within 15 s (${deliveredMs} ms)`);
+    // The takeover itself (lease seen free at the stale time, the survivor kicked by its heartbeat,
+    // first link opened): about 1 s. Then the rows go one message at a time (three round trips
+    // each, ~100-130 ms on the shared 2-core machine), so the total grows with the backlog the dead
+    // instance left (6-35 rows: 2.2-4.8 s measured, docs/scaling.md).
+    assert.ok(firstMs <= 3_000, `a survivor took over the dead instance's outbox within 3 s (${firstMs} ms)`);
+    assert.ok(deliveredMs <= 5_000, `the dead instance's outbox rows delivered within 5 s (${deliveredMs} ms)`);
     assert.ok(answers.length > 0);
     assert.deepEqual(
       answers.filter((s) => s === "OK"),
