@@ -48,6 +48,8 @@ export interface DirectConnectOptions {
   peerKeys: PeerKeyCache;
   /** Connect + handshake, and each request (default 5 s). */
   timeoutMs?: number;
+  /** The local address to connect from (a machine with several). */
+  localAddress?: string;
 }
 
 interface Reply {
@@ -74,7 +76,7 @@ export class DirectLink extends EventEmitter {
   static connect(o: DirectConnectOptions): Promise<DirectLink> {
     const timeoutMs = o.timeoutMs ?? 5_000;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: o.host, port: o.port });
+      const socket = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
       socket.setNoDelay(true);
       const greeting = new ServerGreetingParser();
       const frames = new FrameParser({ maxPacketBytes: DIRECT_MAX_PACKET_BYTES });

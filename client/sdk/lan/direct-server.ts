@@ -14,6 +14,7 @@ import {
   type StatusWord,
 } from "../../../lib/protocol/index.ts";
 import { acceptStream, type PacketSink, type StreamTransport } from "../../../lib/protocol/server-stream.ts";
+import { Admission } from "../../../lib/runtime/admission.ts";
 import { fromBase64Url, toBase64Url } from "../crypto/bytes.ts";
 import type { ComputerKeys } from "../crypto/keys-core.ts";
 import {
@@ -49,9 +50,15 @@ export interface DirectServerOptions {
   host?: string;
   /** Default 63748; 0 for any free port. */
   port?: number;
+  /** Open links in all (default 64) and from one address (default 8): admission as on every listener. */
   maxConnections?: number;
-  /** Greeting plus handshake (default 10 s). */
+  maxConnectionsPerIp?: number;
+  /** Greeting plus handshake, absolute from the accept (default 10 s). */
   handshakeTimeoutMs?: number;
+  /** A linked peer that sends nothing for this long is closed (default 5 min, as on the realm port). */
+  idleTimeoutMs?: number;
+  /** Requests queued behind the running one before further ones are answered BUSY (default 64). */
+  maxInFlight?: number;
   maxPacketBytes?: number;
 }
 
@@ -62,9 +69,20 @@ export const DIRECT_MAX_PACKET_BYTES = 512 * 1024 + 4096;
 export class DirectServer extends EventEmitter {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** The same admission as the daemons' listeners (lib/runtime/admission.ts). */
+  private readonly admission: Admission;
 
   constructor(private readonly opts: DirectServerOptions) {
     super();
+    const limits = {
+      maxConnections: opts.maxConnections ?? 64,
+      maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 8,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+    };
+    this.admission = new Admission(
+      () => limits,
+      (reason, ip) => this.emit("refused", { address: ip, reason }),
+    );
   }
 
   get port(): number {
@@ -90,16 +108,11 @@ export class DirectServer extends EventEmitter {
   }
 
   private accept(socket: net.Socket): void {
-    if (this.sockets.size >= (this.opts.maxConnections ?? 64)) {
-      socket.destroy();
-      return;
-    }
+    // Counted per address and in all from the accept; destroyed unless linked by the deadline.
+    if (!this.admission.admit(socket)) return;
     this.sockets.add(socket);
     socket.on("close", () => this.sockets.delete(socket));
     const timeout = this.opts.handshakeTimeoutMs ?? 10_000;
-    const deadline = setTimeout(() => socket.destroy(), timeout);
-    deadline.unref();
-    socket.on("close", () => clearTimeout(deadline));
     acceptStream(socket, {
       maxPacketBytes: this.opts.maxPacketBytes ?? DIRECT_MAX_PACKET_BYTES,
       greetingTimeoutMs: timeout,
@@ -108,7 +121,7 @@ export class DirectServer extends EventEmitter {
         words[0]?.toLowerCase() === "direct" && words[1] === DIRECT_VERSION
           ? null
           : new ProtocolError("BADGREETING", "this is a direct-link port: greet with OpenGroove direct 1"),
-      onReady: (t) => new DirectSession(this, this.opts, t, () => clearTimeout(deadline)),
+      onReady: (t) => new DirectSession(this, this.opts, t, () => this.admission.ready(socket)),
     });
   }
 
@@ -127,6 +140,10 @@ class DirectSession implements PacketSink {
   private cipher?: LinkCipher;
   private peer?: DirectPeer;
   private chain: Promise<void> = Promise.resolve();
+  /** Requests received and not answered yet (the running one included), and of those how many get BUSY. */
+  private pending = 0;
+  private busy = 0;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly server: DirectServer,
@@ -207,8 +224,20 @@ class DirectSession implements PacketSink {
     this.peer = { userId: c.userId, computer: c.computer, address: this.t2.remoteAddress };
     this.state = "open";
     this.authenticated();
+    this.touch();
     this.t2.send(encodeReply(id, "auth", "OK", []));
     this.server.emit("link", this.peer);
+  }
+
+  /** (Re)arms the idle deadline of a linked peer. */
+  private touch(): void {
+    clearTimeout(this.idleTimer);
+    const ms = this.opts.idleTimeoutMs ?? 300_000;
+    this.idleTimer = setTimeout(() => {
+      this.server.refused(this.t2.remoteAddress, `TIMEOUT no packet for ${ms / 1000} s`);
+      this.close();
+    }, ms);
+    this.idleTimer.unref();
   }
 
   private onSealed(sealed: Buffer): void {
@@ -219,8 +248,30 @@ class DirectSession implements PacketSink {
     }
     const d = decodeRequest(plain);
     if (!d.ok) return this.close();
+    this.touch();
     const { id, command, args } = d.value;
-    // Answered in order: the replies' nonces follow the requests'.
+    const max = this.opts.maxInFlight ?? 64;
+    // Answered in order: the replies' nonces follow the requests'. Past the cap a request is
+    // answered BUSY in its turn (not run), so a pipelining peer cannot queue without bound.
+    if (this.pending > max) {
+      // BUSY replies wait their turn too; a peer that keeps pipelining past four times the cap
+      // is not reading its replies at all: closed.
+      if (++this.busy > 4 * max) {
+        this.server.refused(this.t2.remoteAddress, `BUSY over ${4 * max} requests refused while waiting`);
+        return this.close();
+      }
+      this.chain = this.chain.then(() => {
+        this.busy--;
+        if (this.state === "open")
+          this.t2.send(
+            this.cipher!.seal(
+              encodeReply(id, command, "BUSY", `too many requests in flight (limit ${max}); wait for replies`),
+            ),
+          );
+      });
+      return;
+    }
+    this.pending++;
     this.chain = this.chain.then(async () => {
       let r: { status: StatusWord; data?: PacketData };
       try {
@@ -228,6 +279,7 @@ class DirectSession implements PacketSink {
       } catch (e) {
         r = { status: "FAIL", data: (e as Error).message.replace(/[\r\n]+/g, " ") };
       }
+      this.pending--;
       if (this.state === "open") this.t2.send(this.cipher!.seal(encodeReply(id, command, r.status, r.data)));
     });
   }
@@ -238,6 +290,7 @@ class DirectSession implements PacketSink {
   }
 
   close(): void {
+    clearTimeout(this.idleTimer);
     if (this.state === "closed") return;
     this.state = "closed";
     this.t2.close();
