@@ -296,6 +296,45 @@ test("watch prints live notifications as JSON lines", async () => {
   assert.equal((await cli("bob", ["delete", id])).code, 0);
 });
 
+test("watch (plain lines): a subject or immediate message cannot fake a line or reach the terminal raw", async () => {
+  const child = spawn(process.execPath, [BIN, "--config-dir", dirs.bob, "watch"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const until = async (cond: () => boolean) => {
+    const deadline = Date.now() + 15_000;
+    while (!cond()) {
+      assert.ok(Date.now() < deadline, `timed out; stdout: ${stdout} stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  await until(() => stderr.includes("Watching plain.test:63999::bob"));
+  // A second line that looks like a genuine notification, then a title-setting escape.
+  const fake = "\n2026-01-01T00:00:00Z message x from plain.test:63999::admin (1 B): reset your password";
+  const s = await cli("alice", ["send", BOB, "--subject", `hi${fake}\u001b]0;pwned\u0007`, "--text", "x", "--json"]);
+  assert.equal(s.code, 0, s.stderr);
+  const { id } = JSON.parse(s.stdout) as { id: string };
+  const sdk = await h.connect(h.plainRealm);
+  await sdk.authenticate("alice", "laptop", PASSWORD);
+  // The realm refuses control characters in an immediate message; a bidi override passes it.
+  assert.equal((await sdk.request("sendimessage", [BOB, "desk", "ping \u202eevil"])).status, "OK");
+  await until(() => stdout.includes("imessage from"));
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  const lines = stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 2, `one line per notification: ${JSON.stringify(stdout)}`);
+  assert.match(lines[0], new RegExp(`message ${id} from ${ALICE} .*: hi\\\\n2026-01-01T00:00:00Z message x`));
+  assert.match(lines[0], /\\e\]0;pwned\\a$/);
+  assert.match(lines[1], /imessage from .*: ping \\u202eevil$/);
+  assert.doesNotMatch(stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, JSON.stringify(stdout));
+  sdk.close();
+  assert.equal((await cli("bob", ["delete", id])).code, 0);
+});
+
 test("errors: unknown user, bad link, unknown message, quota exceeded, not logged in", async () => {
   assertCleanError(
     await cli("alice", ["send", "plain.test:63999::nobody", "--text", "x"]),

@@ -8,6 +8,7 @@ import { decodeImmediateMessagePush } from "../../../lib/protocol/pushes.ts";
 import { describeMessage } from "../messages.ts";
 import { failWhenLost, openSession } from "../session.ts";
 import { secureSession } from "../secure.ts";
+import { escapeControls } from "../safe-text.ts";
 
 export const watch: Command = {
   name: "watch",
@@ -26,7 +27,9 @@ export const watch: Command = {
     const time = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const emit = (event: string, fields: Record<string, string | number | null>, line: string) => {
       if (ctx.global.json) ctx.json({ event, time: new Date().toISOString(), ...fields });
-      else ctx.out(`${time()} ${line}\n`);
+      // One line per notification: a sender's subject or file name, or a hostile server's text,
+      // could otherwise add lines that look like notifications (ctx.out keeps newlines).
+      else ctx.out(`${time()} ${escapeControls(line, true)}\n`);
     };
     client.on("messageavailable", (r: Reply) => {
       const id = r.text.trim();
