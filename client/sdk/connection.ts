@@ -212,6 +212,13 @@ class PlainWsConnection extends SdkConnection {
   }
 }
 
+/** WebSocket close codes (RFC 6455 §7.4.1) the server's WebSocket layer sends for a bad packet. */
+const WS_CLOSE_STATUS: Record<number, { status: StatusWord; reason: string }> = {
+  1002: { status: "BADPACKET", reason: "the server refused a malformed WebSocket frame (close code 1002)" },
+  1007: { status: "BADPACKET", reason: "the server refused a message that is not valid UTF-8 (close code 1007)" },
+  1009: { status: "TOOLARGE", reason: "a packet exceeds the server's maxPacketBytes (close code 1009)" },
+};
+
 function openWs(opts: ConnectOptions, timeoutMs: number, transport: "ws" | "wss"): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     const path = opts.wsPath ?? `/ws/${opts.realm ?? ""}`;
@@ -256,8 +263,15 @@ function openWs(opts: ConnectOptions, timeoutMs: number, transport: "ws" | "wss"
       reject(new OpenGrooveError("DISCONNECTED", e.message));
       core.fail(new ConnectionFailure("DISCONNECTED", e.message, "established"));
     });
-    ws.on("close", () =>
-      core.fail(new ConnectionFailure("DISCONNECTED", "connection closed by the server", "established")),
-    );
+    ws.on("close", (code: number, reason: Buffer) => {
+      // The server's WebSocket layer refuses some packets itself, with a close code instead of
+      // an error push: say which, as the stream transports' status words do.
+      const why = WS_CLOSE_STATUS[code];
+      core.fail(
+        why
+          ? new ConnectionFailure(why.status, reason.length ? reason.toString("utf8") : why.reason, "established")
+          : new ConnectionFailure("DISCONNECTED", "connection closed by the server", "established"),
+      );
+    });
   });
 }
