@@ -11,11 +11,20 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { startRealmHarness, type RealmHarness } from "../helpers/realm.ts";
 import { COMMANDS } from "../../realm-daemon/commands/index.ts";
-import { isStatusWord, joinFieldsWithTrailingData, utf8Bytes } from "../../lib/protocol/index.ts";
+import tls from "node:tls";
+import {
+  decodeServerPacket,
+  encodeFrame,
+  encodeRequest,
+  FrameParser,
+  isStatusWord,
+  joinFieldsWithTrailingData,
+  utf8Bytes,
+} from "../../lib/protocol/index.ts";
 import type { RealmClient } from "../../client/sdk/index.ts";
 import { hostileField } from "../helpers/hostile.ts";
 
-const RUNS = Number(process.env.OG_HOSTILE_RUNS ?? 60);
+const RUNS = Number(process.env.OG_HOSTILE_RUNS ?? 40);
 let h: RealmHarness;
 let ctx: Record<string, string>;
 const PASSWORD = "correct horse battery";
@@ -134,3 +143,32 @@ for (const state of ["anonymous", "computer", "account", "channel"] as const) {
     assert.ok((seen.get("OK") ?? 0) + (seen.get("NOTALLOWED") ?? 0) > 0, JSON.stringify([...seen]));
   });
 }
+
+test("the greeting with CR, LF or CRLF, split in two at every byte, then a ping: answered", async () => {
+  for (const nl of ["\r", "\n", "\r\n"]) {
+    const bytes = Buffer.concat([Buffer.from(`OpenGroove plain${nl}c`), encodeFrame(encodeRequest("g1", "ping"))]);
+    for (let k = 1; k < bytes.length; k++) {
+      const got = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const s = tls.connect({ host: "127.0.0.1", port: h.port(h.plainRealm), rejectUnauthorized: false }, () => {
+          s.write(bytes.subarray(0, k));
+          setTimeout(() => s.write(bytes.subarray(k)), 5);
+        });
+        s.on("data", (d: Buffer) => {
+          chunks.push(d);
+          const all = Buffer.concat(chunks);
+          if (all.length > 20 && new FrameParser().push(all.subarray(19)).frames.length) {
+            s.destroy();
+            resolve(all);
+          }
+        });
+        s.on("error", reject);
+        setTimeout(() => reject(new Error(`no reply (${JSON.stringify(nl)} split at ${k})`)), 5_000).unref();
+      });
+      assert.equal(got.subarray(0, 19).toString(), "OpenGrooveServer\r\nc", `split at ${k}`);
+      const frames = new FrameParser().push(got.subarray(19)).frames;
+      const d = decodeServerPacket(frames[0]);
+      assert.ok(d.ok && d.value.kind === "reply" && d.value.status === "OK", `${JSON.stringify(nl)} split at ${k}`);
+    }
+  }
+});
