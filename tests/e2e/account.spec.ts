@@ -353,6 +353,27 @@ test("the browser mailbox: send to an SDK user, get the reply live, read, reply,
   await page.getByRole("button", { name: "Open messages" }).click();
   await expect(page.getByTestId("inbox-row")).toHaveCount(1);
   await expect(page.getByTestId("inbox-row")).toContainText("The notes");
+
+  // A sender's HTML is offered as bytes, never as a page of this origin (a blob: URL opened in a
+  // tab would run its script here).
+  await pal.send(
+    PAL.id,
+    [WEB.id],
+    encodeEnvelope(
+      { subject: "Open me", filename: "page.html", contentType: "text/html" },
+      Buffer.from("<script>document.title = 'pwned'</script>"),
+    ),
+  );
+  await page
+    .getByTestId("inbox-row")
+    .filter({ hasText: "Open me" })
+    .getByRole("button", { name: /^Open message/ })
+    .click();
+  const href = await page.getByTestId("message-download").getAttribute("href");
+  expect(href).toMatch(/^blob:/);
+  expect(await page.evaluate(async (u) => (await fetch(u!)).headers.get("content-type"), href)).toBe(
+    "application/octet-stream",
+  );
 });
 
 test("/message?to=… sends from the browser for a signed-in user", async ({ page }) => {

@@ -48,7 +48,9 @@ export function MessageView({
         const { header, body, raw } = decodeEnvelope(opened.bytes);
         const copy = new Uint8Array(body.length);
         copy.set(body);
-        url = URL.createObjectURL(new Blob([copy.buffer], { type: header.contentType ?? "application/octet-stream" }));
+        // Never the sender's content type: a blob URL has this page's origin, so a sender's
+        // text/html opened in a tab (middle click, "open link") would run as this page.
+        url = URL.createObjectURL(new Blob([copy.buffer], { type: "application/octet-stream" }));
         setLoaded({
           text: bodyText(header, body, raw),
           url,
