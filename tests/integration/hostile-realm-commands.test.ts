@@ -108,7 +108,7 @@ for (const state of ["anonymous", "computer", "account", "channel"] as const) {
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 6 }), async (calls) => {
-          if (c.closed) c = await open(state);
+          if (c.raw.closed) c = await open(state);
           // Pipelined: every request of the burst is sent before any reply is read.
           const replies = await Promise.all(
             calls.map(([name, a]) =>
@@ -126,7 +126,7 @@ for (const state of ["anonymous", "computer", "account", "channel"] as const) {
           }
           // Still usable, unless a command closed it on purpose (deletecomputer of its own computer,
           // a channel removal): then a new connection must be served.
-          if (!c.closed) {
+          if (!c.raw.closed) {
             const p = await c.request("ping");
             assert.equal(p.status, "OK");
           }
