@@ -1,4 +1,4 @@
-import { createMessage } from "../../lib/domain/messages.ts";
+import { createMessage, MESSAGE_LIMITS } from "../../lib/domain/messages.ts";
 import { WITH_COMPUTER } from "../state.ts";
 import { allLines, caller, messageIdArg, userIdArg } from "./args.ts";
 import { checkRemoteRecipients } from "./remote-recipients.ts";
@@ -26,6 +26,10 @@ export default command({
         const [recipientId, computer = ""] = l.trim().split(/\s+/, 2);
         return { recipientId: userIdArg(recipientId), computer };
       });
+    // Refused before other realms are asked: one request must not make this realm look up
+    // thousands of others (the same limit createMessage applies, postmessage's count field too).
+    if (recipients.length > MESSAGE_LIMITS.maxRecipients)
+      return { status: "BADARGUMENTS", data: `At most ${MESSAGE_LIMITS.maxRecipients} recipients.` };
     const check = await checkRemoteRecipients(
       ctx,
       recipients.map((r) => r.recipientId),

@@ -218,3 +218,31 @@ test("well-shaped deliveries and workspace invitations with hostile values: stat
   if (process.env.OG_HOSTILE_VERBOSE) console.log(JSON.stringify([...seen]));
   assert.ok(seen.get("OK"), JSON.stringify([...seen]));
 });
+
+test("createmessage with more recipients than a message may have is refused before any other realm is asked", async () => {
+  const checker = r1.daemon.federation!.recipients;
+  const asked: string[] = [];
+  const original = checker.check.bind(checker);
+  // A counting wrapper around the real checker (it still asks the real realms).
+  checker.check = (local, target, ids) => {
+    asked.push(target);
+    return original(local, target, ids);
+  };
+  try {
+    const a = await r1.login("alice", "laptop", "correct horse battery");
+    // 2,000 recipients on 2,000 realms: one request must not make the realm look up 2,000 others.
+    const lines = Array.from({ length: 2_000 }, (_, i) => `r${i}.test:63745::someone${i}`);
+    const t0 = Date.now();
+    const r = await a.request("createmessage", [`${ctx.alice}-many`, ...lines]);
+    assert.equal(r.status, "BADARGUMENTS", r.text);
+    assert.match(r.text, /500 recipients/);
+    assert.deepEqual(asked, [], `asked ${asked.length} realms`);
+    // And within the limit the check still runs (one realm, asked once).
+    const ok = await a.request("createmessage", [`${ctx.alice}-one`, ctx.bob]);
+    assert.equal(ok.status, "OK", ok.text);
+    assert.deepEqual(asked, [r2.realmId]);
+    assert.ok(Date.now() - t0 < 60_000);
+  } finally {
+    checker.check = original;
+  }
+});
