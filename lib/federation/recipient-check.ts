@@ -69,6 +69,9 @@ export function encodeCheckReply(refused: readonly RecipientRefusal[]): string[]
   return refused.map((r) => `refused=${r.recipientId}\t${r.status}\t${r.reason.replace(/[\r\n\t]+/g, " ")}`);
 }
 
+/** The most user ids one `checkusers` request may carry (the receiving side refuses more). */
+export const CHECKUSERS_MAX_IDS = 100;
+
 export function decodeCheckReply(lines: readonly string[]): RecipientRefusal[] {
   return lines
     .filter((l) => l.startsWith("refused="))

@@ -4,7 +4,11 @@
 // from them, so a check never waits behind a delivery batch. Any failure to ask — the realm
 // down, not federated yet, slow, or too old to know checkusers — means "unchecked": the
 // message is queued as before and the sender is told why.
-import { decodeCheckReply, type RecipientCheckOutcome } from "../../lib/federation/recipient-check.ts";
+import {
+  CHECKUSERS_MAX_IDS,
+  decodeCheckReply,
+  type RecipientCheckOutcome,
+} from "../../lib/federation/recipient-check.ts";
 import { OutboundLink } from "./outbound.ts";
 import type { LinkReply } from "../../lib/federation/packet-client.ts";
 import type { Federation } from "./federation.ts";
@@ -40,8 +44,13 @@ export class RecipientChecker {
 
   private async ask(localRealmId: string, target: string, ids: readonly string[]): Promise<RecipientCheckOutcome> {
     try {
-      const reply = await this.call(localRealmId, target, "checkusers", ids);
-      return { realmId: target, state: "checked", refused: decodeCheckReply(reply.lines) };
+      // In requests of at most CHECKUSERS_MAX_IDS (a message may have 500 recipients on one realm).
+      const refused: ReturnType<typeof decodeCheckReply> = [];
+      for (let i = 0; i < ids.length; i += CHECKUSERS_MAX_IDS) {
+        const reply = await this.call(localRealmId, target, "checkusers", ids.slice(i, i + CHECKUSERS_MAX_IDS));
+        refused.push(...decodeCheckReply(reply.lines));
+      }
+      return { realmId: target, state: "checked", refused };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       this.fed.log.info({ target, reason }, "could not check recipients on another realm; the message is queued");

@@ -246,3 +246,12 @@ test("createmessage with more recipients than a message may have is refused befo
     checker.check = original;
   }
 });
+
+test("recipients on another realm are checked in batches its checkusers accepts (150 on one realm)", async () => {
+  const a = await r1.login("alice", "laptop", "correct horse battery");
+  const ghosts = Array.from({ length: 149 }, (_, i) => `${r2.realmId}::ghost${i}`);
+  const r = await a.request("createmessage", [`${ctx.alice}-150`, ctx.bob, ...ghosts]);
+  assert.equal(r.status, "NOSUCHUSER", `${r.status} ${r.text.slice(0, 300)}`);
+  assert.match(r.text, /no such user ghost0 on realm hf2\.test:63745/);
+  assert.match(r.text, /no such user ghost148 on realm/);
+});

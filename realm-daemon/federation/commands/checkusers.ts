@@ -1,4 +1,4 @@
-import { checkLocalUsers, encodeCheckReply } from "../../../lib/federation/recipient-check.ts";
+import { CHECKUSERS_MAX_IDS, checkLocalUsers, encodeCheckReply } from "../../../lib/federation/recipient-check.ts";
 import { allLines } from "../../commands/args.ts";
 import { PeerState, peerCommand } from "../peer-state.ts";
 
@@ -13,8 +13,8 @@ export default peerCommand({
   states: [PeerState.Authenticated],
   async handle(ctx, args) {
     const ids = allLines(args).filter((l) => l.trim());
-    if (!ids.length || ids.length > 100)
-      return { status: "BADARGUMENTS", data: "expected: 1 to 100 user ids, one per line" };
+    if (!ids.length || ids.length > CHECKUSERS_MAX_IDS)
+      return { status: "BADARGUMENTS", data: `expected: 1 to ${CHECKUSERS_MAX_IDS} user ids, one per line` };
     return { status: "OK", data: encodeCheckReply(await checkLocalUsers(ctx.db, ctx.realm.id, ids)) };
   },
 });
