@@ -7,22 +7,15 @@
 // batch statements on a shared machine where rates do not.
 import crypto from "node:crypto";
 import os from "node:os";
-import path from "node:path";
 import fs from "node:fs";
 import { Session } from "node:inspector/promises";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
+import { benchPostgres } from "./embedded-pg.ts";
 import { clusterCpuMs, ownCpuMs, postmasterPid } from "./cpu-usage.ts";
 
 const size = Number(process.argv[2] ?? 8);
 const batches = Number(process.argv[3] ?? 400);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-batch-cost-"));
-fs.chmodSync(tmp, 0o755);
-process.env.OG_TEST_TEMPLATE_DB ??= "og_bench_template";
-const server = process.env.OG_TEST_PG_ADMIN_URL
-  ? undefined
-  : await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: 0 });
-if (server) process.env.OG_TEST_PG_ADMIN_URL = server.url("postgres");
+const server = await benchPostgres("og-batch-cost");
 const { createBenchDb, makeUsers, REALM } = await import("./setup.ts");
 const { runMessageBatch } = await import("../lib/domain/message-batch.ts");
 const { CHANNELS } = await import("../lib/db/notify.ts");
@@ -100,6 +93,5 @@ try {
 } finally {
   await listener.end().catch(() => undefined);
   await db.drop();
-  await server?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await server.stop();
 }
