@@ -19,9 +19,9 @@ import { MANAGEMENT_DEFAULTS } from "../../management-daemon/config.ts";
 import { startManagementServer, type ManagementServer } from "../../management-daemon/server.ts";
 import { ManagementIdentity } from "../../management-daemon/tls-identity.ts";
 import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS, type RealmDaemonConfig } from "../../realm-daemon/config.ts";
 import { FEDERATION_DEFAULTS, type FederationLimits } from "../../realm-daemon/federation/config.ts";
 import { createTestDb, type TestDb } from "./db.ts";
+import { testRealmConfig } from "./realm.ts";
 
 export const HOST = "127.0.0.1";
 
@@ -194,14 +194,7 @@ export async function startRealmNode(
     [realmId, `${name}.test`, name, `Realm ${name}`, (opts.quotaBytes ?? 64n * 1024n * 1024n).toString()],
   );
   const { log, lines } = captureLogger(name);
-  const config: RealmDaemonConfig = {
-    databaseUrl: db.url,
-    bindHost: HOST,
-    httpPort: 0,
-    plainTcp: false,
-    ephemeralPorts: true,
-    webUrl: "http://web.test",
-    limits: { ...REALM_DEFAULTS },
+  const config = testRealmConfig(db.url, {
     federation: {
       managementAddress: management,
       managementTls: true,
@@ -212,7 +205,7 @@ export async function startRealmNode(
       limits: { ...FEDERATION_DEFAULTS, ...FAST, ...opts.limits },
     },
     serveRealms: [realmId],
-  };
+  });
   const clients: RealmClient[] = [];
   const extra: RealmDaemon[] = [];
   const node: RealmNode = {

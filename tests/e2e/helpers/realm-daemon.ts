@@ -5,12 +5,13 @@
 import net from "node:net";
 import { createLogger } from "../../../lib/log.ts";
 import { RealmDaemon } from "../../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS, type RealmDaemonConfig } from "../../../realm-daemon/config.ts";
+import type { RealmDaemonConfig } from "../../../realm-daemon/config.ts";
 import { RealmClient } from "../../../client/sdk/index.ts";
 import { SecureMessaging } from "../../../client/sdk/secure-messages.ts";
 import { generateComputerKeys, type ComputerKeys } from "../../../client/sdk/crypto/keys-core.ts";
 import { KnownKeys, memoryBackend } from "../../../client/sdk/crypto/known-keys.ts";
 import { urlFor } from "../../helpers/db.ts";
+import { testRealmConfig } from "../../helpers/realm.ts";
 import { e2eDbName } from "./e2e-db.ts";
 
 /** Started on ephemeral ports; `config` adds to or overrides the defaults (limits, serveRealms, federation). */
@@ -20,16 +21,7 @@ export async function startE2eRealmDaemon(
   config: Partial<RealmDaemonConfig> = {},
 ): Promise<RealmDaemon> {
   const daemon = new RealmDaemon(
-    {
-      databaseUrl: urlFor(e2eDbName()),
-      bindHost: "127.0.0.1",
-      httpPort: 0,
-      plainTcp: false,
-      ephemeralPorts: true,
-      webUrl,
-      limits: REALM_DEFAULTS,
-      ...config,
-    },
+    testRealmConfig(urlFor(e2eDbName()), { webUrl, ...config }),
     createLogger(logName, process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
   );
   await daemon.start();
