@@ -5,21 +5,17 @@
 // arrives live. The web server was told (playwright.config.ts) that the realm's WebSocket port is
 // OG_E2E_REALM_WS_PORT; this spec forwards that port to the daemon's ephemeral HTTP port.
 import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
-import net from "node:net";
 import { expect, test, type Page } from "@playwright/test";
-import { createLogger } from "../../lib/log.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
-import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
-import { RealmClient } from "../../client/sdk/index.ts";
-import { SecureMessaging } from "../../client/sdk/secure-messages.ts";
-import { generateComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
-import { KnownKeys, memoryBackend } from "../../client/sdk/crypto/known-keys.ts";
+import type { RealmDaemon } from "../../realm-daemon/daemon.ts";
+import type { RealmClient } from "../../client/sdk/index.ts";
+import type { SecureMessaging } from "../../client/sdk/secure-messages.ts";
 import { decodeEnvelope, encodeEnvelope } from "../../lib/envelope.ts";
-import { urlFor } from "../helpers/db.ts";
 import { ADMIN } from "./helpers/console-fixtures.ts";
-import { e2eDb, e2eDbName } from "./helpers/e2e-db.ts";
+import { e2eDb } from "./helpers/e2e-db.ts";
 import { shot, signIn as operatorSignIn } from "./helpers/console-page.ts";
+import { submitAccountSignIn } from "./helpers/account-page.ts";
+import { connectTo, forwardRealmWebSocket, secureMessaging, startE2eRealmDaemon } from "./helpers/realm-daemon.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -29,21 +25,21 @@ const PAL = { username: "penpal", password: "a long pen passphrase", id: `${REAL
 const MB = 1024n * 1024n;
 
 let daemon: RealmDaemon;
-let proxy: net.Server;
-const piped = new Set<net.Socket>();
+let forward: { close(): Promise<void> } | undefined;
 let pal: RealmClient;
 /** pal's end-to-end layer: the mailbox encrypts for pal's computer, so pal publishes keys and opens what it gets. */
 let palSm: SecureMessaging;
 let webLaptop: RealmClient;
 let palUserId: string;
 
-async function connect(): Promise<RealmClient> {
-  return RealmClient.connect({
-    host: "127.0.0.1",
-    port: daemon.listeners.actualPort(REALM.port)!,
-    realm: REALM.slug,
-    timeoutMs: 20_000,
-  });
+const connect = () => connectTo(daemon, REALM);
+
+/** penpal on its "desk" computer, with keys published. */
+async function palOnline(): Promise<void> {
+  pal = await connect();
+  await pal.authenticate(PAL.username, "desk", PAL.password);
+  palSm = secureMessaging(pal, PAL.id, "desk");
+  await palSm.publishKeys();
 }
 
 test.beforeAll(async ({ baseURL }) => {
@@ -71,41 +67,10 @@ test.beforeAll(async ({ baseURL }) => {
       { userId: p.id, name: "desk" },
     ],
   });
-  daemon = new RealmDaemon(
-    {
-      databaseUrl: urlFor(e2eDbName()),
-      bindHost: "127.0.0.1",
-      httpPort: 0,
-      plainTcp: false,
-      ephemeralPorts: true,
-      webUrl: baseURL!,
-      limits: REALM_DEFAULTS,
-    },
-    createLogger("realm-e2e", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
-  );
-  await daemon.start();
-  proxy = net.createServer((s) => {
-    const t = net.connect(daemon.httpPort!, "127.0.0.1");
-    for (const x of [s, t]) {
-      piped.add(x);
-      x.on("close", () => piped.delete(x));
-      x.on("error", () => (x === s ? t : s).destroy());
-    }
-    s.pipe(t).pipe(s);
-  });
-  await new Promise<void>((resolve, reject) =>
-    proxy.once("error", reject).listen(Number(process.env.OG_E2E_REALM_WS_PORT), "127.0.0.1", resolve),
-  );
+  daemon = await startE2eRealmDaemon("realm-e2e", baseURL!);
+  forward = await forwardRealmWebSocket(daemon);
 
-  pal = await connect();
-  await pal.authenticate(PAL.username, "desk", PAL.password);
-  palSm = new SecureMessaging(
-    pal,
-    { userId: PAL.id, computer: "desk" },
-    { current: generateComputerKeys(), previous: [] },
-    new KnownKeys(memoryBackend()),
-  );
-  await palSm.publishKeys();
+  await palOnline();
   webLaptop = await connect();
   await webLaptop.authenticate(WEB.username, "laptop", WEB.password);
   // Storage to show: a 4 KB message webber sent (waiting for penpal) and a setting.
@@ -118,17 +83,17 @@ test.beforeAll(async ({ baseURL }) => {
 test.afterAll(async () => {
   pal?.close();
   webLaptop?.close();
-  for (const s of piped) s.destroy();
-  await new Promise<void>((r) => (proxy ? proxy.close(() => r()) : r()));
+  await forward?.close();
   await daemon?.stop();
 });
 
 async function accountSignIn(page: Page, opts: { fullId?: boolean } = {}): Promise<void> {
-  await page.goto("/account/sign-in");
-  if (!opts.fullId) await page.getByLabel("Realm", { exact: true }).fill(REALM.slug);
-  await page.getByLabel("Username or user id", { exact: true }).fill(opts.fullId ? WEB.id : WEB.username);
-  await page.getByLabel("Password", { exact: true }).fill(WEB.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitAccountSignIn(
+    page,
+    opts.fullId
+      ? { username: WEB.id, password: WEB.password }
+      : { realm: REALM.slug, username: WEB.username, password: WEB.password },
+  );
   await expect(page.getByTestId("signed-in-as")).toHaveText(WEB.id);
 }
 
@@ -180,25 +145,14 @@ test("a suspended account is refused with a clear message", async ({ page }) => 
   const db = e2eDb();
   await db.prisma.user.update({ where: { id: palUserId }, data: { status: "SUSPENDED" } });
   try {
-    await page.goto("/account/sign-in");
-    await page.getByLabel("Username or user id", { exact: true }).fill(PAL.id);
-    await page.getByLabel("Password", { exact: true }).fill(PAL.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitAccountSignIn(page, { username: PAL.id, password: PAL.password });
     await expect(page.getByRole("alert").first()).toContainText("suspended");
   } finally {
     await db.prisma.user.update({ where: { id: palUserId }, data: { status: "ACTIVE" } });
   }
   // The suspension closed penpal's live session; connect again for the next tests.
   pal.close();
-  pal = await connect();
-  await pal.authenticate(PAL.username, "desk", PAL.password);
-  palSm = new SecureMessaging(
-    pal,
-    { userId: PAL.id, computer: "desk" },
-    { current: generateComputerKeys(), previous: [] },
-    new KnownKeys(memoryBackend()),
-  );
-  await palSm.publishKeys();
+  await palOnline();
 });
 
 test("removing a computer deletes what waited for it and releases the sender's storage", async ({ page }) => {

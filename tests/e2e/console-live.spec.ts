@@ -3,15 +3,13 @@
 // operator works in the browser. The client sees quota edits; suspension closes its session; the
 // dashboard shows its computer online (presence pushed by the daemon).
 import { expect, test } from "@playwright/test";
-import { createLogger } from "../../lib/log.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
-import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
-import { RealmClient } from "../../client/sdk/index.ts";
-import { urlFor } from "../helpers/db.ts";
+import type { RealmDaemon } from "../../realm-daemon/daemon.ts";
+import type { RealmClient } from "../../client/sdk/index.ts";
 import { ADMIN } from "./helpers/console-fixtures.ts";
-import { e2eDb, e2eDbName } from "./helpers/e2e-db.ts";
+import { e2eDb } from "./helpers/e2e-db.ts";
 import { shot, signIn } from "./helpers/console-page.ts";
+import { connectTo, startE2eRealmDaemon } from "./helpers/realm-daemon.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -36,22 +34,9 @@ test.beforeAll(async ({ baseURL }) => {
   });
   userId = user.id;
   await db.prisma.computer.create({ data: { userId, name: USER.computer } });
-  daemon = new RealmDaemon(
-    {
-      databaseUrl: urlFor(e2eDbName()),
-      bindHost: "127.0.0.1",
-      httpPort: 0,
-      plainTcp: false,
-      ephemeralPorts: true,
-      webUrl: baseURL!,
-      limits: REALM_DEFAULTS,
-    },
-    createLogger("realm-e2e", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
-  );
-  await daemon.start();
-  const port = daemon.listeners.actualPort(REALM.port);
-  if (!port) throw new Error("the live realm is not served");
-  client = await RealmClient.connect({ host: "127.0.0.1", port, realm: REALM.slug, timeoutMs: 20_000 });
+  daemon = await startE2eRealmDaemon("realm-e2e", baseURL!);
+  if (!daemon.listeners.actualPort(REALM.port)) throw new Error("the live realm is not served");
+  client = await connectTo(daemon, REALM);
   await client.authenticate(USER.username, USER.computer, USER.password);
 });
 
@@ -113,12 +98,7 @@ test("suspending the user in the console closes their live session within a seco
   await shot(page, "user-suspended-live");
 
   // A suspended user cannot sign in again.
-  const again = await RealmClient.connect({
-    host: "127.0.0.1",
-    port: daemon.listeners.actualPort(REALM.port)!,
-    realm: REALM.slug,
-    timeoutMs: 20_000,
-  });
+  const again = await connectTo(daemon, REALM);
   await expect(again.authenticate(USER.username, USER.computer, USER.password)).rejects.toThrow();
   again.close();
 });

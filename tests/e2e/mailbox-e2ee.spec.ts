@@ -6,23 +6,25 @@
 // page; the database holds no plaintext of either; a contact's new key and a message signed by
 // an unknown key are shown as warnings; a recipient computer without a key is refused until the
 // user ticks "send without end-to-end encryption".
-import net from "node:net";
 import crypto from "node:crypto";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { createLogger } from "../../lib/log.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
-import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
-import { RealmClient } from "../../client/sdk/index.ts";
-import { SecureMessaging } from "../../client/sdk/secure-messages.ts";
+import type { RealmDaemon } from "../../realm-daemon/daemon.ts";
+import type { RealmClient } from "../../client/sdk/index.ts";
+import type { SecureMessaging } from "../../client/sdk/secure-messages.ts";
 import { fingerprint, generateComputerKeys, type ComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
 import { publishedKeys } from "../../client/sdk/crypto/key-directory.ts";
-import { KnownKeys, memoryBackend } from "../../client/sdk/crypto/known-keys.ts";
 import { sealMessage } from "../../client/sdk/crypto/sealed-message.ts";
 import { decodeEnvelope, encodeEnvelope } from "../../lib/envelope.ts";
-import { urlFor } from "../helpers/db.ts";
-import { e2eDb, e2eDbName } from "./helpers/e2e-db.ts";
+import { e2eDb } from "./helpers/e2e-db.ts";
 import { shot } from "./helpers/console-page.ts";
+import { accountSignIn, unlockMailbox } from "./helpers/account-page.ts";
+import {
+  connectTo,
+  forwardRealmWebSocket,
+  secureMessaging as secure,
+  startE2eRealmDaemon,
+} from "./helpers/realm-daemon.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -32,8 +34,7 @@ const PAL = { username: "sdkpal", password: "sdk side passphrase 9", id: `${REAL
 const BARE = { username: "nokeys", password: "no keys published here", id: `${REALM.id}::nokeys` };
 
 let daemon: RealmDaemon;
-let proxy: net.Server;
-const piped = new Set<net.Socket>();
+let forward: { close(): Promise<void> } | undefined;
 let pal: RealmClient;
 let palSm: SecureMessaging;
 let palKeys: ComputerKeys;
@@ -41,23 +42,7 @@ let palKeys: ComputerKeys;
 let profile: BrowserContext;
 let shared: Page;
 
-async function connect(): Promise<RealmClient> {
-  return RealmClient.connect({
-    host: "127.0.0.1",
-    port: daemon.listeners.actualPort(REALM.port)!,
-    realm: REALM.slug,
-    timeoutMs: 20_000,
-  });
-}
-
-function secure(client: RealmClient, userId: string, computer: string, keys: ComputerKeys): SecureMessaging {
-  return new SecureMessaging(
-    client,
-    { userId, computer },
-    { current: keys, previous: [] },
-    new KnownKeys(memoryBackend()),
-  );
-}
+const connect = () => connectTo(daemon, REALM);
 
 /** Every stored byte of messages and settings, as one buffer to search for plaintext. */
 async function everythingStored(): Promise<Buffer> {
@@ -89,31 +74,8 @@ test.beforeAll(async ({ baseURL, browser }) => {
       { userId: bareUser.id, name: "old-pc" },
     ],
   });
-  daemon = new RealmDaemon(
-    {
-      databaseUrl: urlFor(e2eDbName()),
-      bindHost: "127.0.0.1",
-      httpPort: 0,
-      plainTcp: false,
-      ephemeralPorts: true,
-      webUrl: baseURL!,
-      limits: REALM_DEFAULTS,
-    },
-    createLogger("realm-e2e-seal", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
-  );
-  await daemon.start();
-  proxy = net.createServer((s) => {
-    const t = net.connect(daemon.httpPort!, "127.0.0.1");
-    for (const x of [s, t]) {
-      piped.add(x);
-      x.on("close", () => piped.delete(x));
-      x.on("error", () => (x === s ? t : s).destroy());
-    }
-    s.pipe(t).pipe(s);
-  });
-  await new Promise<void>((resolve, reject) =>
-    proxy.once("error", reject).listen(Number(process.env.OG_E2E_REALM_WS_PORT), "127.0.0.1", resolve),
-  );
+  daemon = await startE2eRealmDaemon("realm-e2e-seal", baseURL!);
+  forward = await forwardRealmWebSocket(daemon);
   pal = await connect();
   await pal.authenticate(PAL.username, "desk", PAL.password);
   palKeys = generateComputerKeys();
@@ -124,26 +86,14 @@ test.beforeAll(async ({ baseURL, browser }) => {
 test.afterAll(async () => {
   await profile?.close();
   pal?.close();
-  for (const s of piped) s.destroy();
-  await new Promise<void>((r) => (proxy ? proxy.close(() => r()) : r()));
+  await forward?.close();
   await daemon?.stop();
 });
 
 async function openMailbox(page: Page, signIn = true): Promise<void> {
-  if (signIn) await accountSignIn(page);
-  await page.goto("/account/messages");
-  await page.getByLabel("Password", { exact: true }).fill(ME.password);
-  await page.getByRole("button", { name: "Open messages" }).click();
+  if (signIn) await accountSignIn(page, { realm: REALM.slug, ...ME });
+  await unlockMailbox(page, ME.password);
   await expect(page.getByTestId("browser-computer")).toBeVisible();
-}
-
-async function accountSignIn(page: Page): Promise<void> {
-  await page.goto("/account/sign-in");
-  await page.getByLabel("Realm", { exact: true }).fill(REALM.slug);
-  await page.getByLabel("Username or user id", { exact: true }).fill(ME.username);
-  await page.getByLabel("Password", { exact: true }).fill(ME.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
 }
 
 async function compose(page: Page, to: string, subject: string, text: string): Promise<void> {

@@ -3,15 +3,13 @@
 // waiting, the dashboard's figure changes within ~2 s without a reload; the stream comes back
 // after it drops; without JavaScript the page still shows the figures as of loading.
 import { expect, test } from "@playwright/test";
-import { createLogger } from "../../lib/log.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
-import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
-import { RealmClient } from "../../client/sdk/index.ts";
-import { urlFor } from "../helpers/db.ts";
+import type { RealmDaemon } from "../../realm-daemon/daemon.ts";
+import type { RealmClient } from "../../client/sdk/index.ts";
 import { ADMIN } from "./helpers/console-fixtures.ts";
-import { e2eDb, e2eDbName } from "./helpers/e2e-db.ts";
+import { e2eDb } from "./helpers/e2e-db.ts";
 import { shot, signIn } from "./helpers/console-page.ts";
+import { connectTo, startE2eRealmDaemon } from "./helpers/realm-daemon.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -23,12 +21,7 @@ let daemon: RealmDaemon;
 const clients: RealmClient[] = [];
 
 async function connect(u: typeof A): Promise<RealmClient> {
-  const c = await RealmClient.connect({
-    host: "127.0.0.1",
-    port: daemon.listeners.actualPort(REALM.port)!,
-    realm: REALM.slug,
-    timeoutMs: 20_000,
-  });
+  const c = await connectTo(daemon, REALM);
   clients.push(c);
   await c.authenticate(u.username, u.computer, u.password);
   return c;
@@ -43,20 +36,7 @@ test.beforeAll(async ({ baseURL }) => {
     const user = await registerAccount(db.pool, { realmId: REALM.id, ...u, captchaPassed: true });
     await db.prisma.computer.create({ data: { userId: user.id, name: u.computer } });
   }
-  daemon = new RealmDaemon(
-    {
-      databaseUrl: urlFor(e2eDbName()),
-      bindHost: "127.0.0.1",
-      httpPort: 0,
-      plainTcp: false,
-      ephemeralPorts: true,
-      webUrl: baseURL!,
-      limits: REALM_DEFAULTS,
-      serveRealms: [REALM.id],
-    },
-    createLogger("realm-pulse", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
-  );
-  await daemon.start();
+  daemon = await startE2eRealmDaemon("realm-pulse", baseURL!, { serveRealms: [REALM.id] });
 });
 
 test.afterAll(async () => {

@@ -7,14 +7,10 @@
 // in the page with the far user's keys, which the near realm looks up on the far realm
 // (docs/clients.md); with the far realm down they cannot be had, and the user ticks "send
 // without end-to-end encryption" to queue it anyway.
-import net from "node:net";
 import { expect, test, type Page } from "@playwright/test";
-import { createLogger } from "../../lib/log.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
-import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
+import type { RealmDaemon } from "../../realm-daemon/daemon.ts";
 import { FEDERATION_DEFAULTS } from "../../realm-daemon/federation/config.ts";
-import { urlFor } from "../helpers/db.ts";
 import {
   FAST,
   startManagement,
@@ -23,11 +19,10 @@ import {
   type ManagementHarness,
   type RealmNode,
 } from "../helpers/federation.ts";
-import { e2eDb, e2eDbName } from "./helpers/e2e-db.ts";
+import { e2eDb } from "./helpers/e2e-db.ts";
 import { shot } from "./helpers/console-page.ts";
-import { SecureMessaging } from "../../client/sdk/secure-messages.ts";
-import { generateComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
-import { KnownKeys, memoryBackend } from "../../client/sdk/crypto/known-keys.ts";
+import { accountSignIn, unlockMailbox } from "./helpers/account-page.ts";
+import { forwardRealmWebSocket, secureMessaging, startE2eRealmDaemon } from "./helpers/realm-daemon.ts";
 
 test.describe.configure({ mode: "serial" });
 test.setTimeout(120_000);
@@ -38,8 +33,7 @@ const ME = { username: "nearby", password: "near realm passphrase" };
 let m: ManagementHarness;
 let far: RealmNode;
 let near: RealmDaemon;
-let proxy: net.Server;
-const piped = new Set<net.Socket>();
+let forward: { close(): Promise<void> } | undefined;
 
 test.beforeAll(async ({ baseURL }) => {
   test.setTimeout(120_000);
@@ -47,73 +41,38 @@ test.beforeAll(async ({ baseURL }) => {
   far = await startRealmNode("far", m.address, { token: await m.token() });
   await far.waitApproved(30_000);
   const bob = await far.user("bob");
-  await new SecureMessaging(
-    bob.client,
-    { userId: bob.userId, computer: "laptop" },
-    { current: generateComputerKeys(), previous: [] },
-    new KnownKeys(memoryBackend()),
-  ).publishKeys();
+  await secureMessaging(bob.client, bob.userId, "laptop").publishKeys();
   const db = e2eDb();
   await db.prisma.realm.create({
     data: { ...NEAR, registrationMode: "OPEN", captchaProvider: "NONE", userCap: 10, defaultQuotaBytes: 1n << 24n },
   });
   await registerAccount(db.pool, { realmId: NEAR.id, ...ME, captchaPassed: true });
-  near = new RealmDaemon(
-    {
-      databaseUrl: urlFor(e2eDbName()),
-      bindHost: "127.0.0.1",
-      httpPort: 0,
+  near = await startE2eRealmDaemon("realm-near", baseURL!, {
+    serveRealms: [NEAR.id],
+    federation: {
+      managementAddress: m.address,
+      managementTls: true,
+      managementFingerprint: "",
+      enrollmentToken: await m.token(),
+      advertiseHost: "127.0.0.1",
       plainTcp: false,
-      ephemeralPorts: true,
-      webUrl: baseURL!,
-      limits: REALM_DEFAULTS,
-      serveRealms: [NEAR.id],
-      federation: {
-        managementAddress: m.address,
-        managementTls: true,
-        managementFingerprint: "",
-        enrollmentToken: await m.token(),
-        advertiseHost: "127.0.0.1",
-        plainTcp: false,
-        limits: { ...FEDERATION_DEFAULTS, ...FAST },
-      },
+      limits: { ...FEDERATION_DEFAULTS, ...FAST },
     },
-    createLogger("realm-near", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"),
-  );
-  await near.start();
-  await waitFor(() => near.federation?.links.get(NEAR.id)?.usable === true, 30_000, "the near realm approved");
-  proxy = net.createServer((s) => {
-    const t = net.connect(near.httpPort!, "127.0.0.1");
-    for (const x of [s, t]) {
-      piped.add(x);
-      x.on("close", () => piped.delete(x));
-      x.on("error", () => (x === s ? t : s).destroy());
-    }
-    s.pipe(t).pipe(s);
   });
-  await new Promise<void>((resolve, reject) =>
-    proxy.once("error", reject).listen(Number(process.env.OG_E2E_REALM_WS_PORT), "127.0.0.1", resolve),
-  );
+  await waitFor(() => near.federation?.links.get(NEAR.id)?.usable === true, 30_000, "the near realm approved");
+  forward = await forwardRealmWebSocket(near);
 });
 
 test.afterAll(async () => {
-  for (const s of piped) s.destroy();
-  await new Promise<void>((r) => (proxy ? proxy.close(() => r()) : r()));
+  await forward?.close();
   await near?.stop();
   await far?.drop();
   await m?.drop();
 });
 
 async function openMailbox(page: Page): Promise<void> {
-  await page.goto("/account/sign-in");
-  await page.getByLabel("Realm", { exact: true }).fill(NEAR.slug);
-  await page.getByLabel("Username or user id", { exact: true }).fill(ME.username);
-  await page.getByLabel("Password", { exact: true }).fill(ME.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
-  await page.goto("/account/messages");
-  await page.getByLabel("Password", { exact: true }).fill(ME.password);
-  await page.getByRole("button", { name: "Open messages" }).click();
+  await accountSignIn(page, { realm: NEAR.slug, ...ME });
+  await unlockMailbox(page, ME.password);
   await expect(page.getByText("No messages waiting.")).toBeVisible();
 }
 

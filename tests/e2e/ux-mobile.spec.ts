@@ -10,6 +10,7 @@ import { registerAccount } from "../../lib/domain/registration.ts";
 import { ADMIN } from "./helpers/console-fixtures.ts";
 import { e2eDb } from "./helpers/e2e-db.ts";
 import { signIn } from "./helpers/console-page.ts";
+import { accountSignIn } from "./helpers/account-page.ts";
 import {
   MOBILE_REALM,
   MOBILE_USER,
@@ -126,11 +127,6 @@ test("console pages fit a phone screen, and the nav reaches every section", asyn
 
 test("account pages fit a phone screen", async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto("/account/sign-in");
-  await page.getByLabel("Realm", { exact: true }).fill(MOBILE_REALM.slug);
-  await page.getByLabel("Username or user id", { exact: true }).fill(MOBILE_USER.username);
-  await page.getByLabel("Password", { exact: true }).fill(MOBILE_USER.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await accountSignIn(page, { realm: MOBILE_REALM.slug, ...MOBILE_USER });
   for (const r of of("account")) await checkPage(page, r);
 });

@@ -13,14 +13,15 @@ import { CHANNELS, notify } from "../../lib/db/notify.ts";
 import { PacketLink, type LinkReply } from "../../lib/federation/packet-client.ts";
 import { decodeProofs, encodeProofs, newNonce, realmAuthPayload } from "../../lib/federation/signing.ts";
 import { loadSigningKeys, proofsFor } from "../../lib/federation/local-keys.ts";
+import { mirrorIdFor } from "../../lib/federation/workspace-mirror.ts";
 import { RealmClient } from "../../client/sdk/index.ts";
 import { MANAGEMENT_DEFAULTS } from "../../management-daemon/config.ts";
 import { startManagementServer, type ManagementServer } from "../../management-daemon/server.ts";
 import { ManagementIdentity } from "../../management-daemon/tls-identity.ts";
 import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS, type RealmDaemonConfig } from "../../realm-daemon/config.ts";
 import { FEDERATION_DEFAULTS, type FederationLimits } from "../../realm-daemon/federation/config.ts";
 import { createTestDb, type TestDb } from "./db.ts";
+import { testRealmConfig } from "./realm.ts";
 
 export const HOST = "127.0.0.1";
 
@@ -193,14 +194,7 @@ export async function startRealmNode(
     [realmId, `${name}.test`, name, `Realm ${name}`, (opts.quotaBytes ?? 64n * 1024n * 1024n).toString()],
   );
   const { log, lines } = captureLogger(name);
-  const config: RealmDaemonConfig = {
-    databaseUrl: db.url,
-    bindHost: HOST,
-    httpPort: 0,
-    plainTcp: false,
-    ephemeralPorts: true,
-    webUrl: "http://web.test",
-    limits: { ...REALM_DEFAULTS },
+  const config = testRealmConfig(db.url, {
     federation: {
       managementAddress: management,
       managementTls: true,
@@ -211,7 +205,7 @@ export async function startRealmNode(
       limits: { ...FEDERATION_DEFAULTS, ...FAST, ...opts.limits },
     },
     serveRealms: [realmId],
-  };
+  });
   const clients: RealmClient[] = [];
   const extra: RealmDaemon[] = [];
   const node: RealmNode = {
@@ -319,6 +313,31 @@ export function nextMessage(c: RealmClient, timeoutMs = 10_000): Promise<string>
       resolve(r.text);
     });
   });
+}
+
+/**
+ * A workspace `a` creates on `home` with `b` of `peer` as an active member: invited, the
+ * invitation seen on `peer`, accepted there, and `b` active on `home`. Returns the workspace's
+ * id on `home` (ws) and of its mirror on `peer` (mb).
+ */
+export async function sharedWorkspace(
+  home: RealmNode,
+  a: RealmClient,
+  peer: RealmNode,
+  b: { client: RealmClient; userId: string },
+  name: string,
+): Promise<{ ws: string; mb: string }> {
+  const ws = await a.workspaces.create(name);
+  const mb = mirrorIdFor(peer.realmId, home.realmId, ws);
+  await a.workspaces.invite(ws, b.userId);
+  await waitFor(async () => (await b.client.workspaces.list()).some((w) => w.id === mb), 30_000, "the invitation");
+  await b.client.workspaces.accept(mb);
+  await waitFor(
+    async () => (await a.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"),
+    30_000,
+    `${b.userId} active on ${home.realmId}`,
+  );
+  return { ws, mb };
 }
 
 export async function usage(node: RealmNode, userId: string): Promise<bigint> {

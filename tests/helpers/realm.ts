@@ -10,6 +10,20 @@ import { createTestDb, type TestDb } from "./db.ts";
 
 export const HOST = "127.0.0.1";
 
+/** A realm daemon's configuration for tests: on `databaseUrl`, loopback, ephemeral TLS ports, no plain TCP. */
+export function testRealmConfig(databaseUrl: string, extra: Partial<RealmDaemonConfig> = {}): RealmDaemonConfig {
+  return {
+    databaseUrl,
+    bindHost: HOST,
+    httpPort: 0,
+    plainTcp: false,
+    ephemeralPorts: true,
+    webUrl: "http://web.test",
+    limits: { ...REALM_DEFAULTS },
+    ...extra,
+  };
+}
+
 export interface RealmHarness {
   db: TestDb;
   daemon: RealmDaemon;
@@ -53,16 +67,7 @@ export async function startRealmHarness(
       defaultQuotaBytes: 10n * 1024n * 1024n,
     },
   });
-  const config: RealmDaemonConfig = {
-    databaseUrl: db.url,
-    bindHost: HOST,
-    httpPort: 0,
-    plainTcp: false,
-    ephemeralPorts: true,
-    webUrl: "http://web.test",
-    limits: { ...REALM_DEFAULTS, ...overrides },
-    ...extraConfig,
-  };
+  const config = testRealmConfig(db.url, { limits: { ...REALM_DEFAULTS, ...overrides }, ...extraConfig });
   const daemon = new RealmDaemon(config, createLogger("realm-test", process.env.OPENGROOVE_LOG_LEVEL ?? "warn"));
   await daemon.start();
   const clients: RealmClient[] = [];

@@ -2,16 +2,12 @@
 // rights (at creation and on every request), cut by revocation, expiry, a disabled owner, a
 // demotion or a password change; the per-token rate limit under concurrency; audit entries
 // naming the token; JSON error shapes; the OpenAPI document listing every route.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTestDb, type TestDb } from "../helpers/db.ts";
+import type { TestDb } from "../helpers/db.ts";
+import { consoleSuite } from "../helpers/console-suite.ts";
 import { apiClient, makeToken, type ApiClient } from "../helpers/api.ts";
-import {
-  adminActor,
-  createConsoleFixture,
-  operatorAActor,
-  type ConsoleFixture,
-} from "../e2e/helpers/console-fixtures.ts";
+import { adminActor, operatorAActor, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
 import { hashApiToken } from "../../lib/auth/api-tokens.ts";
 import { executeCommand } from "../../lib/console/command.ts";
 import { createApiToken } from "../../lib/console/api-tokens.ts";
@@ -24,12 +20,11 @@ let db: TestDb;
 let f: ConsoleFixture;
 let api: ApiClient;
 
-before(async () => {
-  db = await createTestDb();
-  f = await createConsoleFixture(db.prisma);
+consoleSuite((d, fx) => {
+  db = d;
+  f = fx;
   api = apiClient({ prisma: db.prisma, pool: db.pool, ratePerMinute: 10_000 });
 });
-after(async () => db.drop());
 
 async function newOperator(username: string, role: "ADMIN" | "REALM_OPERATOR", realmIds: string[] = []) {
   const op = await db.prisma.operator.create({

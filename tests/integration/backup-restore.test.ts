@@ -10,13 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import pg from "pg";
-import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
+import { startRealmHarness, testRealmConfig, HOST, type RealmHarness } from "../helpers/realm.ts";
 import { adminUrl, urlFor } from "../helpers/db.ts";
 import { startEmbeddedPostgres, type EmbeddedPgHandle } from "../../lib/db/embedded-postgres.ts";
 import { connectDb, type DbHandle } from "../../lib/db/client.ts";
 import { recomputeUsage } from "../../lib/domain/quota.ts";
 import { RealmDaemon } from "../../realm-daemon/daemon.ts";
-import { REALM_DEFAULTS } from "../../realm-daemon/config.ts";
 import { createLogger } from "../../lib/log.ts";
 import { RealmClient } from "../../client/sdk/index.ts";
 
@@ -181,18 +180,7 @@ test("a backup taken while 8 clients send restores into a new data directory tha
   assert.ok(BigInt(next.rows[0].n) > BigInt(max.rows[0].m));
 
   // A realm daemon on the restored database serves the same users and bytes.
-  const daemon = new RealmDaemon(
-    {
-      databaseUrl: epg.url("opengroove"),
-      bindHost: HOST,
-      httpPort: 0,
-      plainTcp: false,
-      ephemeralPorts: true,
-      webUrl: "http://web.test",
-      limits: { ...REALM_DEFAULTS },
-    },
-    createLogger("realm-restored", "warn"),
-  );
+  const daemon = new RealmDaemon(testRealmConfig(epg.url("opengroove")), createLogger("realm-restored", "warn"));
   await daemon.start();
   cleanups.push(() => daemon.stop());
   const realm = daemon.realmById(h.plainRealm)!;

@@ -4,7 +4,6 @@
 // `opengroove account delete` deletes the account with the password and the username again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -12,8 +11,8 @@ import path from "node:path";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
 import { untar } from "../helpers/export-archive.ts";
 import { exportAccount, OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
+import { runCli } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-data-"));
 const dir = fs.mkdtempSync(path.join(tmp, "config-"));
 const PASSWORD = "correct-horse-staple-9";
@@ -24,22 +23,8 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], input = "", cwd = tmp): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { ...process.env, OPENGROOVE_CONFIG_DIR: dir },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = (args: string[], input = "", cwd = tmp): Promise<Run> =>
+  runCli(args, { input, cwd, env: { OPENGROOVE_CONFIG_DIR: dir } });
 
 const sha = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
 

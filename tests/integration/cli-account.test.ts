@@ -3,15 +3,14 @@
 // logout, the pinned TLS fingerprint, clear failures, and install-url-handler.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
 import { passTicketCaptcha } from "../../lib/domain/tickets.ts";
 import { cliFirstSteps } from "../../lib/account/cli-commands.ts";
+import { runCli } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-acct-"));
 const PASSWORD = "correct-horse-staple-9";
 const CAROL = "plain.test:63999::carol";
@@ -26,21 +25,8 @@ let h: RealmHarness;
 let at: string[];
 const dir = fs.mkdtempSync(path.join(tmp, "config-"));
 
-function cli(args: string[], input = "", env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, OPENGROOVE_CONFIG_DIR: dir, ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = (args: string[], input = "", env: Record<string, string> = {}): Promise<Run> =>
+  runCli(args, { input, env: { OPENGROOVE_CONFIG_DIR: dir, ...env } });
 
 function assertCleanError(r: Run, code: number, pattern: RegExp): void {
   assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);

@@ -3,7 +3,6 @@
 // the database holds no plaintext, verify, rotation reported to the contact, --plaintext.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,8 +11,8 @@ import { fingerprint, generateComputerKeys } from "../../client/sdk/crypto/compu
 import { publishedKeys } from "../../client/sdk/crypto/key-directory.ts";
 import { sealMessage } from "../../client/sdk/crypto/sealed-message.ts";
 import { encodeEnvelope } from "../../lib/envelope.ts";
+import { runCli } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-keys-"));
 let h: RealmHarness;
 let port: number;
@@ -21,20 +20,7 @@ const dirs: Record<string, string> = {};
 const ids: Record<string, string> = {};
 const passwords: Record<string, string> = {};
 
-function cli(user: string, args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "--config-dir", dirs[user], ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = (user: string, args: string[], input = "") => runCli(["--config-dir", dirs[user], ...args], { input });
 
 async function published(userId: string, computer: string): Promise<string> {
   const r = await h.db.pool.query<{ key: string; value: string }>(

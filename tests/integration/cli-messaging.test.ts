@@ -8,8 +8,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
+import { CLI_BIN as BIN, runCli } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-msg-"));
 const PASSWORD = "correct-horse-staple-9";
 
@@ -24,27 +24,8 @@ let h: RealmHarness;
 let port: number;
 const dirs: Record<string, string> = {};
 
-function cli(user: string, args: string[], input?: string | Buffer): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "--config-dir", dirs[user], ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => out.push(d));
-    child.stderr.on("data", (d: Buffer) => err.push(d));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({
-        code: code ?? -1,
-        raw: Buffer.concat(out),
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      }),
-    );
-    child.stdin.end(input ?? "");
-  });
-}
+const cli = (user: string, args: string[], input?: string | Buffer): Promise<Run> =>
+  runCli(["--config-dir", dirs[user], ...args], { input });
 
 function assertCleanError(r: Run, code: number, pattern: RegExp): void {
   assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);

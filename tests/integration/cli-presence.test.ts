@@ -7,27 +7,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
+import { CLI_BIN as BIN, runCli } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-presence-"));
 let h: RealmHarness;
 let at: string[];
 
-function cli(args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, OPENGROOVE_CONFIG_DIR: tmp },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = (args: string[], input = "") => runCli(args, { input, env: { OPENGROOVE_CONFIG_DIR: tmp } });
 
 before(async () => {
   h = await startRealmHarness();

@@ -4,7 +4,6 @@
 // the pinned one, is refused with a clear error. Real daemons, real TLS, the CLI as a child process.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -23,28 +22,14 @@ import { ManagementIdentity } from "../../management-daemon/tls-identity.ts";
 import { createTestDb } from "../helpers/db.ts";
 import { startManagement, startRealmNode, waitFor, HOST, type ManagementHarness } from "../helpers/federation.ts";
 import type { RealmNode } from "../helpers/federation.ts";
+import { runCli } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-trust-"));
 let m: ManagementHarness;
 let node: RealmNode;
 let bob: string;
 
-function cli(args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, OPENGROOVE_CONFIG_DIR: dir },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = (args: string[], input = "") => runCli(args, { input, env: { OPENGROOVE_CONFIG_DIR: dir } });
 const admin = (prisma: PrismaClient): CommandContext => ({
   prisma,
   ip: "203.0.113.5",

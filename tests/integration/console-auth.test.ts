@@ -1,16 +1,11 @@
 // Operator sign-in: Argon2id verification, failed attempts limited per account and per client
 // address in rate_limit_buckets (shared by every web process), disabled operators refused;
 // plus the request checks used by state-changing route handlers.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTestDb, type TestDb } from "../helpers/db.ts";
-import {
-  ADMIN,
-  adminActor,
-  createConsoleFixture,
-  OPERATOR_A,
-  type ConsoleFixture,
-} from "../e2e/helpers/console-fixtures.ts";
+import type { TestDb } from "../helpers/db.ts";
+import { consoleSuite } from "../helpers/console-suite.ts";
+import { ADMIN, adminActor, OPERATOR_A, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
 import {
   accountKey,
   authenticateOperator,
@@ -25,11 +20,10 @@ import { setOperatorPassword } from "../../lib/console/operators.ts";
 
 let db: TestDb;
 let f: ConsoleFixture;
-before(async () => {
-  db = await createTestDb();
-  f = await createConsoleFixture(db.prisma);
+consoleSuite((d, fx) => {
+  db = d;
+  f = fx;
 });
-after(async () => db.drop());
 
 async function failure(p: Promise<unknown>): Promise<string> {
   try {

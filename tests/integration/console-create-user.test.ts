@@ -2,15 +2,11 @@
 // sha256, single use even under concurrent submits, expiring), the realm's user cap under
 // concurrent creates, the audit trail; and the per-address signup throttle shown per realm and
 // reset (audited) from the console.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTestDb, type TestDb } from "../helpers/db.ts";
-import {
-  adminActor,
-  createConsoleFixture,
-  operatorAActor,
-  type ConsoleFixture,
-} from "../e2e/helpers/console-fixtures.ts";
+import type { TestDb } from "../helpers/db.ts";
+import { consoleSuite } from "../helpers/console-suite.ts";
+import { adminActor, operatorAActor, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
 import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
 import { createUser, issuePasswordLink } from "../../lib/console/user-create.ts";
 import { listRealmSignupThrottles, resetRealmSignupThrottle } from "../../lib/console/signup-throttles.ts";
@@ -25,11 +21,10 @@ let f: ConsoleFixture;
 const ctx = (actor = operatorAActor(f)): CommandContext => ({ prisma: db.prisma, actor, ip: "203.0.113.5" });
 const tokenOf = (link: string) => new URL(link, "http://x").searchParams.get("token")!;
 
-before(async () => {
-  db = await createTestDb();
-  f = await createConsoleFixture(db.prisma);
+consoleSuite((d, fx) => {
+  db = d;
+  f = fx;
 });
-after(async () => db.drop());
 
 test("an operator creates a user; the link sets the password once and is audited", async () => {
   const countBefore = (await db.prisma.realm.findUniqueOrThrow({ where: { id: f.realmA.id } })).userCount;

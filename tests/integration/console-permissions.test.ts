@@ -2,16 +2,11 @@
 // (executeCommand: zod parse -> permission check -> query). A realm operator of realm A gets 404
 // for every command aimed at realm B, 403 for administrator-only commands (deniedStatus: the
 // refusal reveals nothing there), and nothing changes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTestDb, type TestDb } from "../helpers/db.ts";
-import {
-  adminActor,
-  createConsoleFixture,
-  operatorAActor,
-  realmSettingsForm,
-  type ConsoleFixture,
-} from "../e2e/helpers/console-fixtures.ts";
+import type { TestDb } from "../helpers/db.ts";
+import { consoleSuite } from "../helpers/console-suite.ts";
+import { adminActor, operatorAActor, realmSettingsForm, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
 import { executeCommand, type Command, type CommandContext } from "../../lib/console/command.ts";
 import * as realms from "../../lib/console/realms.ts";
 import * as users from "../../lib/console/users.ts";
@@ -27,11 +22,10 @@ type AnyCommand = Command<z.ZodType, unknown>;
 
 let db: TestDb;
 let f: ConsoleFixture;
-before(async () => {
-  db = await createTestDb();
-  f = await createConsoleFixture(db.prisma);
+consoleSuite((d, fx) => {
+  db = d;
+  f = fx;
 });
-after(async () => db.drop());
 
 const ctx = (actor: perms.Actor): CommandContext => ({ prisma: db.prisma, actor, ip: "127.0.0.1" });
 

@@ -1,13 +1,9 @@
 // Invites, operators, federation registry and the audit log through the console commands.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTestDb, type TestDb } from "../helpers/db.ts";
-import {
-  adminActor,
-  createConsoleFixture,
-  operatorAActor,
-  type ConsoleFixture,
-} from "../e2e/helpers/console-fixtures.ts";
+import type { TestDb } from "../helpers/db.ts";
+import { consoleSuite } from "../helpers/console-suite.ts";
+import { adminActor, operatorAActor, type ConsoleFixture } from "../e2e/helpers/console-fixtures.ts";
 import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
 import { createInvite, inviteState, listInvites, revokeInvite } from "../../lib/console/invites.ts";
 import { createOperator, setOperatorPassword, updateOperator } from "../../lib/console/operators.ts";
@@ -25,11 +21,10 @@ import type { Actor } from "../../lib/domain/permissions.ts";
 
 let db: TestDb;
 let f: ConsoleFixture;
-before(async () => {
-  db = await createTestDb();
-  f = await createConsoleFixture(db.prisma);
+consoleSuite((d, fx) => {
+  db = d;
+  f = fx;
 });
-after(async () => db.drop());
 
 const ctx = (actor: Actor): CommandContext => ({ prisma: db.prisma, actor, ip: null });
 

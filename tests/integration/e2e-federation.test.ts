@@ -4,34 +4,19 @@
 // remote user is encrypted; the reply is checked against the keys c2 publishes; only public-og-*
 // settings cross; a key change on c2 is reported to the c1 sender; an unknown remote user is
 // refused by c2's own answer; a realm that cannot be asked is a clear error, not a hang.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
 import { generateComputerKeys, fingerprint, type ComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
 import { KnownKeys, memoryBackend, type KeyChange } from "../../client/sdk/crypto/known-keys.ts";
 import { SecureMessaging } from "../../client/sdk/secure-messages.ts";
-import {
-  startManagement,
-  startRealmNodes,
-  waitFor,
-  type ManagementHarness,
-  type RealmNode,
-} from "../helpers/federation.ts";
+import { waitFor, type RealmNode } from "../helpers/federation.ts";
+import { federationSuite } from "../helpers/federation-suite.ts";
 
-let m: ManagementHarness;
 let r1: RealmNode;
 let r2: RealmNode;
-
-before(async () => {
-  m = await startManagement();
-  [r1, r2] = await startRealmNodes(["k1", "k2"], m.address, async () => ({ token: await m.token() }));
-  await Promise.all([r1.waitApproved(), r2.waitApproved()]);
-});
-after(async () => {
-  await Promise.allSettled([r1?.drop(), r2?.drop()]);
-  await m?.drop();
-});
+federationSuite(["k1", "k2"], (realms) => ([r1, r2] = realms));
 
 interface Device {
   client: RealmClient;

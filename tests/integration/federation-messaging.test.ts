@@ -1,14 +1,12 @@
 // Realm-to-realm federation over real TLS sockets: a management server and three realm daemons
 // on loopback, each with its own PostgreSQL database (or all on one: federation-messaging-one-db.test.ts).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { loadSigningKeys } from "../../lib/federation/local-keys.ts";
 import { messageOverheadBytes } from "../../lib/domain/quota-rule.ts";
 import {
-  startManagement,
   startRealmNode,
-  startRealmNodes,
   federationLayout,
   waitFor,
   nextMessage,
@@ -17,24 +15,20 @@ import {
   type ManagementHarness,
   type RealmNode,
 } from "../helpers/federation.ts";
+import { federationSuite } from "../helpers/federation-suite.ts";
 
 let m: ManagementHarness;
 let r1: RealmNode;
 let r2: RealmNode;
 let r3: RealmNode;
-
-before(async () => {
-  m = await startManagement();
-  [r1, r2, r3] = await startRealmNodes(["r1", "r2", "r3"], m.address, async (n) => ({
-    token: await m.token(),
-    limits: n === "r2" ? { maxInboundBytesPerPeer: 3 * 1024 * 1024 } : {},
-  }));
-  await Promise.all([r1.waitApproved(), r2.waitApproved(), r3.waitApproved()]);
-});
-after(async () => {
-  await Promise.allSettled([r1?.drop(), r2?.drop(), r3?.drop()]);
-  await m?.drop();
-});
+federationSuite(
+  ["r1", "r2", "r3"],
+  (realms, management) => {
+    [r1, r2, r3] = realms;
+    m = management;
+  },
+  (n) => (n === "r2" ? { maxInboundBytesPerPeer: 3 * 1024 * 1024 } : {}),
+);
 
 test("a@R1 sends to b@R2 and c@R3; both download; the sender is charged until both realms took it", async () => {
   const a = await r1.user("alice");

@@ -4,58 +4,34 @@
 // change arrives in order and exactly once. The sending realm runs production backoff timings
 // (1 s..60 s), no registry refresh during the test, and its backoff is pushed an hour out before
 // the restart, so only the announcement can make the first delivery quick. OG_TEST_OUTAGE_MS shortens the outage. Figures: bench/federation-outbox.ts.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mirrorIdFor } from "../../lib/federation/workspace-mirror.ts";
 import { FEDERATION_DEFAULTS } from "../../realm-daemon/federation/config.ts";
-import {
-  startManagement,
-  startRealmNodes,
-  waitFor,
-  type ManagementHarness,
-  type RealmNode,
-} from "../helpers/federation.ts";
+import { sharedWorkspace, waitFor, type RealmNode } from "../helpers/federation.ts";
+import { federationSuite } from "../helpers/federation-suite.ts";
 
 const OUTAGE_MS = Number(process.env.OG_TEST_OUTAGE_MS ?? 60_000);
-let m: ManagementHarness;
 let r1: RealmNode;
 let r2: RealmNode;
-
-before(async () => {
-  m = await startManagement();
-  const production = {
-    retryBaseMs: FEDERATION_DEFAULTS.retryBaseMs,
-    retryMaxMs: FEDERATION_DEFAULTS.retryMaxMs,
-    // Longer than the test: no registry refresh finds R2's new address by chance.
-    peerRefreshMs: 600_000,
-    peerCacheFreshMs: FEDERATION_DEFAULTS.peerCacheFreshMs,
-  };
-  [r1, r2] = await startRealmNodes(["r1", "r2"], m.address, async (n) => ({
-    token: await m.token(),
-    limits: n === "r1" ? production : {},
-  }));
-  await Promise.all([r1.waitApproved(), r2.waitApproved()]);
-});
-after(async () => {
-  await Promise.allSettled([r2?.drop(), r1?.drop()]);
-  await m?.drop();
-});
+const production = {
+  retryBaseMs: FEDERATION_DEFAULTS.retryBaseMs,
+  retryMaxMs: FEDERATION_DEFAULTS.retryMaxMs,
+  // Longer than the test: no registry refresh finds R2's new address by chance.
+  peerRefreshMs: 600_000,
+  peerCacheFreshMs: FEDERATION_DEFAULTS.peerCacheFreshMs,
+};
+federationSuite(
+  ["r1", "r2"],
+  (realms) => ([r1, r2] = realms),
+  (n) => (n === "r1" ? production : {}),
+);
 
 const body = (i: number) => Buffer.from(`change ${i} `.padEnd(512, "y"));
 
 test(`a realm down for ${OUTAGE_MS / 1000} s then restarted on a new port gets every change in order, exactly once, as soon as it is back`, async () => {
   const a = await r1.user("alice");
   const b = await r2.user("bob");
-  const ws = await a.client.workspaces.create("outage");
-  const mb = mirrorIdFor(r2.realmId, r1.realmId, ws);
-  await a.client.workspaces.invite(ws, b.userId);
-  await waitFor(async () => (await b.client.workspaces.list()).some((w) => w.id === mb), 30_000, "the invitation");
-  await b.client.workspaces.accept(mb);
-  await waitFor(
-    async () => (await a.client.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"),
-    30_000,
-    "bob active on R1",
-  );
+  const { ws, mb } = await sharedWorkspace(r1, a.client, r2, b, "outage");
   const oldPort = r2.port();
 
   await r2.stop();

@@ -5,33 +5,27 @@
 // once (not after a backoff left over); an invitation to a realm that is not federated yet waits
 // and is delivered once it is, its state visible to the inviter. Runs in both layouts
 // (federation-outbox-one-db.test.ts puts every realm on one database).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mirrorIdFor } from "../../lib/federation/workspace-mirror.ts";
 import {
   federationLayout,
   nextMessage,
-  startManagement,
+  sharedWorkspace,
   startRealmNode,
-  startRealmNodes,
   waitFor,
   type ManagementHarness,
   type RealmNode,
 } from "../helpers/federation.ts";
+import { federationSuite } from "../helpers/federation-suite.ts";
 
 let m: ManagementHarness;
 let r1: RealmNode;
 let r2: RealmNode;
 const PASSWORD = "correct horse battery";
-
-before(async () => {
-  m = await startManagement();
-  [r1, r2] = await startRealmNodes(["r1", "r2"], m.address, async () => ({ token: await m.token() }));
-  await Promise.all([r1.waitApproved(), r2.waitApproved()]);
-});
-after(async () => {
-  await Promise.allSettled([r2?.drop(), r1?.drop()]);
-  await m?.drop();
+federationSuite(["r1", "r2"], (realms, management) => {
+  [r1, r2] = realms;
+  m = management;
 });
 
 const body = (i: number) => Buffer.from(`change ${i} `.padEnd(1024, "x"));
@@ -42,16 +36,7 @@ const N = federationLayout() === "one-db" ? 200 : 500;
 test("a burst of changes queued during an outage arrive in order and exactly once, at once after the restart, while a message to that realm overtakes them; two sending instances", async () => {
   const a = await r1.user("alice");
   const b = await r2.user("bob");
-  const ws = await a.client.workspaces.create("burst");
-  const mb = mirrorIdFor(r2.realmId, r1.realmId, ws);
-  await a.client.workspaces.invite(ws, b.userId);
-  await waitFor(async () => (await b.client.workspaces.list()).some((w) => w.id === mb), 30_000, "the invitation");
-  await b.client.workspaces.accept(mb);
-  await waitFor(
-    async () => (await a.client.workspaces.members(ws)).some((x) => x.userId === b.userId && x.status === "active"),
-    30_000,
-    "bob active on R1",
-  );
+  const { ws, mb } = await sharedWorkspace(r1, a.client, r2, b, "burst");
   await r1.extraInstance(); // a second daemon of R1 on the same database shares the queue
 
   await r2.stop();

@@ -2,32 +2,15 @@
 // realm-to-realm TLS link), so an unknown user is refused at once with a clear reason; when the
 // realm cannot be asked the message is queued and the sender is told so; and a bounce that
 // comes later reads as a letter, with the machine-readable report kept as its last section.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeEnvelope, encodeEnvelope } from "../../lib/envelope.ts";
-import {
-  startManagement,
-  startRealmNodes,
-  waitFor,
-  nextMessage,
-  usage,
-  type ManagementHarness,
-  type RealmNode,
-} from "../helpers/federation.ts";
+import { waitFor, nextMessage, usage, type RealmNode } from "../helpers/federation.ts";
+import { federationSuite } from "../helpers/federation-suite.ts";
 
-let m: ManagementHarness;
 let r1: RealmNode;
 let r2: RealmNode;
-
-before(async () => {
-  m = await startManagement();
-  [r1, r2] = await startRealmNodes(["c1", "c2"], m.address, async () => ({ token: await m.token() }));
-  await Promise.all([r1.waitApproved(), r2.waitApproved()]);
-});
-after(async () => {
-  await Promise.allSettled([r1?.drop(), r2?.drop()]);
-  await m?.drop();
-});
+federationSuite(["c1", "c2"], (realms) => ([r1, r2] = realms));
 
 const letter = (subject: string, text: string) =>
   Buffer.from(encodeEnvelope({ subject, contentType: "text/plain; charset=utf-8" }, Buffer.from(text)));

@@ -13,27 +13,16 @@ import { generateComputerKeys } from "../../client/sdk/crypto/keys-core.ts";
 import { publishOwnKeys } from "../../client/sdk/crypto/key-directory.ts";
 import { toBase64Url } from "../../client/sdk/crypto/bytes.ts";
 import { encodeAnnouncement, LAN_MULTICAST_GROUP } from "../../client/sdk/lan/announce.ts";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { CLI_BIN as BIN, runCommand } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const cliDir = fs.mkdtempSync(path.join(os.tmpdir(), "og-lan-cli-"));
 
 /** The CLI, run inside a namespace. */
-function cliIn(ns: string, args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", ns, process.execPath, BIN, "--config-dir", cliDir, ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cliIn = (ns: string, args: string[], input = "") =>
+  runCommand("ip", ["netns", "exec", ns, process.execPath, BIN, "--config-dir", cliDir, ...args], { input });
 
 const why = netnsUnavailable();
 let lab: LanLab | undefined;

@@ -8,8 +8,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startRealmHarness, HOST, type RealmHarness } from "../helpers/realm.ts";
+import { CLI_BIN as BIN, runCli } from "../helpers/cli.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../client/cli/bin.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-cli-ws-"));
 const dirs: Record<string, string> = {};
 const ids: Record<string, string> = {};
@@ -21,20 +21,8 @@ interface Run {
   stderr: string;
 }
 
-function cli(user: string, args: string[], input = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "--config-dir", dirs[user], ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = (user: string, args: string[], input = ""): Promise<Run> =>
+  runCli(["--config-dir", dirs[user], ...args], { input });
 
 before(async () => {
   h = await startRealmHarness();

@@ -4,35 +4,19 @@
 // every computer of its member. Runs twice: each realm with its own database, and both realms on
 // one database (workspace-federation-one-db.test.ts), as the two default realms of an install.
 // R2 keeps its own mirror of the workspace, under its own id (mb()).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { OpenGrooveError, type RealmClient } from "../../client/sdk/index.ts";
 import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import { mirrorIdFor } from "../../lib/federation/workspace-mirror.ts";
-import {
-  startManagement,
-  startRealmNodes,
-  waitFor,
-  rawPeer,
-  type ManagementHarness,
-  type RealmNode,
-} from "../helpers/federation.ts";
+import { waitFor, rawPeer, type RealmNode } from "../helpers/federation.ts";
+import { federationSuite } from "../helpers/federation-suite.ts";
 
-let m: ManagementHarness;
 let r1: RealmNode;
 let r2: RealmNode;
 const PASSWORD = "correct horse battery";
-
-before(async () => {
-  m = await startManagement();
-  [r1, r2] = await startRealmNodes(["r1", "r2"], m.address, async () => ({ token: await m.token() }));
-  await Promise.all([r1.waitApproved(), r2.waitApproved()]);
-});
-after(async () => {
-  await Promise.allSettled([r1?.drop(), r2?.drop()]);
-  await m?.drop();
-});
+federationSuite(["r1", "r2"], (realms) => ([r1, r2] = realms));
 
 async function workspaceBytes(node: RealmNode, username: string): Promise<bigint> {
   const r = await node.db.pool.query<{ workspaceBytes: bigint }>(

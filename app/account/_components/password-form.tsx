@@ -1,7 +1,8 @@
 "use client";
 import { useActionState } from "react";
 import { changePasswordAction } from "../_actions.ts";
-import { errorsFor, TextField } from "../../console/_components/fields.tsx";
+import { PasswordField } from "../../console/_components/fields.tsx";
+import { NewPasswordFields } from "./new-password-fields.tsx";
 import { FormResult } from "../../console/_components/form-result.tsx";
 import { SubmitButton } from "../../console/_components/submit-button.tsx";
 
@@ -10,34 +11,8 @@ export function PasswordForm() {
   return (
     <form action={action} className="max-w-md space-y-4" noValidate>
       <FormResult state={state} />
-      <TextField
-        idPrefix="pw"
-        name="current"
-        label="Current password"
-        type="password"
-        autoComplete="current-password"
-        required
-        errors={errorsFor(state, "current")}
-      />
-      <TextField
-        idPrefix="pw"
-        name="password"
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        required
-        hint="At least 10 characters, not a common password, not containing your username."
-        errors={errorsFor(state, "password")}
-      />
-      <TextField
-        idPrefix="pw"
-        name="confirm"
-        label="New password again"
-        type="password"
-        autoComplete="new-password"
-        required
-        errors={errorsFor(state, "confirm")}
-      />
+      <PasswordField idPrefix="pw" name="current" label="Current password" state={state} />
+      <NewPasswordFields idPrefix="pw" state={state} />
       <SubmitButton pendingText="Changing…">Change password</SubmitButton>
     </form>
   );

@@ -1,7 +1,7 @@
 "use client";
 import { useActionState } from "react";
 import { accountSignInAction } from "../_actions.ts";
-import { errorsFor, TextField, valueFor } from "../../console/_components/fields.tsx";
+import { PasswordField, TextField } from "../../console/_components/fields.tsx";
 import { FormResult } from "../../console/_components/form-result.tsx";
 import { SubmitButton } from "../../console/_components/submit-button.tsx";
 
@@ -16,9 +16,9 @@ export function AccountSignInForm({ next, realm }: { next: string; realm: string
         label="Realm"
         autoComplete="off"
         placeholder="e.g. trivergia"
-        defaultValue={valueFor(state, "realm", realm)}
+        defaultValue={realm}
         hint="The realm’s short name. Not needed when you type your full user id below."
-        errors={errorsFor(state, "realm")}
+        state={state}
       />
       <TextField
         name="username"
@@ -26,17 +26,10 @@ export function AccountSignInForm({ next, realm }: { next: string; realm: string
         autoComplete="username"
         required
         placeholder="alice, or example.com:63745::alice"
-        defaultValue={valueFor(state, "username", "")}
-        errors={errorsFor(state, "username")}
+        defaultValue=""
+        state={state}
       />
-      <TextField
-        name="password"
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        required
-        errors={errorsFor(state, "password")}
-      />
+      <PasswordField state={state} />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
     </form>
   );

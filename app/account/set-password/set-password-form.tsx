@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import { setPasswordWithLinkAction } from "./actions.ts";
-import { errorsFor, TextField } from "../../console/_components/fields.tsx";
+import { NewPasswordFields } from "../_components/new-password-fields.tsx";
 import { FormResult } from "../../console/_components/form-result.tsx";
 import { SubmitButton } from "../../console/_components/submit-button.tsx";
 
@@ -32,25 +32,7 @@ export function SetPasswordForm({ token, username }: { token: string; username: 
       <input type="hidden" name="token" value={token} />
       {/* For password managers: the account the new password belongs to. */}
       <input type="text" name="username" value={username} autoComplete="username" readOnly hidden />
-      <TextField
-        idPrefix="setpw"
-        name="password"
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        required
-        hint="At least 10 characters, not a common password, not containing your username."
-        errors={errorsFor(state, "password")}
-      />
-      <TextField
-        idPrefix="setpw"
-        name="confirm"
-        label="New password again"
-        type="password"
-        autoComplete="new-password"
-        required
-        errors={errorsFor(state, "confirm")}
-      />
+      <NewPasswordFields idPrefix="setpw" state={state} />
       <SubmitButton pendingText="Saving…">Set password</SubmitButton>
     </form>
   );

@@ -14,7 +14,7 @@ import { backupStatus, type BackupStatus } from "../../../lib/backup/runs.ts";
 import { readLiveFigures } from "../../../lib/console/live-figures.ts";
 import { LiveCount, LiveFigures, LiveOnlineTotal, LiveStatus } from "../_components/live-figures.tsx";
 import { realmListenErrors } from "../../../lib/domain/listen-errors.ts";
-import { Badge, EmptyState, PageHeader, UsageBar } from "../_components/ui.tsx";
+import { Badge, EmptyState, NewRealmButton, PageHeader, UsageBar } from "../_components/ui.tsx";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
@@ -76,13 +76,7 @@ export default async function DashboardPage() {
             <span data-testid="last-backup">{describeBackup(backup)}</span>
           </>
         }
-        actions={
-          canCreateRealm(actor) ? (
-            <Link href="/console/realms/new" className="btn-primary">
-              New realm
-            </Link>
-          ) : null
-        }
+        actions={canCreateRealm(actor) ? <NewRealmButton /> : null}
       />
       {realms.length === 0 ? (
         <EmptyState title="No realms to show">

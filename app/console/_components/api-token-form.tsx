@@ -4,7 +4,7 @@
 import { useActionState, useState } from "react";
 import { createApiTokenAction } from "../_actions/api-tokens.ts";
 import { CopyValue } from "./copy-button.tsx";
-import { errorsFor, FieldErrors, SelectField, TextField, valueFor } from "./fields.tsx";
+import { errorsFor, FieldErrors, SelectField, TextField } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
@@ -27,8 +27,8 @@ export function ApiTokenForm({ isAdmin, realms }: { isAdmin: boolean; realms: { 
           label="Name"
           required
           autoComplete="off"
-          defaultValue={valueFor(state, "name", "")}
-          errors={errorsFor(state, "name")}
+          defaultValue=""
+          state={state}
           hint="What uses it, e.g. “provisioning script”."
           idPrefix="tok"
         />
@@ -48,14 +48,7 @@ export function ApiTokenForm({ isAdmin, realms }: { isAdmin: boolean; realms: { 
         ) : (
           <input type="hidden" name="role" value="REALM_OPERATOR" />
         )}
-        <SelectField
-          name="expiresIn"
-          label="Expires"
-          options={EXPIRY}
-          defaultValue={valueFor(state, "expiresIn", "90")}
-          errors={errorsFor(state, "expiresIn")}
-          idPrefix="tok"
-        />
+        <SelectField name="expiresIn" label="Expires" options={EXPIRY} defaultValue="90" state={state} idPrefix="tok" />
       </div>
       {role === "REALM_OPERATOR" ? (
         <fieldset>

@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { createUserAction } from "../_actions/onboarding.ts";
 import { CopyValue } from "./copy-button.tsx";
-import { errorsFor, SelectField, TextField, valueFor } from "./fields.tsx";
+import { SelectField, TextField } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
@@ -26,8 +26,8 @@ export function CreateUserForm({ realmId }: { realmId: string }) {
           label="Username"
           required
           autoComplete="off"
-          defaultValue={valueFor(state, "username", "")}
-          errors={errorsFor(state, "username")}
+          defaultValue=""
+          state={state}
           hint="The person chooses their password with the link you send them."
           idPrefix="newuser"
         />
@@ -35,8 +35,8 @@ export function CreateUserForm({ realmId }: { realmId: string }) {
           name="expiresIn"
           label="Link expires"
           options={LINK_EXPIRY}
-          defaultValue={valueFor(state, "expiresIn", "7")}
-          errors={errorsFor(state, "expiresIn")}
+          defaultValue="7"
+          state={state}
           idPrefix="newuser"
         />
       </div>

@@ -19,12 +19,31 @@ export function valueFor(state: FormState, name: string, fallback: string | numb
   return fallback === null || fallback === undefined ? "" : String(fallback);
 }
 
+/**
+ * With a form's `state` (its last result) a field shows that state's errors for its name, and the
+ * value just submitted instead of `defaultValue` (fields without a defaultValue, e.g. passwords,
+ * stay empty).
+ */
+function fromState<T extends string | number>(
+  state: FormState | undefined,
+  name: string,
+  defaultValue: T | undefined,
+  errors: string[] | undefined,
+): { defaultValue: T | string | undefined; errors: string[] | undefined } {
+  if (state === undefined) return { defaultValue, errors };
+  return {
+    defaultValue: defaultValue === undefined ? undefined : valueFor(state, name, defaultValue),
+    errors: errors ?? errorsFor(state, name),
+  };
+}
+
 interface TextFieldProps {
   name: string;
   label: string;
-  defaultValue?: string;
+  defaultValue?: string | number;
   hint?: ReactNode;
   errors?: string[];
+  state?: FormState;
   type?: "text" | "email" | "password" | "number" | "search";
   required?: boolean;
   autoComplete?: string;
@@ -45,18 +64,20 @@ export function TextField({
   type = "text",
   className,
   idPrefix = "f",
+  state,
   ...rest
 }: TextFieldProps) {
   const id = `${idPrefix}-${name}`;
+  const { defaultValue: shown, errors: errs } = fromState(state, name, defaultValue, errors);
   return (
-    <Field id={id} label={label} hint={hint} errors={errors} className={className}>
+    <Field id={id} label={label} hint={hint} errors={errs} className={className}>
       <input
         id={id}
         name={name}
         type={type}
-        defaultValue={defaultValue}
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={describedBy(id, hint, errors)}
+        defaultValue={shown}
+        aria-invalid={errs?.length ? true : undefined}
+        aria-describedby={describedBy(id, hint, errs)}
         className="input"
         {...rest}
       />
@@ -75,6 +96,7 @@ interface SelectFieldProps {
   disabled?: boolean;
   idPrefix?: string;
   onChange?: (value: string) => void;
+  state?: FormState;
 }
 
 export function SelectField({
@@ -88,21 +110,23 @@ export function SelectField({
   disabled,
   idPrefix = "f",
   onChange,
+  state,
 }: SelectFieldProps) {
   const id = `${idPrefix}-${name}`;
+  const { defaultValue: shown, errors: errs } = fromState(state, name, defaultValue, errors);
   return (
-    <Field id={id} label={label} hint={hint} errors={errors} className={className}>
+    <Field id={id} label={label} hint={hint} errors={errs} className={className}>
       {/* Keyed by its default: React sets a select's default option only when it mounts, and
           the form reset after a server action returns to that option. */}
       <select
-        key={defaultValue}
+        key={shown}
         id={id}
         name={name}
-        defaultValue={defaultValue}
+        defaultValue={shown}
         disabled={disabled}
         onChange={onChange ? (ev) => onChange(ev.currentTarget.value) : undefined}
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={describedBy(id, hint, errors)}
+        aria-invalid={errs?.length ? true : undefined}
+        aria-describedby={describedBy(id, hint, errs)}
         className="input"
       >
         {options.map(([value, text]) => (
@@ -150,6 +174,38 @@ export function CheckboxField({
         ) : null}
       </div>
     </div>
+  );
+}
+
+/** A required password input (by default the current password, to sign in). */
+export function PasswordField({
+  state,
+  name = "password",
+  label = "Password",
+  autoComplete = "current-password",
+  required = true,
+  hint,
+  idPrefix,
+}: {
+  state: FormState;
+  name?: string;
+  label?: string;
+  autoComplete?: "current-password" | "new-password";
+  required?: boolean;
+  hint?: ReactNode;
+  idPrefix?: string;
+}) {
+  return (
+    <TextField
+      idPrefix={idPrefix}
+      name={name}
+      label={label}
+      type="password"
+      autoComplete={autoComplete}
+      required={required}
+      hint={hint}
+      state={state}
+    />
   );
 }
 

@@ -20,8 +20,8 @@ export function HelpDocumentForm({ realmId, path, body }: { realmId: string; pat
         label="Path"
         required
         placeholder="/getting-started"
-        defaultValue={valueFor(state, "path", path ?? "")}
-        errors={errorsFor(state, "path")}
+        defaultValue={path ?? ""}
+        state={state}
         hint="Starts with /; names of letters, digits, '.', '_' and '-'. Saving an existing path replaces it."
         idPrefix="help"
       />

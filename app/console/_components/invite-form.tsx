@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { createInviteAction } from "../_actions/invites.ts";
 import { CopyValue } from "./copy-button.tsx";
-import { errorsFor, SelectField, TextField, valueFor } from "./fields.tsx";
+import { SelectField, TextField } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
@@ -30,23 +30,16 @@ export function InviteForm({ realmId }: { realmId: string }) {
           min={1}
           max={10000}
           required
-          defaultValue={valueFor(state, "usesAllowed", 1)}
-          errors={errorsFor(state, "usesAllowed")}
+          defaultValue={1}
+          state={state}
           idPrefix="inv"
         />
-        <SelectField
-          name="expiresIn"
-          label="Expires"
-          options={EXPIRY}
-          defaultValue={valueFor(state, "expiresIn", "7")}
-          errors={errorsFor(state, "expiresIn")}
-          idPrefix="inv"
-        />
+        <SelectField name="expiresIn" label="Expires" options={EXPIRY} defaultValue="7" state={state} idPrefix="inv" />
         <TextField
           name="note"
           label="Note (optional)"
-          defaultValue={valueFor(state, "note", "")}
-          errors={errorsFor(state, "note")}
+          defaultValue=""
+          state={state}
           hint="Who it is for; only operators see it."
           idPrefix="inv"
         />

@@ -2,7 +2,15 @@
 // Administrator forms: create an operator, change role / realms / disabled, set a password.
 import { useActionState } from "react";
 import { createOperatorAction, setOperatorPasswordAction, updateOperatorAction } from "../_actions/admin.ts";
-import { CheckboxField, errorsFor, FieldErrors, SelectField, TextField, valueFor, type FormState } from "./fields.tsx";
+import {
+  CheckboxField,
+  errorsFor,
+  FieldErrors,
+  SelectField,
+  PasswordField,
+  TextField,
+  type FormState,
+} from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 import type { OperatorRole } from "../../../lib/generated/prisma/enums.ts";
@@ -64,26 +72,17 @@ export function CreateOperatorForm({ realms }: { realms: RealmChoice[] }) {
           label="Username"
           required
           autoComplete="off"
-          defaultValue={valueFor(state, "username", "")}
-          errors={errorsFor(state, "username")}
+          defaultValue=""
+          state={state}
           idPrefix="newop"
         />
-        <TextField
-          name="password"
-          label="Password"
-          type="password"
-          required
-          autoComplete="new-password"
-          errors={errorsFor(state, "password")}
-          hint="At least 12 characters."
-          idPrefix="newop"
-        />
+        <PasswordField idPrefix="newop" autoComplete="new-password" hint="At least 12 characters." state={state} />
         <SelectField
           name="role"
           label="Role"
           options={ROLES}
-          defaultValue={valueFor(state, "role", "REALM_OPERATOR")}
-          errors={errorsFor(state, "role")}
+          defaultValue="REALM_OPERATOR"
+          state={state}
           hint={ROLE_HINT}
           idPrefix="newop"
         />
@@ -116,8 +115,8 @@ export function EditOperatorForm({
         name="role"
         label="Role"
         options={ROLES}
-        defaultValue={valueFor(state, "role", role)}
-        errors={errorsFor(state, "role")}
+        defaultValue={role}
+        state={state}
         hint={ROLE_HINT}
         idPrefix="op"
       />
@@ -139,15 +138,12 @@ export function OperatorPasswordForm({ operatorId }: { operatorId: string }) {
   return (
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="operatorId" value={operatorId} />
-      <TextField
-        name="password"
-        label="New password"
-        type="password"
-        required
-        autoComplete="new-password"
-        errors={errorsFor(state, "password")}
-        hint="At least 12 characters."
+      <PasswordField
         idPrefix="oppw"
+        label="New password"
+        autoComplete="new-password"
+        hint="At least 12 characters."
+        state={state}
       />
       <SubmitButton variant="secondary">Set password</SubmitButton>
       <FormResult state={state} />

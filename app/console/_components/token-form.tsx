@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { createEnrollmentTokenAction } from "../_actions/admin.ts";
 import { CopyValue } from "./copy-button.tsx";
-import { errorsFor, TextField, valueFor } from "./fields.tsx";
+import { TextField } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 
@@ -17,8 +17,8 @@ export function EnrollmentTokenForm() {
           name="realmId"
           label="Realm id (optional)"
           placeholder="host:port"
-          defaultValue={valueFor(state, "realmId", "")}
-          errors={errorsFor(state, "realmId")}
+          defaultValue=""
+          state={state}
           hint="Limit the token to one realm id; blank allows any."
           idPrefix="tok"
         />
@@ -29,8 +29,8 @@ export function EnrollmentTokenForm() {
           min={1}
           max={720}
           required
-          defaultValue={valueFor(state, "expiresInHours", 24)}
-          errors={errorsFor(state, "expiresInHours")}
+          defaultValue={24}
+          state={state}
           idPrefix="tok"
         />
       </div>

@@ -1,4 +1,5 @@
 // Small presentational pieces shared by the console pages.
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { formatBytes } from "../../../lib/format/bytes.ts";
 
@@ -19,6 +20,15 @@ export function PageHeader({
       </div>
       {actions ? <div className="flex flex-wrap gap-2">{actions}</div> : null}
     </div>
+  );
+}
+
+/** The page-header action of the dashboard and the realm list (for those who may create realms). */
+export function NewRealmButton() {
+  return (
+    <Link href="/console/realms/new" className="btn-primary">
+      New realm
+    </Link>
   );
 }
 

@@ -8,7 +8,7 @@ import {
   updateUserLimitsAction,
 } from "../_actions/users.ts";
 import { CopyValue } from "./copy-button.tsx";
-import { CheckboxField, errorsFor, SizeField, TextField, valueFor } from "./fields.tsx";
+import { CheckboxField, errorsFor, SizeField, PasswordField, TextField, valueFor } from "./fields.tsx";
 import { FormResult } from "./form-result.tsx";
 import { SubmitButton } from "./submit-button.tsx";
 import type { UserStatus } from "../../../lib/generated/prisma/enums.ts";
@@ -46,14 +46,13 @@ export function UserPasswordForm({ userId }: { userId: string }) {
   return (
     <form action={action} className="space-y-3 border-t border-slate-200 pt-4" noValidate>
       <input type="hidden" name="userId" value={userId} />
-      <TextField
-        name="password"
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        errors={errorsFor(state, "password")}
-        hint="Leave blank to generate one. The user's sessions are closed."
+      <PasswordField
         idPrefix="pw"
+        label="New password"
+        autoComplete="new-password"
+        required={false}
+        hint="Leave blank to generate one. The user's sessions are closed."
+        state={state}
       />
       <SubmitButton variant="secondary">Reset password</SubmitButton>
       <FormResult state={state}>
@@ -102,8 +101,8 @@ export function UserLimitsForm({
         label="Immediate messages per minute"
         type="number"
         min={0}
-        defaultValue={valueFor(state, "imessageRatePerMinute", initial.imessageRatePerMinute)}
-        errors={errorsFor(state, "imessageRatePerMinute")}
+        defaultValue={initial.imessageRatePerMinute}
+        state={state}
         hint={`Blank uses the realm's rate (${realmRate}).`}
         idPrefix="lim"
       />
@@ -162,7 +161,7 @@ export function UserDataForm({
         <TextField
           name="confirm"
           label={`Type ${username} to delete this account`}
-          errors={errorsFor(state, "confirm")}
+          state={state}
           hint="Retracts their waiting messages, removes them from workspaces and releases their storage."
           idPrefix="del"
         />

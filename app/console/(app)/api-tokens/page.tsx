@@ -7,9 +7,9 @@ import { apiTokenState, listApiTokens } from "../../../../lib/console/api-tokens
 import { listRealms } from "../../../../lib/console/realms.ts";
 import { isAdmin } from "../../../../lib/domain/permissions.ts";
 import { revokeApiTokenAction } from "../../_actions/api-tokens.ts";
-import { ActionButton } from "../../_components/action-button.tsx";
 import { ApiTokenForm } from "../../_components/api-token-form.tsx";
 import { Badge, EmptyState, formatDate, PageHeader } from "../../_components/ui.tsx";
+import { DataTable, RevokeCell } from "../../_components/data-table.tsx";
 
 export const metadata: Metadata = { title: "API tokens" };
 
@@ -48,60 +48,41 @@ export default async function ApiTokensPage() {
         {tokens.length === 0 ? (
           <EmptyState title="No tokens yet">Create one above for each script or service that needs one.</EmptyState>
         ) : (
-          <div className="card overflow-x-auto p-0 sm:p-0">
-            <table className="data-table min-w-[44rem]">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  {admin ? <th scope="col">Owner</th> : null}
-                  <th scope="col">Scope</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">State</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
+          <DataTable
+            className="min-w-[44rem]"
+            columns={["Name", admin ? "Owner" : null, "Scope", "Created", "Last used", "Expires", "State"]}
+            actions
+          >
+            {tokens.map((t) => {
+              const state = apiTokenState(t, now);
+              return (
+                <tr key={t.id} data-testid="api-token-row">
+                  <td>
+                    <span className="font-medium">{t.name}</span>{" "}
+                    <span className="font-mono text-xs text-slate-600">{t.prefix}…</span>
+                  </td>
+                  {admin ? <td>{t.operator.username}</td> : null}
+                  <td>
+                    {t.role === "ADMIN"
+                      ? "administrator"
+                      : t.realmIds.map((id) => realmName.get(id) ?? id).join(", ") || "—"}
+                  </td>
+                  <td>{formatDate(t.createdAt)}</td>
+                  <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : "never"}</td>
+                  <td>{t.expiresAt ? formatDate(t.expiresAt) : "never"}</td>
+                  <td>
+                    <Badge tone={TONE[state]}>{state}</Badge>
+                  </td>
+                  <RevokeCell
+                    active={state === "active"}
+                    action={revokeApiTokenAction}
+                    fields={{ tokenId: t.id }}
+                    confirm={`Revoke the token “${t.name}”? Scripts using it stop working at once.`}
+                  />
                 </tr>
-              </thead>
-              <tbody>
-                {tokens.map((t) => {
-                  const state = apiTokenState(t, now);
-                  return (
-                    <tr key={t.id} data-testid="api-token-row">
-                      <td>
-                        <span className="font-medium">{t.name}</span>{" "}
-                        <span className="font-mono text-xs text-slate-600">{t.prefix}…</span>
-                      </td>
-                      {admin ? <td>{t.operator.username}</td> : null}
-                      <td>
-                        {t.role === "ADMIN"
-                          ? "administrator"
-                          : t.realmIds.map((id) => realmName.get(id) ?? id).join(", ") || "—"}
-                      </td>
-                      <td>{formatDate(t.createdAt)}</td>
-                      <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : "never"}</td>
-                      <td>{t.expiresAt ? formatDate(t.expiresAt) : "never"}</td>
-                      <td>
-                        <Badge tone={TONE[state]}>{state}</Badge>
-                      </td>
-                      <td>
-                        {state === "active" ? (
-                          <ActionButton
-                            action={revokeApiTokenAction}
-                            fields={{ tokenId: t.id }}
-                            label="Revoke"
-                            variant="danger"
-                            confirm={`Revoke the token “${t.name}”? Scripts using it stop working at once.`}
-                          />
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         )}
       </section>
     </div>

@@ -16,6 +16,7 @@ import { ActionButton } from "../../_components/action-button.tsx";
 import { EnrollmentTokenForm } from "../../_components/token-form.tsx";
 import { FederationTrust } from "../../_components/federation-trust.tsx";
 import { Badge, EmptyState, formatDate, PageHeader } from "../../_components/ui.tsx";
+import { DataTable, RevokeCell } from "../../_components/data-table.tsx";
 
 export const metadata: Metadata = { title: "Federation" };
 
@@ -124,48 +125,32 @@ export default async function FederationPage() {
           {tokens.length === 0 ? (
             <p className="mt-4 text-sm text-slate-700">No tokens created yet.</p>
           ) : (
-            <div className="mt-4 overflow-x-auto">
-              <table className="data-table min-w-[36rem]">
-                <thead>
-                  <tr>
-                    <th scope="col">Created</th>
-                    <th scope="col">By</th>
-                    <th scope="col">Realm</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">State</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
+            <DataTable
+              className="min-w-[36rem]"
+              frameClassName="mt-4 overflow-x-auto"
+              columns={["Created", "By", "Realm", "Expires", "State"]}
+              actions
+            >
+              {tokens.map((t) => {
+                const st = tokenState(t, now);
+                return (
+                  <tr key={t.id}>
+                    <td>{formatDate(t.createdAt)}</td>
+                    <td>{t.createdBy}</td>
+                    <td className="font-mono text-xs">{t.realmId ?? "any"}</td>
+                    <td>{formatDate(t.expiresAt)}</td>
+                    <td>
+                      <Badge tone={TOKEN_TONE[st]}>{st}</Badge>
+                    </td>
+                    <RevokeCell
+                      active={st === "unused"}
+                      action={revokeEnrollmentTokenAction}
+                      fields={{ tokenId: t.id }}
+                    />
                   </tr>
-                </thead>
-                <tbody>
-                  {tokens.map((t) => {
-                    const st = tokenState(t, now);
-                    return (
-                      <tr key={t.id}>
-                        <td>{formatDate(t.createdAt)}</td>
-                        <td>{t.createdBy}</td>
-                        <td className="font-mono text-xs">{t.realmId ?? "any"}</td>
-                        <td>{formatDate(t.expiresAt)}</td>
-                        <td>
-                          <Badge tone={TOKEN_TONE[st]}>{st}</Badge>
-                        </td>
-                        <td>
-                          {st === "unused" ? (
-                            <ActionButton
-                              action={revokeEnrollmentTokenAction}
-                              fields={{ tokenId: t.id }}
-                              label="Revoke"
-                              variant="danger"
-                            />
-                          ) : null}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                );
+              })}
+            </DataTable>
           )}
         </section>
       </div>

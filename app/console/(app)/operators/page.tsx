@@ -8,6 +8,7 @@ import { listOperators } from "../../../../lib/console/operators.ts";
 import { canManageOperators } from "../../../../lib/domain/permissions.ts";
 import { CreateOperatorForm } from "../../_components/operator-forms.tsx";
 import { Badge, formatDate, PageHeader } from "../../_components/ui.tsx";
+import { DataTable } from "../../_components/data-table.tsx";
 
 export const metadata: Metadata = { title: "Operators" };
 
@@ -26,41 +27,29 @@ export default async function OperatorsPage() {
         description="Who can sign in to this console, and which realms each realm operator manages."
       />
       <div className="space-y-6">
-        <div className="card overflow-x-auto p-0 sm:p-0">
-          <table className="data-table min-w-[40rem]">
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">Role</th>
-                <th scope="col">Realms</th>
-                <th scope="col">Last sign-in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {operators.map((o) => (
-                <tr key={o.id}>
-                  <td>
-                    <Link href={`/console/operators/${o.id}`} className="font-medium">
-                      {o.username}
-                    </Link>{" "}
-                    {o.disabled ? <Badge tone="red">disabled</Badge> : null}
-                  </td>
-                  <td>{o.role === "ADMIN" ? <Badge tone="blue">administrator</Badge> : "realm operator"}</td>
-                  <td>
-                    {o.role === "ADMIN" ? (
-                      "all"
-                    ) : o.realms.length ? (
-                      o.realms.map((r) => r.realm.name).join(", ")
-                    ) : (
-                      <span className="text-red-800">none assigned</span>
-                    )}
-                  </td>
-                  <td>{formatDate(o.lastLoginAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable className="min-w-[40rem]" columns={["Username", "Role", "Realms", "Last sign-in"]}>
+          {operators.map((o) => (
+            <tr key={o.id}>
+              <td>
+                <Link href={`/console/operators/${o.id}`} className="font-medium">
+                  {o.username}
+                </Link>{" "}
+                {o.disabled ? <Badge tone="red">disabled</Badge> : null}
+              </td>
+              <td>{o.role === "ADMIN" ? <Badge tone="blue">administrator</Badge> : "realm operator"}</td>
+              <td>
+                {o.role === "ADMIN" ? (
+                  "all"
+                ) : o.realms.length ? (
+                  o.realms.map((r) => r.realm.name).join(", ")
+                ) : (
+                  <span className="text-red-800">none assigned</span>
+                )}
+              </td>
+              <td>{formatDate(o.lastLoginAt)}</td>
+            </tr>
+          ))}
+        </DataTable>
         <section className="card" aria-labelledby="new-op-heading">
           <h2 id="new-op-heading" className="section-title mb-3">
             New operator

@@ -5,7 +5,8 @@ import { db } from "../../../../lib/db/client.ts";
 import { formatBytes } from "../../../../lib/format/bytes.ts";
 import { listRealms } from "../../../../lib/console/realms.ts";
 import { canCreateRealm } from "../../../../lib/domain/permissions.ts";
-import { Badge, EmptyState, PageHeader } from "../../_components/ui.tsx";
+import { Badge, EmptyState, NewRealmButton, PageHeader } from "../../_components/ui.tsx";
+import { DataTable } from "../../_components/data-table.tsx";
 
 export const metadata: Metadata = { title: "Realms" };
 
@@ -19,13 +20,7 @@ export default async function RealmsPage() {
       <PageHeader
         title="Realms"
         description="Registration, caps, quotas and limits of each realm."
-        actions={
-          canCreateRealm(actor) ? (
-            <Link href="/console/realms/new" className="btn-primary">
-              New realm
-            </Link>
-          ) : null
-        }
+        actions={canCreateRealm(actor) ? <NewRealmButton /> : null}
       />
       {realms.length === 0 ? (
         <EmptyState title="No realms yet">
@@ -36,41 +31,28 @@ export default async function RealmsPage() {
           )}
         </EmptyState>
       ) : (
-        <div className="card overflow-x-auto p-0 sm:p-0">
-          <table className="data-table min-w-[40rem]">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Realm id</th>
-                <th scope="col">Registration</th>
-                <th scope="col">Users / cap</th>
-                <th scope="col">Default quota</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {realms.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <Link href={`/console/realms/${r.slug}`} className="font-medium">
-                      {r.name}
-                    </Link>
-                  </td>
-                  <td className="font-mono text-xs">{r.id}</td>
-                  <td>{MODE[r.registrationMode]}</td>
-                  <td className={r.userCount > r.userCap ? "font-semibold text-red-800" : undefined}>
-                    {r.userCount} / {r.userCap}
-                    {r.userCount > r.userCap ? " (over cap)" : ""}
-                  </td>
-                  <td>{formatBytes(r.defaultQuotaBytes)}</td>
-                  <td>
-                    {r.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Disabled</Badge>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="min-w-[40rem]"
+          columns={["Name", "Realm id", "Registration", "Users / cap", "Default quota", "Status"]}
+        >
+          {realms.map((r) => (
+            <tr key={r.id}>
+              <td>
+                <Link href={`/console/realms/${r.slug}`} className="font-medium">
+                  {r.name}
+                </Link>
+              </td>
+              <td className="font-mono text-xs">{r.id}</td>
+              <td>{MODE[r.registrationMode]}</td>
+              <td className={r.userCount > r.userCap ? "font-semibold text-red-800" : undefined}>
+                {r.userCount} / {r.userCap}
+                {r.userCount > r.userCap ? " (over cap)" : ""}
+              </td>
+              <td>{formatBytes(r.defaultQuotaBytes)}</td>
+              <td>{r.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Disabled</Badge>}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );

@@ -9,6 +9,7 @@ import { deleteHelpDocumentAction } from "../../../../_actions/help-documents.ts
 import { ActionButton } from "../../../../_components/action-button.tsx";
 import { HelpDocumentForm } from "../../../../_components/help-document-form.tsx";
 import { EmptyState, formatDate } from "../../../../_components/ui.tsx";
+import { DataTable } from "../../../../_components/data-table.tsx";
 import { loadRealm } from "../../../../_lib/load-realm.ts";
 
 export const metadata: Metadata = { title: "Help documents" };
@@ -38,41 +39,27 @@ export default async function HelpDocumentsPage({
         {docs.length === 0 ? (
           <EmptyState title="No help documents yet">Write the first one below, e.g. /getting-started.</EmptyState>
         ) : (
-          <div className="card overflow-x-auto p-0 sm:p-0">
-            <table className="data-table min-w-[36rem]">
-              <thead>
-                <tr>
-                  <th scope="col">Path</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Updated</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {docs.map((d) => (
-                  <tr key={d.path} data-testid="help-row">
-                    <td className="font-mono text-sm">{d.path}</td>
-                    <td>{formatBytes(Buffer.byteLength(d.body))}</td>
-                    <td>{formatDate(d.updatedAt)}</td>
-                    <td className="flex flex-wrap items-start gap-2">
-                      <Link href={`${base}?path=${encodeURIComponent(d.path)}`} className="btn-secondary">
-                        Edit<span className="sr-only"> {d.path}</span>
-                      </Link>
-                      <ActionButton
-                        action={deleteHelpDocumentAction}
-                        fields={{ realmId: realm.id, path: d.path }}
-                        label="Delete"
-                        variant="danger"
-                        confirm={`Delete the help document ${d.path}?`}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable className="min-w-[36rem]" columns={["Path", "Size", "Updated"]} actions>
+            {docs.map((d) => (
+              <tr key={d.path} data-testid="help-row">
+                <td className="font-mono text-sm">{d.path}</td>
+                <td>{formatBytes(Buffer.byteLength(d.body))}</td>
+                <td>{formatDate(d.updatedAt)}</td>
+                <td className="flex flex-wrap items-start gap-2">
+                  <Link href={`${base}?path=${encodeURIComponent(d.path)}`} className="btn-secondary">
+                    Edit<span className="sr-only"> {d.path}</span>
+                  </Link>
+                  <ActionButton
+                    action={deleteHelpDocumentAction}
+                    fields={{ realmId: realm.id, path: d.path }}
+                    label="Delete"
+                    variant="danger"
+                    confirm={`Delete the help document ${d.path}?`}
+                  />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
       <section className="card" aria-labelledby="help-edit-heading">

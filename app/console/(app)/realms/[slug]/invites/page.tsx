@@ -3,9 +3,9 @@ import type { Metadata } from "next";
 import { db } from "../../../../../../lib/db/client.ts";
 import { inviteState, listInvites } from "../../../../../../lib/console/invites.ts";
 import { revokeInviteAction } from "../../../../_actions/invites.ts";
-import { ActionButton } from "../../../../_components/action-button.tsx";
 import { InviteForm } from "../../../../_components/invite-form.tsx";
 import { Badge, EmptyState, formatDate, Stat } from "../../../../_components/ui.tsx";
+import { DataTable, RevokeCell } from "../../../../_components/data-table.tsx";
 import { loadRealm } from "../../../../_lib/load-realm.ts";
 
 export const metadata: Metadata = { title: "Invites" };
@@ -43,53 +43,35 @@ export default async function InvitesPage({ params }: { params: Promise<{ slug: 
         {invites.length === 0 ? (
           <EmptyState title="No invites yet">Create one above and send the link to the person you invite.</EmptyState>
         ) : (
-          <div className="card overflow-x-auto p-0 sm:p-0">
-            <table className="data-table min-w-[44rem]">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Note</th>
-                  <th scope="col">Uses (done / allowed)</th>
-                  <th scope="col">Pending</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">State</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
+          <DataTable
+            className="min-w-[44rem]"
+            columns={["Created", "Note", "Uses (done / allowed)", "Pending", "Expires", "State"]}
+            actions
+          >
+            {invites.map((i) => {
+              const state = inviteState(i, now);
+              return (
+                <tr key={i.id} data-testid="invite-row">
+                  <td>{formatDate(i.createdAt)}</td>
+                  <td>{i.note || <span className="text-slate-500">—</span>}</td>
+                  <td>
+                    {i.completed} / {i.usesAllowed}
+                  </td>
+                  <td>{i.pending}</td>
+                  <td>{i.expiresAt ? formatDate(i.expiresAt) : "never"}</td>
+                  <td>
+                    <Badge tone={TONE[state]}>{state}</Badge>
+                  </td>
+                  <RevokeCell
+                    active={state === "active"}
+                    action={revokeInviteAction}
+                    fields={{ inviteId: i.id }}
+                    confirm="Revoke this invite? Its link stops working."
+                  />
                 </tr>
-              </thead>
-              <tbody>
-                {invites.map((i) => {
-                  const state = inviteState(i, now);
-                  return (
-                    <tr key={i.id} data-testid="invite-row">
-                      <td>{formatDate(i.createdAt)}</td>
-                      <td>{i.note || <span className="text-slate-500">—</span>}</td>
-                      <td>
-                        {i.completed} / {i.usesAllowed}
-                      </td>
-                      <td>{i.pending}</td>
-                      <td>{i.expiresAt ? formatDate(i.expiresAt) : "never"}</td>
-                      <td>
-                        <Badge tone={TONE[state]}>{state}</Badge>
-                      </td>
-                      <td>
-                        {state === "active" ? (
-                          <ActionButton
-                            action={revokeInviteAction}
-                            fields={{ inviteId: i.id }}
-                            label="Revoke"
-                            variant="danger"
-                            confirm="Revoke this invite? Its link stops working."
-                          />
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         )}
       </section>
     </div>

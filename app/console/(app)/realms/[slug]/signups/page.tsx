@@ -7,6 +7,7 @@ import { listSignupThrottles, throttleSettingsFromEnv } from "../../../../../../
 import { resetSignupThrottleAction } from "../../../../_actions/onboarding.ts";
 import { ActionButton } from "../../../../_components/action-button.tsx";
 import { Badge, EmptyState, formatDate } from "../../../../_components/ui.tsx";
+import { DataTable } from "../../../../_components/data-table.tsx";
 import { loadRealm } from "../../../../_lib/load-realm.ts";
 
 export const metadata: Metadata = { title: "Signup throttle" };
@@ -31,41 +32,26 @@ export default async function SignupThrottlePage({ params }: { params: Promise<{
           No address has tried to sign up in the current window.
         </EmptyState>
       ) : (
-        <div className="card overflow-x-auto p-0 sm:p-0">
-          <table className="data-table min-w-[36rem]">
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Remaining</th>
-                <th scope="col">Window ends</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.address} data-testid="throttle-row">
-                  <td className="font-mono break-all">{r.address}</td>
-                  <td>
-                    {r.attempts} / {r.limit}
-                  </td>
-                  <td>{r.throttled ? <Badge tone="red">throttled</Badge> : r.remaining}</td>
-                  <td>{formatDate(r.until)}</td>
-                  <td>
-                    <ActionButton
-                      action={resetSignupThrottleAction}
-                      fields={{ realmId: realm.id, address: r.address }}
-                      label="Reset"
-                      confirm={`Forget the signup attempts of ${r.address} on ${realm.name}?`}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable className="min-w-[36rem]" columns={["Address", "Attempts", "Remaining", "Window ends"]} actions>
+          {rows.map((r) => (
+            <tr key={r.address} data-testid="throttle-row">
+              <td className="font-mono break-all">{r.address}</td>
+              <td>
+                {r.attempts} / {r.limit}
+              </td>
+              <td>{r.throttled ? <Badge tone="red">throttled</Badge> : r.remaining}</td>
+              <td>{formatDate(r.until)}</td>
+              <td>
+                <ActionButton
+                  action={resetSignupThrottleAction}
+                  fields={{ realmId: realm.id, address: r.address }}
+                  label="Reset"
+                  confirm={`Forget the signup attempts of ${r.address} on ${realm.name}?`}
+                />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

@@ -6,6 +6,7 @@ import { formatBytes } from "../../../../../../lib/format/bytes.ts";
 import { countUsersWithPrefix, searchUsers } from "../../../../../../lib/console/users.ts";
 import { CreateUserForm } from "../../../../_components/create-user-form.tsx";
 import { Badge, EmptyState, formatDate } from "../../../../_components/ui.tsx";
+import { DataTable } from "../../../../_components/data-table.tsx";
 import { loadRealm } from "../../../../_lib/load-realm.ts";
 
 export const metadata: Metadata = { title: "Users" };
@@ -72,44 +73,31 @@ export default async function UsersPage({
           )}
         </EmptyState>
       ) : (
-        <div className="card overflow-x-auto p-0 sm:p-0">
-          <table className="data-table min-w-[40rem]">
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">Status</th>
-                <th scope="col">Storage used</th>
-                <th scope="col">Quota</th>
-                <th scope="col">Last sign-in</th>
+        <DataTable className="min-w-[40rem]" columns={["Username", "Status", "Storage used", "Quota", "Last sign-in"]}>
+          {page.rows.map((u) => {
+            const quota = u.quotaBytes ?? realm.defaultQuotaBytes;
+            return (
+              <tr key={u.id}>
+                <td>
+                  <Link href={`${base}/${u.id}`} className="font-medium">
+                    {u.username}
+                  </Link>
+                </td>
+                <td>
+                  {u.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Suspended</Badge>}
+                </td>
+                <td className={u.bytesUsed > quota ? "font-semibold text-red-800" : undefined}>
+                  {formatBytes(u.bytesUsed)}
+                </td>
+                <td>
+                  {formatBytes(quota)}
+                  {u.quotaBytes !== null ? <span className="text-xs text-slate-600"> (override)</span> : null}
+                </td>
+                <td>{formatDate(u.lastLoginAt)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {page.rows.map((u) => {
-                const quota = u.quotaBytes ?? realm.defaultQuotaBytes;
-                return (
-                  <tr key={u.id}>
-                    <td>
-                      <Link href={`${base}/${u.id}`} className="font-medium">
-                        {u.username}
-                      </Link>
-                    </td>
-                    <td>
-                      {u.status === "ACTIVE" ? <Badge tone="green">Active</Badge> : <Badge tone="red">Suspended</Badge>}
-                    </td>
-                    <td className={u.bytesUsed > quota ? "font-semibold text-red-800" : undefined}>
-                      {formatBytes(u.bytesUsed)}
-                    </td>
-                    <td>
-                      {formatBytes(quota)}
-                      {u.quotaBytes !== null ? <span className="text-xs text-slate-600"> (override)</span> : null}
-                    </td>
-                    <td>{formatDate(u.lastLoginAt)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       <nav aria-label="Pages" className="flex justify-between">
         {page.prevBefore ? (
