@@ -11,6 +11,7 @@
 // The peer realm ("far") is an in-process realm daemon with its own database, federated through
 // an in-process management server (tests/helpers/federation.ts); the three instances federate
 // as configured from the environment (OPENGROOVE_MANAGEMENT_ADDRESS ...), as deployed.
+// 0. A WebSocket client through the balanced HTTP/WebSocket frontend (PROXY v2 there too).
 // Skipped, saying so, only when haproxy is not installed (CI installs it: .ci/run).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -38,6 +39,7 @@ let far: RealmNode;
 let farBob: string;
 let enrollment: string;
 let lbPort: number;
+let lbHttpPort: number;
 let haproxy: Haproxy;
 const backends: Backend[] = [];
 const children = new Map<string, ChildProcess>();
@@ -57,6 +59,7 @@ function startInstance(b: Backend): Promise<ChildProcess> {
         OPENGROOVE_REALM_ADVERTISE_HOST: LB,
         OPENGROOVE_REALM_ADVERTISE_PORTS: `${b.realmPort}=${b.directPort}`,
         OPENGROOVE_REALM_PROXY_PROTOCOL_FROM: "127.0.0.1/32",
+        OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL: "true",
         OPENGROOVE_REALM_HEARTBEAT_MS: "250",
         OPENGROOVE_REALM_INSTANCE_STALE_MS: "1000",
         OPENGROOVE_REALM_SHUTDOWN_GRACE_MS: "8000",
@@ -118,16 +121,27 @@ before(async () => {
   await far.waitApproved();
   farBob = (await far.user("bob")).userId;
   enrollment = await management.token(realmId);
-  for (const name of [...Array.from({ length: SENDERS }, (_, i) => `sender${i}`), "reader", "lis0", "lis1", "lis2"]) {
+  for (const name of [
+    ...Array.from({ length: SENDERS }, (_, i) => `sender${i}`),
+    "reader",
+    "lis0",
+    "lis1",
+    "lis2",
+    "web",
+  ]) {
     const u = await registerAccount(db.pool, { realmId, username: name, password: PASSWORD, captchaPassed: true });
     await db.pool.query(`INSERT INTO computers (id, "userId", name) VALUES (gen_random_uuid(), $1, 'pc')`, [u.id]);
   }
   lbPort = await freePort([LB]);
+  lbHttpPort = await freePort([LB]);
   const statsPort = await freePort([LB]);
   for (const [i, host] of HOSTS.entries())
     backends.push({ name: `i${i + 1}`, host, realmPort, httpPort, directPort: await freePort([LB]) });
   await Promise.all(backends.map(startInstance));
-  haproxy = await startHaproxy(renderConfig({ bind: LB, port: lbPort, statsPort, backends }), statsPort);
+  haproxy = await startHaproxy(
+    renderConfig({ bind: LB, port: lbPort, statsPort, backends, httpPort: lbHttpPort }),
+    statsPort,
+  );
   await allUp(backends.map((b) => b.name));
   await until(
     "the realm approved by the management server",
@@ -196,6 +210,37 @@ async function assertStored(ids: string[]): Promise<void> {
   );
   assert.equal(r.rows[0].n, ids.length, "every acknowledged message is stored and sent");
 }
+
+test(
+  "a WebSocket client through HAProxy's balanced HTTP frontend (PROXY v2 to the instances, /readyz checks sending PROXY headers)",
+  { skip: missing },
+  async () => {
+    await until("HAProxy to see the HTTP backends UP", async () => {
+      const s = await haproxy.status("realm-http");
+      return backends.every((b) => s.get(b.name) === "UP") ? true : undefined;
+    });
+    const web = await RealmClient.connect({
+      host: LB,
+      port: lbHttpPort,
+      realm: "ha",
+      transport: "ws",
+      timeoutMs: 15_000,
+    });
+    opened.push(web);
+    await web.authenticate("web", "pc", PASSWORD);
+    const me = `${realmId}::web`;
+    const id = await web.send(me, [me], Buffer.from("through the balancer"));
+    assert.ok((await web.inbox()).includes(id));
+    assert.equal((await web.read(id)).toString(), "through the balancer");
+    // The instance saw the client's address from the PROXY header and holds its presence.
+    const p = await db.pool.query(
+      `SELECT 1 FROM presences p JOIN users u ON u.id = p."userId" WHERE u.username = 'web' AND u."realmId" = $1`,
+      [realmId],
+    );
+    assert.equal(p.rowCount, 1);
+    web.close();
+  },
+);
 
 test("rolling restart of three instances behind HAProxy under send load", { skip: missing }, async () => {
   const senders = await Promise.all(Array.from({ length: SENDERS }, (_, i) => login(`sender${i}`)));
