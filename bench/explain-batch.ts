@@ -3,20 +3,11 @@
 // of 32 postmessages, then a batch of 64 deletes. Each statement is first run under EXPLAIN
 // ANALYZE inside a savepoint that is rolled back, then for real. Shows whether a statement
 // walks an index or scans a table that grows with the store.
-import os from "node:os";
-import path from "node:path";
-import fs from "node:fs";
 import type pg from "pg";
-import { startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
+import { benchPostgres } from "./embedded-pg.ts";
 
 const n = Number(process.argv[2] ?? 100_000);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-explain-"));
-fs.chmodSync(tmp, 0o755);
-process.env.OG_TEST_TEMPLATE_DB ??= "og_bench_template";
-const server = process.env.OG_TEST_PG_ADMIN_URL
-  ? undefined
-  : await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: 0 });
-if (server) process.env.OG_TEST_PG_ADMIN_URL = server.url("postgres");
+const server = await benchPostgres("og-explain");
 const { createBenchDb, makeUsers, REALM } = await import("./setup.ts");
 const { preload } = await import("./scenarios.ts");
 const { runMessageBatch } = await import("../lib/domain/message-batch.ts");
@@ -99,6 +90,5 @@ try {
   );
 } finally {
   await db.drop();
-  await server?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await server.stop();
 }

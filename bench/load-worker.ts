@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import pg from "pg";
 import { RealmClient } from "../client/sdk/index.ts";
+import { ownCpuMs } from "./cpu-usage.ts";
 
 export interface Cred {
   username: string;
@@ -25,6 +26,8 @@ export type Job =
 export interface JobResult {
   start: number;
   end: number;
+  /** CPU ms this worker used between "go" and "done". */
+  cpuMs: number;
   count: number;
   latencies: number[];
 }
@@ -41,7 +44,7 @@ async function login(port: number, c: Cred): Promise<RealmClient> {
 }
 
 /** Prepares a job; returns the function that runs it. */
-async function prepare(job: Job): Promise<() => Promise<Omit<JobResult, "start" | "end">>> {
+async function prepare(job: Job): Promise<() => Promise<Omit<JobResult, "start" | "end" | "cpuMs">>> {
   const payload = crypto.randomBytes("bytes" in job ? job.bytes : 0);
   switch (job.kind) {
     case "store": {
@@ -218,7 +221,7 @@ async function prepare(job: Job): Promise<() => Promise<Omit<JobResult, "start" 
   }
 }
 
-let run: (() => Promise<Omit<JobResult, "start" | "end">>) | undefined;
+let run: (() => Promise<Omit<JobResult, "start" | "end" | "cpuMs">>) | undefined;
 process.on("message", (m: { op: "prepare"; job: Job } | { op: "go" } | { op: "release" }) => {
   void (async () => {
     try {
@@ -227,8 +230,9 @@ process.on("message", (m: { op: "prepare"; job: Job } | { op: "go" } | { op: "re
         process.send!({ op: "prepared" });
       } else if (m.op === "go") {
         const start = now();
+        const cpu0 = ownCpuMs();
         const r = await run!();
-        process.send!({ op: "done", result: { ...r, start, end: now() } });
+        process.send!({ op: "done", result: { ...r, start, end: now(), cpuMs: ownCpuMs() - cpu0 } });
       } else if (m.op === "release") {
         for (const c of held.splice(0)) c.close();
         process.send!({ op: "released" });

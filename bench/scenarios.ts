@@ -1,6 +1,7 @@
 // The measurements: store and drain against same-run pg baselines, live push latency at a
 // fixed offered load, idle connection memory, and the cost of a growing store.
 import crypto from "node:crypto";
+import { clusterCpuMs, postmasterPid } from "./cpu-usage.ts";
 import type pg from "pg";
 import { makeUsers, split, REALM, type Daemon, type Workers } from "./setup.ts";
 import type { Cred } from "./load-worker.ts";
@@ -26,6 +27,17 @@ export interface Figure {
   msPerBatch?: number;
   /** Post batches whose unlocked decisions did not hold and ran again the locked way. */
   lockedRetries?: number;
+  /** Mean ms per batch waiting for a pool client, reading, writing (post-only batches). */
+  connectMs?: number;
+  readMs?: number;
+  writeMs?: number;
+  /** CPU ms per message of the daemon, of PostgreSQL and of the clients (bench/cpu-usage.ts). */
+  cpuDaemonMs?: number;
+  cpuPgMs?: number;
+  cpuClientMs?: number;
+  /** The same for the baseline (no daemon: PostgreSQL and its `pg` clients). */
+  baselineCpuPgMs?: number;
+  baselineCpuClientMs?: number;
 }
 
 interface WriterStats {
@@ -33,6 +45,11 @@ interface WriterStats {
   operations: number;
   busyMs: number;
   optimisticRetries: number;
+  connectMs: number;
+  readMs: number;
+  writeMs: number;
+  cpuMs: number;
+  threads: Record<string, number>;
 }
 const writerStats = async (ctx: Ctx) =>
   (await ctx.daemon.request<{ writer: WriterStats }>({ op: "stats" }, "stats")).writer;
@@ -44,6 +61,9 @@ function batchFigures(a: WriterStats, b: WriterStats): Partial<Figure> {
     meanBatch: r2((b.operations - a.operations) / Math.max(1, batches)),
     msPerBatch: r2((b.busyMs - a.busyMs) / Math.max(1, batches)),
     lockedRetries: b.optimisticRetries - a.optimisticRetries,
+    connectMs: r2((b.connectMs - a.connectMs) / Math.max(1, batches)),
+    readMs: r2((b.readMs - a.readMs) / Math.max(1, batches)),
+    writeMs: r2((b.writeMs - a.writeMs) / Math.max(1, batches)),
   };
 }
 
@@ -60,6 +80,7 @@ export function pct(values: number[], p: number): number {
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Store N messages from `c` senders, drain them with `c` recipients; raw INSERT/DELETE baselines with `c` connections. */
 export async function storeDrain(
@@ -74,7 +95,14 @@ export async function storeDrain(
   const senders = await makeUsers(ctx.pool, "s", c);
   const readers = await makeUsers(ctx.pool, "r", c);
   const W = Math.min(c, ctx.workers.size);
-  const w0 = await writerStats(ctx);
+  const pm = await postmasterPid(ctx.pool);
+  // Snapshots once every client is connected and logged in: logins (Argon2) are not a message's cost.
+  let w0 = await writerStats(ctx);
+  let pg0 = clusterCpuMs(pm);
+  const snap = async () => {
+    w0 = await writerStats(ctx);
+    pg0 = clusterCpuMs(pm);
+  };
   const store = await ctx.workers.run(
     split(senders, W).map((part) => ({
       kind: "store" as const,
@@ -84,12 +112,25 @@ export async function storeDrain(
       perConn,
       bytes,
     })),
+    snap,
   );
   const w1 = await writerStats(ctx);
+  const pg1 = clusterCpuMs(pm);
+  if (process.env.OG_BENCH_THREADS)
+    console.error(
+      Object.fromEntries(Object.entries(w1.threads).map(([k, v]) => [k, r3((v - (w0.threads[k] ?? 0)) / n)])),
+    );
+  let w1d = w1;
+  let pg1d = pg1;
   const drain = await ctx.workers.run(
     split(readers, W).map((part) => ({ kind: "drain" as const, port: ctx.daemon.port, readers: part, bytes })),
+    async () => {
+      w1d = await writerStats(ctx);
+      pg1d = clusterCpuMs(pm);
+    },
   );
   const w2 = await writerStats(ctx);
+  const pg2 = clusterCpuMs(pm);
   if (store.count !== n || drain.count !== n) throw new Error(`stored ${store.count}, drained ${drain.count} of ${n}`);
 
   await ctx.pool.query(
@@ -100,6 +141,7 @@ export async function storeDrain(
     Array.from({ length: c }, (_, i) => i),
     W,
   );
+  let pg3 = clusterCpuMs(pm);
   const ins = await ctx.workers.run(
     parts.map((p) => ({
       kind: "insert" as const,
@@ -109,10 +151,19 @@ export async function storeDrain(
       perConn,
       bytes,
     })),
+    async () => {
+      pg3 = clusterCpuMs(pm);
+    },
   );
+  const pg4a = clusterCpuMs(pm);
+  let pg4 = pg4a;
   const del = await ctx.workers.run(
     parts.map((p) => ({ kind: "delete" as const, url: ctx.url, conns: p.length, first: p[0] * 1_000_000 })),
+    async () => {
+      pg4 = clusterCpuMs(pm);
+    },
   );
+  const pg5 = clusterCpuMs(pm);
   const storeRate = n / store.secs;
   const drainRate = n / drain.secs;
   const insRate = ins.count / ins.secs;
@@ -126,6 +177,11 @@ export async function storeDrain(
       baselinePerSec: Math.round(insRate),
       ratio: r2(storeRate / insRate),
       ...batchFigures(w0, w1),
+      cpuDaemonMs: r3((w1.cpuMs - w0.cpuMs) / n),
+      cpuPgMs: r3((pg1 - pg0) / n),
+      cpuClientMs: r3(store.cpuMs / n),
+      baselineCpuPgMs: r3((pg4a - pg3) / ins.count),
+      baselineCpuClientMs: r3(ins.cpuMs / ins.count),
     },
     {
       name: "drain",
@@ -133,7 +189,12 @@ export async function storeDrain(
       perSec: Math.round(drainRate),
       baselinePerSec: Math.round(delRate),
       ratio: r2(drainRate / delRate),
-      ...batchFigures(w1, w2),
+      ...batchFigures(w1d, w2),
+      cpuDaemonMs: r3((w2.cpuMs - w1d.cpuMs) / n),
+      cpuPgMs: r3((pg2 - pg1d) / n),
+      cpuClientMs: r3(drain.cpuMs / n),
+      baselineCpuPgMs: r3((pg5 - pg4) / del.count),
+      baselineCpuClientMs: r3(del.cpuMs / del.count),
     },
   ];
 }

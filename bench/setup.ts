@@ -99,7 +99,7 @@ export interface DaemonOptions {
 
 export async function startDaemon(dbUrl: string, opts: DaemonOptions = {}): Promise<Daemon> {
   const proc = fork(path.join(import.meta.dirname, "daemon-process.ts"), [], {
-    execArgv: [...TSX, "--expose-gc"],
+    execArgv: [...TSX, "--expose-gc", ...(process.env.OG_BENCH_DAEMON_FLAGS?.split(" ").filter(Boolean) ?? [])],
     env: { ...process.env, OG_BENCH_DB_URL: dbUrl, OG_BENCH_LIMITS: JSON.stringify(opts.limits ?? {}) },
     stdio: opts.logFd === undefined ? undefined : ["ignore", opts.logFd, opts.logFd, "ipc"],
   });
@@ -137,7 +137,11 @@ export class Workers {
   }
 
   /** Runs one job per worker (fewer jobs: fewer workers) and returns the combined figures. */
-  async run(jobs: Job[]): Promise<{ secs: number; count: number; latencies: number[] }> {
+  /** `prepared` runs once every worker is ready (connected, logged in), right before they start. */
+  async run(
+    jobs: Job[],
+    prepared?: () => Promise<void>,
+  ): Promise<{ secs: number; count: number; latencies: number[]; cpuMs: number }> {
     const used = this.procs.slice(0, jobs.length);
     await Promise.all(
       used.map((p, i) => {
@@ -146,6 +150,7 @@ export class Workers {
         return r;
       }),
     );
+    await prepared?.();
     const results = await Promise.all(
       used.map((p) => {
         const r = once<{ result: JobResult }>(p, "done");
@@ -158,6 +163,7 @@ export class Workers {
       secs: (Math.max(...rs.map((r) => r.end)) - Math.min(...rs.map((r) => r.start))) / 1000,
       count: rs.reduce((a, r) => a + r.count, 0),
       latencies: rs.flatMap((r) => r.latencies),
+      cpuMs: rs.reduce((a, r) => a + r.cpuMs, 0),
     };
   }
 

@@ -380,9 +380,10 @@ export class RealmDaemon {
     try {
       if (channel === CHANNELS.realm) void this.reloadRealms();
       else if (channel === CHANNELS.message) {
-        const p = JSON.parse(payload) as Delivery & { origin?: string };
+        // One delivery, or a group-commit batch's deliveries ({origin, d: [...]}).
+        const p = JSON.parse(payload) as (Delivery | { d: Delivery[] }) & { origin?: string };
         // This instance pushed its own batch's deliveries right after the commit.
-        if (p.origin !== this.instanceId) this.pushMessages([p]);
+        if (p.origin !== this.instanceId) this.pushMessages("d" in p ? p.d : [p]);
       } else if (channel === CHANNELS.workspace) {
         void routeWorkspaceNotification(this, payload).catch((e: unknown) =>
           this.log.warn({ err: e }, "workspace notification failed"),

@@ -1,7 +1,7 @@
 // The typed OpenGroove SDK: one method per protocol command, plus helpers that stream a whole
 // message in chunks. Non-OK replies throw OpenGrooveError carrying the status word.
 import crypto from "node:crypto";
-import { joinFieldsWithTrailingData, type StatusWord } from "../../lib/protocol/index.ts";
+import { joinFieldsWithTrailingData } from "../../lib/protocol/index.ts";
 import {
   openConnection,
   OpenGrooveError,
@@ -17,6 +17,7 @@ import { HelpDocuments } from "./help-documents.ts";
 import { Channels } from "./channels.ts";
 import { FollowingConnection, type FollowOptions } from "./following-connection.ts";
 import { keyValueLines } from "../../lib/protocol/key-values.ts";
+import { drainInbox } from "./drain.ts";
 
 export { OpenGrooveError, type ConnectOptions, type Reply };
 
@@ -317,40 +318,21 @@ export class RealmClient implements CommandCaller {
 
   /**
    * Downloads and deletes every waiting message, calling `onMessage` with each body before its
-   * delete is sent. Messages are read `window` at a time (pipelined) and deleted with one
-   * `deletemessages` per window, while the next window is being read; the server commits the
-   * deletes of many connections together. Returns how many messages were taken.
+   * delete is sent. Messages are read `window` at a time (one `readmessages` request; see
+   * drain.ts) and deleted with one `deletemessages` per window, while the next window is being
+   * read; the server commits the deletes of many connections together. A message that vanished
+   * between the listing and the read (retracted by its sender) is skipped. Returns how many
+   * messages were taken.
    */
   async receiveAll(
     onMessage: (id: string, body: Buffer) => void | Promise<void>,
     opts: { window?: number; pageSize?: number } = {},
   ): Promise<number> {
-    const window = opts.window ?? 16;
-    let taken = 0;
-    let deleting: Promise<void> | undefined;
-    for (;;) {
-      let any = false;
-      for await (const page of this.inboxPages(opts.pageSize ?? INBOX_PAGE)) {
-        any = true;
-        for (let i = 0; i < page.length; i += window) {
-          const ids = page.slice(i, i + window);
-          const bodies = await Promise.all(ids.map((id) => this.readWhole(id)));
-          for (let k = 0; k < ids.length; k++) await onMessage(ids[k], bodies[k]);
-          await deleting;
-          deleting = this.deleteMessages(ids).then((r) => {
-            const bad = r.find((x) => x.status !== "OK");
-            if (bad) throw new OpenGrooveError(bad.status as StatusWord, bad.reason, "deletemessages");
-            taken += ids.length;
-          });
-          // Awaited before the next delete or at the end; when a read fails first (connection
-          // lost), this one's rejection must not go unhandled and crash the process.
-          deleting.catch(() => undefined);
-        }
-      }
-      await deleting;
-      deleting = undefined;
-      if (!any) return taken;
-    }
+    return drainInbox(this, onMessage, {
+      window: opts.window,
+      pageSize: opts.pageSize ?? INBOX_PAGE,
+      chunkBytes: CHUNK_BYTES,
+    });
   }
 
   /** Deletes several messages in one request (`deletemessages`); one result per id, in order. */
@@ -360,16 +342,6 @@ export class RealmClient implements CommandCaller {
       const [status, rest = ""] = l.split(/ (.*)/s, 2);
       return status === "OK" ? { status, released: BigInt(rest), reason: "" } : { status, released: 0n, reason: rest };
     });
-  }
-
-  /** Reads a message chunk by chunk until a short chunk: one round trip for a small message. */
-  private async readWhole(id: string): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for (let off = 0; ; off += CHUNK_BYTES) {
-      const chunk = await this.readMessageData(id, off, CHUNK_BYTES);
-      parts.push(chunk);
-      if (chunk.length < CHUNK_BYTES) return parts.length === 1 ? chunk : Buffer.concat(parts);
-    }
   }
 
   async outbox(): Promise<string[]> {

@@ -9,7 +9,10 @@ export const CHANNELS = {
   realm: "og_realm_changed",
   /** payload: user id — suspended, reactivated, quota/permissions changed, password reset */
   user: "og_user_changed",
-  /** payload: JSON {realmId, userId, computer, messageId} — a message became available */
+  /**
+   * payload: JSON {realmId, userId, computer, messageId} — a message became available — or, from a
+   * group-commit batch, {origin, d: [such deliveries]} (one NOTIFY per chunk of a batch)
+   */
   message: "og_message_available",
   /** payload: JSON — immediate message routed to whichever instance holds the computer */
   imessage: "og_imessage",

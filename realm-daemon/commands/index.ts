@@ -29,6 +29,7 @@ import postmessage from "./postmessage.ts";
 import quit from "./quit.ts";
 import readexport from "./readexport.ts";
 import readmessagedata from "./readmessagedata.ts";
+import readmessages from "./readmessages.ts";
 import registeraccount from "./registeraccount.ts";
 import searchusers from "./searchusers.ts";
 import sendimessage from "./sendimessage.ts";
@@ -108,6 +109,7 @@ const ALL: CommandSpec[] = [
   quit,
   readexport,
   readmessagedata,
+  readmessages,
   registeraccount,
   searchusers,
   sendimessage,
