@@ -44,6 +44,7 @@ import { type RealmDaemonConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { RealmListeners } from "./realm-listeners.ts";
 import { Notifier } from "./notifier.ts";
+import { HeartbeatConnection } from "./heartbeat-connection.ts";
 import { createRealmMetrics, reportsClusterFigures, type RealmMetrics } from "./metrics.ts";
 import { startHttp, type HttpHandle } from "./http-server.ts";
 import type { RealmInfo } from "./state.ts";
@@ -84,12 +85,21 @@ export class RealmDaemon {
   private heartbeatTimer?: NodeJS.Timeout;
   /** The heartbeat running now (one at a time; the stop waits for it before removing the row). */
   private beating?: Promise<void>;
+  /** The heartbeat's own connection, outside the request pool (heartbeat-connection.ts). */
+  private readonly beat: HeartbeatConnection;
+  /**
+   * An operator asked this instance to drain (console, read with the heartbeat). main.ts makes it
+   * the same as SIGTERM (drain, exit 0); an instance run inside another process just stops.
+   */
+  onDrainRequest: () => void = () => void this.stop();
+  private drainAsked = false;
 
   constructor(
     readonly config: RealmDaemonConfig,
     readonly log: Logger,
   ) {
     this.db = connectDb(config.databaseUrl, { max: 20, applicationName: "opengroove-realm" });
+    this.beat = new HeartbeatConnection(config.databaseUrl, Math.max(config.limits.heartbeatMs * 2, 2_000));
     this.messages = new MessageWriter(this.db.pool, {
       origin: this.instanceId,
       onDelivered: (d) => this.pushMessages(d),
@@ -198,11 +208,16 @@ export class RealmDaemon {
   private async heartbeat(): Promise<void> {
     if (this.deregistered) return;
     // Instances that died without cleaning up are released as soon as one survivor sees them stale.
-    const { dead, reinserted } = await heartbeatInstance(
-      this.db.pool,
+    const { dead, reinserted, drainRequested } = await heartbeatInstance(
+      await this.beat.get(),
       this.instanceRow(),
       this.config.limits.presenceStaleMs,
     );
+    if (drainRequested && !this.drainAsked && !this.stopping) {
+      this.drainAsked = true;
+      this.log.warn({ instance: this.instanceId }, "drain requested from the console; draining as on SIGTERM");
+      this.onDrainRequest();
+    }
     if (reinserted) await this.restorePresences("the heartbeat found this instance's row gone");
     // Busy realm ports, for the console (cleared once they are bound).
     const errors = [...this.listeners.listenErrors].map(([port, e]) => ({ port, ...e }));
@@ -516,6 +531,7 @@ export class RealmDaemon {
     await removeInstance(this.db.pool, this.instanceId).catch((e: unknown) =>
       this.log.warn({ err: e }, "could not remove the instance row"),
     );
+    await this.beat.close();
     await this.http?.close();
     await this.exports.close();
     await this.notifier.stop();

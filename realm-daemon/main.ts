@@ -11,6 +11,8 @@ const log = createLogger("realm-daemon");
 await runComponent("realm-daemon", log, async () => {
   const config = configFromEnv(parseEnv(realmEnvSchema));
   const daemon = new RealmDaemon(config, log);
+  // A drain asked from the console is a SIGTERM: the same drain, then exit 0 (daemon-lifecycle.ts).
+  daemon.onDrainRequest = () => process.kill(process.pid, "SIGTERM");
   try {
     const addresses = await daemon.start();
     return { addresses, close: () => daemon.stop(), stopTimeoutMs: config.limits.shutdownGraceMs };

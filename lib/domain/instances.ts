@@ -21,12 +21,13 @@ export interface InstanceRow {
   heartbeatMs?: number;
 }
 
-// RETURNING (xmax = 0): true when the row was inserted, i.e. it was missing (see heartbeatInstance).
+// RETURNING (xmax = 0): true when the row was inserted, i.e. it was missing (see heartbeatInstance);
+// and whether an operator asked this instance to drain (the console's Instances page).
 const UPSERT = `INSERT INTO daemon_instances (id, kind, host, pid, addresses, "httpAddress", connections, version, "heartbeatMs")
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
   ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = now(), addresses = EXCLUDED.addresses,
     "httpAddress" = EXCLUDED."httpAddress", connections = EXCLUDED.connections
-  RETURNING (xmax = 0) AS inserted`;
+  RETURNING (xmax = 0) AS inserted, "drainRequestedAt" IS NOT NULL AS "drainRequested"`;
 
 function params(i: InstanceRow): unknown[] {
   return [
@@ -43,10 +44,17 @@ function params(i: InstanceRow): unknown[] {
 }
 
 /** Inserts or refreshes this instance's row; true when it was missing (inserted). */
-export async function registerInstance(pool: pg.Pool, i: InstanceRow): Promise<boolean> {
-  const r = await pool.query<{ inserted: boolean }>(UPSERT, params(i));
-  return r.rows[0]?.inserted ?? false;
+export async function registerInstance(pool: Queryable, i: InstanceRow): Promise<boolean> {
+  return (await upsert(pool, i)).inserted;
 }
+
+async function upsert(pool: Queryable, i: InstanceRow): Promise<{ inserted: boolean; drainRequested: boolean }> {
+  const r = await pool.query<{ inserted: boolean; drainRequested: boolean }>(UPSERT, params(i));
+  return r.rows[0] ?? { inserted: false, drainRequested: false };
+}
+
+/** A pool or one dedicated client (the heartbeat's own connection, so a saturated pool cannot delay it). */
+export type Queryable = pg.Pool | pg.ClientBase;
 
 /**
  * Puts back the presence rows of this instance's signed-in computers after its row was reaped
@@ -74,11 +82,11 @@ export async function restorePresences(
  * reaped it during a long pause: `reinserted`) and deletes the instances seen dead (`dead`).
  */
 export async function heartbeatInstance(
-  pool: pg.Pool,
+  pool: Queryable,
   i: InstanceRow,
   staleMs: number,
-): Promise<{ dead: string[]; reinserted: boolean }> {
-  const reinserted = await registerInstance(pool, i);
+): Promise<{ dead: string[]; reinserted: boolean; drainRequested: boolean }> {
+  const { inserted: reinserted, drainRequested } = await upsert(pool, i);
   // The dead instances' computers went offline: their presences go first, so that subscribers
   // to their status hear of it (deleting the instance row would drop them silently by cascade).
   const gone = await pool.query<{ userId: string; computer: string }>(
@@ -92,7 +100,38 @@ export async function heartbeatInstance(
     `DELETE FROM daemon_instances WHERE "heartbeatAt" < now() - $1 * interval '1 millisecond' AND id <> $2 RETURNING id`,
     [staleMs, i.id],
   );
-  return { dead: dead.rows.map((r) => r.id), reinserted };
+  return { dead: dead.rows.map((r) => r.id), reinserted, drainRequested };
+}
+
+/**
+ * An operator asks a live realm-daemon instance to drain (console). Conditional: only a realm
+ * instance with a fresh heartbeat (within `freshMs`), not draining and not asked already.
+ * The instance reads it with its next heartbeat. Null when nothing was changed, with why.
+ */
+export async function requestDrain(
+  pool: Queryable,
+  id: string,
+  by: string,
+): Promise<{ ok: true } | { ok: false; why: "missing" | "not-realm" | "stale" | "already" }> {
+  const r = await pool.query<{ id: string }>(
+    `UPDATE daemon_instances SET "drainRequestedAt" = now(), "drainRequestedBy" = $2
+      WHERE id = $1 AND kind = 'realm' AND NOT draining AND "drainRequestedAt" IS NULL
+        AND "heartbeatAt" > now() - greatest(3 * coalesce("heartbeatMs", 10000), 5000) * interval '1 millisecond'
+      RETURNING id`,
+    [id, by],
+  );
+  if (r.rowCount) return { ok: true };
+  const row = await pool.query<{ kind: string; fresh: boolean; busy: boolean }>(
+    `SELECT kind, "heartbeatAt" > now() - greatest(3 * coalesce("heartbeatMs", 10000), 5000) * interval '1 millisecond' AS fresh,
+            draining OR "drainRequestedAt" IS NOT NULL AS busy
+       FROM daemon_instances WHERE id = $1`,
+    [id],
+  );
+  const x = row.rows[0];
+  if (!x) return { ok: false, why: "missing" };
+  if (x.kind !== "realm") return { ok: false, why: "not-realm" };
+  if (x.busy) return { ok: false, why: "already" };
+  return { ok: false, why: "stale" };
 }
 
 /** A draining instance is no switchserver target for its peers, and shows as draining in the console. */

@@ -65,6 +65,11 @@ export function canViewInstances(actor: Actor): boolean {
   return isAdmin(actor);
 }
 
+/** Asking an instance to drain and exit (console "Instances" page): it serves every realm. */
+export function canDrainInstances(actor: Actor): boolean {
+  return isAdmin(actor);
+}
+
 /** The management server's realm registry: enrollment tokens, approvals, keys. */
 export function canManageFederation(actor: Actor): boolean {
   return isAdmin(actor);

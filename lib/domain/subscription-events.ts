@@ -9,7 +9,7 @@ import { CHANNELS } from "../db/notify.ts";
 import { canSeeSql } from "./visibility.ts";
 import type { SubscriptionLine } from "./subscriptions.ts";
 
-type Queryable = pg.Pool | pg.PoolClient;
+type Queryable = pg.Pool | pg.ClientBase;
 
 export type SubscriptionNotice =
   | { k: "status"; u: string; c: string }

@@ -58,6 +58,87 @@ export async function loadOutgoing(pool: pg.Pool, messageDbId: bigint, target: s
   };
 }
 
+/** A message row of a pipelined run with what is sent for it (m null: the message is gone). */
+export interface SmallOutgoing {
+  row: OutboxRow;
+  m: Outgoing | null;
+  data: Buffer;
+}
+
+/**
+ * The head of a run of message rows, in their order, each message whole in memory: stops before
+ * the first message bigger than `maxSize` (it goes step by step) or once `maxBytes` are loaded
+ * (at least one message). Three statements for the whole run instead of three per message.
+ */
+export async function loadOutgoingRun(
+  pool: pg.Pool,
+  rows: OutboxRow[],
+  target: string,
+  maxSize: number,
+  maxBytes: number,
+): Promise<SmallOutgoing[]> {
+  if (!rows.length) return [];
+  const ms = await pool.query<{
+    id: string;
+    realmId: string;
+    messageId: string;
+    senderId: string;
+    senderComputer: string;
+    size: string;
+    sentAt: Date | null;
+  }>(
+    `SELECT id::text, "realmId", "messageId", "senderId", "senderComputer", size::text, "sentAt" FROM messages WHERE id = ANY($1::bigint[])`,
+    [rows.map((r) => r.messageDbId.toString())],
+  );
+  const byId = new Map(ms.rows.map((m) => [m.id, m]));
+  const out: SmallOutgoing[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const m = byId.get(row.messageDbId.toString());
+    if (!m || !m.sentAt) {
+      out.push({ row, m: null, data: Buffer.alloc(0) });
+      continue;
+    }
+    const size = Number(m.size);
+    if (size > maxSize || (out.length && bytes + size > maxBytes)) break;
+    bytes += size;
+    out.push({
+      row,
+      m: {
+        realmId: m.realmId,
+        messageId: m.messageId,
+        senderId: m.senderId,
+        senderComputer: m.senderComputer,
+        size: BigInt(size),
+        recipients: [],
+      },
+      data: Buffer.alloc(size),
+    });
+  }
+  const live = out.filter((x) => x.m).map((x) => x.row.messageDbId.toString());
+  if (!live.length) return out;
+  const byMessage = new Map(out.filter((x) => x.m).map((x) => [x.row.messageDbId.toString(), x]));
+  const rc = await pool.query<{ messageId: string; recipientId: string; computer: string }>(
+    `SELECT "messageId"::text, "recipientId", computer FROM message_recipients WHERE "messageId" = ANY($1::bigint[]) AND "userId" IS NULL ORDER BY "messageId", "recipientId", computer`,
+    [live],
+  );
+  for (const r of rc.rows)
+    if (parseUserId(r.recipientId)?.realmId === target)
+      byMessage.get(r.messageId)?.m?.recipients.push({ recipientId: r.recipientId, computer: r.computer });
+  const B = MESSAGE_LIMITS.blockBytes;
+  const bl = await pool.query<{ messageId: string; block: number; data: Buffer }>(
+    `SELECT "messageId"::text, block, data FROM message_blocks WHERE "messageId" = ANY($1::bigint[])`,
+    [live],
+  );
+  for (const b of bl.rows) {
+    const x = byMessage.get(b.messageId);
+    // Never-written ranges read as zeros, as in readOutgoing.
+    if (x && b.block * B < x.data.length)
+      b.data.copy(x.data, b.block * B, 0, Math.min(b.data.length, x.data.length - b.block * B));
+  }
+  return out;
+}
+
 /** Bytes [offset, offset+length) of a stored message; never-written ranges read as zeros. */
 export async function readOutgoing(
   pool: pg.Pool,

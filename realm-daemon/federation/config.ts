@@ -29,6 +29,12 @@ export const FEDERATION_DEFAULTS = {
    */
   outboxStreamsAtOnce: 8,
   outboxWindow: 6,
+  /**
+   * Messages of one target in flight at once (each deliverbegin, deliverdata, delivercommit
+   * written without waiting for the replies: 3 requests; 6 × 3 plus the other streams' windows
+   * stay below maxQueuedRequests). 0: one step at a time, each reply awaited (the older way).
+   */
+  outboxMessageWindow: 6,
   /** Changes per wschanges request (one transaction on the peer; at most 64 there). */
   outboxBatchChanges: 32,
   /** Change bytes one pipelined run holds in memory at most. */

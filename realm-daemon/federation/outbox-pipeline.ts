@@ -19,6 +19,7 @@ import {
 import { isPermanent, PermanentRefusal, ReplyError, type OutboundLink } from "./outbound.ts";
 import type { Federation } from "./federation.ts";
 import type { OutboxPacer } from "./outbox-pacer.ts";
+import { sendMessageRun } from "./outbox-messages.ts";
 
 export type Outcome = "done" | "held" | { down: string };
 
@@ -41,6 +42,10 @@ export interface StreamSender {
   pacer(target: string): OutboxPacer;
   /** Peers that answered wschanges with UNKNOWNCOMMAND (older software), until when (ms). */
   unbatched: Map<string, number>;
+  /** The window of messages in flight to a peer (outbox-messages.ts). */
+  messagePacer(target: string): OutboxPacer;
+  /** Peers that cannot take pipelined messages, until when (ms): their messages go step by step. */
+  unpipelined: Map<string, number>;
 }
 
 /** How long a peer without wschanges gets changes one by one before batching is tried again. */
@@ -78,6 +83,18 @@ export async function sendStream(s: StreamSender, t: TargetLease, rows: OutboxRo
         if (out.down) return { answered, down: out.down };
         if (out.stop) return { answered };
         i += taken;
+        continue;
+      }
+    }
+    if (row.kind === "message") {
+      let j = i;
+      while (j < rows.length && rows[j].kind === "message") j++;
+      const out = await sendMessageRun(s, t, rows.slice(i, j));
+      if (out.taken > 0) {
+        if (out.answered) answered = true;
+        if (out.down) return { answered, down: out.down };
+        if (out.stop) return { answered };
+        i += out.taken;
         continue;
       }
     }

@@ -66,6 +66,9 @@ export class OutboxWorker {
   /** Peers without wschanges (older software): their changes go one by one until then. */
   private readonly unbatched = new Map<string, number>();
   private pacers = new Map<string, OutboxPacer>();
+  /** The window of messages in flight to each peer (outbox-messages.ts), and peers without pipelining. */
+  private messagePacers = new Map<string, OutboxPacer>();
+  private readonly unpipelined = new Map<string, number>();
   /** When each peer last showed it is back (peerBack). */
   private backAt = new Map<string, number>();
 
@@ -215,6 +218,16 @@ export class OutboxWorker {
       link: (local, target) => this.link(local, target),
       deliverRow: (t, row) => this.deliverRow(t, row),
       unbatched: this.unbatched,
+      unpipelined: this.unpipelined,
+      messagePacer: (target) => {
+        let p = this.messagePacers.get(target);
+        if (!p) {
+          const l = this.fed.config.limits;
+          p = new OutboxPacer(l.requestTimeoutMs, Math.max(l.outboxMessageWindow, 1), l.outboxMessageWindow);
+          this.messagePacers.set(target, p);
+        }
+        return p;
+      },
       rowFailed: (row, e) => this.rowFailed(row, e),
       pacer: (target) => {
         let p = this.pacers.get(target);

@@ -1,8 +1,9 @@
 // The console's list of daemon instances (issue #18): a real realm daemon runs in this worker on
 // the e2e database with a client signed in; two more rows stand for peers on other machines (one
 // draining, one that stopped heartbeating). The administrator sees each with its state, last
-// heartbeat, advertised addresses, connections and version; after the real daemon stops
-// (graceful drain) its row is gone. A realm operator has no such page.
+// heartbeat, advertised addresses, connections and version; the Drain button on the live one
+// makes the real daemon drain (its client gets `shutdown`) and its row goes. A realm operator
+// has no such page.
 import { expect, test } from "@playwright/test";
 import { createLogger } from "../../lib/log.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
@@ -104,14 +105,36 @@ test("the administrator sees every instance with its state, addresses, connectio
   await shot(page, "console-instances");
 });
 
-test("a gracefully stopped instance leaves the list", async ({ page }) => {
+test("the administrator drains the live instance from the console: its client is told, it drains and leaves the list", async ({
+  page,
+}) => {
   const id = daemon.instanceId;
-  client.close();
-  await daemon.stop();
+  const told = new Promise<string>((r) => client.on("shutdown", (x) => r(x.text)));
+  // This daemon counts a heartbeat as fresh for 10 min (presenceStaleMs, above), so the "stale"
+  // peer would be a switchserver target for its client; without an address it is not, and the
+  // client is told `shutdown` (to reconnect through the balancer).
+  await e2eDb().pool.query(`UPDATE daemon_instances SET addresses = '{}' WHERE id = $1`, [PEERS.stale]);
   await signIn(page, ADMIN);
   await page.goto("/console/instances");
+  // Only a live realm instance can be drained: not the draining peer, not the stale one.
+  await expect(page.getByTestId(`instance-${PEERS.draining}`).getByRole("button", { name: "Drain" })).toHaveCount(0);
+  await expect(page.getByTestId(`instance-${PEERS.stale}`).getByRole("button", { name: "Drain" })).toHaveCount(0);
+  const mine = page.getByTestId(`instance-${id}`);
+  page.once("dialog", (d) => void d.accept());
+  await mine.getByRole("button", { name: "Drain" }).click();
+  // No error shown: the request was taken (the daemon reads it within a heartbeat, 200 ms here).
+  await expect(mine.getByRole("alert")).toHaveCount(0);
+  expect(await told).toMatch(/shutting down/);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId(`instance-${id}`)).toHaveCount(0, { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
   await expect(page.getByTestId(`instance-${PEERS.draining}`)).toBeVisible();
-  await expect(page.getByTestId(`instance-${id}`)).toHaveCount(0);
+  const audit = await e2eDb().pool.query(
+    `SELECT "actorLabel" FROM audit_log WHERE action = 'instance.drain' AND "targetId" = $1`,
+    [id],
+  );
+  expect(audit.rows).toEqual([{ actorLabel: `operator:${ADMIN.username}` }]);
 });
 
 test("a realm operator has no instances page", async ({ page, baseURL }) => {

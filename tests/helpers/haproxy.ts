@@ -47,7 +47,19 @@ export interface Backend {
   directPort: number;
 }
 
-export function renderConfig(o: { bind: string; port: number; statsPort: number; backends: Backend[] }): string {
+/**
+ * `httpPort`: also a balanced frontend for the instances' HTTP/WebSocket port (TCP mode, PROXY v2;
+ * the daemons then run with OPENGROOVE_REALM_HTTP_PROXY_PROTOCOL=true, so every health check to
+ * that port sends a header too: check-send-proxy).
+ */
+export function renderConfig(o: {
+  bind: string;
+  port: number;
+  statsPort: number;
+  backends: Backend[];
+  httpPort?: number;
+}): string {
+  const checkProxy = o.httpPort ? " check-send-proxy" : "";
   const lines = [
     "global",
     "  maxconn 4096",
@@ -75,8 +87,23 @@ export function renderConfig(o: { bind: string; port: number; statsPort: number;
     "  http-check send meth GET uri /readyz",
     "  http-check expect status 200",
     "  default-server inter 200ms fall 1 rise 1 send-proxy-v2",
-    ...o.backends.map((b) => `  server ${b.name} ${b.host}:${b.realmPort} check addr ${b.host} port ${b.httpPort}`),
+    ...o.backends.map(
+      (b) => `  server ${b.name} ${b.host}:${b.realmPort} check addr ${b.host} port ${b.httpPort}${checkProxy}`,
+    ),
   ];
+  if (o.httpPort)
+    lines.push(
+      "frontend realm-http",
+      `  bind ${o.bind}:${o.httpPort}`,
+      "  default_backend realm-http",
+      "backend realm-http",
+      "  balance leastconn",
+      "  option httpchk",
+      "  http-check send meth GET uri /readyz",
+      "  http-check expect status 200",
+      "  default-server inter 200ms fall 1 rise 1 send-proxy-v2 check-send-proxy",
+      ...o.backends.map((b) => `  server ${b.name} ${b.host}:${b.httpPort} check`),
+    );
   for (const b of o.backends)
     lines.push(
       `frontend ${b.name}-direct`,
@@ -91,8 +118,8 @@ export function renderConfig(o: { bind: string; port: number; statsPort: number;
 export interface Haproxy {
   process: ChildProcess;
   statsUrl: string;
-  /** Server name → status ("UP", "DOWN", ...) in the shared backend. */
-  status(): Promise<Map<string, string>>;
+  /** Server name → status ("UP", "DOWN", ...) in the shared backend (or another one). */
+  status(backend?: string): Promise<Map<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -109,7 +136,7 @@ export async function startHaproxy(config: string, statsPort: number): Promise<H
   const h: Haproxy = {
     process: child,
     statsUrl,
-    async status() {
+    async status(backend = "realm") {
       const text = await (await fetch(statsUrl)).text();
       const [head, ...rows] = text.trim().split("\n");
       const cols = head.replace(/^# /, "").split(",");
@@ -117,7 +144,7 @@ export async function startHaproxy(config: string, statsPort: number): Promise<H
       const out = new Map<string, string>();
       for (const r of rows) {
         const f = r.split(",");
-        if (f[0] === "realm" && f[1] !== "FRONTEND" && f[1] !== "BACKEND") out.set(f[1], f[st]);
+        if (f[0] === backend && f[1] !== "FRONTEND" && f[1] !== "BACKEND") out.set(f[1], f[st]);
       }
       return out;
     },

@@ -168,3 +168,103 @@ test("an invitation to a realm that is not federated yet waits, shown as queued,
     await r3.drop();
   }
 });
+
+// Issue #18 (outbox failover for any backlog): messages to a realm are pipelined (deliverbegin,
+// deliverdata, delivercommit written without waiting, several messages in flight;
+// realm-daemon/federation/outbox-messages.ts). 200 queued messages arrive in the order they were
+// queued, exactly once and whole; two big ones among them go step by step; the ones to a user
+// the peer refuses bounce on their own without holding back the rest.
+test("200 messages queued during an outage arrive pipelined, in queue order, exactly once and whole; refused ones bounce alone", async () => {
+  const M = 200;
+  const a = await r1.login("alice", "laptop", PASSWORD);
+  const alice = `${r1.realmId}::alice`;
+  const bob = `${r2.realmId}::bob`;
+  await r2.user("carol");
+  const carol = `${r2.realmId}::carol`;
+  await r2.stop();
+  const bodies = new Map<string, Buffer>();
+  const toCarol = new Set<string>();
+  const big = new Set([60, 140]); // bigger than one deliverdata packet (FAST chunkBytes: 128 KiB)
+  for (let i = 0; i < M; i += 25)
+    await Promise.all(
+      Array.from({ length: 25 }, async (_, k) => {
+        const n = i + k;
+        const data = big.has(n)
+          ? Buffer.alloc(300_000, n % 251)
+          : Buffer.from(`pipelined message ${n} `.padEnd(200 + n, "m"));
+        const to = n % 40 === 7 ? carol : bob;
+        const id = await a.send(alice, [to], data);
+        bodies.set(id, data);
+        if (to === carol) toCarol.add(id);
+      }),
+    );
+  const queued = await r1.db.pool.query<{ messageId: string; id: string }>(
+    `SELECT m."messageId", o.id::text FROM federation_outbox o JOIN messages m ON m.id = o."messageId"
+      WHERE o."sourceRealmId" = $1 AND o."targetRealmId" = $2 AND o.kind = 'message' AND o."deliveredAt" IS NULL AND o."failedAt" IS NULL
+      ORDER BY o.id`,
+    [r1.realmId, r2.realmId],
+  );
+  const order = queued.rows.map((r) => r.messageId).filter((id) => bodies.has(id));
+  const rowOf = new Map(queued.rows.map((r) => [r.id, r.messageId]));
+  assert.equal(order.length, M, "every message queued for R2");
+  // Carol is suspended on R2 while it is down: it refuses her messages for good (NOSUCHUSER).
+  await r2.db.pool.query(`UPDATE users SET status = 'SUSPENDED' WHERE "realmId" = $1 AND username = 'carol'`, [
+    r2.realmId,
+  ]);
+
+  await r2.start();
+  const restarted = Date.now();
+  const ours = async () =>
+    (
+      await r2.db.pool.query<{ messageId: string; dbId: string }>(
+        // Staged (deliverbegin) in id order; sealed in that order too, unless one was held.
+        `SELECT "messageId", id::text AS "dbId" FROM messages WHERE "realmId" = $1 AND "senderId" = $2 AND "sentAt" IS NOT NULL ORDER BY messages.id`,
+        [r2.realmId, alice],
+      )
+    ).rows.filter((r) => bodies.has(r.messageId));
+  const want = M - toCarol.size;
+  await waitFor(async () => (await ours()).length >= want, 120_000, `${want} messages on R2`);
+  const drainedMs = Date.now() - restarted;
+  await waitFor(
+    async () =>
+      (
+        await r1.db.pool.query(
+          `SELECT 1 FROM federation_outbox WHERE "targetRealmId" = $1 AND kind = 'message' AND "deliveredAt" IS NULL AND "failedAt" IS NULL`,
+          [r2.realmId],
+        )
+      ).rowCount === 0,
+    30_000,
+    "every row closed on R1",
+  );
+  console.log(
+    `# ${M} queued messages (${want} taken, ${toCarol.size} refused) drained ${drainedMs} ms after the restart`,
+  );
+
+  const got = await ours();
+  assert.deepEqual(
+    got.map((r) => r.messageId),
+    order.filter((id) => !toCarol.has(id)),
+    "stored once each, in the order they were queued",
+  );
+  for (const r of got) {
+    const blocks = await r2.db.pool.query<{ data: Buffer }>(
+      `SELECT data FROM message_blocks WHERE "messageId" = $1 ORDER BY block`,
+      [r.dbId],
+    );
+    assert.ok(Buffer.concat(blocks.rows.map((b) => b.data)).equals(bodies.get(r.messageId)!), `${r.messageId} intact`);
+  }
+  // A refused message is dropped on R1 once it bounced (nothing else holds it): its row remains.
+  const outbox = await r1.db.pool.query<{ id: string; lastError: string | null }>(
+    `SELECT id::text, "lastError" FROM federation_outbox WHERE id = ANY($1::bigint[]) AND "failedAt" IS NOT NULL`,
+    [[...rowOf.keys()]],
+  );
+  assert.deepEqual(outbox.rows.map((r) => rowOf.get(r.id)).sort(), [...toCarol].sort(), "only carol's rows refused");
+  for (const r of outbox.rows) assert.match(r.lastError ?? "", /NOSUCHUSER/);
+  await waitFor(
+    async () => (await a.inbox()).filter((id) => id.startsWith(`${r1.realmId}::postmaster`)).length >= toCarol.size,
+    10_000,
+    "a bounce per refused message",
+  );
+  const b = await r2.login("bob", "laptop", PASSWORD);
+  for (const id of got.map((r) => r.messageId)) await b.deleteMessage(id);
+});

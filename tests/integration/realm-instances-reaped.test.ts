@@ -192,3 +192,35 @@ test("a stop with logins in flight answers OK or BUSY, logs no error, and leaves
     for (const c of conns) c.close();
   }
 });
+
+test("an instance whose request pool is exhausted keeps heartbeating (on its own connection), so no peer sees it dead", async () => {
+  const { daemon } = await startDaemon({ heartbeatMs: 100 });
+  // Every client of its request pool lent out: a request now would wait for one.
+  const held = await Promise.all(Array.from({ length: 20 }, () => daemon.db.pool.connect()));
+  try {
+    assert.equal(daemon.db.pool.idleCount, 0);
+    const age = async () =>
+      (
+        await db.pool.query<{ ms: number }>(
+          `SELECT (extract(epoch FROM now() - "heartbeatAt") * 1000)::float8 AS ms FROM daemon_instances WHERE id = $1`,
+          [daemon.instanceId],
+        )
+      ).rows[0].ms;
+    const ages: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      ages.push(Math.round(await age()));
+    }
+    // With the pool's clients all held for 2 s, the heartbeat (every 100 ms) still lands: its
+    // age stays far below the 2 s a pool-bound heartbeat would reach.
+    assert.ok(Math.max(...ages.slice(2)) < 1_500, `heartbeat ages while the pool is exhausted: ${ages.join(", ")} ms`);
+    assert.equal(
+      (await db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'opengroove-heartbeat'`))
+        .rowCount! >= 1,
+      true,
+      "the heartbeat's own connection",
+    );
+  } finally {
+    for (const c of held) c.release();
+  }
+});

@@ -1,7 +1,8 @@
 // Real realm-daemon processes on one database: SIGTERM with clients connected drains and exits 0
 // within the grace time; kill -9 of one of two instances: the survivor releases the dead
 // instance's presences as soon as its heartbeat is stale, and sendimessage to them answers
-// NOSUCHCOMPUTER instead of OK-and-drop.
+// NOSUCHCOMPUTER instead of OK-and-drop; a drain asked from the console (Instances page command)
+// is read with the heartbeat and does the same as SIGTERM.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -10,6 +11,9 @@ import { createTestDb, type TestDb } from "../helpers/db.ts";
 import { registerAccount } from "../../lib/domain/registration.ts";
 import { RealmClient } from "../../client/sdk/index.ts";
 import type { ReadyMessage } from "../../lib/runtime/daemon-lifecycle.ts";
+import { executeCommand, type CommandContext } from "../../lib/console/command.ts";
+import { drainInstance, listInstances } from "../../lib/console/instances.ts";
+import type { Actor } from "../../lib/domain/permissions.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const REALM = "scale.test:63745";
@@ -33,7 +37,7 @@ before(async () => {
       defaultQuotaBytes: 1n << 30n,
     },
   });
-  for (const name of ["alice", "bob", "carol"]) {
+  for (const name of ["alice", "bob", "carol", "dave"]) {
     const u = await registerAccount(db.pool, {
       realmId: REALM,
       username: name,
@@ -163,4 +167,59 @@ test("kill -9 of one of two instances: its presences are released by the survivo
   carol.close();
   b.child.kill("SIGTERM");
   assert.equal(await b.exited, 0);
+});
+
+test("drain asked from the console: read with the heartbeat, clients told, rows gone, exit 0; refused for non-administrators and twice", async () => {
+  const d = await startDaemon();
+  const dave = await login(d.port, "dave");
+  const instance = await instanceOf("dave");
+  const pushed = new Promise<string>((r) => dave.on("shutdown", (x) => r(x.text)));
+  const actor = (role: "ADMIN" | "REALM_OPERATOR"): Actor => ({
+    kind: "operator",
+    id: `op-${role}`,
+    username: role.toLowerCase(),
+    role,
+    realmIds: new Set([REALM]),
+  });
+  const ctx = (role: "ADMIN" | "REALM_OPERATOR"): CommandContext => ({
+    prisma: db.prisma,
+    pool: db.pool,
+    actor: actor(role),
+    ip: "203.0.113.7",
+  });
+  const operator = await executeCommand(drainInstance, ctx("REALM_OPERATOR"), { instanceId: instance });
+  assert.deepEqual(operator, { ok: false, status: 403, error: "Your role does not allow this." });
+  assert.equal((await executeCommand(drainInstance, ctx("ADMIN"), { instanceId: "no-such" })).status, 404);
+  assert.equal((await executeCommand(drainInstance, ctx("ADMIN"), { instanceId: "" })).status, 400);
+
+  const t0 = Date.now();
+  const r = await executeCommand(drainInstance, ctx("ADMIN"), { instanceId: instance });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  // Shown as draining in the console at once; a second request is refused.
+  assert.equal((await listInstances(db.pool)).find((i) => i.id === instance)?.state, "draining");
+  const again = await executeCommand(drainInstance, ctx("ADMIN"), { instanceId: instance });
+  assert.deepEqual(again.ok ? again : { status: again.status, error: again.error }, {
+    status: 409,
+    error: "That instance is already draining.",
+  });
+  const code = await d.exited;
+  const took = Date.now() - t0;
+  assert.equal(code, 0, "exit code 0, as on SIGTERM");
+  assert.ok(took < HEARTBEAT_MS + GRACE_MS, `drained and exited within a heartbeat plus the grace (${took} ms)`);
+  assert.match(await pushed, /shutting down/);
+  assert.equal(await count(`SELECT count(*) AS n FROM presences WHERE "instanceId" = $1`, [instance]), 0);
+  assert.equal(await count(`SELECT count(*) AS n FROM daemon_instances WHERE id = $1`, [instance]), 0);
+  const audit = await db.pool.query<{ actorLabel: string; ip: string }>(
+    `SELECT "actorLabel", ip FROM audit_log WHERE action = 'instance.drain' AND "targetId" = $1`,
+    [instance],
+  );
+  assert.deepEqual(audit.rows, [{ actorLabel: "operator:admin", ip: "203.0.113.7" }]);
+  // A dead (stale) or vanished instance cannot hear a request: refused, nothing written.
+  await db.pool.query(
+    `INSERT INTO daemon_instances (id, kind, host, pid, "heartbeatAt", "heartbeatMs") VALUES ('old', 'realm', 'h', 1, now() - interval '1 hour', 200)`,
+  );
+  const stale = await executeCommand(drainInstance, ctx("ADMIN"), { instanceId: "old" });
+  assert.equal(stale.ok ? 200 : stale.status, 409);
+  assert.equal(await count(`SELECT count(*) AS n FROM daemon_instances WHERE "drainRequestedAt" IS NOT NULL`, []), 0);
+  await db.pool.query(`DELETE FROM daemon_instances WHERE id = 'old'`);
 });

@@ -9,6 +9,7 @@ import {
   setKnownRealmStatus,
 } from "../../../lib/console/federation.ts";
 import { decideKeyClaim, rotateManagementKey } from "../../../lib/console/federation-trust.ts";
+import { drainInstance } from "../../../lib/console/instances.ts";
 import type { ActionResult } from "../../../lib/console/command.ts";
 import { runCommand } from "../_lib/run-command.ts";
 
@@ -50,4 +51,8 @@ export async function rotateManagementKeyAction(_prev: ActionResult | null, form
 
 export async function decideKeyClaimAction(_prev: ActionResult | null, form: FormData) {
   return runCommand(decideKeyClaim, form);
+}
+
+export async function drainInstanceAction(_prev: ActionResult | null, form: FormData) {
+  return runCommand(drainInstance, form);
 }

@@ -1,14 +1,17 @@
 // The daemon instances sharing this database (administrators): several realm-daemon instances
 // can serve one realm address behind a load balancer (docs/scaling.md). Per instance: state
 // (live / draining / stale), last heartbeat, the address it advertises per realm, connections
-// and signed-in computers, version and start time. As of the page's rendering.
+// and signed-in computers, version and start time. As of the page's rendering. A live realm
+// instance can be asked to drain (it moves its clients to its peers and exits 0).
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { requireActor } from "../../../../lib/auth/current-actor.ts";
 import { db } from "../../../../lib/db/client.ts";
 import { listInstances, type InstanceState, type InstanceView } from "../../../../lib/console/instances.ts";
-import { canViewInstances } from "../../../../lib/domain/permissions.ts";
+import { canDrainInstances, canViewInstances } from "../../../../lib/domain/permissions.ts";
 import { Badge, EmptyState, formatDate, PageHeader } from "../../_components/ui.tsx";
+import { ActionButton } from "../../_components/action-button.tsx";
+import { drainInstanceAction } from "../../_actions/admin.ts";
 
 export const metadata: Metadata = { title: "Instances" };
 export const dynamic = "force-dynamic";
@@ -27,7 +30,7 @@ function age(ms: number): string {
   return `${Math.round(ms / 3_600_000)} h ago`;
 }
 
-function InstanceRow({ i }: { i: InstanceView }) {
+function InstanceRow({ i, canDrain }: { i: InstanceView; canDrain: boolean }) {
   const addresses = Object.entries(i.addresses);
   return (
     <tr data-testid={`instance-${i.id}`} data-state={i.state}>
@@ -41,6 +44,23 @@ function InstanceRow({ i }: { i: InstanceView }) {
       <td data-label="State">
         <Badge tone={STATE_TONE[i.state]}>{i.state}</Badge>
         <p className="mt-1 text-xs text-slate-600">{STATE_HELP[i.state]}</p>
+        {i.drainRequestedAt ? (
+          <p className="mt-1 text-xs text-slate-600" data-testid="drain-requested">
+            drain requested {formatDate(i.drainRequestedAt)}
+            {i.drainRequestedBy ? ` by ${i.drainRequestedBy}` : ""}
+          </p>
+        ) : null}
+        {canDrain && i.kind === "realm" && i.state === "live" ? (
+          <div className="mt-2">
+            <ActionButton
+              action={drainInstanceAction}
+              fields={{ instanceId: i.id }}
+              label="Drain"
+              variant="danger"
+              confirm={`Drain ${i.host} · pid ${i.pid}? Its clients move to the other instances, then it exits (under systemd it stays stopped until started again).`}
+            />
+          </div>
+        ) : null}
       </td>
       <td data-label="Last heartbeat">
         <span data-testid="heartbeat-age">{age(i.heartbeatAgeMs)}</span>
@@ -114,7 +134,7 @@ export default async function InstancesPage() {
             </thead>
             <tbody>
               {instances.map((i) => (
-                <InstanceRow key={i.id} i={i} />
+                <InstanceRow key={i.id} i={i} canDrain={canDrainInstances(actor)} />
               ))}
             </tbody>
           </table>
