@@ -8,10 +8,8 @@
 // 3. messages/s to a remote realm: N small messages queued while the remote realm is down, then
 //    drained (deliverbegin/deliverdata/delivercommit per message, pipelined).
 // OG_BENCH_PARTS (comma-separated: changes, catchup, messages; default all) picks the parts.
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
+import { benchPostgres } from "./embedded-pg.ts";
 import { FEDERATION_DEFAULTS } from "../realm-daemon/federation/config.ts";
 
 const OUTAGE_MS = Number(process.env.OG_BENCH_OUTAGE_MS ?? 60_000);
@@ -19,13 +17,8 @@ const BURST = Number(process.env.OG_BENCH_BURST ?? 300);
 const MESSAGES = Number(process.env.OG_BENCH_MESSAGES ?? 300);
 const PARTS = new Set((process.env.OG_BENCH_PARTS ?? "changes,catchup,messages").split(","));
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "og-bench-fed-"));
-fs.chmodSync(tmp, 0o755);
 process.env.OPENGROOVE_LOG_LEVEL ??= "warn";
-const pg = process.env.OG_TEST_PG_ADMIN_URL
-  ? undefined
-  : await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: 0 });
-if (pg) process.env.OG_TEST_PG_ADMIN_URL = pg.url("postgres");
+const pg = await benchPostgres("og-bench-fed");
 const { startManagement, startRealmNodes, waitFor } = await import("../tests/helpers/federation.ts");
 const { mirrorIdFor } = await import("../lib/federation/workspace-mirror.ts");
 
@@ -160,6 +153,5 @@ try {
 } finally {
   await Promise.allSettled([r1.drop(), r2.drop()]);
   await m.drop();
-  await pg?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await pg.stop();
 }

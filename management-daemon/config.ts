@@ -23,6 +23,12 @@ export const MANAGEMENT_DEFAULTS = {
   /** A challenge must be answered within this time. */
   challengeTtlMs: 60_000,
   maxMetadataBytes: 2_048,
+  /**
+   * Enrollments that leave something for an administrator to decide (a new realm without a
+   * token, a key claim) per source address and hour; more is RATELIMITED. Tokens and a known
+   * realm refreshing with its own key are not counted.
+   */
+  pendingEnrollmentsPerIpPerHour: 10,
   maxPublicKeyBytes: 4_096,
   maxCertBytes: 8_192,
 } as const;

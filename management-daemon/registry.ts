@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import type pg from "pg";
 import { CHANNELS, notify } from "../lib/db/notify.ts";
 import { DomainError } from "../lib/domain/errors.ts";
+import { hitRateLimit } from "../lib/domain/rate-limit.ts";
 import { tx } from "../lib/db/tx.ts";
 import { hashCode } from "../lib/domain/registration.ts";
 import { publicKeyFingerprint, certFingerprint } from "../lib/realm/keys.ts";
@@ -91,6 +92,21 @@ async function retireOtherKeys(c: pg.PoolClient, realmId: string, keep: string, 
 export interface Channel {
   tls: boolean;
   ip: string;
+  /** Pending enrollments (new realm without a token, key claim) this address may leave per hour. */
+  pendingPerHour: number;
+}
+
+/**
+ * Counts one pending enrollment against the source address; RATELIMITED past the hourly
+ * allowance (so one address cannot fill the administrator's queue with made-up realms).
+ */
+async function countPending(c: pg.PoolClient, channel: Channel): Promise<void> {
+  const r = await hitRateLimit(c, `enroll-pending:${channel.ip || "unknown"}`, channel.pendingPerHour, 3_600_000);
+  if (!r.allowed)
+    throw new DomainError(
+      "RATELIMITED",
+      `too many enrollments waiting for an administrator from your address; try again in ${Math.ceil(r.retryAfterMs / 60_000)} min or ask the operator for an enrollment token`,
+    );
 }
 
 /** A registry event in audit_log (console's audit view), written by the management server itself. */
@@ -144,6 +160,7 @@ export async function enroll(
         [realmId, key.fingerprint],
       );
       if (!known.rowCount) {
+        await countPending(c, channel);
         await claimKey(c, realmId, key, meta.address, channel.ip);
         return "PENDING";
       }
@@ -167,6 +184,7 @@ export async function enroll(
     let status: RegistryStatus;
     if (!cur.rows[0]) {
       status = tokenOk ? "APPROVED" : "PENDING";
+      if (!tokenOk) await countPending(c, channel);
       await c.query(
         `INSERT INTO known_realms ("realmId", name, description, "registrationMode", "captchaRequired", "signupUrl", address, status, "lastHeartbeatAt")
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,

@@ -11,7 +11,7 @@ export interface RateLimitResult {
 }
 
 export async function hitRateLimit(
-  pool: pg.Pool,
+  pool: pg.Pool | pg.PoolClient,
   key: string,
   limit: number,
   windowMs: number,

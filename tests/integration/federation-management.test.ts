@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { generateRealmKey } from "../../lib/realm/keys.ts";
 import { PacketLink } from "../../lib/federation/packet-client.ts";
+import { MANAGEMENT_DEFAULTS } from "../../management-daemon/config.ts";
 import { encodeProofs, managementAuthPayload, managementKeyPayload, sign } from "../../lib/federation/signing.ts";
 import { startManagement, startRealmNode, waitFor, HOST, type ManagementHarness } from "../helpers/federation.ts";
 
@@ -178,4 +179,34 @@ test("a realm daemon without a token waits as PENDING and federates once an admi
   } finally {
     await node.drop();
   }
+});
+
+test("pending enrollments from one address are capped per hour, also when they race; tokens still enroll", async () => {
+  // This file's earlier tests left some pending enrollments from this address: start the count afresh.
+  await m.db.pool.query(`DELETE FROM rate_limit_buckets WHERE key LIKE 'enroll-pending:%'`);
+  const cap = MANAGEMENT_DEFAULTS.pendingEnrollmentsPerIpPerHour;
+  const ids = Array.from({ length: cap + 5 }, (_, i) => `spam${i}.test:63745`);
+  const replies = await Promise.all(
+    ids.map(async (id) => {
+      const l = await open();
+      try {
+        return await enroll(l, id, await generateRealmKey(id, id.split(":")[0]));
+      } finally {
+        l.close();
+      }
+    }),
+  );
+  assert.equal(replies.filter((r) => r.text === "status=PENDING").length, cap, replies.map((r) => r.status).join(","));
+  const refused = replies.filter((r) => r.status === "RATELIMITED");
+  assert.equal(refused.length, 5);
+  assert.match(refused[0].text, /enrollment token/);
+  const rows = await m.db.pool.query(`SELECT 1 FROM known_realms WHERE "realmId" LIKE 'spam%'`);
+  assert.equal(rows.rowCount, cap, "a refused enrollment leaves nothing for the console");
+  const id = "withtoken.test:63745";
+  const l = await open();
+  assert.equal(
+    (await enroll(l, id, await generateRealmKey(id, "withtoken.test"), await m.token(id))).text,
+    "status=APPROVED",
+  );
+  l.close();
 });

@@ -16,6 +16,7 @@ import {
   type RealmNode,
 } from "../helpers/federation.ts";
 import { hostileField } from "../helpers/hostile.ts";
+import { fuzzLink } from "../helpers/hostile-link.ts";
 import { PacketLink, type LinkError } from "../../lib/federation/packet-client.ts";
 import { isStatusWord, joinFieldsWithTrailingData, utf8Bytes } from "../../lib/protocol/index.ts";
 import { PEER_COMMANDS } from "../../realm-daemon/federation/commands/index.ts";
@@ -61,39 +62,7 @@ const args = fc.oneof(
 );
 const NAMES = [...PEER_COMMANDS.keys()].filter((n) => n !== "quit");
 
-async function fuzz(open: () => Promise<PacketLink>, seed: number): Promise<Map<string, number>> {
-  const seen = new Map<string, number>();
-  let l = await open();
-  try {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(fc.constantFrom(...NAMES), args), { minLength: 1, maxLength: 5 }),
-        async (calls) => {
-          if (l.closed) l = await open();
-          const replies = await Promise.all(
-            calls.map(([name, a]) =>
-              l.request(name, a).then(
-                (r) => ({ name, status: r.status as string, text: r.text }),
-                (e: LinkError) => ({ name, status: e.status as string, text: e.message }),
-              ),
-            ),
-          );
-          for (const r of replies) {
-            seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
-            assert.ok(isStatusWord(r.status) || r.status === "DISCONNECTED", `${r.name}: ${r.status}`);
-            assert.notEqual(r.status, "INTERNALERROR", `${r.name} answered INTERNALERROR: ${r.text}`);
-          }
-          if (!l.closed) assert.equal((await l.request("ping")).status, "OK");
-        },
-      ),
-      { numRuns: RUNS, seed, endOnFailure: true, includeErrorInReport: true },
-    );
-  } finally {
-    l.close();
-  }
-  if (process.env.OG_HOSTILE_VERBOSE) console.log(JSON.stringify([...seen]));
-  return seen;
-}
+const fuzz = (open: () => Promise<PacketLink>, seed: number) => fuzzLink(NAMES, args, open, { seed, runs: RUNS });
 
 test("an authenticated hostile realm: every peer command with hostile arguments gets a status word", async () => {
   const seen = await fuzz(async () => {

@@ -10,10 +10,11 @@ import crypto from "node:crypto";
 import fc from "fast-check";
 import { startManagement, HOST, type ManagementHarness } from "../helpers/federation.ts";
 import { hostileField } from "../helpers/hostile.ts";
+import { checkReply, fuzzLink } from "../helpers/hostile-link.ts";
 import { PacketLink, LinkError } from "../../lib/federation/packet-client.ts";
 import { managementKeyPayload, sign } from "../../lib/federation/signing.ts";
 import { publicKeyFingerprint } from "../../lib/realm/keys.ts";
-import { isStatusWord, utf8Bytes } from "../../lib/protocol/index.ts";
+import { utf8Bytes } from "../../lib/protocol/index.ts";
 import { CLIENT_COMMANDS, REALM_COMMANDS } from "../../management-daemon/commands/index.ts";
 
 const RUNS = Number(process.env.OG_HOSTILE_RUNS ?? 60);
@@ -79,48 +80,9 @@ const args = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(60_000, 2_000_000).map((n) => new Uint8Array(n).fill(0x41)) },
 );
 
-function checkReply(name: string, status: string, text: string): void {
-  assert.ok(isStatusWord(status) || status === "DISCONNECTED", `${name}: not a status word: ${status}`);
-  assert.notEqual(status, "INTERNALERROR", `${name} answered INTERNALERROR: ${text}`);
-}
-
 /** Pipelined bursts of hostile requests on a link that `reopen` gives back in its state. */
-async function fuzzPort(
-  names: string[],
-  reopen: () => Promise<PacketLink>,
-  seed: number,
-): Promise<Map<string, number>> {
-  const seen = new Map<string, number>();
-  let l = await reopen();
-  try {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(fc.constantFrom(...names), args), { minLength: 1, maxLength: 5 }),
-        async (calls) => {
-          if (l.closed) l = await reopen();
-          const replies = await Promise.all(
-            calls.map(([name, a]) =>
-              l.request(name, a).then(
-                (r) => ({ name, status: r.status as string, text: r.text }),
-                (e: LinkError) => ({ name, status: e.status as string, text: e.message }),
-              ),
-            ),
-          );
-          for (const r of replies) {
-            seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
-            checkReply(r.name, r.status, r.text);
-          }
-          if (!l.closed) assert.equal((await l.request("ping")).status, "OK");
-        },
-      ),
-      { numRuns: RUNS, seed, endOnFailure: true, includeErrorInReport: true },
-    );
-  } finally {
-    l.close();
-  }
-  if (process.env.OG_HOSTILE_VERBOSE) console.log(JSON.stringify([...seen]));
-  return seen;
-}
+const fuzzPort = (names: string[], reopen: () => Promise<PacketLink>, seed: number) =>
+  fuzzLink(names, args, reopen, { seed, runs: RUNS });
 
 test("client port: every command with hostile arguments gets a status word, never INTERNALERROR", async () => {
   const seen = await fuzzPort([...CLIENT_COMMANDS.keys(), "enroll", "nosuch"], () => link(m.clientPort), 1401);
@@ -161,7 +123,8 @@ test("enroll: hostile realm ids and metadata with a valid proof get OK or BADARG
           }));
           if (r.status === "DISCONNECTED" && realmId.length + lines.join("").length > 30_000) return;
           checkReply("enroll", r.status, r.text);
-          assert.ok(["OK", "BADARGUMENTS", "BADAUTH"].includes(r.status), `${r.status} ${r.text}`);
+          // RATELIMITED: past the pending enrollments one address may leave per hour
+          assert.ok(["OK", "BADARGUMENTS", "BADAUTH", "RATELIMITED"].includes(r.status), `${r.status} ${r.text}`);
         },
       ),
       { numRuns: Math.ceil(RUNS / 2), seed: 1404, endOnFailure: true, includeErrorInReport: true },

@@ -25,7 +25,7 @@ export default managementCommand({
       key,
       kv.get("token") ?? "",
       metadata(args, ctx.limits.maxMetadataBytes),
-      { tls: ctx.tls, ip: ctx.remoteIp },
+      { tls: ctx.tls, ip: ctx.remoteIp, pendingPerHour: ctx.limits.pendingEnrollmentsPerIpPerHour },
     );
     ctx.log.info({ realmId, fingerprint: key.fingerprint, status }, "realm enrolled");
     if (status === "APPROVED") {
