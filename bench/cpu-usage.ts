@@ -8,9 +8,9 @@ import type pg from "pg";
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-function stat(pid: number, task?: number): { ppid: number; ms: number; childMs: number } | null {
+function stat(pid: number): { ppid: number; ms: number; childMs: number } | null {
   try {
-    const s = fs.readFileSync(task === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${task}/stat`, "utf8");
+    const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
     // fields after the name: state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based from pid
     return {
@@ -47,20 +47,4 @@ export function clusterCpuMs(pm: number | null): number {
 export function ownCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
-}
-
-/** This process's CPU ms by thread name (/proc/self/task/*: "node" is the main thread, V8 and libuv helpers have their own names). */
-export function threadCpuMs(): Record<string, number> {
-  const out: Record<string, number> = {};
-  try {
-    for (const t of fs.readdirSync("/proc/self/task")) {
-      const name = fs.readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim();
-      const s = stat(process.pid, Number(t));
-      const key = Number(t) === process.pid ? "main" : name;
-      if (s) out[key] = (out[key] ?? 0) + s.ms;
-    }
-  } catch {
-    /* no /proc */
-  }
-  return out;
 }

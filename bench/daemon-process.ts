@@ -8,7 +8,7 @@ import { createLogger } from "../lib/log.ts";
 import { RealmDaemon } from "../realm-daemon/daemon.ts";
 import { REALM_DEFAULTS, type RealmDefaults } from "../realm-daemon/config.ts";
 import { batchCounters } from "../lib/domain/message-batch.ts";
-import { ownCpuMs, threadCpuMs } from "./cpu-usage.ts";
+import { ownCpuMs } from "./cpu-usage.ts";
 
 type Msg =
   { op: "stats" } | { op: "rss" } | { op: "profile-start" } | { op: "profile-stop"; file: string } | { op: "stop" };
@@ -49,7 +49,7 @@ process.on("message", (m: Msg) => {
     if (m.op === "stats") {
       send({
         op: "stats",
-        writer: { ...daemon.messages.stats, ...batchCounters(), cpuMs: ownCpuMs(), threads: threadCpuMs() },
+        writer: { ...daemon.messages.stats, ...batchCounters(), cpuMs: ownCpuMs() },
       });
     } else if (m.op === "rss") {
       for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();

@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import { clusterCpuMs, postmasterPid } from "./cpu-usage.ts";
 import type pg from "pg";
 import { makeUsers, split, REALM, type Daemon, type Workers } from "./setup.ts";
-import type { Cred } from "./load-worker.ts";
+import type { Cred, Job } from "./load-worker.ts";
 
 export interface Figure {
   name: string;
@@ -49,7 +49,6 @@ interface WriterStats {
   readMs: number;
   writeMs: number;
   cpuMs: number;
-  threads: Record<string, number>;
 }
 const writerStats = async (ctx: Ctx) =>
   (await ctx.daemon.request<{ writer: WriterStats }>({ op: "stats" }, "stats")).writer;
@@ -96,14 +95,9 @@ export async function storeDrain(
   const readers = await makeUsers(ctx.pool, "r", c);
   const W = Math.min(c, ctx.workers.size);
   const pm = await postmasterPid(ctx.pool);
-  // Snapshots once every client is connected and logged in: logins (Argon2) are not a message's cost.
-  let w0 = await writerStats(ctx);
-  let pg0 = clusterCpuMs(pm);
-  const snap = async () => {
-    w0 = await writerStats(ctx);
-    pg0 = clusterCpuMs(pm);
-  };
-  const store = await ctx.workers.run(
+  const store = await phase(
+    ctx,
+    pm,
     split(senders, W).map((part) => ({
       kind: "store" as const,
       port: ctx.daemon.port,
@@ -112,25 +106,12 @@ export async function storeDrain(
       perConn,
       bytes,
     })),
-    snap,
   );
-  const w1 = await writerStats(ctx);
-  const pg1 = clusterCpuMs(pm);
-  if (process.env.OG_BENCH_THREADS)
-    console.error(
-      Object.fromEntries(Object.entries(w1.threads).map(([k, v]) => [k, r3((v - (w0.threads[k] ?? 0)) / n)])),
-    );
-  let w1d = w1;
-  let pg1d = pg1;
-  const drain = await ctx.workers.run(
+  const drain = await phase(
+    ctx,
+    pm,
     split(readers, W).map((part) => ({ kind: "drain" as const, port: ctx.daemon.port, readers: part, bytes })),
-    async () => {
-      w1d = await writerStats(ctx);
-      pg1d = clusterCpuMs(pm);
-    },
   );
-  const w2 = await writerStats(ctx);
-  const pg2 = clusterCpuMs(pm);
   if (store.count !== n || drain.count !== n) throw new Error(`stored ${store.count}, drained ${drain.count} of ${n}`);
 
   await ctx.pool.query(
@@ -141,8 +122,9 @@ export async function storeDrain(
     Array.from({ length: c }, (_, i) => i),
     W,
   );
-  let pg3 = clusterCpuMs(pm);
-  const ins = await ctx.workers.run(
+  const ins = await phase(
+    ctx,
+    pm,
     parts.map((p) => ({
       kind: "insert" as const,
       url: ctx.url,
@@ -151,52 +133,50 @@ export async function storeDrain(
       perConn,
       bytes,
     })),
-    async () => {
-      pg3 = clusterCpuMs(pm);
-    },
   );
-  const pg4a = clusterCpuMs(pm);
-  let pg4 = pg4a;
-  const del = await ctx.workers.run(
+  const del = await phase(
+    ctx,
+    pm,
     parts.map((p) => ({ kind: "delete" as const, url: ctx.url, conns: p.length, first: p[0] * 1_000_000 })),
-    async () => {
-      pg4 = clusterCpuMs(pm);
-    },
   );
-  const pg5 = clusterCpuMs(pm);
-  const storeRate = n / store.secs;
-  const drainRate = n / drain.secs;
-  const insRate = ins.count / ins.secs;
-  const delRate = del.count / del.secs;
   const base = { concurrency: c, bytes, preloaded, messages: n };
   return [
-    {
-      name: "store",
-      ...base,
-      perSec: Math.round(storeRate),
-      baselinePerSec: Math.round(insRate),
-      ratio: r2(storeRate / insRate),
-      ...batchFigures(w0, w1),
-      cpuDaemonMs: r3((w1.cpuMs - w0.cpuMs) / n),
-      cpuPgMs: r3((pg1 - pg0) / n),
-      cpuClientMs: r3(store.cpuMs / n),
-      baselineCpuPgMs: r3((pg4a - pg3) / ins.count),
-      baselineCpuClientMs: r3(ins.cpuMs / ins.count),
-    },
-    {
-      name: "drain",
-      ...base,
-      perSec: Math.round(drainRate),
-      baselinePerSec: Math.round(delRate),
-      ratio: r2(drainRate / delRate),
-      ...batchFigures(w1d, w2),
-      cpuDaemonMs: r3((w2.cpuMs - w1d.cpuMs) / n),
-      cpuPgMs: r3((pg2 - pg1d) / n),
-      cpuClientMs: r3(drain.cpuMs / n),
-      baselineCpuPgMs: r3((pg5 - pg4) / del.count),
-      baselineCpuClientMs: r3(del.cpuMs / del.count),
-    },
+    { name: "store", ...base, ...compare(store, ins) },
+    { name: "drain", ...base, ...compare(drain, del) },
   ];
+}
+
+type Phase = Awaited<ReturnType<Workers["run"]>> & { before: WriterStats; after: WriterStats; pgMs: number };
+
+/**
+ * Runs one job on the workers, with the daemon's writer figures and PostgreSQL's CPU taken once
+ * every client is connected and logged in (logins' Argon2 is not a message's cost) and at the end.
+ */
+async function phase(ctx: Ctx, pm: number | null, jobs: Job[]): Promise<Phase> {
+  let before!: WriterStats;
+  let pg0 = NaN;
+  const r = await ctx.workers.run(jobs, async () => {
+    before = await writerStats(ctx);
+    pg0 = clusterCpuMs(pm);
+  });
+  return { ...r, before, after: await writerStats(ctx), pgMs: clusterCpuMs(pm) - pg0 };
+}
+
+/** A daemon phase against its baseline phase: rates, ratio, batch figures, CPU per message. */
+function compare(ours: Phase, baseline: Phase): Partial<Figure> {
+  const rate = ours.count / ours.secs;
+  const baseRate = baseline.count / baseline.secs;
+  return {
+    perSec: Math.round(rate),
+    baselinePerSec: Math.round(baseRate),
+    ratio: r2(rate / baseRate),
+    ...batchFigures(ours.before, ours.after),
+    cpuDaemonMs: r3((ours.after.cpuMs - ours.before.cpuMs) / ours.count),
+    cpuPgMs: r3(ours.pgMs / ours.count),
+    cpuClientMs: r3(ours.cpuMs / ours.count),
+    baselineCpuPgMs: r3(baseline.pgMs / baseline.count),
+    baselineCpuClientMs: r3(baseline.cpuMs / baseline.count),
+  };
 }
 
 /** Live push latency at a fixed offered load: 8 recipients online, 32 senders, open loop. */

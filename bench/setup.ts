@@ -99,7 +99,7 @@ export interface DaemonOptions {
 
 export async function startDaemon(dbUrl: string, opts: DaemonOptions = {}): Promise<Daemon> {
   const proc = fork(path.join(import.meta.dirname, "daemon-process.ts"), [], {
-    execArgv: [...TSX, "--expose-gc", ...(process.env.OG_BENCH_DAEMON_FLAGS?.split(" ").filter(Boolean) ?? [])],
+    execArgv: [...TSX, "--expose-gc"],
     env: { ...process.env, OG_BENCH_DB_URL: dbUrl, OG_BENCH_LIMITS: JSON.stringify(opts.limits ?? {}) },
     stdio: opts.logFd === undefined ? undefined : ["ignore", opts.logFd, opts.logFd, "ipc"],
   });

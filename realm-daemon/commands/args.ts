@@ -72,6 +72,14 @@ export function allLines(args: Buffer): string[] {
   return text(r.value);
 }
 
+/** One message id per line (blank lines ignored), 1 to `max` of them: deletemessages, readmessages. */
+export function idLines(args: Buffer, max: number): string[] {
+  const ids = allLines(args).filter((l) => l.trim());
+  if (ids.length === 0 || ids.length > max)
+    throw new ProtocolError("BADARGUMENTS", `expected 1 to ${max} message ids, one per line`);
+  return ids;
+}
+
 export function int(value: string, name: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\d{1,16}$/.test(value) || Number(value) > max)
     throw new ProtocolError("BADARGUMENTS", `${name} must be a whole number from 0 to ${max}`);

@@ -1,7 +1,6 @@
 import { DomainError } from "../../lib/domain/errors.ts";
-import { ProtocolError } from "../../lib/protocol/index.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { allLines, caller } from "./args.ts";
+import { idLines, caller } from "./args.ts";
 import { command } from "./types.ts";
 
 const MAX_IDS = 1000;
@@ -15,9 +14,7 @@ export default command({
   name: "deletemessages",
   states: WITH_COMPUTER,
   async handle(ctx, args) {
-    const ids = allLines(args).filter((l) => l.trim());
-    if (ids.length === 0 || ids.length > MAX_IDS)
-      throw new ProtocolError("BADARGUMENTS", `expected 1 to ${MAX_IDS} message ids, one per line`);
+    const ids = idLines(args, MAX_IDS);
     const who = caller(ctx);
     const lines = await Promise.all(
       ids.map((id) =>

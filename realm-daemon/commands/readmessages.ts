@@ -1,8 +1,7 @@
 import { readFirstBlocks, READ_MANY_MAX_IDS } from "../../lib/domain/message-read-many.ts";
 import { encodeReadMany } from "../../lib/protocol/read-many.ts";
-import { ProtocolError } from "../../lib/protocol/index.ts";
 import { WITH_COMPUTER } from "../state.ts";
-import { allLines, caller, messageIdArg } from "./args.ts";
+import { idLines, caller, messageIdArg } from "./args.ts";
 import { command } from "./types.ts";
 
 /**
@@ -14,9 +13,7 @@ export default command({
   name: "readmessages",
   states: WITH_COMPUTER,
   async handle(ctx, args) {
-    const ids = allLines(args).filter((l) => l.trim());
-    if (ids.length === 0 || ids.length > READ_MANY_MAX_IDS)
-      throw new ProtocolError("BADARGUMENTS", `expected 1 to ${READ_MANY_MAX_IDS} message ids, one per line`);
+    const ids = idLines(args, READ_MANY_MAX_IDS);
     // Room for the entry lines (an error line repeats its id) and the reply's header within
     // the packet limit.
     const budget = ctx.limits.maxPacketBytes - 1024 - ids.reduce((a, id) => a + Buffer.byteLength(id) + 64, 0);
